@@ -1,0 +1,83 @@
+import { durationMs, formatDuration } from '../../core/duration';
+import { loadPlan, planSourceFromSettings, type LoadedPlan, type PlanSource } from '../../plan/load';
+import { formatIssue } from '../../plan/validate';
+import { parseCommandArgs } from '../args';
+import { EXIT, type CliIo } from '../io';
+import type { Command } from '../main';
+
+const usage = `Usage: dr check [PLAN] [--json]
+
+Validates a failover plan: its shape, the Logic Apps DR rules, and the trigger of every entry that
+declares one or points at its definition. PLAN defaults to $DR_PLAN_PATH, then to the JSON in $DR_PLAN.
+
+  --json   print the result as JSON
+
+Exit codes: 0 valid, 2 invalid (every problem is listed on stderr).`;
+
+/** The plan in a few lines, so an operator can see what the control plane will do. */
+export function summarisePlan({ plan, triggers }: LoadedPlan) {
+  const p = plan.policy;
+  const interval = durationMs(p.probeInterval);
+  const timeout = durationMs(plan.healthCheck.timeout);
+  const failures = p.failureThreshold ?? p.window!.failures;
+  return {
+    id: plan.id,
+    primary: plan.primary.location,
+    secondary: plan.secondary.location,
+    failureRule: p.failureThreshold !== undefined ? `${p.failureThreshold} consecutive failed probes` : `${p.window!.failures} of the last ${p.window!.of} probes failed`,
+    probeInterval: p.probeInterval,
+    // Worst case from the outage to the decision: up to one interval until the first probe fails,
+    // the remaining failing probes, and the last probe's timeout.
+    detectionAtMost: formatDuration(failures * interval + timeout),
+    automaticFailover: p.automaticFailover,
+    failback: p.failback === 'manual' ? 'manual' : `automatic after ${p.failback.automaticAfter}`,
+    workflows: plan.workflows.map((w) => {
+      const known = triggers.get(w.name);
+      return {
+        name: w.name,
+        role: w.role,
+        group: w.group ?? 0,
+        trigger: known ? [...new Set(known.triggers.map((t) => t.kind))].join('+') : 'live',
+        from: known?.source ?? 'ARM at start-up',
+      };
+    }),
+  };
+}
+
+function table(rows: Record<string, string | number>[]): string {
+  if (rows.length === 0) return '';
+  const keys = Object.keys(rows[0]!);
+  const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  return [line(keys), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => String(r[k]))))].join('\n');
+}
+
+export const checkCommand: Command = {
+  summary: 'validate a failover plan against the schema and the DR rules',
+  usage,
+  async run(args, io: CliIo) {
+    const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' } });
+    const source: PlanSource = positionals[0] ? { kind: 'file', path: positionals[0] } : planSourceFromSettings(io.env);
+    const loaded = loadPlan(source); // throws PlanError: reported by main with exit 2
+    const summary = summarisePlan(loaded);
+    if (values.json) {
+      io.out(JSON.stringify({ valid: true, source: loaded.source, summary, warnings: loaded.warnings }, null, 2));
+      return EXIT.ok;
+    }
+    io.out(
+      [
+        `${loaded.source}: plan "${summary.id}" is valid`,
+        `  ${summary.primary} (primary) -> ${summary.secondary} (secondary)`,
+        `  fail over after ${summary.failureRule}, probing every ${summary.probeInterval}: an outage is detected within ${summary.detectionAtMost}`,
+        `  automatic failover: ${summary.automaticFailover ? 'on' : 'off'}; failback: ${summary.failback}`,
+        '',
+        table(summary.workflows),
+      ].join('\n'),
+    );
+    if (loaded.warnings.length) {
+      io.err(`${loaded.warnings.length} warning(s):\n${loaded.warnings.map((w) => formatIssue(w, loaded.source)).join('\n')}`);
+    }
+    return EXIT.ok;
+  },
+};
+

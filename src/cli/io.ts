@@ -1,0 +1,28 @@
+/** Where CLI commands write; tests pass buffers, the binary passes the process streams. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+export const processIo: CliIo = {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  env: process.env,
+};
+
+/** Exit codes, documented in the README. */
+export const EXIT = {
+  ok: 0,
+  /** The command ran and the answer is "no" (e.g. `ready` found the estate not ready). */
+  notOk: 1,
+  /** The user's input is wrong: arguments, plan, files. Nothing was changed. */
+  usage: 2,
+  /** A bug or an unexpected failure; the message says what. */
+  internal: 70,
+} as const;
+
+/** A mistake of the user's: printed as one clear message, never as a stack trace. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}

@@ -1,0 +1,289 @@
+/**
+ * The monitor's decision core: (state, event, policy, now) → (state, commands). Pure and serialisable, so the
+ * durable monitor orchestration can keep the state across continueAsNew and a restart can resume counting.
+ */
+import { durationMs } from './duration';
+
+export type MonitorMode = 'monitoring' | 'degraded' | 'failing-over' | 'failed-over' | 'failing-back';
+/** What the status API shows: the mode, or `paused` while an operator pause is in force. */
+export type ReportedMode = MonitorMode | 'paused';
+
+export type FailureClass = 'timeout' | 'refused' | 'reset' | 'dns' | 'tls' | 'status' | 'body' | 'error';
+
+export interface ProbeResult {
+  /** ISO time the probe started. */
+  at: string;
+  healthy: boolean;
+  status?: number;
+  latencyMs: number;
+  failure?: FailureClass;
+  detail?: string;
+}
+
+/** The part of the plan's policy the core needs (durations as ISO 8601 strings). */
+export interface MonitorPolicy {
+  failureThreshold?: number;
+  window?: { failures: number; of: number };
+  recoveryThreshold: number;
+  automaticFailover: boolean;
+  failback: 'manual' | { automaticAfter: string };
+  cooldown: string;
+  maxPause: string;
+}
+
+export interface PauseInfo {
+  until: string;
+  reason: string;
+  by: string;
+}
+
+export interface MonitorState {
+  mode: MonitorMode;
+  activeRegion: 'primary' | 'secondary';
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  /** Window mode: outcome of the last `window.of` probes, oldest first (true = failed). */
+  recentOutcomes: boolean[];
+  /** The last 20 probes, newest last, as evidence for notifications and the status API. */
+  recentProbes: ProbeResult[];
+  /** First failed probe of the current failure streak (start of the outage as we saw it). */
+  firstFailureAt?: string;
+  /** While failed over: first healthy probe of the current healthy streak. */
+  primaryHealthySince?: string;
+  /** Set once per streak so alerts and commands are not repeated every probe. */
+  alerted: boolean;
+  recoveryAnnounced: boolean;
+  thresholdAnnounced: boolean;
+  pause?: PauseInfo;
+  lastFailoverAt?: string;
+  lastFailbackAt?: string;
+  operationId?: string;
+  /** Probes seen in total; lets the monitor drop duplicate ticks and prove progress. */
+  probes: number;
+}
+
+export type MonitorEvent =
+  | { type: 'probe'; result: ProbeResult }
+  | { type: 'pause'; until: string; reason: string; by: string }
+  | { type: 'resume'; by: string }
+  | { type: 'failover-started'; operationId: string; trigger: 'automatic' | 'manual' }
+  | { type: 'failover-finished'; operationId: string; outcome: 'succeeded' | 'completed-with-errors' | 'failed' }
+  | { type: 'failback-started'; operationId: string; trigger: 'automatic' | 'manual' }
+  | { type: 'failback-finished'; operationId: string; outcome: 'succeeded' | 'completed-with-errors' | 'failed' };
+
+export interface FailureEvidence {
+  firstFailureAt: string;
+  consecutiveFailures: number;
+  windowFailures?: number;
+  recentProbes: ProbeResult[];
+}
+
+export type MonitorCommand =
+  | { type: 'alert-degraded'; evidence: FailureEvidence }
+  | { type: 'start-failover'; evidence: FailureEvidence }
+  /** The threshold was reached but no failover starts: automatic failover is off, or the cooldown holds. */
+  | { type: 'failover-withheld'; reason: 'automatic-failover-off' | 'cooldown' | 'paused'; until?: string; evidence: FailureEvidence }
+  | { type: 'health-recovered'; since: string }
+  /** While failed over, the primary answered `recoveryThreshold` probes in a row: fence, and gate failback. */
+  | { type: 'primary-recovered'; since: string }
+  | { type: 'start-failback'; healthySince: string }
+  | { type: 'pause-expired'; pause: PauseInfo }
+  | { type: 'rejected'; reason: string };
+
+export interface Decision {
+  state: MonitorState;
+  commands: MonitorCommand[];
+}
+
+const RECENT_PROBES = 20;
+
+export function initialMonitorState(): MonitorState {
+  return {
+    mode: 'monitoring',
+    activeRegion: 'primary',
+    consecutiveFailures: 0,
+    consecutiveSuccesses: 0,
+    recentOutcomes: [],
+    recentProbes: [],
+    alerted: false,
+    recoveryAnnounced: false,
+    thresholdAnnounced: false,
+    probes: 0,
+  };
+}
+
+export function reportedMode(state: MonitorState, now: Date): ReportedMode {
+  return state.pause && Date.parse(state.pause.until) > now.getTime() ? 'paused' : state.mode;
+}
+
+const at = (iso: string | undefined): number => (iso === undefined ? Number.NEGATIVE_INFINITY : Date.parse(iso));
+
+/** Failures the policy counts toward a failover right now. */
+export function countedFailures(state: MonitorState, policy: MonitorPolicy): number {
+  return policy.window ? state.recentOutcomes.filter(Boolean).length : state.consecutiveFailures;
+}
+
+export function thresholdReached(state: MonitorState, policy: MonitorPolicy): boolean {
+  const needed = policy.window ? policy.window.failures : (policy.failureThreshold ?? Number.POSITIVE_INFINITY);
+  return countedFailures(state, policy) >= needed;
+}
+
+function evidence(state: MonitorState, policy: MonitorPolicy): FailureEvidence {
+  return {
+    firstFailureAt: state.firstFailureAt ?? state.recentProbes.at(-1)?.at ?? '',
+    consecutiveFailures: state.consecutiveFailures,
+    ...(policy.window ? { windowFailures: countedFailures(state, policy) } : {}),
+    recentProbes: state.recentProbes.slice(-Math.max(policy.failureThreshold ?? policy.window?.of ?? 1, 5)),
+  };
+}
+
+/** Drops an expired pause; the only change time alone can cause. */
+function expirePause(state: MonitorState, now: Date, commands: MonitorCommand[]): MonitorState {
+  if (state.pause && Date.parse(state.pause.until) <= now.getTime()) {
+    commands.push({ type: 'pause-expired', pause: state.pause });
+    const { pause: _expired, ...rest } = state;
+    return rest;
+  }
+  return state;
+}
+
+export function decide(state0: MonitorState, event: MonitorEvent, policy: MonitorPolicy, now: Date): Decision {
+  const commands: MonitorCommand[] = [];
+  let state = expirePause(state0, now, commands);
+
+  switch (event.type) {
+    case 'probe':
+      state = onProbe(state, event.result, policy, now, commands);
+      break;
+    case 'pause': {
+      const limit = now.getTime() + durationMs(policy.maxPause);
+      const until = Date.parse(event.until);
+      if (Number.isNaN(until) || until <= now.getTime()) {
+        commands.push({ type: 'rejected', reason: `pause until ${event.until} is not in the future` });
+      } else if (until > limit) {
+        commands.push({
+          type: 'rejected',
+          reason: `pause until ${event.until} exceeds the plan's maxPause (${policy.maxPause}); latest allowed is ${new Date(limit).toISOString()}`,
+        });
+      } else {
+        state = { ...state, pause: { until: new Date(until).toISOString(), reason: event.reason, by: event.by } };
+      }
+      break;
+    }
+    case 'resume': {
+      const { pause: _cleared, ...rest } = state;
+      state = rest;
+      break;
+    }
+    case 'failover-started':
+      state = { ...state, mode: 'failing-over', lastFailoverAt: now.toISOString(), operationId: event.operationId };
+      break;
+    case 'failover-finished':
+      state =
+        event.outcome === 'failed'
+          ? { ...state, mode: thresholdReached(state, policy) ? 'degraded' : 'monitoring', thresholdAnnounced: false }
+          : { ...state, mode: 'failed-over', activeRegion: 'secondary', consecutiveSuccesses: 0, recoveryAnnounced: false, primaryHealthySince: undefined };
+      break;
+    case 'failback-started':
+      state = { ...state, mode: 'failing-back', operationId: event.operationId };
+      break;
+    case 'failback-finished':
+      state =
+        event.outcome === 'failed'
+          ? { ...state, mode: 'failed-over' }
+          : {
+              ...initialMonitorState(),
+              probes: state.probes,
+              recentProbes: state.recentProbes,
+              lastFailoverAt: state.lastFailoverAt,
+              lastFailbackAt: now.toISOString(),
+              ...(state.pause ? { pause: state.pause } : {}),
+            };
+      break;
+  }
+  return { state: dropUndefined(state), commands };
+}
+
+function onProbe(
+  prev: MonitorState,
+  probe: ProbeResult,
+  policy: MonitorPolicy,
+  now: Date,
+  commands: MonitorCommand[],
+): MonitorState {
+  const failed = !probe.healthy;
+  const windowSize = policy.window?.of ?? 0;
+  let state: MonitorState = {
+    ...prev,
+    probes: prev.probes + 1,
+    recentProbes: [...prev.recentProbes, probe].slice(-RECENT_PROBES),
+    recentOutcomes: windowSize ? [...prev.recentOutcomes, failed].slice(-windowSize) : [],
+    consecutiveFailures: failed ? prev.consecutiveFailures + 1 : 0,
+    consecutiveSuccesses: failed ? 0 : prev.consecutiveSuccesses + 1,
+  };
+  const paused = state.pause !== undefined;
+
+  switch (state.mode) {
+    case 'monitoring':
+    case 'degraded': {
+      if (failed && !state.alerted) {
+        state = { ...state, mode: 'degraded', alerted: true, firstFailureAt: probe.at };
+        commands.push({ type: 'alert-degraded', evidence: evidence(state, policy) });
+      }
+      if (failed && thresholdReached(state, policy)) {
+        const cooldownEnds = at(state.lastFailoverAt) + durationMs(policy.cooldown);
+        const withheld = (reason: 'automatic-failover-off' | 'cooldown' | 'paused', until?: string) => {
+          if (!state.thresholdAnnounced) {
+            commands.push({ type: 'failover-withheld', reason, ...(until ? { until } : {}), evidence: evidence(state, policy) });
+            state = { ...state, thresholdAnnounced: true };
+          }
+        };
+        if (!policy.automaticFailover) withheld('automatic-failover-off');
+        else if (paused) withheld('paused', state.pause?.until);
+        else if (now.getTime() < cooldownEnds) withheld('cooldown', new Date(cooldownEnds).toISOString());
+        else {
+          commands.push({ type: 'start-failover', evidence: evidence(state, policy) });
+          state = { ...state, mode: 'failing-over' };
+        }
+      }
+      if (!failed && state.mode === 'degraded' && state.consecutiveSuccesses >= policy.recoveryThreshold) {
+        commands.push({ type: 'health-recovered', since: probe.at });
+        state = { ...state, mode: 'monitoring', alerted: false, thresholdAnnounced: false, firstFailureAt: undefined };
+      }
+      break;
+    }
+    case 'failed-over': {
+      if (failed) {
+        state = { ...state, primaryHealthySince: undefined, recoveryAnnounced: false };
+        break;
+      }
+      const since = state.primaryHealthySince ?? probe.at;
+      state = { ...state, primaryHealthySince: since };
+      if (state.consecutiveSuccesses >= policy.recoveryThreshold) {
+        if (!state.recoveryAnnounced) {
+          commands.push({ type: 'primary-recovered', since });
+          state = { ...state, recoveryAnnounced: true };
+        }
+        const soak = policy.failback === 'manual' ? undefined : durationMs(policy.failback.automaticAfter);
+        if (soak !== undefined && !paused && now.getTime() - Date.parse(since) >= soak) {
+          commands.push({ type: 'start-failback', healthySince: since });
+          state = { ...state, mode: 'failing-back' };
+        }
+      }
+      break;
+    }
+    case 'failing-over':
+    case 'failing-back':
+      break; // An operation is running; probes are recorded as evidence only.
+  }
+  return state;
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Time the primary has been healthy while failed over (for the failback soak gate), in ms. */
+export function healthyFor(state: MonitorState, now: Date): number {
+  return state.primaryHealthySince ? now.getTime() - Date.parse(state.primaryHealthySince) : 0;
+}

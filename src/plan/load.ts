@@ -1,0 +1,143 @@
+/**
+ * Loading a plan from where the user keeps it: a file (CLI argument or DR_PLAN_PATH) or inline JSON (DR_PLAN).
+ * All or nothing: either a fully checked plan comes back or a PlanError lists every problem.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { classifyDocument } from '../core/classify';
+import type { EntryTriggers } from '../core/plan-rules';
+import { parseJsonWithLocations, JsonSyntaxError, type ParsedJson } from './json';
+import type { Plan, WorkflowEntry } from './schema';
+import { PlanError, validatePlan, type PlanIssue } from './validate';
+
+export type PlanSource = { kind: 'file'; path: string } | { kind: 'inline'; text: string; name: string };
+
+export interface LoadedPlan {
+  plan: Plan;
+  /** A file path or `app setting DR_PLAN`, for messages. */
+  source: string;
+  /** Triggers known offline per entry name (declared or classified from `definition`). */
+  triggers: Map<string, EntryTriggers>;
+  /** Not errors, but worth telling the operator (e.g. triggers left for live classification). */
+  warnings: PlanIssue[];
+}
+
+/** DR_PLAN_PATH wins over DR_PLAN; one of the two must be set. */
+export function planSourceFromSettings(settings: Readonly<Record<string, string | undefined>>): PlanSource {
+  const path = settings.DR_PLAN_PATH?.trim();
+  if (path) return { kind: 'file', path };
+  const text = settings.DR_PLAN?.trim();
+  if (text) return { kind: 'inline', text, name: 'app setting DR_PLAN' };
+  throw new PlanError('settings', [
+    {
+      path: [],
+      rule: 'plan-missing',
+      message: 'no failover plan configured',
+      fix: 'set the app setting DR_PLAN_PATH to a plan file, or DR_PLAN to the plan JSON',
+    },
+  ]);
+}
+
+export function loadPlan(source: PlanSource): LoadedPlan {
+  if (source.kind === 'inline') return parsePlan(source.text, source.name, process.cwd());
+  let text: string;
+  try {
+    text = readFileSync(source.path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new PlanError(source.path, [
+      {
+        path: [],
+        rule: 'plan-unreadable',
+        message: code === 'ENOENT' ? 'plan file not found' : `plan file cannot be read (${code ?? String(err)})`,
+        fix: 'check the path (relative paths are resolved from the current directory)',
+      },
+    ]);
+  }
+  return parsePlan(text, source.path, dirname(resolve(source.path)));
+}
+
+/** Parses and checks plan text; `baseDir` resolves each entry's `definition` path. */
+export function parsePlan(text: string, sourceName: string, baseDir: string): LoadedPlan {
+  let doc: ParsedJson;
+  try {
+    doc = parseJsonWithLocations(text, sourceName);
+  } catch (err) {
+    if (err instanceof JsonSyntaxError) {
+      throw new PlanError(sourceName, [
+        {
+          path: [],
+          rule: 'json-syntax',
+          message: `malformed JSON at line ${err.line}, column ${err.column}: ${err.detail}`,
+          fix: 'correct the JSON at that position',
+        },
+      ]);
+    }
+    throw err;
+  }
+
+  const triggers = new Map<string, EntryTriggers>();
+  const definitionIssues: PlanIssue[] = [];
+  const triggersOf = (entry: WorkflowEntry, index: number): EntryTriggers | undefined => {
+    const known = entryTriggers(entry, index, baseDir, definitionIssues);
+    if (known) triggers.set(entry.name, known);
+    return known;
+  };
+
+  const { plan, issues } = validatePlan(doc.value, triggersOf);
+  const all = [...definitionIssues, ...issues];
+  if (!plan || all.length) throw new PlanError(sourceName, all, (p) => doc.locate(p));
+
+  const warnings: PlanIssue[] = plan.workflows.flatMap((entry, index) =>
+    triggers.has(entry.name)
+      ? []
+      : [
+          {
+            path: ['workflows', index],
+            entry: entry.name,
+            rule: 'trigger-undeclared',
+            message: `workflow "${entry.name}": neither "trigger" nor "definition" is given, so its DR rules are checked against the live definition (dr ready, and at control-plane start-up)`,
+            fix: 'declare "trigger" (and "stateSide" for polling) to have the rules checked offline too',
+          },
+        ],
+  );
+  return { plan, source: sourceName, triggers, warnings };
+}
+
+function entryTriggers(
+  entry: WorkflowEntry,
+  index: number,
+  baseDir: string,
+  issues: PlanIssue[],
+): EntryTriggers | undefined {
+  if (entry.definition === undefined) {
+    return entry.trigger === undefined
+      ? undefined
+      : { source: 'declared', triggers: [{ kind: entry.trigger, stateSide: entry.stateSide }] };
+  }
+  const file = resolve(baseDir, entry.definition);
+  const path = ['workflows', index, 'definition'];
+  const fail = (message: string, fix: string): undefined => {
+    issues.push({ path, entry: entry.name, rule: 'definition-unreadable', message: `workflow "${entry.name}": ${message}`, fix });
+    return undefined;
+  };
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return fail(`definition file ${file} cannot be read`, 'check the path; it is relative to the plan file');
+  }
+  let classified;
+  try {
+    classified = classifyDocument(parseJsonWithLocations(text, file).value, file);
+  } catch (err) {
+    return fail((err as Error).message, 'point "definition" at a workflow definition, ARM resource, ARM template or workflow.json');
+  }
+  if (classified.length !== 1) {
+    return fail(
+      `${file} holds ${classified.length} workflows; which one this entry is cannot be told`,
+      'point "definition" at a file with exactly one workflow',
+    );
+  }
+  return { source: 'definition', from: entry.definition, triggers: classified[0]!.triggers };
+}

@@ -1,0 +1,181 @@
+/**
+ * The failover plan: the user-facing contract, written once here. The JSON Schema in
+ * `schema/plan.schema.json` is generated from it (`npm run schema`) and a test keeps the two in sync.
+ */
+import { z } from 'zod';
+import { isIsoDuration } from '../core/duration';
+import { ROLES, STATE_SIDES, TRIGGER_KINDS } from '../core/roles';
+
+const duration = (what: string) =>
+  z
+    .string()
+    .refine(isIsoDuration, {
+      error: `${what} must be an ISO 8601 duration such as PT30S, PT10M, PT1H or P1D`,
+    })
+    .describe(`${what} (ISO 8601 duration, e.g. PT30S)`);
+
+const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
+
+const azureLocation = nonEmpty
+  .regex(/^[A-Za-z0-9 ]+$/, { error: 'must be an Azure region name such as westeurope or "West Europe"' })
+  .describe('Azure region, e.g. westeurope');
+
+const appSettingName = nonEmpty
+  .regex(/^[A-Za-z_][A-Za-z0-9_.:-]*$/, {
+    error: 'must be the NAME of an app setting (letters, digits, _ . : -), never the value itself',
+  })
+  .describe('Name of an app setting that holds the value at run time');
+
+export const RegionSchema = z
+  .strictObject({
+    location: azureLocation,
+    subscriptionId: z
+      .string()
+      .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+        error: 'must be a subscription GUID',
+      }),
+    resourceGroup: nonEmpty.regex(/^[-\w._()]{1,90}$/, { error: 'is not a valid resource group name' }),
+  })
+  .describe('Where a region’s workflows live');
+
+/** A workflow in one region: a name in that region's resource group, a full resource id, or a Standard workflow. */
+export const WorkflowRefSchema = z.union([
+  nonEmpty.describe('Workflow name in the region’s resource group, or a full ARM resource id'),
+  z
+    .strictObject({ site: nonEmpty, workflow: nonEmpty })
+    .describe('Logic Apps Standard: the site (logic app) and the workflow inside it'),
+]);
+
+/** One side of a split-recurrence entry. */
+export const SplitSideSchema = z.union([
+  z
+    .strictObject({ active: WorkflowRefSchema, passive: WorkflowRefSchema })
+    .describe('Twin scheme: the active twin runs this region’s slots, the passive twin the other region’s'),
+  z
+    .strictObject({ workflow: WorkflowRefSchema, mode: z.literal('rewrite'), triggerName: nonEmpty.optional() })
+    .describe('One workflow whose Recurrence the control plane rewrites at failover and failback'),
+]);
+
+export const SplitCadenceSchema = z
+  .strictObject({
+    every: duration('schedule.every').describe('The cadence both regions together cover, e.g. PT10M'),
+    anchor: z.iso
+      .datetime({ offset: true, error: 'must be an ISO 8601 timestamp such as 2024-01-01T00:00:00Z' })
+      .describe('Time of slot 0: the primary runs even slots, the secondary odd slots'),
+    timeZone: nonEmpty.optional().describe('Windows time zone id, passed through to the recurrence'),
+  })
+  .describe('The split cadence of a split-recurrence entry');
+
+export const WorkflowEntrySchema = z
+  .strictObject({
+    name: nonEmpty.describe('Unique name of this entry'),
+    role: z.enum(ROLES),
+    trigger: z.enum(TRIGGER_KINDS).optional().describe('Trigger kind; classified from `definition` when absent'),
+    stateSide: z.enum(STATE_SIDES).optional().describe('Polling triggers: where the read position is kept'),
+    ordered: z.boolean().optional().describe('In-order consumption (e.g. a FIFO queue)'),
+    sessions: z.boolean().optional().describe('The consumer uses Service Bus sessions, which keep order'),
+    group: z.number().int().min(0).optional().describe('Failover group: groups run in ascending order'),
+    definition: nonEmpty
+      .optional()
+      .describe('Path (relative to the plan file) of the workflow definition, for offline classification'),
+    schedule: SplitCadenceSchema.optional(),
+    primary: z.union([WorkflowRefSchema, SplitSideSchema]),
+    secondary: z.union([WorkflowRefSchema, SplitSideSchema]),
+  })
+  .describe('A workflow pair and the role it plays');
+
+const ProbeTargetFields = {
+  workflow: WorkflowRefSchema.optional().describe('Health-check workflow in the primary region'),
+  trigger: nonEmpty.optional().describe('Its Request trigger, resolved to a callback URL through ARM'),
+  urlSetting: appSettingName.optional(),
+  timeout: duration('timeout').optional(),
+  expectStatus: z.array(z.number().int().min(100).max(599)).min(1).optional(),
+  expectBody: z.record(z.string(), z.unknown()).optional().describe('Fields the JSON body must contain'),
+};
+
+export const DependencyProbeSchema = z.strictObject({ name: nonEmpty, ...ProbeTargetFields });
+
+export const HealthCheckSchema = z
+  .strictObject({
+    ...ProbeTargetFields,
+    timeout: duration('healthCheck.timeout'),
+    dependencies: z
+      .strictObject({
+        require: z.union([
+          z.literal('all'),
+          z.strictObject({ atLeast: z.number().int().min(1) }).describe('At least k dependency probes healthy'),
+        ]),
+        probes: z.array(DependencyProbeSchema).min(1),
+      })
+      .optional(),
+  })
+  .describe('The health-check Logic App in the primary region');
+
+export const PolicySchema = z.strictObject({
+  probeInterval: duration('policy.probeInterval'),
+  failureThreshold: z.number().int().optional().describe('Consecutive failed probes that trigger failover'),
+  window: z
+    .strictObject({ failures: z.number().int(), of: z.number().int() })
+    .optional()
+    .describe('Fail over when `failures` of the last `of` probes failed'),
+  recoveryThreshold: z.number().int().default(3).describe('Consecutive healthy probes before primary is healthy'),
+  automaticFailover: z.boolean().default(true),
+  failback: z
+    .union([z.literal('manual'), z.strictObject({ automaticAfter: duration('policy.failback.automaticAfter') })])
+    .default('manual'),
+  cooldown: duration('policy.cooldown').default('PT30M').describe('Minimum time between two failovers'),
+  maxPause: duration('policy.maxPause').default('PT24H').describe('Upper bound for an operator pause'),
+});
+
+const ServiceBusTargetFields = {
+  queue: nonEmpty.optional(),
+  topic: nonEmpty.optional(),
+};
+
+export const NotificationsSchema = z.strictObject({
+  serviceBus: z
+    .strictObject({
+      namespace: nonEmpty
+        .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, { error: 'must be the namespace FQDN, e.g. contoso.servicebus.windows.net' })
+        .optional()
+        .describe('Fully qualified namespace; the managed identity sends (Azure Service Bus Data Sender)'),
+      connectionSetting: appSettingName.optional(),
+      ...ServiceBusTargetFields,
+    })
+    .optional(),
+});
+
+export const PlanSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    id: nonEmpty
+      .regex(/^[A-Za-z0-9][A-Za-z0-9-_.]{0,62}$/, {
+        error: 'must be 1-63 letters, digits, - _ . (it becomes the orchestration instance id)',
+      })
+      .describe('Plan id: the singleton orchestration id and the source of every notification'),
+    description: z.string().optional(),
+    primary: RegionSchema,
+    secondary: RegionSchema,
+    healthCheck: HealthCheckSchema,
+    policy: PolicySchema,
+    workflows: z.array(WorkflowEntrySchema),
+    notifications: NotificationsSchema.optional(),
+  })
+  .describe('logic-apps-failover plan');
+
+export type PlanInput = z.input<typeof PlanSchema>;
+export type Plan = z.output<typeof PlanSchema>;
+export type Region = z.output<typeof RegionSchema>;
+export type WorkflowRef = z.output<typeof WorkflowRefSchema>;
+export type SplitSide = z.output<typeof SplitSideSchema>;
+export type WorkflowEntry = z.output<typeof WorkflowEntrySchema>;
+export type HealthCheck = z.output<typeof HealthCheckSchema>;
+export type DependencyProbe = z.output<typeof DependencyProbeSchema>;
+export type Policy = z.output<typeof PolicySchema>;
+export type Notifications = z.output<typeof NotificationsSchema>;
+
+/** The JSON Schema editors use for autocompletion. */
+export function planJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(PlanSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...schema, title: 'logic-apps-failover plan' };
+}

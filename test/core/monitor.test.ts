@@ -1,0 +1,219 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  decide,
+  initialMonitorState,
+  reportedMode,
+  type MonitorCommand,
+  type MonitorPolicy,
+  type MonitorState,
+} from '../../src/core/monitor';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const INTERVAL = 30_000;
+
+const consecutive = (threshold: number, extra: Partial<MonitorPolicy> = {}): MonitorPolicy => ({
+  failureThreshold: threshold,
+  recoveryThreshold: 3,
+  automaticFailover: true,
+  failback: 'manual',
+  cooldown: 'PT30M',
+  maxPause: 'PT8H',
+  ...extra,
+});
+
+interface Run {
+  state: MonitorState;
+  /** Commands per probe index. */
+  log: MonitorCommand[][];
+  failoverAt: number[];
+}
+
+/**
+ * Feeds outcomes (true = failed) one probe per interval. When the core asks for a failover the harness
+ * plays the orchestration: started at once, finished `finishAfter` probes later (never when undefined).
+ */
+function run(outcomes: boolean[], policy: MonitorPolicy, opts: { finishAfter?: number; start?: MonitorState; t0?: number } = {}): Run {
+  let state = opts.start ?? initialMonitorState();
+  const log: MonitorCommand[][] = [];
+  const failoverAt: number[] = [];
+  let finishAt: number | undefined;
+  const t0 = opts.t0 ?? T0;
+  outcomes.forEach((failed, i) => {
+    const now = new Date(t0 + i * INTERVAL);
+    if (finishAt === i) {
+      state = decide(state, { type: 'failover-finished', operationId: `op${failoverAt.length}`, outcome: 'succeeded' }, policy, now).state;
+    }
+    const d = decide(state, { type: 'probe', result: { at: now.toISOString(), healthy: !failed, latencyMs: 5, ...(failed ? { failure: 'timeout' as const } : { status: 200 }) } }, policy, now);
+    state = d.state;
+    log.push(d.commands);
+    if (d.commands.some((c) => c.type === 'start-failover')) {
+      failoverAt.push(i);
+      state = decide(state, { type: 'failover-started', operationId: `op${failoverAt.length}`, trigger: 'automatic' }, policy, now).state;
+      if (opts.finishAfter !== undefined) finishAt = i + opts.finishAfter;
+    }
+  });
+  return { state, log, failoverAt };
+}
+
+const outcomesArb = fc.array(fc.boolean(), { minLength: 1, maxLength: 200 });
+
+describe('monitor decision core', () => {
+  it('stays quiet while the primary is healthy', () => {
+    const r = run(Array(1000).fill(false), consecutive(3));
+    expect(r.log.flat()).toEqual([]);
+    expect(r.state.mode).toBe('monitoring');
+  });
+
+  it('alerts on the first failure, resets the count on success, fails over exactly at the threshold', () => {
+    const r = run([false, true, true, false, true, true, true, true], consecutive(3));
+    expect(r.log[1]!.map((c) => c.type)).toEqual(['alert-degraded']);
+    expect(r.log[3]).toEqual([]);
+    expect(r.failoverAt).toEqual([6]);
+    const start = r.log[6]!.find((c) => c.type === 'start-failover');
+    expect(start).toMatchObject({ evidence: { consecutiveFailures: 3, firstFailureAt: new Date(T0 + INTERVAL).toISOString() } });
+  });
+
+  it('never fails over unless the last `threshold` probes all failed (property)', () => {
+    fc.assert(
+      fc.property(outcomesArb, fc.integer({ min: 1, max: 8 }), (outcomes, threshold) => {
+        const r = run(outcomes, consecutive(threshold));
+        for (const i of r.failoverAt) {
+          expect(i + 1).toBeGreaterThanOrEqual(threshold);
+          expect(outcomes.slice(i + 1 - threshold, i + 1).every(Boolean)).toBe(true);
+        }
+        // And it does fail over when such a run exists (first one, no cooldown yet).
+        const firstRun = outcomes.findIndex((_, i) => i + 1 >= threshold && outcomes.slice(i + 1 - threshold, i + 1).every(Boolean));
+        expect(r.failoverAt[0] ?? -1).toBe(firstRun);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('starts exactly one failover per outage, however long it lasts (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 300 }), fc.option(fc.integer({ min: 0, max: 20 })), (healthy, threshold, extra, finishAfter) => {
+        const outcomes = [...Array<boolean>(healthy).fill(false), ...Array<boolean>(threshold + extra).fill(true)];
+        const r = run(outcomes, consecutive(threshold), finishAfter === null ? {} : { finishAfter });
+        expect(r.failoverAt).toEqual([healthy + threshold - 1]);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('flapping below the threshold never accumulates (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 8 }), fc.array(fc.integer({ min: 0, max: 7 }), { maxLength: 60 }), (threshold, bursts) => {
+        // Failure bursts shorter than the threshold, each followed by one healthy probe.
+        const outcomes = bursts.flatMap((n) => [...Array<boolean>(Math.min(n, threshold - 1)).fill(true), false]);
+        const r = run(outcomes, consecutive(threshold));
+        expect(r.failoverAt).toEqual([]);
+        expect(r.state.consecutiveFailures).toBeLessThan(threshold);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('window mode fails over at the first probe where k of the last n failed (property)', () => {
+    fc.assert(
+      fc.property(outcomesArb, fc.integer({ min: 1, max: 10 }), fc.integer({ min: 0, max: 10 }), (outcomes, n, slack) => {
+        const k = Math.max(1, n - slack);
+        const policy = consecutive(1, { failureThreshold: undefined, window: { failures: k, of: n } });
+        const r = run(outcomes, policy);
+        const expected = outcomes.findIndex((failed, i) => failed && outcomes.slice(Math.max(0, i + 1 - n), i + 1).filter(Boolean).length >= k);
+        expect(r.failoverAt[0] ?? -1).toBe(expected);
+        expect(r.failoverAt.length).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('a pause blocks automatic failover and expires by itself (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 0, max: 150 }), (threshold, pauseProbes, failAfter) => {
+        const policy = consecutive(threshold);
+        const now = new Date(T0);
+        const until = new Date(T0 + pauseProbes * INTERVAL - 1);
+        const paused = decide(initialMonitorState(), { type: 'pause', until: until.toISOString(), reason: 'maintenance', by: 'ops@contoso' }, policy, now);
+        expect(paused.commands).toEqual([]);
+        expect(reportedMode(paused.state, now)).toBe('paused');
+        const outcomes = [...Array<boolean>(failAfter).fill(false), ...Array<boolean>(threshold + 200).fill(true)];
+        const r = run(outcomes, policy, { start: paused.state });
+        const firstAllowed = Math.max(pauseProbes, failAfter + threshold - 1);
+        expect(r.failoverAt).toEqual([firstAllowed]);
+        const expiredAt = r.log.findIndex((cmds) => cmds.some((c) => c.type === 'pause-expired'));
+        expect(expiredAt).toBe(pauseProbes);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('refuses a pause beyond maxPause or in the past, and resume lifts a pause', () => {
+    const policy = consecutive(3);
+    const now = new Date(T0);
+    const tooLong = decide(initialMonitorState(), { type: 'pause', until: new Date(T0 + 9 * 3_600_000).toISOString(), reason: 'x', by: 'a' }, policy, now);
+    expect(tooLong.commands[0]).toMatchObject({ type: 'rejected', reason: expect.stringContaining('maxPause (PT8H)') });
+    expect(tooLong.state.pause).toBeUndefined();
+    const past = decide(initialMonitorState(), { type: 'pause', until: new Date(T0 - 1).toISOString(), reason: 'x', by: 'a' }, policy, now);
+    expect(past.commands[0]?.type).toBe('rejected');
+    const paused = decide(initialMonitorState(), { type: 'pause', until: new Date(T0 + 3_600_000).toISOString(), reason: 'x', by: 'a' }, policy, now).state;
+    const resumed = decide(paused, { type: 'resume', by: 'a' }, policy, now).state;
+    expect(reportedMode(resumed, now)).toBe('monitoring');
+  });
+
+  it('respects the cooldown between failovers (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 120 }), (threshold, gapProbes) => {
+        const policy = consecutive(threshold, { cooldown: 'PT30M' }); // 60 probes
+        // First outage → failover → failback right away → second outage after `gapProbes` healthy probes.
+        const first = run(Array<boolean>(threshold).fill(true), policy);
+        expect(first.failoverAt).toEqual([threshold - 1]);
+        const failoverTime = T0 + (threshold - 1) * INTERVAL;
+        let state = decide(first.state, { type: 'failover-finished', operationId: 'op1', outcome: 'succeeded' }, policy, new Date(failoverTime)).state;
+        state = decide(state, { type: 'failback-started', operationId: 'fb', trigger: 'manual' }, policy, new Date(failoverTime)).state;
+        state = decide(state, { type: 'failback-finished', operationId: 'fb', outcome: 'succeeded' }, policy, new Date(failoverTime)).state;
+        const t1 = failoverTime + INTERVAL;
+        const second = run([...Array<boolean>(gapProbes).fill(false), ...Array<boolean>(200).fill(true)], policy, { start: state, t0: t1 });
+        const at = second.failoverAt[0]!;
+        expect(second.failoverAt).toHaveLength(1);
+        expect(t1 + at * INTERVAL - failoverTime).toBeGreaterThanOrEqual(30 * 60_000);
+        const withheld = second.log.flat().filter((c) => c.type === 'failover-withheld');
+        expect(withheld.length).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('only alerts when automatic failover is off', () => {
+    const r = run(Array(10).fill(true), consecutive(3, { automaticFailover: false }));
+    expect(r.failoverAt).toEqual([]);
+    expect(r.log.flat().map((c) => c.type)).toEqual(['alert-degraded', 'failover-withheld']);
+  });
+
+  it('announces primary recovery once after recoveryThreshold healthy probes, and fails back only after the soak', () => {
+    const policy = consecutive(2, { recoveryThreshold: 3, failback: { automaticAfter: 'PT5M' } });
+    const outcomes = [true, true, true, false, false, true, ...Array<boolean>(30).fill(false)];
+    const r = run(outcomes, policy, { finishAfter: 1 });
+    const types = r.log.map((cmds) => cmds.map((c) => c.type));
+    // Probes 3-4 are healthy but too few; probe 5 fails and resets the streak. The streak from probe 6
+    // reaches 3 at probe 8 → recovered once; soak 5 min = 10 intervals after probe 6 → failback at 16.
+    expect(types.flat().filter((t) => t === 'primary-recovered')).toHaveLength(1);
+    expect(types[8]).toEqual(['primary-recovered']);
+    expect(types.findIndex((t) => t.includes('start-failback'))).toBe(16);
+    expect(r.state.mode).toBe('failing-back');
+  });
+
+  it('state survives a JSON round trip (it is persisted across continueAsNew and restarts)', () => {
+    fc.assert(
+      fc.property(outcomesArb, (outcomes) => {
+        const policy = consecutive(3);
+        const half = Math.floor(outcomes.length / 2);
+        const a = run(outcomes.slice(0, half), policy);
+        const resumed = run(outcomes.slice(half), policy, { start: JSON.parse(JSON.stringify(a.state)) as MonitorState, t0: T0 + half * INTERVAL });
+        const whole = run(outcomes, policy);
+        expect(resumed.state).toEqual(whole.state);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
