@@ -4,6 +4,13 @@ import { classifyCommand } from './commands/classify';
 import { scheduleCommand } from './commands/schedule';
 import { EXIT, processIo, UsageError, type CliIo } from './io';
 import { PlanError } from '../plan/validate';
+import { ScheduleError } from '../core/schedule';
+import { RecurrenceError } from '../core/recurrence';
+import { DurationError } from '../core/duration';
+import { ClassificationInputError } from '../core/classify';
+
+/** Errors caused by what the user typed or wrote: one clear message, exit 2, no stack trace. */
+const INPUT_ERRORS = [PlanError, ScheduleError, RecurrenceError, DurationError, ClassificationInputError];
 
 export interface Command {
   summary: string;
@@ -52,12 +59,14 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       io.err(`dr ${name}: ${err.message}\n\n${command.usage}`);
       return EXIT.usage;
     }
-    if (err instanceof PlanError) {
-      io.err(err.message);
+    if (INPUT_ERRORS.some((type) => err instanceof type)) {
+      io.err(err instanceof PlanError ? err.message : `dr ${name}: ${(err as Error).message}`);
       return EXIT.usage;
     }
     const e = err as Error;
-    io.err(`dr ${name}: unexpected error: ${e.message}${io.env.DR_DEBUG ? `\n${e.stack}` : ' (set DR_DEBUG=1 for details)'}`);
+    io.err(
+      `dr ${name}: unexpected error: ${e.message}${io.env.DR_DEBUG ? `\n${e.stack}` : ' (set DR_DEBUG=1 for details)'}`,
+    );
     return EXIT.internal;
   }
 }

@@ -7,24 +7,34 @@ export class DurationError extends Error {
   override name = 'DurationError';
 }
 
-/** Whether `value` is a duration this project accepts (non-zero, PnDTnHnMnS). */
+/** Whether `value` is a duration this project accepts (PnDTnHnMnS). */
 export function isIsoDuration(value: string): boolean {
-  const m = ISO_DURATION.exec(value);
-  return m !== null && value !== 'P' && !value.endsWith('T') && m.slice(1).some((g) => g !== undefined);
+  try {
+    durationMs(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
-/** Milliseconds in an ISO 8601 duration; throws DurationError naming `where` when it is not one. */
+/** Milliseconds in an ISO 8601 duration; throws DurationError naming `where` and what is wrong. */
 export function durationMs(value: string, where = 'duration'): number {
+  const bad = (why: string): never => {
+    throw new DurationError(`${where}: ${JSON.stringify(value)} ${why}`);
+  };
   const m = ISO_DURATION.exec(value);
-  if (!m || !isIsoDuration(value)) {
-    throw new DurationError(
-      `${where}: "${value}" is not an ISO 8601 duration such as PT30S, PT10M, PT1H or P1D (years, months and weeks are not accepted)`,
-    );
+  if (!m) {
+    if (/^P.*[YW]/.test(value) || /^P[^T]*\d+M/.test(value)) {
+      bad('uses years, months or weeks, which have no fixed length; write days, e.g. P7D');
+    }
+    return bad('is not an ISO 8601 duration of the form PnDTnHnMnS, e.g. PT30S, PT10M or P1DT12H');
   }
-  const [, d, h, min, s] = m;
-  const seconds =
-    Number(d ?? 0) * 86_400 + Number(h ?? 0) * 3_600 + Number(min ?? 0) * 60 + Number(s ?? 0);
-  return Math.round(seconds * 1000);
+  if (m.slice(1).every((part) => part === undefined)) bad('has no amount');
+  if (value.endsWith('T')) bad('has a T with no hours, minutes or seconds after it');
+  const [d, h, min, sec] = m.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number];
+  const ms = Math.round((((d * 24 + h) * 60 + min) * 60 + sec) * 1000);
+  if (!Number.isSafeInteger(ms)) bad('is too long');
+  return ms;
 }
 
 /** Renders milliseconds back as a compact ISO 8601 duration (for summaries and notifications). */

@@ -67,9 +67,17 @@ export type MonitorEvent =
   | { type: 'pause'; until: string; reason: string; by: string }
   | { type: 'resume'; by: string }
   | { type: 'failover-started'; operationId: string; trigger: 'automatic' | 'manual' }
-  | { type: 'failover-finished'; operationId: string; outcome: 'succeeded' | 'completed-with-errors' | 'failed' }
+  | {
+      type: 'failover-finished';
+      operationId: string;
+      outcome: 'succeeded' | 'completed-with-errors' | 'failed';
+    }
   | { type: 'failback-started'; operationId: string; trigger: 'automatic' | 'manual' }
-  | { type: 'failback-finished'; operationId: string; outcome: 'succeeded' | 'completed-with-errors' | 'failed' };
+  | {
+      type: 'failback-finished';
+      operationId: string;
+      outcome: 'succeeded' | 'completed-with-errors' | 'failed';
+    };
 
 export interface FailureEvidence {
   firstFailureAt: string;
@@ -82,7 +90,12 @@ export type MonitorCommand =
   | { type: 'alert-degraded'; evidence: FailureEvidence }
   | { type: 'start-failover'; evidence: FailureEvidence }
   /** The threshold was reached but no failover starts: automatic failover is off, or the cooldown holds. */
-  | { type: 'failover-withheld'; reason: 'automatic-failover-off' | 'cooldown' | 'paused'; until?: string; evidence: FailureEvidence }
+  | {
+      type: 'failover-withheld';
+      reason: 'automatic-failover-off' | 'cooldown' | 'paused';
+      until?: string;
+      evidence: FailureEvidence;
+    }
   | { type: 'health-recovered'; since: string }
   /** While failed over, the primary answered `recoveryThreshold` probes in a row: fence, and gate failback. */
   | { type: 'primary-recovered'; since: string }
@@ -116,7 +129,8 @@ export function reportedMode(state: MonitorState, now: Date): ReportedMode {
   return state.pause && Date.parse(state.pause.until) > now.getTime() ? 'paused' : state.mode;
 }
 
-const at = (iso: string | undefined): number => (iso === undefined ? Number.NEGATIVE_INFINITY : Date.parse(iso));
+const at = (iso: string | undefined): number =>
+  iso === undefined ? Number.NEGATIVE_INFINITY : Date.parse(iso);
 
 /** Failures the policy counts toward a failover right now. */
 export function countedFailures(state: MonitorState, policy: MonitorPolicy): number {
@@ -124,7 +138,9 @@ export function countedFailures(state: MonitorState, policy: MonitorPolicy): num
 }
 
 export function thresholdReached(state: MonitorState, policy: MonitorPolicy): boolean {
-  const needed = policy.window ? policy.window.failures : (policy.failureThreshold ?? Number.POSITIVE_INFINITY);
+  const needed = policy.window
+    ? policy.window.failures
+    : (policy.failureThreshold ?? Number.POSITIVE_INFINITY);
   return countedFailures(state, policy) >= needed;
 }
 
@@ -147,7 +163,12 @@ function expirePause(state: MonitorState, now: Date, commands: MonitorCommand[])
   return state;
 }
 
-export function decide(state0: MonitorState, event: MonitorEvent, policy: MonitorPolicy, now: Date): Decision {
+export function decide(
+  state0: MonitorState,
+  event: MonitorEvent,
+  policy: MonitorPolicy,
+  now: Date,
+): Decision {
   const commands: MonitorCommand[] = [];
   let state = expirePause(state0, now, commands);
 
@@ -166,7 +187,10 @@ export function decide(state0: MonitorState, event: MonitorEvent, policy: Monito
           reason: `pause until ${event.until} exceeds the plan's maxPause (${policy.maxPause}); latest allowed is ${new Date(limit).toISOString()}`,
         });
       } else {
-        state = { ...state, pause: { until: new Date(until).toISOString(), reason: event.reason, by: event.by } };
+        state = {
+          ...state,
+          pause: { until: new Date(until).toISOString(), reason: event.reason, by: event.by },
+        };
       }
       break;
     }
@@ -176,13 +200,29 @@ export function decide(state0: MonitorState, event: MonitorEvent, policy: Monito
       break;
     }
     case 'failover-started':
-      state = { ...state, mode: 'failing-over', lastFailoverAt: now.toISOString(), operationId: event.operationId };
+      state = {
+        ...state,
+        mode: 'failing-over',
+        lastFailoverAt: now.toISOString(),
+        operationId: event.operationId,
+      };
       break;
     case 'failover-finished':
       state =
         event.outcome === 'failed'
-          ? { ...state, mode: thresholdReached(state, policy) ? 'degraded' : 'monitoring', thresholdAnnounced: false }
-          : { ...state, mode: 'failed-over', activeRegion: 'secondary', consecutiveSuccesses: 0, recoveryAnnounced: false, primaryHealthySince: undefined };
+          ? {
+              ...state,
+              mode: thresholdReached(state, policy) ? 'degraded' : 'monitoring',
+              thresholdAnnounced: false,
+            }
+          : {
+              ...state,
+              mode: 'failed-over',
+              activeRegion: 'secondary',
+              consecutiveSuccesses: 0,
+              recoveryAnnounced: false,
+              primaryHealthySince: undefined,
+            };
       break;
     case 'failback-started':
       state = { ...state, mode: 'failing-back', operationId: event.operationId };
@@ -234,7 +274,12 @@ function onProbe(
         const cooldownEnds = at(state.lastFailoverAt) + durationMs(policy.cooldown);
         const withheld = (reason: 'automatic-failover-off' | 'cooldown' | 'paused', until?: string) => {
           if (!state.thresholdAnnounced) {
-            commands.push({ type: 'failover-withheld', reason, ...(until ? { until } : {}), evidence: evidence(state, policy) });
+            commands.push({
+              type: 'failover-withheld',
+              reason,
+              ...(until ? { until } : {}),
+              evidence: evidence(state, policy),
+            });
             state = { ...state, thresholdAnnounced: true };
           }
         };
@@ -248,7 +293,13 @@ function onProbe(
       }
       if (!failed && state.mode === 'degraded' && state.consecutiveSuccesses >= policy.recoveryThreshold) {
         commands.push({ type: 'health-recovered', since: probe.at });
-        state = { ...state, mode: 'monitoring', alerted: false, thresholdAnnounced: false, firstFailureAt: undefined };
+        state = {
+          ...state,
+          mode: 'monitoring',
+          alerted: false,
+          thresholdAnnounced: false,
+          firstFailureAt: undefined,
+        };
       }
       break;
     }

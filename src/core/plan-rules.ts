@@ -2,7 +2,15 @@
  * The DR rules over a schema-valid plan: everything a plan must satisfy beyond its shape. Pure: the loader
  * reads files and classifies definitions, then hands the results in.
  */
-import type { DependencyProbe, HealthCheck, Plan, Region, SplitSide, WorkflowEntry, WorkflowRef } from '../plan/schema';
+import type {
+  DependencyProbe,
+  HealthCheck,
+  Plan,
+  Region,
+  SplitSide,
+  WorkflowEntry,
+  WorkflowRef,
+} from '../plan/schema';
 import { durationMs } from './duration';
 import { allowedRoles, DR_RULES, type TriggerTraits } from './roles';
 
@@ -39,7 +47,8 @@ export function refRegion(ref: WorkflowRef, plan: Plan, side: Side): Side | 'oth
   const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\//i.exec(ref);
   if (!m) return 'other';
   const inRegion = (r: Region) =>
-    m[1]!.toLowerCase() === r.subscriptionId.toLowerCase() && m[2]!.toLowerCase() === r.resourceGroup.toLowerCase();
+    m[1]!.toLowerCase() === r.subscriptionId.toLowerCase() &&
+    m[2]!.toLowerCase() === r.resourceGroup.toLowerCase();
   if (inRegion(plan[side])) return side;
   const other: Side = side === 'primary' ? 'secondary' : 'primary';
   return inRegion(plan[other]) ? other : 'other';
@@ -56,9 +65,13 @@ export function sideRefs(value: WorkflowRef | SplitSide): WorkflowRef[] {
 
 /** A stable identity for a reference within a region, to catch the same workflow claimed twice. */
 export function refKey(ref: WorkflowRef, region: Region): string {
-  if (typeof ref !== 'string') return `${region.subscriptionId}/${region.resourceGroup}/sites/${ref.site}/${ref.workflow}`.toLowerCase();
+  if (typeof ref !== 'string')
+    return `${region.subscriptionId}/${region.resourceGroup}/sites/${ref.site}/${ref.workflow}`.toLowerCase();
   if (ref.startsWith('/')) {
-    const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Logic\/workflows\/([^/]+)$/i.exec(ref);
+    const m =
+      /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Logic\/workflows\/([^/]+)$/i.exec(
+        ref,
+      );
     if (m) return `${m[1]}/${m[2]}/${m[3]}`.toLowerCase();
     return ref.toLowerCase();
   }
@@ -178,7 +191,8 @@ function checkProbeTarget(
     add({
       path: [...path, 'workflow'],
       rule: 'health-check-in-primary',
-      message: 'the health-check workflow must be in the primary region’s resource group: it proves the primary is alive',
+      message:
+        'the health-check workflow must be in the primary region’s resource group: it proves the primary is alive',
       fix: 'name the health-check workflow deployed in the primary region',
     });
   }
@@ -196,7 +210,9 @@ function checkHealthCheck(hc: HealthCheck, plan: Plan, add: (i: PlanIssue) => vo
   checkProbeTarget(hc, ['healthCheck'], plan, add);
   const deps = hc.dependencies;
   if (!deps) return;
-  deps.probes.forEach((probe, i) => checkProbeTarget(probe, ['healthCheck', 'dependencies', 'probes', i], plan, add));
+  deps.probes.forEach((probe, i) =>
+    checkProbeTarget(probe, ['healthCheck', 'dependencies', 'probes', i], plan, add),
+  );
   const names = new Set<string>();
   deps.probes.forEach((probe, i) => {
     if (names.has(probe.name)) {
@@ -248,11 +264,22 @@ function checkWorkflows(plan: Plan, triggersOf: TriggerLookup, add: (i: PlanIssu
   plan.workflows.forEach((entry, index) => {
     const at = (...rest: (string | number)[]) => ['workflows', index, ...rest];
     const issue = (rest: (string | number)[], rule: string, message: string, fix: string) =>
-      add({ path: at(...rest), entry: entry.name, rule, message: `workflow "${entry.name}": ${message}`, fix });
+      add({
+        path: at(...rest),
+        entry: entry.name,
+        rule,
+        message: `workflow "${entry.name}": ${message}`,
+        fix,
+      });
 
     const first = seenNames.get(entry.name);
     if (first !== undefined) {
-      issue(['name'], 'duplicate-name', `name is already used by workflows[${first}]`, 'give every entry its own name');
+      issue(
+        ['name'],
+        'duplicate-name',
+        `name is already used by workflows[${first}]`,
+        'give every entry its own name',
+      );
     } else seenNames.set(entry.name, index);
 
     checkEntryShape(entry, issue);
@@ -316,12 +343,22 @@ function checkEntryShape(entry: WorkflowEntry, issue: EntryIssue): void {
     );
   }
   if (!split && entry.schedule) {
-    issue(['schedule'], 'split-needs-schedule', 'schedule applies to split-recurrence entries only', 'remove it');
+    issue(
+      ['schedule'],
+      'split-needs-schedule',
+      'schedule applies to split-recurrence entries only',
+      'remove it',
+    );
   }
   if (entry.trigger !== undefined && entry.trigger !== 'polling') {
     for (const field of ['stateSide', 'ordered', 'sessions'] as const) {
       if (entry[field] !== undefined) {
-        issue([field], 'polling-only-field', `${field} applies to polling triggers, not ${entry.trigger}`, `remove ${field}`);
+        issue(
+          [field],
+          'polling-only-field',
+          `${field} applies to polling triggers, not ${entry.trigger}`,
+          `remove ${field}`,
+        );
       }
     }
   }

@@ -63,7 +63,8 @@ export function allowedRoles(traits: TriggerTraits): RoleVerdict {
     case 'request':
       return {
         allowed: ['active-active', 'active-passive'],
-        reason: 'Request triggers are safe in both regions behind a router (Front Door, Traffic Manager, APIM)',
+        reason:
+          'Request triggers are safe in both regions behind a router (Front Door, Traffic Manager, APIM)',
       };
     case 'polling':
       if (traits.stateSide === undefined) {
@@ -97,7 +98,8 @@ export function allowedRoles(traits: TriggerTraits): RoleVerdict {
       return {
         allowed: [],
         rule: DR_RULES.unknownTrigger,
-        reason: 'the trigger type is not recognised: declare `trigger` (and `stateSide` for polling) in the plan',
+        reason:
+          'the trigger type is not recognised: declare `trigger` (and `stateSide` for polling) in the plan',
       };
   }
 }

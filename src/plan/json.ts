@@ -142,7 +142,9 @@ export function parseJsonWithLocations(text: string, source: string): ParsedJson
       }
     }
     if (ch === '"') return readString();
-    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(input.slice(pos, pos + 64));
+    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(
+      input.slice(pos, pos + 64),
+    );
     if (literal) {
       pos += literal[0].length;
       return JSON.parse(literal[0]) as unknown;

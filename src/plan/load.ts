@@ -49,7 +49,8 @@ export function loadPlan(source: PlanSource): LoadedPlan {
       {
         path: [],
         rule: 'plan-unreadable',
-        message: code === 'ENOENT' ? 'plan file not found' : `plan file cannot be read (${code ?? String(err)})`,
+        message:
+          code === 'ENOENT' ? 'plan file not found' : `plan file cannot be read (${code ?? String(err)})`,
         fix: 'check the path (relative paths are resolved from the current directory)',
       },
     ]);
@@ -118,7 +119,13 @@ function entryTriggers(
   const file = resolve(baseDir, entry.definition);
   const path = ['workflows', index, 'definition'];
   const fail = (message: string, fix: string): undefined => {
-    issues.push({ path, entry: entry.name, rule: 'definition-unreadable', message: `workflow "${entry.name}": ${message}`, fix });
+    issues.push({
+      path,
+      entry: entry.name,
+      rule: 'definition-unreadable',
+      message: `workflow "${entry.name}": ${message}`,
+      fix,
+    });
     return undefined;
   };
   let text: string;
@@ -131,7 +138,10 @@ function entryTriggers(
   try {
     classified = classifyDocument(parseJsonWithLocations(text, file).value, file);
   } catch (err) {
-    return fail((err as Error).message, 'point "definition" at a workflow definition, ARM resource, ARM template or workflow.json');
+    return fail(
+      (err as Error).message,
+      'point "definition" at a workflow definition, ARM resource, ARM template or workflow.json',
+    );
   }
   if (classified.length !== 1) {
     return fail(

@@ -52,7 +52,11 @@ export const SplitSideSchema = z.union([
     .strictObject({ active: WorkflowRefSchema, passive: WorkflowRefSchema })
     .describe('Twin scheme: the active twin runs this region’s slots, the passive twin the other region’s'),
   z
-    .strictObject({ workflow: WorkflowRefSchema, mode: z.literal('rewrite'), triggerName: nonEmpty.optional() })
+    .strictObject({
+      workflow: WorkflowRefSchema,
+      mode: z.literal('rewrite'),
+      triggerName: nonEmpty.optional(),
+    })
     .describe('One workflow whose Recurrence the control plane rewrites at failover and failback'),
 ]);
 
@@ -70,7 +74,10 @@ export const WorkflowEntrySchema = z
   .strictObject({
     name: nonEmpty.describe('Unique name of this entry'),
     role: z.enum(ROLES),
-    trigger: z.enum(TRIGGER_KINDS).optional().describe('Trigger kind; classified from `definition` when absent'),
+    trigger: z
+      .enum(TRIGGER_KINDS)
+      .optional()
+      .describe('Trigger kind; classified from `definition` when absent'),
     stateSide: z.enum(STATE_SIDES).optional().describe('Polling triggers: where the read position is kept'),
     ordered: z.boolean().optional().describe('In-order consumption (e.g. a FIFO queue)'),
     sessions: z.boolean().optional().describe('The consumer uses Service Bus sessions, which keep order'),
@@ -103,7 +110,9 @@ export const HealthCheckSchema = z
       .strictObject({
         require: z.union([
           z.literal('all'),
-          z.strictObject({ atLeast: z.number().int().min(1) }).describe('At least k dependency probes healthy'),
+          z
+            .strictObject({ atLeast: z.number().int().min(1) })
+            .describe('At least k dependency probes healthy'),
         ]),
         probes: z.array(DependencyProbeSchema).min(1),
       })
@@ -118,10 +127,17 @@ export const PolicySchema = z.strictObject({
     .strictObject({ failures: z.number().int(), of: z.number().int() })
     .optional()
     .describe('Fail over when `failures` of the last `of` probes failed'),
-  recoveryThreshold: z.number().int().default(3).describe('Consecutive healthy probes before primary is healthy'),
+  recoveryThreshold: z
+    .number()
+    .int()
+    .default(3)
+    .describe('Consecutive healthy probes before primary is healthy'),
   automaticFailover: z.boolean().default(true),
   failback: z
-    .union([z.literal('manual'), z.strictObject({ automaticAfter: duration('policy.failback.automaticAfter') })])
+    .union([
+      z.literal('manual'),
+      z.strictObject({ automaticAfter: duration('policy.failback.automaticAfter') }),
+    ])
     .default('manual'),
   cooldown: duration('policy.cooldown').default('PT30M').describe('Minimum time between two failovers'),
   maxPause: duration('policy.maxPause').default('PT24H').describe('Upper bound for an operator pause'),
@@ -136,7 +152,9 @@ export const NotificationsSchema = z.strictObject({
   serviceBus: z
     .strictObject({
       namespace: nonEmpty
-        .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, { error: 'must be the namespace FQDN, e.g. contoso.servicebus.windows.net' })
+        .regex(/^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/, {
+          error: 'must be the namespace FQDN, e.g. contoso.servicebus.windows.net',
+        })
         .optional()
         .describe('Fully qualified namespace; the managed identity sends (Azure Service Bus Data Sender)'),
       connectionSetting: appSettingName.optional(),
@@ -176,6 +194,9 @@ export type Notifications = z.output<typeof NotificationsSchema>;
 
 /** The JSON Schema editors use for autocompletion. */
 export function planJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(PlanSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(PlanSchema, { io: 'input', unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return { ...schema, title: 'logic-apps-failover plan' };
 }

@@ -22,10 +22,12 @@ export class PlanError extends Error {
 
 /** `workflows[2].primary.active` */
 export function formatPath(path: readonly (string | number)[]): string {
-  return path.reduce<string>(
-    (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
-    '',
-  ) || '(root)';
+  return (
+    path.reduce<string>(
+      (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
+      '',
+    ) || '(root)'
+  );
 }
 
 export function formatIssue(
@@ -69,13 +71,29 @@ function fromZod(issues: readonly z.core.$ZodIssue[], raw: unknown): PlanIssue[]
     switch (issue.code) {
       case 'unrecognized_keys':
         for (const key of issue.keys) {
-          push([...path, key], `unknown field "${key}"`, 'remove it or check its spelling against schema/plan.schema.json', 'unknown-field');
+          push(
+            [...path, key],
+            `unknown field "${key}"`,
+            'remove it or check its spelling against schema/plan.schema.json',
+            'unknown-field',
+          );
         }
         break;
       case 'invalid_type': {
         const got = valueAt(raw, path);
-        if (got === undefined) push(path, `${formatPath(path)} is required`, `add ${formatPath(path)} (${issue.expected})`, 'required');
-        else push(path, `expected ${issue.expected}, got ${kindOf(got)}`, `make ${formatPath(path)} a ${issue.expected}`);
+        if (got === undefined)
+          push(
+            path,
+            `${formatPath(path)} is required`,
+            `add ${formatPath(path)} (${issue.expected})`,
+            'required',
+          );
+        else
+          push(
+            path,
+            `expected ${issue.expected}, got ${kindOf(got)}`,
+            `make ${formatPath(path)} a ${issue.expected}`,
+          );
         break;
       }
       case 'invalid_union': {
@@ -85,17 +103,34 @@ function fromZod(issues: readonly z.core.$ZodIssue[], raw: unknown): PlanIssue[]
         );
         if (branches.length > 0) {
           const best = branches.reduce((a, b) => (b.length < a.length ? b : a));
-          out.push(...fromZod(best.map((e) => ({ ...e, path: [...issue.path, ...e.path] })), raw));
+          out.push(
+            ...fromZod(
+              best.map((e) => ({ ...e, path: [...issue.path, ...e.path] })),
+              raw,
+            ),
+          );
         } else {
-          push(path, `${formatPath(path)} has the wrong type (${kindOf(valueAt(raw, path))})`, 'see schema/plan.schema.json for the accepted forms');
+          push(
+            path,
+            `${formatPath(path)} has the wrong type (${kindOf(valueAt(raw, path))})`,
+            'see schema/plan.schema.json for the accepted forms',
+          );
         }
         break;
       }
       case 'invalid_value':
-        push(path, `${JSON.stringify(valueAt(raw, path))} is not allowed`, `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`);
+        push(
+          path,
+          `${JSON.stringify(valueAt(raw, path))} is not allowed`,
+          `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
+        );
         break;
       case 'too_small':
-        push(path, issue.message.replace(/^Too small: /, ''), `see ${formatPath(path)} in schema/plan.schema.json`);
+        push(
+          path,
+          issue.message.replace(/^Too small: /, ''),
+          `see ${formatPath(path)} in schema/plan.schema.json`,
+        );
         break;
       default:
         push(path, issue.message, `correct ${formatPath(path)}`);

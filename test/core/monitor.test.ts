@@ -33,7 +33,11 @@ interface Run {
  * Feeds outcomes (true = failed) one probe per interval. When the core asks for a failover the harness
  * plays the orchestration: started at once, finished `finishAfter` probes later (never when undefined).
  */
-function run(outcomes: boolean[], policy: MonitorPolicy, opts: { finishAfter?: number; start?: MonitorState; t0?: number } = {}): Run {
+function run(
+  outcomes: boolean[],
+  policy: MonitorPolicy,
+  opts: { finishAfter?: number; start?: MonitorState; t0?: number } = {},
+): Run {
   let state = opts.start ?? initialMonitorState();
   const log: MonitorCommand[][] = [];
   const failoverAt: number[] = [];
@@ -42,14 +46,37 @@ function run(outcomes: boolean[], policy: MonitorPolicy, opts: { finishAfter?: n
   outcomes.forEach((failed, i) => {
     const now = new Date(t0 + i * INTERVAL);
     if (finishAt === i) {
-      state = decide(state, { type: 'failover-finished', operationId: `op${failoverAt.length}`, outcome: 'succeeded' }, policy, now).state;
+      state = decide(
+        state,
+        { type: 'failover-finished', operationId: `op${failoverAt.length}`, outcome: 'succeeded' },
+        policy,
+        now,
+      ).state;
     }
-    const d = decide(state, { type: 'probe', result: { at: now.toISOString(), healthy: !failed, latencyMs: 5, ...(failed ? { failure: 'timeout' as const } : { status: 200 }) } }, policy, now);
+    const d = decide(
+      state,
+      {
+        type: 'probe',
+        result: {
+          at: now.toISOString(),
+          healthy: !failed,
+          latencyMs: 5,
+          ...(failed ? { failure: 'timeout' as const } : { status: 200 }),
+        },
+      },
+      policy,
+      now,
+    );
     state = d.state;
     log.push(d.commands);
     if (d.commands.some((c) => c.type === 'start-failover')) {
       failoverAt.push(i);
-      state = decide(state, { type: 'failover-started', operationId: `op${failoverAt.length}`, trigger: 'automatic' }, policy, now).state;
+      state = decide(
+        state,
+        { type: 'failover-started', operationId: `op${failoverAt.length}`, trigger: 'automatic' },
+        policy,
+        now,
+      ).state;
       if (opts.finishAfter !== undefined) finishAt = i + opts.finishAfter;
     }
   });
@@ -71,7 +98,9 @@ describe('monitor decision core', () => {
     expect(r.log[3]).toEqual([]);
     expect(r.failoverAt).toEqual([6]);
     const start = r.log[6]!.find((c) => c.type === 'start-failover');
-    expect(start).toMatchObject({ evidence: { consecutiveFailures: 3, firstFailureAt: new Date(T0 + INTERVAL).toISOString() } });
+    expect(start).toMatchObject({
+      evidence: { consecutiveFailures: 3, firstFailureAt: new Date(T0 + INTERVAL).toISOString() },
+    });
   });
 
   it('never fails over unless the last `threshold` probes all failed (property)', () => {
@@ -83,7 +112,9 @@ describe('monitor decision core', () => {
           expect(outcomes.slice(i + 1 - threshold, i + 1).every(Boolean)).toBe(true);
         }
         // And it does fail over when such a run exists (first one, no cooldown yet).
-        const firstRun = outcomes.findIndex((_, i) => i + 1 >= threshold && outcomes.slice(i + 1 - threshold, i + 1).every(Boolean));
+        const firstRun = outcomes.findIndex(
+          (_, i) => i + 1 >= threshold && outcomes.slice(i + 1 - threshold, i + 1).every(Boolean),
+        );
         expect(r.failoverAt[0] ?? -1).toBe(firstRun);
       }),
       { numRuns: 3000 },
@@ -92,58 +123,95 @@ describe('monitor decision core', () => {
 
   it('starts exactly one failover per outage, however long it lasts (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 50 }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 0, max: 300 }), fc.option(fc.integer({ min: 0, max: 20 })), (healthy, threshold, extra, finishAfter) => {
-        const outcomes = [...Array<boolean>(healthy).fill(false), ...Array<boolean>(threshold + extra).fill(true)];
-        const r = run(outcomes, consecutive(threshold), finishAfter === null ? {} : { finishAfter });
-        expect(r.failoverAt).toEqual([healthy + threshold - 1]);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 50 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.option(fc.integer({ min: 0, max: 20 })),
+        (healthy, threshold, extra, finishAfter) => {
+          const outcomes = [
+            ...Array<boolean>(healthy).fill(false),
+            ...Array<boolean>(threshold + extra).fill(true),
+          ];
+          const r = run(outcomes, consecutive(threshold), finishAfter === null ? {} : { finishAfter });
+          expect(r.failoverAt).toEqual([healthy + threshold - 1]);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('flapping below the threshold never accumulates (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 2, max: 8 }), fc.array(fc.integer({ min: 0, max: 7 }), { maxLength: 60 }), (threshold, bursts) => {
-        // Failure bursts shorter than the threshold, each followed by one healthy probe.
-        const outcomes = bursts.flatMap((n) => [...Array<boolean>(Math.min(n, threshold - 1)).fill(true), false]);
-        const r = run(outcomes, consecutive(threshold));
-        expect(r.failoverAt).toEqual([]);
-        expect(r.state.consecutiveFailures).toBeLessThan(threshold);
-      }),
+      fc.property(
+        fc.integer({ min: 2, max: 8 }),
+        fc.array(fc.integer({ min: 0, max: 7 }), { maxLength: 60 }),
+        (threshold, bursts) => {
+          // Failure bursts shorter than the threshold, each followed by one healthy probe.
+          const outcomes = bursts.flatMap((n) => [
+            ...Array<boolean>(Math.min(n, threshold - 1)).fill(true),
+            false,
+          ]);
+          const r = run(outcomes, consecutive(threshold));
+          expect(r.failoverAt).toEqual([]);
+          expect(r.state.consecutiveFailures).toBeLessThan(threshold);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it('window mode fails over at the first probe where k of the last n failed (property)', () => {
     fc.assert(
-      fc.property(outcomesArb, fc.integer({ min: 1, max: 10 }), fc.integer({ min: 0, max: 10 }), (outcomes, n, slack) => {
-        const k = Math.max(1, n - slack);
-        const policy = consecutive(1, { failureThreshold: undefined, window: { failures: k, of: n } });
-        const r = run(outcomes, policy);
-        const expected = outcomes.findIndex((failed, i) => failed && outcomes.slice(Math.max(0, i + 1 - n), i + 1).filter(Boolean).length >= k);
-        expect(r.failoverAt[0] ?? -1).toBe(expected);
-        expect(r.failoverAt.length).toBeLessThanOrEqual(1);
-      }),
+      fc.property(
+        outcomesArb,
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 0, max: 10 }),
+        (outcomes, n, slack) => {
+          const k = Math.max(1, n - slack);
+          const policy = consecutive(1, { failureThreshold: undefined, window: { failures: k, of: n } });
+          const r = run(outcomes, policy);
+          const expected = outcomes.findIndex(
+            (failed, i) =>
+              failed && outcomes.slice(Math.max(0, i + 1 - n), i + 1).filter(Boolean).length >= k,
+          );
+          expect(r.failoverAt[0] ?? -1).toBe(expected);
+          expect(r.failoverAt.length).toBeLessThanOrEqual(1);
+        },
+      ),
       { numRuns: 3000 },
     );
   });
 
   it('a pause blocks automatic failover and expires by itself (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 0, max: 150 }), (threshold, pauseProbes, failAfter) => {
-        const policy = consecutive(threshold);
-        const now = new Date(T0);
-        const until = new Date(T0 + pauseProbes * INTERVAL - 1);
-        const paused = decide(initialMonitorState(), { type: 'pause', until: until.toISOString(), reason: 'maintenance', by: 'ops@contoso' }, policy, now);
-        expect(paused.commands).toEqual([]);
-        expect(reportedMode(paused.state, now)).toBe('paused');
-        const outcomes = [...Array<boolean>(failAfter).fill(false), ...Array<boolean>(threshold + 200).fill(true)];
-        const r = run(outcomes, policy, { start: paused.state });
-        const firstAllowed = Math.max(pauseProbes, failAfter + threshold - 1);
-        expect(r.failoverAt).toEqual([firstAllowed]);
-        const expiredAt = r.log.findIndex((cmds) => cmds.some((c) => c.type === 'pause-expired'));
-        expect(expiredAt).toBe(pauseProbes);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 100 }),
+        fc.integer({ min: 0, max: 150 }),
+        (threshold, pauseProbes, failAfter) => {
+          const policy = consecutive(threshold);
+          const now = new Date(T0);
+          const until = new Date(T0 + pauseProbes * INTERVAL - 1);
+          const paused = decide(
+            initialMonitorState(),
+            { type: 'pause', until: until.toISOString(), reason: 'maintenance', by: 'ops@contoso' },
+            policy,
+            now,
+          );
+          expect(paused.commands).toEqual([]);
+          expect(reportedMode(paused.state, now)).toBe('paused');
+          const outcomes = [
+            ...Array<boolean>(failAfter).fill(false),
+            ...Array<boolean>(threshold + 200).fill(true),
+          ];
+          const r = run(outcomes, policy, { start: paused.state });
+          const firstAllowed = Math.max(pauseProbes, failAfter + threshold - 1);
+          expect(r.failoverAt).toEqual([firstAllowed]);
+          const expiredAt = r.log.findIndex((cmds) => cmds.some((c) => c.type === 'pause-expired'));
+          expect(expiredAt).toBe(pauseProbes);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -151,35 +219,76 @@ describe('monitor decision core', () => {
   it('refuses a pause beyond maxPause or in the past, and resume lifts a pause', () => {
     const policy = consecutive(3);
     const now = new Date(T0);
-    const tooLong = decide(initialMonitorState(), { type: 'pause', until: new Date(T0 + 9 * 3_600_000).toISOString(), reason: 'x', by: 'a' }, policy, now);
-    expect(tooLong.commands[0]).toMatchObject({ type: 'rejected', reason: expect.stringContaining('maxPause (PT8H)') });
+    const tooLong = decide(
+      initialMonitorState(),
+      { type: 'pause', until: new Date(T0 + 9 * 3_600_000).toISOString(), reason: 'x', by: 'a' },
+      policy,
+      now,
+    );
+    expect(tooLong.commands[0]).toMatchObject({
+      type: 'rejected',
+      reason: expect.stringContaining('maxPause (PT8H)'),
+    });
     expect(tooLong.state.pause).toBeUndefined();
-    const past = decide(initialMonitorState(), { type: 'pause', until: new Date(T0 - 1).toISOString(), reason: 'x', by: 'a' }, policy, now);
+    const past = decide(
+      initialMonitorState(),
+      { type: 'pause', until: new Date(T0 - 1).toISOString(), reason: 'x', by: 'a' },
+      policy,
+      now,
+    );
     expect(past.commands[0]?.type).toBe('rejected');
-    const paused = decide(initialMonitorState(), { type: 'pause', until: new Date(T0 + 3_600_000).toISOString(), reason: 'x', by: 'a' }, policy, now).state;
+    const paused = decide(
+      initialMonitorState(),
+      { type: 'pause', until: new Date(T0 + 3_600_000).toISOString(), reason: 'x', by: 'a' },
+      policy,
+      now,
+    ).state;
     const resumed = decide(paused, { type: 'resume', by: 'a' }, policy, now).state;
     expect(reportedMode(resumed, now)).toBe('monitoring');
   });
 
   it('respects the cooldown between failovers (property)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 120 }), (threshold, gapProbes) => {
-        const policy = consecutive(threshold, { cooldown: 'PT30M' }); // 60 probes
-        // First outage → failover → failback right away → second outage after `gapProbes` healthy probes.
-        const first = run(Array<boolean>(threshold).fill(true), policy);
-        expect(first.failoverAt).toEqual([threshold - 1]);
-        const failoverTime = T0 + (threshold - 1) * INTERVAL;
-        let state = decide(first.state, { type: 'failover-finished', operationId: 'op1', outcome: 'succeeded' }, policy, new Date(failoverTime)).state;
-        state = decide(state, { type: 'failback-started', operationId: 'fb', trigger: 'manual' }, policy, new Date(failoverTime)).state;
-        state = decide(state, { type: 'failback-finished', operationId: 'fb', outcome: 'succeeded' }, policy, new Date(failoverTime)).state;
-        const t1 = failoverTime + INTERVAL;
-        const second = run([...Array<boolean>(gapProbes).fill(false), ...Array<boolean>(200).fill(true)], policy, { start: state, t0: t1 });
-        const at = second.failoverAt[0]!;
-        expect(second.failoverAt).toHaveLength(1);
-        expect(t1 + at * INTERVAL - failoverTime).toBeGreaterThanOrEqual(30 * 60_000);
-        const withheld = second.log.flat().filter((c) => c.type === 'failover-withheld');
-        expect(withheld.length).toBeLessThanOrEqual(1);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 1, max: 120 }),
+        (threshold, gapProbes) => {
+          const policy = consecutive(threshold, { cooldown: 'PT30M' }); // 60 probes
+          // First outage → failover → failback right away → second outage after `gapProbes` healthy probes.
+          const first = run(Array<boolean>(threshold).fill(true), policy);
+          expect(first.failoverAt).toEqual([threshold - 1]);
+          const failoverTime = T0 + (threshold - 1) * INTERVAL;
+          let state = decide(
+            first.state,
+            { type: 'failover-finished', operationId: 'op1', outcome: 'succeeded' },
+            policy,
+            new Date(failoverTime),
+          ).state;
+          state = decide(
+            state,
+            { type: 'failback-started', operationId: 'fb', trigger: 'manual' },
+            policy,
+            new Date(failoverTime),
+          ).state;
+          state = decide(
+            state,
+            { type: 'failback-finished', operationId: 'fb', outcome: 'succeeded' },
+            policy,
+            new Date(failoverTime),
+          ).state;
+          const t1 = failoverTime + INTERVAL;
+          const second = run(
+            [...Array<boolean>(gapProbes).fill(false), ...Array<boolean>(200).fill(true)],
+            policy,
+            { start: state, t0: t1 },
+          );
+          const at = second.failoverAt[0]!;
+          expect(second.failoverAt).toHaveLength(1);
+          expect(t1 + at * INTERVAL - failoverTime).toBeGreaterThanOrEqual(30 * 60_000);
+          const withheld = second.log.flat().filter((c) => c.type === 'failover-withheld');
+          expect(withheld.length).toBeLessThanOrEqual(1);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -209,7 +318,10 @@ describe('monitor decision core', () => {
         const policy = consecutive(3);
         const half = Math.floor(outcomes.length / 2);
         const a = run(outcomes.slice(0, half), policy);
-        const resumed = run(outcomes.slice(half), policy, { start: JSON.parse(JSON.stringify(a.state)) as MonitorState, t0: T0 + half * INTERVAL });
+        const resumed = run(outcomes.slice(half), policy, {
+          start: JSON.parse(JSON.stringify(a.state)) as MonitorState,
+          t0: T0 + half * INTERVAL,
+        });
         const whole = run(outcomes, policy);
         expect(resumed.state).toEqual(whole.state);
       }),

@@ -10,7 +10,9 @@ function issuesOf(mutate: (p: Mutable) => void) {
   const plan = minimalPlan();
   mutate(plan);
   return validatePlan(plan, (entry) =>
-    entry.trigger ? { source: 'declared', triggers: [{ kind: entry.trigger, stateSide: entry.stateSide }] } : undefined,
+    entry.trigger
+      ? { source: 'declared', triggers: [{ kind: entry.trigger, stateSide: entry.stateSide }] }
+      : undefined,
   ).issues;
 }
 
@@ -22,48 +24,262 @@ describe('plan validation', () => {
   it('accepts the minimal plan and fills policy defaults', () => {
     const { plan, issues } = validatePlan(minimalPlan());
     expect(issues).toEqual([]);
-    expect(plan?.policy).toMatchObject({ recoveryThreshold: 3, automaticFailover: true, failback: 'manual', maxPause: 'PT24H' });
+    expect(plan?.policy).toMatchObject({
+      recoveryThreshold: 3,
+      automaticFailover: true,
+      failback: 'manual',
+      maxPause: 'PT24H',
+    });
   });
 
   // Each row breaks exactly one rule; dropping the rule makes its row fail.
   const cases: [string, (p: Mutable) => void, string, string][] = [
-    ['webhook active-active', (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'webhook' })), 'webhook-single-region', 'workflows[1].role'],
-    ['webhook split', (p) => p.workflows.push(entry({ role: 'split-recurrence', trigger: 'webhook', schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' }, primary: { active: 'a', passive: 'b' }, secondary: { active: 'b', passive: 'a' } })), 'split-needs-recurrence', 'workflows[1].role'],
-    ['client polling active-active', (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'polling', stateSide: 'client' })), 'client-state-polling-single-region', 'workflows[1].role'],
-    ['polling without state side active-active', (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'polling' })), 'polling-needs-state-side', 'workflows[1].role'],
-    ['ordered server polling without sessions', (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'polling', stateSide: 'server', ordered: true })), 'ordered-consumption-needs-sessions', 'workflows[1].role'],
-    ['recurrence active-active', (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'recurrence' })), 'recurrence-no-overlap', 'workflows[1].role'],
-    ['request split', (p) => p.workflows.push(entry({ role: 'split-recurrence', trigger: 'request', schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' }, primary: { active: 'a', passive: 'b' }, secondary: { active: 'b', passive: 'a' } })), 'split-needs-recurrence', 'workflows[1].role'],
-    ['same location', (p) => (p.secondary.location = 'West Europe'), 'distinct-regions', 'secondary.location'],
-    ['duplicate names', (p) => p.workflows.push({ ...p.workflows[0]!, primary: 'api2', secondary: 'api2' }), 'duplicate-name', 'workflows[1].name'],
-    ['unknown field', (p) => ((p.policy as Record<string, unknown>).failureTreshold = 3), 'unknown-field', 'policy.failureTreshold'],
+    [
+      'webhook active-active',
+      (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'webhook' })),
+      'webhook-single-region',
+      'workflows[1].role',
+    ],
+    [
+      'webhook split',
+      (p) =>
+        p.workflows.push(
+          entry({
+            role: 'split-recurrence',
+            trigger: 'webhook',
+            schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
+            primary: { active: 'a', passive: 'b' },
+            secondary: { active: 'b', passive: 'a' },
+          }),
+        ),
+      'split-needs-recurrence',
+      'workflows[1].role',
+    ],
+    [
+      'client polling active-active',
+      (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'polling', stateSide: 'client' })),
+      'client-state-polling-single-region',
+      'workflows[1].role',
+    ],
+    [
+      'polling without state side active-active',
+      (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'polling' })),
+      'polling-needs-state-side',
+      'workflows[1].role',
+    ],
+    [
+      'ordered server polling without sessions',
+      (p) =>
+        p.workflows.push(
+          entry({ role: 'active-active', trigger: 'polling', stateSide: 'server', ordered: true }),
+        ),
+      'ordered-consumption-needs-sessions',
+      'workflows[1].role',
+    ],
+    [
+      'recurrence active-active',
+      (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'recurrence' })),
+      'recurrence-no-overlap',
+      'workflows[1].role',
+    ],
+    [
+      'request split',
+      (p) =>
+        p.workflows.push(
+          entry({
+            role: 'split-recurrence',
+            trigger: 'request',
+            schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
+            primary: { active: 'a', passive: 'b' },
+            secondary: { active: 'b', passive: 'a' },
+          }),
+        ),
+      'split-needs-recurrence',
+      'workflows[1].role',
+    ],
+    [
+      'same location',
+      (p) => (p.secondary.location = 'West Europe'),
+      'distinct-regions',
+      'secondary.location',
+    ],
+    [
+      'duplicate names',
+      (p) => p.workflows.push({ ...p.workflows[0]!, primary: 'api2', secondary: 'api2' }),
+      'duplicate-name',
+      'workflows[1].name',
+    ],
+    [
+      'unknown field',
+      (p) => ((p.policy as Record<string, unknown>).failureTreshold = 3),
+      'unknown-field',
+      'policy.failureTreshold',
+    ],
     ['unknown field in entry', (p) => (p.workflows[0]!.roll = 'x'), 'unknown-field', 'workflows[0].roll'],
     ['bad duration', (p) => (p.policy.probeInterval = '30s'), 'schema', 'policy.probeInterval'],
     ['calendar duration', (p) => (p.policy.cooldown = 'P1M'), 'schema', 'policy.cooldown'],
-    ['threshold zero', (p) => (p.policy.failureThreshold = 0), 'threshold-at-least-one', 'policy.failureThreshold'],
-    ['recovery zero', (p) => (p.policy.recoveryThreshold = 0), 'threshold-at-least-one', 'policy.recoveryThreshold'],
+    [
+      'threshold zero',
+      (p) => (p.policy.failureThreshold = 0),
+      'threshold-at-least-one',
+      'policy.failureThreshold',
+    ],
+    [
+      'recovery zero',
+      (p) => (p.policy.recoveryThreshold = 0),
+      'threshold-at-least-one',
+      'policy.recoveryThreshold',
+    ],
     ['no failure rule', (p) => delete p.policy.failureThreshold, 'one-failure-rule', 'policy'],
     ['two failure rules', (p) => (p.policy.window = { failures: 2, of: 3 }), 'one-failure-rule', 'policy'],
-    ['window k > n', (p) => { delete p.policy.failureThreshold; p.policy.window = { failures: 4, of: 3 }; }, 'window-k-within-n', 'policy.window.failures'],
-    ['timeout = interval', (p) => (p.healthCheck.timeout = 'PT30S'), 'timeout-below-interval', 'healthCheck.timeout'],
-    ['timeout > interval', (p) => (p.healthCheck.timeout = 'PT1M'), 'timeout-below-interval', 'healthCheck.timeout'],
+    [
+      'window k > n',
+      (p) => {
+        delete p.policy.failureThreshold;
+        p.policy.window = { failures: 4, of: 3 };
+      },
+      'window-k-within-n',
+      'policy.window.failures',
+    ],
+    [
+      'timeout = interval',
+      (p) => (p.healthCheck.timeout = 'PT30S'),
+      'timeout-below-interval',
+      'healthCheck.timeout',
+    ],
+    [
+      'timeout > interval',
+      (p) => (p.healthCheck.timeout = 'PT1M'),
+      'timeout-below-interval',
+      'healthCheck.timeout',
+    ],
     ['pause over 7 days', (p) => (p.policy.maxPause = 'P8D'), 'pause-bound', 'policy.maxPause'],
     ['both probe targets', (p) => (p.healthCheck.urlSetting = 'HEALTH_URL'), 'probe-target', 'healthCheck'],
-    ['url in urlSetting', (p) => { delete p.healthCheck.workflow; delete p.healthCheck.trigger; p.healthCheck.urlSetting = 'https://x/y?sig=1'; }, 'schema', 'healthCheck.urlSetting'],
+    [
+      'url in urlSetting',
+      (p) => {
+        delete p.healthCheck.workflow;
+        delete p.healthCheck.trigger;
+        p.healthCheck.urlSetting = 'https://x/y?sig=1';
+      },
+      'schema',
+      'healthCheck.urlSetting',
+    ],
     ['workflow without trigger', (p) => delete p.healthCheck.trigger, 'probe-target', 'healthCheck.trigger'],
-    ['health check in secondary', (p) => (p.healthCheck.workflow = `/subscriptions/${PRIMARY_SUB}/resourceGroups/rg-neu/providers/Microsoft.Logic/workflows/health`), 'health-check-in-primary', 'healthCheck.workflow'],
-    ['secondary side in primary', (p) => (p.workflows[0]!.secondary = `/subscriptions/${PRIMARY_SUB}/resourceGroups/rg-weu/providers/Microsoft.Logic/workflows/api`), 'sides-in-their-regions', 'workflows[0].secondary'],
-    ['workflow claimed twice', (p) => p.workflows.push(entry({ name: 'api-copy', role: 'active-passive', trigger: 'request', primary: 'api', secondary: 'other' })), 'workflow-claimed-twice', 'workflows[1].primary'],
-    ['split without schedule', (p) => p.workflows.push(entry({ role: 'split-recurrence', trigger: 'recurrence', primary: { active: 'a', passive: 'b' }, secondary: { active: 'b', passive: 'a' } })), 'split-needs-schedule', 'workflows[1].schedule'],
-    ['split with plain sides', (p) => p.workflows.push(entry({ role: 'split-recurrence', trigger: 'recurrence', schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' } })), 'split-side-shape', 'workflows[1].primary'],
-    ['twins on active-passive', (p) => p.workflows.push(entry({ role: 'active-passive', trigger: 'recurrence', primary: { active: 'a', passive: 'b' }, secondary: { active: 'b', passive: 'a' } })), 'split-side-shape', 'workflows[1].primary'],
-    ['stateSide on webhook', (p) => p.workflows.push(entry({ role: 'active-passive', trigger: 'webhook', stateSide: 'server' })), 'polling-only-field', 'workflows[1].stateSide'],
-    ['bad role', (p) => (p.workflows[0]!.role = 'hot-standby'), 'schema', 'workflows[0].role'],
-    ['bad subscription', (p) => (p.primary.subscriptionId = 'not-a-guid'), 'schema', 'primary.subscriptionId'],
+    [
+      'health check in secondary',
+      (p) =>
+        (p.healthCheck.workflow = `/subscriptions/${PRIMARY_SUB}/resourceGroups/rg-neu/providers/Microsoft.Logic/workflows/health`),
+      'health-check-in-primary',
+      'healthCheck.workflow',
+    ],
+    [
+      'secondary side in primary',
+      (p) =>
+        (p.workflows[0]!.secondary = `/subscriptions/${PRIMARY_SUB}/resourceGroups/rg-weu/providers/Microsoft.Logic/workflows/api`),
+      'sides-in-their-regions',
+      'workflows[0].secondary',
+    ],
+    [
+      'workflow claimed twice',
+      (p) =>
+        p.workflows.push(
+          entry({
+            name: 'api-copy',
+            role: 'active-passive',
+            trigger: 'request',
+            primary: 'api',
+            secondary: 'other',
+          }),
+        ),
+      'workflow-claimed-twice',
+      'workflows[1].primary',
+    ],
+    [
+      'split without schedule',
+      (p) =>
+        p.workflows.push(
+          entry({
+            role: 'split-recurrence',
+            trigger: 'recurrence',
+            primary: { active: 'a', passive: 'b' },
+            secondary: { active: 'b', passive: 'a' },
+          }),
+        ),
+      'split-needs-schedule',
+      'workflows[1].schedule',
+    ],
+    [
+      'split with plain sides',
+      (p) =>
+        p.workflows.push(
+          entry({
+            role: 'split-recurrence',
+            trigger: 'recurrence',
+            schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
+          }),
+        ),
+      'split-side-shape',
+      'workflows[1].primary',
+    ],
+    [
+      'twins on active-passive',
+      (p) =>
+        p.workflows.push(
+          entry({
+            role: 'active-passive',
+            trigger: 'recurrence',
+            primary: { active: 'a', passive: 'b' },
+            secondary: { active: 'b', passive: 'a' },
+          }),
+        ),
+      'split-side-shape',
+      'workflows[1].primary',
+    ],
+    [
+      'stateSide on webhook',
+      (p) => p.workflows.push(entry({ role: 'active-passive', trigger: 'webhook', stateSide: 'server' })),
+      'polling-only-field',
+      'workflows[1].stateSide',
+    ],
+    [
+      'bad role',
+      (p) => ((p.workflows[0] as Record<string, unknown>).role = 'hot-standby'),
+      'schema',
+      'workflows[0].role',
+    ],
+    [
+      'bad subscription',
+      (p) => (p.primary.subscriptionId = 'not-a-guid'),
+      'schema',
+      'primary.subscriptionId',
+    ],
     ['missing id', (p) => delete (p as Partial<Mutable>).id, 'required', 'id'],
-    ['service bus without entity', (p) => (p.notifications = { serviceBus: { namespace: 'x.servicebus.windows.net' } }), 'service-bus-target', 'notifications.serviceBus'],
-    ['service bus both auth kinds', (p) => (p.notifications = { serviceBus: { namespace: 'x.servicebus.windows.net', connectionSetting: 'SB', queue: 'q' } }), 'service-bus-target', 'notifications.serviceBus'],
-    ['atLeast over count', (p) => (p.healthCheck.dependencies = { require: { atLeast: 2 }, probes: [{ name: 'db', urlSetting: 'DB_URL' }] }), 'window-k-within-n', 'healthCheck.dependencies.require.atLeast'],
+    [
+      'service bus without entity',
+      (p) => (p.notifications = { serviceBus: { namespace: 'x.servicebus.windows.net' } }),
+      'service-bus-target',
+      'notifications.serviceBus',
+    ],
+    [
+      'service bus both auth kinds',
+      (p) =>
+        (p.notifications = {
+          serviceBus: { namespace: 'x.servicebus.windows.net', connectionSetting: 'SB', queue: 'q' },
+        }),
+      'service-bus-target',
+      'notifications.serviceBus',
+    ],
+    [
+      'atLeast over count',
+      (p) =>
+        (p.healthCheck.dependencies = {
+          require: { atLeast: 2 },
+          probes: [{ name: 'db', urlSetting: 'DB_URL' }],
+        }),
+      'window-k-within-n',
+      'healthCheck.dependencies.require.atLeast',
+    ],
   ];
 
   it.each(cases)('refuses %s', (_name, mutate, rule, path) => {
@@ -76,13 +292,49 @@ describe('plan validation', () => {
   it('accepts the safe roles for each trigger kind', () => {
     const safe = [
       entry({ name: 'a', role: 'active-passive', trigger: 'webhook', primary: 'a', secondary: 'a' }),
-      entry({ name: 'b', role: 'active-passive', trigger: 'polling', stateSide: 'client', primary: 'b', secondary: 'b' }),
-      entry({ name: 'c', role: 'active-active', trigger: 'polling', stateSide: 'server', primary: 'c', secondary: 'c' }),
-      entry({ name: 'd', role: 'active-active', trigger: 'polling', stateSide: 'server', ordered: true, sessions: true, primary: 'd', secondary: 'd' }),
+      entry({
+        name: 'b',
+        role: 'active-passive',
+        trigger: 'polling',
+        stateSide: 'client',
+        primary: 'b',
+        secondary: 'b',
+      }),
+      entry({
+        name: 'c',
+        role: 'active-active',
+        trigger: 'polling',
+        stateSide: 'server',
+        primary: 'c',
+        secondary: 'c',
+      }),
+      entry({
+        name: 'd',
+        role: 'active-active',
+        trigger: 'polling',
+        stateSide: 'server',
+        ordered: true,
+        sessions: true,
+        primary: 'd',
+        secondary: 'd',
+      }),
       entry({ name: 'e', role: 'active-passive', trigger: 'recurrence', primary: 'e', secondary: 'e' }),
-      entry({ name: 'f', role: 'split-recurrence', trigger: 'recurrence', schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' }, primary: { active: 'f1', passive: 'f2' }, secondary: { workflow: 'f', mode: 'rewrite' } }),
+      entry({
+        name: 'f',
+        role: 'split-recurrence',
+        trigger: 'recurrence',
+        schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
+        primary: { active: 'f1', passive: 'f2' },
+        secondary: { workflow: 'f', mode: 'rewrite' },
+      }),
       entry({ name: 'g', role: 'active-passive', trigger: 'request', primary: 'g', secondary: 'g' }),
-      entry({ name: 'h', role: 'active-passive', trigger: 'request', primary: { site: 'la-weu', workflow: 'h' }, secondary: { site: 'la-neu', workflow: 'h' } }),
+      entry({
+        name: 'h',
+        role: 'active-passive',
+        trigger: 'request',
+        primary: { site: 'la-weu', workflow: 'h' },
+        secondary: { site: 'la-neu', workflow: 'h' },
+      }),
     ];
     expect(issuesOf((p) => p.workflows.push(...safe))).toEqual([]);
   });
@@ -95,12 +347,23 @@ describe('plan validation', () => {
       p.secondary.location = 'westeurope';
     });
     expect(new Set(issues.map((i) => i.rule))).toEqual(
-      new Set(['threshold-at-least-one', 'timeout-below-interval', 'webhook-single-region', 'distinct-regions']),
+      new Set([
+        'threshold-at-least-one',
+        'timeout-below-interval',
+        'webhook-single-region',
+        'distinct-regions',
+      ]),
     );
   });
 
   // The guidance, restated independently of src/core/roles.ts: the oracle the plan rules must agree with.
-  function guidanceAllows(kind: string, stateSide: string | undefined, ordered: boolean, sessions: boolean, role: string): boolean {
+  function guidanceAllows(
+    kind: string,
+    stateSide: string | undefined,
+    ordered: boolean,
+    sessions: boolean,
+    role: string,
+  ): boolean {
     if (role === 'split-recurrence') return kind === 'recurrence';
     if (kind === 'recurrence') return role === 'active-passive';
     if (kind === 'webhook') return role === 'active-passive';
@@ -129,12 +392,22 @@ describe('plan validation', () => {
                 ...(polling && stateSide ? { stateSide } : {}),
                 ...(polling ? { ordered, sessions } : {}),
                 ...(split
-                  ? { schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' }, primary: { active: 'x', passive: 'y' }, secondary: { active: 'y', passive: 'x' } }
+                  ? {
+                      schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
+                      primary: { active: 'x', passive: 'y' },
+                      secondary: { active: 'y', passive: 'x' },
+                    }
                   : {}),
               }),
             ),
           );
-          const allowed = guidanceAllows(kind, polling ? stateSide : undefined, polling && ordered, polling && sessions, role);
+          const allowed = guidanceAllows(
+            kind,
+            polling ? stateSide : undefined,
+            polling && ordered,
+            polling && sessions,
+            role,
+          );
           expect(issues.length === 0).toBe(allowed);
         },
       ),
@@ -144,7 +417,10 @@ describe('plan validation', () => {
 });
 
 function formatted(path: (string | number)[]): string {
-  return path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') || '(root)';
+  return (
+    path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '') ||
+    '(root)'
+  );
 }
 
 describe('plan text', () => {
@@ -163,10 +439,14 @@ describe('plan text', () => {
     (plan.workflows[0] as Record<string, unknown>).role = 'hot-standby';
     const text = JSON.stringify(plan, null, 2);
     const line = text.split('\n').findIndex((l) => l.includes('hot-standby')) + 1;
-    expect(() => parsePlan(text, 'plan.json', '.')).toThrow(new RegExp(`plan\\.json:${line}:\\d+ workflows\\[0\\]\\.role \\[schema\\]`));
+    expect(() => parsePlan(text, 'plan.json', '.')).toThrow(
+      new RegExp(`plan\\.json:${line}:\\d+ workflows\\[0\\]\\.role \\[schema\\]`),
+    );
   });
 
   it('refuses duplicate keys, which JSON.parse would silently merge', () => {
-    expect(() => parsePlan('{"id":"a","id":"b"}', 'dup.json', '.')).toThrow(/line 1, column 12: duplicate property "id"/);
+    expect(() => parsePlan('{"id":"a","id":"b"}', 'dup.json', '.')).toThrow(
+      /line 1, column 11: duplicate property "id"/,
+    );
   });
 });

@@ -10,8 +10,6 @@ export function minimalPlan(): PlanInput & { workflows: Record<string, unknown>[
     secondary: { location: 'northeurope', subscriptionId: PRIMARY_SUB, resourceGroup: 'rg-neu' },
     healthCheck: { workflow: 'health', trigger: 'manual', timeout: 'PT5S', expectStatus: [200] },
     policy: { probeInterval: 'PT30S', failureThreshold: 3 },
-    workflows: [
-      { name: 'api', role: 'active-active', trigger: 'request', primary: 'api', secondary: 'api' },
-    ],
+    workflows: [{ name: 'api', role: 'active-active', trigger: 'request', primary: 'api', secondary: 'api' }],
   };
 }

@@ -24,7 +24,10 @@ export function summarisePlan({ plan, triggers }: LoadedPlan) {
     id: plan.id,
     primary: plan.primary.location,
     secondary: plan.secondary.location,
-    failureRule: p.failureThreshold !== undefined ? `${p.failureThreshold} consecutive failed probes` : `${p.window!.failures} of the last ${p.window!.of} probes failed`,
+    failureRule:
+      p.failureThreshold !== undefined
+        ? `${p.failureThreshold} consecutive failed probes`
+        : `${p.window!.failures} of the last ${p.window!.of} probes failed`,
     probeInterval: p.probeInterval,
     // Worst case from the outage to the decision: up to one interval until the first probe fails,
     // the remaining failing probes, and the last probe's timeout.
@@ -48,8 +51,16 @@ function table(rows: Record<string, string | number>[]): string {
   if (rows.length === 0) return '';
   const keys = Object.keys(rows[0]!);
   const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(keys), line(widths.map((w) => '-'.repeat(w))), ...rows.map((r) => line(keys.map((k) => String(r[k]))))].join('\n');
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [
+    line(keys),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map((r) => line(keys.map((k) => String(r[k])))),
+  ].join('\n');
 }
 
 export const checkCommand: Command = {
@@ -57,11 +68,15 @@ export const checkCommand: Command = {
   usage,
   async run(args, io: CliIo) {
     const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' } });
-    const source: PlanSource = positionals[0] ? { kind: 'file', path: positionals[0] } : planSourceFromSettings(io.env);
+    const source: PlanSource = positionals[0]
+      ? { kind: 'file', path: positionals[0] }
+      : planSourceFromSettings(io.env);
     const loaded = loadPlan(source); // throws PlanError: reported by main with exit 2
     const summary = summarisePlan(loaded);
     if (values.json) {
-      io.out(JSON.stringify({ valid: true, source: loaded.source, summary, warnings: loaded.warnings }, null, 2));
+      io.out(
+        JSON.stringify({ valid: true, source: loaded.source, summary, warnings: loaded.warnings }, null, 2),
+      );
       return EXIT.ok;
     }
     io.out(
@@ -75,9 +90,10 @@ export const checkCommand: Command = {
       ].join('\n'),
     );
     if (loaded.warnings.length) {
-      io.err(`${loaded.warnings.length} warning(s):\n${loaded.warnings.map((w) => formatIssue(w, loaded.source)).join('\n')}`);
+      io.err(
+        `${loaded.warnings.length} warning(s):\n${loaded.warnings.map((w) => formatIssue(w, loaded.source)).join('\n')}`,
+      );
     }
     return EXIT.ok;
   },
 };
-

@@ -35,7 +35,9 @@ export const classifyCommand: Command = {
     }
     io.out(values.compact ? JSON.stringify(results) : JSON.stringify(results, null, 2));
     if (failures.length) {
-      io.err(`dr classify: ${failures.length} file(s) not classified:\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+      io.err(
+        `dr classify: ${failures.length} file(s) not classified:\n${failures.map((f) => `  - ${f}`).join('\n')}`,
+      );
       return EXIT.usage;
     }
     return EXIT.ok;

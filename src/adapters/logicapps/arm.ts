@@ -1,0 +1,297 @@
+/**
+ * LogicAppsControl over Azure Resource Manager: consumption workflows through @azure/arm-logic, Logic Apps
+ * Standard workflow state through the site's app setting `Workflows.<name>.FlowState` (@azure/arm-appservice).
+ */
+import { LogicManagementClient, type Workflow } from '@azure/arm-logic';
+import { WebSiteManagementClient } from '@azure/arm-appservice';
+import type { TokenCredential } from '@azure/core-auth';
+import type { Agent } from 'node:https';
+import { ArmConcurrencyError, ArmTerminalError, classifyArmError } from '../arm/errors';
+import type { ArmThrottle } from '../arm/throttle';
+import {
+  locatorLabel,
+  type LogicAppsControl,
+  type RunInfo,
+  type TriggerInfo,
+  type WorkflowInfo,
+  type WorkflowLocator,
+  type WorkflowState,
+} from './port';
+
+export interface ArmConnection {
+  credential: TokenCredential;
+  /** ARM endpoint; default public cloud. Sovereign clouds and the simulator set their own. */
+  endpoint?: string;
+  /** Needed whenever the endpoint is not the public cloud's (the token audience stays ARM's). */
+  credentialScopes?: string[];
+  /** Trust for a private CA (the simulator); never needed in Azure. */
+  agent?: Agent;
+  throttle?: ArmThrottle;
+  /** SDK retry budget for 429/5xx before our own (orchestration-level) retries take over. */
+  maxRetries?: number;
+}
+
+type Consumption = Extract<WorkflowLocator, { name: string }>;
+type Standard = Extract<WorkflowLocator, { site: string }>;
+
+const isStandard = (t: WorkflowLocator): t is Standard => 'site' in t;
+
+/** Serialises read-modify-write of one site's app settings: parallel fan-out must not lose an update. */
+class KeyedMutex {
+  private readonly tails = new Map<string, Promise<unknown>>();
+  async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.tails.get(key) ?? Promise.resolve();
+    const result = prev.then(fn, fn);
+    const tail = result.catch(() => undefined);
+    this.tails.set(key, tail);
+    try {
+      return await result;
+    } finally {
+      if (this.tails.get(key) === tail) this.tails.delete(key);
+    }
+  }
+}
+
+export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsControl {
+  const logicClients = new Map<string, LogicManagementClient>();
+  const webClients = new Map<string, WebSiteManagementClient>();
+  const siteLocks = new KeyedMutex();
+
+  const options = () => ({
+    ...(connection.endpoint ? { endpoint: connection.endpoint } : {}),
+    ...(connection.credentialScopes ? { credentialScopes: connection.credentialScopes } : {}),
+    ...(connection.agent ? { agent: connection.agent } : {}),
+    retryOptions: { maxRetries: connection.maxRetries ?? 2 },
+  });
+  const withThrottle = <C extends { pipeline: { addPolicy(p: unknown, o?: unknown): void } }>(
+    client: C,
+  ): C => {
+    if (connection.throttle) client.pipeline.addPolicy(connection.throttle.policy(), { afterPhase: 'Retry' });
+    return client;
+  };
+  const logic = (subscriptionId: string) => {
+    let c = logicClients.get(subscriptionId);
+    if (!c) {
+      c = withThrottle(new LogicManagementClient(connection.credential, subscriptionId, options()));
+      logicClients.set(subscriptionId, c);
+    }
+    return c;
+  };
+  const web = (subscriptionId: string) => {
+    let c = webClients.get(subscriptionId);
+    if (!c) {
+      c = withThrottle(new WebSiteManagementClient(connection.credential, subscriptionId, options()));
+      webClients.set(subscriptionId, c);
+    }
+    return c;
+  };
+
+  const call = async <T>(operation: string, target: WorkflowLocator, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof ArmConcurrencyError) throw err;
+      throw classifyArmError(err, { operation, target: locatorLabel(target) });
+    }
+  };
+
+  const flowStateKey = (t: Standard) => `Workflows.${t.workflow}.FlowState`;
+
+  const readSettings = (t: Standard) =>
+    call(
+      'read app settings',
+      t,
+      async () =>
+        (await web(t.subscriptionId).webApps.listApplicationSettings(t.resourceGroup, t.site)).properties ??
+        {},
+    );
+
+  const revisionOf = (w: Workflow) => `${w.changedTime?.toISOString() ?? ''}/${w.version ?? ''}`;
+
+  const toInfo = (w: Workflow): WorkflowInfo => ({
+    id: w.id ?? '',
+    revision: revisionOf(w),
+    location: w.location ?? '',
+    state: (w.state ?? 'NotSpecified') as WorkflowState,
+    ...(w.definition ? { definition: w.definition as Record<string, unknown> } : {}),
+    ...(w.parameters ? { parameters: w.parameters } : {}),
+    ...(w.changedTime ? { changedTime: w.changedTime.toISOString() } : {}),
+    ...(w.version ? { version: w.version } : {}),
+    ...(w.integrationAccount?.id ? { integrationAccountId: w.integrationAccount.id } : {}),
+  });
+
+  const getConsumption = (t: Consumption) =>
+    call('get', t, async () => toInfo(await logic(t.subscriptionId).workflows.get(t.resourceGroup, t.name)));
+
+  const getStandard = async (t: Standard): Promise<WorkflowInfo> => {
+    const site = await call('get site', t, () => web(t.subscriptionId).webApps.get(t.resourceGroup, t.site));
+    const settings = await readSettings(t);
+    // An absent setting means the workflow runs: Standard workflows are enabled unless disabled explicitly.
+    const state = settings[flowStateKey(t)] === 'Disabled' ? 'Disabled' : 'Enabled';
+    return {
+      id: `${site.id ?? ''}/workflows/${t.workflow}`,
+      location: site.location,
+      state,
+      revision: `${state}`,
+    };
+  };
+
+  return {
+    getWorkflow: (t) => (isStandard(t) ? getStandard(t) : getConsumption(t)),
+
+    async setState(t, state) {
+      if (isStandard(t)) {
+        return siteLocks.run(`${t.subscriptionId}/${t.resourceGroup}/${t.site}`.toLowerCase(), async () => {
+          const settings = await readSettings(t);
+          const current = settings[flowStateKey(t)] === 'Disabled' ? 'Disabled' : 'Enabled';
+          if (current === state) return { changed: false };
+          await call(state === 'Enabled' ? 'enable' : 'disable', t, () =>
+            web(t.subscriptionId).webApps.updateApplicationSettings(t.resourceGroup, t.site, {
+              properties: { ...settings, [flowStateKey(t)]: state },
+            }),
+          );
+          return { changed: true };
+        });
+      }
+      const current = await getConsumption(t);
+      if (current.state === state) return { changed: false };
+      await call(state === 'Enabled' ? 'enable' : 'disable', t, () =>
+        state === 'Enabled'
+          ? logic(t.subscriptionId).workflows.enable(t.resourceGroup, t.name)
+          : logic(t.subscriptionId).workflows.disable(t.resourceGroup, t.name),
+      );
+      return { changed: true };
+    },
+
+    async setRecurrence(t, recurrence, opts = {}) {
+      if (isStandard(t)) {
+        throw new ArmTerminalError(
+          'rewriting a Recurrence is supported for consumption workflows only; use the twin scheme for Standard',
+          { operation: 'set recurrence', target: locatorLabel(t) },
+          undefined,
+          'UnsupportedForStandard',
+        );
+      }
+      const client = logic(t.subscriptionId);
+      const label = locatorLabel(t);
+      const read = await call('set recurrence (read)', t, () =>
+        client.workflows.get(t.resourceGroup, t.name),
+      );
+      if (opts.basedOn && revisionOf(read) !== opts.basedOn) {
+        throw new ArmConcurrencyError(
+          `workflow changed since it was read (revision ${opts.basedOn}, now ${revisionOf(read)})`,
+          { operation: 'set recurrence', target: label },
+          undefined,
+          'WorkflowChanged',
+        );
+      }
+      const definition = structuredClone(read.definition ?? {}) as {
+        triggers?: Record<string, { type?: string; recurrence?: unknown }>;
+      };
+      const triggers = definition.triggers ?? {};
+      const recurrenceTriggers = Object.entries(triggers).filter(
+        ([, tr]) => tr.recurrence !== undefined && /^(Recurrence|SlidingWindow)$/i.test(tr.type ?? ''),
+      );
+      const name =
+        opts.triggerName ?? (recurrenceTriggers.length === 1 ? recurrenceTriggers[0]![0] : undefined);
+      const trigger = name ? triggers[name] : undefined;
+      if (!name || !trigger) {
+        throw new ArmTerminalError(
+          name
+            ? `trigger "${name}" not found`
+            : `expected exactly one Recurrence trigger, found ${recurrenceTriggers.length}: name it with triggerName`,
+          { operation: 'set recurrence', target: label },
+          undefined,
+          'TriggerNotFound',
+        );
+      }
+      if (JSON.stringify(trigger.recurrence) === JSON.stringify(recurrence)) return { changed: false };
+      trigger.recurrence = recurrence;
+      // Last check before the write: ARM workflows have no ETag, so compare changedTime right before PUT.
+      const again = await call('set recurrence (re-read)', t, () =>
+        client.workflows.get(t.resourceGroup, t.name),
+      );
+      if (revisionOf(again) !== revisionOf(read)) {
+        throw new ArmConcurrencyError(
+          'workflow changed while its recurrence was being rewritten; re-read and retry',
+          { operation: 'set recurrence', target: label },
+          undefined,
+          'WorkflowChanged',
+        );
+      }
+      const body: Workflow = {
+        location: read.location,
+        ...(read.tags ? { tags: read.tags } : {}),
+        ...(read.identity ? { identity: read.identity } : {}),
+        state: read.state,
+        definition,
+        ...(read.parameters ? { parameters: read.parameters } : {}),
+        ...(read.integrationAccount ? { integrationAccount: read.integrationAccount } : {}),
+        ...(read.integrationServiceEnvironment
+          ? { integrationServiceEnvironment: read.integrationServiceEnvironment }
+          : {}),
+        ...(read.accessControl ? { accessControl: read.accessControl } : {}),
+        ...(read.endpointsConfiguration ? { endpointsConfiguration: read.endpointsConfiguration } : {}),
+      };
+      await call('set recurrence', t, () => client.workflows.createOrUpdate(t.resourceGroup, t.name, body));
+      return { changed: true };
+    },
+
+    async listTriggers(t) {
+      if (isStandard(t)) return [];
+      return call('list triggers', t, async () => {
+        const out: TriggerInfo[] = [];
+        for await (const tr of logic(t.subscriptionId).workflowTriggers.list(t.resourceGroup, t.name)) {
+          out.push({
+            name: tr.name ?? '',
+            ...(tr.state ? { state: tr.state } : {}),
+            ...(tr.recurrence ? { recurrence: tr.recurrence } : {}),
+          });
+        }
+        return out;
+      });
+    },
+
+    async getCallbackUrl(t, trigger) {
+      if (isStandard(t)) {
+        throw new ArmTerminalError(
+          'callback URLs of Standard workflows are not supported yet; use healthCheck.urlSetting',
+          { operation: 'list callback url', target: locatorLabel(t) },
+          undefined,
+          'UnsupportedForStandard',
+        );
+      }
+      const result = await call('list callback url', t, () =>
+        logic(t.subscriptionId).workflowTriggers.listCallbackUrl(t.resourceGroup, t.name, trigger),
+      );
+      if (!result.value) {
+        throw new ArmTerminalError(
+          `trigger "${trigger}" returned no callback URL`,
+          { operation: 'list callback url', target: locatorLabel(t) },
+          undefined,
+          'NoCallbackUrl',
+        );
+      }
+      return result.value;
+    },
+
+    async listRunningRuns(t) {
+      if (isStandard(t)) return [];
+      return call('list runs', t, async () => {
+        const out: RunInfo[] = [];
+        for await (const run of logic(t.subscriptionId).workflowRuns.list(t.resourceGroup, t.name, {
+          filter: "status eq 'Running'",
+        })) {
+          if (run.status !== 'Running') continue; // Defensive: a service that ignores $filter must not inflate the report.
+          out.push({
+            name: run.name ?? '',
+            status: run.status,
+            ...(run.startTime ? { startTime: run.startTime.toISOString() } : {}),
+            ...(run.trigger?.name ? { trigger: run.trigger.name } : {}),
+          });
+        }
+        return out;
+      });
+    },
+  };
+}

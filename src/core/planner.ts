@@ -1,0 +1,275 @@
+/**
+ * The failover/failback planner: from the plan and what ARM says now, the ordered ARM operations an operation
+ * would perform. `dr whatif` prints it; the failover orchestration executes it. One source of truth.
+ */
+import type { Plan, SplitSide, WorkflowEntry, WorkflowRef } from '../plan/schema';
+import { isSplitSide, refKey } from './plan-rules';
+import { occurrencesBetween, parseRecurrence, type Recurrence } from './recurrence';
+import { durationMs } from './duration';
+import { splitSchedules, type SplitSchedules } from './schedule';
+
+export type RegionName = 'primary' | 'secondary';
+
+/** One workflow in one region, as the planner and the activities address it. */
+export interface WorkflowTarget {
+  region: RegionName;
+  ref: WorkflowRef;
+  /** Stable identity (subscription/resource group/name, lower case) for maps and logs. */
+  key: string;
+  /** Human label: `primary:order-webhook` or `secondary:la-neu/invoice-sync`. */
+  label: string;
+}
+
+/** What ARM said about a workflow just now; `reachable: false` when its region's ARM did not answer. */
+export type WorkflowObservation =
+  | { reachable: true; state: string; recurrence?: unknown; exists?: true }
+  | { reachable: true; exists: false }
+  | { reachable: false; error: string };
+
+export type Observe = (target: WorkflowTarget) => WorkflowObservation | undefined;
+
+export type PlannedAction =
+  | { op: 'disable'; target: WorkflowTarget; why: 'fence' | 'stand-down'; noop: boolean }
+  | { op: 'enable'; target: WorkflowTarget; why: 'activate' | 'restore'; noop: boolean }
+  | {
+      op: 'set-recurrence';
+      target: WorkflowTarget;
+      triggerName?: string;
+      recurrence: Recurrence;
+      why: 'take-every-slot' | 'restore-split';
+      noop: boolean;
+    }
+  /** The primary could not be reached: its fence is recorded and applied when its ARM answers again. */
+  | { op: 'pending-fence'; target: WorkflowTarget; why: 'primary-unreachable' }
+  /** The workflow does not exist: reported, never silently skipped. */
+  | { op: 'missing'; target: WorkflowTarget; why: 'not-found' };
+
+export interface EntryPlan {
+  entry: string;
+  role: WorkflowEntry['role'];
+  /** Split entries switch just after a slot boundary so no slot runs twice or is skipped. */
+  slotBoundary?: { every: string; anchor: string };
+  /** Executed in order: a fence always precedes the activation it protects. */
+  steps: PlannedAction[];
+}
+
+export interface GroupPlan {
+  group: number;
+  /** Entries of one group run in parallel. */
+  entries: EntryPlan[];
+}
+
+export type Direction = 'failover' | 'failback';
+
+export interface OperationPlan {
+  direction: Direction;
+  kind: 'planned' | 'emergency';
+  groups: GroupPlan[];
+}
+
+export function targetOf(plan: Plan, region: RegionName, ref: WorkflowRef): WorkflowTarget {
+  const name = typeof ref === 'string' ? (ref.split('/').pop() ?? ref) : `${ref.site}/${ref.workflow}`;
+  return { region, ref, key: refKey(ref, plan[region]), label: `${region}:${name}` };
+}
+
+/** The schedules of a split entry (validated at plan load, so this does not throw for a loaded plan). */
+export function entrySchedules(entry: WorkflowEntry): SplitSchedules | undefined {
+  if (entry.role !== 'split-recurrence' || !entry.schedule) return undefined;
+  return splitSchedules({ ...entry.schedule, form: 'auto' });
+}
+
+/** Which of the first `slots` slots a recurrence fires (used to compare recurrences by effect, not by text). */
+export function slotsFired(
+  recurrence: unknown,
+  schedule: { every: string; anchor: string },
+  slots = 8,
+): number[] | undefined {
+  let r: Recurrence;
+  try {
+    r = parseRecurrence(recurrence, 'recurrence');
+  } catch {
+    return undefined;
+  }
+  const every = durationMs(schedule.every);
+  // Look a day ahead of the anchor so anchored and schedule forms are both in their steady state.
+  const origin = Date.parse(schedule.anchor) + Math.ceil(86_400_000 / every) * every;
+  const times = occurrencesBetween(r, new Date(origin - 1), new Date(origin + slots * every - 1), slots * 4);
+  return times.map((t) => Math.round((t.getTime() - origin) / every)).filter((i) => i >= 0 && i < slots);
+}
+
+const sameSlots = (a: unknown, b: Recurrence, schedule: { every: string; anchor: string }): boolean => {
+  const x = slotsFired(a, schedule);
+  const y = slotsFired(b, schedule);
+  return x !== undefined && y !== undefined && x.join() === y.join();
+};
+
+export function planOperation(
+  plan: Plan,
+  direction: Direction,
+  observe: Observe,
+  kind: 'planned' | 'emergency' = 'emergency',
+): OperationPlan {
+  const groups = new Map<number, EntryPlan[]>();
+  for (const entry of plan.workflows) {
+    const group = entry.group ?? 0;
+    const entryPlan = planEntry(plan, entry, direction, observe, kind);
+    groups.set(group, [...(groups.get(group) ?? []), entryPlan]);
+  }
+  return {
+    direction,
+    kind,
+    groups: [...groups.entries()].sort(([a], [b]) => a - b).map(([group, entries]) => ({ group, entries })),
+  };
+}
+
+function planEntry(
+  plan: Plan,
+  entry: WorkflowEntry,
+  direction: Direction,
+  observe: Observe,
+  kind: 'planned' | 'emergency',
+): EntryPlan {
+  const t = (region: RegionName, ref: WorkflowRef) => targetOf(plan, region, ref);
+  const steps: PlannedAction[] = [];
+
+  const setState = (
+    target: WorkflowTarget,
+    want: 'Enabled' | 'Disabled',
+    why: 'fence' | 'stand-down' | 'activate' | 'restore',
+  ) => {
+    const seen = observe(target);
+    if (seen && !seen.reachable) {
+      // Only fences may wait for the primary to come back; anything else must happen now.
+      if (want === 'Disabled' && target.region === 'primary') {
+        steps.push({ op: 'pending-fence', target, why: 'primary-unreachable' });
+        return;
+      }
+    }
+    if (seen && seen.reachable && seen.exists === false) {
+      steps.push({ op: 'missing', target, why: 'not-found' });
+      return;
+    }
+    const current = seen && 'state' in seen ? seen.state : undefined;
+    const noop = current === want;
+    if (want === 'Disabled') steps.push({ op: 'disable', target, why: why as 'fence' | 'stand-down', noop });
+    else steps.push({ op: 'enable', target, why: why as 'activate' | 'restore', noop });
+  };
+
+  const setRecurrence = (
+    target: WorkflowTarget,
+    side: Extract<SplitSide, { mode: 'rewrite' }>,
+    recurrence: Recurrence,
+    why: 'take-every-slot' | 'restore-split',
+  ) => {
+    const seen = observe(target);
+    if (seen && seen.reachable && seen.exists === false) {
+      steps.push({ op: 'missing', target, why: 'not-found' });
+      return;
+    }
+    const current = seen && seen.reachable && 'recurrence' in seen ? seen.recurrence : undefined;
+    const noop =
+      current !== undefined && entry.schedule !== undefined && sameSlots(current, recurrence, entry.schedule);
+    steps.push({
+      op: 'set-recurrence',
+      target,
+      recurrence,
+      why,
+      noop,
+      ...(side.triggerName ? { triggerName: side.triggerName } : {}),
+    });
+  };
+
+  const failover = direction === 'failover';
+  switch (entry.role) {
+    case 'active-passive':
+      if (failover) {
+        setState(t('primary', entry.primary as WorkflowRef), 'Disabled', 'fence');
+        setState(t('secondary', entry.secondary as WorkflowRef), 'Enabled', 'activate');
+      } else {
+        setState(t('secondary', entry.secondary as WorkflowRef), 'Disabled', 'stand-down');
+        setState(t('primary', entry.primary as WorkflowRef), 'Enabled', 'restore');
+      }
+      break;
+    case 'active-active':
+      if (failover) {
+        setState(t('primary', entry.primary as WorkflowRef), 'Disabled', 'fence');
+        setState(t('secondary', entry.secondary as WorkflowRef), 'Enabled', 'activate');
+      } else {
+        setState(t('primary', entry.primary as WorkflowRef), 'Enabled', 'restore');
+      }
+      break;
+    case 'split-recurrence': {
+      const schedules = entrySchedules(entry)!;
+      const primary = entry.primary as SplitSide;
+      const secondary = entry.secondary as SplitSide;
+      if (failover) {
+        // Fence the primary first (both twins, or the rewritten workflow), then let the secondary take every slot.
+        for (const ref of 'active' in primary ? [primary.active, primary.passive] : [primary.workflow]) {
+          setState(t('primary', ref), 'Disabled', 'fence');
+        }
+        if ('active' in secondary) {
+          setState(t('secondary', secondary.active), 'Enabled', 'activate');
+          setState(t('secondary', secondary.passive), 'Enabled', 'activate');
+        } else {
+          setRecurrence(
+            t('secondary', secondary.workflow),
+            secondary,
+            schedules.secondaryAfterFailover,
+            'take-every-slot',
+          );
+          setState(t('secondary', secondary.workflow), 'Enabled', 'activate');
+        }
+      } else {
+        // Give the primary's slots back: the secondary stops covering them, then the primary resumes them.
+        if ('active' in secondary) {
+          setState(t('secondary', secondary.passive), 'Disabled', 'stand-down');
+          setState(t('secondary', secondary.active), 'Enabled', 'restore');
+        } else {
+          setRecurrence(
+            t('secondary', secondary.workflow),
+            secondary,
+            schedules.secondaryAfterFailback,
+            'restore-split',
+          );
+        }
+        if ('active' in primary) {
+          setState(t('primary', primary.passive), 'Disabled', 'stand-down');
+          setState(t('primary', primary.active), 'Enabled', 'restore');
+        } else {
+          setRecurrence(
+            t('primary', primary.workflow),
+            primary,
+            schedules.primaryAfterFailback,
+            'restore-split',
+          );
+          setState(t('primary', primary.workflow), 'Enabled', 'restore');
+        }
+      }
+      break;
+    }
+  }
+  const boundary = entry.role === 'split-recurrence' && entry.schedule && (kind === 'planned' || !failover);
+  return {
+    entry: entry.name,
+    role: entry.role,
+    ...(boundary ? { slotBoundary: { every: entry.schedule!.every, anchor: entry.schedule!.anchor } } : {}),
+    steps,
+  };
+}
+
+/** Every target an entry touches, for read-back and the safety checks. */
+export function entryTargets(plan: Plan, entry: WorkflowEntry): WorkflowTarget[] {
+  const refs = (side: WorkflowRef | SplitSide): WorkflowRef[] =>
+    isSplitSide(side) ? ('active' in side ? [side.active, side.passive] : [side.workflow]) : [side];
+  return [
+    ...refs(entry.primary).map((r) => targetOf(plan, 'primary', r)),
+    ...refs(entry.secondary).map((r) => targetOf(plan, 'secondary', r)),
+  ];
+}
+
+/** Flattens an operation plan in execution order (group by group, entry steps in order). */
+export function actionsInOrder(op: OperationPlan): { group: number; entry: string; action: PlannedAction }[] {
+  return op.groups.flatMap((g) =>
+    g.entries.flatMap((e) => e.steps.map((action) => ({ group: g.group, entry: e.entry, action }))),
+  );
+}

@@ -1,0 +1,134 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS, main } from '../../src/cli/main';
+import type { CliIo } from '../../src/cli/io';
+
+const root = join(__dirname, '../..');
+const example = join(root, 'examples/plan.json');
+
+async function dr(args: string[], env: Record<string, string> = {}) {
+  let out = '';
+  let err = '';
+  const io: CliIo = { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+function badPlan(mutate: (p: Record<string, any>) => void): string {
+  const plan = JSON.parse(readFileSync(example, 'utf8'));
+  mutate(plan);
+  const dir = mkdtempSync(join(tmpdir(), 'dr-plan-'));
+  const file = join(dir, 'plan.json');
+  writeFileSync(file, JSON.stringify(plan, null, 2).replaceAll('../infra/', `${join(root, 'infra')}/`));
+  return file;
+}
+
+describe('dr CLI', () => {
+  it('check: the example plan is valid, with a readable summary', async () => {
+    const r = await dr(['check', example]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('plan "contoso-orders-dr" is valid');
+    expect(r.out).toMatch(/order-webhook\s+active-passive\s+1\s+webhook\s+definition/);
+    expect(r.out).toContain('detected within PT1M40S');
+  });
+
+  it('check: reads the plan from DR_PLAN_PATH, or inline from DR_PLAN', async () => {
+    expect((await dr(['check', '--json'], { DR_PLAN_PATH: example })).code).toBe(0);
+    const inline = readFileSync(example, 'utf8').replaceAll(
+      '"definition": "../infra/',
+      `"definition": "${root}/infra/`,
+    );
+    const r = await dr(['check', '--json'], { DR_PLAN: inline });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({
+      valid: true,
+      source: 'app setting DR_PLAN',
+      summary: { id: 'contoso-orders-dr' },
+    });
+    expect((await dr(['check'])).err).toContain('set the app setting DR_PLAN_PATH');
+  });
+
+  it('check: an unsafe plan exits 2 and lists every problem, with file positions and fixes', async () => {
+    const file = badPlan((p) => {
+      p.workflows.find((w: any) => w.name === 'order-webhook').role = 'active-active';
+      p.workflows.find((w: any) => w.name === 'mailbox-poller').role = 'active-active';
+      p.policy.failureThreshold = 0;
+    });
+    const r = await dr(['check', file]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toContain('3 problems');
+    expect(r.err).toMatch(/plan\.json:\d+:\d+ workflows\[2\]\.role \[webhook-single-region\]/);
+    expect(r.err).toMatch(/\[client-state-polling-single-region\]: workflow "mailbox-poller"/);
+    expect(r.err).toMatch(/policy\.failureThreshold \[threshold-at-least-one\]/);
+    expect(r.err).toMatch(/fix: use "active-passive"/);
+  });
+
+  it('check: a definition that contradicts the declared trigger is refused', async () => {
+    const file = badPlan(
+      (p) => (p.workflows.find((w: any) => w.name === 'queue-consumer').trigger = 'webhook'),
+    );
+    const r = await dr(['check', file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('[trigger-mismatch]');
+  });
+
+  it('classify: prints JSON for each file; a broken file exits 2 but the others still print', async () => {
+    const good = join(root, 'infra/sample-workload/workflows/order-webhook.json');
+    const broken = join(mkdtempSync(join(tmpdir(), 'dr-')), 'broken.json');
+    writeFileSync(broken, '{ "triggers": ');
+    const r = await dr(['classify', good, broken]);
+    expect(r.code).toBe(2);
+    const [result] = JSON.parse(r.out);
+    expect(result.workflows[0].triggers[0]).toMatchObject({
+      kind: 'webhook',
+      allowedRoles: ['active-passive'],
+    });
+    expect(r.err).toMatch(/broken\.json:1:15: malformed JSON/);
+  });
+
+  it('schedule: prints split recurrences; a bad cadence exits 2 with the reason', async () => {
+    const r = await dr([
+      'schedule',
+      '--every',
+      'PT10M',
+      '--start',
+      '2024-01-01T00:00:00Z',
+      '--form',
+      'minutes',
+    ]);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.out);
+    expect(s.primaryActive.schedule.minutes).toEqual([0, 20, 40]);
+    expect(s.secondaryActive.schedule.minutes).toEqual([10, 30, 50]);
+    const bad = await dr(['schedule', '--every', 'P1M']);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('years, months or weeks');
+    expect((await dr(['schedule', '--every', 'PT10M', '--form', 'weekly'])).code).toBe(2);
+    expect((await dr(['schedule', '--evry', 'PT10M'])).err).toMatch(/Unknown option '--evry'/);
+  });
+
+  it('every command has --help; unknown commands exit 2', async () => {
+    for (const name of Object.keys(COMMANDS)) {
+      const r = await dr([name, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`Usage: dr ${name}`);
+    }
+    expect((await dr(['frobnicate'])).code).toBe(2);
+  });
+
+  it('runs as a real process (npx dr / npm run dr) with documented exit codes and no stack traces', () => {
+    const bin = join(root, 'bin/dr.js');
+    expect(execFileSync(process.execPath, [bin, 'check', example], { encoding: 'utf8' })).toContain(
+      'is valid',
+    );
+    const file = badPlan((p) => (p.policy.maxPause = 'P30D'));
+    const r = spawnSync(process.execPath, [bin, 'check', file], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('[pause-bound]');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
