@@ -4,6 +4,7 @@ import { formatIssue } from '../../plan/validate';
 import { parseCommandArgs } from '../args';
 import { EXIT, type CliIo } from '../io';
 import type { Command } from '../main';
+import { table } from '../table';
 
 const usage = `Usage: dr check [PLAN] [--json]
 
@@ -45,22 +46,6 @@ export function summarisePlan({ plan, triggers }: LoadedPlan) {
       };
     }),
   };
-}
-
-function table(rows: Record<string, string | number>[]): string {
-  if (rows.length === 0) return '';
-  const keys = Object.keys(rows[0]!);
-  const widths = keys.map((k) => Math.max(k.length, ...rows.map((r) => String(r[k]).length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => c.padEnd(widths[i]!))
-      .join('  ')
-      .trimEnd();
-  return [
-    line(keys),
-    line(widths.map((w) => '-'.repeat(w))),
-    ...rows.map((r) => line(keys.map((k) => String(r[k])))),
-  ].join('\n');
 }
 
 export const checkCommand: Command = {

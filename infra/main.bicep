@@ -1,0 +1,189 @@
+// The failover control plane, deployed by `azd up`.
+//
+// targetScope is the subscription because one deployment spans three resource groups: it creates the
+// control plane's own group in the SECONDARY region (it must outlive the primary), deploys the health-check
+// Logic App into the primary workflow group, and grants least-privilege roles in each workflow group, which
+// may sit in other subscriptions. Nothing is assigned at subscription scope: see rbac.bicep.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('azd environment name; names and tags every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Region of the control plane: the plan\'s SECONDARY region.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('The failover plan, base64 of its JSON text (set by infra/hooks/preprovision.mjs from DR_PLAN_FILE).')
+param planBase64 string
+
+@description('Where the control plane acts, derived from the plan by the preprovision hook (base64 of JSON).')
+param targetsBase64 string
+
+@description('The plan file this deployment was made from (a tag, for operators).')
+param planFile string = 'examples/plan.json'
+
+@description('NCRONTAB schedule of the watchdog timer that restarts the monitor if it stopped.')
+param watchdogSchedule string = '0 */5 * * * *'
+
+@description('Durable Functions task hub name: letters and digits, starting with a letter.')
+param taskHubName string = 'drfailover'
+
+@description('Deploy infra/healthcheck.bicep into the primary resource group (the plan names the workflow).')
+param deployHealthCheck bool = true
+
+@description('Grant roles in the workflow resource groups; false when another team deploys infra/rbac.bicep there.')
+param assignWorkflowRoles bool = true
+
+@description('Create the notification namespace the plan names; false when it already exists elsewhere.')
+param createServiceBusNamespace bool = true
+
+@description('Optional [{ name, uri }] the health check calls before answering Healthy.')
+param healthCheckDependencies array = []
+
+@description('Name of the control plane resource group; empty for rg-<environmentName>.')
+param resourceGroupName string = ''
+
+var planText = base64ToString(planBase64)
+var plan = json(planText)
+var targets = json(base64ToString(targetsBase64))
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+  'dr-plan-id': plan.id
+  'dr-plan-file': planFile
+}
+var functionAppName = 'func-dr-${resourceToken}'
+var deploymentContainerName = 'app-package-${resourceToken}'
+var serviceBus = targets.serviceBus
+var healthCheckTarget = targets.healthCheck
+
+resource controlPlaneGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
+  location: location
+  tags: tags
+}
+
+module identity './modules/identity.bicep' = {
+  name: 'identity'
+  scope: controlPlaneGroup
+  params: {
+    name: 'id-dr-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module monitoring './modules/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: controlPlaneGroup
+  params: {
+    workspaceName: 'log-dr-${resourceToken}'
+    applicationInsightsName: 'appi-dr-${resourceToken}'
+    location: location
+    tags: tags
+    identityPrincipalId: identity.outputs.principalId
+  }
+}
+
+module storage './modules/storage.bicep' = {
+  name: 'storage'
+  scope: controlPlaneGroup
+  params: {
+    name: 'stdr${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentContainerName
+    identityPrincipalId: identity.outputs.principalId
+  }
+}
+
+module notifications './modules/servicebus.bicep' = if (serviceBus.enabled && createServiceBusNamespace) {
+  name: 'servicebus'
+  scope: controlPlaneGroup
+  params: {
+    namespaceName: serviceBus.namespaceName
+    location: location
+    tags: tags
+    entityKind: serviceBus.entityKind
+    entityName: serviceBus.entityName
+  }
+}
+
+module notificationRoles './rbac.bicep' = if (serviceBus.enabled && createServiceBusNamespace) {
+  name: 'rbac-servicebus'
+  scope: controlPlaneGroup
+  dependsOn: [notifications]
+  params: {
+    principalId: identity.outputs.principalId
+    serviceBusNamespaceName: serviceBus.namespaceName
+    serviceBusEntityKind: serviceBus.entityKind
+    serviceBusEntityName: serviceBus.entityName
+  }
+}
+
+module healthCheck './healthcheck.bicep' = if (deployHealthCheck && healthCheckTarget.enabled) {
+  name: 'healthcheck-${resourceToken}'
+  scope: resourceGroup(healthCheckTarget.subscriptionId, healthCheckTarget.resourceGroup)
+  params: {
+    name: healthCheckTarget.name
+    location: plan.primary.location
+    tags: tags
+    regionLabel: 'primary'
+    dependencyChecks: healthCheckDependencies
+  }
+}
+
+module workflowRoles './rbac.bicep' = [
+  for (target, i) in targets.scopes: if (assignWorkflowRoles) {
+    name: 'rbac-workflows-${resourceToken}-${i}'
+    scope: resourceGroup(target.subscriptionId, target.resourceGroup)
+    dependsOn: [healthCheck]
+    params: {
+      principalId: identity.outputs.principalId
+      grantWorkflowOperator: target.operator
+      includeStandardActions: target.standard
+      healthCheckWorkflowNames: target.healthCheckWorkflows
+    }
+  }
+]
+
+module functionApp './modules/functionapp.bicep' = {
+  name: 'functionapp'
+  scope: controlPlaneGroup
+  params: {
+    name: functionAppName
+    planName: 'plan-dr-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    storageBlobEndpoint: storage.outputs.blobEndpoint
+    deploymentContainerName: deploymentContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    appSettings: {
+      DR_PLAN: planText
+      DR_SERVICEBUS_NAMESPACE: serviceBus.enabled ? serviceBus.fullyQualifiedNamespace : ''
+      DR_WATCHDOG_SCHEDULE: watchdogSchedule
+      DR_TASK_HUB: taskHubName
+    }
+  }
+}
+
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = controlPlaneGroup.name
+output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
+output SERVICE_API_NAME string = functionApp.outputs.name
+output DR_CONTROL_PLANE_PRINCIPAL_ID string = identity.outputs.principalId
+output DR_CONTROL_PLANE_CLIENT_ID string = identity.outputs.clientId
+output DR_SERVICEBUS_NAMESPACE string = serviceBus.enabled ? serviceBus.fullyQualifiedNamespace : ''
+output DR_TASK_HUB string = taskHubName
+output DR_HEALTHCHECK_WORKFLOW_ID string = deployHealthCheck && healthCheckTarget.enabled ? healthCheck.outputs.id : ''

@@ -1,0 +1,176 @@
+/**
+ * Sends failover notifications as CloudEvents 1.0 (structured JSON mode) to a Service Bus queue or
+ * topic. Thin on purpose: one SDK sender, one message shape, every failure classified in errors.ts.
+ */
+import {
+  ServiceBusClient,
+  type ServiceBusClientOptions,
+  type ServiceBusMessage,
+  type ServiceBusSender,
+  type TokenCredential,
+} from '@azure/service-bus';
+import { NotifyTerminalError, NotifyTransientError, classifyNotifyError } from './errors';
+
+export interface CloudEvent<T = unknown> {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: string;
+  time: string;
+  subject?: string;
+  datacontenttype: 'application/json';
+  data: T;
+}
+
+/** Where notifications go: a namespace (with a credential) or a connection string, and a queue or topic. */
+export interface NotificationTarget {
+  /** Fully-qualified namespace, e.g. `contoso-dr.servicebus.windows.net`; needs `deps.credential`. */
+  namespace?: string;
+  connectionString?: string;
+  queue?: string;
+  topic?: string;
+}
+
+export interface Notifier {
+  /**
+   * Sends one event. `messageId` must be deterministic (operation id + step) so that a retried send
+   * is dropped by the entity's duplicate detection; `correlationId` is the operation id.
+   * Rejects with NotifyTransientError (retry later) or NotifyTerminalError (do not retry).
+   */
+  send(event: CloudEvent, opts: { messageId: string; correlationId: string }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface NotifierDeps {
+  credential?: TokenCredential;
+  clientOptions?: ServiceBusClientOptions;
+  /** Upper bound for one send, connection included; default 10 s. */
+  timeoutMs?: number;
+}
+
+export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json; charset=utf-8';
+export const DEFAULT_NOTIFY_TIMEOUT_MS = 10_000;
+
+export class NotifierConfigError extends Error {
+  constructor(detail: string) {
+    super(`Service Bus notification target is invalid: ${detail}`);
+    this.name = 'NotifierConfigError';
+  }
+}
+
+/** The Service Bus message for an event: the whole CloudEvent is the body (structured mode). */
+export function toServiceBusMessage(
+  event: CloudEvent,
+  opts: { messageId: string; correlationId: string },
+): ServiceBusMessage {
+  return {
+    body: Buffer.from(JSON.stringify(event), 'utf8'),
+    contentType: CLOUDEVENTS_CONTENT_TYPE,
+    messageId: opts.messageId,
+    correlationId: opts.correlationId,
+    subject: event.type,
+  };
+}
+
+/** Names the namespace host and entity for error messages; never the key or signature. */
+export function describeTarget(target: NotificationTarget): string {
+  const entity = target.queue !== undefined ? `queue '${target.queue}'` : `topic '${target.topic ?? '?'}'`;
+  const endpoint = /Endpoint=sb:\/\/([^/;]+)/i.exec(target.connectionString ?? '')?.[1];
+  return `${entity} on ${target.namespace ?? endpoint ?? 'an unnamed namespace'}`;
+}
+
+function checkTarget(target: NotificationTarget, credential: TokenCredential | undefined): string {
+  const entity = target.queue ?? target.topic;
+  if ((target.queue === undefined) === (target.topic === undefined) || !entity) {
+    throw new NotifierConfigError('set exactly one of queue or topic');
+  }
+  if ((target.namespace === undefined) === (target.connectionString === undefined)) {
+    throw new NotifierConfigError('set exactly one of namespace or connectionString');
+  }
+  if (target.namespace !== undefined && !credential) {
+    throw new NotifierConfigError(
+      `namespace '${target.namespace}' needs a credential (e.g. a managed identity)`,
+    );
+  }
+  return entity;
+}
+
+/** Removes the shared access key / signature of a connection string from any text. */
+function secretRedactor(connectionString: string | undefined): (text: string) => string {
+  const secrets = [
+    ...(connectionString ?? '').matchAll(/(?:SharedAccessKey|SharedAccessSignature)=([^;]+)/gi),
+  ]
+    .map((m) => m[1])
+    .filter((v): v is string => Boolean(v));
+  return (text) => secrets.reduce((out, secret) => out.split(secret).join('***'), text);
+}
+
+function checkEvent(event: CloudEvent, where: string): void {
+  const missing = (['id', 'source', 'type', 'time'] as const).filter((k) => !event[k]);
+  if (event.specversion !== '1.0') missing.push('specversion' as never);
+  if (missing.length > 0) {
+    throw new NotifyTerminalError('InvalidEvent', where, `CloudEvent lacks ${missing.join(', ')}`);
+  }
+}
+
+export function createServiceBusNotifier(target: NotificationTarget, deps: NotifierDeps = {}): Notifier {
+  const entity = checkTarget(target, deps.credential);
+  const where = describeTarget(target);
+  const timeoutMs = deps.timeoutMs ?? DEFAULT_NOTIFY_TIMEOUT_MS;
+  // Our orchestration owns the retry policy: the SDK tries once, within our timeout.
+  const clientOptions: ServiceBusClientOptions = {
+    ...deps.clientOptions,
+    retryOptions: { maxRetries: 0, timeoutInMs: timeoutMs, ...deps.clientOptions?.retryOptions },
+  };
+  const redact = secretRedactor(target.connectionString);
+  let client: ServiceBusClient | undefined;
+  try {
+    client =
+      target.connectionString !== undefined
+        ? new ServiceBusClient(target.connectionString, clientOptions)
+        : new ServiceBusClient(target.namespace ?? '', deps.credential as TokenCredential, clientOptions);
+  } catch (err) {
+    throw new NotifierConfigError(`${where}: ${redact(err instanceof Error ? err.message : String(err))}`);
+  }
+  // The SDK connects lazily, on the first send.
+  const sender: ServiceBusSender = client.createSender(entity);
+  let closed = false;
+
+  return {
+    async send(event, opts) {
+      if (closed) throw new NotifyTerminalError('NotifierClosed', where, 'send after close()');
+      checkEvent(event, where);
+      const message = toServiceBusMessage(event, opts);
+      const abort = new AbortController();
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          reject(new NotifyTransientError('Timeout', where, `no acknowledgement within ${timeoutMs} ms`));
+          abort.abort(); // after rejecting, so the timeout (not the SDK's AbortError) is what callers see
+        }, timeoutMs);
+      });
+      try {
+        await Promise.race([sender.sendMessages(message, { abortSignal: abort.signal }), deadline]);
+      } catch (err) {
+        throw classifyNotifyError(err, where, redact);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+
+    async close() {
+      if (closed) return;
+      closed = true;
+      const closing = client?.close();
+      client = undefined;
+      if (!closing) return;
+      // A hung connection must not hang shutdown either.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        closing.catch(() => undefined),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+      ]);
+      clearTimeout(timer);
+    },
+  };
+}

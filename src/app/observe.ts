@@ -1,0 +1,40 @@
+/** Reads what ARM says about every workflow of a plan, without ever throwing for one workflow's failure. */
+import { ArmTerminalError } from '../adapters/arm/errors';
+import type { LogicAppsControl, WorkflowInfo } from '../adapters/logicapps/port';
+import { entryTargets, type WorkflowObservation, type WorkflowTarget } from '../core/planner';
+import type { Plan } from '../plan/schema';
+import { locatorFor } from './locate';
+
+export interface Observed {
+  target: WorkflowTarget;
+  observation: WorkflowObservation;
+  info?: WorkflowInfo;
+}
+
+/** The recurrence of the workflow's (single or named) Recurrence trigger, for slot comparisons. */
+export function recurrenceOf(info: WorkflowInfo, triggerName?: string): unknown {
+  const triggers = (info.definition?.triggers ?? {}) as Record<string, { type?: string; recurrence?: unknown }>;
+  if (triggerName) return triggers[triggerName]?.recurrence;
+  const recurring = Object.values(triggers).filter((t) => /^(Recurrence|SlidingWindow)$/i.test(t.type ?? ''));
+  return recurring.length === 1 ? recurring[0]!.recurrence : undefined;
+}
+
+export async function observeTarget(plan: Plan, control: LogicAppsControl, target: WorkflowTarget): Promise<Observed> {
+  try {
+    const info = await control.getWorkflow(locatorFor(plan, target));
+    const recurrence = recurrenceOf(info);
+    return { target, info, observation: { reachable: true, state: info.state, ...(recurrence !== undefined ? { recurrence } : {}) } };
+  } catch (err) {
+    if (err instanceof ArmTerminalError && err.status === 404) return { target, observation: { reachable: true, exists: false } };
+    return { target, observation: { reachable: false, error: (err as Error).message } };
+  }
+}
+
+/** Every target of every entry, read in parallel (the adapter's throttle paces the reads). */
+export async function observePlan(plan: Plan, control: LogicAppsControl): Promise<Map<string, Observed>> {
+  const targets = plan.workflows.flatMap((entry) => entryTargets(plan, entry));
+  const observed = await Promise.all(targets.map((t) => observeTarget(plan, control, t)));
+  return new Map(observed.map((o) => [`${o.target.region}:${o.target.key}`, o]));
+}
+
+export const observationKey = (t: WorkflowTarget): string => `${t.region}:${t.key}`;

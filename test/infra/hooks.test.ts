@@ -1,0 +1,324 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PlanSchema } from '../../src/plan/schema';
+import { type BicepFile, INFRA, REPO, declarations, loadInfra } from './bicep';
+
+interface Scope {
+  subscriptionId: string;
+  resourceGroup: string;
+  operator: boolean;
+  standard: boolean;
+  healthCheckWorkflows: string[];
+}
+interface Targets {
+  scopes: Scope[];
+  healthCheck: { enabled: boolean; subscriptionId: string; resourceGroup: string; name: string };
+  serviceBus: {
+    enabled: boolean;
+    fullyQualifiedNamespace: string;
+    namespaceName: string;
+    entityKind: 'queue' | 'topic';
+    entityName: string;
+  };
+}
+interface PlanTargetsModule {
+  planTargets(plan: unknown): { targets: Targets; warnings: string[] };
+  deployablePlan(plan: unknown): Record<string, unknown>;
+  deploymentParameters(plan: unknown): {
+    parameters: Record<string, string>;
+    targets: Targets;
+    warnings: string[];
+  };
+  normaliseLocation(location: string): string;
+  AZD_ENV_NAMES: Record<string, string>;
+  PlanTargetsError: new (...args: never[]) => Error;
+}
+
+const HOOK = join(INFRA, 'hooks/preprovision.mjs');
+let hook: PlanTargetsModule;
+let files: BicepFile[];
+beforeAll(async () => {
+  // A computed specifier: the hook is plain JavaScript (azd runs it with node), typed here by the interface.
+  hook = (await import(pathToFileURL(join(INFRA, 'hooks/plan-targets.mjs')).href)) as PlanTargetsModule;
+  files = await loadInfra();
+});
+
+const SUB_A = '11111111-1111-4111-8111-111111111111';
+const SUB_B = '22222222-2222-4222-8222-222222222222';
+
+/** A valid plan (checked against the project's schema) with overrides. */
+function plan(overrides: Record<string, unknown> = {}): unknown {
+  const p = {
+    id: 'test-plan',
+    primary: { location: 'westeurope', subscriptionId: SUB_A, resourceGroup: 'rg-weu' },
+    secondary: { location: 'northeurope', subscriptionId: SUB_A, resourceGroup: 'rg-neu' },
+    healthCheck: { workflow: 'dr-healthcheck', trigger: 'manual', timeout: 'PT10S' },
+    policy: { probeInterval: 'PT30S', failureThreshold: 3 },
+    workflows: [
+      { name: 'orders', role: 'active-passive', trigger: 'webhook', primary: 'orders', secondary: 'orders' },
+    ],
+    notifications: { serviceBus: { namespace: 'sb-dr.servicebus.windows.net', queue: 'dr-events' } },
+    ...overrides,
+  };
+  const parsed = PlanSchema.safeParse(p);
+  expect(parsed.error?.issues ?? []).toEqual([]);
+  return p;
+}
+
+describe('plan → deployment targets', () => {
+  it("grants the operator role in both regions' groups and the health probe where the health check lives", () => {
+    const { targets, warnings } = hook.planTargets(plan());
+    expect(warnings).toEqual([]);
+    expect(targets.scopes).toEqual([
+      {
+        subscriptionId: SUB_A,
+        resourceGroup: 'rg-weu',
+        operator: true,
+        standard: false,
+        healthCheckWorkflows: ['dr-healthcheck'],
+      },
+      {
+        subscriptionId: SUB_A,
+        resourceGroup: 'rg-neu',
+        operator: true,
+        standard: false,
+        healthCheckWorkflows: [],
+      },
+    ]);
+    expect(targets.healthCheck).toEqual({
+      enabled: true,
+      subscriptionId: SUB_A,
+      resourceGroup: 'rg-weu',
+      name: 'dr-healthcheck',
+    });
+    expect(targets.serviceBus).toEqual({
+      enabled: true,
+      fullyQualifiedNamespace: 'sb-dr.servicebus.windows.net',
+      namespaceName: 'sb-dr',
+      entityKind: 'queue',
+      entityName: 'dr-events',
+    });
+  });
+
+  it('follows resource ids into other groups and subscriptions, and marks groups holding Standard sites', () => {
+    const { targets } = hook.planTargets(
+      plan({
+        workflows: [
+          {
+            name: 'split',
+            role: 'split-recurrence',
+            trigger: 'recurrence',
+            schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
+            primary: {
+              active: 'split-even',
+              passive: `/subscriptions/${SUB_B}/resourceGroups/rg-other/providers/Microsoft.Logic/workflows/split-odd`,
+            },
+            secondary: { workflow: 'split', mode: 'rewrite' },
+          },
+          {
+            name: 'invoices',
+            role: 'active-passive',
+            trigger: 'polling',
+            stateSide: 'client',
+            primary: `/subscriptions/${SUB_A}/resourceGroups/rg-weu/providers/Microsoft.Web/sites/la-weu/workflows/invoices`,
+            secondary: { site: 'la-neu', workflow: 'invoices' },
+          },
+        ],
+      }),
+    );
+    expect(targets.scopes.map((s) => [s.subscriptionId, s.resourceGroup, s.operator, s.standard])).toEqual([
+      [SUB_A, 'rg-weu', true, true],
+      [SUB_B, 'rg-other', true, false],
+      [SUB_A, 'rg-neu', true, true],
+    ]);
+  });
+
+  it('deploys one rbac module when both regions share a resource group (names compare case-insensitively)', () => {
+    const { targets } = hook.planTargets(
+      plan({ secondary: { location: 'northeurope', subscriptionId: SUB_A, resourceGroup: 'RG-WEU' } }),
+    );
+    expect(targets.scopes).toHaveLength(1);
+  });
+
+  it('adds dependency-probe workflows to the health probe role and skips what it cannot grant, with a warning', () => {
+    const { targets, warnings } = hook.planTargets(
+      plan({
+        healthCheck: {
+          urlSetting: 'DR_HEALTH_URL',
+          timeout: 'PT10S',
+          dependencies: {
+            require: 'all',
+            probes: [
+              { name: 'sql', workflow: 'probe-sql', trigger: 'manual' },
+              { name: 'std', workflow: { site: 'la-weu', workflow: 'probe' }, trigger: 'manual' },
+            ],
+          },
+        },
+        notifications: { serviceBus: { connectionSetting: 'DR_BUS', topic: 'events' } },
+      }),
+    );
+    expect(targets.scopes.find((s) => s.resourceGroup === 'rg-weu')!.healthCheckWorkflows).toEqual([
+      'probe-sql',
+    ]);
+    // The health check itself is reached by URL: nothing to deploy, but a real group for the skipped module's scope.
+    expect(targets.healthCheck).toEqual({
+      enabled: false,
+      subscriptionId: SUB_A,
+      resourceGroup: 'rg-weu',
+      name: '',
+    });
+    expect(targets.serviceBus.enabled).toBe(false);
+    expect(warnings).toEqual([
+      expect.stringContaining(
+        'healthCheck.dependencies.probes[1].workflow is a Logic Apps Standard workflow',
+      ),
+      expect.stringContaining('connectionSetting "DR_BUS"'),
+    ]);
+  });
+
+  it('sends to a topic when the plan names one', () => {
+    const { targets } = hook.planTargets(
+      plan({ notifications: { serviceBus: { namespace: 'a.servicebus.windows.net', topic: 't' } } }),
+    );
+    expect(targets.serviceBus).toMatchObject({
+      enabled: true,
+      entityKind: 'topic',
+      entityName: 't',
+      namespaceName: 'a',
+    });
+  });
+
+  it('names the plan path of a reference it cannot resolve', () => {
+    const bad = {
+      ...(plan() as object),
+      workflows: [{ name: 'x', role: 'active-passive', primary: '/subscriptions/x/oops', secondary: 'x' }],
+    };
+    expect(() => hook.planTargets(bad)).toThrow(hook.PlanTargetsError);
+    expect(() => hook.planTargets(bad)).toThrow(
+      'plan workflows[0].primary: "/subscriptions/x/oops" is not a Logic Apps workflow resource id',
+    );
+  });
+
+  it('deploys a plan the Function App can load: definition paths and $schema are dropped, the rest is kept', () => {
+    const withPaths = plan({
+      $schema: '../schema/plan.schema.json',
+      workflows: [
+        {
+          name: 'orders',
+          role: 'active-passive',
+          definition: '../infra/x.json',
+          primary: 'orders',
+          secondary: 'orders',
+        },
+      ],
+    });
+    const { parameters } = hook.deploymentParameters(withPaths);
+    const deployed = JSON.parse(Buffer.from(parameters.planBase64!, 'base64').toString('utf8'));
+    expect(deployed.$schema).toBeUndefined();
+    expect(deployed.workflows).toEqual([
+      { name: 'orders', role: 'active-passive', primary: 'orders', secondary: 'orders' },
+    ]);
+    expect(PlanSchema.safeParse(deployed).success).toBe(true);
+    const targets = JSON.parse(Buffer.from(parameters.targetsBase64!, 'base64').toString('utf8'));
+    expect(targets).toEqual(hook.planTargets(withPaths).targets);
+  });
+});
+
+describe('main.bicep and the hook agree', () => {
+  it('main.bicep reads only fields the hook produces', () => {
+    const main = files.find((f) => f.path === 'infra/main.bicep')!;
+    const { targets } = hook.planTargets(plan());
+    // Aliases main.bicep gives to parts of `targets`.
+    const shapes: Record<string, object> = { targets, target: targets.scopes[0]! };
+    for (const m of main.text.matchAll(/var (\w+) = targets\.(\w+)\n/g)) {
+      shapes[m[1]!] = (targets as unknown as Record<string, object>)[m[2]!]!;
+    }
+    expect(Object.keys(shapes).sort()).toEqual(['healthCheckTarget', 'serviceBus', 'target', 'targets']);
+    const reads = [...main.text.matchAll(/\b(targets|target|serviceBus|healthCheckTarget)\.(\w+)/g)].map(
+      (m) => [m[1]!, m[2]!] as const,
+    );
+    expect(reads.length).toBeGreaterThan(10);
+    const unknown = reads.filter(([alias, field]) => !(field in shapes[alias]!)).map(([a, f]) => `${a}.${f}`);
+    expect(unknown).toEqual([]);
+  });
+
+  it('infra/main.parameters.json feeds every required main.bicep parameter, from the azd variables the hook sets', () => {
+    const main = files.find((f) => f.path === 'infra/main.bicep')!;
+    const params = declarations(main).filter((d) => d.kind === 'param');
+    const file = JSON.parse(readFileSync(join(INFRA, 'main.parameters.json'), 'utf8'));
+    const set = Object.keys(file.parameters);
+    expect(set.filter((p) => !params.some((d) => d.name === p))).toEqual([]);
+    expect(params.filter((p) => p.value === undefined && !set.includes(p.name)).map((p) => p.name)).toEqual(
+      [],
+    );
+    expect(file.parameters.environmentName.value).toBe('${AZURE_ENV_NAME}');
+    expect(file.parameters.location.value).toBe('${AZURE_LOCATION}');
+    for (const [param, env] of Object.entries(hook.AZD_ENV_NAMES)) {
+      expect(file.parameters[param].value, param).toBe(`\${${env}}`);
+    }
+    expect(file.parameters.planFile.value).toBe('${DR_PLAN_FILE=examples/plan.json}');
+  });
+
+  it('azure.yaml runs the hook before provisioning and deploys the repository as a Function App', () => {
+    const yaml = readFileSync(join(REPO, 'azure.yaml'), 'utf8');
+    expect(yaml).toMatch(/^infra:\n {2}provider: bicep\n {2}path: infra\n {2}module: main$/m);
+    expect(yaml).toMatch(/^services:\n {2}api:\n {4}project: \.\n {4}language: ts\n {4}host: function$/m);
+    expect(yaml.match(/run: node infra\/hooks\/preprovision\.mjs/g)).toHaveLength(2);
+  });
+});
+
+describe('preprovision hook, run as azd would run it', () => {
+  const run = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [HOOK, ...args], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      timeout: 60_000,
+    });
+
+  it("validates the example plan with the project's own rules and prints the deployment parameters", () => {
+    const result = run(['--print', 'examples/plan.json'], { AZURE_LOCATION: 'westus' });
+    expect(result.status, result.stderr).toBe(0);
+    const params = JSON.parse(result.stdout);
+    expect(Object.keys(params.parameters).sort()).toEqual(['planBase64', 'targetsBase64']);
+    const deployed = JSON.parse(Buffer.from(params.parameters.planBase64.value, 'base64').toString('utf8'));
+    const example = JSON.parse(readFileSync(join(REPO, 'examples/plan.json'), 'utf8'));
+    expect(deployed.id).toBe(example.id);
+    // The control plane is meant to run in the secondary region: the hook says so when it does not.
+    expect(result.stderr).toContain(
+      `AZURE_LOCATION is westus but the plan's secondary region is ${example.secondary.location}`,
+    );
+  });
+
+  it('refuses a plan that breaks the DR rules, naming where and why, before anything is deployed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dr-plan-'));
+    try {
+      const broken = plan({
+        workflows: [
+          { name: 'hook', role: 'active-active', trigger: 'webhook', primary: 'hook', secondary: 'hook' },
+        ],
+      });
+      writeFileSync(join(dir, 'plan.json'), JSON.stringify(broken, null, 2));
+      const result = run([], { DR_PLAN_FILE: join(dir, 'plan.json'), PATH: '' });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toContain('preprovision:');
+      expect(result.stderr).toContain('workflows[0]');
+      expect(result.stderr).toContain('webhook-single-region');
+      expect(result.stdout).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says which file it could not read', () => {
+    const result = run(['--print', 'does/not/exist.json']);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(
+      /cannot read the plan file .*does\/not\/exist\.json \(ENOENT\); set DR_PLAN_FILE/,
+    );
+  });
+});

@@ -1,0 +1,230 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type BicepFile,
+  compact,
+  declarations,
+  literal,
+  loadInfra,
+  parseBicep,
+  property,
+  propertyPath,
+} from './bicep';
+import { appSettings, keyMaterialViolations, roleAssignmentViolations } from './checks';
+
+let files: BicepFile[];
+beforeAll(async () => {
+  files = await loadInfra();
+});
+
+const file = (path: string) => files.find((f) => f.path === path)!;
+
+/** The infra with one file's text changed, re-parsed: what a careless edit would look like. */
+async function edited(path: string, edit: (text: string) => string): Promise<BicepFile[]> {
+  const original = file(path);
+  const text = edit(original.text);
+  expect(text, `the edit of ${path} must change something`).not.toBe(original.text);
+  const changed = await parseBicep(path, text);
+  return files.map((f) => (f.path === path ? changed : f));
+}
+
+const resource = (f: BicepFile, typePrefix: string) =>
+  declarations(f).filter((d) => d.kind === 'resource' && !d.existing && d.target?.startsWith(typePrefix));
+
+describe('role assignments', () => {
+  it('are named guid(scope, principal, role), scoped to resource groups or resources, with allowed roles only', () => {
+    expect(roleAssignmentViolations(files)).toEqual([]);
+  });
+
+  it('exist for every access the control plane needs', () => {
+    const assignments = files.flatMap((f) =>
+      resource(f, 'Microsoft.Authorization/roleAssignments@').map((d) => `${f.path}#${d.name}`),
+    );
+    expect(assignments).toEqual(
+      expect.arrayContaining([
+        'infra/modules/storage.bicep#storageRoleAssignments',
+        'infra/modules/monitoring.bicep#publisher',
+        'infra/rbac.bicep#operatorAssignment',
+        'infra/rbac.bicep#healthProbeAssignments',
+        'infra/rbac.bicep#queueSender',
+        'infra/rbac.bicep#topicSender',
+      ]),
+    );
+  });
+
+  it('fail the check when someone adds a subscription-scoped role assignment', async () => {
+    const withSubscriptionAssignment = await edited('infra/main.bicep', (t) =>
+      t.replace(
+        "resource controlPlaneGroup 'Microsoft.Resources/resourceGroups",
+        `resource everything 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(subscription().id, 'p', 'r')
+  properties: {
+    principalId: identity.outputs.principalId
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '3913510d-42f4-4e42-8a64-420c390055eb')
+  }
+}
+
+resource controlPlaneGroup 'Microsoft.Resources/resourceGroups`,
+      ),
+    );
+    expect(roleAssignmentViolations(withSubscriptionAssignment)).toEqual([
+      expect.stringMatching(
+        /infra\/main\.bicep:\d+ role assignment everything: deployed from a subscription-scoped template/,
+      ),
+    ]);
+  });
+
+  it('fail the check when a module that assigns roles is deployed at subscription scope', async () => {
+    const subscriptionModule = await edited('infra/main.bicep', (t) =>
+      t.replace('scope: resourceGroup(target.subscriptionId, target.resourceGroup)', 'scope: subscription()'),
+    );
+    expect(roleAssignmentViolations(subscriptionModule)).toEqual([
+      expect.stringContaining('module workflowRoles assigns roles but is scoped to subscription()'),
+    ]);
+  });
+
+  it('fail the check for a fixed name, a broad built-in role, or a custom role assignable at the subscription', async () => {
+    const fixedName = await edited('infra/modules/monitoring.bicep', (t) =>
+      t.replace(
+        'name: guid(appInsights.id, identityPrincipalId, monitoringMetricsPublisher)',
+        "name: 'publisher'",
+      ),
+    );
+    expect(roleAssignmentViolations(fixedName)).toEqual([
+      expect.stringContaining('name must be guid(scope, principal, role)'),
+    ]);
+
+    const owner = await edited('infra/modules/monitoring.bicep', (t) =>
+      t.replace("'3913510d-42f4-4e42-8a64-420c390055eb'", "'8e3af657-a8ff-443c-a75c-2fe8c4bcb635'"),
+    );
+    expect(roleAssignmentViolations(owner)).toEqual([
+      expect.stringContaining('built-in role 8e3af657-a8ff-443c-a75c-2fe8c4bcb635 is not on the allow list'),
+    ]);
+
+    const wideRole = await edited('infra/rbac.bicep', (t) =>
+      t.replace(
+        'assignableScopes: [\n      resourceGroup().id\n    ]',
+        'assignableScopes: [\n      subscription().id\n    ]',
+      ),
+    );
+    expect(roleAssignmentViolations(wideRole)).toEqual([
+      expect.stringContaining('custom role operatorRole: assignableScopes must be [resourceGroup().id]'),
+    ]);
+  });
+});
+
+describe('no keys, no secrets', () => {
+  it('uses identity-based host storage, shared keys off, no list*() calls, no secret outputs or settings', () => {
+    expect(keyMaterialViolations(files)).toEqual([]);
+  });
+
+  it('gives the Function App the settings the control plane reads, without key material', () => {
+    const settings = appSettings(files);
+    expect([...settings.keys()].sort()).toEqual(
+      [
+        'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+        'APPLICATIONINSIGHTS_CONNECTION_STRING',
+        'AZURE_CLIENT_ID',
+        'AzureWebJobsStorage__accountName',
+        'AzureWebJobsStorage__clientId',
+        'AzureWebJobsStorage__credential',
+        'DR_PLAN',
+        'DR_SERVICEBUS_NAMESPACE',
+        'DR_TASK_HUB',
+        'DR_WATCHDOG_SCHEDULE',
+      ].sort(),
+    );
+    expect(compact(settings.get('DR_PLAN'))).toBe('planText');
+    expect(compact(settings.get('AZURE_CLIENT_ID'))).toBe('identityClientId');
+    expect(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')!.text).toContain('Authorization=AAD');
+  });
+
+  it('fails the check when someone adds a storage key or turns shared keys back on', async () => {
+    const keyed = await edited('infra/modules/functionapp.bicep', (t) =>
+      t.replace(
+        "AzureWebJobsStorage__credential: 'managedidentity'",
+        "AzureWebJobsStorage: 'DefaultEndpointsProtocol=https;AccountName=${storageAccountName};AccountKey=${storage.listKeys().keys[0].value}'",
+      ),
+    );
+    const violations = keyMaterialViolations(keyed);
+    expect(violations).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('infra/modules/functionapp.bicep'),
+        'app setting AzureWebJobsStorage holds a secret or a connection string',
+        'app setting AzureWebJobsStorage__credential is missing: host storage must be identity-based',
+      ]),
+    );
+
+    const sharedKeys = await edited('infra/modules/storage.bicep', (t) =>
+      t.replace('allowSharedKeyAccess: false', 'allowSharedKeyAccess: true'),
+    );
+    expect(keyMaterialViolations(sharedKeys)).toEqual([
+      expect.stringContaining('properties.allowSharedKeyAccess must be false'),
+    ]);
+
+    const leakingOutput = await edited('infra/modules/servicebus.bicep', (t) =>
+      t.concat(
+        "\noutput sendConnection string = listKeys('${namespace.id}/AuthorizationRules/RootManageSharedAccessKey', '2022-10-01-preview').primaryConnectionString\n",
+      ),
+    );
+    expect(keyMaterialViolations(leakingOutput)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('key material'),
+        expect.stringContaining('output sendConnection looks like a secret'),
+      ]),
+    );
+  });
+});
+
+describe('services', () => {
+  it('runs the control plane on Flex Consumption (FC1), Node 20, with an identity-authenticated deployment container', () => {
+    const app = file('infra/modules/functionapp.bicep');
+    const plan = resource(app, 'Microsoft.Web/serverfarms@')[0]!;
+    expect(literal(property(plan.body, 'sku'))).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
+    const site = resource(app, 'Microsoft.Web/sites@')[0]!;
+    expect(literal(propertyPath(site.body, ['identity', 'type']))).toBe('UserAssigned');
+    const config = propertyPath(site.body, ['properties', 'functionAppConfig']);
+    expect(literal(property(config, 'runtime'))).toEqual({ name: 'node', version: '20' });
+    const storage = propertyPath(config, ['deployment', 'storage']);
+    expect(literal(property(storage, 'type'))).toBe('blobContainer');
+    expect(literal(propertyPath(storage, ['authentication', 'type']))).toBe('UserAssignedIdentity');
+    expect(compact(propertyPath(storage, ['authentication', 'userAssignedIdentityResourceId']))).toBe(
+      'identityId',
+    );
+  });
+
+  it('grants the identity blob, queue and table data roles on the storage account (Durable Functions needs all three)', () => {
+    const storage = file('infra/modules/storage.bicep');
+    const roles = literal(declarations(storage).find((d) => d.name === 'storageRoles')!.value);
+    expect(roles).toEqual([
+      'b7e6dc6d-f1e8-4753-8033-0f276bb0955b',
+      '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
+      '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
+    ]);
+    const assignment = resource(storage, 'Microsoft.Authorization/roleAssignments@')[0]!;
+    expect(assignment.loop).toBe(true);
+    expect(compact(property(assignment.body, 'scope'))).toBe('storage');
+  });
+
+  it('creates a Standard Service Bus namespace without local auth, and entities with duplicate detection', () => {
+    const bus = file('infra/modules/servicebus.bicep');
+    const ns = resource(bus, 'Microsoft.ServiceBus/namespaces@')[0]!;
+    expect(literal(propertyPath(ns.body, ['sku', 'name']))).toBe('Standard');
+    expect(literal(propertyPath(ns.body, ['properties', 'disableLocalAuth']))).toBe(true);
+    for (const kind of ['queues', 'topics']) {
+      const entity = resource(bus, `Microsoft.ServiceBus/namespaces/${kind}@`)[0]!;
+      expect(literal(propertyPath(entity.body, ['properties', 'requiresDuplicateDetection'])), kind).toBe(
+        true,
+      );
+    }
+  });
+
+  it('sends workflow runtime logs to a Log Analytics workspace in the workflow region', () => {
+    for (const path of ['infra/healthcheck.bicep', 'infra/sample-workload/main.bicep']) {
+      const diag = resource(file(path), 'Microsoft.Insights/diagnosticSettings@')[0];
+      expect(diag, path).toBeDefined();
+      const logs = literal(propertyPath(diag!.body, ['properties', 'logs']));
+      expect(logs, path).toEqual([{ category: 'WorkflowRuntime', enabled: true }]);
+      expect(propertyPath(diag!.body, ['properties', 'workspaceId']), path).toBeDefined();
+    }
+  });
+});
