@@ -13,19 +13,35 @@ export interface Observed {
 
 /** The recurrence of the workflow's (single or named) Recurrence trigger, for slot comparisons. */
 export function recurrenceOf(info: WorkflowInfo, triggerName?: string): unknown {
-  const triggers = (info.definition?.triggers ?? {}) as Record<string, { type?: string; recurrence?: unknown }>;
+  const triggers = (info.definition?.triggers ?? {}) as Record<
+    string,
+    { type?: string; recurrence?: unknown }
+  >;
   if (triggerName) return triggers[triggerName]?.recurrence;
   const recurring = Object.values(triggers).filter((t) => /^(Recurrence|SlidingWindow)$/i.test(t.type ?? ''));
   return recurring.length === 1 ? recurring[0]!.recurrence : undefined;
 }
 
-export async function observeTarget(plan: Plan, control: LogicAppsControl, target: WorkflowTarget): Promise<Observed> {
+export async function observeTarget(
+  plan: Plan,
+  control: LogicAppsControl,
+  target: WorkflowTarget,
+): Promise<Observed> {
   try {
     const info = await control.getWorkflow(locatorFor(plan, target));
     const recurrence = recurrenceOf(info);
-    return { target, info, observation: { reachable: true, state: info.state, ...(recurrence !== undefined ? { recurrence } : {}) } };
+    return {
+      target,
+      info,
+      observation: {
+        reachable: true,
+        state: info.state,
+        ...(recurrence !== undefined ? { recurrence } : {}),
+      },
+    };
   } catch (err) {
-    if (err instanceof ArmTerminalError && err.status === 404) return { target, observation: { reachable: true, exists: false } };
+    if (err instanceof ArmTerminalError && err.status === 404)
+      return { target, observation: { reachable: true, exists: false } };
     return { target, observation: { reachable: false, error: (err as Error).message } };
   }
 }

@@ -8,7 +8,10 @@ export const ARM_OPTIONS_HELP = `  --sim URL    use the ARM simulator of a runni
 Without --sim, ARM is reached with DefaultAzureCredential (az login, or a managed identity); DR_ARM_ENDPOINT
 selects a sovereign cloud.`;
 
-export async function logicAppsControlFor(simUrl: string | undefined, env: Readonly<Record<string, string | undefined>>): Promise<LogicAppsControl> {
+export async function logicAppsControlFor(
+  simUrl: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<LogicAppsControl> {
   const url = simUrl ?? env.DR_SIM_URL;
   if (!url) return createArmLogicAppsControl(armConnectionFromSettings(env));
   let info: SimulatorInfo;
@@ -17,7 +20,9 @@ export async function logicAppsControlFor(simUrl: string | undefined, env: Reado
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     info = (await res.json()) as SimulatorInfo;
   } catch (err) {
-    throw new UsageError(`cannot reach the simulator at ${url} (${(err as Error).message}); is \`npm start\` running?`);
+    throw new UsageError(
+      `cannot reach the simulator at ${url} (${(err as Error).message}); is \`npm start\` running?`,
+    );
   }
   return createArmLogicAppsControl(simulatorConnection(info));
 }

@@ -2,6 +2,8 @@
 import { checkCommand } from './commands/check';
 import { classifyCommand } from './commands/classify';
 import { scheduleCommand } from './commands/schedule';
+import { readyCommand } from './commands/ready';
+import { whatifCommand } from './commands/whatif';
 import { EXIT, processIo, UsageError, type CliIo } from './io';
 import { PlanError } from '../plan/validate';
 import { ScheduleError } from '../core/schedule';
@@ -22,6 +24,8 @@ export const COMMANDS: Record<string, Command> = {
   check: checkCommand,
   classify: classifyCommand,
   schedule: scheduleCommand,
+  ready: readyCommand,
+  whatif: whatifCommand,
 };
 
 function help(): string {

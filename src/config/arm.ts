@@ -13,7 +13,10 @@ export const PUBLIC_ARM_SCOPE = 'https://management.azure.com/.default';
 
 /** The token the simulator accepts: it checks for a bearer token, not its content. */
 export const simulatorCredential: TokenCredential = {
-  getToken: async (): Promise<AccessToken> => ({ token: 'local-simulator', expiresOnTimestamp: Date.now() + 3_600_000 }),
+  getToken: async (): Promise<AccessToken> => ({
+    token: 'local-simulator',
+    expiresOnTimestamp: Date.now() + 3_600_000,
+  }),
 };
 
 export interface SimulatorInfo {
@@ -36,7 +39,9 @@ export function simulatorConnection(info: SimulatorInfo, throttle = new ArmThrot
  * Real Azure: DefaultAzureCredential (the managed identity in Azure, `az login` on a laptop).
  * DR_ARM_ENDPOINT selects a sovereign cloud; DR_ARM_CA_FILE trusts a private CA (e.g. the simulator).
  */
-export function armConnectionFromSettings(settings: Readonly<Record<string, string | undefined>>): ArmConnection {
+export function armConnectionFromSettings(
+  settings: Readonly<Record<string, string | undefined>>,
+): ArmConnection {
   const endpoint = settings.DR_ARM_ENDPOINT?.trim();
   const caFile = settings.DR_ARM_CA_FILE?.trim();
   const clientId = settings.AZURE_CLIENT_ID?.trim();

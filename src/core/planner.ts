@@ -257,6 +257,16 @@ function planEntry(
   };
 }
 
+/** Normal operation: which state each target should be in. */
+export function normalState(entry: WorkflowEntry, target: WorkflowTarget): 'Enabled' | 'Disabled' {
+  const side = entry[target.region];
+  if (typeof side === 'object' && 'active' in side)
+    return JSON.stringify(side.active) === JSON.stringify(target.ref) ? 'Enabled' : 'Disabled';
+  if (typeof side === 'object' && 'mode' in side) return 'Enabled';
+  if (entry.role === 'active-active') return 'Enabled';
+  return target.region === 'primary' ? 'Enabled' : 'Disabled';
+}
+
 /** Every target an entry touches, for read-back and the safety checks. */
 export function entryTargets(plan: Plan, entry: WorkflowEntry): WorkflowTarget[] {
   const refs = (side: WorkflowRef | SplitSide): WorkflowRef[] =>

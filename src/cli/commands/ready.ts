@@ -23,16 +23,34 @@ export const readyCommand: Command = {
   summary: 'check through ARM that both regions are ready for a failover',
   usage,
   async run(args, io: CliIo) {
-    const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' }, sim: { type: 'string' } });
-    const { plan } = loadPlan(positionals[0] ? { kind: 'file', path: positionals[0] } : planSourceFromSettings(io.env));
+    const { values, positionals } = parseCommandArgs(args, {
+      json: { type: 'boolean' },
+      sim: { type: 'string' },
+    });
+    const { plan } = loadPlan(
+      positionals[0] ? { kind: 'file', path: positionals[0] } : planSourceFromSettings(io.env),
+    );
     const control = await logicAppsControlFor(values.sim, io.env);
     const report = await checkReadiness(plan, control);
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else {
       const mark = { ok: 'ok', fail: 'FAIL', skip: 'skip' } as const;
-      io.out(table(report.checks.map((c) => ({ entry: c.entry, check: c.check, result: mark[c.status], detail: c.detail }))));
+      io.out(
+        table(
+          report.checks.map((c) => ({
+            entry: c.entry,
+            check: c.check,
+            result: mark[c.status],
+            detail: c.detail,
+          })),
+        ),
+      );
       const failed = report.checks.filter((c) => c.status === 'fail').length;
-      io.out(report.ready ? `\nplan "${plan.id}": READY` : `\nplan "${plan.id}": NOT READY (${failed} failing check${failed === 1 ? '' : 's'})`);
+      io.out(
+        report.ready
+          ? `\nplan "${plan.id}": READY`
+          : `\nplan "${plan.id}": NOT READY (${failed} failing check${failed === 1 ? '' : 's'})`,
+      );
     }
     return report.ready ? EXIT.ok : EXIT.notOk;
   },

@@ -1,0 +1,81 @@
+import { observePlan, observationKey } from '../../app/observe';
+import { planOperation, type OperationPlan, type PlannedAction } from '../../core/planner';
+import { loadPlan, planSourceFromSettings } from '../../plan/load';
+import { ARM_OPTIONS_HELP, logicAppsControlFor } from '../arm';
+import { parseCommandArgs } from '../args';
+import { EXIT, UsageError, type CliIo } from '../io';
+import type { Command } from '../main';
+
+const usage = `Usage: dr whatif [PLAN] failover|failback [--kind planned|emergency] [--json] [--sim URL]
+
+Reads the current state of every workflow through ARM and prints the ordered ARM operations a failover (or
+failback) would perform now, group by group (entries of a group run in parallel, the steps of an entry in
+order), marking no-ops. Changes nothing. The failover orchestration executes the same plan.
+
+  --kind       planned (primary healthy: split entries switch at a slot boundary) or emergency; default:
+               planned when the primary's ARM answers, else emergency
+  --json       print the operation plan as JSON
+${ARM_OPTIONS_HELP}
+
+Exit codes: 0 printed, 2 invalid plan or arguments.`;
+
+function describe(action: PlannedAction): string {
+  switch (action.op) {
+    case 'pending-fence':
+      return `record pending fence ${action.target.label} (its region's ARM does not answer; applied when it does)`;
+    case 'missing':
+      return `MISSING ${action.target.label}: not found, this entry will complete with errors`;
+    case 'set-recurrence':
+      return `set recurrence ${action.target.label} -> ${JSON.stringify(action.recurrence)} (${action.why})${action.noop ? '  [no-op]' : ''}`;
+    default:
+      return `${action.op} ${action.target.label} (${action.why})${action.noop ? '  [no-op: already ' + (action.op === 'enable' ? 'Enabled' : 'Disabled') + ']' : ''}`;
+  }
+}
+
+export function renderOperationPlan(op: OperationPlan): string {
+  const lines = [`${op.kind} ${op.direction}: ${op.groups.length} group(s), run in order`];
+  for (const g of op.groups) {
+    lines.push(
+      `\ngroup ${g.group} (${g.entries.length} entr${g.entries.length === 1 ? 'y' : 'ies'} in parallel)`,
+    );
+    for (const e of g.entries) {
+      lines.push(
+        `  ${e.entry} [${e.role}]${e.slotBoundary ? ` just after a ${e.slotBoundary.every} slot boundary` : ''}`,
+      );
+      e.steps.forEach((s, i) => lines.push(`    ${i + 1}. ${describe(s)}`));
+    }
+  }
+  const all = op.groups.flatMap((g) => g.entries.flatMap((e) => e.steps));
+  const writes = all.filter((s) => 'noop' in s && !s.noop).length;
+  lines.push(`\n${writes} ARM write(s), ${all.length - writes} no-op or deferred step(s)`);
+  return lines.join('\n');
+}
+
+export const whatifCommand: Command = {
+  summary: 'print the ARM operations a failover or failback would perform now, changing nothing',
+  usage,
+  async run(args, io: CliIo) {
+    const { values, positionals } = parseCommandArgs(args, {
+      json: { type: 'boolean' },
+      sim: { type: 'string' },
+      kind: { type: 'string' },
+    });
+    const direction = positionals.at(-1);
+    if (direction !== 'failover' && direction !== 'failback')
+      throw new UsageError('say what to plan: failover or failback');
+    if (values.kind !== undefined && values.kind !== 'planned' && values.kind !== 'emergency') {
+      throw new UsageError(`--kind must be planned or emergency, not "${values.kind}"`);
+    }
+    const planArg = positionals.length > 1 ? positionals[0] : undefined;
+    const { plan } = loadPlan(planArg ? { kind: 'file', path: planArg } : planSourceFromSettings(io.env));
+    const observed = await observePlan(plan, await logicAppsControlFor(values.sim, io.env));
+    const primaryUp = [...observed.values()].every(
+      (o) => o.target.region !== 'primary' || o.observation.reachable,
+    );
+    const kind =
+      (values.kind) ?? (primaryUp ? 'planned' : 'emergency');
+    const op = planOperation(plan, direction, (t) => observed.get(observationKey(t))?.observation, kind);
+    io.out(values.json ? JSON.stringify(op, null, 2) : renderOperationPlan(op));
+    return EXIT.ok;
+  },
+};

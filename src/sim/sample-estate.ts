@@ -1,0 +1,242 @@
+/**
+ * A simulated two-region estate built from a plan: every workflow the plan names, in its region, in its
+ * normal-operation state, plus the health-check Logic App. `npm start`, `dr` demos and the tests use it.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { entrySchedules, entryTargets, normalState, type WorkflowTarget } from '../core/planner';
+import type { Plan, WorkflowEntry } from '../plan/schema';
+import type { SimSeed } from './arm';
+
+type Definition = Record<string, unknown>;
+
+/** The health-check definition shared with infra/healthcheck.bicep: one file, two uses. */
+export const HEALTHCHECK_DEFINITION_FILE = join(__dirname, '../../infra/workflows/healthcheck.json');
+
+const SCHEMA =
+  'https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#';
+const connectionRef = (api: string) => `@parameters('$connections')['${api}']['connectionId']`;
+
+/** A realistic definition for an entry that only declares its trigger kind. */
+function definitionForKind(entry: WorkflowEntry): Definition {
+  const base = {
+    $schema: SCHEMA,
+    contentVersion: '1.0.0.0',
+    parameters: { $connections: { type: 'Object', defaultValue: {} } },
+    outputs: {},
+  };
+  const compose = {
+    Process: { type: 'Compose', runAfter: {}, inputs: { workflow: entry.name, at: '@utcNow()' } },
+  };
+  switch (entry.trigger) {
+    case 'request':
+      return {
+        ...base,
+        triggers: { manual: { type: 'Request', kind: 'Http', inputs: { schema: {} } } },
+        actions: {
+          ...compose,
+          Response: {
+            type: 'Response',
+            kind: 'Http',
+            runAfter: { Process: ['Succeeded'] },
+            inputs: { statusCode: 202 },
+          },
+        },
+      };
+    case 'webhook':
+      return {
+        ...base,
+        triggers: {
+          webhook: {
+            type: 'HttpWebhook',
+            inputs: {
+              subscribe: {
+                method: 'POST',
+                uri: 'https://events.contoso.example/subscribe',
+                body: { callbackUrl: '@listCallbackUrl()' },
+              },
+              unsubscribe: { method: 'POST', uri: 'https://events.contoso.example/unsubscribe' },
+            },
+          },
+        },
+        actions: compose,
+      };
+    case 'polling':
+      return entry.stateSide === 'server'
+        ? {
+            ...base,
+            triggers: {
+              When_a_message_is_received: {
+                type: 'ApiConnection',
+                recurrence: { frequency: 'Minute', interval: 1 },
+                inputs: {
+                  host: { connection: { name: connectionRef('servicebus') } },
+                  method: 'get',
+                  path: `/@{encodeURIComponent(encodeURIComponent('${entry.name}'))}/messages/head/peek`,
+                  queries: { queueType: 'Main', ...(entry.sessions ? { sessionId: 'Next Available' } : {}) },
+                },
+              },
+            },
+            actions: compose,
+          }
+        : {
+            ...base,
+            triggers: {
+              When_a_new_email_arrives: {
+                type: 'ApiConnection',
+                recurrence: { frequency: 'Minute', interval: 3 },
+                inputs: {
+                  host: { connection: { name: connectionRef('office365') } },
+                  method: 'get',
+                  path: '/v2/Mail/OnNewEmail',
+                  queries: { folderPath: 'Inbox' },
+                },
+              },
+            },
+            actions: compose,
+          };
+    default:
+      return {
+        ...base,
+        triggers: { Recurrence: { type: 'Recurrence', recurrence: { frequency: 'Hour', interval: 1 } } },
+        actions: compose,
+      };
+  }
+}
+
+/** The recurrence a split target runs in normal operation: its slot parity from the twin scheme. */
+function splitRecurrence(entry: WorkflowEntry, target: WorkflowTarget): unknown {
+  const s = entrySchedules(entry);
+  const side = entry[target.region];
+  if (!s || typeof side !== 'object') return undefined;
+  if ('mode' in side) return target.region === 'primary' ? s.primaryActive : s.secondaryActive;
+  if (!('active' in side)) return undefined;
+  const active = JSON.stringify(side.active) === JSON.stringify(target.ref);
+  if (target.region === 'primary') return active ? s.primaryActive : s.primaryPassive;
+  return active ? s.secondaryActive : s.secondaryPassive;
+}
+
+function withRecurrence(definition: Definition, recurrence: unknown): Definition {
+  const copy = structuredClone(definition) as {
+    triggers?: Record<string, { type?: string; recurrence?: unknown }>;
+  };
+  for (const trigger of Object.values(copy.triggers ?? {})) {
+    if (/^(Recurrence|SlidingWindow)$/i.test(trigger.type ?? '')) trigger.recurrence = recurrence;
+  }
+  return copy;
+}
+
+/** `$connections` values in the workflow's own region, for every connection the definition references. */
+function connectionsFor(
+  definition: Definition,
+  subscriptionId: string,
+  resourceGroup: string,
+  location: string,
+): Record<string, unknown> | undefined {
+  const apis = [...JSON.stringify(definition).matchAll(/\$connections'\)\['([^']+)'\]/g)].map((m) => m[1]!);
+  if (apis.length === 0) return undefined;
+  const value = Object.fromEntries(
+    [...new Set(apis)].map((api) => [
+      api,
+      {
+        connectionId: `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.Web/connections/${api}`,
+        connectionName: api,
+        id: `/subscriptions/${subscriptionId}/providers/Microsoft.Web/locations/${location}/managedApis/${api}`,
+      },
+    ]),
+  );
+  return { $connections: { value } };
+}
+
+/** Definitions from each entry's `definition` file (relative to the plan file), where given. */
+export function loadEntryDefinitions(plan: Plan, planFile: string): Map<string, Definition> {
+  const base = dirname(resolve(planFile));
+  const out = new Map<string, Definition>();
+  for (const entry of plan.workflows) {
+    if (entry.definition)
+      out.set(entry.name, JSON.parse(readFileSync(resolve(base, entry.definition), 'utf8')) as Definition);
+  }
+  return out;
+}
+
+export function sampleEstateSeed(
+  plan: Plan,
+  definitions: ReadonlyMap<string, Definition> = new Map(),
+  healthcheck?: Definition,
+): SimSeed {
+  type Group = {
+    name: string;
+    location: string;
+    workflows: NonNullable<SimSeed['subscriptions'][number]['resourceGroups']>[number]['workflows'];
+    sites: Map<
+      string,
+      { name: string; workflows: { name: string; definition: Definition; state: 'Enabled' | 'Disabled' }[] }
+    >;
+  };
+  const subs = new Map<string, Map<string, Group>>();
+  const group = (subscriptionId: string, resourceGroup: string, location: string): Group => {
+    const rgs = subs.get(subscriptionId) ?? new Map<string, Group>();
+    subs.set(subscriptionId, rgs);
+    const key = resourceGroup.toLowerCase();
+    let g = rgs.get(key);
+    if (!g) {
+      g = { name: resourceGroup, location, workflows: [], sites: new Map() };
+      rgs.set(key, g);
+    }
+    return g;
+  };
+
+  const hc = plan.healthCheck;
+  if (hc.workflow !== undefined && typeof hc.workflow === 'string') {
+    const definition =
+      healthcheck ?? (JSON.parse(readFileSync(HEALTHCHECK_DEFINITION_FILE, 'utf8')) as Definition);
+    group(plan.primary.subscriptionId, plan.primary.resourceGroup, plan.primary.location).workflows!.push({
+      name: hc.workflow.split('/').pop()!,
+      state: 'Enabled',
+      definition,
+      parameters: { region: { value: plan.primary.location } },
+    });
+  }
+
+  for (const entry of plan.workflows) {
+    const template = definitions.get(entry.name) ?? definitionForKind(entry);
+    for (const target of entryTargets(plan, entry)) {
+      const region = plan[target.region];
+      const recurrence = splitRecurrence(entry, target);
+      const definition = recurrence ? withRecurrence(template, recurrence) : template;
+      const state = normalState(entry, target);
+      const ref = target.ref;
+      if (typeof ref !== 'string') {
+        const g = group(region.subscriptionId, region.resourceGroup, region.location);
+        const site = g.sites.get(ref.site) ?? { name: ref.site, workflows: [] };
+        site.workflows.push({ name: ref.workflow, definition, state });
+        g.sites.set(ref.site, site);
+        continue;
+      }
+      const m =
+        /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Logic\/workflows\/([^/]+)$/i.exec(
+          ref,
+        );
+      const [sub, rg, name] = m ? [m[1]!, m[2]!, m[3]!] : [region.subscriptionId, region.resourceGroup, ref];
+      const parameters = connectionsFor(definition, sub, rg, region.location);
+      group(sub, rg, region.location).workflows!.push({
+        name,
+        state,
+        definition,
+        ...(parameters ? { parameters } : {}),
+      });
+    }
+  }
+
+  return {
+    subscriptions: [...subs.entries()].map(([id, rgs]) => ({
+      id,
+      resourceGroups: [...rgs.values()].map((g) => ({
+        name: g.name,
+        location: g.location,
+        workflows: g.workflows,
+        sites: [...g.sites.values()],
+      })),
+    })),
+  };
+}
