@@ -94,7 +94,9 @@ describe('workflow definition files', () => {
     const split = trigger('split-report');
     expect(split.type).toBe('Recurrence');
     // The drift-free split form `dr schedule` emits: Logic Apps honours `schedule` only with Day or Week.
-    expect(split.recurrence).toEqual(splitSchedules({ every: 'PT10M', anchor: '2024-01-01T00:00:00Z' }).primaryActive);
+    expect(split.recurrence).toEqual(
+      splitSchedules({ every: 'PT10M', anchor: '2024-01-01T00:00:00Z' }).primaryActive,
+    );
 
     expect(trigger('order-webhook').type).toBe('HttpWebhook');
     expect(trigger('order-webhook').inputs.unsubscribe).toBeDefined();

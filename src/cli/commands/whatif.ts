@@ -72,8 +72,7 @@ export const whatifCommand: Command = {
     const primaryUp = [...observed.values()].every(
       (o) => o.target.region !== 'primary' || o.observation.reachable,
     );
-    const kind =
-      (values.kind) ?? (primaryUp ? 'planned' : 'emergency');
+    const kind = values.kind ?? (primaryUp ? 'planned' : 'emergency');
     const op = planOperation(plan, direction, (t) => observed.get(observationKey(t))?.observation, kind);
     io.out(values.json ? JSON.stringify(op, null, 2) : renderOperationPlan(op));
     return EXIT.ok;

@@ -1,0 +1,198 @@
+/**
+ * The durable contracts: names of orchestrations, activities and events, instance ids, and the shapes that
+ * cross between the watchdog, the monitor, the operations and the HTTP API. No magic strings elsewhere.
+ */
+import type { FailureEvidence, MonitorPolicy, MonitorState, ProbeResult } from '../core/monitor';
+import type { Direction, OperationPlan, PlannedAction, WorkflowTarget } from '../core/planner';
+
+export const ORCHESTRATIONS = {
+  monitor: 'drMonitor',
+  operation: 'drOperation',
+  entry: 'drApplyEntry',
+  deliver: 'drDeliverNotification',
+} as const;
+
+export const ACTIVITIES = {
+  probe: 'drProbeHealth',
+  planOperation: 'drPlanOperation',
+  applyAction: 'drApplyAction',
+  readBack: 'drReadBack',
+  applyPendingFences: 'drApplyPendingFences',
+  sendNotification: 'drSendNotification',
+  startOperation: 'drStartOperation',
+  signalMonitor: 'drSignalMonitor',
+} as const;
+
+/** The monitor waits for exactly one event name: every input to it is a Signal. */
+export const MONITOR_SIGNAL = 'signal';
+
+export const monitorInstanceId = (planId: string): string => `dr-monitor-${planId}`;
+export const operationInstanceId = (planId: string, operationId: string): string =>
+  `dr-op-${planId}-${operationId}`;
+export const OPERATION_PREFIX = (planId: string): string => `dr-op-${planId}-`;
+
+export interface Caller {
+  /** Who asked: a principal name from App Service Authentication, or `function-key`, or `automatic`. */
+  by: string;
+  reason: string;
+}
+
+export interface OperationRequest {
+  direction: Direction;
+  kind: 'planned' | 'emergency';
+  trigger: 'automatic' | 'manual';
+  caller: Caller;
+  /** Break-glass: safety rules the operator explicitly allows to be broken (recorded and notified). */
+  override: string[];
+  /** Failback only: skip the soak-time gate. */
+  force?: boolean;
+}
+
+export type Signal =
+  | { kind: 'tick'; id: string; at: string; policy: MonitorPolicy; probeIntervalMs: number }
+  | { kind: 'pause'; id: string; until: string; caller: Caller }
+  | { kind: 'resume'; id: string; caller: Caller }
+  | { kind: 'request-operation'; id: string; request: OperationRequest }
+  | {
+      kind: 'operation-finished';
+      id: string;
+      operationId: string;
+      direction: Direction;
+      outcome: OperationOutcome;
+      pendingFences: WorkflowTarget[];
+    };
+
+export type OperationOutcome = 'succeeded' | 'completed-with-errors' | 'failed';
+
+/** What the monitor answered to a request signal, kept so the HTTP API can read it (and replay it for retries). */
+export type RequestAnswer =
+  | { id: string; status: 'accepted'; operationId: string }
+  | { id: string; status: 'conflict'; operationId: string; reason: string }
+  | { id: string; status: 'refused'; reason: string }
+  | { id: string; status: 'applied' };
+
+export interface OperationSummary {
+  operationId: string;
+  direction: Direction;
+  trigger: 'automatic' | 'manual';
+  startedAt: string;
+  finishedAt?: string;
+  outcome?: OperationOutcome;
+}
+
+export interface MonitorInput {
+  planId: string;
+  state: MonitorState;
+  policy?: MonitorPolicy;
+  probeIntervalMs?: number;
+  /** Last probe cycle (index of probeInterval since the epoch): one probe per cycle, however many ticks come. */
+  lastProbeCycle?: number;
+  lastTickAt?: string;
+  activeOperation?: OperationSummary;
+  lastOperation?: OperationSummary;
+  pendingFences: WorkflowTarget[];
+  /** Answers to the last requests, newest last (idempotency across retries and continueAsNew). */
+  answers: RequestAnswer[];
+  operationSeq: number;
+  executions: number;
+}
+
+/** What the monitor publishes with setCustomStatus: the status API reads it; a restart recovers from it. */
+export interface MonitorStatus extends MonitorInput {
+  updatedAt: string;
+}
+
+export interface OperationInput {
+  planId: string;
+  operationId: string;
+  request: OperationRequest;
+  evidence?: FailureEvidence;
+  policy?: MonitorPolicy;
+  probeIntervalMs?: number;
+  requestedAt: string;
+}
+
+export type StepStatus = 'done' | 'noop' | 'pending-fence' | 'missing' | 'failed' | 'blocked';
+
+export interface StepResult {
+  action: PlannedAction;
+  status: StepStatus;
+  at: string;
+  error?: string;
+}
+
+export interface EntryResult {
+  entry: string;
+  group: number;
+  steps: StepResult[];
+  blocked?: string;
+  overrideUsed?: string;
+}
+
+export interface ReadBackReport {
+  group: number;
+  at: string;
+  /** Targets whose state read back differs from what their last step wanted. */
+  mismatches: string[];
+  /** Safety rule violations over the whole estate after this group. */
+  violations: { entry: string; rule: string; message: string }[];
+  unreadable: string[];
+}
+
+export interface NotificationRecord {
+  type: string;
+  messageId: string;
+  delivered: boolean;
+  error?: string;
+}
+
+/** The audit record of a failover or failback: the operation orchestration's output. */
+export interface OperationRecord {
+  operationId: string;
+  planId: string;
+  request: OperationRequest;
+  status: 'running' | OperationOutcome;
+  timeline: { at: string; event: string }[];
+  evidence?: FailureEvidence;
+  policy?: MonitorPolicy;
+  plan?: OperationPlan;
+  entries: EntryResult[];
+  readBack: ReadBackReport[];
+  pendingFences: WorkflowTarget[];
+  notifications: NotificationRecord[];
+  rto: { from?: string; to?: string; measuredMs?: number; predictedMs?: number };
+  error?: string;
+}
+
+export interface ProbeActivityResult extends ProbeResult {
+  dependencies?: { name: string; result: ProbeResult }[];
+}
+
+/** CloudEvent types this control plane emits. */
+export const EVENT_TYPES = {
+  healthDegraded: 'com.logicappsfailover.health.degraded',
+  healthRecovered: 'com.logicappsfailover.health.recovered',
+  failoverWithheld: 'com.logicappsfailover.failover.withheld',
+  failoverStarted: 'com.logicappsfailover.failover.started',
+  failoverCompleted: 'com.logicappsfailover.failover.completed',
+  failoverFailed: 'com.logicappsfailover.failover.failed',
+  failbackStarted: 'com.logicappsfailover.failback.started',
+  failbackCompleted: 'com.logicappsfailover.failback.completed',
+  failbackFailed: 'com.logicappsfailover.failback.failed',
+  fenceApplied: 'com.logicappsfailover.fence.applied',
+  primaryRecovered: 'com.logicappsfailover.primary.recovered',
+  overrideAccepted: 'com.logicappsfailover.override.accepted',
+  paused: 'com.logicappsfailover.monitor.paused',
+  resumed: 'com.logicappsfailover.monitor.resumed',
+} as const;
+
+export interface NotificationInput {
+  type: string;
+  planId: string;
+  /** Operation id (or monitor cycle id): becomes correlationId. */
+  correlationId: string;
+  /** Deterministic: operation id + step, so a retried send is dropped by duplicate detection. */
+  messageId: string;
+  time: string;
+  data: Record<string, unknown>;
+}

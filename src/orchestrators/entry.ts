@@ -1,0 +1,92 @@
+/**
+ * One plan entry of an operation: its steps in order (a fence always before the activation it protects).
+ * Never throws: every outcome, including a blocked activation, is reported in the EntryResult.
+ */
+import type * as df from 'durable-functions';
+import { nextSlotBoundary } from '../core/schedule';
+import { durationMs } from '../core/duration';
+import { SAFETY_RULES } from '../core/safety';
+import type { Direction, EntryPlan, PlannedAction } from '../core/planner';
+import { ACTIVITIES, type EntryResult, type StepResult } from '../durable/contracts';
+import { errorMessage } from './notify';
+import { armRetry } from './operation';
+
+export interface EntryInput {
+  operationId: string;
+  group: number;
+  entry: EntryPlan;
+  override: string[];
+  direction: Direction;
+}
+
+export type ApplyActionResult = { ok: true; changed: boolean } | { ok: false; error: string };
+
+/** After a slot boundary, leave the slot's run time to start before switching (at most 30 s). */
+export function boundaryMarginMs(every: string): number {
+  return Math.min(30_000, Math.floor(durationMs(every) / 20));
+}
+
+/** The step deactivates the side that stops running (a fence, or standing the secondary down at failback). */
+const isFence = (action: PlannedAction): boolean => action.op === 'disable';
+
+export function* applyEntryOrchestrator(
+  context: df.OrchestrationContext,
+): Generator<df.Task, EntryResult, unknown> {
+  const input = context.df.getInput<EntryInput>();
+  const { entry } = input;
+  const steps: StepResult[] = [];
+  const now = () => context.df.currentUtcDateTime.toISOString();
+  let fenceFailure: string | undefined;
+  let blocked: string | undefined;
+  let overrideUsed: string | undefined;
+
+  if (entry.slotBoundary) {
+    // Switch right after a slot has fired, so fence and activation both fall inside one inter-slot gap.
+    const boundary = nextSlotBoundary(entry.slotBoundary, context.df.currentUtcDateTime);
+    yield context.df.createTimer(
+      new Date(boundary.at.getTime() + boundaryMarginMs(entry.slotBoundary.every)),
+    );
+  }
+
+  for (const action of entry.steps) {
+    if (action.op === 'missing') {
+      steps.push({ action, status: 'missing', at: now(), error: `${action.target.label} does not exist` });
+      continue;
+    }
+    if (action.op === 'pending-fence') {
+      steps.push({ action, status: 'pending-fence', at: now() });
+      continue;
+    }
+    if (!isFence(action) && fenceFailure && entry.role !== 'active-active') {
+      if (input.override.includes(SAFETY_RULES.noDualActive)) {
+        overrideUsed = `${SAFETY_RULES.noDualActive}: activated ${action.target.label} although ${fenceFailure}`;
+      } else {
+        blocked = `not activating ${action.target.label}: ${fenceFailure}, so it could run in both regions. Fix the fence, or fail over again with override ["${SAFETY_RULES.noDualActive}"]`;
+        steps.push({ action, status: 'blocked', at: now(), error: blocked });
+        continue;
+      }
+    }
+    let result: ApplyActionResult;
+    try {
+      result = (yield context.df.callActivityWithRetry(ACTIVITIES.applyAction, armRetry(), {
+        operationId: input.operationId,
+        action,
+      })) as ApplyActionResult;
+    } catch (err) {
+      result = { ok: false, error: `gave up after retries: ${errorMessage(err)}` };
+    }
+    if (result.ok) {
+      steps.push({ action, status: result.changed ? 'done' : 'noop', at: now() });
+    } else {
+      steps.push({ action, status: 'failed', at: now(), error: result.error });
+      if (isFence(action)) fenceFailure = `the fence of ${action.target.label} failed (${result.error})`;
+    }
+  }
+  return {
+    entry: entry.entry,
+    group: input.group,
+    steps,
+    ...(blocked ? { blocked } : {}),
+    ...(overrideUsed ? { overrideUsed } : {}),
+  };
+}

@@ -1,0 +1,384 @@
+/**
+ * The monitor: a singleton eternal orchestration per plan. Each execution handles exactly one signal (a
+ * watchdog tick, an operator command, an operation finishing), publishes its state and continues as new, so
+ * history stays bounded. It is the single writer of "is an operation running", which is why a manual
+ * failover racing an automatic one still yields one failover.
+ */
+import * as df from 'durable-functions';
+import { decide, healthyFor, type MonitorCommand, type MonitorState } from '../core/monitor';
+import { durationMs } from '../core/duration';
+import {
+  ACTIVITIES,
+  EVENT_TYPES,
+  MONITOR_SIGNAL,
+  type MonitorInput,
+  type MonitorStatus,
+  type NotificationInput,
+  type OperationInput,
+  type ProbeActivityResult,
+  type RequestAnswer,
+  type Signal,
+} from '../durable/contracts';
+import type { WorkflowTarget } from '../core/planner';
+import { deliver, errorMessage } from './notify';
+
+const KEEP_ANSWERS = 50;
+/** While fences are pending and the primary looks dead, retry them only every this many cycles. */
+const FENCE_RETRY_EVERY = 10;
+
+type Gen<T> = Generator<df.Task, T, unknown>;
+
+export function* monitorOrchestrator(context: df.OrchestrationContext): Gen<void> {
+  const input = context.df.getInput<MonitorInput>();
+  let m: MonitorInput = { ...input, executions: input.executions + 1 };
+  publish(context, m);
+  const signal = (yield context.df.waitForExternalEvent(MONITOR_SIGNAL)) as Signal;
+  m = yield* handleSignal(context, m, signal);
+  publish(context, m);
+  context.df.continueAsNew(m);
+}
+
+function publish(context: df.OrchestrationContext, m: MonitorInput): void {
+  const status: MonitorStatus = { ...m, updatedAt: context.df.currentUtcDateTime.toISOString() };
+  context.df.setCustomStatus(status);
+}
+
+function answer(m: MonitorInput, a: RequestAnswer): MonitorInput {
+  return { ...m, answers: [...m.answers.filter((x) => x.id !== a.id), a].slice(-KEEP_ANSWERS) };
+}
+
+function* notify(
+  context: df.OrchestrationContext,
+  m: MonitorInput,
+  type: string,
+  step: string,
+  data: Record<string, unknown>,
+): Gen<void> {
+  const now = context.df.currentUtcDateTime.toISOString();
+  const n: NotificationInput = {
+    type,
+    planId: m.planId,
+    correlationId: m.activeOperation?.operationId ?? `monitor-${m.planId}`,
+    messageId: `${m.planId}:${step}`,
+    time: now,
+    data: {
+      ...data,
+      monitor: {
+        mode: m.state.mode,
+        activeRegion: m.state.activeRegion,
+        consecutiveFailures: m.state.consecutiveFailures,
+        policy: m.policy,
+      },
+    },
+  };
+  yield* deliver(context, n);
+}
+
+function* handleSignal(
+  context: df.OrchestrationContext,
+  m0: MonitorInput,
+  signal: Signal,
+): Gen<MonitorInput> {
+  const now = context.df.currentUtcDateTime;
+  let m = m0;
+  if (signal.kind !== 'tick' && m.answers.some((a) => a.id === signal.id)) return m; // A retried request: already answered.
+
+  switch (signal.kind) {
+    case 'tick':
+      return yield* onTick(context, m, signal);
+
+    case 'pause':
+    case 'resume': {
+      if (!m.policy)
+        return answer(m, {
+          id: signal.id,
+          status: 'refused',
+          reason: 'the monitor has not received its policy yet (no tick so far)',
+        });
+      const d = decide(
+        m.state,
+        signal.kind === 'pause'
+          ? { type: 'pause', until: signal.until, reason: signal.caller.reason, by: signal.caller.by }
+          : { type: 'resume', by: signal.caller.by },
+        m.policy,
+        now,
+      );
+      const rejected = d.commands.find((c) => c.type === 'rejected');
+      if (rejected && rejected.type === 'rejected')
+        return answer(m, { id: signal.id, status: 'refused', reason: rejected.reason });
+      m = answer({ ...m, state: d.state }, { id: signal.id, status: 'applied' });
+      yield* notify(
+        context,
+        m,
+        signal.kind === 'pause' ? EVENT_TYPES.paused : EVENT_TYPES.resumed,
+        `${signal.kind}:${signal.id}`,
+        {
+          caller: signal.caller,
+          ...(signal.kind === 'pause' ? { until: d.state.pause?.until } : {}),
+        },
+      );
+      return m;
+    }
+
+    case 'request-operation':
+      return yield* onOperationRequest(context, m, signal);
+
+    case 'operation-finished': {
+      const active = m.activeOperation;
+      if (!active || active.operationId !== signal.operationId) return m;
+      const policy = m.policy;
+      if (policy) {
+        const event = signal.direction === 'failover' ? 'failover-finished' : 'failback-finished';
+        m = {
+          ...m,
+          state: decide(
+            m.state,
+            { type: event, operationId: signal.operationId, outcome: signal.outcome },
+            policy,
+            now,
+          ).state,
+        };
+      }
+      const finished = { ...active, finishedAt: now.toISOString(), outcome: signal.outcome };
+      const pendingFences =
+        signal.direction === 'failback' && signal.outcome !== 'failed'
+          ? []
+          : mergeTargets(m.pendingFences, signal.pendingFences);
+      const { activeOperation: _done, ...rest } = m;
+      return { ...rest, lastOperation: finished, pendingFences };
+    }
+  }
+}
+
+function mergeTargets(a: WorkflowTarget[], b: WorkflowTarget[]): WorkflowTarget[] {
+  const seen = new Set(a.map((t) => `${t.region}:${t.key}`));
+  return [...a, ...b.filter((t) => !seen.has(`${t.region}:${t.key}`))];
+}
+
+function* onTick(
+  context: df.OrchestrationContext,
+  m0: MonitorInput,
+  tick: Extract<Signal, { kind: 'tick' }>,
+): Gen<MonitorInput> {
+  let m: MonitorInput = { ...m0, policy: tick.policy, probeIntervalMs: tick.probeIntervalMs };
+  // Duplicate and late ticks: one probe per probe-interval cycle, never two.
+  if (m.lastTickAt !== undefined && Date.parse(tick.at) <= Date.parse(m.lastTickAt)) return m;
+  const cycle = Math.floor(Date.parse(tick.at) / tick.probeIntervalMs);
+  m = { ...m, lastTickAt: tick.at };
+  if (m.lastProbeCycle !== undefined && cycle <= m.lastProbeCycle) return m;
+  m = { ...m, lastProbeCycle: cycle };
+
+  let probe: ProbeActivityResult;
+  try {
+    probe = (yield context.df.callActivity(ACTIVITIES.probe)) as ProbeActivityResult;
+  } catch (err) {
+    probe = {
+      at: context.df.currentUtcDateTime.toISOString(),
+      healthy: false,
+      latencyMs: 0,
+      failure: 'error',
+      detail: errorMessage(err),
+    };
+  }
+  const now = context.df.currentUtcDateTime;
+  const d = decide(m.state, { type: 'probe', result: probe }, tick.policy, now);
+  m = { ...m, state: d.state };
+  for (const command of d.commands) m = yield* runCommand(context, m, command, cycle);
+
+  if (m.pendingFences.length && !m.activeOperation && (probe.healthy || cycle % FENCE_RETRY_EVERY === 0)) {
+    m = yield* applyPendingFences(context, m, cycle);
+  }
+  return m;
+}
+
+function* runCommand(
+  context: df.OrchestrationContext,
+  m: MonitorInput,
+  command: MonitorCommand,
+  cycle: number,
+): Gen<MonitorInput> {
+  const evidence = 'evidence' in command ? command.evidence : undefined;
+  switch (command.type) {
+    case 'alert-degraded':
+      yield* notify(context, m, EVENT_TYPES.healthDegraded, `degraded:${cycle}`, { evidence });
+      return m;
+    case 'failover-withheld':
+      yield* notify(context, m, EVENT_TYPES.failoverWithheld, `withheld:${cycle}`, {
+        reason: command.reason,
+        until: command.until,
+        evidence,
+      });
+      return m;
+    case 'health-recovered':
+      yield* notify(context, m, EVENT_TYPES.healthRecovered, `recovered:${cycle}`, {
+        since: command.since,
+        recentProbes: m.state.recentProbes.slice(-5),
+      });
+      return m;
+    case 'primary-recovered':
+      yield* notify(context, m, EVENT_TYPES.primaryRecovered, `primary-recovered:${cycle}`, {
+        since: command.since,
+        recentProbes: m.state.recentProbes.slice(-5),
+      });
+      return m;
+    case 'start-failover':
+      return yield* startOperation(
+        context,
+        m,
+        {
+          direction: 'failover',
+          kind: 'emergency',
+          trigger: 'automatic',
+          caller: {
+            by: 'automatic',
+            reason: `primary health check failed (${m.state.consecutiveFailures} in a row)`,
+          },
+          override: [],
+        },
+        command.evidence,
+      );
+    case 'start-failback':
+      return yield* startOperation(context, m, {
+        direction: 'failback',
+        kind: 'planned',
+        trigger: 'automatic',
+        caller: { by: 'automatic', reason: `primary healthy since ${command.healthySince}` },
+        override: [],
+      });
+    case 'pause-expired':
+    case 'rejected':
+      return m;
+  }
+}
+
+function* onOperationRequest(
+  context: df.OrchestrationContext,
+  m: MonitorInput,
+  signal: Extract<Signal, { kind: 'request-operation' }>,
+): Gen<MonitorInput> {
+  const { request } = signal;
+  if (m.activeOperation) {
+    return answer(m, {
+      id: signal.id,
+      status: 'conflict',
+      operationId: m.activeOperation.operationId,
+      reason: `${m.activeOperation.direction} ${m.activeOperation.operationId} is in progress`,
+    });
+  }
+  const state: MonitorState = m.state;
+  if (request.direction === 'failover' && state.mode === 'failed-over') {
+    return answer(m, { id: signal.id, status: 'refused', reason: 'already failed over to the secondary' });
+  }
+  if (request.direction === 'failback') {
+    if (state.mode !== 'failed-over')
+      return answer(m, {
+        id: signal.id,
+        status: 'refused',
+        reason: `nothing to fail back: the monitor is ${state.mode}`,
+      });
+    const policy = m.policy;
+    if (!request.force && policy) {
+      const soakMs = policy.failback === 'manual' ? 0 : durationMs(policy.failback.automaticAfter);
+      const healthy =
+        state.consecutiveSuccesses >= policy.recoveryThreshold &&
+        healthyFor(state, context.df.currentUtcDateTime) >= soakMs;
+      if (!healthy) {
+        return answer(m, {
+          id: signal.id,
+          status: 'refused',
+          reason: `the primary has not been healthy for the soak yet (${state.consecutiveSuccesses} of ${policy.recoveryThreshold} healthy probes in a row${soakMs ? `, ${healthyFor(state, context.df.currentUtcDateTime)} of ${soakMs} ms` : ''}); pass force to fail back anyway`,
+        });
+      }
+    }
+  }
+  const started = yield* startOperation(
+    context,
+    m,
+    request,
+    request.direction === 'failover' ? evidenceOf(state) : undefined,
+  );
+  return answer(started, {
+    id: signal.id,
+    status: 'accepted',
+    operationId: started.activeOperation!.operationId,
+  });
+}
+
+function evidenceOf(state: MonitorState) {
+  return {
+    firstFailureAt: state.firstFailureAt ?? '',
+    consecutiveFailures: state.consecutiveFailures,
+    recentProbes: state.recentProbes.slice(-5),
+  };
+}
+
+function* startOperation(
+  context: df.OrchestrationContext,
+  m: MonitorInput,
+  request: OperationInput['request'],
+  evidence?: OperationInput['evidence'],
+): Gen<MonitorInput> {
+  const now = context.df.currentUtcDateTime;
+  const seq = m.operationSeq + 1;
+  const operationId = `${request.direction}-${seq}-${now.toISOString().replace(/[-:]/g, '').slice(0, 15)}`;
+  const input: OperationInput = {
+    planId: m.planId,
+    operationId,
+    request,
+    ...(evidence ? { evidence } : {}),
+    ...(m.policy ? { policy: m.policy } : {}),
+    ...(m.probeIntervalMs ? { probeIntervalMs: m.probeIntervalMs } : {}),
+    requestedAt: now.toISOString(),
+  };
+  // The activity is idempotent on the instance id, so a retry never starts a second operation.
+  yield context.df.callActivityWithRetry(ACTIVITIES.startOperation, startRetry(), input);
+  const policy = m.policy;
+  const state = policy
+    ? decide(
+        m.state,
+        request.direction === 'failover'
+          ? { type: 'failover-started', operationId, trigger: request.trigger }
+          : { type: 'failback-started', operationId, trigger: request.trigger },
+        policy,
+        now,
+      ).state
+    : m.state;
+  return {
+    ...m,
+    state,
+    operationSeq: seq,
+    activeOperation: {
+      operationId,
+      direction: request.direction,
+      trigger: request.trigger,
+      startedAt: now.toISOString(),
+    },
+  };
+}
+
+function startRetry(): df.RetryOptions {
+  const retry = new df.RetryOptions(1_000, 5);
+  retry.backoffCoefficient = 2;
+  return retry;
+}
+
+function* applyPendingFences(
+  context: df.OrchestrationContext,
+  m: MonitorInput,
+  cycle: number,
+): Gen<MonitorInput> {
+  let result: { applied: WorkflowTarget[]; pending: WorkflowTarget[]; errors: string[] };
+  try {
+    result = (yield context.df.callActivity(ACTIVITIES.applyPendingFences, m.pendingFences)) as typeof result;
+  } catch {
+    return m;
+  }
+  if (result.applied.length) {
+    yield* notify(context, m, EVENT_TYPES.fenceApplied, `fence:${cycle}`, {
+      applied: result.applied.map((t) => t.label),
+      stillPending: result.pending.map((t) => t.label),
+      errors: result.errors,
+    });
+  }
+  return { ...m, pendingFences: result.pending };
+}

@@ -1,0 +1,166 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { startFunctionsHost, type FunctionsHost } from '../../src/host';
+import { calls, resetCounters } from '../fixtures/functions-app/counters';
+
+const app = path.resolve(__dirname, '../fixtures/functions-app');
+const HOUR = 60 * 60 * 1000;
+const hosts: FunctionsHost[] = [];
+let storeDir: string;
+
+beforeEach(() => {
+  resetCounters();
+  storeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'inproc-host-'));
+});
+afterEach(async () => {
+  for (const h of hosts.splice(0)) await h.stop();
+  fs.rmSync(storeDir, { recursive: true, force: true });
+});
+
+async function start(
+  options: Partial<Parameters<typeof startFunctionsHost>[0]> = {},
+): Promise<FunctionsHost> {
+  const h = await startFunctionsHost({
+    files: [path.join(app, 'timers.ts'), path.join(app, 'clientHttp.ts')],
+    checkDeterminism: true,
+    functionKeys: ['fn-key'],
+    ...options,
+  });
+  hosts.push(h);
+  return h;
+}
+
+describe('persistence', () => {
+  test('a new host over the same store continues mid-orchestration without re-running completed activities', async () => {
+    const first = await start({ storeDir, startTime: '2025-03-01T00:00:00Z' });
+    const id = first.durable.startNew('sleepy', { instanceId: 'sleeper' });
+    await first.runUntilIdle();
+    expect(calls.get('stamp:before')).toBe(1);
+    await first.clock.advanceBy(HOUR);
+    await first.stop();
+
+    // The second host starts later than the timer is due: it fires at once.
+    const second = await start({ storeDir, startTime: '2025-03-01T05:00:00Z' });
+    expect(second.durable.getStatus(id)?.runtimeStatus).toBe('Running');
+    await second.runUntilIdle();
+    const status = second.durable.getStatus(id)!;
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toMatchObject({ before: 'before', after: 'after' });
+    expect(calls.get('stamp:before')).toBe(1);
+    expect(calls.get('stamp:after')).toBe(1);
+    expect(fs.readdirSync(path.join(storeDir, 'instances'))).toEqual(['sleeper.json']);
+  });
+
+  test('an activity whose result was never recorded runs again after a restart', async () => {
+    const first = await start({ storeDir, maxConcurrentActivities: 0 });
+    const id = first.durable.startNew('sleepy');
+    await first.runUntilIdle();
+    // With no activity slots the first activity is scheduled but never ran.
+    expect(calls.get('stamp:before')).toBeUndefined();
+    await first.stop();
+    const second = await start({ storeDir });
+    await second.runUntilIdle();
+    expect(calls.get('stamp:before')).toBe(1);
+    await second.clock.advanceBy(2 * HOUR);
+    expect(second.durable.getStatus(id)?.runtimeStatus).toBe('Completed');
+  });
+});
+
+describe('HTTP triggers and the durable client', () => {
+  test('an HTTP client function starts an orchestration via df.getClient and reads its status', async () => {
+    const h = await start();
+    const res = await fetch(`${h.url}/api/orchestrators/approval/order-7`, { method: 'POST' });
+    expect(res.status).toBe(202);
+    const started = (await res.json()) as { id: string; runtimeStatus: string };
+    expect(started.id).toBe('order-7');
+    expect(['Pending', 'Running']).toContain(started.runtimeStatus);
+    await h.runUntilIdle();
+
+    const running = await fetch(`${h.url}/api/status/order-7`);
+    expect(await running.json()).toMatchObject({ runtimeStatus: 'Running' });
+
+    const raised = await fetch(`${h.url}/api/approve/order-7`, {
+      method: 'POST',
+      body: JSON.stringify('yes'),
+    });
+    expect(raised.status).toBe(202);
+    await h.runUntilIdle();
+    const done = await fetch(`${h.url}/api/status/order-7`);
+    expect(await done.json()).toMatchObject({ runtimeStatus: 'Completed', output: { approved: 'yes' } });
+  });
+
+  test('getStatus of an unknown instance throws in the client; the handler turns it into its own 404', async () => {
+    const h = await start();
+    const res = await fetch(`${h.url}/api/status/never-started`);
+    expect(res.status).toBe(404);
+    const body = (await res.json()) as { missing: string; error: string };
+    expect(body.missing).toBe('never-started');
+    expect(body.error).toMatch(/404/);
+  });
+
+  test('two concurrent starts of the same instance id make exactly one instance', async () => {
+    const h = await start();
+    const [a, b] = await Promise.all([
+      fetch(`${h.url}/api/orchestrators/approval/singleton`, { method: 'POST' }),
+      fetch(`${h.url}/api/orchestrators/approval/singleton`, { method: 'POST' }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([202, 409]);
+    await h.runUntilIdle();
+    expect(h.durable.list().filter((s) => s.instanceId === 'singleton')).toHaveLength(1);
+    expect(h.stats().executionsByFunction.approval).toBe(2); // one episode, replayed once for the check
+  });
+
+  test('a completed instance id can be started again (the old instance is replaced)', async () => {
+    const h = await start();
+    h.durable.startNew('approval', { instanceId: 'again' });
+    await h.clock.advanceBy(24 * HOUR);
+    expect(h.durable.getStatus('again')?.runtimeStatus).toBe('Completed');
+    const res = await fetch(`${h.url}/api/orchestrators/approval/again`, { method: 'POST' });
+    expect(res.status).toBe(202);
+    await h.runUntilIdle();
+    expect(h.durable.getStatus('again')?.runtimeStatus).toBe('Running');
+  });
+
+  test('authLevel function needs a key; route parameters, query and headers reach the handler', async () => {
+    const h = await start();
+    expect((await fetch(`${h.url}/api/keyed/5`)).status).toBe(401);
+    expect((await fetch(`${h.url}/api/keyed/5?code=wrong`)).status).toBe(401);
+    const ok = await fetch(`${h.url}/api/keyed/5?q=x`, { headers: { 'x-functions-key': 'fn-key' } });
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-fixture')).toBe('yes');
+    expect(await ok.json()).toEqual({ item: 5, q: 'x' });
+    expect((await fetch(`${h.url}/api/keyed/5?code=fn-key`)).status).toBe(200);
+    // The {item:int} constraint and the method list both filter.
+    expect((await fetch(`${h.url}/api/keyed/five?code=fn-key`)).status).toBe(404);
+    expect((await fetch(`${h.url}/api/keyed/5?code=fn-key`, { method: 'POST' })).status).toBe(405);
+  });
+
+  test('the durable RPC routes answer like the extension', async () => {
+    const h = await start();
+    const rpc = `${h.url}/durabletask/`;
+    const started = await fetch(`${rpc}orchestrators/approval/direct`, { method: 'POST', body: '{"a":1}' });
+    expect(started.status).toBe(202);
+    expect((await fetch(`${rpc}orchestrators/noSuchOrchestrator`, { method: 'POST' })).status).toBe(400);
+    await h.runUntilIdle();
+    const running = await fetch(`${rpc}instances/direct`);
+    expect(running.status).toBe(202);
+    expect(await running.json()).toMatchObject({
+      name: 'approval',
+      input: { a: 1 },
+      runtimeStatus: 'Running',
+    });
+    expect((await fetch(`${rpc}instances/direct/terminate?reason=stop`, { method: 'POST' })).status).toBe(
+      202,
+    );
+    expect((await fetch(`${rpc}instances/direct/terminate?reason=stop`, { method: 'POST' })).status).toBe(
+      410,
+    );
+    const terminated = await fetch(`${rpc}instances/direct`);
+    expect(terminated.status).toBe(400);
+    expect((await fetch(`${rpc}instances/missing`)).status).toBe(404);
+    expect((await fetch(`${rpc}instances/direct`, { method: 'DELETE' })).status).toBe(200);
+    expect((await fetch(`${rpc}instances/direct`)).status).toBe(404);
+  });
+});
