@@ -160,17 +160,22 @@ function* onTick(
   m0: MonitorInput,
   tick: Extract<Signal, { kind: 'tick' }>,
 ): Gen<MonitorInput> {
-  let m: MonitorInput = { ...m0, policy: tick.policy, probeIntervalMs: tick.probeIntervalMs };
-  // Duplicate and late ticks: one probe per probe-interval cycle, never two.
-  if (m.lastTickAt !== undefined && Date.parse(tick.at) <= Date.parse(m.lastTickAt)) return m;
-  const cycle = Math.floor(Date.parse(tick.at) / tick.probeIntervalMs);
-  m = { ...m, lastTickAt: tick.at };
+  let m: MonitorInput = {
+    ...m0,
+    policy: tick.policy,
+    probeIntervalMs: tick.probeIntervalMs,
+    lastTickAt: tick.at,
+  };
+  // Duplicate and late ticks: one probe per probe-interval cycle of orchestration time, never two.
+  const cycle = Math.floor(context.df.currentUtcDateTime.getTime() / tick.probeIntervalMs);
   if (m.lastProbeCycle !== undefined && cycle <= m.lastProbeCycle) return m;
   m = { ...m, lastProbeCycle: cycle };
 
   let probe: ProbeActivityResult;
   try {
-    probe = (yield context.df.callActivity(ACTIVITIES.probe)) as ProbeActivityResult;
+    probe = (yield context.df.callActivity(ACTIVITIES.probe, {
+      at: context.df.currentUtcDateTime.toISOString(),
+    })) as ProbeActivityResult;
   } catch (err) {
     probe = {
       at: context.df.currentUtcDateTime.toISOString(),

@@ -15,8 +15,17 @@ export function* deliver(
   notification: NotificationInput,
 ): Generator<df.Task, NotificationRecord, unknown> {
   try {
-    yield context.df.callActivityWithRetry(ACTIVITIES.sendNotification, notificationRetry(), notification);
-    return { type: notification.type, messageId: notification.messageId, delivered: true };
+    const sent = (yield context.df.callActivityWithRetry(
+      ACTIVITIES.sendNotification,
+      notificationRetry(),
+      notification,
+    )) as { delivered: boolean; skipped?: string };
+    return {
+      type: notification.type,
+      messageId: notification.messageId,
+      delivered: sent.delivered,
+      ...(sent.skipped ? { error: sent.skipped } : {}),
+    };
   } catch (err) {
     return {
       type: notification.type,

@@ -116,10 +116,11 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     return record;
   }
   record.plan = planned.plan;
-  record.readBack.push(planned.before);
+  // Stamped with orchestration time, like the rest of the record (activities run on the wall clock).
+  record.readBack.push({ ...planned.before, at: now() });
   const predicted = predictedRtoMs(input, planned.plan);
   if (predicted !== undefined) record.rto.predictedMs = predicted;
-  mark(`planned ${planned.plan.kind} ${request.direction}: ${planned.plan.groups.length} group(s)`);
+  mark(`plan: ${planned.plan.kind} ${request.direction}, ${planned.plan.groups.length} group(s)`);
 
   const started = notification(
     failover ? EVENT_TYPES.failoverStarted : EVENT_TYPES.failbackStarted,
@@ -168,7 +169,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
         group: group.group,
         entries: group.entries.map((e) => e.entry),
       })) as ReadBackReport;
-      record.readBack.push(readBack);
+      record.readBack.push({ ...readBack, at: now() });
       mark(
         `group ${group.group} read back: ${readBack.mismatches.length} mismatch(es), ${readBack.violations.length} violation(s)`,
       );

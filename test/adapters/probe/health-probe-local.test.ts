@@ -326,6 +326,20 @@ describe('callback URL resolution and caching', () => {
     expect(calls).toHaveLength(1);
   });
 
+  it('asks ARM again after a lookup that never answered, instead of waiting on it forever', async () => {
+    const server = await serve(json(200, {}));
+    const { control, calls } = fakeControl(async () =>
+      calls.length === 1 ? new Promise<string>(() => undefined) : `${server.url}/?sig=TOPSECRET`,
+    );
+    const probe = probeWith({}, { control });
+    const hc: HealthCheck = { workflow: 'health', trigger: 'manual', timeout: 'PT0.2S' };
+    const hung = await probe(hc);
+    expect(hung).toMatchObject({ healthy: false, failure: 'timeout' });
+    expect(hung.detail).toContain('ARM gave no callback URL within 200 ms');
+    expect(await probe(hc)).toMatchObject({ healthy: true });
+    expect(calls).toHaveLength(2);
+  });
+
   it('turns a failed lookup into a failure result with the signature redacted, and retries it next time', async () => {
     let fail = true;
     const server = await serve(json(200, {}));

@@ -1,0 +1,11 @@
+// Timer: keeps the plan's monitor orchestration alive and hands it each tick (schedule: app setting DR_WATCHDOG_SCHEDULE).
+import { app } from '@azure/functions';
+import * as df from 'durable-functions';
+import { controlPlane } from '../src/composition';
+import { createWatchdogHandler } from '../src/triggers/watchdog';
+
+app.timer('drWatchdog', {
+  schedule: '%DR_WATCHDOG_SCHEDULE%',
+  extraInputs: [df.input.durableClient()],
+  handler: createWatchdogHandler(() => controlPlane().plan),
+});

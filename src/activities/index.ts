@@ -1,0 +1,232 @@
+/**
+ * The activities: every side effect of the orchestrations, built over ports so tests wire the same code to
+ * adapters pointed at local protocol servers. Transient failures throw (the orchestration retries them with
+ * backoff); terminal ones are returned as results, so a retry is never wasted on a 403 or a 404.
+ */
+import { ArmConcurrencyError, ArmTerminalError } from '../adapters/arm/errors';
+import type { LogicAppsControl } from '../adapters/logicapps/port';
+import type { Notifier } from '../adapters/servicebus';
+import { NotifyTerminalError } from '../adapters/servicebus';
+import type { HealthProbe } from '../adapters/probe';
+import { locatorFor } from '../app/locate';
+import { observationKey, observePlan, observeTarget } from '../app/observe';
+import { toCloudEvent } from '../app/cloudevents';
+import {
+  entryTargets,
+  planOperation,
+  slotsFired,
+  type Direction,
+  type PlannedAction,
+  type WorkflowTarget,
+} from '../core/planner';
+import { coverageViolations, overlapViolations, type StateOf } from '../core/safety';
+import type { Plan } from '../plan/schema';
+import {
+  MONITOR_SIGNAL,
+  ORCHESTRATIONS,
+  monitorInstanceId,
+  operationInstanceId,
+  type NotificationInput,
+  type OperationInput,
+  type ProbeActivityResult,
+  type ReadBackReport,
+  type Signal,
+} from '../durable/contracts';
+import type { ApplyActionResult } from '../orchestrators/entry';
+import type { PlannedOperation } from '../orchestrators/operation';
+
+/** The slice of the durable client the activities use (df.getClient returns one). */
+export interface OrchestrationStarter {
+  startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
+  getStatus(instanceId: string): Promise<{ runtimeStatus?: string } | undefined>;
+  raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
+}
+
+export interface ActivityDeps {
+  plan: Plan;
+  control: LogicAppsControl;
+  probe: HealthProbe;
+  /** Undefined when the plan configures no notifications. */
+  notifier?: Notifier;
+  now?: () => Date;
+}
+
+const stateOfObserved =
+  (observed: Map<string, { observation: { reachable: boolean } & Record<string, unknown> }>): StateOf =>
+  (t) => {
+    const o = observed.get(observationKey(t))?.observation as
+      { state?: string; recurrence?: unknown } | undefined;
+    return o?.state !== undefined
+      ? { state: o.state, ...(o.recurrence !== undefined ? { recurrence: o.recurrence } : {}) }
+      : 'unknown';
+  };
+
+export function createActivities(deps: ActivityDeps) {
+  const { plan, control } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  /** `at` is the orchestration's time, so probe times line up with the monitor's decisions. */
+  const probe = async (input?: { at?: string }): Promise<ProbeActivityResult> =>
+    deps.probe.probe(plan.healthCheck, input?.at ? new Date(input.at) : now());
+
+  const planOperationActivity = async (input: {
+    direction: Direction;
+    kind: 'planned' | 'emergency';
+  }): Promise<PlannedOperation> => {
+    const observed = await observePlan(plan, control);
+    const op = planOperation(
+      plan,
+      input.direction,
+      (t) => observed.get(observationKey(t))?.observation,
+      input.kind,
+    );
+    const unreadable = [...observed.values()]
+      .filter((o) => !o.observation.reachable)
+      .map((o) => o.target.label);
+    const before: ReadBackReport = {
+      group: -1,
+      at: now().toISOString(),
+      mismatches: [],
+      violations: overlapViolations(plan, stateOfObserved(observed)),
+      unreadable,
+    };
+    return { plan: op, before };
+  };
+
+  const applyAction = async (input: {
+    operationId: string;
+    action: PlannedAction;
+  }): Promise<ApplyActionResult> => {
+    const { action } = input;
+    const locator = locatorFor(plan, action.target);
+    try {
+      switch (action.op) {
+        case 'enable':
+          return { ok: true, ...(await control.setState(locator, 'Enabled')) };
+        case 'disable':
+          return { ok: true, ...(await control.setState(locator, 'Disabled')) };
+        case 'set-recurrence':
+          return {
+            ok: true,
+            ...(await control.setRecurrence(
+              locator,
+              action.recurrence as unknown as Record<string, unknown>,
+              action.triggerName ? { triggerName: action.triggerName } : {},
+            )),
+          };
+        default:
+          return { ok: false, error: `${action.op} is not an ARM action` };
+      }
+    } catch (err) {
+      if (err instanceof ArmTerminalError && !(err instanceof ArmConcurrencyError))
+        return { ok: false, error: err.message };
+      throw err; // Transient (or a concurrent change): the orchestration retries with backoff.
+    }
+  };
+
+  const readBack = async (input: {
+    direction: Direction;
+    group: number;
+    entries: string[];
+  }): Promise<ReadBackReport> => {
+    const entries = plan.workflows.filter((w) => input.entries.includes(w.name));
+    const sub: Plan = { ...plan, workflows: entries };
+    const targets = entries.flatMap((e) => entryTargets(plan, e));
+    const observed = new Map(
+      (await Promise.all(targets.map((t) => observeTarget(plan, control, t)))).map((o) => [
+        observationKey(o.target),
+        o,
+      ]),
+    );
+    const wanted = planOperation(sub, input.direction, () => undefined);
+    const mismatches: string[] = [];
+    for (const { action } of wanted.groups.flatMap((g) =>
+      g.entries.flatMap((e) => e.steps.map((action) => ({ action }))),
+    )) {
+      const o = observed.get(observationKey(action.target))?.observation;
+      if (!o || !('state' in o)) continue;
+      if (action.op === 'enable' && o.state !== 'Enabled')
+        mismatches.push(`${action.target.label} is ${o.state}, expected Enabled`);
+      if (action.op === 'disable' && o.state !== 'Disabled')
+        mismatches.push(`${action.target.label} is ${o.state}, expected Disabled`);
+      if (action.op === 'set-recurrence') {
+        const entry = entries.find((e) =>
+          entryTargets(plan, e).some((t) => t.key === action.target.key && t.region === action.target.region),
+        );
+        const want = entry?.schedule ? slotsFired(action.recurrence, entry.schedule)?.join() : undefined;
+        const have = entry?.schedule ? slotsFired(o.recurrence, entry.schedule)?.join() : undefined;
+        if (want !== have) mismatches.push(`${action.target.label} does not run the expected schedule slots`);
+      }
+    }
+    const stateOf = stateOfObserved(observed);
+    const active = input.direction === 'failover' ? 'secondary' : 'primary';
+    return {
+      group: input.group,
+      at: now().toISOString(),
+      mismatches,
+      violations: [...overlapViolations(sub, stateOf), ...coverageViolations(sub, stateOf, active)].map(
+        (v) => ({ entry: v.entry, rule: v.rule, message: v.message }),
+      ),
+      unreadable: [...observed.values()].filter((o) => !o.observation.reachable).map((o) => o.target.label),
+    };
+  };
+
+  const applyPendingFences = async (targets: WorkflowTarget[]) => {
+    const applied: WorkflowTarget[] = [];
+    const pending: WorkflowTarget[] = [];
+    const errors: string[] = [];
+    for (const target of targets) {
+      try {
+        await control.setState(locatorFor(plan, target), 'Disabled');
+        applied.push(target);
+      } catch (err) {
+        pending.push(target);
+        errors.push((err as Error).message);
+      }
+    }
+    return { applied, pending, errors };
+  };
+
+  const sendNotification = async (
+    n: NotificationInput,
+  ): Promise<{ delivered: boolean; skipped?: string }> => {
+    if (!deps.notifier) return { delivered: false, skipped: 'no notifications configured in the plan' };
+    try {
+      await deps.notifier.send(toCloudEvent(n), { messageId: n.messageId, correlationId: n.correlationId });
+      return { delivered: true };
+    } catch (err) {
+      // Terminal failures (entity missing, unauthorised) are not worth retrying, but must not look delivered.
+      if (err instanceof NotifyTerminalError) throw new Error(`undeliverable: ${err.message}`);
+      throw err;
+    }
+  };
+
+  const startOperation = async (
+    input: OperationInput,
+    client: OrchestrationStarter,
+  ): Promise<{ instanceId: string; started: boolean }> => {
+    const instanceId = operationInstanceId(input.planId, input.operationId);
+    // Idempotent: a retried activity finds the instance it started the first time.
+    const existing = await client.getStatus(instanceId).catch(() => undefined);
+    if (existing?.runtimeStatus) return { instanceId, started: false };
+    await client.startNew(ORCHESTRATIONS.operation, { instanceId, input });
+    return { instanceId, started: true };
+  };
+
+  const signalMonitor = async (signal: Signal, client: OrchestrationStarter): Promise<void> => {
+    await client.raiseEvent(monitorInstanceId(plan.id), MONITOR_SIGNAL, signal);
+  };
+
+  return {
+    probe,
+    planOperation: planOperationActivity,
+    applyAction,
+    readBack,
+    applyPendingFences,
+    sendNotification,
+    startOperation,
+    signalMonitor,
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,95 @@
+/**
+ * The composition root: the one place that reads app settings (process.env in Azure) and builds the control
+ * plane's dependencies. `functions/` files ask it for their handlers' dependencies; `npm start` and the tests
+ * may install ready-made ones (real adapters pointed at local protocol servers) before the host loads them.
+ */
+import { readFileSync } from 'node:fs';
+import { createArmLogicAppsControl } from './adapters/logicapps/arm';
+import type { LogicAppsControl } from './adapters/logicapps/port';
+import { createHealthProbe, type HealthProbe } from './adapters/probe';
+import { createServiceBusNotifier, type Notifier } from './adapters/servicebus';
+import { armConnectionFromSettings, simulatorConnection } from './config/arm';
+import { loadPlan, planSourceFromSettings } from './plan/load';
+import type { Plan } from './plan/schema';
+import { DefaultAzureCredential } from '@azure/identity';
+
+export interface ControlPlane {
+  plan: Plan;
+  control: LogicAppsControl;
+  probe: HealthProbe;
+  notifier?: Notifier;
+  /** Where the ARM calls go, said loudly at start-up. */
+  describe: string;
+}
+
+let installed: ControlPlane | undefined;
+
+/** For `npm start` and tests: use these dependencies instead of building them from settings. */
+export function installControlPlane(plane: ControlPlane | undefined): void {
+  installed = plane;
+}
+
+export function controlPlane(): ControlPlane {
+  installed ??= controlPlaneFromSettings(process.env);
+  return installed;
+}
+
+/**
+ * Settings: DR_PLAN_PATH or DR_PLAN (the plan); DR_ARM_ENDPOINT / DR_ARM_CA_FILE (sovereign cloud or simulator);
+ * DR_ARM_CREDENTIAL=simulator (a placeholder token: only for the local simulator); AZURE_CLIENT_ID (the
+ * user-assigned identity); DR_SERVICEBUS_CONNECTION (name of a setting holding a connection string, overriding
+ * the plan's Service Bus target, e.g. the local broker).
+ */
+export function controlPlaneFromSettings(
+  settings: Readonly<Record<string, string | undefined>>,
+): ControlPlane {
+  const { plan } = loadPlan(planSourceFromSettings(settings));
+  const simulator = settings.DR_ARM_CREDENTIAL === 'simulator';
+  const caFile = settings.DR_ARM_CA_FILE?.trim();
+  const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
+  const connection =
+    simulator && settings.DR_ARM_ENDPOINT && ca
+      ? simulatorConnection({ armEndpoint: settings.DR_ARM_ENDPOINT, caCertPem: ca })
+      : armConnectionFromSettings(settings);
+  const control = createArmLogicAppsControl(connection);
+  const probe = createHealthProbe({ control, plan, settings, ...(ca ? { ca } : {}) });
+  return {
+    plan,
+    control,
+    probe,
+    ...(notifierFor(plan, settings) ?? {}),
+    describe: simulator
+      ? `the ARM simulator at ${settings.DR_ARM_ENDPOINT}`
+      : `Azure Resource Manager at ${settings.DR_ARM_ENDPOINT ?? 'https://management.azure.com'}`,
+  };
+}
+
+function notifierFor(
+  plan: Plan,
+  settings: Readonly<Record<string, string | undefined>>,
+): { notifier: Notifier } | undefined {
+  const sb = plan.notifications?.serviceBus;
+  if (!sb) return undefined;
+  const entity = sb.queue ? { queue: sb.queue } : { topic: sb.topic! };
+  const overrideSetting = settings.DR_SERVICEBUS_CONNECTION?.trim();
+  const connectionSetting = overrideSetting || sb.connectionSetting;
+  if (connectionSetting) {
+    const connectionString = settings[connectionSetting];
+    if (!connectionString)
+      throw new Error(`app setting ${connectionSetting} (Service Bus connection string) is not set`);
+    return { notifier: createServiceBusNotifier({ connectionString, ...entity }) };
+  }
+  const clientId = settings.AZURE_CLIENT_ID?.trim();
+  return {
+    notifier: createServiceBusNotifier(
+      { namespace: sb.namespace!, ...entity },
+      { credential: new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}) },
+    ),
+  };
+}
+
+/** The activities over the installed (or configured) control plane. */
+export function activityDeps() {
+  const { plan, control, probe, notifier } = controlPlane();
+  return { plan, control, probe, ...(notifier ? { notifier } : {}) };
+}
