@@ -29,8 +29,8 @@ export type WorkflowObservation =
 export type Observe = (target: WorkflowTarget) => WorkflowObservation | undefined;
 
 export type PlannedAction =
-  | { op: 'disable'; target: WorkflowTarget; why: 'fence' | 'stand-down'; noop: boolean }
-  | { op: 'enable'; target: WorkflowTarget; why: 'activate' | 'restore'; noop: boolean }
+  | { op: 'disable'; target: WorkflowTarget; why: 'fence' | 'stand-down'; noop: boolean; observed?: string }
+  | { op: 'enable'; target: WorkflowTarget; why: 'activate' | 'restore'; noop: boolean; observed?: string }
   | {
       op: 'set-recurrence';
       target: WorkflowTarget;
@@ -151,8 +151,9 @@ function planEntry(
     }
     const current = seen && 'state' in seen ? seen.state : undefined;
     const noop = current === want;
-    if (want === 'Disabled') steps.push({ op: 'disable', target, why: why as 'fence' | 'stand-down', noop });
-    else steps.push({ op: 'enable', target, why: why as 'activate' | 'restore', noop });
+    const observed = current !== undefined ? { observed: current } : {};
+    if (want === 'Disabled') steps.push({ op: 'disable', target, why: why as 'fence' | 'stand-down', noop, ...observed });
+    else steps.push({ op: 'enable', target, why: why as 'activate' | 'restore', noop, ...observed });
   };
 
   const setRecurrence = (

@@ -139,7 +139,7 @@ export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsC
   return {
     getWorkflow: (t) => (isStandard(t) ? getStandard(t) : getConsumption(t)),
 
-    async setState(t, state) {
+    async setState(t, state, opts = {}) {
       if (isStandard(t)) {
         return siteLocks.run(`${t.subscriptionId}/${t.resourceGroup}/${t.site}`.toLowerCase(), async () => {
           const settings = await readSettings(t);
@@ -153,8 +153,8 @@ export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsC
           return { changed: true };
         });
       }
-      const current = await getConsumption(t);
-      if (current.state === state) return { changed: false };
+      const skipRead = opts.knownState !== undefined && opts.knownState !== state;
+      if (!skipRead && (await getConsumption(t)).state === state) return { changed: false };
       await call(state === 'Enabled' ? 'enable' : 'disable', t, () =>
         state === 'Enabled'
           ? logic(t.subscriptionId).workflows.enable(t.resourceGroup, t.name)

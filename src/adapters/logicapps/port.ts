@@ -37,8 +37,12 @@ export interface RunInfo {
 
 export interface LogicAppsControl {
   getWorkflow(target: WorkflowLocator): Promise<WorkflowInfo>;
-  /** Idempotent: a workflow already in the wanted state is left alone (no write). */
-  setState(target: WorkflowLocator, state: 'Enabled' | 'Disabled'): Promise<{ changed: boolean }>;
+  /**
+   * Idempotent: a workflow already in the wanted state is left alone (no write). With `knownState` (read
+   * moments ago by the caller) the adapter skips its own read when that state differs from the wanted one:
+   * ARM's enable/disable are themselves idempotent, so a stale hint can only cost a redundant write.
+   */
+  setState(target: WorkflowLocator, state: 'Enabled' | 'Disabled', opts?: { knownState?: string }): Promise<{ changed: boolean }>;
   /**
    * Rewrites one Recurrence trigger's `recurrence` and nothing else (definition, parameters and `$connections`
    * are PUT back unchanged). Refuses with ArmConcurrencyError if the workflow changed since `basedOn`
