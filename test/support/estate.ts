@@ -26,6 +26,10 @@ export interface Estate {
   sim: ArmSimulator;
   broker: ServiceBusBroker;
   host: FunctionsHost;
+  /** Every fault injected through `outage`, with virtual start and end times (for the invariant checker). */
+  faults: FaultWindow[];
+  outage(region: string, fault: Parameters<ArmSimulator['outage']>[1]): void;
+  restore(region: string): Promise<void>;
   /** Moves both virtual clocks together in `stepMs` steps, running everything due. */
   advance(ms: number, stepMs?: number): Promise<void>;
   monitor(): MonitorStatus;
@@ -38,6 +42,27 @@ export interface EstateOptions {
   planPatch?: (plan: Plan) => Plan;
   storeDir?: string;
   sdkRetries?: number;
+  /** Seeded randomness for the simulator's `errors` fault, so fault scenarios are repeatable. */
+  randomSeed?: number;
+}
+
+/** A small deterministic PRNG (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface FaultWindow {
+  region: string;
+  kind: string;
+  from: number;
+  to?: number;
 }
 
 export async function startEstate(options: EstateOptions = {}): Promise<Estate> {
@@ -79,10 +104,21 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
     });
   let host = await startHost();
 
+  const faults: FaultWindow[] = [];
   const estate: Estate = {
     plan,
     sim,
     broker,
+    faults,
+    outage(region, fault) {
+      sim.outage(region, fault);
+      faults.push({ region, kind: fault.kind, from: host.clock.now() });
+    },
+    async restore(region) {
+      sim.restore(region);
+      await sim.settle();
+      for (const f of faults) if (f.region === region && f.to === undefined) f.to = host.clock.now();
+    },
     get host() {
       return host;
     },
