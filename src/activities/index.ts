@@ -61,7 +61,10 @@ const stateOfObserved =
       : 'unknown';
   };
 
-const knownState = (action: PlannedAction) => ('observed' in action && action.observed !== undefined ? { knownState: action.observed } : {});
+const READ_BACK_ATTEMPTS = 4;
+
+const knownState = (action: PlannedAction) =>
+  'observed' in action && action.observed !== undefined ? { knownState: action.observed } : {};
 
 export function createActivities(deps: ActivityDeps) {
   const { plan, control } = deps;
@@ -127,6 +130,20 @@ export function createActivities(deps: ActivityDeps) {
     }
   };
 
+  /** A read that ARM answered with an error is tried again: a flaky read is not a mismatch. */
+  const readBackTarget = async (target: WorkflowTarget) => {
+    let seen = await observeTarget(plan, control, target);
+    for (
+      let attempt = 1;
+      attempt < READ_BACK_ATTEMPTS && 'error' in seen.observation && seen.observation.reachable;
+      attempt++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      seen = await observeTarget(plan, control, target);
+    }
+    return seen;
+  };
+
   const readBack = async (input: {
     direction: Direction;
     group: number;
@@ -136,10 +153,7 @@ export function createActivities(deps: ActivityDeps) {
     const sub: Plan = { ...plan, workflows: entries };
     const targets = entries.flatMap((e) => entryTargets(plan, e));
     const observed = new Map(
-      (await Promise.all(targets.map((t) => observeTarget(plan, control, t)))).map((o) => [
-        observationKey(o.target),
-        o,
-      ]),
+      (await Promise.all(targets.map((t) => readBackTarget(t)))).map((o) => [observationKey(o.target), o]),
     );
     const wanted = planOperation(sub, input.direction, () => undefined);
     const mismatches: string[] = [];
@@ -147,7 +161,7 @@ export function createActivities(deps: ActivityDeps) {
       g.entries.flatMap((e) => e.steps.map((action) => ({ action }))),
     )) {
       const o = observed.get(observationKey(action.target))?.observation;
-      if (!o || !('state' in o)) continue;
+      if (!o || !('state' in o) || o.error) continue; // Unverified: reported as unreadable below.
       if (action.op === 'enable' && o.state !== 'Enabled')
         mismatches.push(`${action.target.label} is ${o.state}, expected Enabled`);
       if (action.op === 'disable' && o.state !== 'Disabled')
@@ -170,7 +184,9 @@ export function createActivities(deps: ActivityDeps) {
       violations: [...overlapViolations(sub, stateOf), ...coverageViolations(sub, stateOf, active)].map(
         (v) => ({ entry: v.entry, rule: v.rule, message: v.message }),
       ),
-      unreadable: [...observed.values()].filter((o) => !o.observation.reachable).map((o) => o.target.label),
+      unreadable: [...observed.values()]
+        .filter((o) => !o.observation.reachable || 'error' in o.observation)
+        .map((o) => o.target.label),
     };
   };
 

@@ -6,5 +6,4 @@ import { createActivities, type OrchestrationStarter } from './index';
 
 export const activities = () => createActivities(activityDeps());
 
-export const durableClient = (context: InvocationContext): OrchestrationStarter =>
-  df.getClient(context);
+export const durableClient = (context: InvocationContext): OrchestrationStarter => df.getClient(context);

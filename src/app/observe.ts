@@ -1,5 +1,5 @@
 /** Reads what ARM says about every workflow of a plan, without ever throwing for one workflow's failure. */
-import { ArmTerminalError } from '../adapters/arm/errors';
+import { ArmTerminalError, ArmTransientError } from '../adapters/arm/errors';
 import type { LogicAppsControl, WorkflowInfo } from '../adapters/logicapps/port';
 import { entryTargets, type WorkflowObservation, type WorkflowTarget } from '../core/planner';
 import type { Plan } from '../plan/schema';
@@ -40,9 +40,15 @@ export async function observeTarget(
       },
     };
   } catch (err) {
-    if (err instanceof ArmTerminalError && err.status === 404)
+    if (err instanceof ArmTerminalError && err.status === 404) {
       return { target, observation: { reachable: true, exists: false } };
-    return { target, observation: { reachable: false, error: (err as Error).message } };
+    }
+    // Only a region whose ARM does not answer at all is unreachable (its fences wait). One that answers with
+    // errors is there: we must still try to fence it, and block what a failed fence would protect.
+    if (err instanceof ArmTransientError && err.status === undefined) {
+      return { target, observation: { reachable: false, error: err.message } };
+    }
+    return { target, observation: { reachable: true, state: 'Unknown', error: (err as Error).message } };
   }
 }
 

@@ -131,6 +131,7 @@ export async function checkReadiness(plan: Plan, control: LogicAppsControl): Pro
       const o = seen(t).observation;
       if (!o.reachable) return [`${t.label}: ARM did not answer (${o.error})`];
       if (o.exists === false) return [`${t.label}: not found`];
+      if (o.error) return [`${t.label}: ARM answered with an error (${o.error})`];
       return [];
     });
     add(

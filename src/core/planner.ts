@@ -22,7 +22,8 @@ export interface WorkflowTarget {
 
 /** What ARM said about a workflow just now; `reachable: false` when its region's ARM did not answer. */
 export type WorkflowObservation =
-  | { reachable: true; state: string; recurrence?: unknown; exists?: true }
+  /** `state: 'Unknown'` with `error` when ARM answered with an error: the region is there, act normally. */
+  | { reachable: true; state: string; recurrence?: unknown; exists?: true; error?: string }
   | { reachable: true; exists: false }
   | { reachable: false; error: string };
 
@@ -152,7 +153,8 @@ function planEntry(
     const current = seen && 'state' in seen ? seen.state : undefined;
     const noop = current === want;
     const observed = current !== undefined ? { observed: current } : {};
-    if (want === 'Disabled') steps.push({ op: 'disable', target, why: why as 'fence' | 'stand-down', noop, ...observed });
+    if (want === 'Disabled')
+      steps.push({ op: 'disable', target, why: why as 'fence' | 'stand-down', noop, ...observed });
     else steps.push({ op: 'enable', target, why: why as 'activate' | 'restore', noop, ...observed });
   };
 

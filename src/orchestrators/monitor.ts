@@ -271,8 +271,18 @@ function* onOperationRequest(
     });
   }
   const state: MonitorState = m.state;
-  if (request.direction === 'failover' && state.mode === 'failed-over') {
-    return answer(m, { id: signal.id, status: 'refused', reason: 'already failed over to the secondary' });
+  // Failing over again is allowed to finish what the last failover could not (it only redoes what is undone).
+  if (
+    request.direction === 'failover' &&
+    state.mode === 'failed-over' &&
+    m.lastOperation?.outcome === 'succeeded' &&
+    request.override.length === 0
+  ) {
+    return answer(m, {
+      id: signal.id,
+      status: 'refused',
+      reason: 'already failed over to the secondary, and that failover succeeded',
+    });
   }
   if (request.direction === 'failback') {
     if (state.mode !== 'failed-over')

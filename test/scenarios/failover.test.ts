@@ -259,6 +259,52 @@ describe('failover scenarios', () => {
     expect(checkInvariants(estate, { detectedAt: detectedAt(failover) })).toEqual([]);
   });
 
+  it('a fence that keeps failing blocks the activation it protects, until an operator overrides (recorded)', async () => {
+    estate = await startEstate();
+    await estate.advance(5 * MIN);
+    estate.outage(PRIMARY, { kind: 'unhealthy', mode: 'status' });
+    estate.outage(PRIMARY, { kind: 'errors', rate: 1 }); // ARM answers, but every write fails
+    await estate.advance(30 * MIN, 5_000);
+    const op = onlyOperation(estate);
+    expect(op.status).toBe('completed-with-errors');
+    const webhook = op.entries.find((e) => e.entry === 'order-webhook')!;
+    expect(webhook.steps.map((s) => s.status)).toEqual(['failed', 'blocked']);
+    expect(webhook.blocked).toMatch(/could run in both regions.*override \["no-dual-active"\]/);
+    expect(op.entries.find((e) => e.entry === 'orders-api')!.steps.map((s) => s.status)).toEqual([
+      'failed',
+      'noop',
+    ]); // active-active: never blocked
+    expect(stateOf(estate, 'northeurope', 'order-webhook')).toBe('Disabled');
+
+    // The operator decides the primary is gone for good and breaks the glass.
+    const breakGlass: Signal = {
+      kind: 'request-operation',
+      id: 'break-glass',
+      request: {
+        direction: 'failover',
+        kind: 'emergency',
+        trigger: 'manual',
+        caller: { by: 'oncall@contoso', reason: 'primary ARM broken, accept the risk' },
+        override: ['no-dual-active'],
+      },
+    };
+    estate.host.durable.raiseEvent(monitorInstanceId(estate.plan.id), MONITOR_SIGNAL, breakGlass);
+    await estate.advance(20 * MIN, 5_000);
+    const second = estate
+      .operations()
+      .map((o) => o.output!)
+      .find((o) => o.request.caller.by === 'oncall@contoso')!;
+    expect(second.entries.find((e) => e.entry === 'order-webhook')!.overrideUsed).toMatch(
+      /^no-dual-active: activated secondary:order-webhook/,
+    );
+    expect(stateOf(estate, 'northeurope', 'order-webhook')).toBe('Enabled');
+    expect(
+      topicMessages(estate).some(
+        (m) => m.subject === EVENT_TYPES.overrideAccepted && m.correlationId === second.operationId,
+      ),
+    ).toBe(true);
+  });
+
   it('the checker itself catches a passive twin left enabled (a double-run) and dual-active workflows', async () => {
     estate = await startEstate();
     const client = new LogicManagementClient(

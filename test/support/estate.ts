@@ -14,7 +14,8 @@ import type { Plan } from '../../src/plan/schema';
 import { startArmSimulator, type ArmSimulator } from '../../src/sim/arm';
 import { startServiceBusBroker, type ServiceBusBroker } from '../../src/sim/servicebus';
 import { loadEntryDefinitions, sampleEstateSeed } from '../../src/sim/sample-estate';
-import { startFunctionsHost, type FunctionsHost } from '../../src/host';
+import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from '../../src/host';
+import { installHttpClock } from '../../src/http/runtime';
 import { monitorInstanceId, type MonitorStatus, type OperationRecord } from '../../src/durable/contracts';
 
 export const ROOT = join(__dirname, '../..');
@@ -69,7 +70,7 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
   const loaded = loadPlan({ kind: 'file', path: EXAMPLE_PLAN });
   const plan = options.planPatch ? options.planPatch(loaded.plan) : loaded.plan;
   const sim = await startArmSimulator({
-    now: START,
+    now: options.start ?? START,
     seed: sampleEstateSeed(plan, loadEntryDefinitions(plan, EXAMPLE_PLAN)),
   });
   const sb = plan.notifications!.serviceBus!;
@@ -93,6 +94,11 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
     ),
     describe: 'test estate',
   });
+  const hostExtras = {
+    ...(options.storeDir ? { storeDir: options.storeDir } : {}),
+    ...(options.functionKeys ? { functionKeys: options.functionKeys } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  };
   const startHost = () =>
     startFunctionsHost({
       files: [join(ROOT, 'functions')],
@@ -100,9 +106,11 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
       clock: 'virtual',
       startTime: sim.clock.now(),
       checkDeterminism: true,
-      ...(options.storeDir ? { storeDir: options.storeDir } : {}),
+      ...hostExtras,
     });
   let host = await startHost();
+  // The HTTP handlers' "now" is the host's virtual clock, like the monitor's.
+  installHttpClock(() => new Date(host.clock.now()));
 
   const faults: FaultWindow[] = [];
   const estate: Estate = {
@@ -152,7 +160,7 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
         clock: 'virtual',
         startTime: at,
         checkDeterminism: true,
-        ...(options.storeDir ? { storeDir: options.storeDir } : {}),
+        ...hostExtras,
       });
     },
     async stop() {
@@ -160,6 +168,7 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
       await broker.stop();
       await sim.stop();
       installControlPlane(undefined);
+      installHttpClock(undefined);
     },
   };
   return estate;

@@ -42,7 +42,11 @@ export interface LogicAppsControl {
    * moments ago by the caller) the adapter skips its own read when that state differs from the wanted one:
    * ARM's enable/disable are themselves idempotent, so a stale hint can only cost a redundant write.
    */
-  setState(target: WorkflowLocator, state: 'Enabled' | 'Disabled', opts?: { knownState?: string }): Promise<{ changed: boolean }>;
+  setState(
+    target: WorkflowLocator,
+    state: 'Enabled' | 'Disabled',
+    opts?: { knownState?: string },
+  ): Promise<{ changed: boolean }>;
   /**
    * Rewrites one Recurrence trigger's `recurrence` and nothing else (definition, parameters and `$connections`
    * are PUT back unchanged). Refuses with ArmConcurrencyError if the workflow changed since `basedOn`

@@ -1,0 +1,110 @@
+import { formatDuration } from '../../core/duration';
+import { apiTarget, DrApiClient, DrApiUnreachableError, ApiTargetError, describeRefusal, replyOutcome, type ApiReply } from '../../http/client';
+import type { StatusView } from '../../http/status-view';
+import { parseCommandArgs } from '../args';
+import { EXIT, UsageError, type CliIo } from '../io';
+import type { Command } from '../main';
+
+/** Flags every remote command takes. */
+export const REMOTE_OPTIONS = {
+  url: { type: 'string' },
+  key: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+export const REMOTE_OPTIONS_HELP = `  --url URL   the API, e.g. https://func-dr.azurewebsites.net/api (default: $DR_API_URL, else
+              ${'http://127.0.0.1:7071/api'})
+  --key KEY   function key, sent as x-functions-key (default: $DR_API_KEY)
+  --json      print the API's JSON answer`;
+
+export const REMOTE_EXIT_HELP =
+  'Exit codes: 0 done, 1 refused (conflict, not allowed, not reachable), 2 invalid arguments.';
+
+export function remoteClient(values: { url?: string | undefined; key?: string | undefined }, io: CliIo): DrApiClient {
+  try {
+    return new DrApiClient(apiTarget(values, io.env));
+  } catch (err) {
+    if (err instanceof ApiTargetError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * Sends a request and prints the outcome: the rendered success (or the JSON with --json) on stdout, a
+ * refusal on stderr. Returns the exit code.
+ */
+export async function runRemote(
+  io: CliIo,
+  name: string,
+  json: boolean | undefined,
+  send: () => Promise<ApiReply>,
+  render: (body: never) => string,
+): Promise<number> {
+  let reply: ApiReply;
+  try {
+    reply = await send();
+  } catch (err) {
+    if (err instanceof DrApiUnreachableError) {
+      io.err(`dr ${name}: ${err.message}`);
+      return EXIT.notOk;
+    }
+    throw err;
+  }
+  const outcome = replyOutcome(reply.status);
+  if (outcome === 'ok') {
+    io.out(json ? JSON.stringify(reply.body, null, 2) : render(reply.body as never));
+    return EXIT.ok;
+  }
+  if (json) io.out(JSON.stringify(reply.body ?? { status: reply.status }, null, 2));
+  io.err(`dr ${name}: ${describeRefusal(reply)}`);
+  return outcome === 'invalid' ? EXIT.usage : EXIT.notOk;
+}
+
+const usage = `Usage: dr status [--url URL] [--key KEY] [--json]
+
+Asks the control plane (GET /api/status) what it sees: mode, active region, failures against the threshold,
+recent probes, pause, the running and the last operation, pending fences and the predicted RTO.
+
+${REMOTE_OPTIONS_HELP}
+
+${REMOTE_EXIT_HELP}`;
+
+const ms = (n: number): string => formatDuration(n);
+
+export function renderStatus(s: StatusView): string {
+  const lines = [
+    `plan ${s.planId}: ${s.mode.toUpperCase()}, active region ${s.activeRegion} (${s.activeLocation})`,
+    `  failures: ${s.failures.rule}`,
+  ];
+  const probes = s.recentProbes.slice(-5);
+  if (probes.length)
+    lines.push(
+      `  last probes: ${probes.map((p) => (p.healthy ? 'ok' : `FAIL(${p.failure ?? p.status ?? '?'})`)).join(' ')} (latest ${probes.at(-1)!.at})`,
+    );
+  if (s.pause) lines.push(`  paused until ${s.pause.until} by ${s.pause.by}: ${s.pause.reason}`);
+  if (s.currentOperation)
+    lines.push(
+      `  running: ${s.currentOperation.direction} ${s.currentOperation.operationId} (${s.currentOperation.trigger}, since ${s.currentOperation.startedAt})`,
+    );
+  if (s.lastOperation)
+    lines.push(
+      `  last operation: ${s.lastOperation.direction} ${s.lastOperation.operationId} ${s.lastOperation.outcome ?? 'running'}${s.lastOperation.finishedAt ? ` at ${s.lastOperation.finishedAt}` : ''}${s.lastOperation.measuredRtoMs !== undefined ? `, RTO ${ms(s.lastOperation.measuredRtoMs)}` : ''}`,
+    );
+  if (s.pendingFences.length) lines.push(`  pending fences: ${s.pendingFences.join(', ')}`);
+  lines.push(
+    `  predicted RTO ${ms(s.predictedRto.totalMs)}: detection ${s.predictedRto.detection}; actuation ~${ms(s.predictedRto.actuationMs)}${s.predictedRto.automaticFailover ? '' : ' (automatic failover is OFF: an operator decides)'}`,
+    `  monitor ${s.monitor.runtimeStatus}, ${s.monitor.probes} probes, updated ${s.monitor.updatedAt}${s.monitor.warning ? `\n  WARNING: ${s.monitor.warning}` : ''}`,
+  );
+  return lines.join('\n');
+}
+
+export const statusCommand: Command = {
+  summary: 'show what the running control plane sees (mode, failures, pause, operations, RTO)',
+  usage,
+  async run(args, io: CliIo) {
+    const { values, positionals } = parseCommandArgs(args, REMOTE_OPTIONS);
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const api = remoteClient(values, io);
+    return runRemote(io, 'status', values.json, () => api.get('status'), renderStatus);
+  },
+};

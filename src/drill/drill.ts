@@ -1,0 +1,344 @@
+/**
+ * The game day: take the primary region down, wait for the automatic failover (as `/api/status` shows it),
+ * check the invariants, restore the primary, fail back through `POST /api/failback`, check again, and
+ * report measured detection and actuation times. Talks to the control plane and the simulator over HTTP
+ * only, so it runs the same against an embedded estate or a running `npm start`.
+ */
+import { durationMs } from '../core/duration';
+import type { Plan } from '../plan/schema';
+import { DrillHttpError, type ApiClient, type ApiStatus, type SimClient } from './client';
+import { checkNoSplitBrain, checkSplitSlots, type DownWindow, type InvariantResult } from './invariants';
+
+export interface DrillOptions {
+  api: ApiClient;
+  sim: SimClient;
+  plan: Plan;
+  /** The fault injected into the primary region; default `{ kind: 'down' }`. */
+  fault?: Record<string, unknown>;
+  /** Stop after the failover checks when one failed (restore the region, skip the failback). */
+  stopOnFailure?: boolean;
+  /** Progress lines for the console. */
+  log?: (message: string) => void;
+  now?: () => number;
+  pollMs?: number;
+  /** Upper bounds; defaults derive from the plan's policy and split cadences. */
+  timeouts?: Partial<{ readyMs: number; failoverMs: number; failbackMs: number }>;
+}
+
+export interface OperationSummary {
+  operationId: string;
+  outcome: string;
+  requestedAt: string;
+  finishedAt?: string;
+}
+
+export interface DrillReport {
+  ok: boolean;
+  planId: string;
+  primary: string;
+  secondary: string;
+  fault: Record<string, unknown>;
+  startedAt: string;
+  finishedAt: string;
+  policy: { probeInterval: string; failureThreshold?: number; window?: { failures: number; of: number } };
+  /** Outage injected -> failover decision (the operation's start in orchestration time). */
+  detectionMs?: number;
+  /** Failover decision -> last action verified (the operation's last read-back). */
+  actuationMs?: number;
+  /** Failback request -> failback finished (includes waiting for a split slot boundary). */
+  failbackMs?: number;
+  failover?: OperationSummary & { measuredRtoMs?: number; predictedRtoMs?: number };
+  failback?: OperationSummary & { forced: boolean; forceReason?: string };
+  invariants: InvariantResult[];
+  notifications: { type: string; messageId?: string; time?: string }[];
+  timeline: { at: string; event: string }[];
+  /** Set when the drill could not run to the end (a timeout, an API refusal). */
+  error?: string;
+}
+
+export class DrillAbort extends Error {
+  override readonly name = 'DrillAbort';
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+type OperationRecordView = {
+  status?: string;
+  readBack?: { group: number; mismatches: string[]; violations: { message: string }[]; unreadable: string[] }[];
+  rto?: { to?: string; measuredMs?: number; predictedMs?: number };
+  timeline?: { at: string; event: string }[];
+};
+
+export async function runDrill(options: DrillOptions): Promise<DrillReport> {
+  const { api, sim, plan } = options;
+  const now = options.now ?? Date.now;
+  const log = options.log ?? (() => undefined);
+  const pollMs = options.pollMs ?? 250;
+  const fault = options.fault ?? { kind: 'down' };
+  const intervalMs = durationMs(plan.policy.probeInterval);
+  const failures = plan.policy.failureThreshold ?? plan.policy.window?.failures ?? 3;
+  const longestSplitMs = Math.max(
+    0,
+    ...plan.workflows.filter((e) => e.schedule).map((e) => durationMs(e.schedule!.every)),
+  );
+  const timeouts = {
+    readyMs: 60_000,
+    failoverMs: (failures + 3) * intervalMs + 60_000,
+    failbackMs: longestSplitMs + 90_000,
+    ...options.timeouts,
+  };
+  // Pending fences are applied on the first healthy probe after a region returns: one interval, plus slack.
+  const graceMs = intervalMs + 1_500;
+  const primary = plan.primary.location;
+  const startedAt = now();
+  const timeline: DrillReport['timeline'] = [];
+  const mark = (event: string): void => {
+    timeline.push({ at: new Date(now()).toISOString(), event });
+    log(event);
+  };
+  const down: DownWindow[] = [];
+  const invariants: InvariantResult[] = [];
+  const report: DrillReport = {
+    ok: false,
+    planId: plan.id,
+    primary,
+    secondary: plan.secondary.location,
+    fault,
+    startedAt: new Date(startedAt).toISOString(),
+    finishedAt: '',
+    policy: {
+      probeInterval: plan.policy.probeInterval,
+      ...(plan.policy.failureThreshold !== undefined ? { failureThreshold: plan.policy.failureThreshold } : {}),
+      ...(plan.policy.window ? { window: plan.policy.window } : {}),
+    },
+    invariants,
+    notifications: [],
+    timeline,
+  };
+
+  const waitFor = async <T>(what: string, limitMs: number, probe: () => Promise<T | undefined>): Promise<T> => {
+    const deadline = now() + limitMs;
+    let lastError: unknown;
+    for (;;) {
+      try {
+        const value = await probe();
+        if (value !== undefined) return value;
+      } catch (err) {
+        if (err instanceof DrillAbort) throw err;
+        lastError = err;
+      }
+      if (now() > deadline) {
+        throw new DrillAbort(
+          `timed out after ${Math.round(limitMs / 1000)} s waiting for ${what}${lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})` : ''}`,
+        );
+      }
+      await sleep(pollMs);
+    }
+  };
+  const record = async (operationId: string): Promise<OperationRecordView> =>
+    ((await api.operation(operationId)).record ?? {}) as OperationRecordView;
+
+  let restored = false;
+  try {
+    // 1. A healthy, idle control plane on the primary.
+    await waitFor('the control plane to monitor a healthy primary', timeouts.readyMs, async () => {
+      const s = await api.status();
+      return s.mode === 'monitoring' &&
+        s.activeRegion === 'primary' &&
+        !s.currentOperation &&
+        s.recentProbes.at(-1)?.healthy
+        ? s
+        : undefined;
+    });
+    mark(`control plane monitoring ${primary}: healthy`);
+
+    // 2. The outage.
+    const outageAt = now();
+    await sim.outage(primary, fault);
+    down.push({ region: primary, from: outageAt });
+    mark(`outage injected in ${primary}: ${JSON.stringify(fault)}`);
+
+    // 3. The automatic failover: decided, then finished.
+    const decided = await waitFor('the automatic failover to start', timeouts.failoverMs, async () => {
+      const s = await api.status();
+      const op = [s.currentOperation, s.lastOperation].find(
+        (o) => o?.direction === 'failover' && Date.parse(o.startedAt) >= outageAt - intervalMs,
+      );
+      return op ?? undefined;
+    });
+    const decisionAt = Date.parse(decided.startedAt);
+    report.detectionMs = decisionAt - outageAt;
+    mark(`failover ${decided.operationId} decided ${(report.detectionMs / 1000).toFixed(1)} s after the outage`);
+    const failoverDone = await waitFor('the failover to finish', timeouts.failoverMs, async () => {
+      const s: ApiStatus = await api.status();
+      return s.lastOperation?.operationId === decided.operationId && s.lastOperation.finishedAt ? s : undefined;
+    });
+    const fo = await record(decided.operationId);
+    const verifiedAt = fo.rto?.to ? Date.parse(fo.rto.to) : Date.parse(failoverDone.lastOperation!.finishedAt!);
+    report.actuationMs = verifiedAt - decisionAt;
+    report.failover = {
+      operationId: decided.operationId,
+      outcome: fo.status ?? failoverDone.lastOperation!.outcome ?? 'unknown',
+      requestedAt: decided.startedAt,
+      ...(failoverDone.lastOperation!.finishedAt ? { finishedAt: failoverDone.lastOperation!.finishedAt } : {}),
+      ...(fo.rto?.measuredMs !== undefined ? { measuredRtoMs: fo.rto.measuredMs } : {}),
+      ...(fo.rto?.predictedMs !== undefined ? { predictedRtoMs: fo.rto.predictedMs } : {}),
+    };
+    mark(
+      `failover ${report.failover.outcome}; last action verified ${(report.actuationMs / 1000).toFixed(1)} s after the decision`,
+    );
+    invariants.push(checkReadBack('failover', decided.operationId, fo));
+    invariants.push(await checkNotified(sim, 'failover', decided.operationId));
+    invariants.push(
+      checkNoSplitBrain(plan, await sim.stateChanges(), { from: startedAt, to: now(), down, graceMs }),
+    );
+    if (options.stopOnFailure && invariants.some((i) => !i.ok)) {
+      throw new DrillAbort('an invariant failed after the failover; stopping (--stop-on-failure), no failback');
+    }
+
+    // 4. The primary returns; its pending fences are applied on the next healthy probe.
+    const restoreAt = now();
+    await sim.restore(primary);
+    down[0]!.to = restoreAt;
+    restored = true;
+    mark(`${primary} restored`);
+    await waitFor(`a healthy probe of ${primary} and no pending fences`, timeouts.readyMs, async () => {
+      const s = await api.status();
+      const healthy = s.recentProbes.some((p) => p.healthy && Date.parse(p.at) >= restoreAt);
+      return healthy && s.pendingFences.length === 0 ? s : undefined;
+    });
+    mark(`${primary} answers again; pending fences applied`);
+
+    // 5. The failback, forced only when the soak time is not reached yet.
+    const reason = 'game day drill: primary restored';
+    const failbackAt = now();
+    let answer = await api.failback({ reason });
+    let forced = false;
+    let forceReason: string | undefined;
+    if (answer.status === 409) {
+      forceReason = String(answer.body.error ?? JSON.stringify(answer.body));
+      mark(`failback refused (${forceReason}); forcing`);
+      answer = await api.failback({ reason, force: true });
+      forced = true;
+    }
+    if (answer.status !== 202 && answer.status !== 200)
+      throw new DrillAbort(`POST /api/failback answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    const failbackId = String(answer.body.operationId);
+    mark(`failback ${failbackId} accepted${forced ? ' (forced)' : ''}`);
+    const failbackDone = await waitFor('the failback to finish', timeouts.failbackMs, async () => {
+      const s = await api.status();
+      return s.lastOperation?.operationId === failbackId && s.lastOperation.finishedAt ? s : undefined;
+    });
+    const fb = await record(failbackId);
+    report.failbackMs = Date.parse(failbackDone.lastOperation!.finishedAt!) - failbackAt;
+    report.failback = {
+      operationId: failbackId,
+      outcome: fb.status ?? failbackDone.lastOperation!.outcome ?? 'unknown',
+      requestedAt: new Date(failbackAt).toISOString(),
+      finishedAt: failbackDone.lastOperation!.finishedAt!,
+      forced,
+      ...(forceReason ? { forceReason } : {}),
+    };
+    mark(`failback ${report.failback.outcome} after ${(report.failbackMs / 1000).toFixed(1)} s`);
+    invariants.push(checkReadBack('failback', failbackId, fb));
+    invariants.push(await checkNotified(sim, 'failback', failbackId));
+    invariants.push(backToNormal(failbackDone));
+
+    // 6. The whole drill, from the estate's own records.
+    const runs = await sim.runs();
+    const endAt = now();
+    const splitBrain = checkNoSplitBrain(plan, await sim.stateChanges(), {
+      from: startedAt,
+      to: endAt,
+      down,
+      graceMs,
+    });
+    const at = invariants.findIndex((i) => i.name === splitBrain.name);
+    if (at >= 0) invariants[at] = splitBrain;
+    else invariants.push(splitBrain);
+    invariants.push(
+      checkSplitSlots(plan, runs.runs, {
+        detectedAt: decisionAt,
+        coveredFrom: verifiedAt,
+        until: Date.parse(runs.now) - 1_000,
+        down,
+        graceMs,
+      }),
+    );
+  } catch (err) {
+    report.error =
+      err instanceof DrillAbort || err instanceof DrillHttpError ? err.message : `drill failed: ${String(err)}`;
+    mark(report.error);
+    if (down.length && !restored) {
+      try {
+        await sim.restore(primary);
+        down[0]!.to = now();
+        mark(`${primary} restored after the drill stopped`);
+      } catch {
+        mark(`could not restore ${primary}: restore it by hand (POST /sim/regions/${primary}/restore)`);
+      }
+    }
+  }
+  try {
+    report.notifications = (await sim.notifications()).map((n) => ({
+      type: n.type,
+      ...(n.messageId ? { messageId: n.messageId } : {}),
+      ...(n.time ? { time: n.time } : {}),
+    }));
+  } catch {
+    // The report still stands without the list.
+  }
+  report.finishedAt = new Date(now()).toISOString();
+  report.ok = report.error === undefined && invariants.length > 0 && invariants.every((i) => i.ok);
+  return report;
+}
+
+function checkReadBack(direction: string, operationId: string, record: OperationRecordView): InvariantResult {
+  const problems: string[] = [];
+  if (record.status !== 'succeeded') problems.push(`the ${direction} ended ${record.status ?? 'without a status'}`);
+  // readBack[0] is the state before the first action; the others follow each group.
+  for (const r of (record.readBack ?? []).slice(1)) {
+    for (const m of r.mismatches) problems.push(`group ${r.group}: ${m}`);
+    for (const v of r.violations) problems.push(`group ${r.group}: ${v.message}`);
+  }
+  const unreadable = [...new Set((record.readBack ?? []).slice(1).flatMap((r) => r.unreadable))];
+  return {
+    name: `${direction}-read-back-clean`,
+    ok: problems.length === 0,
+    detail: `${operationId}: outcome succeeded, no mismatch or safety violation after any group${unreadable.length ? ` (unreadable while down: ${unreadable.join(', ')})` : ''}`,
+    problems,
+  };
+}
+
+async function checkNotified(sim: SimClient, direction: string, operationId: string): Promise<InvariantResult> {
+  const received = await sim.notifications();
+  const wanted = ['started', 'completed'].map((step) => ({
+    type: `com.logicappsfailover.${direction}.${step}`,
+    messageId: `${operationId}:${step}`,
+  }));
+  const problems = wanted
+    .filter((w) => !received.some((n) => n.type === w.type && n.messageId === w.messageId))
+    .map((w) => `the broker did not receive ${w.type} (${w.messageId})`);
+  return {
+    name: `${direction}-notified`,
+    ok: problems.length === 0,
+    detail: `${wanted.map((w) => w.type).join(' and ')} for ${operationId} received by the broker`,
+    problems,
+  };
+}
+
+function backToNormal(s: ApiStatus): InvariantResult {
+  const problems: string[] = [];
+  if (s.activeRegion !== 'primary') problems.push(`active region is ${s.activeRegion}`);
+  if (s.mode !== 'monitoring') problems.push(`mode is ${s.mode}`);
+  if (s.pendingFences.length) problems.push(`fences still pending: ${s.pendingFences.join(', ')}`);
+  return {
+    name: 'back-to-normal',
+    ok: problems.length === 0,
+    detail: 'after the failback: monitoring, primary active, no pending fences',
+    problems,
+  };
+}
+
+/** Exit code for a report: 0 when every invariant held, 1 otherwise. */
+export const exitCodeOf = (report: DrillReport): number => (report.ok ? 0 : 1);

@@ -1,0 +1,419 @@
+/**
+ * The HTTP manual override and status API: one handler per route of the route table. Handlers authorise,
+ * validate, then either read durable state or signal the monitor and return its answer. Every mutating call
+ * writes one structured audit line; nothing secret (keys, signatures, connection strings) is logged or echoed.
+ */
+import { randomUUID } from 'node:crypto';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
+import type { LogicAppsControl } from '../adapters/logicapps/port';
+import { observationKey, observePlan } from '../app/observe';
+import { durationMs } from '../core/duration';
+import { reportedMode } from '../core/monitor';
+import { planOperation, type Direction } from '../core/planner';
+import {
+  monitorInstanceId,
+  operationInstanceId,
+  type MonitorStatus,
+  type OperationInput,
+  type RequestAnswer,
+} from '../durable/contracts';
+import type { Plan } from '../plan/schema';
+import { policyOf, type MonitorClient } from '../triggers/watchdog';
+import { authorise, type Identity } from './auth';
+import {
+  ConflictError,
+  HttpApiError,
+  MonitorUnavailableError,
+  NotFoundError,
+  RequestValidationError,
+  UnsupportedMediaTypeError,
+  type FieldIssue,
+} from './errors';
+import { historyPage, isoOf, isRunning, recordOf, type InstanceInfo } from './history';
+import { askMonitor, type RequestSignal } from './monitor-requests';
+import { openApiDocument } from './openapi';
+import { HTTP_ROUTES, type HttpRouteKey } from './routes';
+import { IdempotencyKeySchema, OperationIdSchema } from './schemas';
+import { statusView } from './status-view';
+
+/** The slice of the durable client the API uses (`df.getClient(context)` is one). */
+export interface ApiDurableClient extends MonitorClient {
+  /** Throws when the instance does not exist (durable-functions 3.5.0 gives no error code: see notFound). */
+  getStatus(instanceId: string): Promise<InstanceInfo>;
+  getStatusBy(filter: { runtimeStatus?: string[] }): Promise<InstanceInfo[]>;
+}
+
+export interface HttpApiSettings {
+  /** DR_REQUIRE_PRINCIPAL=true: an App Service Authentication principal is mandatory. */
+  requirePrincipal: boolean;
+}
+
+export interface HttpApiDeps {
+  plan: () => Plan;
+  /** ARM reads for dry runs. */
+  control: () => LogicAppsControl;
+  client: (context: InvocationContext) => ApiDurableClient;
+  settings: () => HttpApiSettings;
+  now: () => Date;
+  /** How long a POST waits for the monitor's answer (default 15 s). */
+  answerWaitMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  newRequestId?: () => string;
+}
+
+export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+interface Call {
+  request: HttpRequest;
+  context: InvocationContext;
+  identity: Identity;
+  client: ApiDurableClient;
+  plan: Plan;
+  /** Filled by mutating handlers for the audit line. */
+  audit: Record<string, unknown>;
+}
+
+const DEFAULT_ANSWER_WAIT_MS = 15_000;
+const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
+const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+function issuesOf(error: z.ZodError): FieldIssue[] {
+  return error.issues.flatMap((issue): FieldIssue[] => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((k) => ({ path: path ? `${path}.${k}` : k, message: 'unknown field' }));
+    const missing = issue.code === 'invalid_type' && /received undefined$/.test(issue.message);
+    return [{ path, message: missing ? 'is required' : issue.message }];
+  });
+}
+
+function validate<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new RequestValidationError(where, issuesOf(parsed.error));
+  return parsed.data;
+}
+
+/** A JSON body (an empty body counts as `{}`), validated against a strict schema. */
+async function readBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
+  const text = await request.text();
+  let value: unknown = {};
+  if (text.trim() !== '') {
+    const type = request.headers.get('content-type');
+    if (!type || !JSON_TYPE.test(type)) throw new UnsupportedMediaTypeError(type);
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new RequestValidationError('body', [
+        { path: '', message: `is not valid JSON (${(err as Error).message})` },
+      ]);
+    }
+  }
+  return validate(schema, value, 'body');
+}
+
+function idempotencyKeyOf(request: HttpRequest, newId: () => string): { key: string; given: boolean } {
+  const header = request.headers.get(IDEMPOTENCY_HEADER);
+  if (header === null) return { key: newId(), given: false };
+  const parsed = IdempotencyKeySchema.safeParse(header.trim());
+  if (!parsed.success)
+    throw new RequestValidationError('header', [
+      { path: 'Idempotency-Key', message: parsed.error.issues[0]?.message ?? 'is invalid' },
+    ]);
+  return { key: parsed.data, given: true };
+}
+
+/** durable-functions 3.5.0 throws a plain Error for a 404 status; its message is the only signal. */
+const notFound = (err: unknown): boolean => err instanceof Error && /\b404\b/.test(err.message);
+
+function monitorState(plan: Plan, status: InstanceInfo | undefined): MonitorStatus {
+  const custom = status?.customStatus as MonitorStatus | null | undefined;
+  if (!status || !custom || typeof custom !== 'object' || !custom.state)
+    throw new MonitorUnavailableError(
+      `the monitor of plan ${plan.id} is not running yet: the watchdog starts it within one tick`,
+    );
+  return custom;
+}
+
+export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandler> {
+  const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const newId = deps.newRequestId ?? (() => randomUUID());
+  const waitMs = deps.answerWaitMs ?? DEFAULT_ANSWER_WAIT_MS;
+
+  function handler(key: HttpRouteKey, run: (call: Call) => Promise<HttpResponseInit>): HttpHandler {
+    const spec = HTTP_ROUTES[key];
+    const mutating = spec.method === 'POST';
+    return async (request, context) => {
+      let identity: Identity | undefined;
+      const audit: Record<string, unknown> = {};
+      let response: HttpResponseInit;
+      try {
+        identity = authorise(request.headers, spec.access, deps.settings());
+        const plan = deps.plan();
+        response = await run({ request, context, identity, client: deps.client(context), plan, audit });
+      } catch (err) {
+        if (err instanceof HttpApiError) {
+          response = { status: err.status, jsonBody: err.body(), headers: err.headers };
+          audit.reason = err.message;
+        } else {
+          // The message may quote an SDK error; it goes to the log, the caller gets the invocation id.
+          context.error(`${spec.method} /api/${spec.route} failed: ${(err as Error).message}`);
+          response = {
+            status: 500,
+            jsonBody: {
+              error: `internal error; see the function log for invocation ${context.invocationId}`,
+            },
+          };
+        }
+      }
+      if (mutating) {
+        context.log(
+          JSON.stringify({
+            audit: 'dr-http',
+            route: `${spec.method} /api/${spec.route}`,
+            caller: identity?.by ?? 'unauthenticated',
+            via: identity?.via ?? 'none',
+            status: response.status ?? 200,
+            outcome: outcomeOf(response.status ?? 200),
+            invocationId: context.invocationId,
+            ...audit,
+          }),
+        );
+      }
+      return response;
+    };
+  }
+
+  async function dryRun(plan: Plan, direction: Direction, kind: 'planned' | 'emergency') {
+    const observed = await observePlan(plan, deps.control());
+    const op = planOperation(plan, direction, (t) => observed.get(observationKey(t))?.observation, kind);
+    const unreadable = [...observed.values()]
+      .filter((o) => !o.observation.reachable)
+      .map((o) => o.target.label);
+    return { status: 200, jsonBody: { dryRun: true, direction, kind, plan: op, unreadable } };
+  }
+
+  async function requestOperation(
+    call: Call,
+    route: string,
+    request: OperationInput['request'],
+  ): Promise<HttpResponseInit> {
+    const { key, given } = idempotencyKeyOf(call.request, newId);
+    call.audit.idempotencyKey = key;
+    call.audit.reason = request.caller.reason;
+    const signal: RequestSignal = { kind: 'request-operation', id: `http-${route}-${key}`, request };
+    const { answer, replayed } = await askMonitor(call.client, call.plan, signal, {
+      waitMs,
+      sleep,
+      idempotencyKey: key,
+      log: (m) => call.context.log(m),
+    });
+    call.audit.replayed = replayed;
+    return operationAnswer(answer, given ? key : undefined);
+  }
+
+  function operationAnswer(answer: RequestAnswer, key: string | undefined): HttpResponseInit {
+    const keyHeader: Record<string, string> = key ? { 'Idempotency-Key': key } : {};
+    switch (answer.status) {
+      case 'accepted': {
+        const location = `/api/operations/${answer.operationId}`;
+        return {
+          status: 202,
+          headers: { Location: location, ...keyHeader },
+          jsonBody: { operationId: answer.operationId, status: 'accepted', location },
+        };
+      }
+      case 'conflict':
+        throw new ConflictError(answer.reason, { runningOperationId: answer.operationId });
+      case 'refused':
+        throw new ConflictError(answer.reason);
+      case 'applied':
+        throw new Error('the monitor answered an operation request with "applied"');
+    }
+  }
+
+  async function pauseOrResume(call: Call, signal: RequestSignal, key: string): Promise<HttpResponseInit> {
+    const { answer, monitor, replayed } = await askMonitor(call.client, call.plan, signal, {
+      waitMs,
+      sleep,
+      needsPolicy: true,
+      idempotencyKey: key,
+      log: (m) => call.context.log(m),
+    });
+    call.audit.replayed = replayed;
+    if (answer.status !== 'applied')
+      throw new ConflictError(
+        answer.status === 'refused' || answer.status === 'conflict' ? answer.reason : 'refused',
+      );
+    const pause = monitor.state.pause;
+    return {
+      status: 200,
+      jsonBody: {
+        status: 'applied',
+        mode: reportedMode(monitor.state, deps.now()),
+        pause: pause && Date.parse(pause.until) > deps.now().getTime() ? pause : null,
+      },
+    };
+  }
+
+  return {
+    status: handler('status', async ({ client, plan }) => {
+      const instanceId = monitorInstanceId(plan.id);
+      let status: InstanceInfo | undefined;
+      try {
+        status = await client.getStatus(instanceId);
+      } catch (err) {
+        if (!notFound(err)) throw err;
+      }
+      const monitor = monitorState(plan, status);
+      const optional = async (id: string | undefined) => {
+        if (!id) return undefined;
+        try {
+          return await client.getStatus(operationInstanceId(plan.id, id));
+        } catch {
+          return undefined; // purged or unreadable: the summary from the monitor still stands
+        }
+      };
+      const [current, last] = await Promise.all([
+        optional(monitor.activeOperation?.operationId),
+        optional(monitor.lastOperation?.operationId),
+      ]);
+      const lastRecord = last ? recordOf(last) : undefined;
+      return {
+        status: 200,
+        jsonBody: statusView({
+          plan,
+          planPolicy: policyOf(plan),
+          monitor,
+          instanceId,
+          runtimeStatus: status!.runtimeStatus,
+          now: deps.now(),
+          ...(current
+            ? { current: { runtimeStatus: current.runtimeStatus, customStatus: current.customStatus } }
+            : {}),
+          ...(lastRecord ? { lastRecord } : {}),
+        }),
+      };
+    }),
+
+    history: handler('history', async ({ request, client, plan }) => {
+      // `code` is the function key when passed in the query: the host's, not ours to validate (or echo).
+      const params = Object.fromEntries([...request.query.entries()].filter(([k]) => k !== 'code'));
+      const query = validate(HTTP_ROUTES.history.query, params, 'query');
+      const instances = await client.getStatusBy({});
+      return { status: 200, jsonBody: historyPage(plan.id, instances, query) };
+    }),
+
+    operation: handler('operation', async ({ request, client, plan }) => {
+      const id = validate(OperationIdSchema, request.params.id ?? '', 'path');
+      let s: InstanceInfo;
+      try {
+        s = await client.getStatus(operationInstanceId(plan.id, id));
+      } catch (err) {
+        if (notFound(err)) throw new NotFoundError(`no operation ${id} in plan ${plan.id}`);
+        throw err;
+      }
+      const record = recordOf(s);
+      const input = s.input as Partial<OperationInput> | null | undefined;
+      const running = isRunning(s.runtimeStatus);
+      return {
+        status: 200,
+        jsonBody: {
+          operationId: id,
+          runtimeStatus: s.runtimeStatus,
+          status: running ? 'running' : (record?.status ?? s.runtimeStatus.toLowerCase()),
+          createdAt: isoOf(s.createdTime),
+          updatedAt: isoOf(s.lastUpdatedTime),
+          ...((record?.request ?? input?.request) ? { request: record?.request ?? input?.request } : {}),
+          ...(running && s.customStatus != null ? { live: s.customStatus } : {}),
+          ...(record ? { record } : {}),
+          ...(!running && !record && typeof s.output === 'string' ? { error: s.output } : {}),
+        },
+      };
+    }),
+
+    failover: handler('failover', async (call) => {
+      const body = await readBody(call.request, HTTP_ROUTES.failover.body);
+      if (body.dryRun) return dryRun(call.plan, 'failover', body.kind);
+      return requestOperation(call, 'failover', {
+        direction: 'failover',
+        kind: body.kind,
+        trigger: 'manual',
+        caller: { by: call.identity.by, reason: body.reason },
+        override: body.override ?? [],
+      });
+    }),
+
+    failback: handler('failback', async (call) => {
+      const body = await readBody(call.request, HTTP_ROUTES.failback.body);
+      if (body.dryRun) return dryRun(call.plan, 'failback', 'planned');
+      return requestOperation(call, 'failback', {
+        direction: 'failback',
+        kind: 'planned',
+        trigger: 'manual',
+        caller: { by: call.identity.by, reason: body.reason },
+        override: [],
+        ...(body.force ? { force: true } : {}),
+      });
+    }),
+
+    pause: handler('pause', async (call) => {
+      const body = await readBody(call.request, HTTP_ROUTES.pause.body);
+      call.audit.reason = body.reason;
+      call.audit.until = body.until;
+      const now = deps.now();
+      const until = Date.parse(body.until);
+      const maxPause = call.plan.policy.maxPause;
+      const latest = now.getTime() + durationMs(maxPause);
+      if (until <= now.getTime())
+        throw new RequestValidationError('body', [
+          { path: 'until', message: `must be in the future (now is ${now.toISOString()})` },
+        ]);
+      if (until > latest)
+        throw new RequestValidationError('body', [
+          {
+            path: 'until',
+            message: `exceeds the plan's maxPause (${maxPause}): the latest allowed is ${new Date(latest).toISOString()}`,
+          },
+        ]);
+      const { key } = idempotencyKeyOf(call.request, newId);
+      call.audit.idempotencyKey = key;
+      return pauseOrResume(
+        call,
+        {
+          kind: 'pause',
+          id: `http-pause-${key}`,
+          until: new Date(until).toISOString(),
+          caller: { by: call.identity.by, reason: body.reason },
+        },
+        key,
+      );
+    }),
+
+    resume: handler('resume', async (call) => {
+      const body = await readBody(call.request, HTTP_ROUTES.resume.body);
+      const { key } = idempotencyKeyOf(call.request, newId);
+      call.audit.idempotencyKey = key;
+      return pauseOrResume(
+        call,
+        {
+          kind: 'resume',
+          id: `http-resume-${key}`,
+          caller: { by: call.identity.by, reason: body.reason ?? '' },
+        },
+        key,
+      );
+    }),
+
+    openapi: handler('openapi', async () => ({ status: 200, jsonBody: openApiDocument() })),
+  };
+}
+
+function outcomeOf(status: number): string {
+  if (status === 202) return 'accepted';
+  if (status < 300) return 'ok';
+  if (status === 401 || status === 403) return 'denied';
+  if (status === 409) return 'refused';
+  if (status < 500) return 'invalid';
+  return status === 503 ? 'unavailable' : 'error';
+}

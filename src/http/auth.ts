@@ -1,0 +1,92 @@
+/**
+ * Who is calling, and may they. The Functions host has already checked the function key; where App Service
+ * Authentication runs in front, it forwards the signed-in principal as `x-ms-client-principal` (base64 JSON
+ * with `claims: [{ typ, val }]`, `name_typ`, `role_typ`), whose app roles decide: `Failover.Operator` for
+ * every POST, `Failover.Reader` (or Operator) for reads.
+ */
+import { z } from 'zod';
+import { ForbiddenError, UnauthenticatedError } from './errors';
+
+export const APP_ROLES = { operator: 'Failover.Operator', reader: 'Failover.Reader' } as const;
+export type Access = 'read' | 'operate';
+
+export const PRINCIPAL_HEADER = 'x-ms-client-principal';
+/** The caller name when no principal is forwarded: whoever holds a function key. */
+export const FUNCTION_KEY_CALLER = 'function-key';
+
+export interface Identity {
+  /** Principal name, or `function-key`. Goes into the signal's Caller and the audit log. */
+  by: string;
+  roles: string[];
+  via: 'principal' | 'function-key';
+}
+
+const PrincipalSchema = z.object({
+  auth_typ: z.string().optional(),
+  name_typ: z.string().optional(),
+  role_typ: z.string().optional(),
+  claims: z.array(z.object({ typ: z.string(), val: z.string() })),
+});
+
+const NAME_CLAIMS = [
+  'name',
+  'preferred_username',
+  'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn',
+  'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress',
+  'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name',
+  'appid',
+  'http://schemas.microsoft.com/identity/claims/objectidentifier',
+];
+const ROLE_CLAIMS = ['roles', 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role'];
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+/** Decodes the forwarded principal; anything malformed is a 401 (and the header is never echoed). */
+export function parsePrincipal(header: string, nameHeader?: string | null): { by: string; roles: string[] } {
+  const text = header.trim();
+  if (!BASE64.test(text)) throw new UnauthenticatedError(`${PRINCIPAL_HEADER} is not base64`);
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
+  } catch {
+    throw new UnauthenticatedError(`${PRINCIPAL_HEADER} is not base64-encoded JSON`);
+  }
+  const parsed = PrincipalSchema.safeParse(json);
+  if (!parsed.success)
+    throw new UnauthenticatedError(`${PRINCIPAL_HEADER} has no claims array of { typ, val } objects`);
+  const { claims, name_typ, role_typ } = parsed.data;
+  const claim = (types: string[]) => types.map((t) => claims.find((c) => c.typ === t)?.val).find(Boolean);
+  const by = claim([...(name_typ ? [name_typ] : []), ...NAME_CLAIMS]) ?? nameHeader?.trim();
+  if (!by)
+    throw new UnauthenticatedError(`${PRINCIPAL_HEADER} names nobody (no name, upn or object id claim)`);
+  const roleTypes = new Set([...(role_typ ? [role_typ] : []), ...ROLE_CLAIMS]);
+  return { by, roles: claims.filter((c) => roleTypes.has(c.typ)).map((c) => c.val) };
+}
+
+export interface AuthOptions {
+  /** DR_REQUIRE_PRINCIPAL=true: a function key alone is not enough. */
+  requirePrincipal: boolean;
+}
+
+/** The caller's identity, or a 401/403 error. */
+export function authorise(
+  headers: { get(name: string): string | null },
+  access: Access,
+  options: AuthOptions,
+): Identity {
+  const header = headers.get(PRINCIPAL_HEADER);
+  if (header === null || header.trim() === '') {
+    if (options.requirePrincipal)
+      throw new UnauthenticatedError(
+        'sign in: this API requires an App Service Authentication principal (DR_REQUIRE_PRINCIPAL=true)',
+      );
+    return { by: FUNCTION_KEY_CALLER, roles: [], via: 'function-key' };
+  }
+  const { by, roles } = parsePrincipal(header, headers.get(`${PRINCIPAL_HEADER}-name`));
+  const allowed = access === 'operate' ? [APP_ROLES.operator] : [APP_ROLES.reader, APP_ROLES.operator];
+  if (!roles.some((r) => (allowed as string[]).includes(r))) {
+    throw new ForbiddenError(
+      `${by} lacks the app role ${allowed.join(' or ')} needed to ${access === 'operate' ? 'change' : 'read'} the failover state`,
+    );
+  }
+  return { by, roles, via: 'principal' };
+}

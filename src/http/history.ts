@@ -1,0 +1,114 @@
+/**
+ * The failover/failback history: the plan's operation orchestrations (their outputs are the audit records),
+ * summarised and paged newest first. Pure over instance statuses as the durable client lists them.
+ */
+import type { z } from 'zod';
+import {
+  OPERATION_PREFIX,
+  ORCHESTRATIONS,
+  type OperationInput,
+  type OperationRecord,
+} from '../durable/contracts';
+import { RequestValidationError } from './errors';
+import type { HistoryItemSchema, HistoryResponseSchema } from './schemas';
+
+/** An instance as the durable client returns it (getStatus gives Dates, getStatusBy gives strings). */
+export interface InstanceInfo {
+  name?: string;
+  instanceId: string;
+  createdTime: Date | string;
+  lastUpdatedTime: Date | string;
+  input?: unknown;
+  output?: unknown;
+  runtimeStatus: string;
+  customStatus?: unknown;
+}
+
+export type HistoryItem = z.output<typeof HistoryItemSchema>;
+export type HistoryPage = z.output<typeof HistoryResponseSchema>;
+
+const ALIVE = new Set(['Running', 'Pending', 'ContinuedAsNew']);
+
+export const isoOf = (t: Date | string): string =>
+  t instanceof Date ? t.toISOString() : new Date(t).toISOString();
+
+export const isRunning = (runtimeStatus: string): boolean => ALIVE.has(runtimeStatus);
+
+/** The audit record, when the instance finished with one (a crashed orchestration outputs an error string). */
+export function recordOf(instance: InstanceInfo): OperationRecord | undefined {
+  const out = instance.output as Partial<OperationRecord> | null | undefined;
+  return out && typeof out === 'object' && typeof out.operationId === 'string'
+    ? (out as OperationRecord)
+    : undefined;
+}
+
+function requestOf(instance: InstanceInfo): OperationInput['request'] | undefined {
+  const input = instance.input as Partial<OperationInput> | null | undefined;
+  return recordOf(instance)?.request ?? (input && typeof input === 'object' ? input.request : undefined);
+}
+
+export function historyItem(planId: string, instance: InstanceInfo): HistoryItem {
+  const operationId = instance.instanceId.slice(OPERATION_PREFIX(planId).length);
+  const record = recordOf(instance);
+  const request = requestOf(instance);
+  const running = isRunning(instance.runtimeStatus);
+  const direction = request?.direction ?? (operationId.startsWith('failback') ? 'failback' : 'failover');
+  return {
+    operationId,
+    direction,
+    ...(request
+      ? {
+          kind: request.kind,
+          trigger: request.trigger,
+          by: request.caller.by,
+          reason: request.caller.reason,
+          ...(request.override.length ? { override: request.override } : {}),
+        }
+      : {}),
+    status: running ? 'running' : (record?.status ?? instance.runtimeStatus.toLowerCase()),
+    runtimeStatus: instance.runtimeStatus,
+    startedAt: isoOf(instance.createdTime),
+    ...(running ? {} : { finishedAt: isoOf(instance.lastUpdatedTime) }),
+    ...(record?.rto.measuredMs !== undefined ? { measuredRtoMs: record.rto.measuredMs } : {}),
+    ...(record?.error
+      ? { error: record.error }
+      : !record && !running && typeof instance.output === 'string'
+        ? { error: instance.output }
+        : {}),
+  };
+}
+
+/** Operation ids carry the monitor's sequence number (`failover-3-…`): the tie-break for equal times. */
+const seqOf = (operationId: string): number => Number(/^[a-z]+-(\d+)-/.exec(operationId)?.[1] ?? 0);
+
+/** This plan's operations, newest first, one page of them. */
+export function historyPage(
+  planId: string,
+  instances: readonly InstanceInfo[],
+  query: { limit: number; before?: string | undefined },
+): HistoryPage {
+  const prefix = OPERATION_PREFIX(planId);
+  const items = instances
+    .filter(
+      (s) => s.instanceId.startsWith(prefix) && (s.name === undefined || s.name === ORCHESTRATIONS.operation),
+    )
+    .map((s) => historyItem(planId, s))
+    .sort(
+      (a, b) =>
+        Date.parse(b.startedAt) - Date.parse(a.startedAt) ||
+        seqOf(b.operationId) - seqOf(a.operationId) ||
+        b.operationId.localeCompare(a.operationId),
+    );
+  let start = 0;
+  if (query.before !== undefined) {
+    const at = items.findIndex((i) => i.operationId === query.before);
+    if (at < 0)
+      throw new RequestValidationError('query', [
+        { path: 'before', message: `no operation ${query.before} in the history of plan ${planId}` },
+      ]);
+    start = at + 1;
+  }
+  const page = items.slice(start, start + query.limit);
+  const more = start + query.limit < items.length;
+  return { items: page, ...(more && page.length ? { nextBefore: page.at(-1)!.operationId } : {}) };
+}

@@ -1,0 +1,92 @@
+/**
+ * Asking the monitor: the monitor is the single writer of "is an operation running", so every POST becomes
+ * a signal, and its answer is read back from the monitor's published `answers` by signal id. Retrying with
+ * the same id is harmless: the monitor answers an id once and keeps the answer.
+ */
+import {
+  MONITOR_SIGNAL,
+  monitorInstanceId,
+  type MonitorStatus,
+  type RequestAnswer,
+  type Signal,
+} from '../durable/contracts';
+import type { Plan } from '../plan/schema';
+import { ensureMonitor, type MonitorClient } from '../triggers/watchdog';
+import { MonitorUnavailableError } from './errors';
+
+export type RequestSignal = Extract<Signal, { kind: 'pause' | 'resume' | 'request-operation' }>;
+
+export interface AskOptions {
+  /** Longest the caller waits for the answer (Azure's HTTP front end gives up at 230 s; we answer well before). */
+  waitMs: number;
+  sleep: (ms: number) => Promise<void>;
+  /** For pause/resume: refuse early when the monitor has no policy yet (it would refuse anyway). */
+  needsPolicy?: boolean;
+  /** The Idempotency-Key (given or generated) the caller can repeat to read a late answer. */
+  idempotencyKey: string;
+  log?: (message: string) => void;
+}
+
+export interface Asked {
+  answer: RequestAnswer;
+  /** The monitor's published state that carried the answer. */
+  monitor: MonitorStatus;
+  /** True when the answer was already there (a retried Idempotency-Key): no new signal was raised. */
+  replayed: boolean;
+}
+
+/** Poll backoff: quick first looks (the monitor usually answers in tens of ms), then every 500 ms. */
+const POLL_STEPS_MS = [20, 40, 80, 160, 320, 500];
+
+async function publishedStatus(
+  client: MonitorClient,
+  instanceId: string,
+): Promise<MonitorStatus | undefined> {
+  try {
+    const s = await client.getStatus(instanceId);
+    const custom = s?.customStatus as MonitorStatus | null | undefined;
+    return custom && typeof custom === 'object' && custom.state ? custom : undefined;
+  } catch {
+    return undefined; // getStatus throws on 404: no monitor (yet)
+  }
+}
+
+const answerIn = (m: MonitorStatus | undefined, id: string): RequestAnswer | undefined =>
+  m?.answers?.find((a) => a.id === id);
+
+export async function askMonitor(
+  client: MonitorClient,
+  plan: Plan,
+  signal: RequestSignal,
+  options: AskOptions,
+): Promise<Asked> {
+  const instanceId = monitorInstanceId(plan.id);
+  const before = await publishedStatus(client, instanceId);
+  const earlier = answerIn(before, signal.id);
+  if (earlier && before) return { answer: earlier, monitor: before, replayed: true };
+
+  await ensureMonitor(client, plan, options.log);
+  if (options.needsPolicy) {
+    const current = before ?? (await publishedStatus(client, instanceId));
+    if (!current?.policy)
+      throw new MonitorUnavailableError(
+        `the monitor of plan ${plan.id} has not had its first watchdog tick yet; try again in a probe interval (${plan.policy.probeInterval})`,
+      );
+  }
+  await client.raiseEvent(instanceId, MONITOR_SIGNAL, signal);
+
+  let waited = 0;
+  for (let step = 0; waited < options.waitMs; step++) {
+    const delay = Math.min(POLL_STEPS_MS[Math.min(step, POLL_STEPS_MS.length - 1)]!, options.waitMs - waited);
+    await options.sleep(delay);
+    waited += delay;
+    const m = await publishedStatus(client, instanceId);
+    const answer = answerIn(m, signal.id);
+    if (answer && m) return { answer, monitor: m, replayed: false };
+  }
+  throw new MonitorUnavailableError(
+    `the monitor did not answer within ${Math.round(options.waitMs / 1000)} s; the request is queued and will be handled once: repeat it with Idempotency-Key ${options.idempotencyKey} to read the answer`,
+    { idempotencyKey: options.idempotencyKey },
+    5,
+  );
+}

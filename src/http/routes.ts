@@ -1,0 +1,178 @@
+/**
+ * The route table: one entry per HTTP function. `functions/http-*.ts` register from it, the handlers check
+ * access from it, and the OpenAPI document is generated from it, so a route cannot exist undocumented.
+ */
+import type { z } from 'zod';
+import type { Access } from './auth';
+import {
+  AcceptedResponseSchema,
+  ConflictResponseSchema,
+  DryRunResponseSchema,
+  ErrorResponseSchema,
+  FailbackBodySchema,
+  FailoverBodySchema,
+  HistoryQuerySchema,
+  HistoryResponseSchema,
+  OperationIdSchema,
+  OperationResponseSchema,
+  PauseBodySchema,
+  PauseResponseSchema,
+  ResumeBodySchema,
+  StatusResponseSchema,
+  UnavailableResponseSchema,
+  ValidationErrorResponseSchema,
+} from './schemas';
+
+export interface RouteResponse {
+  description: string;
+  schema?: z.ZodType;
+  headers?: Record<string, string>;
+}
+
+export interface HttpRouteSpec {
+  /** Function name in the Functions host. */
+  name: string;
+  /** Route below `/api/`, in the Functions route template syntax. */
+  route: string;
+  method: 'GET' | 'POST';
+  access: Access;
+  summary: string;
+  description: string;
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  params?: Record<string, z.ZodType>;
+  /** Route-specific responses; 400/401/403 (and 415 for bodies) are added for every route. */
+  responses: Record<number, RouteResponse>;
+}
+
+const LOCATION = { Location: 'Where to follow the operation: /api/operations/{operationId}' };
+
+export const HTTP_ROUTES = {
+  status: {
+    name: 'drHttpStatus',
+    route: 'status',
+    method: 'GET',
+    access: 'read',
+    summary: 'Current mode, counts, probes, pause, operations and predicted RTO',
+    description:
+      "Reads the monitor's published state. 503 until the watchdog has started the monitor (within one tick).",
+    responses: {
+      200: { description: 'The status', schema: StatusResponseSchema },
+      503: { description: 'The monitor is not running yet', schema: UnavailableResponseSchema },
+    },
+  },
+  history: {
+    name: 'drHttpHistory',
+    route: 'history',
+    method: 'GET',
+    access: 'read',
+    summary: 'Failovers and failbacks, newest first, paged',
+    description: 'Pass the previous page\u2019s `nextBefore` as `before` to read older operations.',
+    query: HistoryQuerySchema,
+    responses: { 200: { description: 'One page of the history', schema: HistoryResponseSchema } },
+  },
+  operation: {
+    name: 'drHttpOperation',
+    route: 'operations/{id}',
+    method: 'GET',
+    access: 'read',
+    summary: 'One failover or failback: live status while running, the audit record when finished',
+    description:
+      'The audit record holds the timeline, every ARM step, read-backs, notifications and the RTO.',
+    params: { id: OperationIdSchema },
+    responses: {
+      200: { description: 'The operation', schema: OperationResponseSchema },
+      404: { description: 'No such operation in this plan', schema: ErrorResponseSchema },
+    },
+  },
+  failover: {
+    name: 'drHttpFailover',
+    route: 'failover',
+    method: 'POST',
+    access: 'operate',
+    summary: 'Fail over to the secondary region now (or, with dryRun, show what would happen)',
+    description:
+      'The monitor starts the operation unless one is running or the plan is already failed over. Honours Idempotency-Key.',
+    body: FailoverBodySchema,
+    responses: {
+      200: { description: 'dryRun: the what-if plan; nothing changed', schema: DryRunResponseSchema },
+      202: { description: 'Started', schema: AcceptedResponseSchema, headers: LOCATION },
+      409: {
+        description: 'An operation is in progress, or the monitor refused',
+        schema: ConflictResponseSchema,
+      },
+      503: { description: 'The monitor did not answer in time', schema: UnavailableResponseSchema },
+    },
+  },
+  failback: {
+    name: 'drHttpFailback',
+    route: 'failback',
+    method: 'POST',
+    access: 'operate',
+    summary: 'Fail back to the primary region',
+    description:
+      'Refused (409) while the primary has not been healthy for the recovery threshold and soak time, unless force. Honours Idempotency-Key.',
+    body: FailbackBodySchema,
+    responses: {
+      200: { description: 'dryRun: the what-if plan; nothing changed', schema: DryRunResponseSchema },
+      202: { description: 'Started', schema: AcceptedResponseSchema, headers: LOCATION },
+      409: {
+        description: 'An operation is in progress, or the monitor refused',
+        schema: ConflictResponseSchema,
+      },
+      503: { description: 'The monitor did not answer in time', schema: UnavailableResponseSchema },
+    },
+  },
+  pause: {
+    name: 'drHttpPause',
+    route: 'pause',
+    method: 'POST',
+    access: 'operate',
+    summary: 'Pause automatic failover and failback until a time',
+    description:
+      "Probing continues; nothing fails over or back automatically until `until` (at most the plan's maxPause ahead). Honours Idempotency-Key.",
+    body: PauseBodySchema,
+    responses: {
+      200: { description: 'Paused', schema: PauseResponseSchema },
+      409: { description: 'The monitor refused', schema: ConflictResponseSchema },
+      503: {
+        description: 'The monitor is not ready or did not answer in time',
+        schema: UnavailableResponseSchema,
+      },
+    },
+  },
+  resume: {
+    name: 'drHttpResume',
+    route: 'resume',
+    method: 'POST',
+    access: 'operate',
+    summary: 'End a pause now',
+    description: 'Honours Idempotency-Key. An empty body is allowed.',
+    body: ResumeBodySchema,
+    responses: {
+      200: { description: 'Resumed', schema: PauseResponseSchema },
+      409: { description: 'The monitor refused', schema: ConflictResponseSchema },
+      503: {
+        description: 'The monitor is not ready or did not answer in time',
+        schema: UnavailableResponseSchema,
+      },
+    },
+  },
+  openapi: {
+    name: 'drHttpOpenApi',
+    route: 'openapi.json',
+    method: 'GET',
+    access: 'read',
+    summary: 'This document',
+    description:
+      'OpenAPI 3.1 description of the control plane\u2019s HTTP API, generated from the validators.',
+    responses: { 200: { description: 'The OpenAPI document' } },
+  },
+} as const satisfies Record<string, HttpRouteSpec>;
+
+export type HttpRouteKey = keyof typeof HTTP_ROUTES;
+
+export const VALIDATION_RESPONSE: RouteResponse = {
+  description: 'Invalid request: every offending field is named',
+  schema: ValidationErrorResponseSchema,
+};

@@ -1,0 +1,260 @@
+/**
+ * The HTTP API's shapes as zod schemas: the handlers validate with them and the OpenAPI document is derived
+ * from them (`z.toJSONSchema`), so the documentation cannot drift from what is enforced.
+ */
+import { z } from 'zod';
+import { SAFETY_RULES, type SafetyRule } from '../core/safety';
+
+const SAFETY_RULE_NAMES = Object.values(SAFETY_RULES) as [SafetyRule, ...SafetyRule[]];
+
+const reason = z
+  .string()
+  .trim()
+  .min(1, { error: 'say why (it goes into the audit record and the notifications)' })
+  .max(1000)
+  .describe('Why: recorded in the audit record and every notification');
+
+export const FailoverBodySchema = z
+  .strictObject({
+    reason,
+    kind: z
+      .enum(['planned', 'emergency'], { error: 'must be "planned" or "emergency"' })
+      .describe('planned: split entries switch just after a slot boundary; emergency: at once'),
+    override: z
+      .array(
+        z.enum(SAFETY_RULE_NAMES, {
+          error: `is not a safety rule; known rules: ${SAFETY_RULE_NAMES.join(', ')}`,
+        }),
+      )
+      .max(SAFETY_RULE_NAMES.length)
+      .optional()
+      .describe('Break-glass: safety rules this failover may break (recorded and notified)'),
+    dryRun: z
+      .boolean()
+      .optional()
+      .describe('Only return the what-if plan from the live workflow states; changes nothing'),
+  })
+  .describe('Manual failover request');
+
+export const FailbackBodySchema = z
+  .strictObject({
+    reason,
+    force: z
+      .boolean()
+      .optional()
+      .describe('Fail back although the primary has not been healthy for the soak time'),
+    dryRun: z.boolean().optional().describe('Only return the what-if plan; changes nothing'),
+  })
+  .describe('Manual failback request');
+
+export const PauseBodySchema = z
+  .strictObject({
+    reason,
+    until: z.iso
+      .datetime({
+        offset: true,
+        error: 'must be an ISO 8601 date-time with a zone, e.g. 2026-03-02T18:00:00Z',
+      })
+      .describe("End of the pause: in the future and at most the plan's policy.maxPause from now"),
+  })
+  .describe('Pause automatic failover and failback');
+
+export const ResumeBodySchema = z.strictObject({ reason: reason.optional() }).describe('End a pause early');
+
+/** Operation ids as the monitor makes them (`failover-3-20260302T081500`). */
+export const OperationIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: 'is not an operation id' })
+  .describe('Operation id, e.g. failover-1-20260302T081500');
+
+export const HistoryQuerySchema = z.strictObject({
+  limit: z.coerce
+    .number({ error: 'must be a whole number from 1 to 100' })
+    .int({ error: 'must be a whole number from 1 to 100' })
+    .min(1, { error: 'must be a whole number from 1 to 100' })
+    .max(100, { error: 'must be a whole number from 1 to 100' })
+    .default(20)
+    .describe('Page size, 1-100 (default 20)'),
+  before: OperationIdSchema.optional().describe(
+    'Return operations older than this one (the previous page\u2019s nextBefore)',
+  ),
+});
+
+/** Idempotency-Key header: any retry of a POST with the same key gets the first answer, with one effect. */
+export const IdempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,100}$/, { error: 'must be 1-100 letters, digits or . _ : -' });
+
+export type FailoverBody = z.output<typeof FailoverBodySchema>;
+export type FailbackBody = z.output<typeof FailbackBodySchema>;
+export type PauseBody = z.output<typeof PauseBodySchema>;
+export type ResumeBody = z.output<typeof ResumeBodySchema>;
+export type HistoryQuery = z.output<typeof HistoryQuerySchema>;
+
+// ---- responses (documented, and checked against real responses in the tests) -----------------------
+
+export const ErrorResponseSchema = z
+  .object({ error: z.string().describe('What is wrong, in one sentence') })
+  .describe('A refusal');
+
+export const ValidationErrorResponseSchema = z
+  .object({
+    error: z.string(),
+    issues: z.array(z.object({ path: z.string(), message: z.string() })),
+  })
+  .describe('The request does not match this document: every offending field is listed');
+
+export const ConflictResponseSchema = z
+  .object({
+    error: z.string(),
+    runningOperationId: z.string().optional().describe('Set when another operation is in progress'),
+  })
+  .describe('Refused: another operation is running, or the monitor said no (the reason says why)');
+
+export const UnavailableResponseSchema = z
+  .object({ error: z.string(), idempotencyKey: z.string().optional() })
+  .describe('The monitor is not running yet or did not answer in time');
+
+export const AcceptedResponseSchema = z
+  .object({
+    operationId: z.string(),
+    status: z.literal('accepted'),
+    location: z.string().describe('Where to follow the operation'),
+  })
+  .describe('The monitor started the operation');
+
+const ProbeSchema = z.object({
+  at: z.string(),
+  healthy: z.boolean(),
+  status: z.number().int().optional(),
+  latencyMs: z.number(),
+  failure: z.string().optional(),
+  detail: z.string().optional(),
+});
+
+const OperationSummarySchema = z.object({
+  operationId: z.string(),
+  direction: z.enum(['failover', 'failback']),
+  trigger: z.enum(['automatic', 'manual']),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  outcome: z.string().optional(),
+});
+
+export const ModeSchema = z.enum([
+  'monitoring',
+  'degraded',
+  'failing-over',
+  'failed-over',
+  'failing-back',
+  'paused',
+]);
+
+export const StatusResponseSchema = z
+  .object({
+    planId: z.string(),
+    regions: z.object({ primary: z.string(), secondary: z.string() }),
+    activeRegion: z.enum(['primary', 'secondary']),
+    activeLocation: z.string(),
+    mode: ModeSchema,
+    failures: z
+      .object({
+        counted: z.number().int().describe('Failures the policy counts toward a failover now'),
+        needed: z.number().int().describe('Failures that trigger a failover'),
+        consecutive: z.number().int(),
+        rule: z.string(),
+        window: z.object({ failures: z.number().int(), of: z.number().int() }).optional(),
+      })
+      .describe('Consecutive failures against the threshold, or k of the last n probes'),
+    recentProbes: z.array(ProbeSchema).max(20).describe('The last 20 probes, newest last'),
+    pause: z.object({ until: z.string(), by: z.string(), reason: z.string() }).nullable(),
+    currentOperation: OperationSummarySchema.extend({
+      runtimeStatus: z.string().optional(),
+      live: z.unknown().optional().describe("The operation orchestration's live custom status"),
+    }).nullable(),
+    lastOperation: OperationSummarySchema.extend({
+      measuredRtoMs: z.number().optional(),
+      error: z.string().optional(),
+    }).nullable(),
+    lastFailoverAt: z.string().nullable(),
+    lastFailbackAt: z.string().nullable(),
+    predictedRto: z.object({
+      detectionMs: z.number(),
+      detection: z.string().describe('How the detection bound is computed'),
+      actuationMs: z.number(),
+      actuation: z.string().describe('How the actuation estimate is computed'),
+      totalMs: z.number(),
+      automaticFailover: z.boolean(),
+    }),
+    pendingFences: z.array(z.string()).describe('Workflows still to be disabled once their region answers'),
+    monitor: z.object({
+      instanceId: z.string(),
+      runtimeStatus: z.string(),
+      updatedAt: z.string(),
+      lastTickAt: z.string().optional(),
+      probes: z.number().int(),
+      executions: z.number().int(),
+      warning: z.string().optional(),
+    }),
+  })
+  .describe('What the control plane sees and would do');
+
+export const HistoryItemSchema = z.object({
+  operationId: z.string(),
+  direction: z.enum(['failover', 'failback']),
+  kind: z.string().optional(),
+  trigger: z.string().optional(),
+  by: z.string().optional(),
+  reason: z.string().optional(),
+  override: z.array(z.string()).optional(),
+  status: z.string().describe('running, succeeded, completed-with-errors, failed, or the runtime status'),
+  runtimeStatus: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string().optional(),
+  measuredRtoMs: z.number().optional(),
+  error: z.string().optional(),
+});
+
+export const HistoryResponseSchema = z
+  .object({
+    items: z.array(HistoryItemSchema).describe('Newest first'),
+    nextBefore: z.string().optional().describe('Pass as ?before= for the next (older) page'),
+  })
+  .describe('Failovers and failbacks of this plan, newest first');
+
+export const OperationResponseSchema = z
+  .object({
+    operationId: z.string(),
+    runtimeStatus: z.string(),
+    status: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    request: z.record(z.string(), z.unknown()).optional(),
+    live: z.unknown().optional().describe('While running: the live custom status'),
+    record: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe('When finished: the audit record (timeline, entries, read-backs, notifications, RTO)'),
+    error: z.string().optional(),
+  })
+  .describe('One failover or failback');
+
+export const PauseResponseSchema = z
+  .object({
+    status: z.literal('applied'),
+    mode: ModeSchema,
+    pause: z.object({ until: z.string(), by: z.string(), reason: z.string() }).nullable(),
+  })
+  .describe('The monitor applied the pause or resume');
+
+export const DryRunResponseSchema = z
+  .object({
+    dryRun: z.literal(true),
+    direction: z.enum(['failover', 'failback']),
+    kind: z.enum(['planned', 'emergency']),
+    plan: z
+      .record(z.string(), z.unknown())
+      .describe('The ordered ARM operations, group by group, as dr whatif prints them'),
+    unreadable: z.array(z.string()).describe("Workflows whose region's ARM did not answer"),
+  })
+  .describe('What the operation would do now; nothing was changed');

@@ -1,0 +1,128 @@
+/**
+ * What `GET /api/status` shows, computed from the monitor's published state: pure, so every field can be
+ * tested from a state alone. The monitor's customStatus is the only source of truth for mode and counts.
+ */
+import { durationMs, formatDuration } from '../core/duration';
+import { countedFailures, reportedMode, type MonitorPolicy } from '../core/monitor';
+import { entryTargets } from '../core/planner';
+import type { MonitorStatus, OperationRecord } from '../durable/contracts';
+import type { Plan } from '../plan/schema';
+import type { z } from 'zod';
+import type { StatusResponseSchema } from './schemas';
+
+export type StatusView = z.output<typeof StatusResponseSchema>;
+
+/** ARM's write bucket holds 200 writes and refills 10 per second (see AZURE-OFFLINE.md). */
+const ARM_WRITE_BURST = 200;
+const ARM_WRITE_REFILL_MS = 100;
+/** One read-back per group, about a second each on a healthy ARM. */
+const GROUP_READ_BACK_MS = 1_000;
+
+export interface PredictedRto {
+  detectionMs: number;
+  detection: string;
+  actuationMs: number;
+  actuation: string;
+  totalMs: number;
+  automaticFailover: boolean;
+}
+
+/**
+ * Worst case from the start of an outage to the failover decision: the failures the policy needs, one probe
+ * interval apart, plus the last probe's timeout; then the actuation, bounded by read-backs and ARM throttling.
+ */
+export function predictRto(plan: Plan, policy: MonitorPolicy): PredictedRto {
+  const intervalMs = durationMs(plan.policy.probeInterval);
+  const timeoutMs = durationMs(plan.healthCheck.timeout);
+  const needed = policy.window?.failures ?? policy.failureThreshold ?? 1;
+  const detectionMs = needed * intervalMs + timeoutMs;
+  const targets = plan.workflows.flatMap((e) => entryTargets(plan, e)).length;
+  const groups = new Set(plan.workflows.map((e) => e.group ?? 0)).size;
+  const actuationMs =
+    groups * GROUP_READ_BACK_MS + Math.max(0, targets - ARM_WRITE_BURST) * ARM_WRITE_REFILL_MS;
+  return {
+    detectionMs,
+    detection: `${needed} failed probe(s) ${policy.window ? `(${policy.window.failures} of the last ${policy.window.of}) ` : ''}x ${plan.policy.probeInterval} probe interval + ${plan.healthCheck.timeout} probe timeout = ${formatDuration(detectionMs)}`,
+    actuationMs,
+    actuation: `${groups} group(s) x ~1 s read-back + ARM write throttling beyond ${ARM_WRITE_BURST} writes (${targets} workflow(s), at most one write each) = ${formatDuration(actuationMs)}; a planned failover may also wait for a split entry's next slot boundary`,
+    totalMs: detectionMs + actuationMs,
+    automaticFailover: policy.automaticFailover,
+  };
+}
+
+export interface StatusInputs {
+  plan: Plan;
+  /** The plan's policy as the watchdog hands it to the monitor (used until the monitor has had a tick). */
+  planPolicy: MonitorPolicy;
+  monitor: MonitorStatus;
+  instanceId: string;
+  runtimeStatus: string;
+  now: Date;
+  /** The running operation's live status, when one runs. */
+  current?: { runtimeStatus?: string; customStatus?: unknown };
+  /** The last finished operation's audit record, when readable. */
+  lastRecord?: OperationRecord;
+}
+
+const ALIVE = new Set(['Running', 'Pending', 'ContinuedAsNew']);
+
+export function statusView(i: StatusInputs): StatusView {
+  const { plan, monitor: m } = i;
+  const policy = m.policy ?? i.planPolicy;
+  const state = m.state;
+  const needed = policy.window?.failures ?? policy.failureThreshold ?? 1;
+  const pause = state.pause && Date.parse(state.pause.until) > i.now.getTime() ? state.pause : undefined;
+  const last = m.lastOperation;
+  const measured = i.lastRecord?.operationId === last?.operationId ? i.lastRecord : undefined;
+  return {
+    planId: plan.id,
+    regions: { primary: plan.primary.location, secondary: plan.secondary.location },
+    activeRegion: state.activeRegion,
+    activeLocation: state.activeRegion === 'primary' ? plan.primary.location : plan.secondary.location,
+    mode: reportedMode(state, i.now),
+    failures: {
+      counted: countedFailures(state, policy),
+      needed,
+      consecutive: state.consecutiveFailures,
+      rule: policy.window
+        ? `${countedFailures(state, policy)} of the last ${policy.window.of} probes failed; ${policy.window.failures} trigger a failover`
+        : `${state.consecutiveFailures} of ${needed} consecutive failed probes`,
+      ...(policy.window ? { window: policy.window } : {}),
+    },
+    recentProbes: state.recentProbes.slice(-20),
+    pause: pause ? { until: pause.until, by: pause.by, reason: pause.reason } : null,
+    currentOperation: m.activeOperation
+      ? {
+          ...m.activeOperation,
+          ...(i.current?.runtimeStatus ? { runtimeStatus: i.current.runtimeStatus } : {}),
+          ...(i.current?.customStatus !== undefined && i.current.customStatus !== null
+            ? { live: i.current.customStatus }
+            : {}),
+        }
+      : null,
+    lastOperation: last
+      ? {
+          ...last,
+          ...(measured?.rto.measuredMs !== undefined ? { measuredRtoMs: measured.rto.measuredMs } : {}),
+          ...(measured?.error ? { error: measured.error } : {}),
+        }
+      : null,
+    lastFailoverAt: state.lastFailoverAt ?? null,
+    lastFailbackAt: state.lastFailbackAt ?? null,
+    predictedRto: predictRto(plan, policy),
+    pendingFences: m.pendingFences.map((t) => t.label),
+    monitor: {
+      instanceId: i.instanceId,
+      runtimeStatus: i.runtimeStatus,
+      updatedAt: m.updatedAt,
+      ...(m.lastTickAt ? { lastTickAt: m.lastTickAt } : {}),
+      probes: state.probes,
+      executions: m.executions,
+      ...(ALIVE.has(i.runtimeStatus)
+        ? {}
+        : {
+            warning: `the monitor is ${i.runtimeStatus}: this is its last published state; the watchdog restarts it on its next tick`,
+          }),
+    },
+  };
+}

@@ -1,0 +1,263 @@
+/**
+ * The embedded estate behind `npm start` and `npm run drill`: the ARM simulator seeded from the example plan
+ * (following real time, so recurrences fire), the AMQP broker, the real adapters over both, and the in-process
+ * Functions host running the real `functions/` files on the wall clock.
+ */
+import { rmSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { createArmLogicAppsControl } from '../adapters/logicapps/arm';
+import { createHealthProbe } from '../adapters/probe';
+import { createServiceBusNotifier, type Notifier } from '../adapters/servicebus';
+import { installControlPlane } from '../composition';
+import { simulatorConnection } from '../config/arm';
+import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from '../host';
+import { parsePlan } from '../plan/load';
+import type { Plan } from '../plan/schema';
+import { createSimControlHandler, startArmSimulator, type ArmSimulator } from '../sim/arm';
+import { loadEntryDefinitions, sampleEstateSeed } from '../sim/sample-estate';
+import { startServiceBusBroker, type BrokerMessage, type ServiceBusBroker } from '../sim/servicebus';
+import { localDemoPlan, watchdogScheduleFor, type LocalCadence } from './local-plan';
+import { loggingControl, loggingProbe, watchControlPlane, type LiveLog } from './live-log';
+
+export interface EmbeddedOptions {
+  /** The plan file the estate is built from (examples/plan.json). */
+  planFile: string;
+  cadence: LocalCadence;
+  /** Functions host port (0: a free port). */
+  httpPort: number;
+  /** Simulator control port, `/sim/*` (0: a free port). */
+  simPort: number;
+  /** Durable store directory; wiped on start unless keepState. */
+  storeDir: string;
+  keepState: boolean;
+  /** The key accepted for authLevel `function` routes. */
+  functionKey: string;
+  /** The `functions/` directory to load. */
+  functionsDir: string;
+  taskHub?: string;
+  log: LiveLog;
+  now?: () => Date;
+}
+
+/** A notification as `GET /sim/notifications` shows it: the CloudEvent the broker received. */
+export interface ReceivedNotification {
+  type: string;
+  subject: string | undefined;
+  messageId: string | undefined;
+  time: string | undefined;
+  enqueuedTime: string;
+  data: unknown;
+}
+
+export interface EmbeddedEstate {
+  plan: Plan;
+  /** What the local demo shortened (probe interval, timeouts, split cadences). */
+  planNotes: string[];
+  watchdogSchedule: string;
+  /** `http://127.0.0.1:<port>`; the HTTP API is under `/api/`. */
+  apiUrl: string;
+  /** `http://127.0.0.1:<port>/sim`. */
+  simUrl: string;
+  functionKey: string;
+  storeDir: string;
+  sim: ArmSimulator;
+  broker: ServiceBusBroker;
+  host: FunctionsHost;
+  /** The plan's topic or queue. */
+  notificationEntity: string;
+  notifications(): ReceivedNotification[];
+  stop(): Promise<void>;
+}
+
+export class EmbeddedStartError extends Error {
+  override readonly name = 'EmbeddedStartError';
+}
+
+export function toReceivedNotification(m: BrokerMessage): ReceivedNotification {
+  const body = (typeof m.body === 'object' && m.body !== null ? m.body : {}) as Record<string, unknown>;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  return {
+    type: str(body.type) ?? '(not a CloudEvent)',
+    subject: str(body.subject) ?? m.subject,
+    messageId: m.messageId ?? str(body.id),
+    time: str(body.time),
+    enqueuedTime: m.enqueuedTime.toISOString(),
+    data: body.data ?? m.body,
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
+}
+
+async function listen(server: Server, port: number, what: string): Promise<number> {
+  await new Promise<void>((resolvePromise, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new EmbeddedStartError(
+          `${what} could not listen on 127.0.0.1:${port}: ${err.code === 'EADDRINUSE' ? 'the port is in use' : err.message}`,
+        ),
+      ),
+    );
+    server.listen(port, '127.0.0.1', () => resolvePromise());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+async function closeServer(server: Server): Promise<void> {
+  await new Promise<void>((resolvePromise) => {
+    server.close(() => resolvePromise());
+    server.closeAllConnections();
+  });
+}
+
+/** Reads the plan file and applies the local cadence; the result is checked like any plan. */
+export function loadLocalPlan(planFile: string, cadence: LocalCadence): { plan: Plan; notes: string[] } {
+  const text = readFileSync(planFile, 'utf8');
+  const local = localDemoPlan(JSON.parse(text) as unknown, cadence);
+  const { plan } = parsePlan(
+    JSON.stringify(local.document),
+    `${planFile} (local cadence)`,
+    dirname(resolve(planFile)),
+  );
+  return { plan, notes: local.notes };
+}
+
+export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<EmbeddedEstate> {
+  const now = options.now ?? (() => new Date());
+  const log = options.log;
+  const { plan, notes } = loadLocalPlan(options.planFile, options.cadence);
+  const watchdogSchedule = watchdogScheduleFor(plan.policy.probeInterval);
+  const sb = plan.notifications?.serviceBus;
+  const entity = sb?.topic ?? sb?.queue;
+  if (!sb || !entity)
+    throw new EmbeddedStartError(`${options.planFile}: the embedded estate needs notifications.serviceBus`);
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        log({ at: now(), topic: 'stop', level: 'warn', message: `cleanup failed: ${String(err)}` });
+      }
+    }
+  };
+
+  try {
+    const sim = await startArmSimulator({
+      seed: sampleEstateSeed(plan, loadEntryDefinitions(plan, options.planFile)),
+      followRealTimeMs: 250,
+    });
+    cleanups.push(() => sim.stop());
+
+    const broker = await startServiceBusBroker(
+      sb.topic ? { topics: [{ name: sb.topic, subscriptions: ['audit'] }] } : { queues: [entity] },
+    );
+    cleanups.push(() => broker.stop());
+    const notifications = (): ReceivedNotification[] => broker.messages(entity).map(toReceivedNotification);
+
+    // `/sim/info` reads this object on every request, so the API address can be filled in once known.
+    const info: Record<string, unknown> = { plan, localCadence: notes };
+    const simHandler = createSimControlHandler(sim, info);
+    const control = createServer((req: IncomingMessage, res: ServerResponse) => {
+      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname.replace(/\/+$/, '');
+      if (path === '/sim/notifications' && (req.method ?? 'GET').toUpperCase() === 'GET') {
+        req.resume();
+        return sendJson(res, 200, { entity, notifications: notifications() });
+      }
+      return simHandler(req, res);
+    });
+    const simPort = await listen(control, options.simPort, 'the simulator control API (SIM_PORT)');
+    cleanups.push(() => closeServer(control));
+
+    const rawControl = createArmLogicAppsControl({ ...simulatorConnection(sim), maxRetries: 0 });
+    const notifier: Notifier = createServiceBusNotifier(
+      { connectionString: broker.connectionString, ...(sb.topic ? { topic: sb.topic } : { queue: entity }) },
+      { timeoutMs: 2_000 },
+    );
+    cleanups.push(async () => {
+      installControlPlane(undefined);
+      await notifier.close();
+    });
+    installControlPlane({
+      plan,
+      control: loggingControl(rawControl, log, now),
+      probe: loggingProbe(
+        createHealthProbe({ control: rawControl, plan, settings: {}, ca: sim.caCertPem }),
+        log,
+        now,
+      ),
+      notifier,
+      describe: `the local ARM simulator at ${sim.armEndpoint}`,
+    });
+
+    if (!options.keepState) rmSync(options.storeDir, { recursive: true, force: true });
+    mkdirSync(options.storeDir, { recursive: true });
+    const host = await startFunctionsHost({
+      files: [options.functionsDir],
+      settings: { DR_WATCHDOG_SCHEDULE: watchdogSchedule, DR_TASK_HUB: options.taskHub ?? 'drlocal' },
+      clock: 'real',
+      httpPort: options.httpPort,
+      storeDir: options.storeDir,
+      functionKeys: [options.functionKey],
+      taskHubName: options.taskHub ?? 'drlocal',
+      log: (e: HostLogEntry) => forwardHostLog(e, log, now),
+    });
+    cleanups.push(() => host.stop());
+    info.api = { url: `${host.url}/api`, functionKey: options.functionKey };
+
+    const stopWatching = watchControlPlane(host, plan.id, log, now);
+    cleanups.push(async () => stopWatching());
+    let seen = 0;
+    const notificationTimer = setInterval(() => {
+      const all = notifications();
+      for (const n of all.slice(seen)) {
+        log({ at: now(), topic: 'notify', message: `${n.type} (${n.messageId ?? 'no id'})` });
+      }
+      seen = all.length;
+    }, 250);
+    notificationTimer.unref();
+    cleanups.push(async () => clearInterval(notificationTimer));
+
+    return {
+      plan,
+      planNotes: notes,
+      watchdogSchedule,
+      apiUrl: host.url,
+      simUrl: `http://127.0.0.1:${simPort}/sim`,
+      functionKey: options.functionKey,
+      storeDir: options.storeDir,
+      sim,
+      broker,
+      host,
+      notificationEntity: entity,
+      notifications,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Host messages worth an operator's eye: warnings and errors, and what the functions themselves log. */
+function forwardHostLog(e: HostLogEntry, log: LiveLog, now: () => Date): void {
+  const level = e.level.toLowerCase();
+  const bad = level === 'error' || level === 'critical';
+  if (!bad && level !== 'warning' && (e.category !== 'user' || level === 'debug' || level === 'trace'))
+    return;
+  log({
+    at: now(),
+    topic: 'host',
+    level: bad ? 'error' : level === 'warning' ? 'warn' : 'info',
+    message: `${e.functionName ? `${e.functionName}: ` : ''}${e.message}`,
+  });
+}

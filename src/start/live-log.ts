@@ -1,0 +1,159 @@
+/**
+ * The readable live log of `npm start`: probes, monitor decisions, operations with their steps, and the
+ * notifications the broker received. Probes and actions are seen by wrapping the ports the activities use;
+ * monitor and operation progress by watching the host's durable state (read-only).
+ */
+import type { HealthProbe } from '../adapters/probe';
+import { locatorLabel, type LogicAppsControl } from '../adapters/logicapps/port';
+import type { FunctionsHost } from '../host';
+import {
+  ORCHESTRATIONS,
+  monitorInstanceId,
+  type MonitorStatus,
+  type OperationRecord,
+} from '../durable/contracts';
+
+export type LogTopic = 'start' | 'probe' | 'monitor' | 'operation' | 'action' | 'notify' | 'host' | 'stop';
+
+export interface LogLine {
+  at: Date;
+  topic: LogTopic;
+  message: string;
+  /** Warnings and errors go to stderr. */
+  level?: 'info' | 'warn' | 'error';
+}
+
+export type LiveLog = (line: LogLine) => void;
+
+/** `12:03:04.123 probe     healthy 200 in 14 ms`. */
+export function formatLogLine(line: LogLine): string {
+  const time = line.at.toISOString().slice(11, 23);
+  return `${time} ${line.topic.padEnd(9)} ${line.message}`;
+}
+
+/** The health probe, logging every result (healthy or the failure class, with latency). */
+export function loggingProbe(probe: HealthProbe, log: LiveLog, now: () => Date): HealthProbe {
+  return {
+    async probe(healthCheck, at) {
+      const result = await probe.probe(healthCheck, at);
+      const status = result.status !== undefined ? ` ${result.status}` : '';
+      log({
+        at: now(),
+        topic: 'probe',
+        level: result.healthy ? 'info' : 'warn',
+        message: result.healthy
+          ? `primary healthy${status} in ${result.latencyMs} ms`
+          : `primary FAILED (${result.failure ?? 'error'}${status}) in ${result.latencyMs} ms${result.detail ? `: ${result.detail}` : ''}`,
+      });
+      return result;
+    },
+  };
+}
+
+/** The Logic Apps port, logging every write (state changes and recurrence rewrites) and its outcome. */
+export function loggingControl(control: LogicAppsControl, log: LiveLog, now: () => Date): LogicAppsControl {
+  const logged = async <T extends { changed: boolean }>(what: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await run();
+      log({ at: now(), topic: 'action', message: `${what}: ${result.changed ? 'done' : 'already so'}` });
+      return result;
+    } catch (err) {
+      log({
+        at: now(),
+        topic: 'action',
+        level: 'warn',
+        message: `${what}: failed (${err instanceof Error ? err.message : String(err)})`,
+      });
+      throw err;
+    }
+  };
+  return {
+    getWorkflow: (t) => control.getWorkflow(t),
+    setState: (t, state, opts) =>
+      logged(`${state === 'Enabled' ? 'enable' : 'disable'} ${locatorLabel(t)}`, () =>
+        control.setState(t, state, opts),
+      ),
+    setRecurrence: (t, recurrence, opts) =>
+      logged(`rewrite recurrence of ${locatorLabel(t)}`, () => control.setRecurrence(t, recurrence, opts)),
+    listTriggers: (t) => control.listTriggers(t),
+    getCallbackUrl: (t, trigger) => control.getCallbackUrl(t, trigger),
+    listRunningRuns: (t) => control.listRunningRuns(t),
+  };
+}
+
+interface OperationProgress {
+  timeline: { at: string; event: string }[];
+}
+
+/**
+ * Watches the monitor's published state and the operations' timelines on the in-process host and logs what
+ * changed. Returns a function that stops watching.
+ */
+export function watchControlPlane(
+  host: FunctionsHost,
+  planId: string,
+  log: LiveLog,
+  now: () => Date,
+  everyMs = 250,
+): () => void {
+  const monitorId = monitorInstanceId(planId);
+  let last: { mode: string; activeRegion: string; paused: boolean; failures: number } | undefined;
+  const timelineSeen = new Map<string, number>();
+  const finished = new Set<string>();
+
+  const poll = (): void => {
+    const status = host.durable.getStatus(monitorId)?.customStatus as MonitorStatus | undefined;
+    if (status?.state) {
+      const s = status.state;
+      const paused = s.pause !== undefined && Date.parse(s.pause.until) > now().getTime();
+      const next = { mode: s.mode, activeRegion: s.activeRegion, paused, failures: s.consecutiveFailures };
+      if (!last) {
+        log({
+          at: now(),
+          topic: 'monitor',
+          message: `running: mode ${s.mode}, active region ${s.activeRegion}`,
+        });
+      } else if (last.mode !== next.mode || last.activeRegion !== next.activeRegion) {
+        log({
+          at: now(),
+          topic: 'monitor',
+          level: next.mode === 'monitoring' ? 'info' : 'warn',
+          message: `mode ${last.mode} -> ${next.mode}, active region ${next.activeRegion}${next.failures ? ` (${next.failures} failed probe(s) in a row)` : ''}`,
+        });
+      }
+      if (last && last.paused !== next.paused) {
+        log({
+          at: now(),
+          topic: 'monitor',
+          message: next.paused ? `paused until ${s.pause?.until} by ${s.pause?.by}` : 'pause over',
+        });
+      }
+      last = next;
+    }
+    for (const op of host.durable.list()) {
+      if (op.name !== ORCHESTRATIONS.operation) continue;
+      const progress = (op.output as OperationRecord | undefined) ?? (op.customStatus as OperationProgress);
+      const timeline = progress?.timeline ?? [];
+      const seen = timelineSeen.get(op.instanceId) ?? 0;
+      for (const item of timeline.slice(seen)) {
+        log({ at: now(), topic: 'operation', message: `${shortId(op.instanceId)}: ${item.event}` });
+      }
+      timelineSeen.set(op.instanceId, Math.max(seen, timeline.length));
+      if (op.runtimeStatus !== 'Running' && op.runtimeStatus !== 'Pending' && !finished.has(op.instanceId)) {
+        finished.add(op.instanceId);
+        const record = op.output as OperationRecord | undefined;
+        log({
+          at: now(),
+          topic: 'operation',
+          level: record?.status === 'succeeded' ? 'info' : 'warn',
+          message: `${shortId(op.instanceId)} finished: ${record?.status ?? op.runtimeStatus}${record?.rto.measuredMs !== undefined ? `, outage to last verified action ${(record.rto.measuredMs / 1000).toFixed(1)} s` : ''}`,
+        });
+      }
+    }
+  };
+  const timer = setInterval(poll, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+const shortId = (instanceId: string): string => instanceId.replace(/^dr-op-/, '');

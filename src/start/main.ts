@@ -1,0 +1,179 @@
+/**
+ * `npm start`: the control plane on this machine, no Azure and no Functions Core Tools needed.
+ * Composition root (reads process.env). Without DR_PLAN_PATH / DR_PLAN it runs the embedded estate (ARM
+ * simulator, Service Bus broker, the real functions/ on the in-process host); with one, the same host
+ * against real Azure.
+ *
+ *   PORT (7071)  SIM_PORT (7072)  DR_LOCAL_PROBE_INTERVAL (PT2S)  DR_LOCAL_SPLIT_EVERY (PT1M)
+ *   DURABLE_STORE_DIR (.durable-store)  DR_KEEP_STATE=true  FUNCTIONS_KEYS (first key; default local-demo-key)
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { controlPlane, installControlPlane } from '../composition';
+import { startFunctionsHost, type FunctionsHost } from '../host';
+import { startEmbeddedEstate, type EmbeddedEstate } from './embedded';
+import { watchdogScheduleFor } from './local-plan';
+import { formatLogLine, loggingControl, loggingProbe, watchControlPlane, type LiveLog } from './live-log';
+import { startSettings, type StartSettings } from './settings';
+
+const ROOT = join(__dirname, '../..');
+
+const print: LiveLog = (line) => {
+  const text = formatLogLine(line);
+  if (line.level === 'error' || line.level === 'warn') console.error(text);
+  else console.log(text);
+};
+
+/** The line tests and scripts wait for; everything is listening once it is printed. */
+export const READY_MARKER = 'READY';
+
+export function embeddedBanner(
+  estate: EmbeddedEstate,
+  settings: Extract<StartSettings, { mode: 'embedded' }>,
+): string[] {
+  const api = `${estate.apiUrl}/api`;
+  const key = estate.functionKey;
+  return [
+    '',
+    '  logic-apps-failover: LOCAL DEMO (embedded estate, nothing touches Azure)',
+    '',
+    `  plan            ${settings.planFile} (${estate.plan.id})`,
+    `  regions         primary ${estate.plan.primary.location}, secondary ${estate.plan.secondary.location}`,
+    `  cadence         shortened for the local demo: ${estate.planNotes.join('; ')}`,
+    `  watchdog        ${estate.watchdogSchedule}`,
+    `  HTTP API        ${api}   (header x-functions-key: ${key})`,
+    `  simulator       ${estate.simUrl}   (ARM ${estate.sim.armEndpoint})`,
+    `  notifications   Service Bus broker ${estate.broker.host}:${estate.broker.port}, ${estate.notificationEntity}`,
+    `  durable store   ${estate.storeDir}${settings.keepState ? ' (kept from the last run)' : ' (wiped at start)'}`,
+    ...(settings.ignoredAzure.length
+      ? [
+          `  note            ${settings.ignoredAzure.join(', ')} ignored: set DR_PLAN_PATH to run against Azure`,
+        ]
+      : []),
+    '',
+    '  try:',
+    `    curl -s -H 'x-functions-key: ${key}' ${api}/status`,
+    `    curl -s -X POST ${estate.simUrl}/regions/${estate.plan.primary.location}/outage -d '{"kind":"down"}'`,
+    `    curl -s -X POST ${estate.simUrl}/regions/${estate.plan.primary.location}/restore`,
+    `    curl -s -X POST -H 'x-functions-key: ${key}' ${api}/failback -d '{"reason":"primary is back","force":true}'`,
+    '',
+    `${READY_MARKER} api=${api} sim=${estate.simUrl} key=${key}`,
+  ];
+}
+
+async function runEmbedded(
+  settings: Extract<StartSettings, { mode: 'embedded' }>,
+): Promise<() => Promise<void>> {
+  const estate = await startEmbeddedEstate({
+    planFile: settings.planFile,
+    cadence: settings.cadence,
+    httpPort: settings.httpPort,
+    simPort: settings.simPort,
+    storeDir: settings.storeDir,
+    keepState: settings.keepState,
+    functionKey: settings.functionKey,
+    functionsDir: settings.functionsDir,
+    log: print,
+  });
+  for (const line of embeddedBanner(estate, settings)) console.log(line);
+  return () => estate.stop();
+}
+
+async function runAgainstAzure(
+  settings: Extract<StartSettings, { mode: 'azure' }>,
+): Promise<() => Promise<void>> {
+  const now = () => new Date();
+  // Builds (and so checks) the plan, the credential and the adapters before anything listens.
+  const plane = controlPlane();
+  installControlPlane({
+    ...plane,
+    control: loggingControl(plane.control, print, now),
+    probe: loggingProbe(plane.probe, print, now),
+  });
+  const keys = settings.functionKeys.length ? settings.functionKeys : [randomBytes(18).toString('base64url')];
+  const schedule =
+    settings.appSettings.DR_WATCHDOG_SCHEDULE?.trim() ||
+    (() => {
+      try {
+        return watchdogScheduleFor(plane.plan.policy.probeInterval);
+      } catch {
+        return '*/30 * * * * *';
+      }
+    })();
+  const host: FunctionsHost = await startFunctionsHost({
+    files: [settings.functionsDir],
+    settings: { ...settings.appSettings, DR_WATCHDOG_SCHEDULE: schedule },
+    clock: 'real',
+    httpPort: settings.httpPort,
+    storeDir: settings.storeDir,
+    functionKeys: keys,
+    ...(settings.appSettings.DR_TASK_HUB ? { taskHubName: settings.appSettings.DR_TASK_HUB } : {}),
+    log: (e) => {
+      const level = e.level.toLowerCase();
+      if (
+        level === 'error' ||
+        level === 'critical' ||
+        level === 'warning' ||
+        (e.category === 'user' && level !== 'debug')
+      )
+        print({
+          at: now(),
+          topic: 'host',
+          level: level === 'information' ? 'info' : 'warn',
+          message: e.message,
+        });
+    },
+  });
+  const stopWatching = watchControlPlane(host, plane.plan.id, print, now);
+  const loud = '!'.repeat(78);
+  for (const line of [
+    loud,
+    '!!  RUNNING AGAINST AZURE: failovers started here change REAL Logic Apps.',
+    `!!  plan ${plane.plan.id} from ${settings.planSource}`,
+    `!!  ARM: ${plane.describe}`,
+    `!!  primary ${plane.plan.primary.location} -> secondary ${plane.plan.secondary.location}`,
+    loud,
+    `  HTTP API        ${host.url}/api   (header x-functions-key: ${keys[0]})`,
+    `  watchdog        ${schedule}`,
+    `  durable store   ${settings.storeDir} (local; kept)`,
+    '',
+    `${READY_MARKER} api=${host.url}/api key=${keys[0]}`,
+  ])
+    console.log(line);
+  return async () => {
+    stopWatching();
+    await host.stop();
+    installControlPlane(undefined);
+  };
+}
+
+async function main(): Promise<void> {
+  const settings = startSettings(process.env, ROOT);
+  const stop = settings.mode === 'embedded' ? await runEmbedded(settings) : await runAgainstAzure(settings);
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) {
+      console.error(`${signal} again: exiting without a clean stop`);
+      process.exit(130);
+    }
+    stopping = true;
+    print({ at: new Date(), topic: 'stop', message: `${signal}: stopping (host, broker, simulator)` });
+    stop().then(
+      () => {
+        print({ at: new Date(), topic: 'stop', message: 'stopped cleanly' });
+        process.exit(0);
+      },
+      (err: unknown) => {
+        console.error(`stop failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`npm start failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
