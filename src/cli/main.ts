@@ -4,6 +4,11 @@ import { classifyCommand } from './commands/classify';
 import { scheduleCommand } from './commands/schedule';
 import { readyCommand } from './commands/ready';
 import { whatifCommand } from './commands/whatif';
+import { statusCommand } from './commands/status';
+import { failoverCommand } from './commands/failover';
+import { failbackCommand } from './commands/failback';
+import { pauseCommand } from './commands/pause';
+import { resumeCommand } from './commands/resume';
 import { EXIT, processIo, UsageError, type CliIo } from './io';
 import { PlanError } from '../plan/validate';
 import { ScheduleError } from '../core/schedule';
@@ -26,6 +31,11 @@ export const COMMANDS: Record<string, Command> = {
   schedule: scheduleCommand,
   ready: readyCommand,
   whatif: whatifCommand,
+  status: statusCommand,
+  failover: failoverCommand,
+  failback: failbackCommand,
+  pause: pauseCommand,
+  resume: resumeCommand,
 };
 
 function help(): string {

@@ -23,6 +23,7 @@ import { policyOf, type MonitorClient } from '../triggers/watchdog';
 import { authorise, type Identity } from './auth';
 import {
   ConflictError,
+  ForbiddenError,
   HttpApiError,
   MonitorUnavailableError,
   NotFoundError,
@@ -145,6 +146,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
     const mutating = spec.method === 'POST';
     return async (request, context) => {
       let identity: Identity | undefined;
+      let refusedCaller: string | undefined;
       const audit: Record<string, unknown> = {};
       let response: HttpResponseInit;
       try {
@@ -154,10 +156,11 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       } catch (err) {
         if (err instanceof HttpApiError) {
           response = { status: err.status, jsonBody: err.body(), headers: err.headers };
-          audit.reason = err.message;
+          audit.refusal = err.message;
+          if (err instanceof ForbiddenError) refusedCaller = err.caller;
         } else {
           // The message may quote an SDK error; it goes to the log, the caller gets the invocation id.
-          context.error(`${spec.method} /api/${spec.route} failed: ${(err as Error).message}`);
+          context.error(`${spec.method} /api/${spec.route} failed: ${redactSecrets((err as Error).message)}`);
           response = {
             status: 500,
             jsonBody: {
@@ -171,7 +174,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
           JSON.stringify({
             audit: 'dr-http',
             route: `${spec.method} /api/${spec.route}`,
-            caller: identity?.by ?? 'unauthenticated',
+            caller: identity?.by ?? refusedCaller ?? 'unauthenticated',
             via: identity?.via ?? 'none',
             status: response.status ?? 200,
             outcome: outcomeOf(response.status ?? 200),
@@ -334,7 +337,11 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
 
     failover: handler('failover', async (call) => {
       const body = await readBody(call.request, HTTP_ROUTES.failover.body);
-      if (body.dryRun) return dryRun(call.plan, 'failover', body.kind);
+      call.audit.reason = body.reason;
+      if (body.dryRun) {
+        call.audit.dryRun = true;
+        return dryRun(call.plan, 'failover', body.kind);
+      }
       return requestOperation(call, 'failover', {
         direction: 'failover',
         kind: body.kind,
@@ -346,7 +353,11 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
 
     failback: handler('failback', async (call) => {
       const body = await readBody(call.request, HTTP_ROUTES.failback.body);
-      if (body.dryRun) return dryRun(call.plan, 'failback', 'planned');
+      call.audit.reason = body.reason;
+      if (body.dryRun) {
+        call.audit.dryRun = true;
+        return dryRun(call.plan, 'failback', 'planned');
+      }
       return requestOperation(call, 'failback', {
         direction: 'failback',
         kind: 'planned',
@@ -407,6 +418,14 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
 
     openapi: handler('openapi', async () => ({ status: 200, jsonBody: openApiDocument() })),
   };
+}
+
+/** SDK errors can quote URLs or connection strings: keys, signatures and shared access keys never reach a log. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/([?&](?:code|sig|key)=)[^&\s"']+/gi, '$1***')
+    .replace(/(SharedAccessKey=)[^;\s"']+/gi, '$1***')
+    .replace(/(x-functions-key["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, '$1***');
 }
 
 function outcomeOf(status: number): string {

@@ -86,6 +86,7 @@ export function authorise(
   if (!roles.some((r) => (allowed as string[]).includes(r))) {
     throw new ForbiddenError(
       `${by} lacks the app role ${allowed.join(' or ')} needed to ${access === 'operate' ? 'change' : 'read'} the failover state`,
+      by,
     );
   }
   return { by, roles, via: 'principal' };

@@ -52,7 +52,9 @@ export class DrApiClient {
     try {
       base = new URL(target.url.endsWith('/') ? target.url : `${target.url}/`);
     } catch {
-      throw new ApiTargetError(`API URL "${target.url}" is not a URL (e.g. https://func-dr.azurewebsites.net/api)`);
+      throw new ApiTargetError(
+        `API URL "${target.url}" is not a URL (e.g. https://func-dr.azurewebsites.net/api)`,
+      );
     }
     if (base.protocol !== 'http:' && base.protocol !== 'https:')
       throw new ApiTargetError(`API URL "${target.url}" must be http(s)`);
@@ -69,7 +71,11 @@ export class DrApiClient {
     return this.#send('GET', url, undefined, {});
   }
 
-  post(path: string, body: unknown, options: { idempotencyKey?: string | undefined } = {}): Promise<ApiReply> {
+  post(
+    path: string,
+    body: unknown,
+    options: { idempotencyKey?: string | undefined } = {},
+  ): Promise<ApiReply> {
     return this.#send(
       'POST',
       new URL(path, this.#base),
@@ -78,7 +84,12 @@ export class DrApiClient {
     );
   }
 
-  async #send(method: string, url: URL, body: string | undefined, headers: Record<string, string>): Promise<ApiReply> {
+  async #send(
+    method: string,
+    url: URL,
+    body: string | undefined,
+    headers: Record<string, string>,
+  ): Promise<ApiReply> {
     let res: Response;
     try {
       res = await this.#fetch(url, {
@@ -119,10 +130,18 @@ export function replyOutcome(status: number): 'ok' | 'invalid' | 'refused' {
 
 /** The refusal as one or a few lines: the API's error, each invalid field, and a hint for 401. */
 export function describeRefusal(reply: ApiReply): string {
-  const body = reply.body as { error?: unknown; message?: unknown; issues?: { path: string; message: string }[] };
+  const body = reply.body as
+    | { error?: unknown; message?: unknown; issues?: { path: string; message: string }[] }
+    | string
+    | undefined
+    | null;
   const error =
     typeof body === 'object' && body !== null
-      ? String(body.error ?? body.message ?? `HTTP ${reply.status}`)
+      ? typeof body.error === 'string'
+        ? body.error
+        : typeof body.message === 'string'
+          ? body.message
+          : `HTTP ${reply.status}`
       : typeof body === 'string' && body.trim() && body.length < 300
         ? body.trim()
         : `HTTP ${reply.status}`;

@@ -59,7 +59,11 @@ export class UnauthenticatedError extends HttpApiError {
 /** 403: an identity without the app role the route needs. */
 export class ForbiddenError extends HttpApiError {
   override name = 'ForbiddenError';
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** Who was refused, for the audit line. */
+    readonly caller: string,
+  ) {
     super(403, message);
   }
 }

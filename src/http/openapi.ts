@@ -32,7 +32,8 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Json {
   return rest;
 }
 
-const pascal = (s: string): string => s.replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, _p, c: string) => c.toUpperCase());
+const pascal = (s: string): string =>
+  s.replace(/(^|[^A-Za-z0-9])([a-z])/g, (_m, _p, c: string) => c.toUpperCase());
 
 function response(r: RouteResponse, componentName: string | undefined): Json {
   return {
@@ -52,8 +53,13 @@ function response(r: RouteResponse, componentName: string | undefined): Json {
 
 const COMMON: Record<number, RouteResponse> = {
   // The Functions host answers a missing or wrong key itself (no JSON body), so no schema here.
-  401: { description: 'No or wrong function key, a malformed principal, or no principal where one is required' },
-  403: { description: `The principal lacks the app role (${APP_ROLES.operator} for POST, ${APP_ROLES.reader} or ${APP_ROLES.operator} for GET)`, schema: S.ErrorResponseSchema },
+  401: {
+    description: 'No or wrong function key, a malformed principal, or no principal where one is required',
+  },
+  403: {
+    description: `The principal lacks the app role (${APP_ROLES.operator} for POST, ${APP_ROLES.reader} or ${APP_ROLES.operator} for GET)`,
+    schema: S.ErrorResponseSchema,
+  },
 };
 
 export function openApiDocument(): Json {
@@ -71,7 +77,11 @@ export function openApiDocument(): Json {
   const paths: Record<string, Json> = {};
   for (const [key, route] of Object.entries(HTTP_ROUTES) as [string, HttpRouteSpec][]) {
     const base = pascal(key);
-    const responses: Record<number, RouteResponse> = { ...route.responses, 400: VALIDATION_RESPONSE, ...COMMON };
+    const responses: Record<number, RouteResponse> = {
+      ...route.responses,
+      400: VALIDATION_RESPONSE,
+      ...COMMON,
+    };
     if (route.body) responses[415] = { description: 'The body is not JSON', schema: S.ErrorResponseSchema };
     const parameters: Json[] = [];
     for (const [name, schema] of Object.entries(route.params ?? {}))
@@ -109,7 +119,9 @@ export function openApiDocument(): Json {
                 required: true,
                 content: {
                   'application/json': {
-                    schema: { $ref: `#/components/schemas/${component(route.body, `${base}Request`, 'input')}` },
+                    schema: {
+                      $ref: `#/components/schemas/${component(route.body, `${base}Request`, 'input')}`,
+                    },
                   },
                 },
               },

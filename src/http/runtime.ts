@@ -6,7 +6,7 @@
 import type { HttpFunctionOptions, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { controlPlane } from '../composition';
-import { createHttpApi, type ApiDurableClient, type HttpHandler, type HttpApiSettings } from './api';
+import { createHttpApi, type HttpHandler, type HttpApiSettings } from './api';
 import { HTTP_ROUTES, type HttpRouteKey } from './routes';
 
 /** Reads the API's settings; `true` (any case) turns the principal requirement on. */
@@ -30,7 +30,7 @@ export function httpApi(): Record<HttpRouteKey, HttpHandler> {
   api ??= createHttpApi({
     plan: () => controlPlane().plan,
     control: () => controlPlane().control,
-    client: (context: InvocationContext) => df.getClient(context) as unknown as ApiDurableClient,
+    client: (context: InvocationContext) => df.getClient(context),
     // Read per request, so a changed app setting applies without a restart of this module.
     settings: () => httpSettingsFrom(process.env),
     now: () => clock(),

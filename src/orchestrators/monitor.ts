@@ -164,7 +164,7 @@ function* onTick(
     ...m0,
     policy: tick.policy,
     probeIntervalMs: tick.probeIntervalMs,
-    lastTickAt: tick.at,
+    lastTickAt: context.df.currentUtcDateTime.toISOString(),
   };
   // Duplicate and late ticks: one probe per probe-interval cycle of orchestration time, never two.
   const cycle = Math.floor(context.df.currentUtcDateTime.getTime() / tick.probeIntervalMs);

@@ -45,6 +45,12 @@ export interface EstateOptions {
   sdkRetries?: number;
   /** Seeded randomness for the simulator's `errors` fault, so fault scenarios are repeatable. */
   randomSeed?: number;
+  /** Keys the host accepts for `authLevel: 'function'` routes (the HTTP API). */
+  functionKeys?: string[];
+  /** Every host log line (context.log of the functions included), e.g. to check nothing secret is logged. */
+  log?: (entry: HostLogEntry) => void;
+  /** Start of virtual time (default START). */
+  start?: Date;
 }
 
 /** A small deterministic PRNG (mulberry32). */

@@ -1,5 +1,13 @@
 import { formatDuration } from '../../core/duration';
-import { apiTarget, DrApiClient, DrApiUnreachableError, ApiTargetError, describeRefusal, replyOutcome, type ApiReply } from '../../http/client';
+import {
+  apiTarget,
+  DrApiClient,
+  DrApiUnreachableError,
+  ApiTargetError,
+  describeRefusal,
+  replyOutcome,
+  type ApiReply,
+} from '../../http/client';
 import type { StatusView } from '../../http/status-view';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, type CliIo } from '../io';
@@ -20,7 +28,10 @@ export const REMOTE_OPTIONS_HELP = `  --url URL   the API, e.g. https://func-dr.
 export const REMOTE_EXIT_HELP =
   'Exit codes: 0 done, 1 refused (conflict, not allowed, not reachable), 2 invalid arguments.';
 
-export function remoteClient(values: { url?: string | undefined; key?: string | undefined }, io: CliIo): DrApiClient {
+export function remoteClient(
+  values: { url?: string | undefined; key?: string | undefined },
+  io: CliIo,
+): DrApiClient {
   try {
     return new DrApiClient(apiTarget(values, io.env));
   } catch (err) {

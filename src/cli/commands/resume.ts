@@ -1,0 +1,39 @@
+import { parseCommandArgs } from '../args';
+import { UsageError, type CliIo } from '../io';
+import type { Command } from '../main';
+import { renderPause } from './pause';
+import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
+
+const usage = `Usage: dr resume [--reason TEXT] [--idempotency-key KEY] [--url URL] [--key KEY] [--json]
+
+Ends a pause now (POST /api/resume): automatic failover and failback apply again.
+
+  --reason TEXT          why (optional; recorded)
+  --idempotency-key KEY  repeat a request safely: the same key gets the first answer, with one effect
+${REMOTE_OPTIONS_HELP}
+
+${REMOTE_EXIT_HELP}`;
+
+export const resumeCommand: Command = {
+  summary: 'end a pause now',
+  usage,
+  async run(args, io: CliIo) {
+    const { values, positionals } = parseCommandArgs(args, {
+      ...REMOTE_OPTIONS,
+      reason: { type: 'string' },
+      'idempotency-key': { type: 'string' },
+    });
+    if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+    const api = remoteClient(values, io);
+    return runRemote(
+      io,
+      'resume',
+      values.json,
+      () =>
+        api.post('resume', values.reason?.trim() ? { reason: values.reason } : {}, {
+          idempotencyKey: values['idempotency-key'],
+        }),
+      renderPause,
+    );
+  },
+};

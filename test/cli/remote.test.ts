@@ -1,0 +1,163 @@
+/**
+ * `dr status|failover|failback|pause|resume` against the real functions running in the in-process host,
+ * over HTTP, with the function key from flags or the environment. Virtual time starts at the wall clock so
+ * `pause --for` (computed from the wall clock) means the same to the CLI and to the API.
+ */
+import { createServer, type AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main';
+import type { CliIo } from '../../src/cli/io';
+import { KEY, MIN, startApiEstate, type ApiEstate } from '../http/support';
+
+let estate: ApiEstate;
+let env: Record<string, string>;
+beforeAll(async () => {
+  estate = await startApiEstate({ start: new Date(Math.floor(Date.now() / MIN) * MIN) });
+  env = { DR_API_URL: `${estate.host.url}/api`, DR_API_KEY: KEY };
+});
+afterAll(async () => estate?.stop());
+
+/** A port nothing listens on: bound to a free port, then closed. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+async function dr(args: string[], withEnv: Record<string, string> = env) {
+  let out = '';
+  let err = '';
+  const io: CliIo = { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env: withEnv };
+  const code = await main(args, io);
+  expect(err, 'no stack traces').not.toMatch(/\n\s+at /);
+  expect(out + err, 'the key is never printed').not.toContain(KEY);
+  return { code, out, err };
+}
+
+describe('dr remote commands over HTTP', () => {
+  it('status before the monitor runs: exit 1 with the API\u2019s reason', async () => {
+    const r = await dr(['status']);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('dr status: 503: the monitor of plan contoso-orders-dr is not running yet');
+    await estate.advance(MIN);
+  });
+
+  it('status: readable by default, JSON with --json; --url/--key override the environment', async () => {
+    const r = await dr(['status']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('plan contoso-orders-dr: MONITORING, active region primary (westeurope)');
+    expect(r.out).toContain('failures: 0 of 3 consecutive failed probes');
+    expect(r.out).toMatch(/last probes: ok ok \(latest /);
+    expect(r.out).toContain('predicted RTO PT1M43S: detection 3 failed probe(s) x PT30S');
+    const j = await dr(['status', '--json', '--url', `${estate.host.url}/api/`, '--key', KEY], {});
+    expect(j.code).toBe(0);
+    expect(JSON.parse(j.out)).toMatchObject({
+      planId: 'contoso-orders-dr',
+      mode: 'monitoring',
+      activeRegion: 'primary',
+    });
+  });
+
+  it('a missing or wrong key, or an unreachable API: exit 1 with a clear message', async () => {
+    const wrong = await dr(['status', '--key', 'not-the-key']);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toContain('401');
+    expect(wrong.err).toContain('pass --key or set DR_API_KEY');
+    const none = await dr(['status'], { DR_API_URL: env.DR_API_URL! });
+    expect(none.code).toBe(1);
+    const port = await closedPort();
+    const down = await dr(['status', '--url', `http://127.0.0.1:${port}/api`]);
+    expect(down.code).toBe(1);
+    expect(down.err).toBe(
+      `dr status: cannot reach the DR API at http://127.0.0.1:${port}/api/status: ECONNREFUSED\n`,
+    );
+  });
+
+  it('pause --for and resume; a pause beyond maxPause is refused as invalid (exit 2)', async () => {
+    const p = await dr(['pause', '--for', 'PT1H', '--reason', 'patching the gateway']);
+    expect(p.code).toBe(0);
+    expect(p.out).toMatch(/^paused until \S+ by function-key: patching the gateway\n$/);
+    expect(estate.monitor().state.pause?.reason).toBe('patching the gateway');
+    const shown = await dr(['status']);
+    expect(shown.out).toContain('PAUSED');
+    const tooLong = await dr(['pause', '--for', 'PT9H', '--reason', 'long weekend']);
+    expect(tooLong.code).toBe(2);
+    expect(tooLong.err).toContain("until: exceeds the plan's maxPause (PT8H)");
+    const r = await dr(['resume', '--reason', 'done']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('not paused; mode monitoring\n');
+    expect(estate.monitor().state.pause).toBeUndefined();
+  });
+
+  it('failover --dry-run prints the plan and changes nothing', async () => {
+    const before = JSON.stringify(estate.sim.workflows());
+    const r = await dr(['failover', '--reason', 'what if', '--kind', 'emergency', '--dry-run']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('DRY RUN: nothing was changed');
+    expect(r.out).toContain('emergency failover: 3 group(s), run in order');
+    expect(JSON.stringify(estate.sim.workflows())).toBe(before);
+    expect(estate.operations()).toEqual([]);
+  });
+
+  it('failover, idempotent retry, refusals (exit 1), forced failback', async () => {
+    const args = [
+      'failover',
+      '--reason',
+      'eu-west degraded',
+      '--kind',
+      'emergency',
+      '--idempotency-key',
+      'inc-4711',
+    ];
+    const first = await dr(args);
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(
+      /^failover (failover-1-\S+) started; follow it with: dr status \(or GET \/api\/operations\/\1\)\n$/,
+    );
+    const again = await dr(args);
+    expect(again.out).toBe(first.out);
+    expect(estate.operations()).toHaveLength(1);
+    await estate.advance(MIN);
+
+    const twice = await dr(['failover', '--reason', 'again', '--kind', 'emergency']);
+    expect(twice.code).toBe(1);
+    expect(twice.err).toContain('dr failover: 409: already failed over');
+    const early = await dr(['failback', '--reason', 'looks fine']);
+    expect(early.code).toBe(1);
+    expect(early.err).toContain('has not been healthy for the soak yet');
+    const forced = await dr(['failback', '--reason', 'looks fine', '--force', '--json']);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.out)).toMatchObject({
+      status: 'accepted',
+      operationId: expect.stringMatching(/^failback-2-/),
+    });
+    expect(estate.operations()).toHaveLength(2);
+  });
+
+  it.each([
+    [['failover'], '--reason is required'],
+    [['failover', '--reason', 'x', '--kind', 'sideways'], '--kind must be planned or emergency'],
+    [['failover', '--reason', 'x', '--override', 'yolo'], 'known rules: no-dual-active, every-entry-runs'],
+    [['failback'], '--reason is required'],
+    [['pause', '--reason', 'x'], 'exactly one of --until ISO or --for DURATION'],
+    [['pause', '--reason', 'x', '--until', '2026-01-01T00:00:00Z', '--for', 'PT1H'], 'exactly one of'],
+    [['pause', '--reason', 'x', '--for', 'P1M'], 'years, months or weeks'],
+    [['pause', '--reason', 'x', '--until', 'later'], 'is not an ISO 8601 date-time'],
+    [['status', '--bogus'], "Unknown option '--bogus'"],
+    [['status', '--url', 'not a url'], 'is not a URL'],
+    [['resume', 'now'], 'unexpected argument "now"'],
+  ])('dr %j: exit 2, %s', async (args, message) => {
+    const r = await dr(args);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+  });
+
+  it.each(['status', 'failover', 'failback', 'pause', 'resume'])('dr %s --help', async (name) => {
+    const r = await dr([name, '--help']);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`Usage: dr ${name}`);
+    expect(r.out).toContain('--url URL');
+  });
+});

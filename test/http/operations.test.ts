@@ -1,0 +1,306 @@
+/**
+ * Operating the control plane over HTTP, end to end: the real functions in the in-process host on virtual
+ * time, the ARM simulator and the Service Bus broker. Manual failover and failback through the monitor,
+ * idempotency, conflicts and refusals, dry runs, pause/resume, status after an outage, history paging.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../../src/durable/contracts';
+import { auditLines, inFuture, KEY, MIN, startApiEstate, type ApiEstate } from './support';
+
+let estate: ApiEstate | undefined;
+afterEach(async () => {
+  await estate?.stop();
+  estate = undefined;
+});
+
+const TOPIC = 'failover-events';
+const events = (e: ApiEstate, type: string) =>
+  e.broker.messages(TOPIC).filter((m) => (m.body as { type?: string }).type === type);
+
+describe('manual failover and failback over HTTP', () => {
+  it('idempotent, exclusive, followed through status, operations/{id} and history, then refused when done', async () => {
+    const e = (estate = await startApiEstate());
+    await e.advance(MIN);
+
+    // A planned failover waits for the split entries' next slot boundary (08:30), so it stays running a while.
+    const first = await e.call('POST', 'failover', {
+      body: { reason: 'region drill', kind: 'planned' },
+      idempotencyKey: 'drill-2026-03-02',
+    });
+    expect(first.status).toBe(202);
+    const id: string = first.body.operationId;
+    expect(first.headers.get('location')).toBe(`/api/operations/${id}`);
+    expect(first.body).toEqual({ operationId: id, status: 'accepted', location: `/api/operations/${id}` });
+
+    // The same key again: the same answer, and still exactly one operation.
+    const again = await e.call('POST', 'failover', {
+      body: { reason: 'region drill', kind: 'planned' },
+      idempotencyKey: 'drill-2026-03-02',
+    });
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(first.body);
+    expect(e.operations()).toHaveLength(1);
+    expect(
+      auditLines(e.logs)
+        .filter((a) => a.idempotencyKey === 'drill-2026-03-02')
+        .map((a) => a.replayed),
+    ).toEqual([false, true]);
+
+    // Another request while it runs: 409 naming the running operation.
+    const other = await e.call('POST', 'failover', { body: { reason: 'me too', kind: 'emergency' } });
+    expect(other.status).toBe(409);
+    expect(other.body).toEqual({ error: `failover ${id} is in progress`, runningOperationId: id });
+    const back = await e.call('POST', 'failback', { body: { reason: 'changed my mind', force: true } });
+    expect(back.status).toBe(409);
+    expect(back.body.runningOperationId).toBe(id);
+
+    const running = await e.call('GET', 'status');
+    expect(running.body).toMatchObject({
+      mode: 'failing-over',
+      activeRegion: 'primary',
+      currentOperation: {
+        operationId: id,
+        direction: 'failover',
+        trigger: 'manual',
+        runtimeStatus: 'Running',
+      },
+    });
+    expect(running.body.currentOperation.live.timeline[0].event).toBe(
+      'failover requested by function-key: region drill',
+    );
+    const live = await e.call('GET', `operations/${id}`);
+    expect(live.body).toMatchObject({
+      operationId: id,
+      status: 'running',
+      runtimeStatus: 'Running',
+      request: {
+        direction: 'failover',
+        kind: 'planned',
+        caller: { by: 'function-key', reason: 'region drill' },
+      },
+      live: { operationId: id, status: 'running' },
+    });
+    expect(live.body.record).toBeUndefined();
+
+    await e.advance(35 * MIN);
+    // The "failover started" notification carries the caller.
+    const started = events(e, EVENT_TYPES.failoverStarted);
+    expect(started).toHaveLength(1);
+    expect((started[0]!.body as { data: { caller: unknown } }).data.caller).toEqual({
+      by: 'function-key',
+      reason: 'region drill',
+    });
+    const done = await e.call('GET', 'status');
+    expect(done.body).toMatchObject({
+      mode: 'failed-over',
+      activeRegion: 'secondary',
+      activeLocation: 'northeurope',
+      currentOperation: null,
+      lastOperation: { operationId: id, direction: 'failover', outcome: 'succeeded' },
+    });
+    const record = await e.call('GET', `operations/${id}`);
+    expect(record.body).toMatchObject({ status: 'succeeded', runtimeStatus: 'Completed' });
+    expect(record.body.record.timeline.at(-1).event).toBe('failover succeeded');
+    expect(record.body.record.entries.length).toBeGreaterThan(0);
+    expect(record.body.live).toBeUndefined();
+
+    const history = await e.call('GET', 'history');
+    expect(history.body).toEqual({
+      items: [
+        expect.objectContaining({
+          operationId: id,
+          direction: 'failover',
+          kind: 'planned',
+          trigger: 'manual',
+          by: 'function-key',
+          reason: 'region drill',
+          status: 'succeeded',
+        }),
+      ],
+    });
+
+    // Already failed over (and it succeeded): refused with the monitor's reason.
+    const twice = await e.call('POST', 'failover', { body: { reason: 'again', kind: 'emergency' } });
+    expect(twice.status).toBe(409);
+    expect(twice.body.error).toContain('already failed over');
+    expect(twice.body.runningOperationId).toBeUndefined();
+
+    // The primary flaps: one healthy probe since is not the recovery threshold (5): failback refused...
+    e.sim.outage('westeurope', { kind: 'unhealthy', mode: 'status' });
+    await e.advance(MIN);
+    e.sim.restore('westeurope');
+    await e.advance(30_000);
+    const early = await e.call('POST', 'failback', { body: { reason: 'primary is back' } });
+    expect(early.status).toBe(409);
+    expect(early.body.error).toMatch(/not been healthy for the soak yet \(1 of 5 healthy probes/);
+    expect(e.operations()).toHaveLength(1);
+    // ...unless forced.
+    const forced = await e.call('POST', 'failback', { body: { reason: 'primary is back', force: true } });
+    expect(forced.status).toBe(202);
+    expect(forced.body.operationId).toMatch(/^failback-2-/);
+    expect(e.operations()).toHaveLength(2);
+
+    // No secret in any log line or response: function key, Service Bus key, callback signatures.
+    const everything = [...e.logs.map((l) => l.message), ...e.responses].join('\n');
+    expect(everything).not.toContain(KEY);
+    expect(everything).not.toContain(e.broker.connectionString);
+    expect(everything).not.toMatch(/SharedAccessKey=|[?&]sig=|[?&]code=/);
+  });
+
+  it('pause and resume: idempotent, shown in status, notified with the caller', async () => {
+    const e = (estate = await startApiEstate());
+    await e.advance(MIN);
+    const until = inFuture(e, 2 * 60 * MIN);
+    const body = { reason: 'network maintenance', until };
+    const first = await e.call('POST', 'pause', { body, idempotencyKey: 'maint-1' });
+    const second = await e.call('POST', 'pause', { body, idempotencyKey: 'maint-1' });
+    expect(first.status).toBe(200);
+    expect(second.body).toEqual(first.body);
+    expect(first.body).toEqual({
+      status: 'applied',
+      mode: 'paused',
+      pause: { until, by: 'function-key', reason: 'network maintenance' },
+    });
+    const paused = events(e, EVENT_TYPES.paused);
+    expect(paused).toHaveLength(1); // one effect for the two requests
+    expect((paused[0]!.body as { data: unknown }).data).toMatchObject({
+      caller: { by: 'function-key' },
+      until,
+    });
+
+    // Paused: an outage does not fail over automatically; status says why nothing happens.
+    e.sim.outage('westeurope', { kind: 'down', mode: 'refused' });
+    await e.advance(3 * MIN);
+    const status = await e.call('GET', 'status');
+    expect(status.body).toMatchObject({
+      mode: 'paused',
+      pause: { until, by: 'function-key' },
+      currentOperation: null,
+    });
+    expect(status.body.failures.consecutive).toBeGreaterThanOrEqual(3);
+    expect(e.operations()).toEqual([]);
+
+    const resumed = await e.call('POST', 'resume', { body: { reason: 'done early' } });
+    expect(resumed.body).toEqual({ status: 'applied', mode: 'degraded', pause: null });
+    expect(events(e, EVENT_TYPES.resumed)).toHaveLength(1);
+    expect((await e.call('GET', 'status')).body.pause).toBeNull();
+  });
+});
+
+describe('status after an outage and an automatic failover', () => {
+  it('shows the failures, the probes that failed, the automatic operation, its RTO and the pending fences', async () => {
+    const e = (estate = await startApiEstate());
+    await e.advance(MIN);
+    e.sim.outage('westeurope', { kind: 'down', mode: 'refused' });
+    await e.advance(30_000);
+    const degraded = (await e.call('GET', 'status')).body;
+    expect(degraded).toMatchObject({
+      mode: 'degraded',
+      failures: { counted: 1, needed: 3, consecutive: 1, rule: '1 of 3 consecutive failed probes' },
+    });
+    expect(degraded.recentProbes.at(-1)).toMatchObject({ healthy: false, failure: expect.any(String) });
+
+    await e.advance(10 * MIN);
+    const s = (await e.call('GET', 'status')).body;
+    expect(s).toMatchObject({
+      mode: 'failed-over',
+      activeRegion: 'secondary',
+      currentOperation: null,
+      lastOperation: { direction: 'failover', trigger: 'automatic', outcome: expect.any(String) },
+      monitor: { runtimeStatus: 'Running', instanceId: 'dr-monitor-contoso-orders-dr' },
+    });
+    expect(s.recentProbes).toHaveLength(20);
+    expect(s.recentProbes.every((p: { healthy: boolean }) => !p.healthy)).toBe(true);
+    expect(s.failures.consecutive).toBeGreaterThanOrEqual(3);
+    // The primary's ARM is down too, so disabling its workflows waits as pending fences.
+    expect(s.pendingFences.length).toBeGreaterThan(0);
+    expect(s.pendingFences.every((l: string) => l.startsWith('primary:'))).toBe(true);
+    expect(s.lastOperation.measuredRtoMs).toBeGreaterThan(0);
+    expect(s.predictedRto).toMatchObject({
+      detectionMs: 3 * 30_000 + 10_000,
+      detection: expect.stringContaining('3 failed probe(s) x PT30S probe interval + PT10S probe timeout'),
+      automaticFailover: true,
+    });
+    expect(s.lastFailoverAt).toBe(s.lastOperation.startedAt);
+    const items = (await e.call('GET', 'history')).body.items;
+    expect(items).toEqual([
+      expect.objectContaining({
+        operationId: s.lastOperation.operationId,
+        trigger: 'automatic',
+        by: 'automatic',
+      }),
+    ]);
+  });
+});
+
+describe('dry runs and the monitor lifecycle', () => {
+  it('503 until the monitor runs; dry runs return the what-if plan and change nothing', async () => {
+    const e = (estate = await startApiEstate());
+    const early = await e.call('GET', 'status');
+    expect(early.status).toBe(503);
+    expect(early.body.error).toContain('not running yet');
+    expect(early.headers.get('retry-after')).toBeTruthy();
+    // A pause before the first tick: the monitor is started, but it has no policy to check the pause against.
+    const tooEarly = await e.call('POST', 'pause', { body: { reason: 'x', until: inFuture(e, MIN) } });
+    expect(tooEarly.status).toBe(503);
+    expect(tooEarly.body.error).toContain('first watchdog tick');
+    await e.advance(MIN);
+
+    const workflows = JSON.stringify(e.sim.workflows());
+    const changes = e.sim.stateChanges().length;
+    const answers = e.monitor().answers.length;
+    const dry = await e.call('POST', 'failover', {
+      body: { reason: 'what if', kind: 'emergency', dryRun: true },
+    });
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({
+      dryRun: true,
+      direction: 'failover',
+      kind: 'emergency',
+      unreadable: [],
+    });
+    expect(dry.body.plan.groups.map((g: { group: number }) => g.group)).toEqual([0, 1, 2]);
+    const steps = dry.body.plan.groups.flatMap((g: any) => g.entries.flatMap((en: any) => en.steps));
+    expect(steps.some((st: { op: string; noop?: boolean }) => st.op === 'enable' && !st.noop)).toBe(true);
+    const dryBack = await e.call('POST', 'failback', { body: { reason: 'what if', dryRun: true } });
+    expect(dryBack.body).toMatchObject({ dryRun: true, direction: 'failback', kind: 'planned' });
+
+    expect(JSON.stringify(e.sim.workflows())).toBe(workflows);
+    expect(e.sim.stateChanges()).toHaveLength(changes);
+    expect(e.operations()).toEqual([]);
+    expect(e.monitor().answers).toHaveLength(answers);
+  });
+});
+
+describe('history paging', () => {
+  it('newest first, limit and before walk the pages, nextBefore only while there is more', async () => {
+    const e = (estate = await startApiEstate());
+    await e.advance(MIN);
+    const ids: string[] = [];
+    for (const [path, body] of [
+      ['failover', { reason: 'one', kind: 'emergency' }],
+      ['failback', { reason: 'two', force: true }],
+      ['failover', { reason: 'three', kind: 'emergency' }],
+    ] as const) {
+      const r = await e.call('POST', path, { body });
+      expect(r.status, `${path}: ${r.text}`).toBe(202);
+      ids.push(r.body.operationId);
+      await e.advance(60 * MIN); // a planned failback waits for the hourly split entry's boundary
+    }
+    const page1 = (await e.call('GET', 'history?limit=2')).body;
+    expect(page1.items.map((i: { operationId: string }) => i.operationId)).toEqual([ids[2], ids[1]]);
+    expect(page1.nextBefore).toBe(ids[1]);
+    expect(page1.items.map((i: { reason: string }) => i.reason)).toEqual(['three', 'two']);
+    const page2 = (await e.call('GET', `history?limit=2&before=${page1.nextBefore}`)).body;
+    expect(page2.items.map((i: { operationId: string }) => i.operationId)).toEqual([ids[0]]);
+    expect(page2.nextBefore).toBeUndefined();
+    const all = (await e.call('GET', 'history')).body;
+    expect(all.items).toHaveLength(3);
+    expect(
+      all.items.every(
+        (i: { status: string; finishedAt?: string }) => i.status === 'succeeded' && i.finishedAt,
+      ),
+    ).toBe(true);
+    expect((await e.call('GET', `history?before=${ids[0]}`)).body).toEqual({ items: [] });
+  });
+});

@@ -1,0 +1,258 @@
+/** The pure parts of the HTTP API: principals, the monitor request wait, the status view, history paging. */
+import { describe, expect, it } from 'vitest';
+import { initialMonitorState } from '../../src/core/monitor';
+import { monitorInstanceId, type MonitorStatus, type Signal } from '../../src/durable/contracts';
+import { loadPlan } from '../../src/plan/load';
+import { policyOf } from '../../src/triggers/watchdog';
+import { APP_ROLES, authorise, parsePrincipal } from '../../src/http/auth';
+import { ForbiddenError, MonitorUnavailableError, UnauthenticatedError } from '../../src/http/errors';
+import { historyPage, type InstanceInfo } from '../../src/http/history';
+import { redactSecrets } from '../../src/http/api';
+import { askMonitor } from '../../src/http/monitor-requests';
+import { predictRto, statusView } from '../../src/http/status-view';
+import { EXAMPLE_PLAN } from '../support/estate';
+
+const { plan } = loadPlan({ kind: 'file', path: EXAMPLE_PLAN });
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64');
+const headers = (h: Record<string, string>) => ({ get: (n: string) => h[n.toLowerCase()] ?? null });
+
+describe('principals', () => {
+  it('reads the name by name_typ and the roles by role_typ, as App Service forwards them', () => {
+    const p = b64({
+      auth_typ: 'aad',
+      name_typ: 'preferred_username',
+      role_typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role',
+      claims: [
+        { typ: 'name', val: 'Jo Operator' },
+        { typ: 'preferred_username', val: 'jo@contoso.com' },
+        { typ: 'http://schemas.microsoft.com/ws/2008/06/identity/claims/role', val: APP_ROLES.operator },
+        { typ: 'groups', val: APP_ROLES.reader },
+      ],
+    });
+    expect(parsePrincipal(p)).toEqual({ by: 'jo@contoso.com', roles: [APP_ROLES.operator] });
+  });
+
+  it('falls back to x-ms-client-principal-name when no claim names the caller', () => {
+    const p = b64({ claims: [{ typ: 'roles', val: APP_ROLES.reader }] });
+    expect(parsePrincipal(p, 'svc-dr-dashboard')).toEqual({
+      by: 'svc-dr-dashboard',
+      roles: [APP_ROLES.reader],
+    });
+    expect(() => parsePrincipal(p)).toThrow(UnauthenticatedError);
+  });
+
+  it('operators may read; readers may not operate; no principal is a function-key caller unless required', () => {
+    const reader = b64({
+      claims: [
+        { typ: 'name', val: 'r' },
+        { typ: 'roles', val: APP_ROLES.reader },
+      ],
+    });
+    const operator = b64({
+      claims: [
+        { typ: 'name', val: 'o' },
+        { typ: 'roles', val: APP_ROLES.operator },
+      ],
+    });
+    const opts = { requirePrincipal: false };
+    expect(authorise(headers({ 'x-ms-client-principal': operator }), 'read', opts).by).toBe('o');
+    expect(() => authorise(headers({ 'x-ms-client-principal': reader }), 'operate', opts)).toThrow(
+      ForbiddenError,
+    );
+    expect(authorise(headers({}), 'operate', opts)).toEqual({
+      by: 'function-key',
+      roles: [],
+      via: 'function-key',
+    });
+    expect(() => authorise(headers({}), 'read', { requirePrincipal: true })).toThrow(UnauthenticatedError);
+  });
+});
+
+/** A durable client whose monitor answers (or not) after a number of polls. */
+function fakeMonitor(answerAfterPolls: number | undefined) {
+  const raised: Signal[] = [];
+  let polls = 0;
+  const base: MonitorStatus = {
+    planId: plan.id,
+    state: initialMonitorState(),
+    policy: policyOf(plan),
+    pendingFences: [],
+    answers: [],
+    operationSeq: 0,
+    executions: 1,
+    updatedAt: '2026-03-02T08:00:00.000Z',
+  };
+  const client = {
+    raised,
+    async getStatus(id: string) {
+      expect(id).toBe(monitorInstanceId(plan.id));
+      polls += 1;
+      const answered = raised.length > 0 && answerAfterPolls !== undefined && polls > answerAfterPolls;
+      return {
+        runtimeStatus: 'Running',
+        customStatus: answered
+          ? { ...base, answers: raised.map((s) => ({ id: s.id, status: 'applied' as const })) }
+          : base,
+      };
+    },
+    async startNew(): Promise<string> {
+      throw new Error('the monitor is alive: ensureMonitor must not start another');
+    },
+    async raiseEvent(_id: string, _name: string, data: unknown) {
+      raised.push(data as Signal);
+    },
+  };
+  return client;
+}
+
+describe('waiting for the monitor\u2019s answer', () => {
+  const signal: Signal = { kind: 'resume', id: 'http-resume-k1', caller: { by: 'x', reason: '' } };
+
+  it('polls until the answer appears, raising the signal once', async () => {
+    const client = fakeMonitor(3);
+    const slept: number[] = [];
+    const asked = await askMonitor(client, plan, signal, {
+      waitMs: 15_000,
+      sleep: async (ms) => void slept.push(ms),
+      idempotencyKey: 'k1',
+    });
+    expect(asked).toMatchObject({ answer: { id: 'http-resume-k1', status: 'applied' }, replayed: false });
+    expect(client.raised).toHaveLength(1);
+    expect(slept).toEqual([20, 40]);
+  });
+
+  it('gives up after the bounded wait with a 503 that names the key to retry with; the retry is a replay', async () => {
+    const client = fakeMonitor(undefined);
+    const slept: number[] = [];
+    const error = await askMonitor(client, plan, signal, {
+      waitMs: 2_000,
+      sleep: async (ms) => void slept.push(ms),
+      idempotencyKey: 'k1',
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(MonitorUnavailableError);
+    expect((error as MonitorUnavailableError).body()).toEqual({
+      error: expect.stringContaining('repeat it with Idempotency-Key k1'),
+      idempotencyKey: 'k1',
+    });
+    expect(slept.reduce((a, b) => a + b, 0)).toBe(2_000);
+    expect(Math.max(...slept)).toBeLessThanOrEqual(500);
+
+    const late = fakeMonitor(0);
+    late.raised.push(signal); // the first request's signal, answered later
+    const again = await askMonitor(late, plan, signal, {
+      waitMs: 2_000,
+      sleep: async () => {},
+      idempotencyKey: 'k1',
+    });
+    expect(again.replayed).toBe(true);
+    expect(late.raised).toHaveLength(1);
+  });
+});
+
+describe('status view and predicted RTO', () => {
+  it('window policy: k of n counted, detection bound from window.failures', () => {
+    const policy = { ...policyOf(plan), window: { failures: 4, of: 6 } } as ReturnType<typeof policyOf>;
+    delete (policy as { failureThreshold?: number }).failureThreshold;
+    const rto = predictRto(plan, policy);
+    expect(rto.detectionMs).toBe(4 * 30_000 + 10_000);
+    expect(rto.detection).toContain('(4 of the last 6)');
+    const state = {
+      ...initialMonitorState(),
+      recentOutcomes: [true, false, true, true, false, false],
+      consecutiveFailures: 0,
+    };
+    const view = statusView({
+      plan,
+      planPolicy: policy,
+      monitor: {
+        planId: plan.id,
+        state,
+        policy,
+        pendingFences: [],
+        answers: [],
+        operationSeq: 0,
+        executions: 3,
+        updatedAt: 'x',
+      },
+      instanceId: 'm',
+      runtimeStatus: 'Terminated',
+      now: new Date('2026-03-02T08:00:00Z'),
+    });
+    expect(view.failures).toMatchObject({
+      counted: 3,
+      needed: 4,
+      consecutive: 0,
+      window: { failures: 4, of: 6 },
+    });
+    expect(view.failures.rule).toBe('3 of the last 6 probes failed; 4 trigger a failover');
+    expect(view.monitor.warning).toContain('the monitor is Terminated');
+  });
+
+  it('an expired pause is not shown as paused', () => {
+    const state = {
+      ...initialMonitorState(),
+      pause: { until: '2026-03-02T07:59:59Z', by: 'x', reason: 'y' },
+    };
+    const view = statusView({
+      plan,
+      planPolicy: policyOf(plan),
+      monitor: {
+        planId: plan.id,
+        state,
+        pendingFences: [],
+        answers: [],
+        operationSeq: 0,
+        executions: 1,
+        updatedAt: 'x',
+      },
+      instanceId: 'm',
+      runtimeStatus: 'Running',
+      now: new Date('2026-03-02T08:00:00Z'),
+    });
+    expect(view).toMatchObject({ mode: 'monitoring', pause: null });
+  });
+});
+
+describe('history paging', () => {
+  const instance = (id: string, created: string, extra: Partial<InstanceInfo> = {}): InstanceInfo => ({
+    name: 'drOperation',
+    instanceId: `dr-op-${plan.id}-${id}`,
+    createdTime: created,
+    lastUpdatedTime: created,
+    runtimeStatus: 'Completed',
+    output: null,
+    ...extra,
+  });
+
+  it('only this plan\u2019s operations, newest first; equal times ordered by sequence; crashed ones show their error', () => {
+    const page = historyPage(
+      plan.id,
+      [
+        instance('failover-1-a', '2026-03-02T08:00:00Z'),
+        instance('failback-2-a', '2026-03-02T09:00:00Z', { runtimeStatus: 'Failed', output: 'boom' }),
+        instance('failover-3-a', '2026-03-02T09:00:00Z', { runtimeStatus: 'Running' }),
+        { ...instance('x', '2026-03-02T10:00:00Z'), instanceId: 'dr-op-other-plan-failover-1-a' },
+        { ...instance('entry-1', '2026-03-02T10:00:00Z'), name: 'drApplyEntry' },
+      ],
+      { limit: 10 },
+    );
+    expect(page.items.map((i) => [i.operationId, i.status, i.direction])).toEqual([
+      ['failover-3-a', 'running', 'failover'],
+      ['failback-2-a', 'failed', 'failback'],
+      ['failover-1-a', 'completed', 'failover'],
+    ]);
+    expect(page.items[1]!.error).toBe('boom');
+    expect(page.items[0]!.finishedAt).toBeUndefined();
+  });
+});
+
+describe('redaction of SDK error text before it is logged', () => {
+  it('masks function keys, callback signatures and Service Bus keys', () => {
+    const text = redactSecrets(
+      'GET https://x/api/status?code=abc123&x=1 failed; https://la/triggers/manual/run?api-version=1&sig=SIGSIG; Endpoint=sb://n/;SharedAccessKeyName=R;SharedAccessKey=KEYKEY; headers {"x-functions-key":"k-1"}',
+    );
+    for (const secret of ['abc123', 'SIGSIG', 'KEYKEY', 'k-1']) expect(text).not.toContain(secret);
+    expect(text).toContain('code=***&x=1');
+    expect(text).toContain('SharedAccessKeyName=R');
+  });
+});
