@@ -29,8 +29,8 @@ param targetsBase64 string
 @description('The plan file this deployment was made from (a tag, for operators).')
 param planFile string = 'examples/plan.json'
 
-@description('NCRONTAB schedule of the watchdog timer that restarts the monitor if it stopped.')
-param watchdogSchedule string = '0 */5 * * * *'
+@description('NCRONTAB schedule (with seconds) of the watchdog timer: it keeps the monitor alive and hands it each tick, so match the plan probeInterval.')
+param watchdogSchedule string = '*/30 * * * * *'
 
 @description('Durable Functions task hub name: letters and digits, starting with a letter.')
 param taskHubName string = 'drfailover'

@@ -88,16 +88,6 @@ function notifierFor(
   };
 }
 
-/** Every 30 s unless the app setting DR_WATCHDOG_SCHEDULE (NCRONTAB with seconds) says otherwise. */
-export const DEFAULT_WATCHDOG_SCHEDULE = '*/30 * * * * *';
-
-/** The watchdog's schedule as a binding expression, so Azure resolves the setting at load like any other. */
-export function watchdogSchedule(
-  settings: Readonly<Record<string, string | undefined>> = process.env,
-): string {
-  return settings.DR_WATCHDOG_SCHEDULE?.trim() ? '%DR_WATCHDOG_SCHEDULE%' : DEFAULT_WATCHDOG_SCHEDULE;
-}
-
 /** The activities over the installed (or configured) control plane. */
 export function activityDeps() {
   const { plan, control, probe, notifier } = controlPlane();

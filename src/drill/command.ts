@@ -38,13 +38,16 @@ export interface DrillCommandResult {
 const USAGE =
   'usage: npm run drill [-- --url http://127.0.0.1:7071/api --sim http://127.0.0.1:7072/sim --key KEY] [--out DIR] [--fault \'{"kind":"down"}\'] [--stop-on-failure]';
 
-/** A split-slot phase that puts the next slot boundary ~30 s ahead, so the failback does not wait a minute. */
-export function drillSplitAnchor(now: number, everyMs = 60_000, aheadMs = 30_000): string {
+/** A split-slot phase that puts the next slot boundary ~20 s ahead, so the failback does not wait a minute. */
+export function drillSplitAnchor(now: number, everyMs = 60_000, aheadMs = 20_000): string {
   const anchor = Math.floor((now + aheadMs) / 1000) * 1000 - everyMs;
   return new Date(anchor).toISOString().replace('.000Z', 'Z');
 }
 
-export async function drillCommand(argv: string[], context: DrillCommandContext): Promise<DrillCommandResult> {
+export async function drillCommand(
+  argv: string[],
+  context: DrillCommandContext,
+): Promise<DrillCommandResult> {
   const print = context.print ?? ((line: string) => console.log(line));
   let args;
   try {
@@ -92,9 +95,13 @@ export async function drillCommand(argv: string[], context: DrillCommandContext)
     if (args.url) {
       sim = new SimClient((args.sim ?? 'http://127.0.0.1:7072/sim').replace(/\/+$/, ''));
       const info = await sim.info();
-      if (!info.plan) throw new DrillUsageError(`${sim.baseUrl}/info has no plan: is this the npm start simulator?`);
+      if (!info.plan)
+        throw new DrillUsageError(`${sim.baseUrl}/info has no plan: is this the npm start simulator?`);
       plan = info.plan as Plan;
-      api = new ApiClient(args.url.replace(/\/+$/, ''), args.key ?? info.api?.functionKey ?? LOCAL_FUNCTION_KEY);
+      api = new ApiClient(
+        args.url.replace(/\/+$/, ''),
+        args.key ?? info.api?.functionKey ?? LOCAL_FUNCTION_KEY,
+      );
       print(`drill against ${api.baseUrl} (simulator ${sim.baseUrl})`);
     } else {
       storeDir = mkdtempSync(join(tmpdir(), 'dr-drill-store-'));
@@ -113,7 +120,9 @@ export async function drillCommand(argv: string[], context: DrillCommandContext)
       api = new ApiClient(`${estate.apiUrl}/api`, estate.functionKey);
       sim = new SimClient(estate.simUrl);
       plan = estate.plan;
-      print(`drill on an embedded estate (${estate.apiUrl}/api, ${estate.simUrl}); its log: ${join(outDir, 'estate.log')}`);
+      print(
+        `drill on an embedded estate (${estate.apiUrl}/api, ${estate.simUrl}); its log: ${join(outDir, 'estate.log')}`,
+      );
     }
     const report = await runDrill({
       api,

@@ -64,7 +64,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 type OperationRecordView = {
   status?: string;
-  readBack?: { group: number; mismatches: string[]; violations: { message: string }[]; unreadable: string[] }[];
+  readBack?: {
+    group: number;
+    mismatches: string[];
+    violations: { message: string }[];
+    unreadable: string[];
+  }[];
   rto?: { to?: string; measuredMs?: number; predictedMs?: number };
   timeline?: { at: string; event: string }[];
 };
@@ -108,7 +113,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     finishedAt: '',
     policy: {
       probeInterval: plan.policy.probeInterval,
-      ...(plan.policy.failureThreshold !== undefined ? { failureThreshold: plan.policy.failureThreshold } : {}),
+      ...(plan.policy.failureThreshold !== undefined
+        ? { failureThreshold: plan.policy.failureThreshold }
+        : {}),
       ...(plan.policy.window ? { window: plan.policy.window } : {}),
     },
     invariants,
@@ -116,7 +123,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     timeline,
   };
 
-  const waitFor = async <T>(what: string, limitMs: number, probe: () => Promise<T | undefined>): Promise<T> => {
+  const waitFor = async <T>(
+    what: string,
+    limitMs: number,
+    probe: () => Promise<T | undefined>,
+  ): Promise<T> => {
     const deadline = now() + limitMs;
     let lastError: unknown;
     for (;;) {
@@ -129,14 +140,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       }
       if (now() > deadline) {
         throw new DrillAbort(
-          `timed out after ${Math.round(limitMs / 1000)} s waiting for ${what}${lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})` : ''}`,
+          `timed out after ${Math.round(limitMs / 1000)} s waiting for ${what}${lastError ? ` (last error: ${describeError(lastError)})` : ''}`,
         );
       }
       await sleep(pollMs);
     }
   };
-  const record = async (operationId: string): Promise<OperationRecordView> =>
-    ((await api.operation(operationId)).record ?? {}) as OperationRecordView;
+  const record = async (operationId: string): Promise<OperationRecordView> => {
+    const found: OperationRecordView | undefined = (await api.operation(operationId)).record;
+    return found ?? {};
+  };
 
   let restored = false;
   try {
@@ -168,19 +181,27 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     });
     const decisionAt = Date.parse(decided.startedAt);
     report.detectionMs = decisionAt - outageAt;
-    mark(`failover ${decided.operationId} decided ${(report.detectionMs / 1000).toFixed(1)} s after the outage`);
+    mark(
+      `failover ${decided.operationId} decided ${(report.detectionMs / 1000).toFixed(1)} s after the outage`,
+    );
     const failoverDone = await waitFor('the failover to finish', timeouts.failoverMs, async () => {
       const s: ApiStatus = await api.status();
-      return s.lastOperation?.operationId === decided.operationId && s.lastOperation.finishedAt ? s : undefined;
+      return s.lastOperation?.operationId === decided.operationId && s.lastOperation.finishedAt
+        ? s
+        : undefined;
     });
     const fo = await record(decided.operationId);
-    const verifiedAt = fo.rto?.to ? Date.parse(fo.rto.to) : Date.parse(failoverDone.lastOperation!.finishedAt!);
+    const verifiedAt = fo.rto?.to
+      ? Date.parse(fo.rto.to)
+      : Date.parse(failoverDone.lastOperation!.finishedAt!);
     report.actuationMs = verifiedAt - decisionAt;
     report.failover = {
       operationId: decided.operationId,
       outcome: fo.status ?? failoverDone.lastOperation!.outcome ?? 'unknown',
       requestedAt: decided.startedAt,
-      ...(failoverDone.lastOperation!.finishedAt ? { finishedAt: failoverDone.lastOperation!.finishedAt } : {}),
+      ...(failoverDone.lastOperation!.finishedAt
+        ? { finishedAt: failoverDone.lastOperation!.finishedAt }
+        : {}),
       ...(fo.rto?.measuredMs !== undefined ? { measuredRtoMs: fo.rto.measuredMs } : {}),
       ...(fo.rto?.predictedMs !== undefined ? { predictedRtoMs: fo.rto.predictedMs } : {}),
     };
@@ -193,7 +214,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       checkNoSplitBrain(plan, await sim.stateChanges(), { from: startedAt, to: now(), down, graceMs }),
     );
     if (options.stopOnFailure && invariants.some((i) => !i.ok)) {
-      throw new DrillAbort('an invariant failed after the failover; stopping (--stop-on-failure), no failback');
+      throw new DrillAbort(
+        'an invariant failed after the failover; stopping (--stop-on-failure), no failback',
+      );
     }
 
     // 4. The primary returns; its pending fences are applied on the next healthy probe.
@@ -216,7 +239,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     let forced = false;
     let forceReason: string | undefined;
     if (answer.status === 409) {
-      forceReason = String(answer.body.error ?? JSON.stringify(answer.body));
+      forceReason = typeof answer.body.error === 'string' ? answer.body.error : JSON.stringify(answer.body);
       mark(`failback refused (${forceReason}); forcing`);
       answer = await api.failback({ reason, force: true });
       forced = true;
@@ -267,7 +290,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     );
   } catch (err) {
     report.error =
-      err instanceof DrillAbort || err instanceof DrillHttpError ? err.message : `drill failed: ${String(err)}`;
+      err instanceof DrillAbort || err instanceof DrillHttpError
+        ? err.message
+        : `drill failed: ${String(err)}`;
     mark(report.error);
     if (down.length && !restored) {
       try {
@@ -295,7 +320,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
 
 function checkReadBack(direction: string, operationId: string, record: OperationRecordView): InvariantResult {
   const problems: string[] = [];
-  if (record.status !== 'succeeded') problems.push(`the ${direction} ended ${record.status ?? 'without a status'}`);
+  if (record.status !== 'succeeded')
+    problems.push(`the ${direction} ended ${record.status ?? 'without a status'}`);
   // readBack[0] is the state before the first action; the others follow each group.
   for (const r of (record.readBack ?? []).slice(1)) {
     for (const m of r.mismatches) problems.push(`group ${r.group}: ${m}`);
@@ -310,7 +336,11 @@ function checkReadBack(direction: string, operationId: string, record: Operation
   };
 }
 
-async function checkNotified(sim: SimClient, direction: string, operationId: string): Promise<InvariantResult> {
+async function checkNotified(
+  sim: SimClient,
+  direction: string,
+  operationId: string,
+): Promise<InvariantResult> {
   const received = await sim.notifications();
   const wanted = ['started', 'completed'].map((step) => ({
     type: `com.logicappsfailover.${direction}.${step}`,
@@ -339,6 +369,9 @@ function backToNormal(s: ApiStatus): InvariantResult {
     problems,
   };
 }
+
+const describeError = (err: unknown): string =>
+  err instanceof Error ? err.message : typeof err === 'string' ? err : JSON.stringify(err);
 
 /** Exit code for a report: 0 when every invariant held, 1 otherwise. */
 export const exitCodeOf = (report: DrillReport): number => (report.ok ? 0 : 1);

@@ -1,7 +1,8 @@
 /** The drill report in Markdown, for people; the JSON file carries the same DrillReport for machines. */
 import type { DrillReport } from './drill';
 
-const seconds = (ms: number | undefined): string => (ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
+const seconds = (ms: number | undefined): string =>
+  ms === undefined ? 'n/a' : `${(ms / 1000).toFixed(1)} s`;
 
 export function drillReportMarkdown(report: DrillReport): string {
   const lines: string[] = [
@@ -36,7 +37,9 @@ export function drillReportMarkdown(report: DrillReport): string {
     '',
     '| invariant | result | checked |',
     '| --- | --- | --- |',
-    ...report.invariants.map((i) => `| ${i.name} | ${i.ok ? 'pass' : '**FAIL**'} | ${i.detail.replace(/\|/g, '\\|')} |`),
+    ...report.invariants.map(
+      (i) => `| ${i.name} | ${i.ok ? 'pass' : '**FAIL**'} | ${i.detail.replace(/\|/g, '\\|')} |`,
+    ),
   ];
   const failed = report.invariants.filter((i) => !i.ok);
   if (failed.length) {
@@ -45,7 +48,8 @@ export function drillReportMarkdown(report: DrillReport): string {
   }
   lines.push('', '## Notifications received', '');
   if (report.notifications.length === 0) lines.push('(none)');
-  for (const n of report.notifications) lines.push(`- \`${n.type}\` ${n.messageId ?? ''} ${n.time ?? ''}`.trimEnd());
+  for (const n of report.notifications)
+    lines.push(`- \`${n.type}\` ${n.messageId ?? ''} ${n.time ?? ''}`.trimEnd());
   lines.push('', '## Timeline', '');
   for (const t of report.timeline) lines.push(`- ${t.at} ${t.event}`);
   lines.push('');

@@ -118,7 +118,7 @@ export function watchControlPlane(
           at: now(),
           topic: 'monitor',
           level: next.mode === 'monitoring' ? 'info' : 'warn',
-          message: `mode ${last.mode} -> ${next.mode}, active region ${next.activeRegion}${next.failures ? ` (${next.failures} failed probe(s) in a row)` : ''}`,
+          message: `mode ${last.mode} -> ${next.mode}, active region ${next.activeRegion}${next.failures && next.mode !== 'failing-back' && next.mode !== 'monitoring' ? ` (${next.failures} failed probe(s) in a row)` : ''}`,
         });
       }
       if (last && last.paused !== next.paused) {

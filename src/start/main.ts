@@ -25,9 +25,9 @@ const print: LiveLog = (line) => {
 };
 
 /** The line tests and scripts wait for; everything is listening once it is printed. */
-export const READY_MARKER = 'READY';
+const READY_MARKER = 'READY';
 
-export function embeddedBanner(
+function embeddedBanner(
   estate: EmbeddedEstate,
   settings: Extract<StartSettings, { mode: 'embedded' }>,
 ): string[] {

@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { checkNoSplitBrain, checkSplitSlots, targetKeyOfResourceId } from '../../src/drill/invariants';
+import { drillSplitAnchor } from '../../src/drill/command';
+import { loadLocalPlan } from '../../src/start/embedded';
+import { LocalCadenceError, localDemoPlan, watchdogScheduleFor } from '../../src/start/local-plan';
+import { LOCAL_FUNCTION_KEY, StartSettingsError, startSettings } from '../../src/start/settings';
+import { ROOT, EXAMPLE_PLAN } from '../support/estate';
+
+const example = () => JSON.parse(readFileSync(EXAMPLE_PLAN, 'utf8')) as Record<string, any>;
+
+describe('the local demo plan', () => {
+  it('shortens probe interval, health-check timeout and split cadences, and the result still loads', () => {
+    const { plan, notes } = loadLocalPlan(EXAMPLE_PLAN, { probeInterval: 'PT2S', splitEvery: 'PT1M' });
+    expect(plan.policy.probeInterval).toBe('PT2S');
+    expect(plan.healthCheck.timeout).toBe('PT1S'); // half the interval: probes never overlap
+    const splits = plan.workflows.filter((w) => w.role === 'split-recurrence');
+    expect(splits.map((w) => w.schedule?.every)).toEqual(['PT1M', 'PT1M']);
+    expect(notes).toContain('probe interval PT30S -> PT2S');
+    expect(notes.some((n) => n.includes('nightly-settlement') && n.includes('PT1H -> PT1M'))).toBe(true);
+    // Everything else is the example's.
+    expect(plan.workflows.map((w) => w.name)).toEqual(example().workflows.map((w: any) => w.name));
+    expect(plan.policy.failureThreshold).toBe(example().policy.failureThreshold);
+  });
+
+  it('moves the split slot grid when an anchor is given, leaves shorter settings alone', () => {
+    const doc = example();
+    doc.healthCheck.timeout = 'PT1S';
+    const { document, notes } = localDemoPlan(doc, {
+      probeInterval: 'PT5S',
+      splitEvery: 'PT1M',
+      splitAnchor: '2026-03-02T08:00:17Z',
+    });
+    expect((document.healthCheck as any).timeout).toBe('PT1S');
+    expect(notes.some((n) => n.includes('timeout'))).toBe(false);
+    const splits = (document.workflows as any[]).filter((w) => w.role === 'split-recurrence');
+    expect(splits.map((w) => w.schedule.anchor)).toEqual(['2026-03-02T08:00:17Z', '2026-03-02T08:00:17Z']);
+    expect(doc.policy.probeInterval).toBe('PT30S'); // the input is not mutated
+  });
+
+  it('refuses cadences the watchdog cannot tick at', () => {
+    expect(() => localDemoPlan(example(), { probeInterval: 'PT0.5S', splitEvery: 'PT1M' })).toThrow(
+      LocalCadenceError,
+    );
+    expect(() => localDemoPlan(example(), { probeInterval: 'PT2M', splitEvery: 'PT1M' })).toThrow(
+      /under a minute/,
+    );
+    expect(() => localDemoPlan(example(), { probeInterval: 'soon', splitEvery: 'PT1M' })).toThrow(
+      /DR_LOCAL_PROBE_INTERVAL/,
+    );
+  });
+
+  it('writes the watchdog schedule with seconds', () => {
+    expect(watchdogScheduleFor('PT2S')).toBe('*/2 * * * * *');
+    expect(watchdogScheduleFor('PT1S')).toBe('* * * * * *');
+    expect(watchdogScheduleFor('PT30S')).toBe('*/30 * * * * *');
+    expect(() => watchdogScheduleFor('PT5M')).toThrow(LocalCadenceError);
+  });
+
+  it('puts the drill slot boundary ~20 s ahead on a whole second', () => {
+    const now = Date.parse('2026-03-02T08:00:10.400Z');
+    expect(drillSplitAnchor(now)).toBe('2026-03-02T07:59:30Z');
+  });
+});
+
+describe('npm start settings', () => {
+  it('embedded without a plan: default ports, fixed key, AZURE_* reported as ignored', () => {
+    const s = startSettings({ AZURE_CLIENT_ID: 'x' }, ROOT);
+    expect(s).toMatchObject({
+      mode: 'embedded',
+      httpPort: 7071,
+      simPort: 7072,
+      functionKey: LOCAL_FUNCTION_KEY,
+      keepState: false,
+      cadence: { probeInterval: 'PT2S', splitEvery: 'PT1M' },
+      ignoredAzure: ['AZURE_CLIENT_ID'],
+      storeDir: join(ROOT, '.durable-store'),
+    });
+  });
+
+  it('Azure when DR_PLAN_PATH or DR_PLAN is set', () => {
+    expect(startSettings({ DR_PLAN_PATH: 'plan.json', FUNCTIONS_KEYS: 'a,b' }, ROOT)).toMatchObject({
+      mode: 'azure',
+      functionKeys: ['a', 'b'],
+      planSource: 'DR_PLAN_PATH=plan.json',
+    });
+    expect(startSettings({ DR_PLAN: '{}' }, ROOT).mode).toBe('azure');
+  });
+
+  it('names a bad port', () => {
+    expect(() => startSettings({ SIM_PORT: 'abc' }, ROOT)).toThrow(StartSettingsError);
+    expect(() => startSettings({ PORT: '70000' }, ROOT)).toThrow(/PORT="70000"/);
+  });
+});
+
+describe('drill invariants over the simulator records', () => {
+  const { plan } = loadLocalPlan(EXAMPLE_PLAN, { probeInterval: 'PT2S', splitEvery: 'PT1M' });
+  const sub = plan.primary.subscriptionId;
+  const id = (rg: string, name: string) =>
+    `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Logic/workflows/${name}`;
+  const T = Date.parse('2026-03-02T08:00:00Z');
+  const at = (s: number) => new Date(T + s * 1000).toISOString();
+  const seed = [
+    {
+      seq: 1,
+      workflowId: id('rg-orders-weu', 'order-webhook'),
+      region: 'westeurope',
+      to: 'Enabled',
+      realTime: at(-100),
+    },
+    {
+      seq: 2,
+      workflowId: id('rg-orders-neu', 'order-webhook'),
+      region: 'northeurope',
+      to: 'Disabled',
+      realTime: at(-100),
+    },
+  ];
+
+  it('maps simulator ids to plan keys', () => {
+    expect(targetKeyOfResourceId(id('RG-A', 'Wf'))).toBe(`${sub}/rg-a/wf`);
+    expect(
+      targetKeyOfResourceId(
+        `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Web/sites/s1/workflows/w`,
+      ),
+    ).toBe(`${sub}/rg/sites/s1/w`);
+  });
+
+  it('an active-passive workflow enabled in two live regions is split-brain; with the primary down it is not', () => {
+    const enableSecondary = {
+      seq: 3,
+      workflowId: id('rg-orders-neu', 'order-webhook'),
+      region: 'northeurope',
+      to: 'Enabled',
+      realTime: at(10),
+    };
+    const bad = checkNoSplitBrain(plan, [...seed, enableSecondary], {
+      from: T,
+      to: T + 60_000,
+      down: [],
+      graceMs: 3_000,
+    });
+    expect(bad.ok).toBe(false);
+    expect(bad.problems[0]).toContain('order-webhook');
+    expect(bad.problems[0]).toContain(at(10));
+
+    const down = [{ region: 'westeurope', from: T + 5_000 }];
+    const fine = checkNoSplitBrain(plan, [...seed, enableSecondary], {
+      from: T,
+      to: T + 60_000,
+      down,
+      graceMs: 3_000,
+    });
+    expect(fine.ok).toBe(true);
+
+    // The primary returns at +30 s; its fence lands within the grace: fine. Later than the grace: split-brain.
+    const back = [{ region: 'westeurope', from: T + 5_000, to: T + 30_000 }];
+    const fence = (s: number) => ({
+      seq: 4,
+      workflowId: id('rg-orders-weu', 'order-webhook'),
+      region: 'westeurope',
+      to: 'Disabled',
+      realTime: at(s),
+    });
+    expect(
+      checkNoSplitBrain(plan, [...seed, enableSecondary, fence(32)], {
+        from: T,
+        to: T + 60_000,
+        down: back,
+        graceMs: 3_000,
+      }).ok,
+    ).toBe(true);
+    expect(
+      checkNoSplitBrain(plan, [...seed, enableSecondary, fence(40)], {
+        from: T,
+        to: T + 60_000,
+        down: back,
+        graceMs: 3_000,
+      }).ok,
+    ).toBe(false);
+  });
+
+  it('a split slot that runs twice, or is skipped after the failover was verified, fails', () => {
+    const run = (rg: string, name: string, region: string, slot: string) => ({
+      workflowId: id(rg, name),
+      region,
+      origin: 'recurrence',
+      slotTime: slot,
+    });
+    // split-report, anchor 2024-01-01T00:00:00Z every PT1M: slots on every whole minute.
+    const window = {
+      detectedAt: T - 1,
+      coveredFrom: T + 30_000,
+      until: T + 180_000,
+      down: [],
+      graceMs: 3_000,
+    };
+    const settlement = (slot: string) => run('rg-orders-neu', 'nightly-settlement', 'northeurope', slot);
+    const runs = [
+      run('rg-orders-neu', 'split-report-even', 'northeurope', at(0)),
+      run('rg-orders-neu', 'split-report-odd', 'northeurope', at(60)),
+      run('rg-orders-neu', 'split-report-even', 'northeurope', at(120)),
+      run('rg-orders-neu', 'split-report-odd', 'northeurope', at(180)),
+      ...[0, 60, 120, 180].map((s) => settlement(at(s))),
+    ];
+    expect(checkSplitSlots(plan, runs, window)).toMatchObject({ ok: true, problems: [] });
+
+    const twice = [...runs, run('rg-orders-weu', 'split-report-even', 'westeurope', at(120))];
+    const dup = checkSplitSlots(plan, twice, window);
+    expect(dup.ok).toBe(false);
+    expect(dup.problems).toEqual([`split-report: slot ${at(120)} ran 2 times (northeurope, westeurope)`]);
+
+    const skipped = checkSplitSlots(
+      plan,
+      runs.filter((r) => r.slotTime !== at(60) || r.workflowId.includes('settlement')),
+      window,
+    );
+    expect(skipped.problems).toEqual([`split-report: slot ${at(60)} did not run in either region`]);
+
+    // Slot 0 falls between detection and the verified failover: lost with the region is allowed.
+    const lost = checkSplitSlots(
+      plan,
+      runs.filter((r) => r.slotTime !== at(0)),
+      window,
+    );
+    expect(lost.ok).toBe(true);
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * `npm start` as a user runs it: a child process on free ports, driven only over HTTP (`/sim` and `/api`),
+ * stopped with SIGINT.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { drillSplitAnchor } from '../../src/drill/command';
+import { ROOT } from '../support/estate';
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+const portIsFree = (port: number): Promise<boolean> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, ms: number, fn: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(200);
+  }
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? ` (${last.message})` : ''}`);
+}
+
+let child: ChildProcess | undefined;
+const store = mkdtempSync(join(tmpdir(), 'dr-start-store-'));
+afterAll(() => {
+  if (child && child.exitCode === null) child.kill('SIGKILL');
+  rmSync(store, { recursive: true, force: true });
+});
+
+describe('npm start (embedded estate, child process)', () => {
+  it('fails over by itself on an outage, fails back on request, and stops cleanly on SIGINT', async () => {
+    // What `npm start` runs, started the same way minus npm (npm does not pass a lone SIGINT on to its child).
+    const scripts = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
+    expect(scripts.start).toBe('tsx src/start/main.ts');
+    const [port, simPort] = [await freePort(), await freePort()];
+    child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/start/main.ts'], {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        PORT: String(port),
+        SIM_PORT: String(simPort),
+        DURABLE_STORE_DIR: store,
+        // The next split slot boundary ~20 s from now, so the failback's wait for it stays short.
+        DR_LOCAL_SPLIT_ANCHOR: drillSplitAnchor(Date.now()),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+
+    const ready = await until(
+      'the READY banner',
+      30_000,
+      async () => /READY api=(\S+) sim=(\S+) key=(\S+)/.exec(out) ?? undefined,
+    );
+    const [, api, sim, key] = ready;
+    expect(api).toBe(`http://127.0.0.1:${port}/api`);
+    expect(sim).toBe(`http://127.0.0.1:${simPort}/sim`);
+    expect(out).toContain('shortened for the local demo');
+    expect(out).toContain('LOCAL DEMO');
+    const headers = { 'x-functions-key': key!, 'content-type': 'application/json' };
+    const status = async () => await (await fetch(`${api}/status`, { headers })).json();
+
+    // The sim control API: info with the plan, workflows, a notification list.
+    const info = await (await fetch(`${sim}/info`)).json();
+    expect(info.armEndpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    expect(info.caCertPem).toContain('BEGIN CERTIFICATE');
+    expect(info.plan.policy.probeInterval).toBe('PT2S');
+    const workflows = await (await fetch(`${sim}/workflows`)).json();
+    expect(workflows.workflows.length).toBeGreaterThan(10);
+    expect((await fetch(`${api}/status`)).status).toBe(401); // the key is required
+
+    await until('monitoring a healthy primary', 20_000, async () => {
+      const s = await status();
+      return s.mode === 'monitoring' && s.recentProbes?.at(-1)?.healthy ? s : undefined;
+    });
+
+    // Outage of the primary: the automatic failover shows up in /api/status.
+    const outage = await fetch(`${sim}/regions/westeurope/outage`, {
+      method: 'POST',
+      body: '{"kind":"down"}',
+    });
+    expect(outage.status).toBe(200);
+    const failedOver = await until('the automatic failover', 30_000, async () => {
+      const s = await status();
+      return s.mode === 'failed-over' && s.lastOperation?.finishedAt ? s : undefined;
+    });
+    expect(failedOver.activeRegion).toBe('secondary');
+    expect(failedOver.lastOperation).toMatchObject({
+      direction: 'failover',
+      trigger: 'automatic',
+      outcome: 'succeeded',
+    });
+    const noted = await (await fetch(`${sim}/notifications`)).json();
+    expect(noted.notifications.map((n: any) => n.type)).toContain('com.logicappsfailover.failover.completed');
+
+    // Restore, then a manual (forced: the soak is 5 healthy probes) failback through the API.
+    await fetch(`${sim}/regions/westeurope/restore`, { method: 'POST' });
+    const failback = await fetch(`${api}/failback`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ reason: 'test: primary is back', force: true }),
+    });
+    expect(failback.status).toBe(202);
+    const { operationId } = await failback.json();
+    const back = await until('the failback to finish', 75_000, async () => {
+      const s = await status();
+      return s.lastOperation?.operationId === operationId && s.lastOperation.finishedAt ? s : undefined;
+    });
+    expect(back).toMatchObject({ mode: 'monitoring', activeRegion: 'primary' });
+    expect(back.lastOperation).toMatchObject({
+      direction: 'failback',
+      trigger: 'manual',
+      outcome: 'succeeded',
+    });
+
+    // The live log told the story.
+    expect(out).toMatch(/probe\s+primary FAILED \(refused\)/);
+    expect(out).toMatch(/monitor\s+mode \S+ -> failed-over, active region secondary/);
+    expect(out).toMatch(/monitor\s+mode \S+ -> monitoring, active region primary/);
+    expect(out).toMatch(/action\s+enable secondary:order-webhook: done/);
+    expect(out).toMatch(/notify\s+com\.logicappsfailover\.failback\.completed/);
+
+    // Ctrl-C: exit 0, every port closed.
+    const armPort = Number(new URL(info.armEndpoint).port);
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(out).toContain('stopped cleanly');
+    for (const p of [port, simPort, armPort]) expect(await portIsFree(p)).toBe(true);
+  }, 150_000);
+});
