@@ -101,7 +101,10 @@ async function readBody<S extends z.ZodType>(request: HttpRequest, schema: S): P
   let value: unknown = {};
   if (text.trim() !== '') {
     const type = request.headers.get('content-type');
-    if (!type || !JSON_TYPE.test(type)) throw new UnsupportedMediaTypeError(type);
+    // `curl -d '{...}'` says x-www-form-urlencoded: accept it (and a missing type) when the body is a JSON object.
+    const curlStyle =
+      (!type || /^application\/x-www-form-urlencoded\b/i.test(type)) && text.trimStart().startsWith('{');
+    if (!curlStyle && (!type || !JSON_TYPE.test(type))) throw new UnsupportedMediaTypeError(type);
     try {
       value = JSON.parse(text);
     } catch (err) {

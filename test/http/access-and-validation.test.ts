@@ -158,16 +158,26 @@ describe('request validation: 400 naming the field, nothing signalled', () => {
     expect((await estate.call('POST', 'resume')).status).toBe(200);
   });
 
-  it('wrong content type: 415; malformed JSON: 400; a bad Idempotency-Key: 400', async () => {
+  it('wrong content type: 415; malformed JSON: 400; a bad Idempotency-Key: 400; curl -d style JSON accepted', async () => {
     const text = await estate.call('POST', 'failover', {
       raw: 'reason=x&kind=planned',
       contentType: 'application/x-www-form-urlencoded',
     });
     expect(text.status).toBe(415);
     expect(text.body.error).toContain('application/json');
+    // No content type given: fetch sends text/plain, which is not JSON.
     expect((await estate.call('POST', 'failover', { raw: '{"reason":"x"', contentType: null })).status).toBe(
       415,
     );
+    expect(
+      (await estate.call('POST', 'failover', { raw: '<reason>x</reason>', contentType: 'application/xml' }))
+        .status,
+    ).toBe(415);
+    const curl = await estate.call('POST', 'failover', {
+      raw: '{"reason":"x","kind":"planned","dryRun":true}',
+      contentType: 'application/x-www-form-urlencoded',
+    });
+    expect(curl.status).toBe(200);
     const broken = await estate.call('POST', 'failover', { raw: '{"reason":"x",' });
     expect(broken.status).toBe(400);
     expect(broken.body.error).toContain('not valid JSON');
