@@ -47,6 +47,14 @@ export interface HttpRouteSpec {
 
 const LOCATION = { Location: 'Where to follow the operation: /api/operations/{operationId}' };
 
+/** Failover and failback answer alike: a dry run, a started operation, a refusal, or no answer in time. */
+const OPERATION_RESPONSES = {
+  200: { description: 'dryRun: the what-if plan; nothing changed', schema: DryRunResponseSchema },
+  202: { description: 'Started', schema: AcceptedResponseSchema, headers: LOCATION },
+  409: { description: 'An operation is in progress, or the monitor refused', schema: ConflictResponseSchema },
+  503: { description: 'The monitor did not answer in time', schema: UnavailableResponseSchema },
+};
+
 export const HTTP_ROUTES = {
   status: {
     name: 'drHttpStatus',
@@ -94,15 +102,7 @@ export const HTTP_ROUTES = {
     description:
       'The monitor starts the operation unless one is running or the plan is already failed over. Honours Idempotency-Key.',
     body: FailoverBodySchema,
-    responses: {
-      200: { description: 'dryRun: the what-if plan; nothing changed', schema: DryRunResponseSchema },
-      202: { description: 'Started', schema: AcceptedResponseSchema, headers: LOCATION },
-      409: {
-        description: 'An operation is in progress, or the monitor refused',
-        schema: ConflictResponseSchema,
-      },
-      503: { description: 'The monitor did not answer in time', schema: UnavailableResponseSchema },
-    },
+    responses: OPERATION_RESPONSES,
   },
   failback: {
     name: 'drHttpFailback',
@@ -113,15 +113,7 @@ export const HTTP_ROUTES = {
     description:
       'Refused (409) while the primary has not been healthy for the recovery threshold and soak time, unless force. Honours Idempotency-Key.',
     body: FailbackBodySchema,
-    responses: {
-      200: { description: 'dryRun: the what-if plan; nothing changed', schema: DryRunResponseSchema },
-      202: { description: 'Started', schema: AcceptedResponseSchema, headers: LOCATION },
-      409: {
-        description: 'An operation is in progress, or the monitor refused',
-        schema: ConflictResponseSchema,
-      },
-      503: { description: 'The monitor did not answer in time', schema: UnavailableResponseSchema },
-    },
+    responses: OPERATION_RESPONSES,
   },
   pause: {
     name: 'drHttpPause',
