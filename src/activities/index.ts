@@ -9,7 +9,7 @@ import type { Notifier } from '../adapters/servicebus';
 import { NotifyTerminalError } from '../adapters/servicebus';
 import type { HealthProbe } from '../adapters/probe';
 import { locatorFor } from '../app/locate';
-import { observationKey, observePlan, observeTarget } from '../app/observe';
+import { observationKey, observePlan, observeTarget, type Observed } from '../app/observe';
 import { toCloudEvent } from '../app/cloudevents';
 import {
   entryTargets,
@@ -148,12 +148,27 @@ export function createActivities(deps: ActivityDeps) {
     direction: Direction;
     group: number;
     entries: string[];
+    /** Observation keys of fences left pending: their region did not answer, so they are not read again. */
+    pending?: string[];
   }): Promise<ReadBackReport> => {
-    const entries = plan.workflows.filter((w) => input.entries.includes(w.name));
+    const names = new Set(input.entries);
+    const pending = new Set(input.pending ?? []);
+    const entries = plan.workflows.filter((w) => names.has(w.name));
     const sub: Plan = { ...plan, workflows: entries };
     const targets = entries.flatMap((e) => entryTargets(plan, e));
     const observed = new Map(
-      (await Promise.all(targets.map((t) => readBackTarget(t)))).map((o) => [observationKey(o.target), o]),
+      (
+        await Promise.all(
+          targets.map(async (t): Promise<Observed> =>
+            pending.has(observationKey(t))
+              ? {
+                  target: t,
+                  observation: { reachable: false, error: 'fence pending: its region did not answer' },
+                }
+              : readBackTarget(t),
+          ),
+        )
+      ).map((o) => [observationKey(o.target), o]),
     );
     const wanted = planOperation(sub, input.direction, () => undefined);
     const mismatches: string[] = [];

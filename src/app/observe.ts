@@ -52,11 +52,44 @@ export async function observeTarget(
   }
 }
 
-/** Every target of every entry, read in parallel (the adapter's throttle paces the reads). */
+/** Reads in flight at once: far above what ARM's read bucket sustains, low enough to stop early. */
+const READ_CONCURRENCY = 32;
+/** A region whose ARM refused this many reads in a row, with no success between, is taken as down. */
+const REGION_DOWN_AFTER = 3;
+
+/**
+ * Every target of every entry, read in parallel (the adapter's throttle paces the reads). Once a region's ARM
+ * has not answered several reads in a row, its remaining targets are marked unreachable without asking:
+ * a thousand refused reads would only spend the subscription's read bucket and delay the failover.
+ */
 export async function observePlan(plan: Plan, control: LogicAppsControl): Promise<Map<string, Observed>> {
   const targets = plan.workflows.flatMap((entry) => entryTargets(plan, entry));
-  const observed = await Promise.all(targets.map((t) => observeTarget(plan, control, t)));
-  return new Map(observed.map((o) => [`${o.target.region}:${o.target.key}`, o]));
+  const refusedInARow = new Map<string, number>();
+  const observed: Observed[] = new Array<Observed>(targets.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < targets.length; i = next++) {
+      const target = targets[i]!;
+      if ((refusedInARow.get(target.region) ?? 0) >= REGION_DOWN_AFTER) {
+        observed[i] = {
+          target,
+          observation: {
+            reachable: false,
+            error: `not read: the ${target.region} region's ARM did not answer ${REGION_DOWN_AFTER} reads in a row`,
+          },
+        };
+        continue;
+      }
+      const o = await observeTarget(plan, control, target);
+      refusedInARow.set(
+        target.region,
+        o.observation.reachable ? 0 : (refusedInARow.get(target.region) ?? 0) + 1,
+      );
+      observed[i] = o;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, targets.length) }, worker));
+  return new Map(observed.map((o) => [observationKey(o.target), o]));
 }
 
 export const observationKey = (t: WorkflowTarget): string => `${t.region}:${t.key}`;

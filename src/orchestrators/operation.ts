@@ -168,6 +168,12 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
         direction: request.direction,
         group: group.group,
         entries: group.entries.map((e) => e.entry),
+        // Fences left pending target a region whose ARM did not answer: do not spend reads on it again.
+        pending: (results as EntryResult[]).flatMap((e) =>
+          e.steps
+            .filter((s) => s.status === 'pending-fence')
+            .map((s) => `${s.action.target.region}:${s.action.target.key}`),
+        ),
       })) as ReadBackReport;
       record.readBack.push({ ...readBack, at: now() });
       mark(

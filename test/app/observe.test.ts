@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
+import { observePlan } from '../../src/app/observe';
+import { simulatorConnection } from '../../src/config/arm';
+import { ArmThrottle } from '../../src/adapters/arm/throttle';
+import { validatePlan } from '../../src/plan/validate';
+import type { Plan } from '../../src/plan/schema';
+import { startArmSimulator, type ArmSimulator } from '../../src/sim/arm';
+import { sampleEstateSeed } from '../../src/sim/sample-estate';
+import { minimalPlan } from '../support/plans';
+
+const N = 120;
+const LARGE = { capacity: 10_000, refillPerSecond: 10_000 };
+const connection = () => ({
+  ...simulatorConnection(sim, new ArmThrottle({ reads: LARGE, writes: LARGE })),
+  maxRetries: 0,
+});
+let sim: ArmSimulator;
+let plan: Plan;
+
+beforeAll(async () => {
+  const raw = minimalPlan();
+  raw.workflows = Array.from({ length: N }, (_, i) => ({
+    name: `wf-${i}`,
+    role: 'active-passive',
+    trigger: 'webhook',
+    primary: `wf-${i}`,
+    secondary: `wf-${i}`,
+  }));
+  plan = validatePlan(raw).plan!;
+  // Generous buckets on both sides: this test is about which reads are made, not about pacing them.
+  sim = await startArmSimulator({ seed: sampleEstateSeed(plan), throttle: { reads: LARGE } });
+});
+afterAll(async () => sim?.stop());
+
+describe('reading the estate before an operation', () => {
+  it('stops asking a region whose ARM refused several reads in a row, and still reads the other region', async () => {
+    sim.outage('westeurope', { kind: 'down', mode: 'refused' });
+    sim.clearRequestLog();
+    const control = createArmLogicAppsControl(connection());
+    const observed = [...(await observePlan(plan, control)).values()];
+    const primary = observed.filter((o) => o.target.region === 'primary');
+    const secondary = observed.filter((o) => o.target.region === 'secondary');
+    expect(primary.every((o) => !o.observation.reachable)).toBe(true);
+    expect(secondary.every((o) => 'state' in o.observation && o.observation.state === 'Disabled')).toBe(true);
+    const asked = sim.requestLog().filter((e) => e.listener === 'arm' && e.region === 'westeurope').length;
+    // At most the reads already in flight when the region was judged down, far fewer than one per workflow.
+    expect(asked).toBeLessThanOrEqual(40);
+    expect(asked).toBeGreaterThanOrEqual(3);
+    sim.restore('westeurope');
+    await sim.settle();
+  });
+
+  it('a region that answers is read in full, workflow by workflow', async () => {
+    sim.clearRequestLog();
+    const control = createArmLogicAppsControl(connection());
+    const observed = [...(await observePlan(plan, control)).values()];
+    expect(
+      observed.filter((o) => 'state' in o.observation && o.observation.state === 'Enabled'),
+    ).toHaveLength(N);
+    expect(sim.requestLog().filter((e) => e.listener === 'arm' && e.method === 'GET')).toHaveLength(2 * N);
+  });
+});
