@@ -22,8 +22,8 @@ beforeAll(async () => {
   const raw = minimalPlan();
   raw.workflows = Array.from({ length: N }, (_, i) => ({
     name: `wf-${i}`,
-    role: 'active-passive',
-    trigger: 'webhook',
+    role: 'active-passive' as const,
+    trigger: 'webhook' as const,
     primary: `wf-${i}`,
     secondary: `wf-${i}`,
   }));
