@@ -87,17 +87,15 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
     ...simulatorConnection(sim, new ArmThrottle()),
     maxRetries: options.sdkRetries ?? 0,
   });
+  const notifier = createServiceBusNotifier(
+    { connectionString: broker.connectionString, ...(sb.topic ? { topic: sb.topic } : { queue: sb.queue! }) },
+    { timeoutMs: 2_000 },
+  );
   installControlPlane({
     plan,
     control,
     probe: createHealthProbe({ control, plan, settings: {}, ca: sim.caCertPem }),
-    notifier: createServiceBusNotifier(
-      {
-        connectionString: broker.connectionString,
-        ...(sb.topic ? { topic: sb.topic } : { queue: sb.queue! }),
-      },
-      { timeoutMs: 2_000 },
-    ),
+    notifier,
     describe: 'test estate',
   });
   const hostExtras = {
@@ -171,6 +169,7 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
     },
     async stop() {
       await host.stop();
+      await notifier.close(); // An open AMQP connection would keep the process alive.
       await broker.stop();
       await sim.stop();
       installControlPlane(undefined);

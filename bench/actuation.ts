@@ -1,0 +1,273 @@
+/**
+ * Actuation: how long a failover of N active-passive workflows takes through the real orchestrations, next
+ * to the floor ARM's token buckets put under it, and next to the same N enables done one at a time.
+ *
+ * Scenario: the primary region is down (ARM requests for its resources are refused), as in a real regional
+ * failover. The plan then marks every primary fence pending and only the secondary is written: N enables.
+ */
+import { ArmThrottle } from '../src/adapters/arm/throttle';
+import { createArmLogicAppsControl } from '../src/adapters/logicapps/arm';
+import { simulatorConnection } from '../src/config/arm';
+import {
+  MONITOR_SIGNAL,
+  ORCHESTRATIONS,
+  monitorInstanceId,
+  type OperationRecord,
+  type Signal,
+} from '../src/durable/contracts';
+import type { RequestLogEntry } from '../src/sim/arm';
+import { sampleEstateSeed } from '../src/sim/sample-estate';
+import { BENCH_START, startBenchEstate } from './estate';
+import { activePassivePlan, SECONDARY_RG, workflowName } from './plans';
+import { RemoteArmSimulator } from './sim-process';
+import { armRequestKinds, bucketOf, phasesOf, throttleBoundMs, type RequestPhase } from './throttle-bound';
+
+export class BenchmarkError extends Error {
+  override name = 'BenchmarkError';
+}
+
+export interface ArmRequestCounts {
+  reads: number;
+  /** Reads refused by the down region (connection reset): the client paced them all the same. */
+  readsRefused: number;
+  writes: number;
+  writesRefused: number;
+  /** Answers with status 429 (ARM throttling). Client-side pacing should keep this at 0. */
+  throttled: number;
+}
+
+export interface ActuationResult {
+  workflows: number;
+  scenario: 'primary-down';
+  latencyMs: number;
+  /**
+   * Wall time from the failover request (the signal the monitor turns into the operation) to the operation's
+   * completion: the operation's own time plus the monitor's few ms to start it. Taken from the request, not
+   * from a poll that sees the operation appear, because the event loop is busiest right when it starts.
+   */
+  elapsedMs: number;
+  /** Wall time from the request to the first ARM request the simulator received (system clock, both processes). */
+  firstArmRequestMs: number;
+  outcome: string;
+  secondariesEnabled: number;
+  pendingFences: number;
+  /** The operation's ARM requests (the monitor's own probe requests meanwhile are in `probeArmRequests`). */
+  arm: ArmRequestCounts;
+  /** ARM requests of the health probe during the operation (the watchdog keeps ticking on the real clock). */
+  probeArmRequests: number;
+  /** Activity attempts that failed and were retried by the orchestration (durable timer back-off). */
+  activityFailures: number;
+  sdkRetries: number;
+  phases: RequestPhase[];
+  /** The token-bucket floor for exactly these requests (see throttleBoundMs). */
+  boundMs: number;
+  /** elapsed / bound: 1.0 would be perfect use of ARM's budget. */
+  ratio: number;
+  hostProblems: string[];
+}
+
+export interface OneByOneResult {
+  workflows: number;
+  latencyMs: number;
+  elapsedMs: number;
+  perCallMs: number;
+  arm: ArmRequestCounts;
+  boundMs: number;
+  secondariesEnabled: number;
+}
+
+export interface ActuationOptions {
+  /** ARM latency added by the simulator to every request (default 100 ms). */
+  latencyMs?: number;
+  /** How often the operation's status is sampled (default 5 ms): the resolution of the elapsed time. */
+  pollMs?: number;
+  /** Give up after this much wall time without completion (default 4 min). */
+  timeoutMs?: number;
+  /** SDK retries per ARM call (default 0, as in the tests; the composition root's default is 2). */
+  sdkRetries?: number;
+  /** Called at each stage (for diagnosing a run that stalls). */
+  trace?: (stage: string) => void;
+}
+
+const TERMINAL = new Set(['Completed', 'Failed', 'Terminated']);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function countArmRequests(log: readonly RequestLogEntry[]): ArmRequestCounts {
+  const arm = log.filter((e) => e.listener === 'arm');
+  const reads = arm.filter((e) => bucketOf(e.method) === 'reads');
+  const writes = arm.filter((e) => bucketOf(e.method) === 'writes');
+  return {
+    reads: reads.length,
+    readsRefused: reads.filter((e) => e.outcome !== 'answered').length,
+    writes: writes.length,
+    writesRefused: writes.filter((e) => e.outcome !== 'answered').length,
+    throttled: arm.filter((e) => e.status === 429).length,
+  };
+}
+
+/** Requests the health probe makes for the health-check workflow (resolving its callback URL). */
+function isHealthCheckRequest(workflow: unknown): (e: RequestLogEntry) => boolean {
+  const name = typeof workflow === 'string' ? workflow.split('/').pop()!.toLowerCase() : undefined;
+  return (e) => name !== undefined && e.path.toLowerCase().includes(`/workflows/${name}/`);
+}
+
+/** A manual emergency failover through the monitor, timed from the operation's start to its completion. */
+export async function measureActuation(n: number, options: ActuationOptions = {}): Promise<ActuationResult> {
+  const latencyMs = options.latencyMs ?? 100;
+  const pollMs = options.pollMs ?? 5;
+  const plan = activePassivePlan(n);
+  // Real clock: a retry's back-off (durable timer) costs its real time, as in Azure.
+  const trace = options.trace ?? (() => undefined);
+  const estate = await startBenchEstate({ plan, clock: 'real', sdkRetries: options.sdkRetries ?? 0 });
+  try {
+    const { host, sim } = estate;
+    trace('estate started');
+    await estate.kickWatchdog(); // Starts the monitor; one healthy probe.
+    trace('watchdog ran');
+    if (estate.monitor()?.state.mode !== 'monitoring')
+      throw new BenchmarkError(`monitor of ${plan.id} is not monitoring (${estate.monitor()?.state.mode})`);
+
+    await sim.outage(plan.primary.location, { kind: 'down', mode: 'refused' });
+    await sim.setLatency(latencyMs);
+    await sim.configureThrottle({}); // Full server-side buckets.
+    await sleep(500); // The client-side buckets refill too (the warm-up spent at most a token or two).
+    await sim.clearRequestLog();
+    trace('primary down, buckets full');
+
+    const signal: Signal = {
+      kind: 'request-operation',
+      id: `bench-failover-${n}`,
+      request: {
+        direction: 'failover',
+        kind: 'emergency',
+        trigger: 'manual',
+        caller: { by: 'bench', reason: `benchmark: ${plan.primary.location} down` },
+        override: [],
+      },
+    };
+    const createdFrom = host.clock.now() - 1_000;
+    // Filled in by the poller (closures defeat narrowing of plain lets, hence an object).
+    const seen: { instanceId?: string; finishedAt?: number } = {};
+    const check = () => {
+      if (!seen.instanceId) {
+        const op = host.durable
+          .list({ createdTimeFrom: createdFrom })
+          .find((s) => s.name === ORCHESTRATIONS.operation);
+        if (!op) return;
+        seen.instanceId = op.instanceId;
+      }
+      const status = host.durable.getStatus(seen.instanceId)?.runtimeStatus;
+      if (seen.finishedAt === undefined && status && TERMINAL.has(status))
+        seen.finishedAt = performance.now();
+    };
+    const requestedAt = performance.now();
+    const requestedAtWall = Date.now();
+    const poller = setInterval(check, pollMs);
+    try {
+      if (host.durable.raiseEvent(monitorInstanceId(plan.id), MONITOR_SIGNAL, signal) !== 'accepted')
+        throw new BenchmarkError(`monitor of ${plan.id} did not accept the failover request`);
+      const deadline = requestedAt + (options.timeoutMs ?? 240_000);
+      for (;;) {
+        // Idle also while a retry timer is pending: then poll until it fires. Never wait unboundedly: an ARM
+        // call that is never answered would otherwise hang the whole run instead of failing it.
+        const idle = await Promise.race([
+          host.runUntilIdle().then(() => true),
+          sleep(1_000).then(() => false),
+        ]);
+        check();
+        trace(
+          `${idle ? 'idle' : 'busy'}: operation ${seen.instanceId ?? 'not started'}, finished ${seen.finishedAt !== undefined}`,
+        );
+        if (seen.finishedAt !== undefined) break;
+        if (performance.now() >= deadline) {
+          const status = seen.instanceId ? host.durable.getStatus(seen.instanceId) : undefined;
+          throw new BenchmarkError(
+            `failover of ${n} workflows did not finish within ${(deadline - requestedAt) / 1000} s: ` +
+              (status
+                ? `operation ${status.instanceId} is ${status.runtimeStatus} (${JSON.stringify(status.customStatus)?.slice(0, 300)})`
+                : `the monitor never started it (monitor: ${JSON.stringify(estate.monitor()?.answers.at(-1))})`),
+          );
+        }
+        if (idle) await sleep(pollMs);
+      }
+    } finally {
+      clearInterval(poller);
+    }
+    const { instanceId, finishedAt } = seen as Required<typeof seen>;
+    const record = host.durable.getStatus(instanceId)?.output as OperationRecord | undefined;
+    const fullLog = await sim.requestLog();
+    const probing = isHealthCheckRequest(plan.healthCheck.workflow);
+    const log = fullLog.filter((e) => !probing(e));
+    const states = await sim.workflows();
+    const phases = phasesOf(armRequestKinds(log));
+    const boundMs = throttleBoundMs(phases, latencyMs);
+    const elapsedMs = finishedAt - requestedAt;
+    const firstArm = log.filter((e) => e.listener === 'arm').sort((a, b) => a.seq - b.seq)[0];
+    return {
+      workflows: n,
+      scenario: 'primary-down',
+      latencyMs,
+      elapsedMs,
+      firstArmRequestMs: firstArm ? Date.parse(firstArm.realTime) - requestedAtWall : Number.NaN,
+      outcome: record?.status ?? host.durable.getStatus(instanceId)?.runtimeStatus ?? 'unknown',
+      secondariesEnabled: states.filter(
+        (w) => w.region === plan.secondary.location && w.name.startsWith('ap-') && w.state === 'Enabled',
+      ).length,
+      pendingFences: record?.pendingFences.length ?? 0,
+      arm: countArmRequests(log),
+      probeArmRequests: fullLog.filter((e) => e.listener === 'arm' && probing(e)).length,
+      activityFailures: host.stats().activityFailures,
+      sdkRetries: options.sdkRetries ?? 0,
+      phases,
+      boundMs,
+      ratio: elapsedMs / boundMs,
+      hostProblems: estate.problems.map((p) => `[${p.level}] ${p.message.slice(0, 300)}`),
+    };
+  } catch (error) {
+    // A stalled ARM call would keep the host from stopping: take the simulator away first (its sockets close).
+    await estate.sim.stop();
+    throw error;
+  } finally {
+    await estate.stop();
+  }
+}
+
+/** The same N enables one at a time through the same adapter (its idempotent read, then the enable). */
+export async function measureOneByOne(n: number, options: ActuationOptions = {}): Promise<OneByOneResult> {
+  const latencyMs = options.latencyMs ?? 100;
+  const plan = activePassivePlan(n);
+  const sim = await RemoteArmSimulator.start({
+    now: BENCH_START.toISOString(),
+    seed: sampleEstateSeed(plan),
+    latencyMs,
+  });
+  try {
+    const control = createArmLogicAppsControl({
+      ...simulatorConnection(sim, new ArmThrottle()),
+      maxRetries: 0,
+    });
+    const started = performance.now();
+    for (let i = 0; i < n; i++) {
+      await control.setState(
+        { subscriptionId: plan.secondary.subscriptionId, resourceGroup: SECONDARY_RG, name: workflowName(i) },
+        'Enabled',
+      );
+    }
+    const elapsedMs = performance.now() - started;
+    const log = await sim.requestLog();
+    const states = await sim.workflows();
+    return {
+      workflows: n,
+      latencyMs,
+      elapsedMs,
+      perCallMs: elapsedMs / n,
+      arm: countArmRequests(log),
+      boundMs: throttleBoundMs(phasesOf(armRequestKinds(log)), latencyMs),
+      secondariesEnabled: states.filter(
+        (w) => w.region === plan.secondary.location && w.name.startsWith('ap-') && w.state === 'Enabled',
+      ).length,
+    };
+  } finally {
+    await sim.stop();
+  }
+}

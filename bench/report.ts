@@ -1,0 +1,170 @@
+/** The benchmark results as plain-text tables (pure: results in, text out). */
+import { table } from '../src/cli/table';
+import type { ActuationResult, OneByOneResult } from './actuation';
+import type { DetectionResult } from './detection';
+import type { SteadyResult, SteadyWindow } from './steady';
+
+export interface OneByOneEstimate {
+  workflows: number;
+  elapsedMs: number;
+  /** Always true: computed, not measured. */
+  extrapolated: true;
+  basis: string;
+}
+
+export interface BenchResults {
+  generatedAt: string;
+  machine: { cpus: number; node: string; platform: string };
+  totalWallMs: number;
+  actuation: {
+    scenario: string;
+    latencyMs: number;
+    runs: ActuationResult[];
+    /** The same failover with the SDK's retries on (the composition root's default), for comparison. */
+    sdkRetriesComparison: ActuationResult[];
+    oneByOne: OneByOneResult[];
+    oneByOneExtrapolated: OneByOneEstimate[];
+  };
+  detection: DetectionResult;
+  steady: SteadyResult;
+}
+
+const s = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
+const x = (ratio: number) => `${ratio.toFixed(2)}x`;
+
+/** One-by-one time for `n`, measured or extrapolated, when there is one. */
+function oneByOneFor(results: BenchResults, n: number): { ms: number; extrapolated: boolean } | undefined {
+  const measured = results.actuation.oneByOne.find((r) => r.workflows === n);
+  if (measured) return { ms: measured.elapsedMs, extrapolated: false };
+  const estimate = results.actuation.oneByOneExtrapolated.find((r) => r.workflows === n);
+  return estimate ? { ms: estimate.elapsedMs, extrapolated: true } : undefined;
+}
+
+export function actuationTable(results: BenchResults): string {
+  const rows = [...results.actuation.runs, ...results.actuation.sdkRetriesComparison]
+    .sort((a, b) => a.workflows - b.workflows || a.sdkRetries - b.sdkRetries)
+    .map((r) => {
+      const seq = oneByOneFor(results, r.workflows);
+      return {
+        N: r.workflows,
+        'SDK retries': r.sdkRetries,
+        'elapsed s': s(r.elapsedMs),
+        'bound s': s(r.boundMs),
+        'elapsed/bound': x(r.ratio),
+        'reads (refused)': `${r.arm.reads} (${r.arm.readsRefused})`,
+        writes: r.arm.writes,
+        '429s': r.arm.throttled,
+        'activity retries': r.activityFailures,
+        outcome: `${r.outcome}, ${r.secondariesEnabled}/${r.workflows} enabled, ${r.pendingFences} fences pending`,
+        'one-by-one s': seq ? `${s(seq.ms)}${seq.extrapolated ? ' (extrapolated)' : ''}` : '-',
+        'one-by-one/elapsed': seq && r.sdkRetries === 0 ? x(seq.ms / r.elapsedMs) : '-',
+      };
+    });
+  return table(rows);
+}
+
+export function oneByOneTable(results: BenchResults): string {
+  return table([
+    ...results.actuation.oneByOne.map((r) => ({
+      N: r.workflows,
+      'elapsed s': s(r.elapsedMs),
+      'per call ms': r.perCallMs.toFixed(1),
+      'bound s': s(r.boundMs),
+      reads: r.arm.reads,
+      writes: r.arm.writes,
+      '429s': r.arm.throttled,
+      enabled: `${r.secondariesEnabled}/${r.workflows}`,
+      note: 'measured',
+    })),
+    ...results.actuation.oneByOneExtrapolated.map((r) => ({
+      N: r.workflows,
+      'elapsed s': s(r.elapsedMs),
+      'per call ms': '-',
+      'bound s': '-',
+      reads: '-',
+      writes: '-',
+      '429s': '-',
+      enabled: '-',
+      note: `EXTRAPOLATED: ${r.basis}`,
+    })),
+  ]);
+}
+
+export function detectionTable(d: DetectionResult): string {
+  return table(
+    d.runs.map((r) => ({
+      'outage after last probe s': s(r.offsetMs),
+      'outage at': r.outageAt.slice(11, 19),
+      'first failed probe': r.firstFailureAt?.slice(11, 19) ?? '-',
+      'failed probes': r.failedProbes ?? '-',
+      'decision at': r.decisionAt.slice(11, 19),
+      'detection s': s(r.detectionMs),
+      'bound s': s(d.boundMs),
+      'detection/bound': x(r.detectionMs / d.boundMs),
+    })),
+  );
+}
+
+function windowRow(w: SteadyWindow): Record<string, string | number> {
+  return {
+    cycles: `${w.fromCycle}-${w.toCycle}`,
+    'executions/cycle': w.functionExecutionsPerCycle.toFixed(2),
+    'history events/cycle': w.historyEventsPerCycle.toFixed(2),
+    'episodes/cycle': w.orchestratorEpisodesPerCycle.toFixed(2),
+    'activities/cycle': w.activityExecutionsPerCycle.toFixed(2),
+    'heap used MiB': w.heapUsedMiB.toFixed(2),
+    'monitor history': w.monitorHistoryLength,
+    'wall ms/cycle': w.wallMsPerCycle.toFixed(2),
+  };
+}
+
+/** The windows covering the first and the last `printCycles` cycles (all of them for a short run). */
+export function steadyTable(steady: SteadyResult, printCycles: number): string {
+  const first = steady.windows.filter((w) => w.toCycle <= printCycles);
+  const last = steady.windows.filter((w) => w.fromCycle > steady.cycles - printCycles);
+  const shown = new Set([...first, ...last]);
+  const rows: Record<string, string | number>[] = [];
+  for (const w of steady.windows) {
+    if (shown.has(w)) rows.push(windowRow(w));
+    else if (rows.at(-1)?.cycles !== '...')
+      rows.push(Object.fromEntries(Object.keys(windowRow(w)).map((k) => [k, '...'])));
+  }
+  return table(rows);
+}
+
+export function report(results: BenchResults, steadyPrintCycles: number): string {
+  const a = results.actuation;
+  const d = results.detection;
+  const st = results.steady;
+  const firstW = st.windows[0];
+  const lastW = st.windows.at(-1);
+  return [
+    `logic-apps-failover benchmarks (${results.machine.cpus} CPUs, Node ${results.machine.node}, ${results.generatedAt})`,
+    '',
+    `1. Actuation: failover of N active-passive workflows, ${a.scenario}; ARM latency ${a.latencyMs} ms, ARM's buckets`,
+    '   (reads 250 + 25/s, writes 200 + 10/s per subscription) in the simulator and in the client-side pacer.',
+    '   elapsed: failover request -> operation complete (real orchestrations on the in-process host, real clock).',
+    '   bound: token-bucket floor for the ARM requests the operation made (phases: plan reads, enables, read-back).',
+    actuationTable(results),
+    '',
+    '   One by one: the same N enables as sequential adapter calls (each: idempotent read + enable), no fan-out.',
+    oneByOneTable(results),
+    '',
+    `2. Detection: outage start -> failover decision, virtual time, ${d.plan} policy (threshold ${d.failureThreshold},`,
+    `   interval ${s(d.probeIntervalMs)} s, timeout ${s(d.timeoutMs)} s), ${d.outage}. Bound = threshold x interval + timeout = ${s(d.boundMs)} s.`,
+    detectionTable(d),
+    `   min ${s(d.minMs)} s, mean ${s(d.meanMs)} s, max ${s(d.maxMs)} s; max/bound ${x(d.maxMs / d.boundMs)}`,
+    '',
+    `3. Steady state: ${st.cycles} healthy probe cycles (virtual time), ${st.plan}; determinism double-replay OFF;`,
+    `   heap sampled ${st.gcBeforeHeapSample ? 'after a forced full GC' : 'WITHOUT a forced GC (run node with --expose-gc)'}; ARM simulator in a child process (not in the heap).`,
+    steadyTable(st, steadyPrintCycles),
+    `   probes ${st.probes} (one per cycle), operations ${st.operations}, monitor executions ${st.monitorExecutions};` +
+      (firstW && lastW
+        ? ` executions/cycle first ${firstW.functionExecutionsPerCycle.toFixed(2)} vs last ${lastW.functionExecutionsPerCycle.toFixed(2)},` +
+          ` heap ${firstW.heapUsedMiB.toFixed(1)} -> ${lastW.heapUsedMiB.toFixed(1)} MiB` +
+          ` (${st.heapGrowthPerCycleBytes.toFixed(0)} B/cycle overall, ${st.heapGrowthSecondHalfPerCycleBytes.toFixed(0)} B/cycle over the second half)`
+        : ''),
+    '',
+    `Total wall time ${s(results.totalWallMs)} s.`,
+  ].join('\n');
+}

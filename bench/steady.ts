@@ -1,0 +1,119 @@
+/**
+ * Steady state: a healthy primary probed for many cycles on virtual time. Per probe cycle, the function
+ * executions, durable history events and heap must stay flat, and the monitor's live history bounded (it
+ * continues as new after every signal). The host's determinism double-replay is OFF here.
+ */
+import { ORCHESTRATIONS, monitorInstanceId } from '../src/durable/contracts';
+import { durationMs } from '../src/core/duration';
+import { loadPlan } from '../src/plan/load';
+import { loadEntryDefinitions } from '../src/sim/sample-estate';
+import { BenchmarkError } from './actuation';
+import { EXAMPLE_PLAN, startBenchEstate } from './estate';
+
+export interface SteadyWindow {
+  /** First and last probe cycle of the window, 1-based. */
+  fromCycle: number;
+  toCycle: number;
+  functionExecutionsPerCycle: number;
+  historyEventsPerCycle: number;
+  orchestratorEpisodesPerCycle: number;
+  activityExecutionsPerCycle: number;
+  /** Heap used at the end of the window (after a full GC when the run exposes one), MiB. */
+  heapUsedMiB: number;
+  /** Events in the monitor's current execution's history. */
+  monitorHistoryLength: number;
+  wallMsPerCycle: number;
+}
+
+export interface SteadyResult {
+  plan: string;
+  cycles: number;
+  windowCycles: number;
+  determinismCheck: false;
+  gcBeforeHeapSample: boolean;
+  probes: number;
+  operations: number;
+  monitorExecutions: number;
+  windows: SteadyWindow[];
+  /** Heap growth per cycle between the end of the first and the last window, bytes (includes warm-up). */
+  heapGrowthPerCycleBytes: number;
+  /** The same over the second half of the run only, once caches and JIT have settled. */
+  heapGrowthSecondHalfPerCycleBytes: number;
+  wallMs: number;
+}
+
+const MiB = 1024 * 1024;
+
+/** A full collection when node runs with --expose-gc, so heap samples show what is retained. */
+function collect(): boolean {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return false;
+  gc();
+  return true;
+}
+
+export async function measureSteadyState(cycles: number, windowCycles = 100): Promise<SteadyResult> {
+  if (!Number.isInteger(cycles / windowCycles) || cycles < windowCycles)
+    throw new BenchmarkError(
+      `cycles (${cycles}) must be a positive multiple of windowCycles (${windowCycles})`,
+    );
+  const { plan } = loadPlan({ kind: 'file', path: EXAMPLE_PLAN });
+  const estate = await startBenchEstate({
+    plan,
+    definitions: loadEntryDefinitions(plan, EXAMPLE_PLAN),
+    checkDeterminism: false,
+  });
+  try {
+    const { host } = estate;
+    const intervalMs = durationMs(plan.policy.probeInterval);
+    const monitorId = monitorInstanceId(plan.id);
+    const windows: SteadyWindow[] = [];
+    let gcBeforeHeapSample = false;
+    let before = host.stats();
+    const started = performance.now();
+    for (let from = 1; from <= cycles; from += windowCycles) {
+      const windowStarted = performance.now();
+      await estate.advance(windowCycles * intervalMs, intervalMs);
+      const wall = performance.now() - windowStarted;
+      const after = host.stats();
+      gcBeforeHeapSample = collect();
+      windows.push({
+        fromCycle: from,
+        toCycle: from + windowCycles - 1,
+        functionExecutionsPerCycle: (after.functionExecutions - before.functionExecutions) / windowCycles,
+        historyEventsPerCycle: (after.historyEvents - before.historyEvents) / windowCycles,
+        orchestratorEpisodesPerCycle:
+          (after.orchestratorEpisodes - before.orchestratorEpisodes) / windowCycles,
+        activityExecutionsPerCycle: (after.activityExecutions - before.activityExecutions) / windowCycles,
+        heapUsedMiB: process.memoryUsage().heapUsed / MiB,
+        monitorHistoryLength: after.historyEventsByInstance[monitorId]?.current ?? 0,
+        wallMsPerCycle: wall / windowCycles,
+      });
+      before = after;
+    }
+    const monitor = estate.monitor();
+    if (monitor?.state.mode !== 'monitoring')
+      throw new BenchmarkError(`a healthy estate left the monitor in mode ${monitor?.state.mode}`);
+    const first = windows[0]!;
+    const last = windows.at(-1)!;
+    const middle = windows[Math.floor((windows.length - 1) / 2)]!;
+    const growth = (a: SteadyWindow, b: SteadyWindow) =>
+      b.toCycle > a.toCycle ? ((b.heapUsedMiB - a.heapUsedMiB) * MiB) / (b.toCycle - a.toCycle) : 0;
+    return {
+      plan: 'examples/plan.json',
+      cycles,
+      windowCycles,
+      determinismCheck: false,
+      gcBeforeHeapSample,
+      probes: monitor.state.probes,
+      operations: host.durable.list().filter((s) => s.name === ORCHESTRATIONS.operation).length,
+      monitorExecutions: host.stats().historyEventsByInstance[monitorId]?.executions ?? 0,
+      windows,
+      heapGrowthPerCycleBytes: growth(first, last),
+      heapGrowthSecondHalfPerCycleBytes: growth(middle, last),
+      wallMs: performance.now() - started,
+    };
+  } finally {
+    await estate.stop();
+  }
+}

@@ -1,0 +1,190 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { countArmRequests } from '../../bench/actuation';
+import { report } from '../../bench/report';
+import { extrapolateOneByOne, runBenchmarks, type BenchConfig } from '../../bench/run';
+import { phasesOf, throttleBoundMs, type BucketKind, type RequestPhase } from '../../bench/throttle-bound';
+import type { RequestLogEntry } from '../../src/sim/arm';
+
+describe('throttle bound (token-bucket arithmetic)', () => {
+  it('splits requests into runs of one bucket kind, in order', () => {
+    expect(phasesOf(['reads', 'reads', 'writes', 'reads'])).toEqual([
+      { kind: 'reads', count: 2 },
+      { kind: 'writes', count: 1 },
+      { kind: 'reads', count: 1 },
+    ]);
+    expect(phasesOf([])).toEqual([]);
+  });
+
+  it.each([
+    // Within the bursts: one round trip per phase.
+    [
+      [
+        { kind: 'reads', count: 20 },
+        { kind: 'writes', count: 10 },
+        { kind: 'reads', count: 20 },
+      ],
+      300,
+    ],
+    // 200 + 200 reads: the read-back needs 145 tokens beyond the 55 left (50 + two round trips of refill).
+    [
+      [
+        { kind: 'reads', count: 200 },
+        { kind: 'writes', count: 100 },
+        { kind: 'reads', count: 200 },
+      ],
+      6_100,
+    ],
+    // 1000 workflows: 1750 reads at 25/s, 800 writes at 10/s (reads refill meanwhile), 1750 reads at 25/s.
+    [
+      [
+        { kind: 'reads', count: 2000 },
+        { kind: 'writes', count: 1000 },
+        { kind: 'reads', count: 2000 },
+      ],
+      220_300,
+    ],
+    // One call at a time: latency-bound, the buckets never bind.
+    [Array.from({ length: 6 }, (_, i) => ({ kind: i % 2 ? 'writes' : 'reads', count: 1 })), 600],
+  ] as [RequestPhase[], number][])('%j at 100 ms latency -> %d ms', (phases, expected) => {
+    expect(throttleBoundMs(phases, 100)).toBeCloseTo(expected, 6);
+  });
+
+  it('never drops when the operation makes more requests, and never undercuts one round trip per phase', () => {
+    const phase = fc.record({
+      kind: fc.constantFrom<BucketKind>('reads', 'writes'),
+      count: fc.integer({ min: 1, max: 3000 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.array(phase, { minLength: 1, maxLength: 8 }),
+        fc.nat({ max: 7 }),
+        fc.integer({ min: 1, max: 500 }),
+        fc.integer({ min: 0, max: 200 }),
+        (phases, at, extra, latency) => {
+          const i = at % phases.length;
+          const more = phases.map((p, j) => (j === i ? { ...p, count: p.count + extra } : p));
+          const base = throttleBoundMs(phases, latency);
+          expect(throttleBoundMs(more, latency)).toBeGreaterThanOrEqual(base - 1e-9);
+          expect(base).toBeGreaterThanOrEqual(phases.length * latency - 1e-9);
+        },
+      ),
+    );
+  });
+});
+
+describe('request counting and extrapolation', () => {
+  const entry = (seq: number, method: string, extra: Partial<RequestLogEntry> = {}): RequestLogEntry => ({
+    seq,
+    listener: 'arm',
+    realTime: '2026-03-02T08:00:00.000Z',
+    virtualTime: '2026-03-02T08:00:00.000Z',
+    method,
+    path: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Logic/workflows/w',
+    outcome: 'answered',
+    status: 200,
+    durationMs: 1,
+    ...extra,
+  });
+
+  it('counts reads, writes, refused connections and 429s on the ARM listener only', () => {
+    const log = [
+      entry(1, 'GET'),
+      entry(2, 'GET', { outcome: 'reset', status: undefined }),
+      entry(3, 'POST'),
+      entry(4, 'POST', { status: 429 }),
+      entry(5, 'PUT'),
+      entry(6, 'POST', { listener: 'runtime' }),
+    ];
+    expect(countArmRequests(log)).toEqual({
+      reads: 2,
+      readsRefused: 1,
+      writes: 3,
+      writesRefused: 0,
+      throttled: 1,
+    });
+  });
+
+  it('extrapolates one-by-one linearly from the largest measured size, labelled as such', () => {
+    const measured = [10, 100].map((workflows) => ({
+      workflows,
+      latencyMs: 100,
+      elapsedMs: workflows * (workflows === 100 ? 200 : 250),
+      perCallMs: workflows === 100 ? 200 : 250,
+      arm: { reads: workflows, readsRefused: 0, writes: workflows, writesRefused: 0, throttled: 0 },
+      boundMs: 0,
+      secondariesEnabled: workflows,
+    }));
+    expect(extrapolateOneByOne(measured, [1000])).toEqual([
+      {
+        workflows: 1000,
+        elapsedMs: 200_000,
+        extrapolated: true,
+        basis: '200.0 ms per call (measured at N=100) x 1000',
+      },
+    ]);
+  });
+});
+
+describe('npm run bench at a tiny size (smoke: the code paths work; no timing is asserted)', () => {
+  const tiny: BenchConfig = {
+    latencyMs: 5,
+    actuationSizes: [3],
+    forkedActuationSizes: [6],
+    oneByOneSizes: [2],
+    extrapolateOneByOneTo: [1000],
+    detectionOffsetsMs: [0, 20_000],
+    steadyCycles: 60,
+    steadyWindowCycles: 20,
+    steadyPrintCycles: 20,
+  };
+
+  it('fails over, counts ARM requests, detects outages within the bound and stays flat when healthy', async () => {
+    const results = await runBenchmarks(tiny);
+
+    // Actuation: primary down, so every fence is pending and only the secondary is enabled.
+    expect(results.actuation.runs.map((r) => r.workflows)).toEqual([3, 6]);
+    for (const r of results.actuation.runs) {
+      const n = r.workflows;
+      expect(r).toMatchObject({ outcome: 'succeeded', secondariesEnabled: n, pendingFences: n });
+      // Planning reads both regions until the primary has refused a few reads in a row, then stops asking
+      // it; the secondary is enabled and read back (pending fences are not read back).
+      expect(r.arm.reads - r.arm.readsRefused).toBe(2 * n);
+      expect(r.arm.readsRefused).toBeGreaterThanOrEqual(1);
+      expect(r.arm.readsRefused).toBeLessThanOrEqual(n);
+      expect(r.arm).toMatchObject({ writes: n, writesRefused: 0, throttled: 0 });
+      expect(r.phases).toEqual([
+        { kind: 'reads', count: n + r.arm.readsRefused },
+        { kind: 'writes', count: n },
+        { kind: 'reads', count: n },
+      ]);
+      expect(r.boundMs).toBeCloseTo(throttleBoundMs(r.phases, 5), 6);
+      expect(r.elapsedMs).toBeGreaterThan(0);
+      expect(r.hostProblems).toEqual([]);
+    }
+    const [seq] = results.actuation.oneByOne;
+    expect(seq).toMatchObject({ workflows: 2, secondariesEnabled: 2 });
+    expect(seq!.arm).toMatchObject({ reads: 2, writes: 2, throttled: 0 });
+    expect(results.actuation.oneByOneExtrapolated[0]).toMatchObject({ workflows: 1000, extrapolated: true });
+
+    // Detection on virtual time is exact: the 3rd failed probe, ticks every 30 s, outage just after a tick.
+    const d = results.detection;
+    expect(d.boundMs).toBe(3 * 30_000 + 10_000);
+    expect(d.runs.map((r) => r.detectionMs)).toEqual([90_000, 70_000]);
+    expect(d.runs.every((r) => r.failedProbes === 3)).toBe(true);
+
+    // Steady state: one probe per cycle, no operation, per-cycle work identical once the monitor runs.
+    const st = results.steady;
+    expect(st).toMatchObject({ cycles: 60, probes: 60, operations: 0, determinismCheck: false });
+    const later = st.windows.slice(1);
+    expect(new Set(later.map((w) => w.functionExecutionsPerCycle)).size).toBe(1);
+    expect(new Set(later.map((w) => w.historyEventsPerCycle)).size).toBe(1);
+    expect(later[0]!.activityExecutionsPerCycle).toBe(1);
+    expect(Math.max(...st.windows.map((w) => w.monitorHistoryLength))).toBeLessThan(20);
+
+    const text = report(results, tiny.steadyPrintCycles);
+    expect(text).toContain('EXTRAPOLATED');
+    expect(text).toMatch(/detection\/bound/);
+    expect(text).toContain('41-60');
+  });
+});
