@@ -1,4 +1,2 @@
-/** ARM's canonical region name: `West Europe` → `westeurope`. */
-export function normaliseLocation(location: string): string {
-  return location.replace(/\s+/g, '').toLowerCase();
-}
+/** ARM's canonical region name (`West Europe` → `westeurope`): one rule for the plan and the simulator. */
+export { normaliseLocation } from '../../core/plan-rules';
