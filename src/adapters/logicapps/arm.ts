@@ -53,8 +53,6 @@ class KeyedMutex {
 }
 
 export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsControl {
-  const logicClients = new Map<string, LogicManagementClient>();
-  const webClients = new Map<string, WebSiteManagementClient>();
   const siteLocks = new KeyedMutex();
 
   const options = () => ({
@@ -69,22 +67,22 @@ export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsC
     if (connection.throttle) client.pipeline.addPolicy(connection.throttle.policy(), { afterPhase: 'Retry' });
     return client;
   };
-  const logic = (subscriptionId: string) => {
-    let c = logicClients.get(subscriptionId);
-    if (!c) {
-      c = withThrottle(new LogicManagementClient(connection.credential, subscriptionId, options()));
-      logicClients.set(subscriptionId, c);
-    }
-    return c;
+  /** One SDK client per subscription and kind, created on first use (they share the throttle). */
+  const perSubscription = <C extends { pipeline: { addPolicy(p: unknown, o?: unknown): void } }>(
+    make: (subscriptionId: string) => C,
+  ) => {
+    const clients = new Map<string, C>();
+    return (subscriptionId: string): C => {
+      let c = clients.get(subscriptionId);
+      if (!c) {
+        c = withThrottle(make(subscriptionId));
+        clients.set(subscriptionId, c);
+      }
+      return c;
+    };
   };
-  const web = (subscriptionId: string) => {
-    let c = webClients.get(subscriptionId);
-    if (!c) {
-      c = withThrottle(new WebSiteManagementClient(connection.credential, subscriptionId, options()));
-      webClients.set(subscriptionId, c);
-    }
-    return c;
-  };
+  const logic = perSubscription((sub) => new LogicManagementClient(connection.credential, sub, options()));
+  const web = perSubscription((sub) => new WebSiteManagementClient(connection.credential, sub, options()));
 
   const call = async <T>(operation: string, target: WorkflowLocator, fn: () => Promise<T>): Promise<T> => {
     try {
