@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { drillSplitAnchor } from '../../src/drill/command';
 import { ROOT } from '../support/estate';
 
@@ -142,14 +142,25 @@ describe('npm start (embedded estate, child process)', () => {
       outcome: 'succeeded',
     });
 
-    // The live log told the story.
-    expect(out).toMatch(/probe\s+primary FAILED \(refused\)/);
+    // The live log told the story (it polls the host every 250 ms, so give each line a moment to appear).
+    await vi.waitFor(() => expect(out).toMatch(/probe\s+primary FAILED \(refused\)/), { timeout: 5_000 });
     // The watcher polls every 250 ms: under load it may see failing-back without the brief failed-over.
-    expect(out).toMatch(/monitor\s+mode \S+ -> (failed-over|failing-back), active region secondary/);
-    expect(out).toMatch(/operation \S+failover-\S+ finished: succeeded/);
-    expect(out).toMatch(/monitor\s+mode \S+ -> monitoring, active region primary/);
-    expect(out).toMatch(/action\s+enable secondary:order-webhook: done/);
-    expect(out).toMatch(/notify\s+com\.logicappsfailover\.failback\.completed/);
+    await vi.waitFor(
+      () => expect(out).toMatch(/monitor\s+mode \S+ -> (failed-over|failing-back), active region secondary/),
+      { timeout: 5_000 },
+    );
+    await vi.waitFor(() => expect(out).toMatch(/operation \S+failover-\S+ finished: succeeded/), {
+      timeout: 5_000,
+    });
+    await vi.waitFor(() => expect(out).toMatch(/monitor\s+mode \S+ -> monitoring, active region primary/), {
+      timeout: 5_000,
+    });
+    await vi.waitFor(() => expect(out).toMatch(/action\s+enable secondary:order-webhook: done/), {
+      timeout: 5_000,
+    });
+    await vi.waitFor(() => expect(out).toMatch(/notify\s+com\.logicappsfailover\.failback\.completed/), {
+      timeout: 5_000,
+    });
 
     // Ctrl-C: exit 0, every port closed.
     const armPort = Number(new URL(info.armEndpoint).port);
