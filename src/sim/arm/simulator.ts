@@ -26,6 +26,16 @@ import { type SimSeed } from './seed';
 import { createSimControlHandler } from './control';
 import { ArmThrottle, categoryOf, type ThrottleLimits } from './throttle';
 
+/** The request body, or undefined after dropping a connection whose body could not be read. */
+async function readBodyOrDrop(req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
+  try {
+    return await readBody(req);
+  } catch {
+    res.socket?.destroy();
+    return undefined;
+  }
+}
+
 export interface ArmSimulatorOptions {
   /** Resources to create before the listeners open. */
   seed?: SimSeed;
@@ -419,13 +429,8 @@ class ArmSimulatorImpl implements ArmSimulator {
     const startedAt = this.realNow();
     const url = new URL(req.url ?? '/', this.armEndpoint);
     const method = (req.method ?? 'GET').toUpperCase();
-    let body = '';
-    try {
-      body = await readBody(req);
-    } catch {
-      res.socket?.destroy();
-      return;
-    }
+    const body = await readBodyOrDrop(req, res);
+    if (body === undefined) return;
     const info = describeArmPath(url.pathname);
     const region = this.regionOf(info, method, body);
     const entry = this.newEntry('arm', method, url, region, info.subscriptionId);
@@ -520,13 +525,8 @@ class ArmSimulatorImpl implements ArmSimulator {
     const startedAt = this.realNow();
     const url = new URL(req.url ?? '/', `https://127.0.0.1:${this.runtimeListeners.get(region)?.port ?? 0}`);
     const method = (req.method ?? 'GET').toUpperCase();
-    let body = '';
-    try {
-      body = await readBody(req);
-    } catch {
-      res.socket?.destroy();
-      return;
-    }
+    const body = await readBodyOrDrop(req, res);
+    if (body === undefined) return;
     const entry = this.newEntry('runtime', method, url, region, undefined);
     if (!this.applyDown(region, res, entry, startedAt)) return;
     const faults = this.faultBoard.get(region);
