@@ -55,13 +55,16 @@ const stateOfObserved =
   (observed: Map<string, { observation: { reachable: boolean } & Record<string, unknown> }>): StateOf =>
   (t) => {
     const o = observed.get(observationKey(t))?.observation as
-      { state?: string; recurrence?: unknown } | undefined;
-    return o?.state !== undefined
+      { state?: string; recurrence?: unknown; error?: string } | undefined;
+    // A read ARM answered with an error proves nothing either way, like a region that does not answer.
+    return o?.state !== undefined && o.error === undefined
       ? { state: o.state, ...(o.recurrence !== undefined ? { recurrence: o.recurrence } : {}) }
       : 'unknown';
   };
 
-const READ_BACK_ATTEMPTS = 4;
+/** Reads of one target during a read-back, spaced 100 ms, 200 ms, 400 ms ... (capped at 2 s). */
+const READ_BACK_ATTEMPTS = 6;
+const readBackPause = (attempt: number) => Math.min(2_000, 100 * 2 ** (attempt - 1));
 
 const knownState = (action: PlannedAction) =>
   'observed' in action && action.observed !== undefined ? { knownState: action.observed } : {};
@@ -138,7 +141,7 @@ export function createActivities(deps: ActivityDeps) {
       attempt < READ_BACK_ATTEMPTS && 'error' in seen.observation && seen.observation.reachable;
       attempt++
     ) {
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+      await new Promise((resolve) => setTimeout(resolve, readBackPause(attempt)));
       seen = await observeTarget(plan, control, target);
     }
     return seen;
@@ -192,6 +195,11 @@ export function createActivities(deps: ActivityDeps) {
     }
     const stateOf = stateOfObserved(observed);
     const active = input.direction === 'failover' ? 'secondary' : 'primary';
+    // The region taking over answers but would not show its state: the failover is not verified there.
+    for (const o of observed.values()) {
+      if (o.target.region === active && o.observation.reachable && 'error' in o.observation)
+        mismatches.push(`${o.target.label} could not be read back: ${o.observation.error}`);
+    }
     return {
       group: input.group,
       at: now().toISOString(),

@@ -22,9 +22,12 @@ import type { EntryInput } from './entry';
 
 type Gen<T> = Generator<df.Task, T, unknown>;
 
-/** ARM calls: transient failures (429, 5xx, resets) are retried with backoff on durable timers. */
+/**
+ * ARM calls: transient failures (429, 5xx, resets) are retried with backoff on durable timers, for about two
+ * and a half minutes (waits 1, 2, 4, 8, 16, then 30 s): the surviving region's ARM is often degraded too.
+ */
 export function armRetry(): df.RetryOptions {
-  const retry = new df.RetryOptions(1_000, 6);
+  const retry = new df.RetryOptions(1_000, 10);
   retry.backoffCoefficient = 2;
   retry.maxRetryIntervalInMilliseconds = 30_000;
   return retry;

@@ -106,7 +106,7 @@ describe('failover scenarios', () => {
   });
 
   it('30 % transient ARM faults: retried with backoff on durable timers, nothing lost, nothing doubled', async () => {
-    estate = await startEstate({ randomSeed: 7 });
+    estate = await startEstate({ faultSeed: 7 });
     await estate.advance(5 * MIN);
     estate.outage('northeurope', { kind: 'errors', rate: 0.3 });
     estate.outage(PRIMARY, { kind: 'unhealthy', mode: 'status' });

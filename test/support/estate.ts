@@ -43,26 +43,14 @@ export interface EstateOptions {
   planPatch?: (plan: Plan) => Plan;
   storeDir?: string;
   sdkRetries?: number;
-  /** Seeded randomness for the simulator's `errors` fault, so fault scenarios are repeatable. */
-  randomSeed?: number;
+  /** Seed for the simulator's `errors` fault, so fault scenarios are repeatable. */
+  faultSeed?: number;
   /** Keys the host accepts for `authLevel: 'function'` routes (the HTTP API). */
   functionKeys?: string[];
   /** Every host log line (context.log of the functions included), e.g. to check nothing secret is logged. */
   log?: (entry: HostLogEntry) => void;
   /** Start of virtual time (default START). */
   start?: Date;
-}
-
-/** A small deterministic PRNG (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface FaultWindow {
@@ -77,6 +65,7 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
   const plan = options.planPatch ? options.planPatch(loaded.plan) : loaded.plan;
   const sim = await startArmSimulator({
     now: options.start ?? START,
+    ...(options.faultSeed !== undefined ? { faultSeed: options.faultSeed } : {}),
     seed: sampleEstateSeed(plan, loadEntryDefinitions(plan, EXAMPLE_PLAN)),
   });
   const sb = plan.notifications!.serviceBus!;

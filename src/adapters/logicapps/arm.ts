@@ -205,18 +205,8 @@ export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsC
       }
       if (JSON.stringify(trigger.recurrence) === JSON.stringify(recurrence)) return { changed: false };
       trigger.recurrence = recurrence;
-      // Last check before the write: ARM workflows have no ETag, so compare changedTime right before PUT.
-      const again = await call('set recurrence (re-read)', t, () =>
-        client.workflows.get(t.resourceGroup, t.name),
-      );
-      if (revisionOf(again) !== revisionOf(read)) {
-        throw new ArmConcurrencyError(
-          'workflow changed while its recurrence was being rewritten; re-read and retry',
-          { operation: 'set recurrence', target: label },
-          undefined,
-          'WorkflowChanged',
-        );
-      }
+      // ARM workflows carry no ETag: the caller's `basedOn` revision (checked above) and this read leave one PUT
+      // round trip as the window for a concurrent change. A second GET here would not narrow it, only add a read.
       const body: Workflow = {
         location: read.location,
         ...(read.tags ? { tags: read.tags } : {}),

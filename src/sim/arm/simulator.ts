@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   createServer as createHttpServer,
   type IncomingMessage,
@@ -47,8 +47,12 @@ export interface ArmSimulatorOptions {
   throttle?: Partial<ThrottleLimits>;
   /** Real-time source for throttling and log timestamps (tests inject one to avoid sleeping). */
   realNow?: RealTimeSource;
-  /** Random source in [0, 1) for the `errors` fault. */
-  random?: () => number;
+  /**
+   * Seed for the `errors` fault. Each draw is keyed by the request (method and path) and how many times that
+   * request was made, so a seed reproduces the same faults whatever order concurrent requests arrive in.
+   * Unseeded, draws come from `Math.random`.
+   */
+  faultSeed?: number;
   /** Page size of list operations when the client sends no `$top`. */
   defaultPageSize?: number;
   /** Keep every ARM response body in the request log (contract tests validate them). */
@@ -161,7 +165,8 @@ class ArmSimulatorImpl implements ArmSimulator {
   readonly agent: Agent;
   readonly clock: VirtualClock;
   private readonly realNow: RealTimeSource;
-  private readonly random: () => number;
+  private readonly faultDraw: (key: string) => [number, number];
+  private readonly requestCounts = new Map<string, number>();
   private readonly estate: Estate;
   private readonly faultBoard = new FaultBoard();
   private readonly throttle: ArmThrottle;
@@ -190,7 +195,7 @@ class ArmSimulatorImpl implements ArmSimulator {
     this.tls = { cert: certs.serverCertPem, key: certs.serverKeyPem };
     this.agent = new Agent({ ca: certs.caCertPem, keepAlive: true });
     this.realNow = options.realNow ?? Date.now;
-    this.random = options.random ?? Math.random;
+    this.faultDraw = keyedDraw(options.faultSeed);
     this.latencyMs = checkLatency(options.latencyMs ?? 0, 'latencyMs');
     this.recordBodies = options.recordBodies ?? false;
     const start = options.now ?? new Date(Math.floor(this.realNow() / 1000) * 1000);
@@ -507,10 +512,10 @@ class ArmSimulatorImpl implements ArmSimulator {
           { 'retry-after': retryAfter },
         );
       }
-      if (faults.errors && this.random() < faults.errors.rate) {
+      const draw = faults.errors ? this.drawFor(method, url) : undefined;
+      if (faults.errors && draw && draw[0] < faults.errors.rate) {
         const statuses = faults.errors.statuses;
-        const status =
-          statuses[Math.min(statuses.length - 1, Math.floor(this.random() * statuses.length))] ?? 500;
+        const status = statuses[Math.min(statuses.length - 1, Math.floor(draw[1] * statuses.length))] ?? 500;
         throw new ArmError(
           status,
           status === 503 ? 'ServiceUnavailable' : 'InternalServerError',
@@ -519,6 +524,14 @@ class ArmSimulatorImpl implements ArmSimulator {
       }
     }
     return this.router.handle({ method, url, body });
+  }
+
+  /** Two draws in [0, 1) for the n-th time this method and path are requested. */
+  private drawFor(method: string, url: URL): [number, number] {
+    const key = `${method} ${url.pathname.toLowerCase()}`;
+    const n = (this.requestCounts.get(key) ?? 0) + 1;
+    this.requestCounts.set(key, n);
+    return this.faultDraw(`${key}#${n}`);
   }
 
   private async serveRuntime(region: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -652,4 +665,12 @@ function checkLatency(ms: number, where: string): number {
   if (!Number.isFinite(ms) || ms < 0)
     throw new SimInputError(where, `must be a number of ms >= 0, got ${ms}`);
   return ms;
+}
+
+function keyedDraw(seed: number | undefined): (key: string) => [number, number] {
+  if (seed === undefined) return () => [Math.random(), Math.random()];
+  return (key) => {
+    const hash = createHash('sha256').update(`${seed}:${key}`).digest();
+    return [hash.readUInt32BE(0) / 2 ** 32, hash.readUInt32BE(4) / 2 ** 32];
+  };
 }
