@@ -1,33 +1,6 @@
 // Lint rules. The boundary rules matter most: the pure core and the orchestrators must not do I/O.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import { builtinModules } from 'node:module';
-
-const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
-
-// Anything that reaches the outside world: Azure SDKs, the Functions runtime, node built-ins, our adapters.
-const ioImports = {
-  paths: nodeBuiltins.map((name) => ({ name, message: 'No I/O here: pass data in, return commands out.' })),
-  patterns: [
-    {
-      group: [
-        '@azure/*',
-        'durable-functions',
-        'durable-functions/*',
-        'rhea',
-        'rhea-promise',
-        'selfsigned',
-        'tsx',
-        'tsx/*',
-      ],
-      message: 'No SDK or runtime imports here.',
-    },
-    {
-      group: ['**/adapters/**', '**/sim/**', '**/host/**', '**/cli/**', '**/activities/**'],
-      message: 'The pure core does not depend on adapters, simulators, the host or the CLI.',
-    },
-  ],
-};
 
 // Wall-clock time and randomness break determinism (core) and replay (orchestrators).
 const nondeterminism = [
@@ -43,10 +16,48 @@ const nondeterminism = [
     message: 'Config is read once in the composition root and injected.',
   },
 ];
-const newDateWithoutArgs = {
-  selector: "NewExpression[callee.name='Date'][arguments.length=0]",
-  message: 'new Date() reads the wall clock; take time as an argument.',
-};
+const wallClockDate = [
+  {
+    selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+    message: 'new Date() reads the wall clock; take time as an argument.',
+  },
+  { selector: "CallExpression[callee.name='Date']", message: 'Date() reads the wall clock.' },
+];
+
+// Globals that do I/O, read the clock or draw randomness, whatever is imported.
+const ioGlobals = [
+  'fetch',
+  'XMLHttpRequest',
+  'WebSocket',
+  'setTimeout',
+  'setInterval',
+  'setImmediate',
+  'queueMicrotask',
+  'performance',
+  'crypto',
+  'process',
+  'require',
+  'Buffer',
+  '__dirname',
+  '__filename',
+].map((name) => ({
+  name,
+  message: 'No I/O, timers, clock or randomness here: every side effect is an activity.',
+}));
+
+// What deterministic code may import at all: an allowlist, so a new module with I/O cannot slip in.
+const onlyImports = (allowed, message) => ({
+  patterns: [{ regex: `^(?!(${allowed.join('|')})$)`, message }],
+});
+const CORE_IMPORTS = ['\\./[\\w-]+', '\\.\\./plan/schema'];
+const ORCHESTRATOR_IMPORTS = [
+  '\\./[\\w-]+',
+  '\\.\\./core/[\\w-]+',
+  '\\.\\./durable/contracts',
+  '\\.\\./plan/schema',
+  'durable-functions',
+];
+const CONTRACT_IMPORTS = ['\\.\\./core/[\\w-]+', '\\.\\./plan/schema'];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'bin/**', '**/*.mjs'] },
@@ -64,11 +75,23 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/core/**/*.ts', 'src/orchestrators/**/*.ts'],
+    files: ['src/core/**/*.ts', 'src/orchestrators/**/*.ts', 'src/durable/contracts.ts'],
     rules: {
-      'no-restricted-imports': ['error', ioImports],
       'no-restricted-properties': ['error', ...nondeterminism],
-      'no-restricted-syntax': ['error', newDateWithoutArgs],
+      'no-restricted-syntax': ['error', ...wallClockDate],
+      'no-restricted-globals': ['error', ...ioGlobals],
+    },
+  },
+  {
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        onlyImports(
+          CORE_IMPORTS,
+          'The pure core imports only itself and the plan types: pass data in, return commands out.',
+        ),
+      ],
     },
   },
   {
@@ -77,16 +100,22 @@ export default tseslint.config(
       // Orchestrators may import durable-functions (to yield through context.df) but nothing else with I/O.
       'no-restricted-imports': [
         'error',
-        {
-          paths: ioImports.paths,
-          patterns: [
-            {
-              group: ['@azure/*', 'rhea', 'rhea-promise', 'selfsigned'],
-              message: 'Orchestrators only yield: every side effect is an activity.',
-            },
-            ioImports.patterns[1],
-          ],
-        },
+        onlyImports(
+          ORCHESTRATOR_IMPORTS,
+          'Orchestrators only yield: they import the core, the durable contracts and durable-functions; every side effect is an activity.',
+        ),
+      ],
+    },
+  },
+  {
+    files: ['src/durable/contracts.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        onlyImports(
+          CONTRACT_IMPORTS,
+          'The contracts between orchestrators and activities are data: core and plan types only.',
+        ),
       ],
     },
   },

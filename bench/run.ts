@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: actuation, detection and steady state in one run; prints tables and writes
- * bench/results.json. The N = 1000 failover runs in a child process alongside the others (it mostly waits on
- * ARM's token buckets), which keeps the whole run under five minutes on two cores.
+ * bench/results.json. The N = 1000 failover and the same 1000 enables one by one run in child processes
+ * alongside the others (one mostly waits on ARM's token buckets, the other on ARM's latency), which keeps
+ * the whole run under five minutes on two cores although one by one at N = 1000 alone takes about 3.5 min.
  *
  * Options: --quick (small sizes, for a look in seconds), --out <file> (default bench/results.json), --trace
  * (print each actuation stage, to see where a stalled run waits).
@@ -31,7 +32,9 @@ export interface BenchConfig {
   /** The same failover with SDK retries on (the composition root's default), when set. */
   sdkRetriesComparison?: { workflows: number; sdkRetries: number };
   oneByOneSizes: number[];
-  /** Sizes for which one-by-one is extrapolated from the largest measured size. */
+  /** One-by-one runs measured in child processes, concurrently with everything else. */
+  forkedOneByOneSizes: number[];
+  /** Sizes for which one-by-one is extrapolated from the largest measured size (--quick only). */
   extrapolateOneByOneTo: number[];
   detectionOffsetsMs: number[];
   steadyCycles: number;
@@ -45,7 +48,8 @@ export const FULL: BenchConfig = {
   actuationSizes: [10, 100],
   forkedActuationSizes: [1000],
   oneByOneSizes: [10, 100],
-  extrapolateOneByOneTo: [1000],
+  forkedOneByOneSizes: [1000],
+  extrapolateOneByOneTo: [],
   detectionOffsetsMs: [0, 5_000, 10_000, 15_000, 20_000, 25_000],
   steadyCycles: 10_000,
   steadyWindowCycles: 100,
@@ -57,6 +61,7 @@ export const QUICK: BenchConfig = {
   actuationSizes: [10],
   forkedActuationSizes: [50],
   oneByOneSizes: [5, 10],
+  forkedOneByOneSizes: [],
   extrapolateOneByOneTo: [100, 1000],
   detectionOffsetsMs: [0, 15_000],
   steadyCycles: 400,
@@ -64,31 +69,34 @@ export const QUICK: BenchConfig = {
   steadyPrintCycles: 100,
 };
 
-/** Runs one failover measurement in a child process (same tsx loader as this one). */
-function forkActuation(request: WorkerRequest): Promise<ActuationResult> {
+/** Runs one measurement in a child process (same tsx loader as this one). */
+function forkWorker(request: WorkerRequest & { kind: 'actuation' }): Promise<ActuationResult>;
+function forkWorker(request: WorkerRequest & { kind: 'one-by-one' }): Promise<OneByOneResult>;
+function forkWorker(request: WorkerRequest): Promise<ActuationResult | OneByOneResult> {
+  const what = `${request.kind ?? 'actuation'} of ${request.workflows} workflows`;
   return new Promise((resolve, reject) => {
     const child = fork(join(__dirname, 'worker.ts'), [], { execArgv: ['--import', 'tsx'] });
     let answered = false;
-    child.once('message', (reply: { ok: true; result: ActuationResult } | { ok: false; error: string }) => {
-      answered = true;
-      if (reply.ok) resolve(reply.result);
-      else
-        reject(
-          new BenchmarkError(
-            `actuation of ${request.workflows} workflows failed in its worker: ${reply.error}`,
-          ),
-        );
-    });
+    child.once(
+      'message',
+      (reply: { ok: true; result: ActuationResult | OneByOneResult } | { ok: false; error: string }) => {
+        answered = true;
+        if (reply.ok) resolve(reply.result);
+        else reject(new BenchmarkError(`${what} failed in its worker: ${reply.error}`));
+      },
+    );
     child.once('exit', (code, signal) => {
       if (!answered)
-        reject(
-          new BenchmarkError(
-            `actuation worker for ${request.workflows} workflows exited (code ${code}, signal ${signal})`,
-          ),
-        );
+        reject(new BenchmarkError(`the worker for ${what} exited (code ${code}, signal ${signal})`));
     });
     child.send(request);
   });
+}
+
+/** Keeps an early failure of a background run from going unhandled until it is awaited (and reported). */
+function background<T>(run: Promise<T>): Promise<T> {
+  run.catch(() => undefined);
+  return run;
 }
 
 /** Linear in the per-call time of the largest measured size (the buckets never bind at one call at a time). */
@@ -116,10 +124,11 @@ export async function runBenchmarks(
   const traced = (label: string) => (trace ? { trace: (stage: string) => trace(`${label}: ${stage}`) } : {});
   const forked = config.forkedActuationSizes.map((workflows) => {
     progress(`actuation N=${workflows}: started in a child process`);
-    const run = forkActuation({ workflows, options, trace: trace !== undefined });
-    // Reported when awaited below; this only keeps an early failure from going unhandled meanwhile.
-    run.catch(() => undefined);
-    return run;
+    return background(forkWorker({ kind: 'actuation', workflows, options, trace: trace !== undefined }));
+  });
+  const forkedOneByOne = config.forkedOneByOneSizes.map((workflows) => {
+    progress(`one-by-one N=${workflows}: started in a child process`);
+    return background(forkWorker({ kind: 'one-by-one', workflows, options }));
   });
 
   const runs: ActuationResult[] = [];
@@ -160,6 +169,12 @@ export async function runBenchmarks(
     runs.push(r);
   }
   runs.sort((a, b) => a.workflows - b.workflows);
+  for (const [i, run] of forkedOneByOne.entries()) {
+    const r = await run;
+    progress(`one-by-one N=${config.forkedOneByOneSizes[i]}: ${(r.elapsedMs / 1000).toFixed(1)} s`);
+    oneByOne.push(r);
+  }
+  oneByOne.sort((a, b) => a.workflows - b.workflows);
 
   return {
     generatedAt: new Date().toISOString(),

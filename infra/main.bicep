@@ -11,15 +11,6 @@ targetScope = 'subscription'
 @description('azd environment name; names and tags every resource.')
 param environmentName string
 
-@minLength(1)
-@description('Region of the control plane: the plan\'s SECONDARY region.')
-@metadata({
-  azd: {
-    type: 'location'
-  }
-})
-param location string
-
 @description('The failover plan, base64 of its JSON text (set by infra/hooks/preprovision.mjs from DR_PLAN_FILE).')
 param planBase64 string
 
@@ -29,8 +20,8 @@ param targetsBase64 string
 @description('The plan file this deployment was made from (a tag, for operators).')
 param planFile string = 'examples/plan.json'
 
-@description('NCRONTAB schedule (with seconds) of the watchdog timer: it keeps the monitor alive and hands it each tick, so match the plan probeInterval.')
-param watchdogSchedule string = '*/30 * * * * *'
+@description('NCRONTAB schedule (with seconds) of the watchdog timer, derived from the plan\'s policy.probeInterval by the preprovision hook (src/start/watchdog-schedule.ts).')
+param watchdogSchedule string
 
 @description('Durable Functions task hub name: letters and digits, starting with a letter.')
 param taskHubName string = 'drfailover'
@@ -47,13 +38,22 @@ param createServiceBusNamespace bool = true
 @description('Optional [{ name, uri }] the health check calls before answering Healthy.')
 param healthCheckDependencies array = []
 
+@description('Client id of the Entra app registration for App Service Authentication (docs/security.md); empty: off, and the API refuses x-ms-client-principal.')
+param authClientId string = ''
+
+@description('DR_REQUIRE_PRINCIPAL: refuse callers that present only a function key (needs authClientId).')
+param requirePrincipal bool = false
+
 @description('Name of the control plane resource group; empty for rg-<environmentName>.')
 param resourceGroupName string = ''
 
 var planText = base64ToString(planBase64)
 var plan = json(planText)
 var targets = json(base64ToString(targetsBase64))
-var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+// The control plane must outlive the primary, so it always runs in the plan's secondary region: taken from
+// the plan, not from a parameter that could disagree with it (the hook refuses an AZURE_LOCATION that does).
+var controlPlaneLocation = plan.secondary.location
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, controlPlaneLocation))
 var tags = {
   'azd-env-name': environmentName
   'dr-plan-id': plan.id
@@ -66,7 +66,7 @@ var healthCheckTarget = targets.healthCheck
 
 resource controlPlaneGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
-  location: location
+  location: controlPlaneLocation
   tags: tags
 }
 
@@ -75,7 +75,7 @@ module identity './modules/identity.bicep' = {
   scope: controlPlaneGroup
   params: {
     name: 'id-dr-${resourceToken}'
-    location: location
+    location: controlPlaneLocation
     tags: tags
   }
 }
@@ -86,7 +86,7 @@ module monitoring './modules/monitoring.bicep' = {
   params: {
     workspaceName: 'log-dr-${resourceToken}'
     applicationInsightsName: 'appi-dr-${resourceToken}'
-    location: location
+    location: controlPlaneLocation
     tags: tags
     identityPrincipalId: identity.outputs.principalId
   }
@@ -97,7 +97,7 @@ module storage './modules/storage.bicep' = {
   scope: controlPlaneGroup
   params: {
     name: 'stdr${resourceToken}'
-    location: location
+    location: controlPlaneLocation
     tags: tags
     deploymentContainerName: deploymentContainerName
     identityPrincipalId: identity.outputs.principalId
@@ -109,7 +109,7 @@ module notifications './modules/servicebus.bicep' = if (serviceBus.enabled && cr
   scope: controlPlaneGroup
   params: {
     namespaceName: serviceBus.namespaceName
-    location: location
+    location: controlPlaneLocation
     tags: tags
     entityKind: serviceBus.entityKind
     entityName: serviceBus.entityName
@@ -160,7 +160,7 @@ module functionApp './modules/functionapp.bicep' = {
   params: {
     name: functionAppName
     planName: 'plan-dr-${resourceToken}'
-    location: location
+    location: controlPlaneLocation
     tags: tags
     identityId: identity.outputs.id
     identityClientId: identity.outputs.clientId
@@ -168,22 +168,24 @@ module functionApp './modules/functionapp.bicep' = {
     storageBlobEndpoint: storage.outputs.blobEndpoint
     deploymentContainerName: deploymentContainerName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
+    authClientId: authClientId
     appSettings: {
       DR_PLAN: planText
-      DR_SERVICEBUS_NAMESPACE: serviceBus.enabled ? serviceBus.fullyQualifiedNamespace : ''
       DR_WATCHDOG_SCHEDULE: watchdogSchedule
       DR_TASK_HUB: taskHubName
+      DR_REQUIRE_PRINCIPAL: requirePrincipal ? 'true' : 'false'
     }
   }
 }
 
-output AZURE_LOCATION string = location
+output AZURE_LOCATION string = controlPlaneLocation
 output AZURE_TENANT_ID string = tenant().tenantId
 output AZURE_RESOURCE_GROUP string = controlPlaneGroup.name
 output AZURE_FUNCTION_APP_NAME string = functionApp.outputs.name
 output SERVICE_API_NAME string = functionApp.outputs.name
 output DR_CONTROL_PLANE_PRINCIPAL_ID string = identity.outputs.principalId
 output DR_CONTROL_PLANE_CLIENT_ID string = identity.outputs.clientId
+// For operators (`azd env get-values`): the app itself reads the namespace from the plan, not from a setting.
 output DR_SERVICEBUS_NAMESPACE string = serviceBus.enabled ? serviceBus.fullyQualifiedNamespace : ''
 output DR_TASK_HUB string = taskHubName
 output DR_HEALTHCHECK_WORKFLOW_ID string = deployHealthCheck && healthCheckTarget.enabled ? healthCheck.outputs.id : ''

@@ -8,7 +8,8 @@ import { createArmLogicAppsControl } from './adapters/logicapps/arm';
 import type { LogicAppsControl } from './adapters/logicapps/port';
 import { createHealthProbe, type HealthProbe } from './adapters/probe';
 import { createServiceBusNotifier, type Notifier } from './adapters/servicebus';
-import { armConnectionFromSettings, simulatorConnection } from './config/arm';
+import { armConnectionFromSettings, armTimeoutFromSettings, simulatorConnection } from './config/arm';
+import { checkLiveRulesAtStartup } from './app/live-check';
 import { loadPlan, planSourceFromSettings } from './plan/load';
 import type { Plan } from './plan/schema';
 import { DefaultAzureCredential } from '@azure/identity';
@@ -49,9 +50,16 @@ export function controlPlaneFromSettings(
   const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
   const connection =
     simulator && settings.DR_ARM_ENDPOINT && ca
-      ? simulatorConnection({ armEndpoint: settings.DR_ARM_ENDPOINT, caCertPem: ca })
+      ? simulatorConnection(
+          { armEndpoint: settings.DR_ARM_ENDPOINT, caCertPem: ca },
+          undefined,
+          armTimeoutFromSettings(settings),
+        )
       : armConnectionFromSettings(settings);
   const control = createArmLogicAppsControl(connection);
+  // Entries that declare no trigger are held to the DR rules on their live definitions: logged now (never
+  // awaited, so an unreachable ARM cannot hold up start-up) and enforced before every operation.
+  void checkLiveRulesAtStartup(plan, control, console);
   const probe = createHealthProbe({ control, plan, settings, ...(ca ? { ca } : {}) });
   return {
     plan,

@@ -210,15 +210,27 @@ export function deployablePlan(plan) {
 }
 
 /** The azd environment variables that carry main.bicep's parameters (see infra/main.parameters.json). */
-export const AZD_ENV_NAMES = { planBase64: 'DR_PLAN_BASE64', targetsBase64: 'DR_TARGETS_BASE64' };
+export const AZD_ENV_NAMES = {
+  planBase64: 'DR_PLAN_BASE64',
+  targetsBase64: 'DR_TARGETS_BASE64',
+  watchdogSchedule: 'DR_WATCHDOG_SCHEDULE',
+};
 
-/** The two main.bicep parameters the hook stores in the azd environment. */
-export function deploymentParameters(plan) {
+/**
+ * The main.bicep parameters the hook stores in the azd environment. `watchdogSchedule` is the NCRONTAB for
+ * the plan's probeInterval, from src/start/watchdog-schedule.ts (the one implementation, which the hook
+ * loads through tsx): passed in so this file stays plain JavaScript.
+ */
+export function deploymentParameters(plan, { watchdogSchedule } = {}) {
+  if (typeof watchdogSchedule !== 'string' || watchdogSchedule.trim() === '') {
+    throw new PlanTargetsError('policy.probeInterval', 'no watchdog schedule was derived from it');
+  }
   const { targets, warnings } = planTargets(plan);
   return {
     parameters: {
       planBase64: Buffer.from(JSON.stringify(deployablePlan(plan)), 'utf8').toString('base64'),
       targetsBase64: Buffer.from(JSON.stringify(targets), 'utf8').toString('base64'),
+      watchdogSchedule,
     },
     targets,
     warnings,

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
-// azd preprovision hook: checks the failover plan with the project's own validator, then stores the two
-// main.bicep parameters (planBase64, targetsBase64) in the azd environment.
+// azd preprovision hook: checks the failover plan with the project's own validator, checks that azd deploys
+// to the plan's secondary region, then stores main.bicep's plan-derived parameters (planBase64,
+// targetsBase64, watchdogSchedule) in the azd environment.
 //
-//   DR_PLAN_FILE   the plan to deploy (default examples/plan.json)
+//   DR_PLAN_FILE     the plan to deploy (default examples/plan.json)
+//   AZURE_LOCATION   azd's region: must be the plan's secondary region (the control plane goes there)
 //
 // Without azd: `node infra/hooks/preprovision.mjs --print [PLAN]` prints an ARM parameters file for
-// `az deployment sub create -f infra/main.bicep -p @params.json -p environmentName=... location=...`.
+// `az deployment sub create -l <secondary> -f infra/main.bicep -p @params.json -p environmentName=...`.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -37,16 +39,30 @@ try {
   fail(err instanceof Error ? err.message : String(err));
 }
 
-const { parameters, targets, warnings } = deploymentParameters(loaded.plan);
-for (const w of warnings) console.warn(`preprovision: warning: ${w}`);
-
+// The control plane must survive the primary's outage: main.bicep puts it in plan.secondary.location, and
+// an azd environment made for another region is refused here rather than silently overridden.
 const location = process.env.AZURE_LOCATION;
-if (location && normaliseLocation(location) !== normaliseLocation(loaded.plan.secondary.location)) {
-  console.warn(
-    `preprovision: warning: AZURE_LOCATION is ${location} but the plan's secondary region is ` +
-      `${loaded.plan.secondary.location}; a control plane outside the secondary region may fail with it`,
+const secondary = loaded.plan.secondary.location;
+if (location && normaliseLocation(location) !== normaliseLocation(secondary)) {
+  fail(
+    `AZURE_LOCATION is ${location} but the plan's secondary region is ${secondary}: the control plane runs in ` +
+      `the secondary region so that it survives the primary's outage. Run \`azd env set AZURE_LOCATION ${secondary}\` ` +
+      `(or \`azd env new <name> --location ${secondary}\`), or deploy the plan meant for ${location}`,
   );
 }
+
+// The watchdog ticks at the plan's probe interval: the same function `npm start` uses.
+const { watchdogScheduleFor } = tsxRequire('../../src/start/watchdog-schedule.ts', import.meta.url);
+let deployment;
+try {
+  deployment = deploymentParameters(loaded.plan, {
+    watchdogSchedule: watchdogScheduleFor(loaded.plan.policy.probeInterval),
+  });
+} catch (err) {
+  fail(err instanceof Error ? err.message : String(err));
+}
+const { parameters, targets, warnings } = deployment;
+for (const w of warnings) console.warn(`preprovision: warning: ${w}`);
 
 if (print) {
   const file = {
@@ -66,7 +82,9 @@ for (const [param, value] of Object.entries(parameters)) {
   }
 }
 console.log(
-  `preprovision: plan "${loaded.plan.id}" from ${planFile}: ${targets.scopes.length} workflow resource group(s), ` +
+  `preprovision: plan "${loaded.plan.id}" from ${planFile}: control plane in ${secondary}, watchdog ` +
+    `"${parameters.watchdogSchedule}" (probeInterval ${loaded.plan.policy.probeInterval}), ` +
+    `${targets.scopes.length} workflow resource group(s), ` +
     `health check ${targets.healthCheck.enabled ? targets.healthCheck.name : 'by URL setting'}, ` +
     `notifications ${targets.serviceBus.enabled ? `${targets.serviceBus.entityKind} ${targets.serviceBus.fullyQualifiedNamespace}/${targets.serviceBus.entityName}` : 'none'}`,
 );

@@ -12,6 +12,8 @@ param deploymentContainerName string
 param applicationInsightsName string
 @description('Settings the control plane reads (DR_*); merged over the identity-based host settings.')
 param appSettings object
+@description('Client id of the Entra app registration (app roles Failover.Operator, Failover.Reader) whose tokens App Service Authentication validates; empty leaves it off, and the API then refuses x-ms-client-principal.')
+param authClientId string = ''
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -89,6 +91,44 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       // DefaultAzureCredential picks the user-assigned identity for ARM and Service Bus.
       AZURE_CLIENT_ID: identityClientId
     })
+  }
+}
+
+// App Service Authentication (Easy Auth) with Entra ID: it validates a caller's bearer token, drops any
+// x-ms-client-principal the caller sent and forwards the real one, which is what makes the app roles
+// trustworthy (Azure then sets WEBSITE_AUTH_ENABLED=True, the signal src/http/auth.ts checks). Anonymous
+// requests pass on to the function-key check, so key-only tools keep working unless DR_REQUIRE_PRINCIPAL=true.
+resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(authClientId)) {
+  parent: site
+  name: 'authsettingsV2'
+  properties: {
+    platform: {
+      enabled: true
+    }
+    globalValidation: {
+      requireAuthentication: false
+      unauthenticatedClientAction: 'AllowAnonymous'
+    }
+    identityProviders: {
+      azureActiveDirectory: {
+        enabled: true
+        registration: {
+          clientId: authClientId
+          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+        }
+        validation: {
+          allowedAudiences: [
+            'api://${authClientId}'
+            authClientId
+          ]
+        }
+      }
+    }
+    login: {
+      tokenStore: {
+        enabled: false
+      }
+    }
   }
 }
 

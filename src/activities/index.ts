@@ -3,23 +3,26 @@
  * adapters pointed at local protocol servers. Transient failures throw (the orchestration retries them with
  * backoff); terminal ones are returned as results, so a retry is never wasted on a 403 or a 404.
  */
-import { ArmConcurrencyError, ArmTerminalError } from '../adapters/arm/errors';
+import { ArmConcurrencyError, ArmTerminalError, ArmTransientError } from '../adapters/arm/errors';
 import type { LogicAppsControl } from '../adapters/logicapps/port';
 import type { Notifier } from '../adapters/servicebus';
 import { NotifyTerminalError } from '../adapters/servicebus';
 import type { HealthProbe } from '../adapters/probe';
 import { locatorFor } from '../app/locate';
 import { observationKey, observePlan, observeTarget, type Observed } from '../app/observe';
+import { planFromObserved } from '../app/live-check';
 import { toCloudEvent } from '../app/cloudevents';
 import {
   entryTargets,
   planOperation,
   slotsFired,
   type Direction,
+  type EntryPlan,
   type PlannedAction,
   type WorkflowTarget,
 } from '../core/planner';
 import { coverageViolations, overlapViolations, type StateOf } from '../core/safety';
+import { deferredTargets, violationsAfterEntry } from '../core/preflight';
 import type { Plan } from '../plan/schema';
 import {
   MONITOR_SIGNAL,
@@ -28,7 +31,10 @@ import {
   operationInstanceId,
   type NotificationInput,
   type OperationInput,
+  type OperationProgress,
+  type OperationRecord,
   type ProbeActivityResult,
+  type GroupCheck,
   type ReadBackReport,
   type Signal,
 } from '../durable/contracts';
@@ -38,7 +44,7 @@ import type { PlannedOperation } from '../orchestrators/operation';
 /** The slice of the durable client the activities use (df.getClient returns one). */
 export interface OrchestrationStarter {
   startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
-  getStatus(instanceId: string): Promise<{ runtimeStatus?: string } | undefined>;
+  getStatus(instanceId: string): Promise<{ runtimeStatus?: string; output?: unknown } | undefined>;
   raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
 }
 
@@ -82,12 +88,8 @@ export function createActivities(deps: ActivityDeps) {
     kind: 'planned' | 'emergency';
   }): Promise<PlannedOperation> => {
     const observed = await observePlan(plan, control);
-    const op = planOperation(
-      plan,
-      input.direction,
-      (t) => observed.get(observationKey(t))?.observation,
-      input.kind,
-    );
+    // Entries that left their trigger to the live definition are held to the DR rules here, before any write.
+    const op = planFromObserved(plan, input.direction, observed, input.kind);
     const unreadable = [...observed.values()]
       .filter((o) => !o.observation.reachable)
       .map((o) => o.target.label);
@@ -120,16 +122,26 @@ export function createActivities(deps: ActivityDeps) {
             ...(await control.setRecurrence(
               locator,
               action.recurrence as unknown as Record<string, unknown>,
-              action.triggerName ? { triggerName: action.triggerName } : {},
+              {
+                ...(action.triggerName ? { triggerName: action.triggerName } : {}),
+                // The revision read while planning: someone else's write since then is never overwritten.
+                ...(action.basedOn ? { basedOn: action.basedOn } : {}),
+              },
             )),
           };
         default:
           return { ok: false, error: `${action.op} is not an ARM action` };
       }
     } catch (err) {
-      if (err instanceof ArmTerminalError && !(err instanceof ArmConcurrencyError))
-        return { ok: false, error: err.message };
-      throw err; // Transient (or a concurrent change): the orchestration retries with backoff.
+      // Retrying the same stale revision can never succeed, and rewriting on a fresh read would silently take
+      // the schedule from whoever just changed it. Fail the step now; running the operation again re-plans.
+      if (err instanceof ArmConcurrencyError)
+        return {
+          ok: false,
+          error: `${action.target.label} changed since planning, not overwritten (${err.message}); check the change, then run the operation again to plan from a fresh read`,
+        };
+      if (err instanceof ArmTerminalError) return { ok: false, error: err.message };
+      throw err; // Transient: the orchestration retries with backoff.
     }
   };
 
@@ -213,17 +225,70 @@ export function createActivities(deps: ActivityDeps) {
     };
   };
 
+  /**
+   * The safety check before a group: reads the targets whose fences were deferred at planning (every other
+   * target ends as the entry's steps set it) and reports the `no-dual-active` violations the entries would
+   * leave. One read per region first: a region that still does not answer costs one refused call, not one each.
+   */
+  const checkGroup = async (input: { group: number; entries: EntryPlan[] }): Promise<GroupCheck> => {
+    const deferred = input.entries.flatMap(deferredTargets);
+    const observed = new Map<string, Observed>();
+    for (const region of new Set(deferred.map((t) => t.region))) {
+      const [first, ...rest] = deferred.filter((t) => t.region === region);
+      const seen = await readBackTarget(first!);
+      observed.set(observationKey(first!), seen);
+      if (!seen.observation.reachable) continue;
+      for (const o of await Promise.all(rest.map(readBackTarget))) observed.set(observationKey(o.target), o);
+    }
+    const live: StateOf = (t) => {
+      const o = observed.get(observationKey(t))?.observation;
+      return o?.reachable && 'exists' in o && o.exists === false
+        ? { state: 'Disabled' } // Deleted since planning: runs nothing.
+        : stateOfObserved(observed)(t);
+    };
+    const stillUnknown = deferred.filter((t) => live(t) === 'unknown');
+    return {
+      group: input.group,
+      at: now().toISOString(),
+      source: 'live',
+      read: [...observed.values()].map((o) => o.target.label),
+      unreadable: stillUnknown.map((t) => t.label),
+      violations: input.entries.flatMap((entry) =>
+        violationsAfterEntry(plan, entry, live).map((v) => {
+          const back = deferredTargets(entry).filter((t) => {
+            const s = live(t);
+            return s !== 'unknown' && s.state === 'Enabled';
+          });
+          const why = back.length
+            ? `${back.map((t) => t.label).join(', ')} answered again and is Enabled, but this operation deferred its fence (its region did not answer at planning)`
+            : 'a target its steps leave alone is Enabled';
+          return { entry: v.entry, rule: v.rule, message: `${why}; after its steps ${v.message}` };
+        }),
+      ),
+    };
+  };
+
+  /**
+   * The monitor tries this every probe cycle while fences are pending, so a region whose ARM does not answer
+   * costs one refused call per cycle: its remaining targets wait for the next cycle without being asked.
+   */
   const applyPendingFences = async (targets: WorkflowTarget[]) => {
     const applied: WorkflowTarget[] = [];
     const pending: WorkflowTarget[] = [];
     const errors: string[] = [];
+    const silent = new Set<string>();
     for (const target of targets) {
+      if (silent.has(target.region)) {
+        pending.push(target);
+        continue;
+      }
       try {
         await control.setState(locatorFor(plan, target), 'Disabled');
         applied.push(target);
       } catch (err) {
         pending.push(target);
         errors.push((err as Error).message);
+        if (err instanceof ArmTransientError && err.status === undefined) silent.add(target.region);
       }
     }
     return { applied, pending, errors };
@@ -259,6 +324,29 @@ export function createActivities(deps: ActivityDeps) {
     await client.raiseEvent(monitorInstanceId(plan.id), MONITOR_SIGNAL, signal);
   };
 
+  /**
+   * The monitor's fallback for a lost `operation-finished` signal: is the operation instance over, and with
+   * what outcome and pending fences? A status that cannot be read throws (the monitor asks again next cycle).
+   */
+  const operationStatus = async (
+    input: { planId: string; operationId: string },
+    client: OrchestrationStarter,
+  ): Promise<OperationProgress> => {
+    const status = await client.getStatus(operationInstanceId(input.planId, input.operationId));
+    const runtimeStatus = status?.runtimeStatus;
+    if (runtimeStatus === 'Completed') {
+      const record = status?.output as Partial<OperationRecord> | null | undefined;
+      const outcome = record?.status;
+      return outcome === 'succeeded' || outcome === 'completed-with-errors' || outcome === 'failed'
+        ? { finished: true, runtimeStatus, outcome, pendingFences: record?.pendingFences ?? [] }
+        : { finished: true, runtimeStatus, outcome: 'failed', pendingFences: [] };
+    }
+    // Crashed or terminated: no record says what was fenced, so nothing is assumed pending.
+    if (runtimeStatus === 'Failed' || runtimeStatus === 'Terminated')
+      return { finished: true, runtimeStatus, outcome: 'failed', pendingFences: [] };
+    return { finished: false, ...(runtimeStatus ? { runtimeStatus } : {}) };
+  };
+
   return {
     probe,
     planOperation: planOperationActivity,
@@ -268,6 +356,8 @@ export function createActivities(deps: ActivityDeps) {
     sendNotification,
     startOperation,
     signalMonitor,
+    operationStatus,
+    checkGroup,
   };
 }
 

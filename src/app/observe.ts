@@ -37,6 +37,7 @@ export async function observeTarget(
         reachable: true,
         state: info.state,
         ...(recurrence !== undefined ? { recurrence } : {}),
+        ...(info.revision ? { revision: info.revision } : {}),
       },
     };
   } catch (err) {

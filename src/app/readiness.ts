@@ -1,15 +1,17 @@
 /**
  * `dr ready`: is the estate ready to fail over? Reads both regions through ARM and checks, per plan entry,
- * that the workflows exist, are in their normal-operation states, have not drifted apart, use connections in
- * their own region, and that the health-check workflow can answer probes.
+ * that the workflows exist in their sides' regions, are in their normal-operation states, have not drifted
+ * apart, use connections and integration accounts in their own region, that live triggers allow the roles,
+ * and that the health-check workflow can answer probes; and lists the primary's runs in flight.
  */
-import { classifyDefinition } from '../core/classify';
-import { allowedRoles } from '../core/roles';
+import { checkLiveTriggerRules } from '../core/live-rules';
 import { entryTargets, normalState, type WorkflowTarget } from '../core/planner';
 import { coverageViolations, overlapViolations } from '../core/safety';
 import { normaliseLocation } from '../core/plan-rules';
-import type { LogicAppsControl, WorkflowInfo } from '../adapters/logicapps/port';
+import type { IntegrationAccounts } from '../adapters/logicapps/integration-accounts';
+import type { LogicAppsControl, RunInfo, WorkflowInfo } from '../adapters/logicapps/port';
 import type { Plan, WorkflowEntry } from '../plan/schema';
+import { locatorFor } from './locate';
 import { observationKey, observePlan, observeTarget, type Observed } from './observe';
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
@@ -18,6 +20,7 @@ export interface ReadinessCheck {
   entry: string;
   check:
     | 'exists'
+    | 'location'
     | 'state'
     | 'drift'
     | 'connections'
@@ -29,10 +32,20 @@ export interface ReadinessCheck {
   detail: string;
 }
 
+/** Runs in progress in one primary workflow: what a regional loss right now would abandon. */
+export interface LostRuns {
+  entry: string;
+  workflow: string;
+  status: 'listed' | 'unsupported' | 'unreadable';
+  runs: RunInfo[];
+  detail?: string;
+}
+
 export interface ReadinessReport {
   plan: string;
   ready: boolean;
   checks: ReadinessCheck[];
+  lostRuns: LostRuns[];
 }
 
 // Region-specific ids are expected to differ between the twins; everything else must match.
@@ -118,10 +131,30 @@ function hasResponseAction(actions: unknown): boolean {
   );
 }
 
-export async function checkReadiness(plan: Plan, control: LogicAppsControl): Promise<ReadinessReport> {
+/** Optional readers beyond the workflow port; a check whose reader is absent reports `skip`, never `ok`. */
+export interface ReadinessDeps {
+  integrationAccounts?: IntegrationAccounts;
+}
+
+const isStandardRef = (t: WorkflowTarget) => typeof t.ref !== 'string';
+
+const STANDARD_SKIP =
+  'Logic Apps Standard: the definition and connections.json live in the site’s files, which ARM does not return; compare them in your deployment pipeline';
+
+export async function checkReadiness(
+  plan: Plan,
+  control: LogicAppsControl,
+  deps: ReadinessDeps = {},
+): Promise<ReadinessReport> {
   const observed = await observePlan(plan, control);
   const checks: ReadinessCheck[] = [];
   const seen = (t: WorkflowTarget): Observed => observed.get(observationKey(t))!;
+  // Entries without a declared trigger: the same rules as at load and before every operation.
+  const live = checkLiveTriggerRules(
+    plan,
+    (t) => seen(t).info,
+    (e) => e.trigger === undefined,
+  );
 
   for (const entry of plan.workflows) {
     const add = (check: ReadinessCheck['check'], status: CheckStatus, detail: string) =>
@@ -140,91 +173,103 @@ export async function checkReadiness(plan: Plan, control: LogicAppsControl): Pro
       problems.length ? problems.join('; ') : `${targets.length} workflows found`,
     );
     if (problems.length) continue;
+    const info = (t: WorkflowTarget): WorkflowInfo => seen(t).info!;
 
-    const wrongState = targets.filter((t) => seen(t).info!.state !== normalState(entry, t));
+    const misplaced = targets.filter(
+      (t) => normaliseLocation(info(t).location) !== normaliseLocation(plan[t.region].location),
+    );
+    add(
+      'location',
+      misplaced.length ? 'fail' : 'ok',
+      misplaced.length
+        ? misplaced
+            .map(
+              (t) =>
+                `${t.label} is in ${info(t).location || 'no region'}, not the ${t.region} region ${plan[t.region].location}`,
+            )
+            .join('; ')
+        : `each workflow is in its side’s region (${[...new Set(targets.map((t) => plan[t.region].location))].join(', ')})`,
+    );
+
+    const wrongState = targets.filter((t) => info(t).state !== normalState(entry, t));
     add(
       'state',
       wrongState.length ? 'fail' : 'ok',
       wrongState.length
         ? wrongState
-            .map((t) => `${t.label} is ${seen(t).info!.state}, expected ${normalState(entry, t)}`)
+            .map((t) => `${t.label} is ${info(t).state}, expected ${normalState(entry, t)}`)
             .join('; ')
-        : targets.map((t) => `${t.label} ${seen(t).info!.state}`).join(', '),
+        : targets.map((t) => `${t.label} ${info(t).state}`).join(', '),
     );
 
-    const drift = twinPairs(plan, entry).flatMap(([a, b, ignoreRecurrence]) => {
-      const da = seen(a).info!.definition;
-      const db = seen(b).info!.definition;
-      if (!da || !db) return [];
-      const paths = jsonDiff(
-        normaliseDefinition(da, ignoreRecurrence),
-        normaliseDefinition(db, ignoreRecurrence),
-      );
-      return paths.length ? [`${a.label} vs ${b.label} differ at ${paths.join(', ')}`] : [];
-    });
-    add(
-      'drift',
-      drift.length ? 'fail' : 'ok',
-      drift.length ? drift.join('; ') : 'definitions match (parameters and connection ids aside)',
-    );
-
-    const foreign = targets.flatMap((t) =>
-      connectionLocations(seen(t).info!)
-        .filter((c) => normaliseLocation(c.location) !== normaliseLocation(plan[t.region].location))
-        .map(
-          (c) => `${t.label} uses connection "${c.name}" in ${c.location}, not ${plan[t.region].location}`,
-        ),
-    );
-    add(
-      'connections',
-      foreign.length ? 'fail' : 'ok',
-      foreign.length ? foreign.join('; ') : 'API connections are in their own regions',
-    );
-
-    const accounts = targets
-      .map((t) => seen(t).info!.integrationAccountId)
-      .filter((id): id is string => id !== undefined);
-    const shared = accounts.length !== new Set(accounts.map((a) => a.toLowerCase())).size;
-    if (accounts.length) {
+    const standard = targets.filter(isStandardRef);
+    if (standard.length) {
+      const which = standard.map((t) => t.label).join(', ');
+      add('drift', 'skip', `${which}: ${STANDARD_SKIP}`);
+      add('connections', 'skip', `${which}: ${STANDARD_SKIP}`);
+    } else {
+      const drift = twinPairs(plan, entry).flatMap(([a, b, ignoreRecurrence]) => {
+        const da = info(a).definition;
+        const db = info(b).definition;
+        if (!da || !db) return [`${!da ? a.label : b.label}: ARM returned no definition to compare`];
+        const paths = jsonDiff(
+          normaliseDefinition(da, ignoreRecurrence),
+          normaliseDefinition(db, ignoreRecurrence),
+        );
+        return paths.length ? [`${a.label} vs ${b.label} differ at ${paths.join(', ')}`] : [];
+      });
       add(
-        'integration-account',
-        shared ? 'fail' : 'ok',
-        shared
-          ? 'both regions use the same integration account: it would fail with the primary region'
-          : 'each region uses its own integration account',
+        'drift',
+        drift.length ? 'fail' : 'ok',
+        drift.length ? drift.join('; ') : 'definitions match (parameters and connection ids aside)',
+      );
+
+      const foreign = targets.flatMap((t) =>
+        connectionLocations(info(t))
+          .filter((c) => normaliseLocation(c.location) !== normaliseLocation(plan[t.region].location))
+          .map(
+            (c) => `${t.label} uses connection "${c.name}" in ${c.location}, not ${plan[t.region].location}`,
+          ),
+      );
+      const count = targets.reduce((n, t) => n + connectionLocations(info(t)).length, 0);
+      add(
+        'connections',
+        foreign.length ? 'fail' : 'ok',
+        foreign.length
+          ? foreign.join('; ')
+          : count
+            ? `${count} API connection(s), each in its workflow’s region`
+            : 'no API connections',
       );
     }
 
-    if (!entry.trigger) {
-      const live = classifyDefinition(
-        seen(targets.find((t) => t.region === 'secondary')!).info!.definition ?? {},
-        entry.name,
-      );
-      const refused = live
-        .map((t) => ({
-          t,
-          verdict: allowedRoles({
-            ...t,
-            stateSide: entry.stateSide ?? t.stateSide,
-            ordered: entry.ordered,
-            sessions: entry.sessions ?? t.sessions,
-          }),
-        }))
-        .filter(({ t, verdict }) =>
-          entry.role === 'split-recurrence' ? t.kind !== 'recurrence' : !verdict.allowed.includes(entry.role),
+    const accountCheck = await checkIntegrationAccounts(
+      targets.filter((t) => !isStandardRef(t)),
+      info,
+      deps.integrationAccounts,
+    );
+    if (accountCheck) add('integration-account', accountCheck.status, accountCheck.detail);
+
+    if (entry.trigger === undefined) {
+      const issues = live.checked.get(entry.name);
+      if (issues === undefined) {
+        const why = live.unchecked.find((u) => u.entry === entry.name)?.why ?? 'no definition was read';
+        add('trigger-rules', 'skip', `not checked: ${why}`);
+      } else {
+        const kinds = targets
+          .flatMap((t) => {
+            const d = info(t).definition;
+            return d ? Object.values((d.triggers ?? {}) as Record<string, { type?: string }>) : [];
+          })
+          .map((t) => t.type ?? '?');
+        add(
+          'trigger-rules',
+          issues.length ? 'fail' : 'ok',
+          issues.length
+            ? issues.map((i) => `${i.message} [${i.rule}]; fix: ${i.fix}`).join('; ')
+            : `live triggers (${[...new Set(kinds)].join(', ') || 'none'}) allow ${entry.role}`,
         );
-      add(
-        'trigger-rules',
-        refused.length ? 'fail' : 'ok',
-        refused.length
-          ? refused
-              .map(
-                ({ t, verdict }) =>
-                  `trigger "${t.name}" (${t.kind}) does not allow ${entry.role}: ${verdict.reason}`,
-              )
-              .join('; ')
-          : `live triggers (${live.map((t) => t.kind).join(', ') || 'none'}) allow ${entry.role}`,
-      );
+      }
     }
   }
 
@@ -240,7 +285,93 @@ export async function checkReadiness(plan: Plan, control: LogicAppsControl): Pro
   }
 
   checks.push(await checkHealthWorkflow(plan, control));
-  return { plan: plan.id, ready: checks.every((c) => c.status !== 'fail'), checks };
+  const lostRuns = await runsInFlight(plan, control, seen);
+  return { plan: plan.id, ready: checks.every((c) => c.status !== 'fail'), checks, lostRuns };
+}
+
+/** Integration accounts: each in its workflow's region, and never one account shared by both regions. */
+async function checkIntegrationAccounts(
+  targets: WorkflowTarget[],
+  info: (t: WorkflowTarget) => WorkflowInfo,
+  reader: IntegrationAccounts | undefined,
+): Promise<{ status: CheckStatus; detail: string } | undefined> {
+  const using = targets.flatMap((t) => {
+    const id = info(t).integrationAccountId;
+    return id ? [{ t, id }] : [];
+  });
+  if (using.length === 0) return undefined;
+  const problems: string[] = [];
+  const regionsUsing = new Map<string, Set<string>>();
+  for (const { t, id } of using) {
+    const regions = regionsUsing.get(id.toLowerCase()) ?? new Set<string>();
+    regions.add(t.region);
+    regionsUsing.set(id.toLowerCase(), regions);
+  }
+  const shared = [...regionsUsing.entries()].filter(([, r]) => r.size > 1).map(([id]) => id);
+  if (shared.length) {
+    problems.push(
+      `both regions use the same integration account (${shared.map((id) => id.split('/').pop()).join(', ')}): it would fail with the primary region`,
+    );
+  }
+  if (!reader) {
+    return problems.length
+      ? { status: 'fail', detail: problems.join('; ') }
+      : { status: 'skip', detail: 'integration account locations were not read (no ARM reader configured)' };
+  }
+  const located: string[] = [];
+  for (const { t, id } of using) {
+    const name = id.split('/').pop();
+    try {
+      const account = await reader.get(id);
+      if (normaliseLocation(account.location) !== normaliseLocation(info(t).location)) {
+        problems.push(
+          `${t.label} (in ${info(t).location}) uses integration account ${name} in ${account.location || 'no region'}`,
+        );
+      } else located.push(`${t.label}: ${name} in ${account.location}`);
+    } catch (err) {
+      problems.push(`${t.label}: integration account ${name} could not be read (${(err as Error).message})`);
+    }
+  }
+  return problems.length
+    ? { status: 'fail', detail: problems.join('; ') }
+    : { status: 'ok', detail: `each in its workflow’s region (${located.join(', ')})` };
+}
+
+/**
+ * The lost-runs report: runs still in progress in the primary, which a regional loss would abandon (nothing
+ * replays them in the secondary). Information, not a readiness failure.
+ */
+async function runsInFlight(
+  plan: Plan,
+  control: LogicAppsControl,
+  seen: (t: WorkflowTarget) => Observed,
+): Promise<LostRuns[]> {
+  const out: LostRuns[] = [];
+  for (const entry of plan.workflows) {
+    for (const t of entryTargets(plan, entry).filter((x) => x.region === 'primary')) {
+      const base = { entry: entry.name, workflow: t.label };
+      if (isStandardRef(t)) {
+        out.push({
+          ...base,
+          status: 'unsupported',
+          runs: [],
+          detail: 'Logic Apps Standard runs are not listed through ARM; see the site’s run history',
+        });
+        continue;
+      }
+      if (!seen(t).info) {
+        out.push({ ...base, status: 'unreadable', runs: [], detail: 'the workflow could not be read' });
+        continue;
+      }
+      try {
+        const runs = await control.listRunningRuns(locatorFor(plan, t));
+        out.push({ ...base, status: 'listed', runs });
+      } catch (err) {
+        out.push({ ...base, status: 'unreadable', runs: [], detail: (err as Error).message });
+      }
+    }
+  }
+  return out;
 }
 
 async function checkHealthWorkflow(plan: Plan, control: LogicAppsControl): Promise<ReadinessCheck> {

@@ -1,5 +1,5 @@
 /** How CLI commands reach ARM: the simulator of a running `npm start` (--sim URL), or Azure. */
-import { createArmLogicAppsControl } from '../adapters/logicapps/arm';
+import { createArmLogicAppsControl, type ArmConnection } from '../adapters/logicapps/arm';
 import type { LogicAppsControl } from '../adapters/logicapps/port';
 import { armConnectionFromSettings, simulatorConnection, type SimulatorInfo } from '../config/arm';
 import { UsageError } from './io';
@@ -8,12 +8,13 @@ export const ARM_OPTIONS_HELP = `  --sim URL    use the ARM simulator of a runni
 Without --sim, ARM is reached with DefaultAzureCredential (az login, or a managed identity); DR_ARM_ENDPOINT
 selects a sovereign cloud.`;
 
-export async function logicAppsControlFor(
+/** Where ARM is for this invocation: the simulator's (with its CA), or Azure's. */
+export async function armConnectionFor(
   simUrl: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
-): Promise<LogicAppsControl> {
+): Promise<ArmConnection> {
   const url = simUrl ?? env.DR_SIM_URL;
-  if (!url) return createArmLogicAppsControl(armConnectionFromSettings(env));
+  if (!url) return armConnectionFromSettings(env);
   let info: SimulatorInfo;
   try {
     const res = await fetch(new URL('/sim/info', url));
@@ -24,5 +25,12 @@ export async function logicAppsControlFor(
       `cannot reach the simulator at ${url} (${(err as Error).message}); is \`npm start\` running?`,
     );
   }
-  return createArmLogicAppsControl(simulatorConnection(info));
+  return simulatorConnection(info);
+}
+
+export async function logicAppsControlFor(
+  simUrl: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<LogicAppsControl> {
+  return createArmLogicAppsControl(await armConnectionFor(simUrl, env));
 }

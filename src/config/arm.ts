@@ -8,8 +8,65 @@ import { DefaultAzureCredential } from '@azure/identity';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { ArmConnection } from '../adapters/logicapps/arm';
 import { ArmThrottle } from '../adapters/arm/throttle';
+import { DEFAULT_ARM_TIMEOUT_MS } from '../adapters/arm/timeout';
+import { durationMs } from '../core/duration';
 
 export const PUBLIC_ARM_SCOPE = 'https://management.azure.com/.default';
+
+/** An ARM setting that cannot be used; the message names the setting and the value. */
+export class ArmSettingsError extends Error {
+  override name = 'ArmSettingsError';
+}
+
+/** Bounds of DR_ARM_TIMEOUT: below 1 s healthy ARM calls would fail; above 10 min a hung region still stalls. */
+const TIMEOUT_MIN_MS = 1_000;
+const TIMEOUT_MAX_MS = 600_000;
+
+/** DR_ARM_TIMEOUT: an ISO 8601 duration (`PT15S`) or a whole number of milliseconds; default 15 s. */
+export function armTimeoutFromSettings(settings: Readonly<Record<string, string | undefined>>): number {
+  const raw = settings.DR_ARM_TIMEOUT?.trim();
+  if (!raw) return DEFAULT_ARM_TIMEOUT_MS;
+  let ms: number;
+  if (/^\d+$/.test(raw)) ms = Number(raw);
+  else {
+    try {
+      ms = durationMs(raw, 'DR_ARM_TIMEOUT');
+    } catch (err) {
+      throw new ArmSettingsError(`${(err as Error).message} (or a number of milliseconds, e.g. 15000)`);
+    }
+  }
+  if (ms < TIMEOUT_MIN_MS || ms > TIMEOUT_MAX_MS) {
+    throw new ArmSettingsError(
+      `DR_ARM_TIMEOUT: ${JSON.stringify(raw)} is ${ms} ms; it must be between ${TIMEOUT_MIN_MS} ms (PT1S) and ${TIMEOUT_MAX_MS} ms (PT10M)`,
+    );
+  }
+  return ms;
+}
+
+/**
+ * DR_ARM_ENDPOINT (a sovereign cloud's ARM) and the token scope for it: DR_ARM_SCOPE when set, otherwise the
+ * endpoint's own audience (`https://management.usgovcloudapi.net/.default` for US Government), since a token
+ * for public ARM is refused by every other cloud.
+ */
+export function armEndpointFromSettings(
+  settings: Readonly<Record<string, string | undefined>>,
+): { endpoint: string; credentialScopes: string[] } | undefined {
+  const endpoint = settings.DR_ARM_ENDPOINT?.trim();
+  if (!endpoint) return undefined;
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    throw new ArmSettingsError(
+      `DR_ARM_ENDPOINT: ${JSON.stringify(endpoint)} is not a URL (e.g. https://management.usgovcloudapi.net)`,
+    );
+  }
+  if (url.protocol !== 'https:') {
+    throw new ArmSettingsError(`DR_ARM_ENDPOINT: ${JSON.stringify(endpoint)} must be an https URL`);
+  }
+  const scope = settings.DR_ARM_SCOPE?.trim() || `${url.origin}/.default`;
+  return { endpoint, credentialScopes: [scope] };
+}
 
 /** The token the simulator accepts: it checks for a bearer token, not its content. */
 export const simulatorCredential: TokenCredential = {
@@ -24,31 +81,43 @@ export interface SimulatorInfo {
   caCertPem: string;
 }
 
-/** ARM through the local simulator (`npm start`, tests): its CA is trusted for these clients only. */
-export function simulatorConnection(info: SimulatorInfo, throttle = new ArmThrottle()): ArmConnection {
+/**
+ * ARM through the local simulator (`npm start`, tests): its CA is trusted for these clients only. The scope
+ * does not matter (the simulator's placeholder credential ignores it): public ARM's, as a real client asks.
+ */
+export function simulatorConnection(
+  info: SimulatorInfo,
+  throttle = new ArmThrottle(),
+  timeoutMs = DEFAULT_ARM_TIMEOUT_MS,
+): ArmConnection {
   return {
     credential: simulatorCredential,
     endpoint: info.armEndpoint,
     credentialScopes: [PUBLIC_ARM_SCOPE],
     agent: new Agent({ ca: info.caCertPem, keepAlive: true }),
     throttle,
+    timeoutMs,
   };
 }
 
 /**
  * Real Azure: DefaultAzureCredential (the managed identity in Azure, `az login` on a laptop).
- * DR_ARM_ENDPOINT selects a sovereign cloud; DR_ARM_CA_FILE trusts a private CA (e.g. the simulator).
+ * DR_ARM_ENDPOINT selects a sovereign cloud (DR_ARM_SCOPE overrides the token scope derived from it);
+ * DR_ARM_CA_FILE trusts a private CA (e.g. the simulator); DR_ARM_TIMEOUT bounds each request.
+ * Every setting is validated here, once, with an ArmSettingsError naming it.
  */
 export function armConnectionFromSettings(
   settings: Readonly<Record<string, string | undefined>>,
 ): ArmConnection {
-  const endpoint = settings.DR_ARM_ENDPOINT?.trim();
+  const endpoint = armEndpointFromSettings(settings);
+  const timeoutMs = armTimeoutFromSettings(settings);
   const caFile = settings.DR_ARM_CA_FILE?.trim();
   const clientId = settings.AZURE_CLIENT_ID?.trim();
   return {
     credential: new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}),
-    ...(endpoint ? { endpoint, credentialScopes: [settings.DR_ARM_SCOPE?.trim() || PUBLIC_ARM_SCOPE] } : {}),
+    ...(endpoint ?? {}),
     ...(caFile ? { agent: new Agent({ ca: readFileSync(caFile, 'utf8'), keepAlive: true }) } : {}),
     throttle: new ArmThrottle(),
+    timeoutMs,
   };
 }

@@ -412,6 +412,18 @@ export function classifyDefinition(definition: unknown, where = 'definition'): T
   return classifyWithConnections(definition, where, new Map());
 }
 
+/**
+ * A deployed workflow as ARM returns it: its definition plus `parameters` (whose `$connections` values name the
+ * managed APIs actually connected, which win over the definition's defaults).
+ */
+export function classifyDeployed(
+  definition: unknown,
+  parameters: unknown,
+  where = 'workflow',
+): TriggerClassification[] {
+  return classifyWithConnections(definition, where, connectionApis(parameters, 'value'));
+}
+
 const WORKFLOW_TYPE = 'microsoft.logic/workflows';
 const DEPLOYMENT_TYPE = 'microsoft.resources/deployments';
 const typeKeyOf = (resource: Json): string | undefined => str(resource['type'])?.toLowerCase();

@@ -5,7 +5,9 @@
 import type {
   DependencyProbe,
   HealthCheck,
+  Notifications,
   Plan,
+  Policy,
   Region,
   SplitSide,
   WorkflowEntry,
@@ -25,9 +27,9 @@ export interface PlanIssue {
   fix: string;
 }
 
-/** What is known about an entry's trigger(s): declared in the plan, or classified from its definition. */
+/** What is known about an entry's trigger(s): declared, classified from its definition file, or read live. */
 export interface EntryTriggers {
-  source: 'declared' | 'definition';
+  source: 'declared' | 'definition' | 'live';
   triggers: TriggerTraits[];
   /** Where the definition came from, for messages. */
   from?: string;
@@ -41,11 +43,23 @@ export const normaliseLocation = (location: string): string => location.toLowerC
 
 type Side = 'primary' | 'secondary';
 
-/** Which plan region a workflow reference points at: by name it is the side's own; by resource id we compare. */
-export function refRegion(ref: WorkflowRef, plan: Plan, side: Side): Side | 'other' {
-  if (typeof ref !== 'string' || !ref.startsWith('/')) return side;
-  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\//i.exec(ref);
-  if (!m) return 'other';
+/** The two regions, when they parsed: the reference checks need them. */
+export type PlanRegions = Pick<Plan, 'primary' | 'secondary'>;
+
+/** The only resource id the adapters can address: a consumption workflow. */
+export const WORKFLOW_RESOURCE_ID =
+  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Logic\/workflows\/([^/]+)$/i;
+
+/**
+ * Which plan region a workflow reference points at: by name it is the side's own; by resource id we compare
+ * subscription and resource group. `other`: a well-formed id in neither region's resource group (its region
+ * can only be told through ARM); `malformed`: a string no adapter can address.
+ */
+export function refRegion(ref: WorkflowRef, plan: PlanRegions, side: Side): Side | 'other' | 'malformed' {
+  if (typeof ref !== 'string') return side;
+  if (!ref.includes('/')) return side;
+  const m = WORKFLOW_RESOURCE_ID.exec(ref);
+  if (!m) return 'malformed';
   const inRegion = (r: Region) =>
     m[1]!.toLowerCase() === r.subscriptionId.toLowerCase() &&
     m[2]!.toLowerCase() === r.resourceGroup.toLowerCase();
@@ -68,38 +82,66 @@ export function refKey(ref: WorkflowRef, region: Region): string {
   if (typeof ref !== 'string')
     return `${region.subscriptionId}/${region.resourceGroup}/sites/${ref.site}/${ref.workflow}`.toLowerCase();
   if (ref.startsWith('/')) {
-    const m =
-      /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Logic\/workflows\/([^/]+)$/i.exec(
-        ref,
-      );
+    const m = WORKFLOW_RESOURCE_ID.exec(ref);
     if (m) return `${m[1]}/${m[2]}/${m[3]}`.toLowerCase();
     return ref.toLowerCase();
   }
   return `${region.subscriptionId}/${region.resourceGroup}/${ref}`.toLowerCase();
 }
 
-export function checkPlanRules(plan: Plan, triggersOf: TriggerLookup): PlanIssue[] {
-  const issues: PlanIssue[] = [];
-  const add = (issue: PlanIssue) => issues.push(issue);
+/**
+ * The parts of a plan that passed the schema. The rules run on every part that parsed, so a plan with a typo in
+ * one place still has its DR rules checked everywhere else (each rule skips what it needs and did not parse).
+ */
+export interface PlanParts {
+  primary?: Region | undefined;
+  secondary?: Region | undefined;
+  healthCheck?: HealthCheck | undefined;
+  policy?: Policy | undefined;
+  notifications?: Notifications | undefined;
+  /** By position in the plan; `undefined` where the entry failed the schema (reported there). */
+  workflows: readonly (WorkflowEntry | undefined)[];
+}
 
-  if (normaliseLocation(plan.primary.location) === normaliseLocation(plan.secondary.location)) {
+export interface RuleFindings {
+  /** The plan must not load while any of these stand. */
+  issues: PlanIssue[];
+  /** Worth telling the operator; the plan loads. */
+  warnings: PlanIssue[];
+}
+
+export function checkPlanRules(plan: Plan, triggersOf: TriggerLookup): PlanIssue[] {
+  return checkPlanParts(plan, triggersOf).issues;
+}
+
+export function checkPlanParts(parts: PlanParts, triggersOf: TriggerLookup): RuleFindings {
+  const issues: PlanIssue[] = [];
+  const warnings: PlanIssue[] = [];
+  const add = (issue: PlanIssue) => issues.push(issue);
+  const warn = (issue: PlanIssue) => warnings.push(issue);
+  const regions: PlanRegions | undefined =
+    parts.primary && parts.secondary ? { primary: parts.primary, secondary: parts.secondary } : undefined;
+
+  if (
+    regions &&
+    normaliseLocation(regions.primary.location) === normaliseLocation(regions.secondary.location)
+  ) {
     add({
       path: ['secondary', 'location'],
       rule: 'distinct-regions',
-      message: `primary and secondary are both in ${plan.primary.location}: a regional outage would take both`,
+      message: `primary and secondary are both in ${regions.primary.location}: a regional outage would take both`,
       fix: 'put the secondary in another region (usually the primary’s paired region)',
     });
   }
 
-  checkPolicy(plan, add);
-  checkHealthCheck(plan.healthCheck, plan, add);
-  checkNotifications(plan, add);
-  checkWorkflows(plan, triggersOf, add);
-  return issues;
+  if (parts.policy) checkPolicy(parts.policy, add);
+  if (parts.healthCheck) checkHealthCheck(parts.healthCheck, regions, parts.policy, add);
+  if (parts.notifications) checkNotifications(parts.notifications, add);
+  checkWorkflows(parts.workflows, regions, triggersOf, add, warn);
+  return { issues, warnings };
 }
 
-function checkPolicy(plan: Plan, add: (i: PlanIssue) => void): void {
-  const { policy } = plan;
+function checkPolicy(policy: Policy, add: (i: PlanIssue) => void): void {
   if ((policy.failureThreshold === undefined) === (policy.window === undefined)) {
     add({
       path: ['policy'],
@@ -166,7 +208,8 @@ function checkPolicy(plan: Plan, add: (i: PlanIssue) => void): void {
 function checkProbeTarget(
   probe: Pick<DependencyProbe, 'workflow' | 'trigger' | 'urlSetting' | 'timeout'>,
   path: (string | number)[],
-  plan: Plan,
+  regions: PlanRegions | undefined,
+  policy: Policy | undefined,
   add: (i: PlanIssue) => void,
 ): void {
   const byWorkflow = probe.workflow !== undefined || probe.trigger !== undefined;
@@ -187,7 +230,16 @@ function checkProbeTarget(
       fix: 'add the missing field, e.g. "trigger": "manual"',
     });
   }
-  if (probe.workflow !== undefined && refRegion(probe.workflow, plan, 'primary') !== 'primary') {
+  const region =
+    probe.workflow !== undefined && regions ? refRegion(probe.workflow, regions, 'primary') : undefined;
+  if (region === 'malformed') {
+    add({
+      path: [...path, 'workflow'],
+      rule: 'workflow-ref',
+      message: malformedRefMessage(probe.workflow as string),
+      fix: MALFORMED_REF_FIX,
+    });
+  } else if (region !== undefined && region !== 'primary') {
     add({
       path: [...path, 'workflow'],
       rule: 'health-check-in-primary',
@@ -196,22 +248,37 @@ function checkProbeTarget(
       fix: 'name the health-check workflow deployed in the primary region',
     });
   }
-  if (probe.timeout !== undefined && durationMs(probe.timeout) >= durationMs(plan.policy.probeInterval)) {
+  if (
+    probe.timeout !== undefined &&
+    policy &&
+    durationMs(probe.timeout) >= durationMs(policy.probeInterval)
+  ) {
     add({
       path: [...path, 'timeout'],
       rule: 'timeout-below-interval',
-      message: `probe timeout ${probe.timeout} is not shorter than probeInterval ${plan.policy.probeInterval}: probes would overlap`,
+      message: `probe timeout ${probe.timeout} is not shorter than probeInterval ${policy.probeInterval}: probes would overlap`,
       fix: 'make the timeout shorter than the probe interval',
     });
   }
 }
 
-function checkHealthCheck(hc: HealthCheck, plan: Plan, add: (i: PlanIssue) => void): void {
-  checkProbeTarget(hc, ['healthCheck'], plan, add);
+const MALFORMED_REF_FIX =
+  'name the workflow (it is looked up in that region’s resource group), give the full id /subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.Logic/workflows/{name}, or for Logic Apps Standard { "site": "...", "workflow": "..." }';
+
+const malformedRefMessage = (ref: string) =>
+  `"${ref}" is neither a workflow name nor the resource id of a Microsoft.Logic/workflows resource, so ARM cannot be asked for it`;
+
+function checkHealthCheck(
+  hc: HealthCheck,
+  regions: PlanRegions | undefined,
+  policy: Policy | undefined,
+  add: (i: PlanIssue) => void,
+): void {
+  checkProbeTarget(hc, ['healthCheck'], regions, policy, add);
   const deps = hc.dependencies;
   if (!deps) return;
   deps.probes.forEach((probe, i) =>
-    checkProbeTarget(probe, ['healthCheck', 'dependencies', 'probes', i], plan, add),
+    checkProbeTarget(probe, ['healthCheck', 'dependencies', 'probes', i], regions, policy, add),
   );
   const names = new Set<string>();
   deps.probes.forEach((probe, i) => {
@@ -235,8 +302,8 @@ function checkHealthCheck(hc: HealthCheck, plan: Plan, add: (i: PlanIssue) => vo
   }
 }
 
-function checkNotifications(plan: Plan, add: (i: PlanIssue) => void): void {
-  const sb = plan.notifications?.serviceBus;
+function checkNotifications(notifications: Notifications, add: (i: PlanIssue) => void): void {
+  const sb = notifications.serviceBus;
   if (!sb) return;
   const path = ['notifications', 'serviceBus'];
   if ((sb.namespace === undefined) === (sb.connectionSetting === undefined)) {
@@ -257,20 +324,30 @@ function checkNotifications(plan: Plan, add: (i: PlanIssue) => void): void {
   }
 }
 
-function checkWorkflows(plan: Plan, triggersOf: TriggerLookup, add: (i: PlanIssue) => void): void {
+function checkWorkflows(
+  workflows: PlanParts['workflows'],
+  regions: PlanRegions | undefined,
+  triggersOf: TriggerLookup,
+  add: (i: PlanIssue) => void,
+  warn: (i: PlanIssue) => void,
+): void {
   const seenNames = new Map<string, number>();
   const claimed = new Map<string, string>();
 
-  plan.workflows.forEach((entry, index) => {
+  workflows.forEach((entry, index) => {
+    if (!entry) return; // Failed the schema: its errors are reported at its position.
     const at = (...rest: (string | number)[]) => ['workflows', index, ...rest];
-    const issue = (rest: (string | number)[], rule: string, message: string, fix: string) =>
-      add({
-        path: at(...rest),
-        entry: entry.name,
-        rule,
-        message: `workflow "${entry.name}": ${message}`,
-        fix,
-      });
+    const finding =
+      (to: (i: PlanIssue) => void): EntryIssue =>
+      (rest, rule, message, fix) =>
+        to({
+          path: at(...rest),
+          entry: entry.name,
+          rule,
+          message: `workflow "${entry.name}": ${message}`,
+          fix,
+        });
+    const issue = finding(add);
 
     const first = seenNames.get(entry.name);
     if (first !== undefined) {
@@ -286,16 +363,29 @@ function checkWorkflows(plan: Plan, triggersOf: TriggerLookup, add: (i: PlanIssu
 
     for (const side of ['primary', 'secondary'] as const) {
       for (const ref of sideRefs(entry[side])) {
-        const region = refRegion(ref, plan, side);
-        if (region !== side && region !== 'other') {
+        if (!regions) continue; // The regions failed the schema: nothing to compare with.
+        const region = refRegion(ref, regions, side);
+        if (region === 'malformed') {
+          issue([side], 'workflow-ref', malformedRefMessage(ref as string), MALFORMED_REF_FIX);
+          continue;
+        }
+        if (region === 'other') {
+          const m = WORKFLOW_RESOURCE_ID.exec(ref as string)!;
+          finding(warn)(
+            [side],
+            'side-region-unverified',
+            `its ${side} side is in resource group ${m[2]} of subscription ${m[1]}, which is not the ${side} region’s (${regions[side].resourceGroup}), so its region cannot be checked offline`,
+            `\`dr ready\` compares its ARM location with ${regions[side].location}; move it to ${regions[side].resourceGroup} to have it checked here too`,
+          );
+        } else if (region !== side) {
           issue(
             [side],
             'sides-in-their-regions',
             `its ${side} side points at the ${region} region’s resource group`,
-            `the ${side} side must name a workflow deployed in the ${side} region (${plan[side].location})`,
+            `the ${side} side must name a workflow deployed in the ${side} region (${regions[side].location})`,
           );
         }
-        const key = refKey(ref, plan[side]);
+        const key = refKey(ref, regions[side]);
         const owner = claimed.get(key);
         if (owner !== undefined) {
           issue(
@@ -308,8 +398,37 @@ function checkWorkflows(plan: Plan, triggersOf: TriggerLookup, add: (i: PlanIssu
       }
     }
 
-    checkTriggerRules(entry, triggersOf(entry, index), issue);
+    const known = triggersOf(entry, index);
+    if (!known && entry.trigger === undefined && entry.definition === undefined) {
+      checkUndeclared(entry, issue, finding(warn));
+    }
+    checkTriggerRules(entry, known, issue);
   });
+}
+
+/**
+ * An entry with neither `trigger` nor `definition`: its rules run on the live definition (dr ready, every
+ * operation, start-up). Logic Apps Standard definitions are not readable through ARM, so those must declare.
+ */
+function checkUndeclared(entry: WorkflowEntry, issue: EntryIssue, warn: EntryIssue): void {
+  const standard = (['primary', 'secondary'] as const).some((side) =>
+    sideRefs(entry[side]).some((ref) => typeof ref !== 'string'),
+  );
+  if (standard) {
+    issue(
+      ['trigger'],
+      'trigger-undeclared',
+      'a Logic Apps Standard workflow’s definition lives in its site’s files and is not read through ARM, so without "trigger" its DR rules could never be checked',
+      'declare "trigger" (and "stateSide" for polling), or point "definition" at its workflow.json',
+    );
+    return;
+  }
+  warn(
+    [],
+    'trigger-undeclared',
+    'neither "trigger" nor "definition" is given, so its DR rules are checked against the live definition read through ARM: by dr ready, at control-plane start-up (logged), and before every failover or failback, which blocks the entry if its role is not allowed',
+    'declare "trigger" (and "stateSide" for polling) to have the rules checked offline too',
+  );
 }
 
 type EntryIssue = (rest: (string | number)[], rule: string, message: string, fix: string) => void;
@@ -365,7 +484,7 @@ function checkEntryShape(entry: WorkflowEntry, issue: EntryIssue): void {
 }
 
 function checkTriggerRules(entry: WorkflowEntry, known: EntryTriggers | undefined, issue: EntryIssue): void {
-  if (!known) return; // Classified later from the live definition (`dr ready`, control-plane start-up).
+  if (!known) return; // Classified later from the live definition (see checkUndeclared).
   const triggers = known.triggers.map((t) => ({
     ...t,
     // The plan's declarations refine what a definition cannot show.
@@ -373,12 +492,16 @@ function checkTriggerRules(entry: WorkflowEntry, known: EntryTriggers | undefine
     ordered: entry.ordered ?? t.ordered,
     sessions: entry.sessions ?? t.sessions,
   }));
+  const live = known.source === 'live';
+  const via = live ? ` (read live from ${known.from ?? 'ARM'})` : '';
   if (triggers.length === 0) {
     issue(
-      ['definition'],
+      [live ? 'trigger' : 'definition'],
       'no-trigger',
-      `the definition${known.from ? ` ${known.from}` : ''} has no trigger, so it cannot be failed over`,
-      'point "definition" at the workflow’s definition, or declare "trigger"',
+      `the ${live ? 'live ' : ''}definition${known.from ? ` ${known.from}` : ''} has no trigger, so it cannot be failed over`,
+      live
+        ? 'deploy the workflow with its trigger, or declare "trigger" in the plan'
+        : 'point "definition" at the workflow’s definition, or declare "trigger"',
     );
     return;
   }
@@ -398,7 +521,7 @@ function checkTriggerRules(entry: WorkflowEntry, known: EntryTriggers | undefine
       issue(
         ['role'],
         DR_RULES.splitNeedsRecurrence,
-        `split-recurrence needs a Recurrence trigger, but the trigger is ${t.kind}`,
+        `split-recurrence needs a Recurrence trigger, but the trigger${via} is ${t.kind}`,
         'use active-passive (or active-active where the trigger allows it)',
       );
       continue;
@@ -408,13 +531,36 @@ function checkTriggerRules(entry: WorkflowEntry, known: EntryTriggers | undefine
       issue(
         ['role'],
         verdict.rule ?? 'role-not-allowed',
-        `role ${entry.role} is unsafe for a ${describeTrigger(t)}: ${verdict.reason}`,
+        `role ${entry.role} is unsafe for a ${describeTrigger(t)}${via}: ${verdict.reason}`,
         verdict.allowed.length
           ? `use ${verdict.allowed.map((r) => `"${r}"`).join(' or ')}`
           : 'declare "trigger" (and "stateSide" for polling) in the plan',
       );
     }
   }
+}
+
+/**
+ * The load-time trigger rules, run on triggers classified from a live definition (`from` names it, e.g.
+ * `secondary:order-hook`). Same rules, same ids: an entry left undeclared is held to what a declared one is.
+ */
+export function liveTriggerIssues(
+  entry: WorkflowEntry,
+  index: number,
+  triggers: TriggerTraits[],
+  from: string,
+): PlanIssue[] {
+  const issues: PlanIssue[] = [];
+  checkTriggerRules(entry, { source: 'live', triggers, from }, (rest, rule, message, fix) =>
+    issues.push({
+      path: ['workflows', index, ...rest],
+      entry: entry.name,
+      rule,
+      message: `workflow "${entry.name}": ${message}`,
+      fix,
+    }),
+  );
+  return issues;
 }
 
 function describeTrigger(t: TriggerTraits): string {

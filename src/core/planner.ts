@@ -23,7 +23,15 @@ export interface WorkflowTarget {
 /** What ARM said about a workflow just now; `reachable: false` when its region's ARM did not answer. */
 export type WorkflowObservation =
   /** `state: 'Unknown'` with `error` when ARM answered with an error: the region is there, act normally. */
-  | { reachable: true; state: string; recurrence?: unknown; exists?: true; error?: string }
+  | {
+      reachable: true;
+      state: string;
+      recurrence?: unknown;
+      /** The adapter's revision token of this read, so a rewrite can refuse if the workflow changed since. */
+      revision?: string;
+      exists?: true;
+      error?: string;
+    }
   | { reachable: true; exists: false }
   | { reachable: false; error: string };
 
@@ -39,6 +47,8 @@ export type PlannedAction =
       recurrence: Recurrence;
       why: 'take-every-slot' | 'restore-split';
       noop: boolean;
+      /** Revision read while planning: the rewrite is refused if the workflow changed since (someone else's write). */
+      basedOn?: string;
     }
   /** The primary could not be reached: its fence is recorded and applied when its ARM answers again. */
   | { op: 'pending-fence'; target: WorkflowTarget; why: 'primary-unreachable' }
@@ -52,6 +62,8 @@ export interface EntryPlan {
   slotBoundary?: { every: string; anchor: string };
   /** Executed in order: a fence always precedes the activation it protects. */
   steps: PlannedAction[];
+  /** Set (and `steps` empty) when the DR rules refuse the entry's live trigger for its role: nothing runs. */
+  blocked?: string;
 }
 
 export interface GroupPlan {
@@ -170,6 +182,7 @@ function planEntry(
       return;
     }
     const current = seen && seen.reachable && 'recurrence' in seen ? seen.recurrence : undefined;
+    const basedOn = seen && seen.reachable && 'revision' in seen ? seen.revision : undefined;
     const noop =
       current !== undefined && entry.schedule !== undefined && sameSlots(current, recurrence, entry.schedule);
     steps.push({
@@ -179,6 +192,7 @@ function planEntry(
       why,
       noop,
       ...(side.triggerName ? { triggerName: side.triggerName } : {}),
+      ...(basedOn ? { basedOn } : {}),
     });
   };
 

@@ -21,6 +21,8 @@ export const ACTIVITIES = {
   sendNotification: 'drSendNotification',
   startOperation: 'drStartOperation',
   signalMonitor: 'drSignalMonitor',
+  operationStatus: 'drOperationStatus',
+  checkGroup: 'drCheckGroup',
 } as const;
 
 /** The monitor waits for exactly one event name: every input to it is a Signal. */
@@ -63,6 +65,19 @@ export type Signal =
     };
 
 export type OperationOutcome = 'succeeded' | 'completed-with-errors' | 'failed';
+
+/**
+ * An operation instance as the monitor's reconciliation sees it: still running (or unknown), or over, with the
+ * same outcome and pending fences its `operation-finished` signal carries.
+ */
+export type OperationProgress =
+  | { finished: false; runtimeStatus?: string }
+  | {
+      finished: true;
+      runtimeStatus: string;
+      outcome: OperationOutcome;
+      pendingFences: WorkflowTarget[];
+    };
 
 /** What the monitor answered to a request signal, kept so the HTTP API can read it (and replay it for retries). */
 export type RequestAnswer =
@@ -139,6 +154,23 @@ export interface ReadBackReport {
   unreadable: string[];
 }
 
+/** The safety check just before a group runs (see src/core/preflight.ts). */
+export interface GroupCheck {
+  group: number;
+  at: string;
+  /**
+   * `live`: deferred fences' targets read from ARM just now; `plan`: nothing worth reading (the first group,
+   * no deferred fence, or their region was silent within the last probe interval): the planning reads stand.
+   */
+  source: 'live' | 'plan';
+  /** Targets read for this check. */
+  read: string[];
+  /** Deferred targets whose state is still unknown (their region does not answer). */
+  unreadable: string[];
+  /** `no-dual-active` violations the entries' own steps would leave: those entries are blocked unless overridden. */
+  violations: { entry: string; rule: string; message: string }[];
+}
+
 export interface NotificationRecord {
   type: string;
   messageId: string;
@@ -157,10 +189,23 @@ export interface OperationRecord {
   policy?: MonitorPolicy;
   plan?: OperationPlan;
   entries: EntryResult[];
+  /** One safety check per group, taken just before it ran. */
+  checks: GroupCheck[];
   readBack: ReadBackReport[];
   pendingFences: WorkflowTarget[];
   notifications: NotificationRecord[];
-  rto: { from?: string; to?: string; measuredMs?: number; predictedMs?: number };
+  rto: {
+    /** The first failed probe of the evidence, or (no failed probe: a planned operation, a failback) the request. */
+    from?: string;
+    basis?: 'first-failed-probe' | 'request';
+    /** The last group's read-back. */
+    to?: string;
+    measuredMs?: number;
+    /** Detection (automatic failovers only) plus the actuation predicted from the plan. */
+    predictedMs?: number;
+    predictedDetectionMs?: number;
+    predictedActuationMs?: number;
+  };
   error?: string;
 }
 

@@ -18,7 +18,7 @@ import {
 } from './durable/engine';
 import { durableClientInput, handleDurableApi, RPC_PREFIX, WEBHOOK_PREFIX } from './durable/api';
 import type { StoredEvent } from './durable/history';
-import { FileStore, MemoryStore, type InstanceStore } from './durable/store';
+import { FileStore, FreezableStore, MemoryStore } from './durable/store';
 import {
   captureRegistrations,
   expandFunctionFiles,
@@ -70,6 +70,13 @@ export interface FunctionsHostOptions {
   /** Arm timer triggers on start. Default true. */
   startTimers?: boolean;
   log?: (entry: HostLogEntry) => void;
+  /**
+   * Crash test hook: called when an activity function has returned, before its result is recorded. Returning
+   * true kills the host right there, like a process exit: that result and everything after it is never
+   * persisted (activities already running finish their side effects, unrecorded), nothing new is dispatched.
+   * A new host over the same `storeDir` then runs those activities again.
+   */
+  crashAfterActivity?: (activity: { name: string; input: unknown; result: unknown }) => boolean;
 }
 
 export interface HostStats extends DurableStats {
@@ -108,6 +115,8 @@ export interface FunctionsHost {
   /** Runs a timer-triggered function now with `isPastDue: false`. */
   invokeTimer(name: string): Promise<void>;
   stats(): HostStats;
+  /** True once `crashAfterActivity` has killed this host (only `stop()` is still useful). */
+  readonly crashed: boolean;
   stop(): Promise<void>;
 }
 
@@ -133,11 +142,23 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
     options.clock === 'real'
       ? new RealClock()
       : new VirtualClock(toMs(options.startTime ?? '2025-01-01T00:00:00Z'));
-  const store: InstanceStore = options.storeDir ? new FileStore(options.storeDir) : new MemoryStore();
+  const store = new FreezableStore(options.storeDir ? new FileStore(options.storeDir) : new MemoryStore());
   const taskHubName = options.taskHubName ?? 'InProcHub';
   const systemKey = options.masterKey ?? 'inproc-system-key';
   const executions = new Map<string, number>();
   let baseUrl = '';
+  let crashed = false;
+  const crash = (): void => {
+    crashed = true;
+    store.freeze();
+    timers.stop();
+    void engine.stop();
+    log({
+      level: 'warning',
+      category: 'host',
+      message: 'crashed (crashAfterActivity): nothing more is persisted',
+    });
+  };
 
   const invoke = async (
     reg: FunctionRegistration,
@@ -188,6 +209,8 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
             ? { string: value }
             : { json: inputJson };
       const outcome = await invoke(reg, trigger);
+      if (!crashed && options.crashAfterActivity?.({ name, input: asSeen(value), result: outcome.result }))
+        crash();
       return outcome.result;
     },
   });
@@ -374,6 +397,9 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       for (const n of executions.values()) functionExecutions += n;
       return { ...engine.stats(), functionExecutions, executionsByFunction };
     },
+    get crashed() {
+      return crashed;
+    },
     stop: async () => {
       if (stopped) return;
       stopped = true;
@@ -437,6 +463,16 @@ function send(
     ...headers,
   });
   res.end(text);
+}
+
+/** The input as the activity function receives it: the worker decodes a string input once more. */
+function asSeen(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
 }
 
 function toMs(t: Date | string | number): number {

@@ -7,15 +7,17 @@ import { randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import type { LogicAppsControl } from '../adapters/logicapps/port';
-import { observationKey, observePlan } from '../app/observe';
+import { planFromObserved } from '../app/live-check';
+import { observePlan } from '../app/observe';
 import { durationMs } from '../core/duration';
 import { reportedMode } from '../core/monitor';
-import { planOperation, type Direction } from '../core/planner';
+import type { Direction } from '../core/planner';
 import {
   monitorInstanceId,
   operationInstanceId,
   type MonitorStatus,
   type OperationInput,
+  type OperationSummary,
   type RequestAnswer,
 } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
@@ -48,6 +50,8 @@ export interface ApiDurableClient extends MonitorClient {
 export interface HttpApiSettings {
   /** DR_REQUIRE_PRINCIPAL=true: an App Service Authentication principal is mandatory. */
   requirePrincipal: boolean;
+  /** x-ms-client-principal is believed (App Service Authentication on, or a local host opted in). */
+  trustPrincipal: boolean;
 }
 
 export interface HttpApiDeps {
@@ -139,6 +143,52 @@ function monitorState(plan: Plan, status: InstanceInfo | undefined): MonitorStat
   return custom;
 }
 
+/** The monitor's kept answer to a request id (an Idempotency-Key seen before), with the state that carries it. */
+async function storedAnswer(
+  client: ApiDurableClient,
+  plan: Plan,
+  signalId: string,
+): Promise<{ answer: RequestAnswer; monitor: MonitorStatus } | undefined> {
+  let status: InstanceInfo | undefined;
+  try {
+    status = await client.getStatus(monitorInstanceId(plan.id));
+  } catch {
+    return undefined; // no monitor yet: nothing was answered
+  }
+  const monitor = status?.customStatus as MonitorStatus | null | undefined;
+  const answer = monitor?.state ? monitor.answers?.find((a) => a.id === signalId) : undefined;
+  return answer && monitor ? { answer, monitor } : undefined;
+}
+
+/**
+ * The newest failover for the status summary. The monitor remembers only its running and its last operation,
+ * so after a failback the failover before it is found among the task hub's instances (its audit record is
+ * the instance output); that listing happens only then.
+ */
+async function newestFailover(
+  client: ApiDurableClient,
+  plan: Plan,
+  monitor: MonitorStatus,
+  read: { current: InstanceInfo | undefined; last: InstanceInfo | undefined },
+): Promise<{ summary?: OperationSummary; instance?: InstanceInfo } | undefined> {
+  for (const [summary, instance] of [
+    [monitor.activeOperation, read.current],
+    [monitor.lastOperation, read.last],
+  ] as const) {
+    if (summary?.direction === 'failover') return { summary, ...(instance ? { instance } : {}) };
+  }
+  if (!monitor.state.lastFailoverAt) return undefined;
+  const newest = historyPage(plan.id, await client.getStatusBy({}), { limit: 100 }).items.find(
+    (i) => i.direction === 'failover',
+  );
+  if (!newest) return undefined; // purged from the task hub: lastFailoverAt still says when
+  try {
+    return { instance: await client.getStatus(operationInstanceId(plan.id, newest.operationId)) };
+  } catch {
+    return undefined;
+  }
+}
+
 export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandler> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const newId = deps.newRequestId ?? (() => randomUUID());
@@ -192,7 +242,8 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
 
   async function dryRun(plan: Plan, direction: Direction, kind: 'planned' | 'emergency') {
     const observed = await observePlan(plan, deps.control());
-    const op = planOperation(plan, direction, (t) => observed.get(observationKey(t))?.observation, kind);
+    // The orchestration's own planning: entries the live DR rules refuse are shown blocked.
+    const op = planFromObserved(plan, direction, observed, kind);
     const unreadable = [...observed.values()]
       .filter((o) => !o.observation.reachable)
       .map((o) => o.target.label);
@@ -247,6 +298,10 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       log: (m) => call.context.log(m),
     });
     call.audit.replayed = replayed;
+    return pauseReply(answer, monitor);
+  }
+
+  function pauseReply(answer: RequestAnswer, monitor: MonitorStatus): HttpResponseInit {
     if (answer.status !== 'applied')
       throw new ConflictError(
         answer.status === 'refused' || answer.status === 'conflict' ? answer.reason : 'refused',
@@ -285,6 +340,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
         optional(monitor.lastOperation?.operationId),
       ]);
       const lastRecord = last ? recordOf(last) : undefined;
+      const lastFailover = await newestFailover(client, plan, monitor, { current, last });
       return {
         status: 200,
         jsonBody: statusView({
@@ -298,6 +354,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
             ? { current: { runtimeStatus: current.runtimeStatus, customStatus: current.customStatus } }
             : {}),
           ...(lastRecord ? { lastRecord } : {}),
+          ...(lastFailover ? { lastFailover } : {}),
         }),
       };
     }),
@@ -375,6 +432,14 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       const body = await readBody(call.request, HTTP_ROUTES.pause.body);
       call.audit.reason = body.reason;
       call.audit.until = body.until;
+      const { key, given } = idempotencyKeyOf(call.request, newId);
+      call.audit.idempotencyKey = key;
+      // A retry gets the first answer even when `until` has passed (or moved past maxPause) since then.
+      const earlier = given ? await storedAnswer(call.client, call.plan, `http-pause-${key}`) : undefined;
+      if (earlier) {
+        call.audit.replayed = true;
+        return pauseReply(earlier.answer, earlier.monitor);
+      }
       const now = deps.now();
       const until = Date.parse(body.until);
       const maxPause = call.plan.policy.maxPause;
@@ -390,8 +455,6 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
             message: `exceeds the plan's maxPause (${maxPause}): the latest allowed is ${new Date(latest).toISOString()}`,
           },
         ]);
-      const { key } = idempotencyKeyOf(call.request, newId);
-      call.audit.idempotencyKey = key;
       return pauseOrResume(
         call,
         {

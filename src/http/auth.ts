@@ -2,7 +2,9 @@
  * Who is calling, and may they. The Functions host has already checked the function key; where App Service
  * Authentication runs in front, it forwards the signed-in principal as `x-ms-client-principal` (base64 JSON
  * with `claims: [{ typ, val }]`, `name_typ`, `role_typ`), whose app roles decide: `Failover.Operator` for
- * every POST, `Failover.Reader` (or Operator) for reads.
+ * every POST, `Failover.Reader` (or Operator) for reads. The header is believed only where App Service
+ * Authentication is on (it drops a client's own copy and writes the real one); anywhere else any key holder
+ * could write it, so a principal sent there is refused rather than silently ignored.
  */
 import { z } from 'zod';
 import { ForbiddenError, UnauthenticatedError } from './errors';
@@ -65,7 +67,18 @@ export function parsePrincipal(header: string, nameHeader?: string | null): { by
 export interface AuthOptions {
   /** DR_REQUIRE_PRINCIPAL=true: a function key alone is not enough. */
   requirePrincipal: boolean;
+  /**
+   * Whether x-ms-client-principal can be believed: App Service Authentication is enabled
+   * (WEBSITE_AUTH_ENABLED=True), or a local host with no such front end said so explicitly.
+   */
+  trustPrincipal: boolean;
 }
+
+/** Why a principal cannot be believed here, and what to do: the 401 a caller sees. */
+const UNTRUSTED_PRINCIPAL =
+  `${PRINCIPAL_HEADER} was sent, but App Service Authentication is not enabled on this Function App ` +
+  '(WEBSITE_AUTH_ENABLED is not True), so anyone with a function key could have written it: enable App ' +
+  'Service Authentication (docs/security.md), or call with the function key alone';
 
 /** The caller's identity, or a 401/403 error. */
 export function authorise(
@@ -77,10 +90,14 @@ export function authorise(
   if (header === null || header.trim() === '') {
     if (options.requirePrincipal)
       throw new UnauthenticatedError(
-        'sign in: this API requires an App Service Authentication principal (DR_REQUIRE_PRINCIPAL=true)',
+        options.trustPrincipal
+          ? 'sign in: this API requires an App Service Authentication principal (DR_REQUIRE_PRINCIPAL=true)'
+          : 'DR_REQUIRE_PRINCIPAL=true, but App Service Authentication is not enabled on this Function App ' +
+              '(WEBSITE_AUTH_ENABLED is not True), so no caller can present a principal: enable it (docs/security.md)',
       );
     return { by: FUNCTION_KEY_CALLER, roles: [], via: 'function-key' };
   }
+  if (!options.trustPrincipal) throw new UnauthenticatedError(UNTRUSTED_PRINCIPAL);
   const { by, roles } = parsePrincipal(header, headers.get(`${PRINCIPAL_HEADER}-name`));
   const allowed = access === 'operate' ? [APP_ROLES.operator] : [APP_ROLES.reader, APP_ROLES.operator];
   if (!roles.some((r) => (allowed as string[]).includes(r))) {

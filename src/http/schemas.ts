@@ -141,6 +141,27 @@ const OperationSummarySchema = z.object({
   outcome: z.string().optional(),
 });
 
+const LastFailoverSchema = z
+  .object({
+    operationId: z.string(),
+    trigger: z.enum(['automatic', 'manual']),
+    kind: z.enum(['planned', 'emergency']).optional(),
+    by: z.string().optional().describe('Who asked: a principal, function-key, or automatic'),
+    reason: z.string().optional(),
+    outcome: z
+      .string()
+      .describe('running, succeeded, completed-with-errors, failed, or the runtime status when it crashed'),
+    startedAt: z.string(),
+    finishedAt: z.string().optional(),
+    measuredRtoMs: z.number().optional().describe('First failed probe to the last group verified'),
+    predictedRtoMs: z.number().optional().describe('What the policy predicted when it ran'),
+    pendingFences: z
+      .array(z.string())
+      .describe('Fences the failover left pending (the top-level pendingFences says which still are)'),
+    error: z.string().optional(),
+  })
+  .describe('The newest failover, kept after a failback: its outcome, RTO and the fences it left pending');
+
 export const ModeSchema = z.enum([
   'monitoring',
   'degraded',
@@ -176,6 +197,7 @@ export const StatusResponseSchema = z
       measuredRtoMs: z.number().optional(),
       error: z.string().optional(),
     }).nullable(),
+    lastFailover: LastFailoverSchema.nullable(),
     lastFailoverAt: z.string().nullable(),
     lastFailbackAt: z.string().nullable(),
     predictedRto: z.object({

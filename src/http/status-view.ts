@@ -5,9 +5,15 @@
 import { durationMs, formatDuration } from '../core/duration';
 import { countedFailures, reportedMode, type MonitorPolicy } from '../core/monitor';
 import { entryTargets } from '../core/planner';
-import type { MonitorStatus, OperationRecord } from '../durable/contracts';
+import {
+  OPERATION_PREFIX,
+  type MonitorStatus,
+  type OperationRecord,
+  type OperationSummary,
+} from '../durable/contracts';
 import type { Plan } from '../plan/schema';
 import type { z } from 'zod';
+import { isoOf, isRunning, recordOf, type InstanceInfo } from './history';
 import type { StatusResponseSchema } from './schemas';
 
 export type StatusView = z.output<typeof StatusResponseSchema>;
@@ -62,6 +68,47 @@ export interface StatusInputs {
   current?: { runtimeStatus?: string; customStatus?: unknown };
   /** The last finished operation's audit record, when readable. */
   lastRecord?: OperationRecord;
+  /**
+   * The newest failover: the monitor's summary of it (when it is the running or the last operation) and its
+   * instance (when readable; after a failback it is found in the task hub's instance list).
+   */
+  lastFailover?: { summary?: OperationSummary; instance?: InstanceInfo };
+}
+
+/** The newest failover's summary: from its audit record when readable, else from the monitor's summary. */
+export function lastFailoverView(
+  planId: string,
+  f: StatusInputs['lastFailover'],
+): StatusView['lastFailover'] {
+  const { summary, instance } = f ?? {};
+  if (!summary && !instance) return null;
+  const record = instance ? recordOf(instance) : undefined;
+  const input = instance?.input as { request?: OperationRecord['request'] } | null | undefined;
+  const request = record?.request ?? input?.request;
+  const operationId =
+    summary?.operationId ??
+    record?.operationId ??
+    instance!.instanceId.slice(OPERATION_PREFIX(planId).length);
+  const running = instance ? isRunning(instance.runtimeStatus) : !summary?.finishedAt;
+  const startedAt = summary?.startedAt ?? isoOf(instance!.createdTime);
+  const finishedAt =
+    summary?.finishedAt ?? (instance && !running ? isoOf(instance.lastUpdatedTime) : undefined);
+  const crashed =
+    instance && !running && !record && typeof instance.output === 'string' ? instance.output : undefined;
+  return {
+    operationId,
+    trigger: summary?.trigger ?? request?.trigger ?? 'manual',
+    ...(request ? { kind: request.kind, by: request.caller.by, reason: request.caller.reason } : {}),
+    outcome: running
+      ? 'running'
+      : (summary?.outcome ?? record?.status ?? instance?.runtimeStatus.toLowerCase() ?? 'unknown'),
+    startedAt,
+    ...(finishedAt ? { finishedAt } : {}),
+    ...(record?.rto.measuredMs !== undefined ? { measuredRtoMs: record.rto.measuredMs } : {}),
+    ...(record?.rto.predictedMs !== undefined ? { predictedRtoMs: record.rto.predictedMs } : {}),
+    pendingFences: (record?.pendingFences ?? []).map((t) => t.label),
+    ...((record?.error ?? crashed) ? { error: record?.error ?? crashed } : {}),
+  };
 }
 
 const ALIVE = new Set(['Running', 'Pending', 'ContinuedAsNew']);
@@ -107,6 +154,7 @@ export function statusView(i: StatusInputs): StatusView {
           ...(measured?.error ? { error: measured.error } : {}),
         }
       : null,
+    lastFailover: lastFailoverView(plan.id, i.lastFailover),
     lastFailoverAt: state.lastFailoverAt ?? null,
     lastFailbackAt: state.lastFailbackAt ?? null,
     predictedRto: predictRto(plan, policy),

@@ -4,7 +4,7 @@
  */
 import type * as df from 'durable-functions';
 import { nextSlotBoundary } from '../core/schedule';
-import { durationMs } from '../core/duration';
+import { boundaryMarginMs } from '../core/actuation';
 import { SAFETY_RULES } from '../core/safety';
 import type { Direction, EntryPlan, PlannedAction } from '../core/planner';
 import { ACTIVITIES, type EntryResult, type StepResult } from '../durable/contracts';
@@ -17,14 +17,13 @@ export interface EntryInput {
   entry: EntryPlan;
   override: string[];
   direction: Direction;
+  /** The check before the group found that this entry, once its steps are done, would run in both regions. */
+  unsafe?: string;
 }
 
 export type ApplyActionResult = { ok: true; changed: boolean } | { ok: false; error: string };
 
-/** After a slot boundary, leave the slot's run time to start before switching (at most 30 s). */
-export function boundaryMarginMs(every: string): number {
-  return Math.min(30_000, Math.floor(durationMs(every) / 20));
-}
+export { boundaryMarginMs };
 
 /** The step deactivates the side that stops running (a fence, or standing the secondary down at failback). */
 const isFence = (action: PlannedAction): boolean => action.op === 'disable';
@@ -39,6 +38,24 @@ export function* applyEntryOrchestrator(
   let fenceFailure: string | undefined;
   let blocked: string | undefined;
   let overrideUsed: string | undefined;
+
+  // Refused when planned (its live trigger forbids its role): reported, and nothing of it runs.
+  if (entry.blocked) return { entry: entry.entry, group: input.group, steps, blocked: entry.blocked };
+
+  if (input.unsafe) {
+    if (!input.override.includes(SAFETY_RULES.noDualActive)) {
+      // Nothing of the entry runs, its deferred fences included: fencing later what never got activated here
+      // would leave the workflow running nowhere.
+      const reason = `not running ${entry.entry}: ${input.unsafe}. Fail over again (the new plan fences it first), or with override ["${SAFETY_RULES.noDualActive}"]`;
+      return {
+        entry: entry.entry,
+        group: input.group,
+        steps: entry.steps.map((action) => ({ action, status: 'blocked', at: now(), error: reason })),
+        blocked: reason,
+      };
+    }
+    overrideUsed = `${SAFETY_RULES.noDualActive}: ran ${entry.entry} although ${input.unsafe}`;
+  }
 
   if (entry.slotBoundary) {
     // Switch right after a slot has fired, so fence and activation both fall inside one inter-slot gap.
@@ -59,7 +76,7 @@ export function* applyEntryOrchestrator(
     }
     if (!isFence(action) && fenceFailure && entry.role !== 'active-active') {
       if (input.override.includes(SAFETY_RULES.noDualActive)) {
-        overrideUsed = `${SAFETY_RULES.noDualActive}: activated ${action.target.label} although ${fenceFailure}`;
+        overrideUsed ??= `${SAFETY_RULES.noDualActive}: activated ${action.target.label} although ${fenceFailure}`;
       } else {
         blocked = `not activating ${action.target.label}: ${fenceFailure}, so it could run in both regions. Fix the fence, or fail over again with override ["${SAFETY_RULES.noDualActive}"]`;
         steps.push({ action, status: 'blocked', at: now(), error: blocked });

@@ -2,7 +2,8 @@
  * The monitor: a singleton eternal orchestration per plan. Each execution handles exactly one signal (a
  * watchdog tick, an operator command, an operation finishing), publishes its state and continues as new, so
  * history stays bounded. It is the single writer of "is an operation running", which is why a manual
- * failover racing an automatic one still yields one failover.
+ * failover racing an automatic one still yields one failover. Signals that arrive mid-execution are lost at
+ * continueAsNew: ticks and HTTP requests are sent again; an operation's end is reconciled from its status.
  */
 import * as df from 'durable-functions';
 import { decide, healthyFor, type MonitorCommand, type MonitorState } from '../core/monitor';
@@ -15,6 +16,8 @@ import {
   type MonitorStatus,
   type NotificationInput,
   type OperationInput,
+  type OperationOutcome,
+  type OperationProgress,
   type ProbeActivityResult,
   type RequestAnswer,
   type Signal,
@@ -23,8 +26,6 @@ import type { WorkflowTarget } from '../core/planner';
 import { deliver, errorMessage } from './notify';
 
 const KEEP_ANSWERS = 50;
-/** While fences are pending and the primary looks dead, retry them only every this many cycles. */
-const FENCE_RETRY_EVERY = 10;
 
 type Gen<T> = Generator<df.Task, T, unknown>;
 
@@ -123,31 +124,68 @@ function* handleSignal(
     case 'request-operation':
       return yield* onOperationRequest(context, m, signal);
 
-    case 'operation-finished': {
-      const active = m.activeOperation;
-      if (!active || active.operationId !== signal.operationId) return m;
-      const policy = m.policy;
-      if (policy) {
-        const event = signal.direction === 'failover' ? 'failover-finished' : 'failback-finished';
-        m = {
-          ...m,
-          state: decide(
-            m.state,
-            { type: event, operationId: signal.operationId, outcome: signal.outcome },
-            policy,
-            now,
-          ).state,
-        };
-      }
-      const finished = { ...active, finishedAt: now.toISOString(), outcome: signal.outcome };
-      const pendingFences =
-        signal.direction === 'failback' && signal.outcome !== 'failed'
-          ? []
-          : mergeTargets(m.pendingFences, signal.pendingFences);
-      const { activeOperation: _done, ...rest } = m;
-      return { ...rest, lastOperation: finished, pendingFences };
-    }
+    case 'operation-finished':
+      return finishOperation(m, signal, now);
+
+    default:
+      return m; // Not a signal this version knows: ignored, so the state survives to continueAsNew.
   }
+}
+
+/**
+ * Frees the operation slot and keeps the fences the operation left pending. Reached by the operation's own
+ * signal or by reconciliation (whichever comes first); the other then finds no such active operation.
+ */
+function finishOperation(
+  m: MonitorInput,
+  done: { operationId: string; outcome: OperationOutcome; pendingFences: WorkflowTarget[] },
+  now: Date,
+): MonitorInput {
+  const active = m.activeOperation;
+  if (!active || active.operationId !== done.operationId) return m;
+  const policy = m.policy;
+  let state = m.state;
+  if (policy) {
+    const event = active.direction === 'failover' ? 'failover-finished' : 'failback-finished';
+    state = decide(
+      state,
+      { type: event, operationId: done.operationId, outcome: done.outcome },
+      policy,
+      now,
+    ).state;
+  }
+  const finished = { ...active, finishedAt: now.toISOString(), outcome: done.outcome };
+  const pendingFences =
+    active.direction === 'failback' && done.outcome !== 'failed'
+      ? []
+      : mergeTargets(m.pendingFences, done.pendingFences);
+  const { activeOperation: _done, ...rest } = m;
+  return { ...rest, state, lastOperation: finished, pendingFences };
+}
+
+/**
+ * An `operation-finished` signal that reaches the monitor while it handles another signal is dropped at
+ * continueAsNew (durable-functions JS cannot carry unprocessed events over). So once an operation has run
+ * longer than a probe interval, each probe cycle asks its instance whether it is over.
+ */
+function* reconcileOperation(
+  context: df.OrchestrationContext,
+  m: MonitorInput,
+  probeIntervalMs: number,
+): Gen<MonitorInput> {
+  const active = m.activeOperation;
+  const now = context.df.currentUtcDateTime;
+  if (!active || now.getTime() - Date.parse(active.startedAt) <= probeIntervalMs) return m;
+  let progress: OperationProgress;
+  try {
+    progress = (yield context.df.callActivity(ACTIVITIES.operationStatus, {
+      planId: m.planId,
+      operationId: active.operationId,
+    })) as OperationProgress;
+  } catch {
+    return m; // Unknown for now (status unreadable): ask again next cycle.
+  }
+  return progress.finished ? finishOperation(m, { operationId: active.operationId, ...progress }, now) : m;
 }
 
 function mergeTargets(a: WorkflowTarget[], b: WorkflowTarget[]): WorkflowTarget[] {
@@ -170,6 +208,7 @@ function* onTick(
   const cycle = Math.floor(context.df.currentUtcDateTime.getTime() / tick.probeIntervalMs);
   if (m.lastProbeCycle !== undefined && cycle <= m.lastProbeCycle) return m;
   m = { ...m, lastProbeCycle: cycle };
+  m = yield* reconcileOperation(context, m, tick.probeIntervalMs);
 
   let probe: ProbeActivityResult;
   try {
@@ -190,9 +229,8 @@ function* onTick(
   m = { ...m, state: d.state };
   for (const command of d.commands) m = yield* runCommand(context, m, command, cycle);
 
-  if (m.pendingFences.length && !m.activeOperation && (probe.healthy || cycle % FENCE_RETRY_EVERY === 0)) {
-    m = yield* applyPendingFences(context, m, cycle);
-  }
+  // Every cycle, healthy or not: the primary's ARM may answer while its health check still fails.
+  if (m.pendingFences.length && !m.activeOperation) m = yield* applyPendingFences(context, m, cycle);
   return m;
 }
 

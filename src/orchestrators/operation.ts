@@ -3,12 +3,15 @@
  * (steps in order inside an entry), read back after each group, notify, and return the audit record.
  */
 import * as df from 'durable-functions';
-import type { EntryPlan, OperationPlan } from '../core/planner';
+import { predictActuation } from '../core/actuation';
+import type { EntryPlan, GroupPlan, OperationPlan } from '../core/planner';
+import { deferredTargets } from '../core/preflight';
 import {
   ACTIVITIES,
   EVENT_TYPES,
   ORCHESTRATIONS,
   type EntryResult,
+  type GroupCheck,
   type NotificationInput,
   type NotificationRecord,
   type OperationInput,
@@ -38,16 +41,38 @@ export interface PlannedOperation {
   before: ReadBackReport;
 }
 
-/** Predicted RTO from the policy: worst-case detection plus the write-bucket-bound actuation time. */
-export function predictedRtoMs(input: OperationInput, plan: OperationPlan): number | undefined {
+const DEFAULT_PROBE_INTERVAL_MS = 30_000;
+
+/**
+ * Predicted RTO: for an automatic failover, the worst-case detection (the failures the policy needs, one probe
+ * interval apart) plus the actuation; for anything an operator asked for, or a failback, the actuation alone
+ * (measured from the request). The actuation comes from the plan: ARM's write bucket, one read-back per group,
+ * and the slot boundaries split entries wait for.
+ */
+export function predictedRto(
+  input: OperationInput,
+  plan: OperationPlan,
+  start: Date,
+): { predictedMs: number; predictedDetectionMs?: number; predictedActuationMs: number } {
+  const { actuationMs } = predictActuation(plan, start);
   const p = input.policy;
-  if (!p || input.request.trigger !== 'automatic') return undefined;
-  const failures = p.failureThreshold ?? p.window?.failures ?? 1;
-  const writes = plan.groups
-    .flatMap((g) => g.entries.flatMap((e) => e.steps))
-    .filter((s) => 'noop' in s && !s.noop).length;
-  const probeIntervalMs = input.probeIntervalMs ?? 30_000;
-  return failures * probeIntervalMs + Math.max(0, writes - 200) * 100 + plan.groups.length * 1_000;
+  if (!p || input.request.trigger !== 'automatic' || input.request.direction !== 'failover')
+    return { predictedMs: actuationMs, predictedActuationMs: actuationMs };
+  const failures = p.window?.failures ?? p.failureThreshold ?? 1;
+  const detectionMs = failures * (input.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS);
+  return {
+    predictedMs: detectionMs + actuationMs,
+    predictedDetectionMs: detectionMs,
+    predictedActuationMs: actuationMs,
+  };
+}
+
+/** Where the measured RTO starts: the first failed probe of the evidence, else the request. */
+export function rtoStart(input: OperationInput): Pick<OperationRecord['rto'], 'from' | 'basis'> {
+  const failed = input.evidence?.firstFailureAt;
+  return failed
+    ? { from: failed, basis: 'first-failed-probe' }
+    : { from: input.requestedAt, basis: 'request' };
 }
 
 export function* operationOrchestrator(context: df.OrchestrationContext): Gen<OperationRecord> {
@@ -63,10 +88,11 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     ...(input.evidence ? { evidence: input.evidence } : {}),
     ...(input.policy ? { policy: input.policy } : {}),
     entries: [],
+    checks: [],
     readBack: [],
     pendingFences: [],
     notifications: [],
-    rto: { ...(input.evidence?.firstFailureAt ? { from: input.evidence.firstFailureAt } : {}) },
+    rto: rtoStart(input),
   };
   const mark = (event: string) => {
     record.timeline.push({ at: now(), event });
@@ -121,8 +147,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   record.plan = planned.plan;
   // Stamped with orchestration time, like the rest of the record (activities run on the wall clock).
   record.readBack.push({ ...planned.before, at: now() });
-  const predicted = predictedRtoMs(input, planned.plan);
-  if (predicted !== undefined) record.rto.predictedMs = predicted;
+  Object.assign(record.rto, predictedRto(input, planned.plan, context.df.currentUtcDateTime));
   mark(`plan: ${planned.plan.kind} ${request.direction}, ${planned.plan.groups.length} group(s)`);
 
   const started = notification(
@@ -142,8 +167,19 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     `${context.df.instanceId}-n-started`,
   );
   let startedSent = false;
+  // When a region holding deferred fences last failed to answer (planning found it silent).
+  let silentAt = context.df.currentUtcDateTime.getTime();
+  const probeIntervalMs = input.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
 
   for (const [gi, group] of planned.plan.groups.entries()) {
+    const check = yield* checkBefore(context, group, gi === 0, silentAt, probeIntervalMs);
+    record.checks.push(check);
+    if (check.source === 'live' && check.unreadable.length) silentAt = Date.parse(check.at);
+    if (check.source === 'live' || check.violations.length)
+      mark(
+        `group ${group.group} checked: ${check.read.length} deferred target(s) read, ${check.violations.length} violation(s)`,
+      );
+    const unsafe = new Map(check.violations.map((v) => [v.entry, v.message]));
     const tasks = group.entries.map((entry: EntryPlan, ei) => {
       const entryInput: EntryInput = {
         operationId: input.operationId,
@@ -151,6 +187,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
         entry,
         override: request.override,
         direction: request.direction,
+        ...(unsafe.has(entry.entry) ? { unsafe: unsafe.get(entry.entry)! } : {}),
       };
       return context.df.callSubOrchestrator(
         ORCHESTRATIONS.entry,
@@ -232,6 +269,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
             error: s.error,
           })),
         })),
+        checks: record.checks,
         readBack: record.readBack,
         pendingFences: record.pendingFences.map((t) => t.label),
         rto: record.rto,
@@ -240,6 +278,43 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   );
   yield* finish(context, input, record, outcome);
   return record;
+}
+
+/**
+ * The safety check just before a group. Only fences deferred at planning can leave an entry running in both
+ * regions (every other target ends as the entry's steps set it), so only their targets are read, and only
+ * when their region may have come back: not for the first group (planning just found it silent), nor within
+ * a probe interval of its last silence (the grace any region gets after it returns).
+ */
+function* checkBefore(
+  context: df.OrchestrationContext,
+  group: GroupPlan,
+  first: boolean,
+  silentAt: number,
+  probeIntervalMs: number,
+): Gen<GroupCheck> {
+  const at = context.df.currentUtcDateTime;
+  const deferred = group.entries.filter((e) => deferredTargets(e).length > 0);
+  const fromPlan: GroupCheck = {
+    group: group.group,
+    at: at.toISOString(),
+    source: 'plan',
+    read: [],
+    unreadable: deferred.flatMap((e) => deferredTargets(e).map((t) => t.label)),
+    violations: [],
+  };
+  if (first || deferred.length === 0 || at.getTime() - silentAt < probeIntervalMs) return fromPlan;
+  try {
+    const live = (yield context.df.callActivityWithRetry(ACTIVITIES.checkGroup, armRetry(), {
+      group: group.group,
+      entries: deferred,
+    })) as GroupCheck;
+    // Stamped with orchestration time, like the read-backs.
+    return { ...live, at: context.df.currentUtcDateTime.toISOString() };
+  } catch (err) {
+    // Nothing could be read: as at planning, the control plane cannot tell, so it does not hold the group.
+    return { ...fromPlan, unreadable: [...fromPlan.unreadable, `check failed: ${errorMessage(err)}`] };
+  }
 }
 
 /** Tells the monitor the operation is over, so it frees the operation slot and keeps pending fences. */

@@ -18,7 +18,7 @@ export interface LoadedPlan {
   source: string;
   /** Triggers known offline per entry name (declared or classified from `definition`). */
   triggers: Map<string, EntryTriggers>;
-  /** Not errors, but worth telling the operator (e.g. triggers left for live classification). */
+  /** Not errors, but worth telling the operator (triggers left for live classification, sides only ARM can place). */
   warnings: PlanIssue[];
 }
 
@@ -85,23 +85,9 @@ export function parsePlan(text: string, sourceName: string, baseDir: string): Lo
     return known;
   };
 
-  const { plan, issues } = validatePlan(doc.value, triggersOf);
+  const { plan, issues, warnings } = validatePlan(doc.value, triggersOf);
   const all = [...definitionIssues, ...issues];
   if (!plan || all.length) throw new PlanError(sourceName, all, (p) => doc.locate(p));
-
-  const warnings: PlanIssue[] = plan.workflows.flatMap((entry, index) =>
-    triggers.has(entry.name)
-      ? []
-      : [
-          {
-            path: ['workflows', index],
-            entry: entry.name,
-            rule: 'trigger-undeclared',
-            message: `workflow "${entry.name}": neither "trigger" nor "definition" is given, so its DR rules are checked against the live definition (dr ready, and at control-plane start-up)`,
-            fix: 'declare "trigger" (and "stateSide" for polling) to have the rules checked offline too',
-          },
-        ],
-  );
   return { plan, source: sourceName, triggers, warnings };
 }
 

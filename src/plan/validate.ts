@@ -1,7 +1,15 @@
 /** Schema + DR rules → a plan or every problem with it, each naming where, which rule, and the fix. */
 import type { z } from 'zod';
-import { checkPlanRules, type PlanIssue, type TriggerLookup } from '../core/plan-rules';
-import { type Plan, PlanSchema } from './schema';
+import { checkPlanParts, type PlanIssue, type PlanParts, type TriggerLookup } from '../core/plan-rules';
+import {
+  HealthCheckSchema,
+  NotificationsSchema,
+  type Plan,
+  PlanSchema,
+  PolicySchema,
+  RegionSchema,
+  WorkflowEntrySchema,
+} from './schema';
 import type { JsonLocation, JsonPath } from './json';
 
 export type { PlanIssue };
@@ -15,9 +23,26 @@ export class PlanError extends Error {
   ) {
     super(
       `${source}: the plan is not valid (${issues.length} problem${issues.length === 1 ? '' : 's'}); nothing was loaded\n` +
-        issues.map((i) => formatIssue(i, source, locate)).join('\n'),
+        inDocumentOrder(issues, locate)
+          .map((i) => formatIssue(i, source, locate))
+          .join('\n'),
     );
   }
+}
+
+/** Schema and rule findings interleaved by file position, so each reads next to its neighbours. */
+function inDocumentOrder(
+  issues: PlanIssue[],
+  locate?: (path: JsonPath) => JsonLocation | undefined,
+): PlanIssue[] {
+  if (!locate) return issues;
+  const at = issues.map((issue, i) => ({ issue, i, loc: locate(issue.path) }));
+  return at
+    .sort(
+      (a, b) =>
+        (a.loc?.line ?? 0) - (b.loc?.line ?? 0) || (a.loc?.column ?? 0) - (b.loc?.column ?? 0) || a.i - b.i,
+    )
+    .map((x) => x.issue);
 }
 
 /** `workflows[2].primary.active` */
@@ -142,12 +167,40 @@ function fromZod(issues: readonly z.core.$ZodIssue[], raw: unknown): PlanIssue[]
 export interface ValidationResult {
   plan?: Plan;
   issues: PlanIssue[];
+  /** Findings that do not stop the plan loading (e.g. a side whose region only ARM can tell). */
+  warnings: PlanIssue[];
 }
 
-/** Validates shape first; the DR rules only run on a plan whose shape is right (their input is typed). */
+/** The value `schema` accepts, or undefined (its errors come from the whole-plan parse, with full paths). */
+function part<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+  value: unknown,
+) {
+  const r = schema.safeParse(value);
+  return r.success ? r.data : undefined;
+}
+
+/**
+ * Every problem at once: the schema's, and the DR rules' on every part of the plan that parsed (each workflow
+ * entry, the policy, the regions, the health check, the notifications), so one typo does not hide the rest.
+ */
 export function validatePlan(raw: unknown, triggersOf: TriggerLookup = () => undefined): ValidationResult {
   const parsed = PlanSchema.safeParse(raw);
-  if (!parsed.success) return { issues: fromZod(parsed.error.issues, raw) };
-  const issues = checkPlanRules(parsed.data, triggersOf);
-  return issues.length ? { issues } : { plan: parsed.data, issues };
+  if (parsed.success) {
+    const { issues, warnings } = checkPlanParts(parsed.data, triggersOf);
+    return issues.length ? { issues, warnings } : { plan: parsed.data, issues, warnings };
+  }
+  const schemaIssues = fromZod(parsed.error.issues, raw);
+  const doc =
+    raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const parts: PlanParts = {
+    primary: part(RegionSchema, doc.primary),
+    secondary: part(RegionSchema, doc.secondary),
+    healthCheck: part(HealthCheckSchema, doc.healthCheck),
+    policy: part(PolicySchema, doc.policy),
+    notifications: part(NotificationsSchema, doc.notifications),
+    workflows: Array.isArray(doc.workflows) ? doc.workflows.map((w) => part(WorkflowEntrySchema, w)) : [],
+  };
+  const { issues, warnings } = checkPlanParts(parts, triggersOf);
+  return { issues: [...schemaIssues, ...issues], warnings };
 }

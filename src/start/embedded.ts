@@ -13,12 +13,14 @@ import { createServiceBusNotifier, type Notifier } from '../adapters/servicebus'
 import { installControlPlane } from '../composition';
 import { simulatorConnection } from '../config/arm';
 import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from '../host';
+import { installLocalPrincipalTrust } from '../http/runtime';
 import { parsePlan } from '../plan/load';
 import type { Plan } from '../plan/schema';
 import { createSimControlHandler, startArmSimulator, type ArmSimulator } from '../sim/arm';
 import { loadEntryDefinitions, sampleEstateSeed } from '../sim/sample-estate';
 import { startServiceBusBroker, type BrokerMessage, type ServiceBusBroker } from '../sim/servicebus';
-import { localDemoPlan, watchdogScheduleFor, type LocalCadence } from './local-plan';
+import { localDemoPlan, type LocalCadence } from './local-plan';
+import { watchdogScheduleFor } from './watchdog-schedule';
 import { loggingControl, loggingProbe, watchControlPlane, type LiveLog } from './live-log';
 
 export interface EmbeddedOptions {
@@ -185,8 +187,12 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     );
     cleanups.push(async () => {
       installControlPlane(undefined);
+      installLocalPrincipalTrust(false);
       await notifier.close();
     });
+    // No App Service Authentication in front of a local demo: let x-ms-client-principal stand in for it,
+    // so app roles can be tried out (the Azure-mode start never does this).
+    installLocalPrincipalTrust(true);
     installControlPlane({
       plan,
       control: loggingControl(rawControl, log, now),

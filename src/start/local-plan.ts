@@ -93,13 +93,3 @@ export function localDemoPlan(document: unknown, cadence: LocalCadence = DEFAULT
   }
   return { document: doc, notes };
 }
-
-/** NCRONTAB (with seconds) for a watchdog ticking at the probe interval, e.g. `*\/2 * * * * *` for PT2S. */
-export function watchdogScheduleFor(probeInterval: string): string {
-  const seconds = durationMs(probeInterval, 'probeInterval') / 1000;
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 59)
-    throw new LocalCadenceError(
-      `probe interval ${probeInterval} cannot be written as a */N seconds schedule`,
-    );
-  return seconds === 1 ? '* * * * * *' : `*/${seconds} * * * * *`;
-}

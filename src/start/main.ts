@@ -5,14 +5,16 @@
  * against real Azure.
  *
  *   PORT (7071)  SIM_PORT (7072)  DR_LOCAL_PROBE_INTERVAL (PT2S)  DR_LOCAL_SPLIT_EVERY (PT1M)
- *   DURABLE_STORE_DIR (.durable-store)  DR_KEEP_STATE=true  FUNCTIONS_KEYS (first key; default local-demo-key)
+ *   DURABLE_STORE_DIR (.durable-store)  DR_KEEP_STATE=true  FUNCTIONS_KEYS (embedded: the first key, default
+ *   local-demo-key, printed; against Azure: never printed, generated into <store>/function-key when unset)
  */
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlPlane, installControlPlane } from '../composition';
 import { startFunctionsHost, type FunctionsHost } from '../host';
 import { startEmbeddedEstate, type EmbeddedEstate } from './embedded';
-import { watchdogScheduleFor } from './local-plan';
+import { watchdogScheduleFor } from './watchdog-schedule';
 import { formatLogLine, loggingControl, loggingProbe, watchControlPlane, type LiveLog } from './live-log';
 import { startSettings, type StartSettings } from './settings';
 
@@ -79,6 +81,34 @@ async function runEmbedded(
   return () => estate.stop();
 }
 
+/** Where the function key of an Azure-mode run lives (once written), printed in place of the key itself. */
+const FUNCTION_KEY_FILE = 'function-key';
+
+/**
+ * The keys an Azure-mode run accepts: FUNCTIONS_KEYS, or one generated and written (owner-only) next to the
+ * durable store, because a key that can fail over real Logic Apps must not appear in the console.
+ */
+function azureFunctionKeys(settings: Extract<StartSettings, { mode: 'azure' }>): {
+  keys: string[];
+  /** For the banner: where the key is. */
+  where: string;
+  /** For the READY line: `key-from=FUNCTIONS_KEYS` or `key-file=<path>`. */
+  ready: string;
+} {
+  if (settings.functionKeys.length)
+    return {
+      keys: settings.functionKeys,
+      where: 'the first key in FUNCTIONS_KEYS',
+      ready: 'key-from=FUNCTIONS_KEYS',
+    };
+  const key = randomBytes(18).toString('base64url');
+  const file = join(settings.storeDir, FUNCTION_KEY_FILE);
+  mkdirSync(settings.storeDir, { recursive: true });
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600); // writeFileSync keeps the mode of an existing file
+  return { keys: [key], where: `generated, in ${file}`, ready: `key-file=${file}` };
+}
+
 async function runAgainstAzure(
   settings: Extract<StartSettings, { mode: 'azure' }>,
 ): Promise<() => Promise<void>> {
@@ -90,16 +120,9 @@ async function runAgainstAzure(
     control: loggingControl(plane.control, print, now),
     probe: loggingProbe(plane.probe, print, now),
   });
-  const keys = settings.functionKeys.length ? settings.functionKeys : [randomBytes(18).toString('base64url')];
+  const { keys, where, ready } = azureFunctionKeys(settings);
   const schedule =
-    settings.appSettings.DR_WATCHDOG_SCHEDULE?.trim() ||
-    (() => {
-      try {
-        return watchdogScheduleFor(plane.plan.policy.probeInterval);
-      } catch {
-        return '*/30 * * * * *';
-      }
-    })();
+    settings.appSettings.DR_WATCHDOG_SCHEDULE?.trim() || watchdogScheduleFor(plane.plan.policy.probeInterval);
   const host: FunctionsHost = await startFunctionsHost({
     files: [settings.functionsDir],
     settings: { ...settings.appSettings, DR_WATCHDOG_SCHEDULE: schedule },
@@ -133,11 +156,12 @@ async function runAgainstAzure(
     `!!  ARM: ${plane.describe}`,
     `!!  primary ${plane.plan.primary.location} -> secondary ${plane.plan.secondary.location}`,
     loud,
-    `  HTTP API        ${host.url}/api   (header x-functions-key: ${keys[0]})`,
+    // The key guards real failovers: never in a log (scrollback, CI output); say where it is instead.
+    `  HTTP API        ${host.url}/api   (header x-functions-key: ${where})`,
     `  watchdog        ${schedule}`,
     `  durable store   ${settings.storeDir} (local; kept)`,
     '',
-    `${READY_MARKER} api=${host.url}/api key=${keys[0]}`,
+    `${READY_MARKER} api=${host.url}/api ${ready}`,
   ])
     console.log(line);
   return async () => {

@@ -1,11 +1,7 @@
+import { inspect } from 'node:util';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  armClientOptionsFor,
-  simTokenCredential,
-  startArmSimulator,
-  type ArmSimulator,
-} from '../../src/sim/arm';
+import { armClientOptionsFor, simTokenCredential } from '../../src/sim/arm';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import type { WorkflowLocator } from '../../src/adapters/logicapps/port';
 import {
@@ -13,9 +9,15 @@ import {
   ArmTerminalError,
   ArmTransientError,
   classifyArmError,
-  redactSignatures,
 } from '../../src/adapters/arm/errors';
 import { ArmThrottle } from '../../src/adapters/arm/throttle';
+import {
+  armConnectionFromSettings,
+  armEndpointFromSettings,
+  armTimeoutFromSettings,
+  ArmSettingsError,
+} from '../../src/config/arm';
+import { rawRequest, startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
 
 const SUB = '0d6c1e51-7c3b-4d8a-9f7e-1a2b3c4d5e6f';
 const recurrenceDefinition = (minutes: number[]) => ({
@@ -53,7 +55,7 @@ const connections = {
   region: { value: 'northeurope' },
 };
 
-let sim: ArmSimulator;
+let sim: CheckedSimulator;
 const wf = (name: string, rg = 'rg-neu'): WorkflowLocator => ({
   subscriptionId: SUB,
   resourceGroup: rg,
@@ -65,7 +67,7 @@ const std = (workflow: string): WorkflowLocator => ({
   site: 'la-neu',
   workflow,
 });
-const control = (extra: { throttle?: ArmThrottle; maxRetries?: number } = {}) =>
+const control = (extra: { throttle?: ArmThrottle; maxRetries?: number; timeoutMs?: number } = {}) =>
   createArmLogicAppsControl({
     credential: simTokenCredential,
     ...armClientOptionsFor(sim),
@@ -74,7 +76,7 @@ const control = (extra: { throttle?: ArmThrottle; maxRetries?: number } = {}) =>
   });
 
 beforeAll(async () => {
-  sim = await startArmSimulator({
+  sim = await startCheckedSimulator({
     now: new Date('2026-01-01T00:00:00Z'),
     seed: {
       subscriptions: [
@@ -149,6 +151,7 @@ beforeAll(async () => {
     },
   });
 });
+// stop() also fails the file if any ARM answer of these tests was outside the official spec.
 afterAll(async () => sim?.stop());
 beforeEach(() => {
   for (const [region, fault] of Object.entries(sim.faults())) {
@@ -212,16 +215,41 @@ describe('Logic Apps control over ARM (real SDKs against the simulator over HTTP
     ).rejects.toBeInstanceOf(ArmConcurrencyError);
   });
 
-  it('gets a Request trigger callback URL that really answers, and never leaks its sig in errors', async () => {
+  it('gets a Request trigger callback URL that answers, and its sig reaches no error or request log', async () => {
     const url = await control().getCallbackUrl(wf('health', 'rg-weu'), 'manual');
-    expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/workflows\/.+sig=/);
-    const res = await fetch(url, { method: 'POST', dispatcher: undefined } as RequestInit).catch(
-      () => undefined,
-    );
-    // Node's fetch does not trust the simulator CA; the probe adapter passes the agent. Here: the sim's log.
-    void res;
-    expect(sim.requestLog().every((r) => !/sig=[^R&]/.test(r.path))).toBe(true);
-    expect(redactSignatures(`failed ${url}`)).not.toContain(new URL(url).searchParams.get('sig')!);
+    const sig = new URL(url).searchParams.get('sig');
+    expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/workflows\/.+/);
+    expect(sig).toMatch(/^[\w-]{16,}$/);
+    // The URL works: the health-check workflow answers through it with its Response action.
+    const answer = await rawRequest(sim, url, { method: 'POST', token: null });
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ status: 'Healthy' });
+
+    // The simulator saw the call (runtime listener) and the ARM listCallbackUrl, and logged neither sig.
+    const log = sim.requestLog();
+    expect(
+      log.some((r) => r.listener === 'runtime' && r.status === 200 && r.path.includes('sig=REDACTED')),
+    ).toBe(true);
+    expect(log.some((r) => r.listener === 'arm' && r.path.includes('/listCallbackUrl'))).toBe(true);
+    expect(JSON.stringify(log)).not.toContain(sig!);
+
+    // An ARM error that echoes the URL (message or body) is classified without the sig, whatever prints it.
+    const echoed = Object.assign(new Error(`POST ${url} failed`), {
+      statusCode: 502,
+      response: {
+        headers: { get: () => undefined },
+        bodyAsText: JSON.stringify({ error: { code: 'BadGateway', message: `upstream ${url} reset` } }),
+      },
+    });
+    const classified = classifyArmError(echoed, { operation: 'probe', target: 'primary:health' });
+    expect(classified).toBeInstanceOf(ArmTransientError);
+    expect(classified.message).toContain('sig=REDACTED');
+    expect(inspect(classified, { depth: 6 })).not.toContain(sig!);
+    expect(JSON.stringify(classified)).not.toContain(sig!);
+    expect(
+      classifyArmError(new Error(`request to ${url} failed`), { operation: 'probe', target: 't' }).message,
+    ).not.toContain(sig!);
+
     await expect(control().getCallbackUrl(wf('report'), 'Recurrence')).rejects.toBeInstanceOf(
       ArmTerminalError,
     );
@@ -251,7 +279,29 @@ describe('Logic Apps control over ARM (real SDKs against the simulator over HTTP
     expect((err as ArmTransientError).status).toBeUndefined();
   });
 
-  it('honours 429 Retry-After through the SDK retry, and reports it as transient when retries run out', async () => {
+  it('retries a 429 through the SDK no sooner than its Retry-After, then succeeds', async () => {
+    // One read token refilled at 1/s: the second read is refused with Retry-After: 1, its retry is allowed.
+    sim.configureThrottle({ reads: { capacity: 1, refillPerSecond: 1 } });
+    try {
+      const throttle = new ArmThrottle();
+      const c = control({ maxRetries: 2, throttle });
+      await c.getWorkflow(wf('report'));
+      const info = await c.getWorkflow(wf('report'));
+      expect(info.state).toBe('Disabled');
+      const reads = sim
+        .requestLog()
+        .filter((r) => r.method === 'GET' && r.path.split('?')[0]!.endsWith('/workflows/report'));
+      expect(reads.map((r) => r.status)).toEqual([200, 429, 200]);
+      expect(reads[1]!.errorCode).toBe('SubscriptionRequestsThrottled');
+      const waited = Date.parse(reads[2]!.realTime) - Date.parse(reads[1]!.realTime);
+      expect(waited).toBeGreaterThanOrEqual(1000);
+      expect(throttle.stats.throttled).toBe(1);
+    } finally {
+      sim.configureThrottle({ reads: { capacity: 250, refillPerSecond: 25 } });
+    }
+  });
+
+  it('reports a 429 as transient with its Retry-After when retries run out', async () => {
     sim.outage('northeurope', { kind: 'throttled', retryAfterSeconds: 1 });
     const err = await control()
       .getWorkflow(wf('report'))
@@ -264,6 +314,33 @@ describe('Logic Apps control over ARM (real SDKs against the simulator over HTTP
         target: 't',
       }),
     ).toBeInstanceOf(ArmTerminalError);
+  });
+
+  it('gives up on a region whose connections hang after the request timeout, as unreachable (both SDKs)', async () => {
+    sim.outage('northeurope', { kind: 'down', mode: 'hang' });
+    // SDK retries on: a timed-out attempt is still not retried, one hung attempt is enough.
+    const c = control({ timeoutMs: 300, maxRetries: 2 });
+    const errors = await Promise.all(
+      [
+        c.getWorkflow(wf('report')),
+        c.getWorkflow(std('ledger')),
+        c.setState(wf('webhook'), 'Enabled', { knownState: 'Disabled' }),
+      ].map((p) =>
+        p.then(
+          () => undefined,
+          (e: unknown) => e,
+        ),
+      ),
+    );
+    for (const err of errors) {
+      expect(err).toBeInstanceOf(ArmTransientError);
+      expect(err).toMatchObject({ status: undefined, code: 'ETIMEDOUT' });
+      expect((err as Error).message).toMatch(/ARM unreachable .*no answer within 300 ms/);
+    }
+    const held = sim.requestLog().filter((r) => r.outcome === 'held');
+    expect(held.map((r) => r.method).sort()).toEqual(['GET', 'GET', 'POST']);
+    sim.restore('northeurope');
+    expect((await control().getWorkflow(wf('webhook'))).state).toBe('Disabled');
   });
 
   it('paces writes to the subscription bucket instead of drawing 429s', async () => {
@@ -311,5 +388,58 @@ describe('Logic Apps control over ARM (real SDKs against the simulator over HTTP
     expect((await c.listRunningRuns(wf('health', 'rg-weu'))).map((r) => r.name)).toEqual([run.name]);
     sim.finishRun(run.name);
     expect(await c.listRunningRuns(wf('health', 'rg-weu'))).toEqual([]);
+  });
+});
+
+describe('ARM settings (validated once, at start-up)', () => {
+  it('derives the token scope from DR_ARM_ENDPOINT, and the SDK asks the credential for exactly that', async () => {
+    expect(armEndpointFromSettings({ DR_ARM_ENDPOINT: 'https://management.usgovcloudapi.net/' })).toEqual({
+      endpoint: 'https://management.usgovcloudapi.net/',
+      credentialScopes: ['https://management.usgovcloudapi.net/.default'],
+    });
+    expect(
+      armEndpointFromSettings({
+        DR_ARM_ENDPOINT: 'https://management.chinacloudapi.cn',
+        DR_ARM_SCOPE: 'https://management.core.chinacloudapi.cn/.default',
+      })?.credentialScopes,
+    ).toEqual(['https://management.core.chinacloudapi.cn/.default']);
+    expect(armEndpointFromSettings({})).toBeUndefined();
+    expect(armConnectionFromSettings({}).credentialScopes).toBeUndefined(); // the SDK's public-cloud default
+
+    const connection = armConnectionFromSettings({ DR_ARM_ENDPOINT: sim.armEndpoint });
+    const asked: string[] = [];
+    const credential = {
+      getToken: async (scopes: string | string[]) => {
+        asked.push(...[scopes].flat());
+        return { token: 'sovereign-token', expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+    const c = createArmLogicAppsControl({ ...connection, credential, agent: sim.agent, maxRetries: 0 });
+    expect((await c.getWorkflow(wf('report'))).location).toBe('northeurope');
+    expect([...new Set(asked)]).toEqual([`${sim.armEndpoint}/.default`]);
+  });
+
+  it('refuses a DR_ARM_ENDPOINT that is not an https URL, naming the setting', () => {
+    expect(() => armEndpointFromSettings({ DR_ARM_ENDPOINT: 'management.usgovcloudapi.net' })).toThrow(
+      /DR_ARM_ENDPOINT: "management.usgovcloudapi.net" is not a URL/,
+    );
+    expect(() => armEndpointFromSettings({ DR_ARM_ENDPOINT: 'http://127.0.0.1:1' })).toThrow(
+      ArmSettingsError,
+    );
+  });
+
+  it('reads DR_ARM_TIMEOUT as an ISO duration or milliseconds, 15 s by default, and refuses nonsense', () => {
+    expect(armTimeoutFromSettings({})).toBe(15_000);
+    expect(armTimeoutFromSettings({ DR_ARM_TIMEOUT: 'PT30S' })).toBe(30_000);
+    expect(armTimeoutFromSettings({ DR_ARM_TIMEOUT: ' 2500 ' })).toBe(2_500);
+    expect(armConnectionFromSettings({ DR_ARM_TIMEOUT: 'PT5S' }).timeoutMs).toBe(5_000);
+    expect(() => armTimeoutFromSettings({ DR_ARM_TIMEOUT: 'soon' })).toThrow(
+      /DR_ARM_TIMEOUT: "soon" is not an ISO 8601 duration.*or a number of milliseconds/,
+    );
+    expect(() => armTimeoutFromSettings({ DR_ARM_TIMEOUT: 'PT0.2S' })).toThrow(
+      /DR_ARM_TIMEOUT: "PT0.2S" is 200 ms; it must be between 1000 ms/,
+    );
+    expect(() => armTimeoutFromSettings({ DR_ARM_TIMEOUT: 'PT1H' })).toThrow(ArmSettingsError);
+    expect(() => armConnectionFromSettings({ DR_ARM_TIMEOUT: '-1' })).toThrow(/DR_ARM_TIMEOUT/);
   });
 });

@@ -5,17 +5,17 @@ import { simulatorConnection } from '../../src/config/arm';
 import { ArmThrottle } from '../../src/adapters/arm/throttle';
 import { validatePlan } from '../../src/plan/validate';
 import type { Plan } from '../../src/plan/schema';
-import { startArmSimulator, type ArmSimulator } from '../../src/sim/arm';
+import { startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
 import { sampleEstateSeed } from '../../src/sim/sample-estate';
 import { minimalPlan } from '../support/plans';
 
 const N = 120;
 const LARGE = { capacity: 10_000, refillPerSecond: 10_000 };
-const connection = () => ({
-  ...simulatorConnection(sim, new ArmThrottle({ reads: LARGE, writes: LARGE })),
+const connection = (timeoutMs?: number) => ({
+  ...simulatorConnection(sim, new ArmThrottle({ reads: LARGE, writes: LARGE }), timeoutMs),
   maxRetries: 0,
 });
-let sim: ArmSimulator;
+let sim: CheckedSimulator;
 let plan: Plan;
 
 beforeAll(async () => {
@@ -29,8 +29,9 @@ beforeAll(async () => {
   }));
   plan = validatePlan(raw).plan!;
   // Generous buckets on both sides: this test is about which reads are made, not about pacing them.
-  sim = await startArmSimulator({ seed: sampleEstateSeed(plan), throttle: { reads: LARGE } });
+  sim = await startCheckedSimulator({ seed: sampleEstateSeed(plan), throttle: { reads: LARGE } });
 });
+// stop() also fails the file if any ARM answer was outside the official spec.
 afterAll(async () => sim?.stop());
 
 describe('reading the estate before an operation', () => {
@@ -47,6 +48,38 @@ describe('reading the estate before an operation', () => {
     // At most the reads already in flight when the region was judged down, far fewer than one per workflow.
     expect(asked).toBeLessThanOrEqual(40);
     expect(asked).toBeGreaterThanOrEqual(3);
+    sim.restore('westeurope');
+    await sim.settle();
+  });
+
+  it('does not wait for a region whose connections hang: each read times out, then the region is not asked', async () => {
+    sim.outage('westeurope', { kind: 'down', mode: 'hang' });
+    sim.clearRequestLog();
+    // A short timeout so the test does not wait the default 15 s per read.
+    const control = createArmLogicAppsControl(connection(400));
+    const observed = [...(await observePlan(plan, control)).values()];
+    const primary = observed.filter((o) => o.target.region === 'primary');
+    expect(primary).toHaveLength(N);
+    for (const o of primary) expect(o.observation.reachable).toBe(false);
+    const timedOut = primary.filter(
+      (o) => 'error' in o.observation && /no answer within 400 ms/.test(o.observation.error ?? ''),
+    );
+    const skipped = primary.filter(
+      (o) => 'error' in o.observation && /did not answer 3 reads in a row/.test(o.observation.error ?? ''),
+    );
+    expect(timedOut.length).toBeGreaterThanOrEqual(3);
+    expect(timedOut.length + skipped.length).toBe(N);
+    expect(
+      observed.filter(
+        (o) =>
+          o.target.region === 'secondary' && 'state' in o.observation && o.observation.state === 'Disabled',
+      ),
+    ).toHaveLength(N);
+    const held = sim.requestLog().filter((e) => e.listener === 'arm' && e.region === 'westeurope');
+    expect(held.every((e) => e.outcome === 'held')).toBe(true);
+    // Only the reads in flight when the region was judged down were sent, not one per workflow.
+    expect(held.length).toBe(timedOut.length);
+    expect(held.length).toBeLessThanOrEqual(40);
     sim.restore('westeurope');
     await sim.settle();
   });

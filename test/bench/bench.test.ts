@@ -132,6 +132,7 @@ describe('npm run bench at a tiny size (smoke: the code paths work; no timing is
     actuationSizes: [3],
     forkedActuationSizes: [6],
     oneByOneSizes: [2],
+    forkedOneByOneSizes: [4],
     extrapolateOneByOneTo: [1000],
     detectionOffsetsMs: [0, 20_000],
     steadyCycles: 60,
@@ -162,9 +163,14 @@ describe('npm run bench at a tiny size (smoke: the code paths work; no timing is
       expect(r.elapsedMs).toBeGreaterThan(0);
       expect(r.hostProblems).toEqual([]);
     }
-    const [seq] = results.actuation.oneByOne;
-    expect(seq).toMatchObject({ workflows: 2, secondariesEnabled: 2 });
-    expect(seq!.arm).toMatchObject({ reads: 2, writes: 2, throttled: 0 });
+    // One by one: measured in this process and (the larger size) in a child process, same shape.
+    expect(results.actuation.oneByOne.map((r) => r.workflows)).toEqual([2, 4]);
+    for (const seq of results.actuation.oneByOne) {
+      const n = seq.workflows;
+      expect(seq).toMatchObject({ secondariesEnabled: n });
+      expect(seq.arm).toMatchObject({ reads: n, writes: n, throttled: 0 });
+      expect(seq.perCallMs).toBeCloseTo(seq.elapsedMs / n, 6);
+    }
     expect(results.actuation.oneByOneExtrapolated[0]).toMatchObject({ workflows: 1000, extrapolated: true });
 
     // Detection on virtual time is exact: the 3rd failed probe, ticks every 30 s, outage just after a tick.

@@ -67,6 +67,50 @@ describe('dr CLI', () => {
     expect(r.err).toMatch(/fix: use "active-passive"/);
   });
 
+  it('check: a typo and a bad duration do not hide the DR-rule errors elsewhere', async () => {
+    const file = badPlan((p) => {
+      p.policy.failureTreshold = 3; // typo of failureThreshold
+      p.healthCheck.timeout = '10s';
+      p.workflows.find((w: any) => w.name === 'order-webhook').role = 'active-active';
+      p.workflows.find((w: any) => w.name === 'mailbox-poller').role = 'active-active';
+    });
+    const r = await dr(['check', file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('4 problems');
+    expect(r.err).toMatch(/plan\.json:\d+:\d+ policy\.failureTreshold \[unknown-field\]/);
+    expect(r.err).toMatch(/plan\.json:\d+:\d+ healthCheck\.timeout \[schema\]/);
+    expect(r.err).toMatch(/plan\.json:\d+:\d+ workflows\[2\]\.role \[webhook-single-region\]/);
+    expect(r.err).toMatch(/workflows\[3\]\.role \[client-state-polling-single-region\]/);
+  });
+
+  it('check: warns of sides only ARM can place and of triggers left to the live definition', async () => {
+    const file = badPlan((p) => {
+      const api = p.workflows.find((w: any) => w.name === 'orders-api');
+      api.secondary = `/subscriptions/${p.secondary.subscriptionId}/resourceGroups/rg-shared-neu/providers/Microsoft.Logic/workflows/orders-api`;
+      delete api.trigger;
+    });
+    const r = await dr(['check', file]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/orders-api\s+active-active\s+1\s+live\s+live \(ARM\)/);
+    expect(r.err).toContain('2 warning(s)');
+    expect(r.err).toMatch(/workflows\[5\]\.secondary \[side-region-unverified\].*rg-shared-neu/);
+    expect(r.err).toMatch(/workflows\[5\] \[trigger-undeclared\].*before every failover or failback/);
+    const json = JSON.parse((await dr(['check', file, '--json'])).out);
+    expect(json.warnings.map((w: any) => w.rule)).toEqual(['side-region-unverified', 'trigger-undeclared']);
+  });
+
+  it('check: a malformed resource id is refused, not resolved to some other region', async () => {
+    const file = badPlan((p) => {
+      p.workflows.find((w: any) => w.name === 'orders-api').secondary =
+        '/subscriptions/x/resourceGroups/rg-orders-neu/workflows/orders-api';
+    });
+    const r = await dr(['check', file]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /workflows\[5\]\.secondary \[workflow-ref\]: workflow "orders-api": .* is neither a workflow name nor the resource id/,
+    );
+  });
+
   it('check: a definition that contradicts the declared trigger is refused', async () => {
     const file = badPlan(
       (p) => (p.workflows.find((w: any) => w.name === 'queue-consumer').trigger = 'webhook'),

@@ -1,15 +1,13 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogicManagementClient } from '@azure/arm-logic';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/io';
 import { loadPlan } from '../../src/plan/load';
-import {
-  armClientOptionsFor,
-  simTokenCredential,
-  startArmSimulator,
-  type ArmSimulator,
-} from '../../src/sim/arm';
+import { armClientOptionsFor, simTokenCredential, type ArmSimulator } from '../../src/sim/arm';
+import { startCheckedSimulator } from '../sim/arm/helpers';
 import { loadEntryDefinitions, sampleEstateSeed } from '../../src/sim/sample-estate';
 
 const planFile = join(__dirname, '../../examples/plan.json');
@@ -28,7 +26,8 @@ const logic = () =>
   new LogicManagementClient(simTokenCredential, plan.secondary.subscriptionId, armClientOptionsFor(sim));
 
 beforeAll(async () => {
-  sim = await startArmSimulator({
+  // Its stop() fails if any ARM answer was outside the official spec.
+  sim = await startCheckedSimulator({
     controlPort: 0,
     seed: sampleEstateSeed(plan, loadEntryDefinitions(plan, planFile)),
   });
@@ -103,6 +102,196 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
       await client.workflows.disable(plan.secondary.resourceGroup, 'order-webhook');
       await client.workflows.createOrUpdate(plan.secondary.resourceGroup, 'mailbox-poller', mailbox);
     }
+  });
+
+  it('ready: a secondary whose API connection is in the primary region fails the connections check', async () => {
+    const client = logic();
+    const rg = plan.secondary.resourceGroup;
+    const original = await client.workflows.get(rg, 'mailbox-poller');
+    const parameters = structuredClone(original.parameters) as {
+      $connections: { value: Record<string, { id: string }> };
+    };
+    const [name, connection] = Object.entries(parameters.$connections.value)[0]!;
+    connection.id = connection.id.replace('/locations/northeurope/', '/locations/westeurope/');
+    await client.workflows.createOrUpdate(rg, 'mailbox-poller', { ...original, parameters });
+    try {
+      const r = await dr('ready', planFile);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(
+        new RegExp(
+          `mailbox-poller\\s+connections\\s+FAIL\\s+secondary:mailbox-poller uses connection "${name}" in westeurope, not northeurope`,
+        ),
+      );
+    } finally {
+      await client.workflows.createOrUpdate(rg, 'mailbox-poller', original);
+    }
+  });
+
+  it('ready: reads each integration account’s region through ARM; wrong-region, shared and missing ones fail', async () => {
+    const sub = plan.primary.subscriptionId;
+    await sim.seed({
+      subscriptions: [
+        {
+          id: sub,
+          resourceGroups: [
+            {
+              name: plan.primary.resourceGroup,
+              location: 'westeurope',
+              integrationAccounts: [{ name: 'ia-weu' }],
+            },
+            {
+              name: plan.secondary.resourceGroup,
+              location: 'northeurope',
+              integrationAccounts: [{ name: 'ia-neu' }, { name: 'ia-stray', location: 'westeurope' }],
+            },
+          ],
+        },
+      ],
+    });
+    const accountId = (rg: string, name: string) =>
+      `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Logic/integrationAccounts/${name}`;
+    const client = logic();
+    const originals = await Promise.all(
+      [plan.primary, plan.secondary].map((r) => client.workflows.get(r.resourceGroup, 'order-webhook')),
+    );
+    const use = async (primary: string, secondary: string) => {
+      await client.workflows.createOrUpdate(plan.primary.resourceGroup, 'order-webhook', {
+        ...originals[0]!,
+        integrationAccount: { id: primary },
+      });
+      await client.workflows.createOrUpdate(plan.secondary.resourceGroup, 'order-webhook', {
+        ...originals[1]!,
+        integrationAccount: { id: secondary },
+      });
+      const r = await dr('ready', planFile, '--json');
+      const check = JSON.parse(r.out).checks.find(
+        (c: { entry: string; check: string }) =>
+          c.entry === 'order-webhook' && c.check === 'integration-account',
+      );
+      return { code: r.code, ...check };
+    };
+    const weu = accountId(plan.primary.resourceGroup, 'ia-weu');
+    try {
+      expect(await use(weu, accountId(plan.secondary.resourceGroup, 'ia-neu'))).toMatchObject({
+        code: 0,
+        status: 'ok',
+        detail: expect.stringContaining('secondary:order-webhook: ia-neu in northeurope'),
+      });
+      expect(await use(weu, accountId(plan.secondary.resourceGroup, 'ia-stray'))).toMatchObject({
+        code: 1,
+        status: 'fail',
+        detail: 'secondary:order-webhook (in northeurope) uses integration account ia-stray in westeurope',
+      });
+      const shared = await use(weu, weu);
+      expect(shared).toMatchObject({ code: 1, status: 'fail' });
+      expect(shared.detail).toContain('both regions use the same integration account (ia-weu)');
+      expect(shared.detail).toContain(
+        'secondary:order-webhook (in northeurope) uses integration account ia-weu in westeurope',
+      );
+      const missing = await use(weu, accountId(plan.secondary.resourceGroup, 'ia-gone'));
+      expect(missing.status).toBe('fail');
+      expect(missing.detail).toMatch(
+        /integration account ia-gone could not be read \(.*404 ResourceNotFound/,
+      );
+    } finally {
+      for (const [i, region] of [plan.primary, plan.secondary].entries())
+        await client.workflows.createOrUpdate(region.resourceGroup, 'order-webhook', originals[i]!);
+    }
+  });
+
+  it('ready: a health-check workflow without a Response action fails (probes would get a bare 202)', async () => {
+    const client = new LogicManagementClient(
+      simTokenCredential,
+      plan.primary.subscriptionId,
+      armClientOptionsFor(sim),
+    );
+    const rg = plan.primary.resourceGroup;
+    const original = await client.workflows.get(rg, 'dr-healthcheck');
+    const definition = structuredClone(original.definition) as { actions: Record<string, unknown> };
+    definition.actions = {
+      Compose: { type: 'Compose', runAfter: {}, inputs: { status: 'Healthy' } },
+    };
+    await client.workflows.createOrUpdate(rg, 'dr-healthcheck', { ...original, definition });
+    try {
+      const r = await dr('ready', planFile);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(
+        /\(health check\)\s+health-check\s+FAIL\s+primary:dr-healthcheck has no Response action/,
+      );
+    } finally {
+      await client.workflows.createOrUpdate(rg, 'dr-healthcheck', original);
+    }
+  });
+
+  it('ready: a side whose ARM location is not its region fails, and dr check had warned of it', async () => {
+    const stray = 'rg-orders-stray';
+    await sim.seed({
+      subscriptions: [
+        {
+          id: plan.secondary.subscriptionId,
+          resourceGroups: [
+            {
+              name: stray,
+              location: 'westeurope',
+              workflows: [
+                {
+                  name: 'orders-api',
+                  state: 'Enabled',
+                  definition: (await logic().workflows.get(plan.secondary.resourceGroup, 'orders-api'))
+                    .definition as Record<string, unknown>,
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const raw = JSON.parse(readFileSync(planFile, 'utf8'));
+    raw.workflows.find((w: { name: string }) => w.name === 'orders-api').secondary =
+      `/subscriptions/${plan.secondary.subscriptionId}/resourceGroups/${stray}/providers/Microsoft.Logic/workflows/orders-api`;
+    const file = join(mkdtempSync(join(tmpdir(), 'dr-ready-')), 'plan.json');
+    writeFileSync(file, JSON.stringify(raw).replaceAll('../infra/', `${join(__dirname, '../../infra')}/`));
+
+    let err = '';
+    expect(await main(['check', file], { out: () => undefined, err: (t) => (err += t), env: {} })).toBe(0);
+    expect(err).toContain('[side-region-unverified]');
+    const r = await dr('ready', file);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      /orders-api\s+location\s+FAIL\s+secondary:orders-api is in westeurope, not the secondary region northeurope/,
+    );
+  });
+
+  it('ready: the lost-runs report lists runs still in progress in the primary; Standard is unsupported', async () => {
+    const wf = sim.workflows().find((w) => w.name === 'order-webhook' && w.region === plan.primary.location)!;
+    const run = sim.startLongRun(wf.id);
+    try {
+      const r = await dr('ready', planFile);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain('runs in flight in the primary');
+      expect(r.out).toMatch(new RegExp(`order-webhook\\s+primary:order-webhook\\s+1\\s+${run.name} since `));
+      expect(r.out).toMatch(/invoice-sync\s+primary:la-orders-weu\/invoice-sync\s+unsupported/);
+      const json = JSON.parse((await dr('ready', planFile, '--json')).out);
+      expect(json.lostRuns).toContainEqual({
+        entry: 'order-webhook',
+        workflow: 'primary:order-webhook',
+        status: 'listed',
+        runs: [expect.objectContaining({ name: run.name, status: 'Running' })],
+      });
+      expect(json.lostRuns.find((l: { entry: string }) => l.entry === 'mailbox-poller').runs).toEqual([]);
+    } finally {
+      sim.finishRun(run.name);
+    }
+  });
+
+  it('ready: Logic Apps Standard drift and connections are skipped with the reason, never reported ok', async () => {
+    const json = JSON.parse((await dr('ready', planFile, '--json')).out);
+    const standard = json.checks.filter(
+      (c: { entry: string; check: string }) =>
+        c.entry === 'invoice-sync' && (c.check === 'drift' || c.check === 'connections'),
+    );
+    expect(standard.map((c: { status: string }) => c.status)).toEqual(['skip', 'skip']);
+    expect(standard[0].detail).toContain('not return');
   });
 
   it('a simulator that is not running is a clear usage error', async () => {

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import {
   ClassificationInputError,
   classifyDefinition,
+  classifyDeployed,
   classifyDocument,
   type ClassifiedWorkflow,
   type TriggerClassification,
@@ -443,6 +444,34 @@ describe('classifyDefinition', () => {
       },
     });
     expect(c).toMatchObject({ connector: 'outlook', stateSide: 'client' });
+  });
+
+  it('classifies a deployed workflow by its resource $connections, as ARM returns it', () => {
+    // The reference name says nothing; the connected managed API (parameters.$connections.value) does.
+    const definition = {
+      triggers: {
+        T: {
+          type: 'ApiConnection',
+          inputs: { host: { connection: { name: "@parameters('$connections')['conn']['connectionId']" } } },
+          recurrence: { frequency: 'Minute', interval: 1 },
+        },
+      },
+    };
+    const api = (name: string) => ({
+      $connections: {
+        value: {
+          conn: { id: `/subscriptions/x/providers/Microsoft.Web/locations/northeurope/managedApis/${name}` },
+        },
+      },
+    });
+    expect(classifyDeployed(definition, api('servicebus'), 'secondary:q')[0]).toMatchObject({
+      connector: 'servicebus',
+      stateSide: 'server',
+    });
+    expect(classifyDeployed(definition, api('office365'))[0]).toMatchObject({ stateSide: 'client' });
+    expect(() => classifyDeployed("[parameters('def')]", undefined, 'secondary:q')).toThrow(
+      /^secondary:q: the workflow definition is/,
+    );
   });
 
   it('classifies the built-in SQL trigger as client and an unknown ServiceProvider as unknown', () => {

@@ -66,6 +66,33 @@ describe('persistence', () => {
     await second.clock.advanceBy(2 * HOUR);
     expect(second.durable.getStatus(id)?.runtimeStatus).toBe('Completed');
   });
+
+  test('a crash after an activity ran but before its result was recorded: it runs again, once more', async () => {
+    const first = await start({
+      storeDir,
+      crashAfterActivity: ({ name, input }) => name === 'stamp' && input === 'before',
+    });
+    const id = first.durable.startNew('sleepy');
+    await first.runUntilIdle();
+    expect(first.crashed).toBe(true);
+    expect(calls.get('stamp:before')).toBe(1); // the side effect happened
+    await first.stop();
+
+    const second = await start({ storeDir });
+    expect(second.crashed).toBe(false);
+    await second.runUntilIdle();
+    expect(calls.get('stamp:before')).toBe(2); // its result was lost with the host, so it ran again
+    await second.clock.advanceBy(2 * HOUR);
+    const status = second.durable.getStatus(id, { showHistory: true })!;
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toMatchObject({ before: 'before', after: 'after' });
+    expect(calls.get('stamp:after')).toBe(1);
+    // One schedule and one completion per activity: the re-run filled in the lost result, nothing doubled.
+    const scheduled = status.history!.filter((e) => e.EventType === 4).map((e) => e.EventId);
+    const completed = status.history!.filter((e) => e.EventType === 5).map((e) => e.TaskScheduledId);
+    expect(scheduled).toHaveLength(2);
+    expect(completed).toEqual(scheduled);
+  });
 });
 
 describe('HTTP triggers and the durable client', () => {

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_ROLES } from '../../src/http/auth';
+import { installLocalPrincipalTrust } from '../../src/http/runtime';
 import { auditLines, inFuture, KEY, MIN, principal, startApiEstate, type ApiEstate } from './support';
 
 let estate: ApiEstate;
@@ -79,6 +80,37 @@ describe('App Service Authentication principals and app roles', () => {
       delete process.env.DR_REQUIRE_PRINCIPAL;
     }
     expect((await estate.call('GET', 'status')).status).toBe(200);
+  });
+
+  it('without App Service Authentication (no WEBSITE_AUTH_ENABLED, no local opt-in) a principal is a 401', async () => {
+    installLocalPrincipalTrust(false);
+    try {
+      // A key holder claiming to be an operator: refused, audited as unauthenticated, nothing signalled.
+      const answers = estate.monitor().answers.length;
+      const forged = await estate.call('POST', 'pause', {
+        principal: OPERATOR,
+        body: { reason: 'forged', until: inFuture(estate, MIN) },
+      });
+      expect(forged.status).toBe(401);
+      expect(forged.body.error).toContain('App Service Authentication is not enabled');
+      expect(forged.body.error).toContain('WEBSITE_AUTH_ENABLED');
+      expect((await estate.call('GET', 'status', { principal: READER })).status).toBe(401);
+      expect(estate.monitor().answers).toHaveLength(answers);
+      expect(auditLines(estate.logs).at(-1)).toMatchObject({
+        route: 'POST /api/pause',
+        caller: 'unauthenticated',
+        outcome: 'denied',
+      });
+      // The key alone still works.
+      expect((await estate.call('GET', 'status')).status).toBe(200);
+      // Azure's signal that App Service Authentication is on makes the header trustworthy.
+      process.env.WEBSITE_AUTH_ENABLED = 'True';
+      expect((await estate.call('GET', 'status', { principal: READER })).status).toBe(200);
+      expect((await estate.call('POST', 'resume', { principal: READER, body: {} })).status).toBe(403);
+    } finally {
+      delete process.env.WEBSITE_AUTH_ENABLED;
+      installLocalPrincipalTrust(true);
+    }
   });
 
   it("the principal's name is the caller: it goes into the monitor's pause and the audit line", async () => {

@@ -184,6 +184,25 @@ describe('manual failover and failback over HTTP', () => {
     expect(resumed.body).toEqual({ status: 'applied', mode: 'degraded', pause: null });
     expect(events(e, EVENT_TYPES.resumed)).toHaveLength(1);
     expect((await e.call('GET', 'status')).body.pause).toBeNull();
+
+    // A late retry, after its `until` has passed: the first answer again (200), not a 400 about the past.
+    const short = { reason: 'short maintenance', until: inFuture(e, MIN) };
+    const applied = await e.call('POST', 'pause', { body: short, idempotencyKey: 'short-1' });
+    expect(applied.status).toBe(200);
+    await e.advance(2 * MIN);
+    const late = await e.call('POST', 'pause', { body: short, idempotencyKey: 'short-1' });
+    expect(late.status, late.text).toBe(200);
+    expect(late.body).toMatchObject({ status: 'applied', pause: null }); // the pause itself has ended
+    expect(events(e, EVENT_TYPES.paused)).toHaveLength(2); // still one effect for that key
+    expect(
+      auditLines(e.logs)
+        .filter((a) => a.idempotencyKey === 'short-1')
+        .map((a) => a.replayed),
+    ).toEqual([false, true]);
+    // The same body as a new request (no key) is checked against the clock.
+    const fresh = await e.call('POST', 'pause', { body: short });
+    expect(fresh.status).toBe(400);
+    expect(fresh.body.issues[0]).toMatchObject({ path: 'until' });
   });
 });
 
@@ -230,6 +249,38 @@ describe('status after an outage and an automatic failover', () => {
         by: 'automatic',
       }),
     ]);
+    // The summary of the last failover: outcome, times, measured and predicted RTO, the fences it left.
+    const failover = {
+      operationId: s.lastOperation.operationId,
+      trigger: 'automatic',
+      kind: 'emergency',
+      by: 'automatic',
+      reason: 'primary health check failed (3 in a row)',
+      outcome: s.lastOperation.outcome,
+      startedAt: s.lastOperation.startedAt,
+      finishedAt: s.lastOperation.finishedAt,
+      measuredRtoMs: s.lastOperation.measuredRtoMs,
+      predictedRtoMs: expect.any(Number),
+      pendingFences: s.pendingFences,
+    };
+    expect(s.lastFailover).toMatchObject(failover);
+    expect(s.lastFailover.predictedRtoMs).toBeGreaterThan(0);
+
+    // After a failback the last operation is the failback, and the failover's summary is still there.
+    await e.restore('westeurope');
+    await e.advance(3 * MIN);
+    const back = await e.call('POST', 'failback', { body: { reason: 'primary is back', force: true } });
+    expect(back.status, back.text).toBe(202);
+    await e.advance(60 * MIN);
+    const after = (await e.call('GET', 'status')).body;
+    expect(after).toMatchObject({
+      mode: 'monitoring',
+      activeRegion: 'primary',
+      lastOperation: { operationId: back.body.operationId, direction: 'failback', outcome: 'succeeded' },
+      pendingFences: [],
+    });
+    expect(after.lastFailover).toEqual({ ...failover, predictedRtoMs: s.lastFailover.predictedRtoMs });
+    expect(after.lastFailoverAt).toBe(failover.startedAt);
   });
 });
 

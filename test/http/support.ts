@@ -1,5 +1,6 @@
 /** Calling the HTTP API of an estate's host the way an operator's tools do, and collecting what it logs. */
 import type { HostLogEntry } from '../../src/host';
+import { installLocalPrincipalTrust } from '../../src/http/runtime';
 import { startEstate, type Estate, type EstateOptions } from '../support/estate';
 
 export const KEY = 'fk-test-0123456789abcdef';
@@ -50,10 +51,25 @@ export interface ApiEstate extends Estate {
   keyedPosts: number;
 }
 
-export async function startApiEstate(options: EstateOptions = {}): Promise<ApiEstate> {
+export interface ApiEstateOptions extends EstateOptions {
+  /**
+   * Believe x-ms-client-principal as App Service Authentication in front would make it believable (default
+   * true: these tests play that front end); false is a deployment without it.
+   */
+  trustPrincipal?: boolean;
+}
+
+export async function startApiEstate(options: ApiEstateOptions = {}): Promise<ApiEstate> {
   const logs: HostLogEntry[] = [];
   const responses: string[] = [];
-  const estate = await startEstate({ ...options, functionKeys: [KEY], log: (e) => logs.push(e) });
+  const { trustPrincipal = true, ...estateOptions } = options;
+  const estate = await startEstate({ ...estateOptions, functionKeys: [KEY], log: (e) => logs.push(e) });
+  installLocalPrincipalTrust(trustPrincipal);
+  const stopEstate = estate.stop.bind(estate);
+  estate.stop = async () => {
+    installLocalPrincipalTrust(false);
+    await stopEstate();
+  };
   const call: ApiEstate['call'] = async (method, path, o = {}) => {
     const url = new URL(`${estate.host.url}/api/${path}`);
     const key = o.key === undefined ? KEY : o.key;

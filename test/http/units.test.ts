@@ -8,8 +8,9 @@ import { APP_ROLES, authorise, parsePrincipal } from '../../src/http/auth';
 import { ForbiddenError, MonitorUnavailableError, UnauthenticatedError } from '../../src/http/errors';
 import { historyPage, type InstanceInfo } from '../../src/http/history';
 import { redactSecrets } from '../../src/http/api';
+import { httpSettingsFrom } from '../../src/http/runtime';
 import { askMonitor } from '../../src/http/monitor-requests';
-import { predictRto, statusView } from '../../src/http/status-view';
+import { lastFailoverView, predictRto, statusView } from '../../src/http/status-view';
 import { EXAMPLE_PLAN } from '../support/estate';
 
 const { plan } = loadPlan({ kind: 'file', path: EXAMPLE_PLAN });
@@ -54,7 +55,7 @@ describe('principals', () => {
         { typ: 'roles', val: APP_ROLES.operator },
       ],
     });
-    const opts = { requirePrincipal: false };
+    const opts = { requirePrincipal: false, trustPrincipal: true };
     expect(authorise(headers({ 'x-ms-client-principal': operator }), 'read', opts).by).toBe('o');
     expect(() => authorise(headers({ 'x-ms-client-principal': reader }), 'operate', opts)).toThrow(
       ForbiddenError,
@@ -64,7 +65,40 @@ describe('principals', () => {
       roles: [],
       via: 'function-key',
     });
-    expect(() => authorise(headers({}), 'read', { requirePrincipal: true })).toThrow(UnauthenticatedError);
+    expect(() => authorise(headers({}), 'read', { requirePrincipal: true, trustPrincipal: true })).toThrow(
+      UnauthenticatedError,
+    );
+  });
+
+  it('without App Service Authentication a principal is refused (401), never believed or silently dropped', () => {
+    const forged = b64({
+      claims: [
+        { typ: 'name', val: 'ceo@contoso.com' },
+        { typ: 'roles', val: APP_ROLES.operator },
+      ],
+    });
+    const untrusted = { requirePrincipal: false, trustPrincipal: false };
+    expect(() => authorise(headers({ 'x-ms-client-principal': forged }), 'operate', untrusted)).toThrow(
+      /x-ms-client-principal was sent, but App Service Authentication is not enabled.*WEBSITE_AUTH_ENABLED/,
+    );
+    // Even a malformed one: the refusal is about where it came from, not what it says.
+    expect(() => authorise(headers({ 'x-ms-client-principal': '%%' }), 'read', untrusted)).toThrow(
+      /App Service Authentication is not enabled/,
+    );
+    // The key alone still works, as the caller `function-key`.
+    expect(authorise(headers({}), 'operate', untrusted).via).toBe('function-key');
+    // Requiring a principal where none can be trustworthy says what is misconfigured.
+    expect(() => authorise(headers({}), 'read', { requirePrincipal: true, trustPrincipal: false })).toThrow(
+      /DR_REQUIRE_PRINCIPAL=true, but App Service Authentication is not enabled/,
+    );
+  });
+
+  it('trusts the header when Azure says App Service Authentication is on, or a local host opts in', () => {
+    expect(httpSettingsFrom({})).toEqual({ requirePrincipal: false, trustPrincipal: false });
+    expect(httpSettingsFrom({ WEBSITE_AUTH_ENABLED: 'True' }).trustPrincipal).toBe(true);
+    expect(httpSettingsFrom({ WEBSITE_AUTH_ENABLED: 'False' }).trustPrincipal).toBe(false);
+    expect(httpSettingsFrom({ WEBSITE_AUTH_ENABLED: 'False' }, true).trustPrincipal).toBe(true);
+    expect(httpSettingsFrom({ DR_REQUIRE_PRINCIPAL: 'TRUE' }).requirePrincipal).toBe(true);
   });
 });
 
@@ -210,6 +244,56 @@ describe('status view and predicted RTO', () => {
       now: new Date('2026-03-02T08:00:00Z'),
     });
     expect(view).toMatchObject({ mode: 'monitoring', pause: null });
+  });
+
+  it('last failover: from the monitor summary alone when the record was purged; a crash says why', () => {
+    const summary = {
+      operationId: 'failover-1-20260302T080000',
+      direction: 'failover' as const,
+      trigger: 'automatic' as const,
+      startedAt: '2026-03-02T08:00:00.000Z',
+      finishedAt: '2026-03-02T08:01:00.000Z',
+      outcome: 'succeeded' as const,
+    };
+    expect(lastFailoverView(plan.id, undefined)).toBeNull();
+    expect(lastFailoverView(plan.id, { summary })).toEqual({
+      operationId: summary.operationId,
+      trigger: 'automatic',
+      outcome: 'succeeded',
+      startedAt: summary.startedAt,
+      finishedAt: summary.finishedAt,
+      pendingFences: [],
+    });
+    const crashed = lastFailoverView(plan.id, {
+      instance: {
+        instanceId: `dr-op-${plan.id}-failover-2-20260302T090000`,
+        createdTime: '2026-03-02T09:00:00.000Z',
+        lastUpdatedTime: '2026-03-02T09:00:05.000Z',
+        runtimeStatus: 'Failed',
+        output: 'Orchestrator function failed: boom',
+        input: {
+          request: {
+            direction: 'failover',
+            kind: 'emergency',
+            trigger: 'manual',
+            caller: { by: 'oncall@contoso.com', reason: 'outage' },
+            override: [],
+          },
+        },
+      },
+    });
+    expect(crashed).toEqual({
+      operationId: 'failover-2-20260302T090000',
+      trigger: 'manual',
+      kind: 'emergency',
+      by: 'oncall@contoso.com',
+      reason: 'outage',
+      outcome: 'failed',
+      startedAt: '2026-03-02T09:00:00.000Z',
+      finishedAt: '2026-03-02T09:00:05.000Z',
+      pendingFences: [],
+      error: 'Orchestrator function failed: boom',
+    });
   });
 });
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PlanSchema } from '../../src/plan/schema';
+import { watchdogScheduleFor } from '../../src/start/watchdog-schedule';
 import { type BicepFile, INFRA, REPO, declarations, loadInfra } from './bicep';
 
 interface Scope {
@@ -28,7 +29,10 @@ interface Targets {
 interface PlanTargetsModule {
   planTargets(plan: unknown): { targets: Targets; warnings: string[] };
   deployablePlan(plan: unknown): Record<string, unknown>;
-  deploymentParameters(plan: unknown): {
+  deploymentParameters(
+    plan: unknown,
+    options?: { watchdogSchedule?: string },
+  ): {
     parameters: Record<string, string>;
     targets: Targets;
     warnings: string[];
@@ -216,7 +220,7 @@ describe('plan → deployment targets', () => {
         },
       ],
     });
-    const { parameters } = hook.deploymentParameters(withPaths);
+    const { parameters } = hook.deploymentParameters(withPaths, { watchdogSchedule: '*/30 * * * * *' });
     const deployed = JSON.parse(Buffer.from(parameters.planBase64!, 'base64').toString('utf8'));
     expect(deployed.$schema).toBeUndefined();
     expect(deployed.workflows).toEqual([
@@ -225,6 +229,13 @@ describe('plan → deployment targets', () => {
     expect(PlanSchema.safeParse(deployed).success).toBe(true);
     const targets = JSON.parse(Buffer.from(parameters.targetsBase64!, 'base64').toString('utf8'));
     expect(targets).toEqual(hook.planTargets(withPaths).targets);
+    expect(parameters.watchdogSchedule).toBe('*/30 * * * * *');
+  });
+
+  it('refuses to produce parameters without the watchdog schedule (main.bicep has no default for it)', () => {
+    expect(() => hook.deploymentParameters(plan())).toThrow(
+      'plan policy.probeInterval: no watchdog schedule was derived from it',
+    );
   });
 });
 
@@ -256,11 +267,31 @@ describe('main.bicep and the hook agree', () => {
       [],
     );
     expect(file.parameters.environmentName.value).toBe('${AZURE_ENV_NAME}');
-    expect(file.parameters.location.value).toBe('${AZURE_LOCATION}');
+    // Every hook-derived value comes without a default: a stale or missing one must not deploy silently.
+    expect(Object.keys(hook.AZD_ENV_NAMES).sort()).toEqual([
+      'planBase64',
+      'targetsBase64',
+      'watchdogSchedule',
+    ]);
     for (const [param, env] of Object.entries(hook.AZD_ENV_NAMES)) {
       expect(file.parameters[param].value, param).toBe(`\${${env}}`);
     }
     expect(file.parameters.planFile.value).toBe('${DR_PLAN_FILE=examples/plan.json}');
+  });
+
+  it("puts every control-plane resource in the plan's secondary region, the health check in the primary", () => {
+    const main = files.find((f) => f.path === 'infra/main.bicep')!;
+    // No region parameter that could disagree with the plan: the region comes from the plan itself.
+    expect(declarations(main).filter((d) => d.kind === 'param' && /location/i.test(d.name))).toEqual([]);
+    expect(main.text).toMatch(/^var controlPlaneLocation = plan\.secondary\.location$/m);
+    const locations = [...main.text.matchAll(/^\s*location: (.+)$/gm)].map((m) => m[1]!.trim());
+    expect(locations.length).toBeGreaterThanOrEqual(7);
+    expect(locations.filter((l) => l !== 'controlPlaneLocation')).toEqual(['plan.primary.location']);
+    // The health-check module is the one in the primary.
+    expect(main.text).toMatch(
+      /module healthCheck '\.\/healthcheck\.bicep'[\s\S]*?location: plan\.primary\.location/,
+    );
+    expect(main.text).toMatch(/^output AZURE_LOCATION string = controlPlaneLocation$/m);
   });
 
   it('azure.yaml runs the hook before provisioning and deploys the repository as a Function App', () => {
@@ -281,17 +312,53 @@ describe('preprovision hook, run as azd would run it', () => {
     });
 
   it("validates the example plan with the project's own rules and prints the deployment parameters", () => {
-    const result = run(['--print', 'examples/plan.json'], { AZURE_LOCATION: 'westus' });
+    const result = run(['--print', 'examples/plan.json'], { AZURE_LOCATION: 'North Europe' });
     expect(result.status, result.stderr).toBe(0);
     const params = JSON.parse(result.stdout);
-    expect(Object.keys(params.parameters).sort()).toEqual(['planBase64', 'targetsBase64']);
+    expect(Object.keys(params.parameters).sort()).toEqual([
+      'planBase64',
+      'targetsBase64',
+      'watchdogSchedule',
+    ]);
     const deployed = JSON.parse(Buffer.from(params.parameters.planBase64.value, 'base64').toString('utf8'));
     const example = JSON.parse(readFileSync(join(REPO, 'examples/plan.json'), 'utf8'));
     expect(deployed.id).toBe(example.id);
-    // The control plane is meant to run in the secondary region: the hook says so when it does not.
+    expect(example.policy.probeInterval).toBe('PT30S');
+    expect(params.parameters.watchdogSchedule.value).toBe('*/30 * * * * *');
+  });
+
+  it("refuses an azd environment whose AZURE_LOCATION is not the plan's secondary region, saying how to fix it", () => {
+    const result = run(['--print', 'examples/plan.json'], { AZURE_LOCATION: 'westus' });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
     expect(result.stderr).toContain(
-      `AZURE_LOCATION is westus but the plan's secondary region is ${example.secondary.location}`,
+      "preprovision: AZURE_LOCATION is westus but the plan's secondary region is northeurope",
     );
+    expect(result.stderr).toContain('azd env set AZURE_LOCATION northeurope');
+  });
+
+  it.each([
+    ['PT10S', '*/10 * * * * *'],
+    ['PT5M', '0 */5 * * * *'],
+    ['PT45S', '*/30 * * * * *'],
+  ])('derives the watchdog schedule from probeInterval %s (%s), as npm start does', (interval, cron) => {
+    const dir = mkdtempSync(join(tmpdir(), 'dr-plan-'));
+    try {
+      const file = join(dir, 'plan.json');
+      const healthCheck = { workflow: 'dr-healthcheck', trigger: 'manual', timeout: 'PT5S' };
+      writeFileSync(
+        file,
+        JSON.stringify(plan({ healthCheck, policy: { probeInterval: interval, failureThreshold: 3 } })),
+      );
+      const result = run(['--print', file], { AZURE_LOCATION: 'northeurope' });
+      expect(result.status, result.stderr).toBe(0);
+      const schedule = JSON.parse(result.stdout).parameters.watchdogSchedule.value;
+      expect(schedule).toBe(cron);
+      // One implementation: the hook's answer is the start script's.
+      expect(schedule).toBe(watchdogScheduleFor(interval));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a plan that breaks the DR rules, naming where and why, before anything is deployed', () => {

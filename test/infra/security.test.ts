@@ -1,12 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { APP_ROLES } from '../../src/http/auth';
 import {
   type BicepFile,
+  INFRA,
   compact,
   declarations,
   literal,
   loadInfra,
   parseBicep,
   property,
+  propertyNames,
   propertyPath,
 } from './bicep';
 import { appSettings, keyMaterialViolations, roleAssignmentViolations } from './checks';
@@ -128,7 +133,7 @@ describe('no keys, no secrets', () => {
         'AzureWebJobsStorage__clientId',
         'AzureWebJobsStorage__credential',
         'DR_PLAN',
-        'DR_SERVICEBUS_NAMESPACE',
+        'DR_REQUIRE_PRINCIPAL',
         'DR_TASK_HUB',
         'DR_WATCHDOG_SCHEDULE',
       ].sort(),
@@ -172,6 +177,54 @@ describe('no keys, no secrets', () => {
         expect.stringContaining('output sendConnection looks like a secret'),
       ]),
     );
+  });
+});
+
+describe('App Service Authentication (what makes x-ms-client-principal trustworthy)', () => {
+  it('is off unless an Entra app registration is given, and then validates its tokens without a secret', () => {
+    const app = file('infra/modules/functionapp.bicep');
+    const param = declarations(app).find((d) => d.kind === 'param' && d.name === 'authClientId')!;
+    expect(literal(param.value)).toBe('');
+    const auth = resource(app, 'Microsoft.Web/sites/config@').find(
+      (d) => literal(property(d.body, 'name')) === 'authsettingsV2',
+    )!;
+    expect(auth).toBeDefined();
+    expect(auth.condition).toBe('(!empty(authClientId))');
+    expect(compact(property(auth.body, 'parent'))).toBe('site');
+    expect(literal(propertyPath(auth.body, ['properties', 'platform', 'enabled']))).toBe(true);
+    // Key-only callers (the dr CLI) still reach the function-key check; DR_REQUIRE_PRINCIPAL refuses them.
+    expect(literal(propertyPath(auth.body, ['properties', 'globalValidation']))).toEqual({
+      requireAuthentication: false,
+      unauthenticatedClientAction: 'AllowAnonymous',
+    });
+    const aad = propertyPath(auth.body, ['properties', 'identityProviders', 'azureActiveDirectory']);
+    expect(literal(property(aad, 'enabled'))).toBe(true);
+    expect(compact(propertyPath(aad, ['registration', 'clientId']))).toBe('authClientId');
+    // Validating tokens needs no client secret: none is configured.
+    expect(propertyNames(property(aad, 'registration')).sort()).toEqual(['clientId', 'openIdIssuer']);
+    expect(compact(propertyPath(aad, ['validation', 'allowedAudiences']))).toContain(
+      "'api://${authClientId}'",
+    );
+
+    const main = file('infra/main.bicep');
+    const mod = declarations(main).find((d) => d.kind === 'module' && d.name === 'functionApp')!;
+    expect(compact(propertyPath(mod.body, ['params', 'authClientId']))).toBe('authClientId');
+    expect(compact(appSettings(files).get('DR_REQUIRE_PRINCIPAL'))).toBe("requirePrincipal?'true':'false'");
+  });
+
+  it('the app roles to create on the app registration are exactly the ones the API checks', () => {
+    const roles = JSON.parse(readFileSync(join(INFRA, 'auth/app-roles.json'), 'utf8')) as {
+      value: string;
+      id: string;
+      isEnabled: boolean;
+      allowedMemberTypes: string[];
+    }[];
+    expect(roles.map((r) => r.value).sort()).toEqual(Object.values(APP_ROLES).sort());
+    expect(new Set(roles.map((r) => r.id)).size).toBe(roles.length);
+    for (const r of roles) {
+      expect(r.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(r).toMatchObject({ isEnabled: true, allowedMemberTypes: ['User', 'Application'] });
+    }
   });
 });
 

@@ -167,6 +167,39 @@ describe('plan validation', () => {
     ],
     ['workflow without trigger', (p) => delete p.healthCheck.trigger, 'probe-target', 'healthCheck.trigger'],
     [
+      'malformed resource id',
+      (p) =>
+        (p.workflows[0]!.secondary = `/subscriptions/${PRIMARY_SUB}/resourceGroups/rg-neu/providers/Microsoft.Logic/workflow/api`),
+      'workflow-ref',
+      'workflows[0].secondary',
+    ],
+    [
+      'name with a slash',
+      (p) => (p.workflows[0]!.primary = 'rg-weu/api'),
+      'workflow-ref',
+      'workflows[0].primary',
+    ],
+    [
+      'Standard site id as a string',
+      (p) =>
+        (p.workflows[0]!.primary = `/subscriptions/${PRIMARY_SUB}/resourceGroups/rg-weu/providers/Microsoft.Web/sites/la/workflows/api`),
+      'workflow-ref',
+      'workflows[0].primary',
+    ],
+    [
+      'undeclared Standard entry',
+      (p) =>
+        p.workflows.push(
+          entry({
+            role: 'active-passive',
+            primary: { site: 'la-weu', workflow: 'wf' },
+            secondary: { site: 'la-neu', workflow: 'wf' },
+          }),
+        ),
+      'trigger-undeclared',
+      'workflows[1].trigger',
+    ],
+    [
       'health check in secondary',
       (p) =>
         (p.healthCheck.workflow = `/subscriptions/${PRIMARY_SUB}/resourceGroups/rg-neu/providers/Microsoft.Logic/workflows/health`),
@@ -356,6 +389,78 @@ describe('plan validation', () => {
     );
   });
 
+  it('lists schema errors and DR-rule errors together: a typo elsewhere hides no rule', () => {
+    const issues = issuesOf((p) => {
+      (p.policy as Record<string, unknown>).failureTreshold = 3; // schema: unknown field
+      p.workflows[0]!.roll = 'x'; // schema: this entry is skipped by the rules
+      p.workflows.push(entry({ name: 'hook', role: 'active-active', trigger: 'webhook' }));
+      p.workflows.push(
+        entry({ name: 'tick', role: 'active-active', trigger: 'recurrence', primary: 't', secondary: 't' }),
+      );
+      p.workflows.push(
+        entry({
+          name: 'bad',
+          role: 'active-passive',
+          trigger: 'request',
+          primary: 'b',
+          secondary: 'b',
+          group: -1,
+        }),
+      );
+      p.healthCheck.timeout = 'PT1M';
+      p.secondary.location = 'West Europe';
+    });
+    expect(issues.map((i) => `${i.rule} @ ${formatted(i.path)}`).sort()).toEqual(
+      [
+        'unknown-field @ policy.failureTreshold',
+        'unknown-field @ workflows[0].roll',
+        'schema @ workflows[3].group',
+        'webhook-single-region @ workflows[1].role',
+        'recurrence-no-overlap @ workflows[2].role',
+        'distinct-regions @ secondary.location',
+      ].sort(),
+    );
+  });
+
+  it('runs the policy rules when the policy parses, however broken the rest is', () => {
+    const issues = issuesOf((p) => {
+      p.policy.failureThreshold = 0;
+      p.policy.maxPause = 'P8D';
+      (p as Record<string, unknown>).primary = { location: 'westeurope' }; // schema: missing fields
+      p.workflows.push(entry({ name: 'x', role: 'active-active', trigger: 'webhook' }));
+    });
+    const rules = issues.map((i) => i.rule);
+    expect(rules).toEqual(
+      expect.arrayContaining(['required', 'threshold-at-least-one', 'pause-bound', 'webhook-single-region']),
+    );
+  });
+
+  it('warns (does not refuse) a side in a resource group that is neither region’s: only ARM can place it', () => {
+    const plan = minimalPlan();
+    plan.workflows[0]!.secondary = `/subscriptions/${PRIMARY_SUB}/resourceGroups/rg-shared/providers/Microsoft.Logic/workflows/api`;
+    const { plan: valid, issues, warnings } = validatePlan(plan);
+    expect(issues).toEqual([]);
+    expect(valid).toBeDefined();
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        rule: 'side-region-unverified',
+        path: ['workflows', 0, 'secondary'],
+        message: expect.stringContaining('resource group rg-shared'),
+        fix: expect.stringContaining('`dr ready` compares its ARM location with northeurope'),
+      }),
+    ]);
+  });
+
+  it('warns that an undeclared entry is checked on its live definition, and where', () => {
+    const plan = minimalPlan();
+    plan.workflows.push(entry({ name: 'live', role: 'active-passive', primary: 'l', secondary: 'l' }));
+    const { warnings } = validatePlan(plan);
+    expect(warnings.map((w) => `${w.rule} @ ${formatted(w.path)}`)).toEqual([
+      'trigger-undeclared @ workflows[1]',
+    ]);
+    expect(warnings[0]!.message).toContain('before every failover or failback, which blocks the entry');
+  });
+
   // The guidance, restated independently of src/core/roles.ts: the oracle the plan rules must agree with.
   function guidanceAllows(
     kind: string,
@@ -442,6 +547,33 @@ describe('plan text', () => {
     expect(() => parsePlan(text, 'plan.json', '.')).toThrow(
       new RegExp(`plan\\.json:${line}:\\d+ workflows\\[0\\]\\.role \\[schema\\]`),
     );
+  });
+
+  it('reports schema and rule errors of one file together, each at its line, in file order', () => {
+    const plan = minimalPlan();
+    plan.secondary.location = 'westeurope'; // rule, early in the file
+    (plan.policy as Record<string, unknown>).failureTreshold = 3; // schema, later
+    plan.workflows.push(entry({ name: 'hook', role: 'active-active', trigger: 'webhook' })); // rule, last
+    const text = JSON.stringify(plan, null, 2);
+    const lines = text.split('\n');
+    const line = (needle: string, last = false) => {
+      const at = lines.flatMap((l, i) => (l.includes(needle) ? [i + 1] : []));
+      return last ? at.at(-1) : at[0];
+    };
+    let message = '';
+    try {
+      parsePlan(text, 'plan.json', '.');
+    } catch (err) {
+      message = (err as PlanError).message;
+    }
+    const reported = [...message.matchAll(/plan\.json:(\d+):\d+ (\S+) \[([\w-]+)\]/g)].map(
+      ([, l, path, rule]) => `${l} ${path} ${rule}`,
+    );
+    expect(reported).toEqual([
+      `${line('"location": "westeurope"', true)} secondary.location distinct-regions`,
+      `${line('failureTreshold')} policy.failureTreshold unknown-field`,
+      `${line('"role": "active-active"', true)} workflows[1].role webhook-single-region`,
+    ]);
   });
 
   it('refuses duplicate keys, which JSON.parse would silently merge', () => {

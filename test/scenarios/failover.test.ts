@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LogicManagementClient } from '@azure/arm-logic';
 import {
+  ACTIVITIES,
   EVENT_TYPES,
   MONITOR_SIGNAL,
   monitorInstanceId,
@@ -26,6 +27,7 @@ afterEach(async () => {
 });
 
 const PRIMARY = 'westeurope';
+const SECONDARY = 'northeurope';
 const topicMessages = (e: Estate) => e.broker.messages('failover-events');
 const cloudEvent = (m: { body: unknown }) =>
   (typeof m.body === 'string'
@@ -44,6 +46,36 @@ const stepStatuses = (op: OperationRecord) =>
   op.entries.flatMap((e) => e.steps.map((s) => `${s.action.op}:${s.action.target.label}:${s.status}`));
 const stateOf = (e: Estate, region: string, name: string) =>
   e.sim.workflows().find((w) => w.region === region && w.name === name)?.state;
+/** Advances in small steps until `done`, for at most `limitMs` of virtual time. */
+async function advanceUntil(e: Estate, done: () => boolean, limitMs: number, stepMs = 5_000) {
+  for (let waited = 0; !done() && waited < limitMs; waited += stepMs) await e.advance(stepMs, stepMs);
+  expect(done()).toBe(true);
+}
+/** Workflows whose state changed more than once in `changes`, with their transitions. */
+const changedMoreThanOnce = (changes: ReturnType<Estate['sim']['stateChanges']>) => {
+  const by = new Map<string, string[]>();
+  for (const c of changes)
+    by.set(`${c.region}:${c.workflowName}`, [
+      ...(by.get(`${c.region}:${c.workflowName}`) ?? []),
+      `${c.from}->${c.to}`,
+    ]);
+  return [...by].filter(([, t]) => t.length > 1);
+};
+/** Active-active entries first: the entries that must not overlap run in later groups. */
+const activeActiveFirst = (plan: Estate['plan']): Estate['plan'] => ({
+  ...plan,
+  workflows: plan.workflows.map((w) => ({
+    ...w,
+    group: w.role === 'active-active' ? 0 : (w.group ?? 0) + 1,
+  })),
+});
+const MUST_NOT_OVERLAP = [
+  'split-report',
+  'nightly-settlement',
+  'order-webhook',
+  'mailbox-poller',
+  'invoice-sync',
+];
 
 describe('failover scenarios', () => {
   it('primary region fully down: secondary takes over, fences wait, and are applied when the region returns', async () => {
@@ -67,6 +99,16 @@ describe('failover scenarios', () => {
     );
     const completed = topicMessages(estate).find((m) => m.subject === EVENT_TYPES.failoverCompleted)!;
     expect(completed.correlationId).toBe(op.operationId);
+    // Automatic: measured from the first failed probe; predicted = 3 failures x 30 s + 3 groups' read-backs.
+    expect(op.rto).toMatchObject({
+      basis: 'first-failed-probe',
+      from: op.evidence!.firstFailureAt,
+      to: op.readBack.at(-1)!.at,
+      predictedDetectionMs: 90_000,
+      predictedActuationMs: 3_000,
+      predictedMs: 93_000,
+    });
+    expect(op.rto.measuredMs).toBe(Date.parse(op.rto.to!) - Date.parse(op.rto.from!));
     expect(cloudEvent(completed)).toMatchObject({
       specversion: '1.0',
       type: EVENT_TYPES.failoverCompleted,
@@ -105,32 +147,162 @@ describe('failover scenarios', () => {
     expect(checkInvariants(estate, { detectedAt: detectedAt(op) })).toEqual([]);
   });
 
-  it('30 % transient ARM faults: retried with backoff on durable timers, nothing lost, nothing doubled', async () => {
+  it('30 % transient ARM faults in both regions: fences and activations retried, nothing lost, nothing doubled', async () => {
     estate = await startEstate({ faultSeed: 7 });
     await estate.advance(5 * MIN);
-    estate.outage('northeurope', { kind: 'errors', rate: 0.3 });
+    estate.outage(SECONDARY, { kind: 'errors', rate: 0.3 });
+    estate.outage(PRIMARY, { kind: 'errors', rate: 0.3 });
     estate.outage(PRIMARY, { kind: 'unhealthy', mode: 'status' });
     await estate.advance(30 * MIN, 5_000);
     const op = onlyOperation(estate);
     expect(op.status).toBe('succeeded');
-    const errors = estate.sim.requestLog().filter((r) => r.status === 500 || r.status === 503);
-    expect(errors.length).toBeGreaterThan(0);
-    expect(stepStatuses(op).filter((s) => s.endsWith(':failed'))).toEqual([]);
+    const faulted = (region: string, method: string) =>
+      estate!.sim
+        .requestLog()
+        .filter(
+          (r) =>
+            r.listener === 'arm' &&
+            r.region === region &&
+            r.method === method &&
+            (r.status === 500 || r.status === 503),
+        );
+    // Fences (primary writes) and activations (secondary writes) both met faults, and were retried to the end.
+    expect(faulted(PRIMARY, 'POST').length).toBeGreaterThan(0);
+    expect(faulted(SECONDARY, 'POST').length + faulted(SECONDARY, 'PUT').length).toBeGreaterThan(0);
+    expect(op.pendingFences).toEqual([]);
+    expect(stepStatuses(op).filter((s) => !s.endsWith(':done') && !s.endsWith(':noop'))).toEqual([]);
+    for (const name of ['order-webhook', 'mailbox-poller', 'split-report-even'])
+      expect(stateOf(estate, PRIMARY, name)).toBe('Disabled');
+    // Each workflow changed state at most once: a retried write never undid or repeated another.
+    const changes = estate.sim.stateChanges().filter((c) => c.cause !== 'seed' && c.cause !== 'create');
+    expect(changedMoreThanOnce(changes)).toEqual([]);
     expect(checkInvariants(estate, { detectedAt: detectedAt(op) })).toEqual([]);
   });
 
   it('throttling: 429s are retried and the failover completes', async () => {
     estate = await startEstate();
     await estate.advance(5 * MIN);
-    estate.sim.configureThrottle({
-      writes: { capacity: 2, refillPerSecond: 1_000 },
-      reads: { capacity: 3, refillPerSecond: 1_000 },
-    });
     estate.outage(PRIMARY, { kind: 'down', mode: 'refused' });
+    // ARM throttles the region taking over: every request answers 429 with Retry-After: 1.
+    estate.outage(SECONDARY, { kind: 'throttled', retryAfterSeconds: 1 });
+    await advanceUntil(estate, () => estate!.operations().length > 0, 5 * MIN);
+    await estate.advance(20_000, 5_000);
+    estate.sim.restore(SECONDARY, 'throttled');
     await estate.advance(30 * MIN, 5_000);
+
     const op = onlyOperation(estate);
     expect(op.status).toBe('succeeded');
+    const log = estate.sim.requestLog().filter((r) => r.listener === 'arm' && r.region === SECONDARY);
+    const throttled = log.filter((r) => r.status === 429);
+    // Writes were throttled, and the same writes went through once the throttling ended.
+    const throttledWrites = new Set(throttled.filter((r) => r.method !== 'GET').map((r) => r.path));
+    expect(throttledWrites.size).toBeGreaterThan(0);
+    for (const path of throttledWrites) {
+      const last = throttled.filter((r) => r.path === path).at(-1)!.seq;
+      expect(
+        log.some((r) => r.path === path && r.seq > last && r.status! < 300),
+        path,
+      ).toBe(true);
+    }
+    expect(stepStatuses(op).filter((s) => s.endsWith(':failed'))).toEqual([]);
+    expect(stateOf(estate, SECONDARY, 'order-webhook')).toBe('Enabled');
     expect(checkInvariants(estate, { detectedAt: detectedAt(op) })).toEqual([]);
+  });
+
+  it('the primary answers again mid-failover: entries whose fence was deferred are held, not activated beside it', async () => {
+    estate = await startEstate({ planPatch: activeActiveFirst });
+    await estate.advance(5 * MIN);
+    estate.outage(PRIMARY, { kind: 'down', mode: 'refused' });
+    // The secondary's ARM fails every request for a while: the first group retries on durable timers.
+    estate.outage(SECONDARY, { kind: 'errors', rate: 1 });
+    await advanceUntil(estate, () => estate!.operations().length > 0, 5 * MIN);
+    await estate.advance(40_000, 5_000);
+    await estate.restore(PRIMARY); // its ARM answers again: nothing there was fenced
+    await estate.advance(40_000, 5_000); // longer than the grace the checker gives a returning region
+    await estate.restore(SECONDARY);
+    await estate.advance(30 * MIN, 5_000);
+
+    const op = onlyOperation(estate);
+    expect(op.status).toBe('completed-with-errors');
+    expect(op.plan!.groups[1]!.entries[0]!.steps[0]).toMatchObject({ op: 'pending-fence' });
+    for (const name of MUST_NOT_OVERLAP) {
+      const entry = op.entries.find((e) => e.entry === name)!;
+      expect(entry.blocked).toMatch(
+        /answered again and is Enabled, but this operation deferred its fence.*both regions.*override \["no-dual-active"\]/,
+      );
+      expect(new Set(entry.steps.map((s) => s.status))).toEqual(new Set(['blocked']));
+    }
+    for (const name of ['queue-consumer', 'orders-api', 'ledger-fifo'])
+      expect(op.entries.find((e) => e.entry === name)!.steps.map((s) => s.status)).toEqual([
+        'pending-fence',
+        'done',
+      ]);
+    // Checked just before each group: the first from the planning reads, later ones from ARM.
+    expect(op.checks.map((c) => [c.group, c.source])).toEqual([
+      [0, 'plan'],
+      [1, 'live'],
+      [2, 'live'],
+      [3, 'live'],
+    ]);
+    expect(op.checks[1]!.read).toEqual(expect.arrayContaining(['primary:split-report-even']));
+    expect(op.checks.flatMap((c) => c.violations.map((v) => v.entry)).sort()).toEqual(
+      [...MUST_NOT_OVERLAP].sort(),
+    );
+    expect(op.timeline.map((t) => t.event)).toContain(
+      'group 2 checked: 2 deferred target(s) read, 2 violation(s)',
+    );
+    // Held entries stay where they run, and leave no fence behind that would stop them running anywhere.
+    expect(stateOf(estate, PRIMARY, 'order-webhook')).toBe('Enabled');
+    expect(stateOf(estate, SECONDARY, 'order-webhook')).toBe('Disabled');
+    expect(op.pendingFences.map((t) => t.label).sort()).toEqual([
+      'primary:ledger-fifo',
+      'primary:orders-api',
+      'primary:queue-consumer',
+    ]);
+    expect(checkInvariants(estate, { detectedAt: detectedAt(op) })).toEqual([]);
+  });
+
+  it('the same, with the break-glass override: the entries run, the override is recorded and notified', async () => {
+    estate = await startEstate({ planPatch: activeActiveFirst });
+    await estate.advance(5 * MIN);
+    estate.outage(PRIMARY, { kind: 'down', mode: 'refused' });
+    estate.outage(SECONDARY, { kind: 'errors', rate: 1 });
+    const breakGlass: Signal = {
+      kind: 'request-operation',
+      id: 'break-glass-early',
+      request: {
+        direction: 'failover',
+        kind: 'emergency',
+        trigger: 'manual',
+        caller: { by: 'oncall@contoso', reason: 'leave West Europe now, whatever runs there' },
+        override: ['no-dual-active'],
+      },
+    };
+    estate.host.durable.raiseEvent(monitorInstanceId(estate.plan.id), MONITOR_SIGNAL, breakGlass);
+    await estate.advance(40_000, 5_000);
+    await estate.restore(PRIMARY);
+    await estate.advance(40_000, 5_000);
+    await estate.restore(SECONDARY);
+    await estate.advance(30 * MIN, 5_000);
+
+    const op = onlyOperation(estate);
+    expect(op.request.caller.by).toBe('oncall@contoso');
+    const webhook = op.entries.find((e) => e.entry === 'order-webhook')!;
+    expect(webhook.blocked).toBeUndefined();
+    expect(webhook.overrideUsed).toMatch(
+      /^no-dual-active: ran order-webhook although primary:order-webhook answered again and is Enabled/,
+    );
+    expect(webhook.steps.map((s) => s.status)).toEqual(['pending-fence', 'done']);
+    const accepted = topicMessages(estate).find(
+      (m) => m.subject === EVENT_TYPES.overrideAccepted && m.correlationId === op.operationId,
+    )!;
+    expect(cloudEvent(accepted).data.overrides).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^order-webhook: no-dual-active: ran order-webhook/)]),
+    );
+    // The deferred fences were kept, and the monitor applied them once the operation was over.
+    expect(stateOf(estate, SECONDARY, 'order-webhook')).toBe('Enabled');
+    expect(stateOf(estate, PRIMARY, 'order-webhook')).toBe('Disabled');
+    expect(estate.monitor().pendingFences).toEqual([]);
   });
 
   it('one secondary workflow missing: completed with errors, the others done, and notified', async () => {
@@ -169,8 +341,27 @@ describe('failover scenarios', () => {
     expect(checkInvariants(estate, { detectedAt: detectedAt(op) })).toEqual([]);
   });
 
-  it('host restart in the middle of the fan-out: no action lost, no duplicate event', async () => {
-    estate = await startEstate({ storeDir: mkdtempSync(join(tmpdir(), 'dr-store-')) });
+  it('host restarts in the middle of the fan-out: no action lost, none doubled, no duplicate event past dedup', async () => {
+    // The host dies twice right after a side effect, before its result is recorded: once after the
+    // "started" event went to Service Bus, once after ARM enabled the secondary webhook.
+    const crashes: string[] = [];
+    const crashPoint = ({ name, input }: { name: string; input: unknown }) => {
+      const i = input as { type?: string; action?: { op: string; target: { label: string } } };
+      if (name === ACTIVITIES.sendNotification && i.type === EVENT_TYPES.failoverStarted)
+        return 'started sent';
+      if (name === ACTIVITIES.applyAction && i.action?.op === 'enable')
+        return i.action.target.label === 'secondary:order-webhook' ? 'webhook enabled' : undefined;
+      return undefined;
+    };
+    estate = await startEstate({
+      storeDir: mkdtempSync(join(tmpdir(), 'dr-store-')),
+      crashAfterActivity: (activity) => {
+        const point = crashPoint(activity);
+        if (!point || crashes.includes(point)) return false;
+        crashes.push(point);
+        return true;
+      },
+    });
     await estate.advance(5 * MIN);
     // A planned switchover: split entries wait for their slot boundary (durable timers) inside the fan-out.
     const request: Signal = {
@@ -185,16 +376,46 @@ describe('failover scenarios', () => {
       },
     };
     estate.host.durable.raiseEvent(monitorInstanceId(estate.plan.id), MONITOR_SIGNAL, request);
-    await estate.advance(2 * MIN);
-    const running = estate.operations();
-    expect(running.map((o) => o.runtimeStatus)).toEqual(['Running']);
+    await advanceUntil(estate, () => estate!.host.crashed, 5 * MIN);
+    expect(crashes).toEqual(['started sent']);
+    await estate.restartHost();
+    await advanceUntil(estate, () => estate!.host.crashed, 90 * MIN, 30_000);
+    expect(crashes).toEqual(['started sent', 'webhook enabled']);
     await estate.restartHost();
     await estate.advance(90 * MIN);
+
     const op = onlyOperation(estate);
     expect(op.status).toBe('succeeded');
     expect(stepStatuses(op).filter((s) => !s.endsWith(':done') && !s.endsWith(':noop'))).toEqual([]);
-    const ids = topicMessages(estate).map((m) => m.messageId);
-    expect(new Set(ids).size).toBe(ids.length);
+    // The lost enable ran again (a second request to ARM), yet every workflow changed state at most once.
+    const enables = estate.sim
+      .requestLog()
+      .filter(
+        (r) =>
+          r.region === SECONDARY &&
+          r.method === 'POST' &&
+          /\/workflows\/order-webhook\/enable\b/i.test(r.path),
+      );
+    expect(enables).toHaveLength(2);
+    const changes = estate.sim.stateChanges().filter((c) => c.cause !== 'seed' && c.cause !== 'create');
+    expect(changedMoreThanOnce(changes)).toEqual([]);
+    expect(stateOf(estate, SECONDARY, 'order-webhook')).toBe('Enabled');
+    expect(stateOf(estate, PRIMARY, 'order-webhook')).toBe('Disabled');
+    // The lost "started" was sent again with the same messageId and dropped by duplicate detection.
+    expect(estate.broker.stats().duplicatesDropped).toBeGreaterThan(0);
+    const perEvent = new Map<string, number>();
+    for (const m of topicMessages(estate)) {
+      const key = `${String(m.correlationId)} ${String(m.subject)}`;
+      perEvent.set(key, (perEvent.get(key) ?? 0) + 1);
+    }
+    expect([...perEvent].filter(([, n]) => n > 1)).toEqual([]);
+    expect(perEvent.get(`${op.operationId} ${EVENT_TYPES.failoverStarted}`)).toBe(1);
+    expect(perEvent.get(`${op.operationId} ${EVENT_TYPES.failoverCompleted}`)).toBe(1);
+    // A manual switchover with a healthy primary: measured from the request, predicted without detection.
+    expect(op.rto).toMatchObject({ basis: 'request', from: op.timeline[0]!.at });
+    expect(op.rto.predictedDetectionMs).toBeUndefined();
+    expect(op.rto.predictedActuationMs).toBe(op.rto.predictedMs);
+    expect(op.rto.measuredMs).toBe(Date.parse(op.rto.to!) - Date.parse(op.rto.from!));
     expect(checkInvariants(estate, { detectedAt: detectedAt(op) })).toEqual([]);
   });
 
@@ -252,6 +473,13 @@ describe('failover scenarios', () => {
     expect(estate.monitor().answers.find((a) => a.id === 'failback-1')?.status).toBe('accepted');
     const back = estate.operations().find((o) => o.output?.request.direction === 'failback')!.output!;
     expect(back.status).toBe('succeeded');
+    // A failback has no failed probe behind it: measured from the request, predicted from the plan alone
+    // (mostly the wait for the split entries' next slot boundary).
+    expect(back.rto).toMatchObject({ basis: 'request', from: back.timeline[0]!.at });
+    expect(back.rto.predictedDetectionMs).toBeUndefined();
+    expect(back.rto.predictedMs).toBe(back.rto.predictedActuationMs);
+    expect(back.rto.predictedMs).toBeGreaterThan(3_000);
+    expect(back.rto.measuredMs).toBe(Date.parse(back.rto.to!) - Date.parse(back.rto.from!));
     expect(estate.monitor().state).toMatchObject({ mode: 'monitoring', activeRegion: 'primary' });
     expect(stateOf(estate, PRIMARY, 'order-webhook')).toBe('Enabled');
     expect(stateOf(estate, 'northeurope', 'order-webhook')).toBe('Disabled');

@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkNoSplitBrain, checkSplitSlots, targetKeyOfResourceId } from '../../src/drill/invariants';
 import { drillSplitAnchor } from '../../src/drill/command';
+import { nextOccurrence, parseNcrontab } from '../../src/host/ncrontab';
 import { loadLocalPlan } from '../../src/start/embedded';
-import { LocalCadenceError, localDemoPlan, watchdogScheduleFor } from '../../src/start/local-plan';
+import { LocalCadenceError, localDemoPlan } from '../../src/start/local-plan';
+import { WatchdogScheduleError, watchdogScheduleFor } from '../../src/start/watchdog-schedule';
 import { LOCAL_FUNCTION_KEY, StartSettingsError, startSettings } from '../../src/start/settings';
 import { ROOT, EXAMPLE_PLAN } from '../support/estate';
 
@@ -51,11 +53,40 @@ describe('the local demo plan', () => {
     );
   });
 
-  it('writes the watchdog schedule with seconds', () => {
+  it('writes the watchdog schedule with seconds, once per probe interval', () => {
     expect(watchdogScheduleFor('PT2S')).toBe('*/2 * * * * *');
     expect(watchdogScheduleFor('PT1S')).toBe('* * * * * *');
+    expect(watchdogScheduleFor('PT10S')).toBe('*/10 * * * * *');
     expect(watchdogScheduleFor('PT30S')).toBe('*/30 * * * * *');
-    expect(() => watchdogScheduleFor('PT5M')).toThrow(LocalCadenceError);
+    expect(watchdogScheduleFor('PT1M')).toBe('0 * * * * *');
+    expect(watchdogScheduleFor('PT5M')).toBe('0 */5 * * * *');
+    expect(watchdogScheduleFor('PT2H')).toBe('0 0 */2 * * *');
+    expect(watchdogScheduleFor('P1D')).toBe('0 0 0 * * *');
+    // Not a regular NCRONTAB step: the longest regular period below it, so no probe cycle lacks a tick.
+    expect(watchdogScheduleFor('PT45S')).toBe('*/30 * * * * *');
+    expect(watchdogScheduleFor('PT90S')).toBe('0 * * * * *');
+    expect(watchdogScheduleFor('PT7M')).toBe('0 */6 * * * *');
+    expect(() => watchdogScheduleFor('PT0.5S')).toThrow(WatchdogScheduleError);
+  });
+
+  it('every probe cycle of intervals from 1 s to a day gets at least one tick', () => {
+    // The monitor probes once per floor(time / interval) cycle: a cycle without a tick would be a skipped probe.
+    for (const seconds of [1, 2, 7, 10, 13, 30, 45, 59, 60, 61, 90, 300, 420, 3600, 5400, 7200, 86_400]) {
+      const schedule = parseNcrontab(watchdogScheduleFor(`PT${seconds}S`));
+      const intervalMs = seconds * 1000;
+      const ticks: number[] = [];
+      let at = Date.parse('2026-03-02T00:00:00Z') - 1;
+      const horizon = at + Math.max(130 * intervalMs, 2 * 3_600_000);
+      for (;;) {
+        const next = nextOccurrence(schedule, at);
+        if (next === undefined || next > horizon) break;
+        ticks.push((at = next));
+      }
+      const cycles = new Set(ticks.map((t) => Math.floor(t / intervalMs)));
+      const first = Math.floor(ticks[0]! / intervalMs);
+      const last = Math.floor(ticks.at(-1)! / intervalMs);
+      expect(cycles.size, `PT${seconds}S`).toBe(last - first + 1);
+    }
   });
 
   it('puts the drill slot boundary ~20 s ahead on a whole second', () => {

@@ -11,10 +11,16 @@ import { simulatorConnection } from '../../src/config/arm';
 import { ArmThrottle } from '../../src/adapters/arm/throttle';
 import { loadPlan } from '../../src/plan/load';
 import type { Plan } from '../../src/plan/schema';
-import { startArmSimulator, type ArmSimulator } from '../../src/sim/arm';
+import { type ArmSimulator } from '../../src/sim/arm';
+import { startCheckedSimulator } from '../sim/arm/helpers';
 import { startServiceBusBroker, type ServiceBusBroker } from '../../src/sim/servicebus';
 import { loadEntryDefinitions, sampleEstateSeed } from '../../src/sim/sample-estate';
-import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from '../../src/host';
+import {
+  startFunctionsHost,
+  type FunctionsHost,
+  type FunctionsHostOptions,
+  type HostLogEntry,
+} from '../../src/host';
 import { installHttpClock } from '../../src/http/runtime';
 import { monitorInstanceId, type MonitorStatus, type OperationRecord } from '../../src/durable/contracts';
 
@@ -51,6 +57,8 @@ export interface EstateOptions {
   log?: (entry: HostLogEntry) => void;
   /** Start of virtual time (default START). */
   start?: Date;
+  /** Kills the host after an activity's side effect, before its result is recorded (see FunctionsHostOptions). */
+  crashAfterActivity?: FunctionsHostOptions['crashAfterActivity'];
 }
 
 export interface FaultWindow {
@@ -63,7 +71,8 @@ export interface FaultWindow {
 export async function startEstate(options: EstateOptions = {}): Promise<Estate> {
   const loaded = loadPlan({ kind: 'file', path: EXAMPLE_PLAN });
   const plan = options.planPatch ? options.planPatch(loaded.plan) : loaded.plan;
-  const sim = await startArmSimulator({
+  // Every ARM answer of every estate-based test is checked against the official spec (stop() fails otherwise).
+  const sim = await startCheckedSimulator({
     now: options.start ?? START,
     ...(options.faultSeed !== undefined ? { faultSeed: options.faultSeed } : {}),
     seed: sampleEstateSeed(plan, loadEntryDefinitions(plan, EXAMPLE_PLAN)),
@@ -91,6 +100,7 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
     ...(options.storeDir ? { storeDir: options.storeDir } : {}),
     ...(options.functionKeys ? { functionKeys: options.functionKeys } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.crashAfterActivity ? { crashAfterActivity: options.crashAfterActivity } : {}),
   };
   const startHost = () =>
     startFunctionsHost({
@@ -160,9 +170,12 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
       await host.stop();
       await notifier.close(); // An open AMQP connection would keep the process alive.
       await broker.stop();
-      await sim.stop();
-      installControlPlane(undefined);
-      installHttpClock(undefined);
+      try {
+        await sim.stop();
+      } finally {
+        installControlPlane(undefined);
+        installHttpClock(undefined);
+      }
     },
   };
   return estate;

@@ -3,7 +3,8 @@
  * plane says it did), prove that
  * - no must-not-overlap workflow was effectively enabled in both regions at any instant the control plane
  *   controlled (a region that is down runs nothing; right after a region returns, its pending fences get one
- *   probe interval of grace: nothing can fence a region before it answers), and
+ *   probe interval of grace: nothing can fence a region before it answers), and a returning region's workflow
+ *   that would overlap the region running its entry is fenced within that grace, and
  * - after detection, every slot of every split schedule ran exactly once (none twice, none skipped).
  */
 import { durationMs } from '../../src/core/duration';
@@ -46,7 +47,8 @@ export function checkInvariants(estate: Estate, opts: InvariantOptions): string[
   const checkpoints = [
     ...new Set([
       ...changes.map((c) => Date.parse(c.virtualTime)),
-      ...down.flatMap((f) => [f.from, ...(f.to !== undefined ? [f.to] : [])]),
+      // The end of each grace too: a dual-active that began at the return must be over by then.
+      ...down.flatMap((f) => [f.from, ...(f.to !== undefined ? [f.to, f.to + grace] : [])]),
     ]),
   ].sort((a, b) => a - b);
   const overlapPlan: Plan = {
@@ -74,14 +76,23 @@ export function checkInvariants(estate: Estate, opts: InvariantOptions): string[
     .map((o) => o.output?.timeline[0]?.at)
     .filter((x): x is string => x !== undefined)
     .map(Date.parse);
+  /** Would `t`, left enabled, make its entry run in both regions at `at` (everything else as it was then)? */
+  const wouldOverlap = (entry: Plan['workflows'][number], t: WorkflowTarget, at: number) =>
+    overlapViolations({ ...plan, workflows: [entry] }, (x) => {
+      if (x.region === t.region && x.key === t.key) return { state: 'Enabled' };
+      const id = targetId(x);
+      const s = id ? stateAt(id, at) : undefined;
+      return { state: s === 'Enabled' && !isDown(plan[x.region].location, at) ? 'Enabled' : 'Disabled' };
+    }).length > 0;
   for (const f of down.filter((w) => w.to !== undefined && failedOverAt.some((t) => t <= w.to!))) {
-    // A region that returns after a failover must have its pending fences applied within the grace period.
+    // A region that returns after a failover must have its pending fences applied within the grace period:
+    // every workflow there that would overlap the other region's (an entry held in place is not fenced).
     for (const entry of plan.workflows.filter((e) => e.role !== 'active-active')) {
       for (const t of entryTargets(plan, entry).filter(
         (x) => x.region === 'primary' && plan.primary.location === f.region,
       )) {
         const id = targetId(t);
-        if (!id || stateAt(id, f.to!) !== 'Enabled') continue;
+        if (!id || stateAt(id, f.to!) !== 'Enabled' || !wouldOverlap(entry, t, f.to! + grace)) continue;
         const fenced = changes.find(
           (c) => c.workflowId === id && c.to === 'Disabled' && Date.parse(c.virtualTime) >= f.to!,
         );

@@ -9,6 +9,7 @@ import type {
   PipelineResponse,
   SendRequest,
 } from '@azure/core-rest-pipeline';
+import { retryAfterMs } from './errors';
 
 export interface BucketSpec {
   capacity: number;
@@ -135,8 +136,8 @@ export class ArmThrottle {
         }
         if (response.status === 429) {
           this.stats.throttled++;
-          const after = Number(response.headers.get('retry-after'));
-          bucket.blockFor(Number.isFinite(after) ? after * 1000 : 1000);
+          // Seconds or an HTTP date; without a usable header, back off a second rather than not at all.
+          bucket.blockFor(retryAfterMs(response.headers.get('retry-after')) ?? 1000);
         }
         return response;
       },

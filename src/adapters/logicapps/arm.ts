@@ -8,6 +8,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { Agent } from 'node:https';
 import { ArmConcurrencyError, ArmTerminalError, classifyArmError } from '../arm/errors';
 import type { ArmThrottle } from '../arm/throttle';
+import { armTimeoutPolicy, DEFAULT_ARM_TIMEOUT_MS } from '../arm/timeout';
 import {
   locatorLabel,
   type LogicAppsControl,
@@ -29,6 +30,8 @@ export interface ArmConnection {
   throttle?: ArmThrottle;
   /** SDK retry budget for 429/5xx before our own (orchestration-level) retries take over. */
   maxRetries?: number;
+  /** Deadline of one request attempt (default 15 s); a request that times out counts as ARM unreachable. */
+  timeoutMs?: number;
 }
 
 type Consumption = Extract<WorkflowLocator, { name: string }>;
@@ -61,10 +64,17 @@ export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsC
     ...(connection.agent ? { agent: connection.agent } : {}),
     retryOptions: { maxRetries: connection.maxRetries ?? 2 },
   });
-  const withThrottle = <C extends { pipeline: { addPolicy(p: unknown, o?: unknown): void } }>(
+  const timeoutMs = connection.timeoutMs ?? DEFAULT_ARM_TIMEOUT_MS;
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new RangeError(`ArmConnection.timeoutMs must be a number of ms > 0, got ${String(timeoutMs)}`);
+  }
+  const timeout = armTimeoutPolicy(timeoutMs);
+  const withPolicies = <C extends { pipeline: { addPolicy(p: unknown, o?: unknown): void } }>(
     client: C,
   ): C => {
     if (connection.throttle) client.pipeline.addPolicy(connection.throttle.policy(), { afterPhase: 'Retry' });
+    // After signing: the deadline covers the HTTP exchange, not a wait for a throttle token.
+    client.pipeline.addPolicy(timeout, { afterPhase: 'Sign' });
     return client;
   };
   /** One SDK client per subscription and kind, created on first use (they share the throttle). */
@@ -75,7 +85,7 @@ export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsC
     return (subscriptionId: string): C => {
       let c = clients.get(subscriptionId);
       if (!c) {
-        c = withThrottle(make(subscriptionId));
+        c = withPolicies(make(subscriptionId));
         clients.set(subscriptionId, c);
       }
       return c;
@@ -175,14 +185,6 @@ export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsC
       const read = await call('set recurrence (read)', t, () =>
         client.workflows.get(t.resourceGroup, t.name),
       );
-      if (opts.basedOn && revisionOf(read) !== opts.basedOn) {
-        throw new ArmConcurrencyError(
-          `workflow changed since it was read (revision ${opts.basedOn}, now ${revisionOf(read)})`,
-          { operation: 'set recurrence', target: label },
-          undefined,
-          'WorkflowChanged',
-        );
-      }
       const definition = structuredClone(read.definition ?? {}) as {
         triggers?: Record<string, { type?: string; recurrence?: unknown }>;
       };
@@ -193,6 +195,18 @@ export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsC
       const name =
         opts.triggerName ?? (recurrenceTriggers.length === 1 ? recurrenceTriggers[0]![0] : undefined);
       const trigger = name ? triggers[name] : undefined;
+      // Already as wanted: no write, so nothing to overwrite. This also keeps a retry after our own PUT (whose
+      // answer was lost) idempotent, although that PUT moved the revision on.
+      if (trigger && JSON.stringify(trigger.recurrence) === JSON.stringify(recurrence))
+        return { changed: false };
+      if (opts.basedOn && revisionOf(read) !== opts.basedOn) {
+        throw new ArmConcurrencyError(
+          `workflow changed since it was read (revision ${opts.basedOn}, now ${revisionOf(read)})`,
+          { operation: 'set recurrence', target: label },
+          undefined,
+          'WorkflowChanged',
+        );
+      }
       if (!name || !trigger) {
         throw new ArmTerminalError(
           name
@@ -203,7 +217,6 @@ export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsC
           'TriggerNotFound',
         );
       }
-      if (JSON.stringify(trigger.recurrence) === JSON.stringify(recurrence)) return { changed: false };
       trigger.recurrence = recurrence;
       // ARM workflows carry no ETag: the caller's `basedOn` revision (checked above) and this read leave one PUT
       // round trip as the window for a concurrent change. A second GET here would not narrow it, only add a read.

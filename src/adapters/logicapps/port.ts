@@ -50,7 +50,8 @@ export interface LogicAppsControl {
   /**
    * Rewrites one Recurrence trigger's `recurrence` and nothing else (definition, parameters and `$connections`
    * are PUT back unchanged). Refuses with ArmConcurrencyError if the workflow changed since `basedOn`
-   * (the `revision` of an earlier read) or between our read and our write.
+   * (the `revision` of an earlier read, e.g. the planning read), unless the recurrence is already the wanted
+   * one (then nothing is written). ARM has no ETag for workflows: the PUT's own round trip stays a window.
    */
   setRecurrence(
     target: WorkflowLocator,

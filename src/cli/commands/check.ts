@@ -9,7 +9,9 @@ import { table } from '../table';
 const usage = `Usage: dr check [PLAN] [--json]
 
 Validates a failover plan: its shape, the Logic Apps DR rules, and the trigger of every entry that
-declares one or points at its definition. PLAN defaults to $DR_PLAN_PATH, then to the JSON in $DR_PLAN.
+declares one or points at its definition; every problem is listed at once, schema and rules together.
+Entries with neither are checked on their live definitions (dr ready, and the control plane before every
+operation), and say so in a warning. PLAN defaults to $DR_PLAN_PATH, then to the JSON in $DR_PLAN.
 
   --json   print the result as JSON
 
@@ -42,7 +44,8 @@ export function summarisePlan({ plan, triggers }: LoadedPlan) {
         role: w.role,
         group: w.group ?? 0,
         trigger: known ? [...new Set(known.triggers.map((t) => t.kind))].join('+') : 'live',
-        from: known?.source ?? 'ARM at start-up',
+        // Checked through ARM by dr ready, at start-up and before every operation.
+        from: known?.source ?? 'live (ARM)',
       };
     }),
   };

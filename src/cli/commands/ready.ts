@@ -1,6 +1,9 @@
+import type { RunInfo } from '../../adapters/logicapps/port';
 import { checkReadiness } from '../../app/readiness';
 import { loadPlan, planSourceFromSettings } from '../../plan/load';
-import { ARM_OPTIONS_HELP, logicAppsControlFor } from '../arm';
+import { createArmLogicAppsControl } from '../../adapters/logicapps/arm';
+import { createArmIntegrationAccounts } from '../../adapters/logicapps/integration-accounts';
+import { ARM_OPTIONS_HELP, armConnectionFor } from '../arm';
 import { parseCommandArgs } from '../args';
 import { EXIT, type CliIo } from '../io';
 import type { Command } from '../main';
@@ -8,16 +11,25 @@ import { table } from '../table';
 
 const usage = `Usage: dr ready [PLAN] [--json] [--sim URL]
 
-Checks, through ARM, that the estate is ready to fail over: every workflow exists in both regions and is in
-its normal-operation state (passive secondaries Disabled, active-active Enabled, split twins on their
-slots), the twins' definitions have not drifted apart (parameters and connection ids aside), API
-connections are in their own region, no integration account is shared, live triggers allow their roles,
-and the health-check workflow has a Request trigger answered by a Response action.
+Checks, through ARM, that the estate is ready to fail over: every workflow exists, in its side's region
+(its ARM location), and is in its normal-operation state (passive secondaries Disabled, active-active
+Enabled, split twins on their slots); the twins' definitions have not drifted apart (parameters and
+connection ids aside); API connections and integration accounts are in their workflow's region (and no
+integration account is shared); live triggers allow their roles; and the health-check workflow has a
+Request trigger answered by a Response action. Checks ARM cannot answer (Logic Apps Standard definitions
+and connections) are marked skip, with why. Then lists the runs still in progress in the primary: what a
+regional loss now would abandon.
 
   --json       print the report as JSON
 ${ARM_OPTIONS_HELP}
 
 Exit codes: 0 ready, 1 not ready (the failing checks are listed), 2 invalid plan or arguments.`;
+
+/** The first few runs by name and start time; the JSON has them all. */
+function describeRuns(runs: RunInfo[]): string {
+  const shown = runs.slice(0, 3).map((r) => `${r.name}${r.startTime ? ` since ${r.startTime}` : ''}`);
+  return runs.length > 3 ? `${shown.join(', ')} and ${runs.length - 3} more` : shown.join(', ');
+}
 
 export const readyCommand: Command = {
   summary: 'check through ARM that both regions are ready for a failover',
@@ -30,8 +42,10 @@ export const readyCommand: Command = {
     const { plan } = loadPlan(
       positionals[0] ? { kind: 'file', path: positionals[0] } : planSourceFromSettings(io.env),
     );
-    const control = await logicAppsControlFor(values.sim, io.env);
-    const report = await checkReadiness(plan, control);
+    const connection = await armConnectionFor(values.sim, io.env);
+    const report = await checkReadiness(plan, createArmLogicAppsControl(connection), {
+      integrationAccounts: createArmIntegrationAccounts(connection),
+    });
     if (values.json) io.out(JSON.stringify(report, null, 2));
     else {
       const mark = { ok: 'ok', fail: 'FAIL', skip: 'skip' } as const;
@@ -42,6 +56,17 @@ export const readyCommand: Command = {
             check: c.check,
             result: mark[c.status],
             detail: c.detail,
+          })),
+        ),
+      );
+      io.out('\nruns in flight in the primary (a regional loss now would abandon them):');
+      io.out(
+        table(
+          report.lostRuns.map((l) => ({
+            entry: l.entry,
+            workflow: l.workflow,
+            running: l.status === 'listed' ? String(l.runs.length) : l.status,
+            detail: l.status === 'listed' ? describeRuns(l.runs) : (l.detail ?? ''),
           })),
         ),
       );

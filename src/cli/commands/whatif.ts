@@ -1,5 +1,6 @@
-import { observePlan, observationKey } from '../../app/observe';
-import { planOperation, type OperationPlan, type PlannedAction } from '../../core/planner';
+import { observePlan } from '../../app/observe';
+import { planFromObserved } from '../../app/live-check';
+import type { OperationPlan, PlannedAction } from '../../core/planner';
 import { loadPlan, planSourceFromSettings } from '../../plan/load';
 import { ARM_OPTIONS_HELP, logicAppsControlFor } from '../arm';
 import { parseCommandArgs } from '../args';
@@ -10,7 +11,8 @@ const usage = `Usage: dr whatif [PLAN] failover|failback [--kind planned|emergen
 
 Reads the current state of every workflow through ARM and prints the ordered ARM operations a failover (or
 failback) would perform now, group by group (entries of a group run in parallel, the steps of an entry in
-order), marking no-ops. Changes nothing. The failover orchestration executes the same plan.
+order), marking no-ops and entries the DR rules block (undeclared entries whose live trigger forbids their
+role). Changes nothing. The failover orchestration executes the same plan.
 
   --kind       planned (primary healthy: split entries switch at a slot boundary) or emergency; default:
                planned when the primary's ARM answers, else emergency
@@ -42,6 +44,7 @@ export function renderOperationPlan(op: OperationPlan): string {
       lines.push(
         `  ${e.entry} [${e.role}]${e.slotBoundary ? ` just after a ${e.slotBoundary.every} slot boundary` : ''}`,
       );
+      if (e.blocked) lines.push(`    BLOCKED: ${e.blocked}`);
       e.steps.forEach((s, i) => lines.push(`    ${i + 1}. ${describe(s)}`));
     }
   }
@@ -73,7 +76,8 @@ export const whatifCommand: Command = {
       (o) => o.target.region !== 'primary' || o.observation.reachable,
     );
     const kind = values.kind ?? (primaryUp ? 'planned' : 'emergency');
-    const op = planOperation(plan, direction, (t) => observed.get(observationKey(t))?.observation, kind);
+    // As the orchestration plans it: entries whose live trigger forbids their role are blocked.
+    const op = planFromObserved(plan, direction, observed, kind);
     io.out(values.json ? JSON.stringify(op, null, 2) : renderOperationPlan(op));
     return EXIT.ok;
   },

@@ -141,3 +141,34 @@ function readRecord(file: string): InstanceRecord {
   }
   return parsed as InstanceRecord;
 }
+
+/**
+ * A store that can stop persisting at an instant, as if the process had been killed there: what a host does
+ * after `freeze()` stays in its memory only, and a new host over the same backing store resumes from before.
+ */
+export class FreezableStore implements InstanceStore {
+  #frozen = false;
+  constructor(private readonly inner: InstanceStore) {}
+
+  freeze(): void {
+    this.#frozen = true;
+  }
+  load(instanceId: string): InstanceRecord | undefined {
+    return this.inner.load(instanceId);
+  }
+  save(record: InstanceRecord): void {
+    if (!this.#frozen) this.inner.save(record);
+  }
+  delete(instanceId: string): boolean {
+    return this.#frozen ? false : this.inner.delete(instanceId);
+  }
+  list(): InstanceRecord[] {
+    return this.inner.list();
+  }
+  readDocument(name: string): unknown {
+    return this.inner.readDocument(name);
+  }
+  writeDocument(name: string, value: unknown): void {
+    if (!this.#frozen) this.inner.writeDocument(name, value);
+  }
+}

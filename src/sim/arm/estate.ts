@@ -6,6 +6,7 @@ import { normaliseLocation } from './location';
 import {
   flowStateSetting,
   type SimPlan,
+  type SimIntegrationAccount,
   type SimResourceGroup,
   type SimRun,
   type SimRunOrigin,
@@ -93,6 +94,15 @@ export class Estate {
             where,
           );
         }
+        for (const account of rg.integrationAccounts) {
+          if (group.integrationAccounts.has(key(account.name))) continue;
+          group.integrationAccounts.set(key(account.name), {
+            id: `/subscriptions/${subscription.id}/resourceGroups/${group.name}/providers/Microsoft.Logic/integrationAccounts/${account.name}`,
+            name: account.name,
+            location: normaliseLocation(account.location ?? group.location),
+            sku: account.sku,
+          });
+        }
         for (const site of rg.sites) {
           this.seedSite(
             subscription.id,
@@ -150,6 +160,7 @@ export class Estate {
       location: normaliseLocation(location),
       workflows: new Map(),
       sites: new Map(),
+      integrationAccounts: new Map(),
     };
     subscription.resourceGroups.set(key(name), created);
     return created;
@@ -229,6 +240,18 @@ export class Estate {
     return site;
   }
 
+  integrationAccount(subscriptionId: string, resourceGroup: string, name: string): SimIntegrationAccount {
+    const account = this.resourceGroup(subscriptionId, resourceGroup).integrationAccounts.get(key(name));
+    if (!account) {
+      throw new ArmError(
+        404,
+        'ResourceNotFound',
+        `The Resource 'Microsoft.Logic/integrationAccounts/${name}' under resource group '${resourceGroup}' was not found.`,
+      );
+    }
+    return account;
+  }
+
   trigger(wf: SimWorkflow, triggerName: string): SimTrigger {
     const trigger = wf.triggers.find((t) => key(t.name) === key(triggerName));
     if (!trigger) {
@@ -286,11 +309,16 @@ export class Estate {
   resourceRegion(
     subscriptionId: string,
     resourceGroup: string,
-    provider: 'logic' | 'web',
+    provider: 'logic' | 'web' | 'integrationAccounts',
     name: string,
   ): string | undefined {
     const group = this.subscriptions.get(key(subscriptionId))?.resourceGroups.get(key(resourceGroup));
-    const resource = provider === 'web' ? group?.sites.get(key(name)) : group?.workflows.get(key(name));
+    const resource =
+      provider === 'web'
+        ? group?.sites.get(key(name))
+        : provider === 'integrationAccounts'
+          ? group?.integrationAccounts.get(key(name))
+          : group?.workflows.get(key(name));
     return resource?.location;
   }
 

@@ -2,7 +2,13 @@ import { type Agent } from 'node:https';
 import { type ArmSimulator } from './simulator';
 
 export { startArmSimulator } from './simulator';
-export type { ArmSimulator, ArmSimulatorOptions, RequestLogEntry, SimWorkflowSummary } from './simulator';
+export type {
+  ArmResponseRecord,
+  ArmSimulator,
+  ArmSimulatorOptions,
+  RequestLogEntry,
+  SimWorkflowSummary,
+} from './simulator';
 export { createSimControlHandler } from './control';
 export type { SimSeed } from './seed';
 export type { SimRun, SimRunOrigin, SimWorkflowState, SimPlan, StateChange, StateChangeCause } from './model';

@@ -104,11 +104,20 @@ export interface SimSite {
   workflows: Map<string, SimWorkflow>;
 }
 
+/** An integration account: only what `dr ready` reads (its region). */
+export interface SimIntegrationAccount {
+  id: string;
+  name: string;
+  location: string;
+  sku: string;
+}
+
 export interface SimResourceGroup {
   name: string;
   location: string;
   workflows: Map<string, SimWorkflow>;
   sites: Map<string, SimSite>;
+  integrationAccounts: Map<string, SimIntegrationAccount>;
 }
 
 export interface SimSubscription {

@@ -1,5 +1,12 @@
 import { nextOccurrence } from '../../core/recurrence';
-import { type SimRun, type SimSite, type SimTrigger, type SimWorkflow, type SimWorkflowState } from './model';
+import {
+  type SimIntegrationAccount,
+  type SimRun,
+  type SimSite,
+  type SimTrigger,
+  type SimWorkflow,
+  type SimWorkflowState,
+} from './model';
 
 /** Fills `name`/`type` of a `{ id }` reference from the id, as the service does for integrationAccount etc. */
 function completeReference(value: unknown): unknown {
@@ -21,6 +28,18 @@ function endpointsConfiguration(region: string): Record<string, unknown> {
   return {
     workflow: { outgoingIpAddresses: [ip(1), ip(2)], accessEndpointIpAddresses: [ip(10), ip(11)] },
     connector: { outgoingIpAddresses: [ip(20)] },
+  };
+}
+
+/** ARM JSON for an integration account (IntegrationAccount in the 2019-05-01 spec). */
+export function integrationAccountResource(account: SimIntegrationAccount): Record<string, unknown> {
+  return {
+    properties: { state: 'Enabled' },
+    sku: { name: account.sku },
+    id: account.id,
+    name: account.name,
+    type: 'Microsoft.Logic/integrationAccounts',
+    location: account.location,
   };
 }
 

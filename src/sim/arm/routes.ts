@@ -4,6 +4,7 @@ import { type Estate } from './estate';
 import { type SimWorkflow, type SimWorkflowState } from './model';
 import {
   appSettingsResource,
+  integrationAccountResource,
   runResource,
   siteResource,
   triggerResource,
@@ -35,8 +36,8 @@ export interface ArmResponse {
 export interface ArmPathInfo {
   subscriptionId?: string;
   resourceGroup?: string;
-  provider?: 'logic' | 'web';
-  /** Top-level resource name (workflow or site). */
+  provider?: 'logic' | 'web' | 'integrationAccounts';
+  /** Top-level resource name (workflow, site or integration account). */
   name?: string;
   /** Segments after the top-level resource name. */
   rest: string[];
@@ -77,6 +78,8 @@ export function describeArmPath(pathname: string): ArmPathInfo {
   info.resourceGroup = seg[3];
   if (!eq(seg[4], 'providers')) return info;
   if (eq(seg[5], 'Microsoft.Logic') && eq(seg[6], 'workflows')) info.provider = 'logic';
+  else if (eq(seg[5], 'Microsoft.Logic') && eq(seg[6], 'integrationAccounts'))
+    info.provider = 'integrationAccounts';
   else if (eq(seg[5], 'Microsoft.Web') && eq(seg[6], 'sites')) info.provider = 'web';
   else return info;
   if (seg[7] !== undefined) info.name = seg[7];
@@ -145,10 +148,11 @@ export class ArmRouter {
     if (!info.subscriptionId || !info.resourceGroup || !info.provider) throw notFoundPath(url.pathname);
     this.checkApiVersion(url, info.provider);
     if (info.provider === 'web') return this.handleWeb(method, request, info);
+    if (info.provider === 'integrationAccounts') return this.handleIntegrationAccount(method, request, info);
     return this.handleLogic(method, request, info);
   }
 
-  private checkApiVersion(url: URL, provider: 'logic' | 'web'): void {
+  private checkApiVersion(url: URL, provider: NonNullable<ArmPathInfo['provider']>): void {
     const version = url.searchParams.get('api-version');
     if (version === null || version === '') {
       throw new ArmError(
@@ -158,12 +162,12 @@ export class ArmRouter {
       );
     }
     const ok =
-      provider === 'logic' ? version === LOGIC_API_VERSION : /^\d{4}-\d{2}-\d{2}(-preview)?$/.test(version);
+      provider !== 'web' ? version === LOGIC_API_VERSION : /^\d{4}-\d{2}-\d{2}(-preview)?$/.test(version);
     if (!ok) {
       throw new ArmError(
         400,
         'InvalidApiVersionParameter',
-        `The api-version '${version}' is invalid. The supported versions are '${provider === 'logic' ? LOGIC_API_VERSION : 'yyyy-mm-dd[-preview]'}'.`,
+        `The api-version '${version}' is invalid. The supported versions are '${provider !== 'web' ? LOGIC_API_VERSION : 'yyyy-mm-dd[-preview]'}'.`,
       );
     }
   }
@@ -291,6 +295,23 @@ export class ArmRouter {
     }
 
     throw notFoundPath(path);
+  }
+
+  /** Integration accounts: GET only (what `dr ready` reads); the rest of their API is not simulated. */
+  private handleIntegrationAccount(
+    method: string,
+    request: ArmRequest,
+    info: ArmPathInfo,
+  ): Promise<ArmResponse> {
+    const path = request.url.pathname;
+    if (info.name === undefined || info.rest.length > 0) throw notFoundPath(path);
+    if (method !== 'GET') throw methodNotAllowed(method, path);
+    const account = this.options.estate.integrationAccount(
+      info.subscriptionId as string,
+      info.resourceGroup as string,
+      info.name,
+    );
+    return Promise.resolve({ status: 200, body: integrationAccountResource(account) });
   }
 
   private handleWeb(method: string, request: ArmRequest, info: ArmPathInfo): Promise<ArmResponse> {

@@ -30,12 +30,22 @@ const seedSite = z
   })
   .strict();
 
+const seedIntegrationAccount = z
+  .object({
+    name: z.string().min(1),
+    /** Defaults to the resource group's location. */
+    location: z.string().min(1).optional(),
+    sku: z.enum(['Free', 'Basic', 'Standard']).default('Standard'),
+  })
+  .strict();
+
 const seedResourceGroup = z
   .object({
     name: z.string().min(1),
     location: z.string().min(1),
     workflows: z.array(seedWorkflow).default([]),
     sites: z.array(seedSite).default([]),
+    integrationAccounts: z.array(seedIntegrationAccount).default([]),
   })
   .strict();
 

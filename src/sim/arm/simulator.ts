@@ -57,6 +57,11 @@ export interface ArmSimulatorOptions {
   defaultPageSize?: number;
   /** Keep every ARM response body in the request log (contract tests validate them). */
   recordBodies?: boolean;
+  /**
+   * Sees every answered ARM response (body text with `sig` redacted) as it is sent, without keeping it: long
+   * runs validate responses against the spec as they go instead of holding every body in the log.
+   */
+  onArmResponse?: (response: ArmResponseRecord) => void;
   /** ARM listener port (default 0: a free port). */
   port?: number;
   /** Also start the plain-http control listener (see createSimControlHandler) on this port (0 = free port). */
@@ -85,6 +90,14 @@ export interface RequestLogEntry {
   durationMs: number;
   /** Response body text, only with `recordBodies`. */
   responseBody?: string;
+}
+
+/** One answered ARM response, for `onArmResponse`. `path` includes the query string, `sig` redacted. */
+export interface ArmResponseRecord {
+  method: string;
+  path: string;
+  status: number;
+  body: string;
 }
 
 /** A workflow as `GET /sim/workflows` and `sim.workflows()` report it. */
@@ -177,6 +190,7 @@ class ArmSimulatorImpl implements ArmSimulator {
   private readonly log: RequestLogEntry[] = [];
   private readonly tls: { cert: string; key: string };
   private readonly recordBodies: boolean;
+  private readonly onArmResponse: ((response: ArmResponseRecord) => void) | undefined;
   private latencyMs: number;
   private logSeq = 0;
   private controlServer: HttpServer | undefined;
@@ -198,6 +212,7 @@ class ArmSimulatorImpl implements ArmSimulator {
     this.faultDraw = keyedDraw(options.faultSeed);
     this.latencyMs = checkLatency(options.latencyMs ?? 0, 'latencyMs');
     this.recordBodies = options.recordBodies ?? false;
+    this.onArmResponse = options.onArmResponse;
     const start = options.now ?? new Date(Math.floor(this.realNow() / 1000) * 1000);
     this.clock = new VirtualClock(start);
     this.estate = new Estate({
@@ -650,7 +665,11 @@ class ArmSimulatorImpl implements ArmSimulator {
       const code = (response.body as { error?: { code?: unknown } }).error?.code;
       if (typeof code === 'string') entry.errorCode = code;
     }
-    if (this.recordBodies && entry.listener === 'arm') entry.responseBody = redactSignature(text);
+    if (entry.listener === 'arm' && (this.recordBodies || this.onArmResponse)) {
+      const body = redactSignature(text);
+      if (this.recordBodies) entry.responseBody = body;
+      this.onArmResponse?.({ method: entry.method, path: entry.path, status: response.status, body });
+    }
     if (res.destroyed || res.socket?.destroyed) return;
     res.writeHead(response.status, {
       ...response.headers,

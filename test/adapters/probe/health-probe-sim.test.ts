@@ -8,12 +8,8 @@ import { createArmLogicAppsControl } from '../../../src/adapters/logicapps/arm';
 import { createHealthProbe, type HealthProbeOutcome } from '../../../src/adapters/probe';
 import { simulatorConnection } from '../../../src/config/arm';
 import { PlanSchema, type HealthCheck, type Plan } from '../../../src/plan/schema';
-import {
-  armClientOptionsFor,
-  simTokenCredential,
-  startArmSimulator,
-  type ArmSimulator,
-} from '../../../src/sim/arm';
+import { armClientOptionsFor, simTokenCredential, type ArmSimulator } from '../../../src/sim/arm';
+import { startCheckedSimulator } from '../../sim/arm/helpers';
 import { minimalPlan } from '../../support/plans';
 
 const SUB = '0d6c1e51-7c3b-4d8a-9f7e-1a2b3c4d5e6f';
@@ -58,7 +54,8 @@ async function run(probe: ReturnType<typeof newProbe>, hc = healthCheck()): Prom
 const callbackLookups = () => sim.requestLog().filter((r) => r.path.includes('/listCallbackUrl')).length;
 
 beforeAll(async () => {
-  sim = await startArmSimulator({
+  // Its stop() fails if any ARM answer was outside the official spec.
+  sim = await startCheckedSimulator({
     seed: {
       subscriptions: [
         {

@@ -1,11 +1,23 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { type ArmSimulator, type RequestLogEntry } from '../../../src/sim/arm';
+import {
+  startArmSimulator,
+  type ArmResponseRecord,
+  type ArmSimulator,
+  type ArmSimulatorOptions,
+  type RequestLogEntry,
+} from '../../../src/sim/arm';
 
-export const SPEC_DIR = '/work/shared/specs/logic/2019-05-01';
+/** The official spec subset lives beside the repository (`<parent>/shared/specs`), wherever it is cloned. */
+export const SPEC_DIR = resolve(__dirname, '../../../../shared/specs/logic/2019-05-01');
+if (!existsSync(join(SPEC_DIR, 'logic-workflows-subset.json'))) {
+  throw new Error(
+    `the Logic Apps spec subset is not at ${SPEC_DIR}: the tests expect the repository's parent directory to hold shared/specs/logic/2019-05-01`,
+  );
+}
 export const SUB = '11111111-2222-3333-4444-555555555555';
 export const SUB2 = '99999999-8888-7777-6666-555555555555';
 
@@ -136,7 +148,20 @@ const ajv = new Ajv({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addFormat('int32', true);
 ajv.addFormat('int64', true);
-ajv.addSchema({ $id: 'logic', definitions: rewriteRefs(spec.definitions) });
+/**
+ * One reading of the spec made explicit: a workflow parameter's `value` is the spec's `Object`, which AutoRest
+ * (the generator of @azure/arm-logic from this very spec) reads as any JSON value (`value?: any`). ARM answers a
+ * `String` parameter with a JSON string, so a strict `type: object` would reject real responses. Every other
+ * `Object` stays an object.
+ */
+function withParameterValuesAsAny(definitions: Json): Json {
+  const copy = structuredClone(definitions) as Record<string, { properties?: Record<string, unknown> }>;
+  const parameter = copy.WorkflowParameter;
+  if (parameter?.properties?.value) parameter.properties.value = { description: 'The value (any JSON).' };
+  return copy;
+}
+
+ajv.addSchema({ $id: 'logic', definitions: rewriteRefs(withParameterValuesAsAny(spec.definitions)) });
 
 export const operations: SpecOperation[] = Object.entries(spec.paths).flatMap(([template, methods]) =>
   Object.entries(methods)
@@ -205,6 +230,72 @@ export function specProblemsInLog(log: RequestLogEntry[]): { checked: number; pr
     }
   }
   return { checked, problems };
+}
+
+/** Spec checks of responses as the simulator sends them: only the count and the problems are kept. */
+export interface SpecChecker {
+  observe(response: ArmResponseRecord): void;
+  readonly checked: number;
+  readonly problems: string[];
+  /** Throws, listing the problems, if any response was outside the spec. */
+  assertClean(): void;
+}
+
+const MAX_PROBLEMS_KEPT = 50;
+
+export function createSpecChecker(): SpecChecker {
+  let checked = 0;
+  let total = 0;
+  const problems: string[] = [];
+  return {
+    observe({ method, path, status, body }) {
+      const pathname = path.split('?')[0] ?? '';
+      if (!findOperation(method, pathname)) return; // Not in the subset (e.g. Microsoft.Web app settings).
+      checked += 1;
+      for (const p of specProblems(method, pathname, status, body)) {
+        total += 1;
+        if (problems.length < MAX_PROBLEMS_KEPT) problems.push(`${method} ${path}: ${p}`);
+      }
+    },
+    get checked() {
+      return checked;
+    },
+    get problems() {
+      return [...problems];
+    },
+    assertClean() {
+      if (total === 0) return;
+      throw new Error(
+        `the ARM simulator gave ${total} spec problem(s) in ${checked} checked responses (${SPEC_DIR}):\n  ${problems.join('\n  ')}`,
+      );
+    },
+  };
+}
+
+/** A simulator whose every ARM response is validated against the spec as it is sent. */
+export type CheckedSimulator = ArmSimulator & { spec: SpecChecker };
+
+/**
+ * startArmSimulator, plus: every ARM response is checked against the official spec subset as it goes (no
+ * bodies kept, so long scenario runs stay light), and `stop()` fails if any response was outside the spec.
+ */
+export async function startCheckedSimulator(options: ArmSimulatorOptions = {}): Promise<CheckedSimulator> {
+  const spec = createSpecChecker();
+  const sim = await startArmSimulator({
+    ...options,
+    onArmResponse: (response) => {
+      spec.observe(response);
+      options.onArmResponse?.(response);
+    },
+  });
+  const stop = sim.stop.bind(sim);
+  return Object.assign(sim, {
+    spec,
+    async stop() {
+      await stop();
+      spec.assertClean();
+    },
+  });
 }
 
 export function exampleFiles(): string[] {

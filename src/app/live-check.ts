@@ -1,0 +1,65 @@
+/**
+ * The start-up check of entries that left their trigger to the live definition: read them through ARM, run the
+ * DR rules, log what they refuse. Advisory (every operation checks again and blocks a refused entry), and it
+ * never throws, so an unreachable ARM cannot stop the control plane from starting.
+ */
+import type { LogicAppsControl } from '../adapters/logicapps/port';
+import {
+  blockRefusedEntries,
+  checkLiveTriggerRules,
+  isUndeclared,
+  type LiveRuleFindings,
+} from '../core/live-rules';
+import { planOperation, type Direction, type OperationPlan } from '../core/planner';
+import type { Plan } from '../plan/schema';
+import { observationKey, observePlan, type Observed } from './observe';
+
+export interface StartupLog {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export async function checkLiveRulesAtStartup(
+  plan: Plan,
+  control: LogicAppsControl,
+  log: StartupLog,
+): Promise<LiveRuleFindings | undefined> {
+  const undeclared = plan.workflows.filter(isUndeclared);
+  if (undeclared.length === 0) return undefined;
+  try {
+    const observed = await observePlan({ ...plan, workflows: undeclared }, control);
+    const findings = checkLiveTriggerRules(plan, (t) => observed.get(observationKey(t))?.info);
+    for (const [entry, issues] of findings.checked) {
+      for (const i of issues) {
+        log.error(
+          `plan ${plan.id}: ${i.message} [${i.rule}]; fix: ${i.fix}. Failovers and failbacks will block "${entry}" until the plan is fixed.`,
+        );
+      }
+    }
+    for (const u of findings.unchecked) {
+      log.warn(
+        `plan ${plan.id}: workflow "${u.entry}" declares no trigger and ${u.why}; its DR rules are checked again before every failover or failback`,
+      );
+    }
+    return findings;
+  } catch (err) {
+    log.warn(`plan ${plan.id}: the start-up check of live triggers failed: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/**
+ * The operation plan from what ARM said just now, as the orchestration, `dr whatif` and the HTTP dry run all
+ * see it: the planner's steps, with entries whose live trigger the DR rules refuse blocked.
+ */
+export function planFromObserved(
+  plan: Plan,
+  direction: Direction,
+  observed: ReadonlyMap<string, Observed>,
+  kind: 'planned' | 'emergency',
+): OperationPlan {
+  return blockRefusedEntries(
+    planOperation(plan, direction, (t) => observed.get(observationKey(t))?.observation, kind),
+    checkLiveTriggerRules(plan, (t) => observed.get(observationKey(t))?.info),
+  );
+}

@@ -1,0 +1,51 @@
+/**
+ * How long an operation's actuation takes, predicted from its plan: ARM's write bucket, one read-back per group,
+ * and the wait of split entries for their next slot boundary. Pure: the start time comes in as an argument.
+ */
+import { durationMs } from './duration';
+import type { OperationPlan } from './planner';
+import { nextSlotBoundary } from './schedule';
+
+/** ARM's write bucket holds 200 writes and refills 10 per second (see AZURE-OFFLINE.md). */
+const ARM_WRITE_BURST = 200;
+const ARM_WRITE_REFILL_MS = 100;
+/** One read-back per group, about a second on a healthy ARM. */
+const GROUP_READ_BACK_MS = 1_000;
+
+/** After a slot boundary, leave the slot's run time to start before switching (at most 30 s). */
+export function boundaryMarginMs(every: string): number {
+  return Math.min(30_000, Math.floor(durationMs(every) / 20));
+}
+
+export interface ActuationPrediction {
+  /** Everything from the plan to the last read-back. */
+  actuationMs: number;
+  /** Of which: waiting for split entries' slot boundaries (planned operations and failbacks). */
+  slotWaitMs: number;
+  /** ARM writes the plan makes (steps that are not no-ops). */
+  writes: number;
+}
+
+/**
+ * Groups run one after the other; inside a group the slowest entry sets the pace, and an entry with a slot
+ * boundary starts its steps just after the boundary that follows the group's start.
+ */
+export function predictActuation(plan: OperationPlan, start: Date): ActuationPrediction {
+  const writes = plan.groups
+    .flatMap((g) => g.entries.flatMap((e) => e.steps))
+    .filter((s) => 'noop' in s && !s.noop).length;
+  let at = start.getTime();
+  let slotWaitMs = 0;
+  for (const group of plan.groups) {
+    let wait = 0;
+    for (const entry of group.entries) {
+      if (!entry.slotBoundary) continue;
+      const boundary = nextSlotBoundary(entry.slotBoundary, new Date(at)).at.getTime();
+      wait = Math.max(wait, boundary + boundaryMarginMs(entry.slotBoundary.every) - at);
+    }
+    slotWaitMs += wait;
+    at += wait + GROUP_READ_BACK_MS;
+  }
+  const throttleMs = Math.max(0, writes - ARM_WRITE_BURST) * ARM_WRITE_REFILL_MS;
+  return { actuationMs: at - start.getTime() + throttleMs, slotWaitMs, writes };
+}
