@@ -7,10 +7,10 @@ import type { OperationPlan } from './planner';
 import { nextSlotBoundary } from './schedule';
 
 /** ARM's write bucket holds 200 writes and refills 10 per second (see AZURE-OFFLINE.md). */
-const ARM_WRITE_BURST = 200;
-const ARM_WRITE_REFILL_MS = 100;
+export const ARM_WRITE_BURST = 200;
+export const ARM_WRITE_REFILL_MS = 100;
 /** One read-back per group, about a second on a healthy ARM. */
-const GROUP_READ_BACK_MS = 1_000;
+export const GROUP_READ_BACK_MS = 1_000;
 
 /** After a slot boundary, leave the slot's run time to start before switching (at most 30 s). */
 export function boundaryMarginMs(every: string): number {

@@ -52,9 +52,9 @@ export interface OperationRequest {
 
 export type Signal =
   | { kind: 'tick'; id: string; at: string; policy: MonitorPolicy; probeIntervalMs: number }
-  | { kind: 'pause'; id: string; until: string; caller: Caller }
-  | { kind: 'resume'; id: string; caller: Caller }
-  | { kind: 'request-operation'; id: string; request: OperationRequest }
+  | { kind: 'pause'; id: string; until: string; caller: Caller; fingerprint?: string }
+  | { kind: 'resume'; id: string; caller: Caller; fingerprint?: string }
+  | { kind: 'request-operation'; id: string; request: OperationRequest; fingerprint?: string }
   | {
       kind: 'operation-finished';
       id: string;
@@ -80,11 +80,15 @@ export type OperationProgress =
     };
 
 /** What the monitor answered to a request signal, kept so the HTTP API can read it (and replay it for retries). */
-export type RequestAnswer =
+export type RequestAnswer = (
   | { id: string; status: 'accepted'; operationId: string }
   | { id: string; status: 'conflict'; operationId: string; reason: string }
   | { id: string; status: 'refused'; reason: string }
-  | { id: string; status: 'applied' };
+  | { id: string; status: 'applied' }
+) & {
+  /** The request's fingerprint (route and body), so a key reused for another request is refused, not replayed. */
+  fingerprint?: string;
+};
 
 export interface OperationSummary {
   operationId: string;

@@ -3,7 +3,7 @@
  * validate, then either read durable state or signal the monitor and return its answer. Every mutating call
  * writes one structured audit line; nothing secret (keys, signatures, connection strings) is logged or echoed.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import type { LogicAppsControl } from '../adapters/logicapps/port';
@@ -34,7 +34,7 @@ import {
   type FieldIssue,
 } from './errors';
 import { historyPage, isoOf, isRunning, recordOf, type InstanceInfo } from './history';
-import { askMonitor, type RequestSignal } from './monitor-requests';
+import { answerFor, askMonitor, type RequestSignal } from './monitor-requests';
 import { openApiDocument } from './openapi';
 import { HTTP_ROUTES, type HttpRouteKey } from './routes';
 import { IdempotencyKeySchema, OperationIdSchema } from './schemas';
@@ -129,6 +129,14 @@ function idempotencyKeyOf(request: HttpRequest, newId: () => string): { key: str
       { path: 'Idempotency-Key', message: parsed.error.issues[0]?.message ?? 'is invalid' },
     ]);
   return { key: parsed.data, given: true };
+}
+
+/** Route and request content, hashed: what makes two uses of one Idempotency-Key the same request. */
+function fingerprintOf(route: string, content: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify([route, content]))
+    .digest('base64url')
+    .slice(0, 22);
 }
 
 /** durable-functions 3.5.0 throws a plain Error for a 404 status; its message is the only signal. */
@@ -258,7 +266,12 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
     const { key, given } = idempotencyKeyOf(call.request, newId);
     call.audit.idempotencyKey = key;
     call.audit.reason = request.caller.reason;
-    const signal: RequestSignal = { kind: 'request-operation', id: `http-${route}-${key}`, request };
+    const signal: RequestSignal = {
+      kind: 'request-operation',
+      id: `http-${route}-${key}`,
+      request,
+      fingerprint: fingerprintOf(route, request),
+    };
     const { answer, replayed } = await askMonitor(call.client, call.plan, signal, {
       waitMs,
       sleep,
@@ -434,50 +447,47 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       call.audit.until = body.until;
       const { key, given } = idempotencyKeyOf(call.request, newId);
       call.audit.idempotencyKey = key;
+      const caller = { by: call.identity.by, reason: body.reason };
+      const until = new Date(Date.parse(body.until)).toISOString();
+      const signal: RequestSignal = {
+        kind: 'pause',
+        id: `http-pause-${key}`,
+        until,
+        caller,
+        fingerprint: fingerprintOf('pause', { until, caller }),
+      };
       // A retry gets the first answer even when `until` has passed (or moved past maxPause) since then.
-      const earlier = given ? await storedAnswer(call.client, call.plan, `http-pause-${key}`) : undefined;
+      const earlier = given ? await storedAnswer(call.client, call.plan, signal.id) : undefined;
       if (earlier) {
         call.audit.replayed = true;
-        return pauseReply(earlier.answer, earlier.monitor);
+        return pauseReply(answerFor(earlier.answer, signal, key), earlier.monitor);
       }
       const now = deps.now();
-      const until = Date.parse(body.until);
+      const untilMs = Date.parse(until);
       const maxPause = call.plan.policy.maxPause;
       const latest = now.getTime() + durationMs(maxPause);
-      if (until <= now.getTime())
+      if (untilMs <= now.getTime())
         throw new RequestValidationError('body', [
           { path: 'until', message: `must be in the future (now is ${now.toISOString()})` },
         ]);
-      if (until > latest)
+      if (untilMs > latest)
         throw new RequestValidationError('body', [
           {
             path: 'until',
             message: `exceeds the plan's maxPause (${maxPause}): the latest allowed is ${new Date(latest).toISOString()}`,
           },
         ]);
-      return pauseOrResume(
-        call,
-        {
-          kind: 'pause',
-          id: `http-pause-${key}`,
-          until: new Date(until).toISOString(),
-          caller: { by: call.identity.by, reason: body.reason },
-        },
-        key,
-      );
+      return pauseOrResume(call, signal, key);
     }),
 
     resume: handler('resume', async (call) => {
       const body = await readBody(call.request, HTTP_ROUTES.resume.body);
       const { key } = idempotencyKeyOf(call.request, newId);
       call.audit.idempotencyKey = key;
+      const caller = { by: call.identity.by, reason: body.reason ?? '' };
       return pauseOrResume(
         call,
-        {
-          kind: 'resume',
-          id: `http-resume-${key}`,
-          caller: { by: call.identity.by, reason: body.reason ?? '' },
-        },
+        { kind: 'resume', id: `http-resume-${key}`, caller, fingerprint: fingerprintOf('resume', caller) },
         key,
       );
     }),

@@ -122,10 +122,10 @@ export class DrApiClient {
   }
 }
 
-/** How a reply ends a command: 2xx ok; 400/415 the input was wrong; anything else the answer is no. */
+/** How a reply ends a command: 2xx ok; 400/415/422 the input was wrong; anything else the answer is no. */
 export function replyOutcome(status: number): 'ok' | 'invalid' | 'refused' {
   if (status >= 200 && status < 300) return 'ok';
-  return status === 400 || status === 415 ? 'invalid' : 'refused';
+  return status === 400 || status === 415 || status === 422 ? 'invalid' : 'refused';
 }
 
 /** The refusal as one or a few lines: the API's error, each invalid field, and a hint for 401. */

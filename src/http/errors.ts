@@ -83,6 +83,18 @@ export class ConflictError extends HttpApiError {
   }
 }
 
+/** 422: an Idempotency-Key already used for a different request (another route or body). */
+export class IdempotencyKeyReusedError extends HttpApiError {
+  override name = 'IdempotencyKeyReusedError';
+  constructor(key: string) {
+    super(
+      422,
+      `Idempotency-Key ${key} was already used for a different request; use a new key for a new request`,
+      { idempotencyKey: key },
+    );
+  }
+}
+
 /** 503: the monitor is not running yet, or did not answer in time (the request stays queued). */
 export class MonitorUnavailableError extends HttpApiError {
   override name = 'MonitorUnavailableError';

@@ -12,7 +12,7 @@ import {
 } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
 import { ensureMonitor, type MonitorClient } from '../triggers/watchdog';
-import { MonitorUnavailableError } from './errors';
+import { IdempotencyKeyReusedError, MonitorUnavailableError } from './errors';
 
 export type RequestSignal = Extract<Signal, { kind: 'pause' | 'resume' | 'request-operation' }>;
 
@@ -54,6 +54,17 @@ async function publishedStatus(
 const answerIn = (m: MonitorStatus | undefined, id: string): RequestAnswer | undefined =>
   m?.answers?.find((a) => a.id === id);
 
+/** A kept answer is this request's only if the fingerprints agree (answers kept before fingerprints had none). */
+export function answerFor(
+  answer: RequestAnswer,
+  signal: RequestSignal,
+  idempotencyKey: string,
+): RequestAnswer {
+  if (answer.fingerprint && signal.fingerprint && answer.fingerprint !== signal.fingerprint)
+    throw new IdempotencyKeyReusedError(idempotencyKey);
+  return answer;
+}
+
 export async function askMonitor(
   client: MonitorClient,
   plan: Plan,
@@ -63,7 +74,8 @@ export async function askMonitor(
   const instanceId = monitorInstanceId(plan.id);
   const before = await publishedStatus(client, instanceId);
   const earlier = answerIn(before, signal.id);
-  if (earlier && before) return { answer: earlier, monitor: before, replayed: true };
+  if (earlier && before)
+    return { answer: answerFor(earlier, signal, options.idempotencyKey), monitor: before, replayed: true };
 
   await ensureMonitor(client, plan, options.log);
   if (options.needsPolicy) {
@@ -82,7 +94,8 @@ export async function askMonitor(
     waited += delay;
     const m = await publishedStatus(client, instanceId);
     const answer = answerIn(m, signal.id);
-    if (answer && m) return { answer, monitor: m, replayed: false };
+    if (answer && m)
+      return { answer: answerFor(answer, signal, options.idempotencyKey), monitor: m, replayed: false };
   }
   throw new MonitorUnavailableError(
     `the monitor did not answer within ${Math.round(options.waitMs / 1000)} s; the request is queued and will be handled once: repeat it with Idempotency-Key ${options.idempotencyKey} to read the answer`,

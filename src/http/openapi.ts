@@ -83,6 +83,11 @@ export function openApiDocument(): Json {
       ...COMMON,
     };
     if (route.body) responses[415] = { description: 'The body is not JSON', schema: S.ErrorResponseSchema };
+    if (route.method === 'POST')
+      responses[422] = {
+        description: 'The Idempotency-Key was already used for a different request (another route or body)',
+        schema: S.ErrorResponseSchema,
+      };
     const parameters: Json[] = [];
     for (const [name, schema] of Object.entries(route.params ?? {}))
       parameters.push({ name, in: 'path', required: true, schema: jsonSchema(schema, 'input') });

@@ -2,6 +2,7 @@
  * What `GET /api/status` shows, computed from the monitor's published state: pure, so every field can be
  * tested from a state alone. The monitor's customStatus is the only source of truth for mode and counts.
  */
+import { ARM_WRITE_BURST, ARM_WRITE_REFILL_MS, GROUP_READ_BACK_MS } from '../core/actuation';
 import { durationMs, formatDuration } from '../core/duration';
 import { countedFailures, reportedMode, type MonitorPolicy } from '../core/monitor';
 import { entryTargets } from '../core/planner';
@@ -17,12 +18,6 @@ import { isoOf, isRunning, recordOf, type InstanceInfo } from './history';
 import type { StatusResponseSchema } from './schemas';
 
 export type StatusView = z.output<typeof StatusResponseSchema>;
-
-/** ARM's write bucket holds 200 writes and refills 10 per second (see AZURE-OFFLINE.md). */
-const ARM_WRITE_BURST = 200;
-const ARM_WRITE_REFILL_MS = 100;
-/** One read-back per group, about a second each on a healthy ARM. */
-const GROUP_READ_BACK_MS = 1_000;
 
 export interface PredictedRto {
   detectionMs: number;

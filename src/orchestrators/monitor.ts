@@ -80,6 +80,19 @@ function* handleSignal(
   m0: MonitorInput,
   signal: Signal,
 ): Gen<MonitorInput> {
+  const m = yield* dispatchSignal(context, m0, signal);
+  // Only the request that got the answer stamps it: a repeat must not overwrite the first one's fingerprint.
+  if (!('fingerprint' in signal) || !signal.fingerprint || m0.answers.some((a) => a.id === signal.id))
+    return m;
+  const { fingerprint } = signal;
+  return { ...m, answers: m.answers.map((a) => (a.id === signal.id ? { ...a, fingerprint } : a)) };
+}
+
+function* dispatchSignal(
+  context: df.OrchestrationContext,
+  m0: MonitorInput,
+  signal: Signal,
+): Gen<MonitorInput> {
   const now = context.df.currentUtcDateTime;
   let m = m0;
   if (signal.kind !== 'tick' && m.answers.some((a) => a.id === signal.id)) return m; // A retried request: already answered.

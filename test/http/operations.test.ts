@@ -46,6 +46,18 @@ describe('manual failover and failback over HTTP', () => {
         .map((a) => a.replayed),
     ).toEqual([false, true]);
 
+    // The same key for a different request: refused, not answered with the first request's answer.
+    const reused = await e.call('POST', 'failover', {
+      body: { reason: 'region drill', kind: 'emergency' },
+      idempotencyKey: 'drill-2026-03-02',
+    });
+    expect(reused.status).toBe(422);
+    expect(reused.body).toEqual({
+      error: expect.stringContaining('already used for a different request'),
+      idempotencyKey: 'drill-2026-03-02',
+    });
+    expect(e.operations()).toHaveLength(1);
+
     // Another request while it runs: 409 naming the running operation.
     const other = await e.call('POST', 'failover', { body: { reason: 'me too', kind: 'emergency' } });
     expect(other.status).toBe(409);
@@ -156,6 +168,11 @@ describe('manual failover and failback over HTTP', () => {
     const second = await e.call('POST', 'pause', { body, idempotencyKey: 'maint-1' });
     expect(first.status).toBe(200);
     expect(second.body).toEqual(first.body);
+    const longer = await e.call('POST', 'pause', {
+      body: { ...body, until: inFuture(e, 3 * 60 * MIN) },
+      idempotencyKey: 'maint-1',
+    });
+    expect(longer.status, 'the same key with another until').toBe(422);
     expect(first.body).toEqual({
       status: 'applied',
       mode: 'paused',

@@ -218,37 +218,19 @@ export class Estate {
 
   workflow(subscriptionId: string, resourceGroup: string, name: string): SimWorkflow {
     const wf = this.findWorkflow(subscriptionId, resourceGroup, name);
-    if (!wf) {
-      throw new ArmError(
-        404,
-        'ResourceNotFound',
-        `The Resource 'Microsoft.Logic/workflows/${name}' under resource group '${resourceGroup}' was not found.`,
-      );
-    }
+    if (!wf) throw resourceNotFound('Microsoft.Logic/workflows', name, resourceGroup);
     return wf;
   }
 
   site(subscriptionId: string, resourceGroup: string, name: string): SimSite {
     const site = this.resourceGroup(subscriptionId, resourceGroup).sites.get(key(name));
-    if (!site) {
-      throw new ArmError(
-        404,
-        'ResourceNotFound',
-        `The Resource 'Microsoft.Web/sites/${name}' under resource group '${resourceGroup}' was not found.`,
-      );
-    }
+    if (!site) throw resourceNotFound('Microsoft.Web/sites', name, resourceGroup);
     return site;
   }
 
   integrationAccount(subscriptionId: string, resourceGroup: string, name: string): SimIntegrationAccount {
     const account = this.resourceGroup(subscriptionId, resourceGroup).integrationAccounts.get(key(name));
-    if (!account) {
-      throw new ArmError(
-        404,
-        'ResourceNotFound',
-        `The Resource 'Microsoft.Logic/integrationAccounts/${name}' under resource group '${resourceGroup}' was not found.`,
-      );
-    }
+    if (!account) throw resourceNotFound('Microsoft.Logic/integrationAccounts', name, resourceGroup);
     return account;
   }
 
@@ -769,4 +751,13 @@ export function findResponseAction(definition: JsonObject): JsonObject | undefin
     return undefined;
   };
   return visit(definition.actions);
+}
+
+/** ARM's answer for a resource that is not there, worded as the service words it. */
+function resourceNotFound(type: string, name: string, resourceGroup: string): ArmError {
+  return new ArmError(
+    404,
+    'ResourceNotFound',
+    `The Resource '${type}/${name}' under resource group '${resourceGroup}' was not found.`,
+  );
 }
