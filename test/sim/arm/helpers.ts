@@ -11,13 +11,22 @@ import {
   type RequestLogEntry,
 } from '../../../src/sim/arm';
 
-/** The official spec subset lives beside the repository (`<parent>/shared/specs`), wherever it is cloned. */
-export const SPEC_DIR = resolve(__dirname, '../../../../shared/specs/logic/2019-05-01');
-if (!existsSync(join(SPEC_DIR, 'logic-workflows-subset.json'))) {
+/**
+ * The official spec subset: `DR_SPEC_DIR` when set, else beside the repository (`<parent>/shared/specs`), else
+ * the workplace's shared folder (CI may clone the repository somewhere else).
+ */
+const SPEC_CANDIDATES = [
+  ...(process.env.DR_SPEC_DIR ? [resolve(process.env.DR_SPEC_DIR)] : []),
+  resolve(__dirname, '../../../../shared/specs/logic/2019-05-01'),
+  '/work/shared/specs/logic/2019-05-01',
+];
+const foundSpecDir = SPEC_CANDIDATES.find((d) => existsSync(join(d, 'logic-workflows-subset.json')));
+if (!foundSpecDir) {
   throw new Error(
-    `the Logic Apps spec subset is not at ${SPEC_DIR}: the tests expect the repository's parent directory to hold shared/specs/logic/2019-05-01`,
+    `the Logic Apps spec subset (logic-workflows-subset.json) is in none of ${SPEC_CANDIDATES.join(', ')}: set DR_SPEC_DIR to its folder`,
   );
 }
+export const SPEC_DIR: string = foundSpecDir;
 export const SUB = '11111111-2222-3333-4444-555555555555';
 export const SUB2 = '99999999-8888-7777-6666-555555555555';
 
