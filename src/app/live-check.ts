@@ -4,12 +4,8 @@
  * never throws, so an unreachable ARM cannot stop the control plane from starting.
  */
 import type { LogicAppsControl } from '../adapters/logicapps/port';
-import {
-  blockRefusedEntries,
-  checkLiveTriggerRules,
-  isUndeclared,
-  type LiveRuleFindings,
-} from '../core/live-rules';
+import { blockRefusedEntries, checkLiveTriggerRules, type LiveRuleFindings } from '../core/live-rules';
+import { isUndeclared } from '../core/plan-rules';
 import { planOperation, type Direction, type OperationPlan } from '../core/planner';
 import type { Plan } from '../plan/schema';
 import { observationKey, observePlan, type Observed } from './observe';

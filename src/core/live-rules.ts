@@ -4,7 +4,7 @@
  * failover or failback (and by `dr ready`, and at start-up). Pure: the caller reads ARM and hands results in.
  */
 import { ClassificationInputError, classifyDeployed } from './classify';
-import { liveTriggerIssues, type PlanIssue } from './plan-rules';
+import { isUndeclared, liveTriggerIssues, type PlanIssue } from './plan-rules';
 import { entryTargets, type OperationPlan, type WorkflowTarget } from './planner';
 import { DR_RULES } from './roles';
 import type { Plan, WorkflowEntry } from '../plan/schema';
@@ -21,10 +21,6 @@ export interface LiveRuleFindings {
   /** Undeclared entries none of whose definitions could be read: nothing could be checked. */
   unchecked: { entry: string; why: string }[];
 }
-
-/** Entries the loader could not check: their rules depend on the live definition. */
-export const isUndeclared = (entry: WorkflowEntry): boolean =>
-  entry.trigger === undefined && entry.definition === undefined;
 
 /**
  * Classifies each readable definition of every undeclared entry (or those `which` picks; secondary first: it

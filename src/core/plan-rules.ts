@@ -399,12 +399,16 @@ function checkWorkflows(
     }
 
     const known = triggersOf(entry, index);
-    if (!known && entry.trigger === undefined && entry.definition === undefined) {
+    if (!known && isUndeclared(entry)) {
       checkUndeclared(entry, issue, finding(warn));
     }
     checkTriggerRules(entry, known, issue);
   });
 }
+
+/** Entries the loader cannot check: neither `trigger` nor `definition`, so their rules depend on the live definition. */
+export const isUndeclared = (entry: WorkflowEntry): boolean =>
+  entry.trigger === undefined && entry.definition === undefined;
 
 /**
  * An entry with neither `trigger` nor `definition`: its rules run on the live definition (dr ready, every

@@ -34,7 +34,7 @@ import {
   type FieldIssue,
 } from './errors';
 import { historyPage, isoOf, isRunning, recordOf, type InstanceInfo } from './history';
-import { answerFor, askMonitor, type RequestSignal } from './monitor-requests';
+import { askMonitor, type RequestSignal } from './monitor-requests';
 import { openApiDocument } from './openapi';
 import { HTTP_ROUTES, type HttpRouteKey } from './routes';
 import { IdempotencyKeySchema, OperationIdSchema } from './schemas';
@@ -149,23 +149,6 @@ function monitorState(plan: Plan, status: InstanceInfo | undefined): MonitorStat
       `the monitor of plan ${plan.id} is not running yet: the watchdog starts it within one tick`,
     );
   return custom;
-}
-
-/** The monitor's kept answer to a request id (an Idempotency-Key seen before), with the state that carries it. */
-async function storedAnswer(
-  client: ApiDurableClient,
-  plan: Plan,
-  signalId: string,
-): Promise<{ answer: RequestAnswer; monitor: MonitorStatus } | undefined> {
-  let status: InstanceInfo | undefined;
-  try {
-    status = await client.getStatus(monitorInstanceId(plan.id));
-  } catch {
-    return undefined; // no monitor yet: nothing was answered
-  }
-  const monitor = status?.customStatus as MonitorStatus | null | undefined;
-  const answer = monitor?.state ? monitor.answers?.find((a) => a.id === signalId) : undefined;
-  return answer && monitor ? { answer, monitor } : undefined;
 }
 
 /**
@@ -302,13 +285,19 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
     }
   }
 
-  async function pauseOrResume(call: Call, signal: RequestSignal, key: string): Promise<HttpResponseInit> {
+  async function pauseOrResume(
+    call: Call,
+    signal: RequestSignal,
+    key: string,
+    checkNew?: () => void,
+  ): Promise<HttpResponseInit> {
     const { answer, monitor, replayed } = await askMonitor(call.client, call.plan, signal, {
       waitMs,
       sleep,
       needsPolicy: true,
       idempotencyKey: key,
       log: (m) => call.context.log(m),
+      ...(checkNew ? { checkNew } : {}),
     });
     call.audit.replayed = replayed;
     return pauseReply(answer, monitor);
@@ -445,7 +434,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       const body = await readBody(call.request, HTTP_ROUTES.pause.body);
       call.audit.reason = body.reason;
       call.audit.until = body.until;
-      const { key, given } = idempotencyKeyOf(call.request, newId);
+      const { key } = idempotencyKeyOf(call.request, newId);
       call.audit.idempotencyKey = key;
       const caller = { by: call.identity.by, reason: body.reason };
       const until = new Date(Date.parse(body.until)).toISOString();
@@ -456,28 +445,26 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
         caller,
         fingerprint: fingerprintOf('pause', { until, caller }),
       };
-      // A retry gets the first answer even when `until` has passed (or moved past maxPause) since then.
-      const earlier = given ? await storedAnswer(call.client, call.plan, signal.id) : undefined;
-      if (earlier) {
-        call.audit.replayed = true;
-        return pauseReply(answerFor(earlier.answer, signal, key), earlier.monitor);
-      }
-      const now = deps.now();
-      const untilMs = Date.parse(until);
-      const maxPause = call.plan.policy.maxPause;
-      const latest = now.getTime() + durationMs(maxPause);
-      if (untilMs <= now.getTime())
-        throw new RequestValidationError('body', [
-          { path: 'until', message: `must be in the future (now is ${now.toISOString()})` },
-        ]);
-      if (untilMs > latest)
-        throw new RequestValidationError('body', [
-          {
-            path: 'until',
-            message: `exceeds the plan's maxPause (${maxPause}): the latest allowed is ${new Date(latest).toISOString()}`,
-          },
-        ]);
-      return pauseOrResume(call, signal, key);
+      // Checked against the clock only as a new request: a retry gets its first answer even when `until` has
+      // passed (or moved past maxPause) since then.
+      const checkUntil = () => {
+        const now = deps.now();
+        const untilMs = Date.parse(until);
+        const maxPause = call.plan.policy.maxPause;
+        const latest = now.getTime() + durationMs(maxPause);
+        if (untilMs <= now.getTime())
+          throw new RequestValidationError('body', [
+            { path: 'until', message: `must be in the future (now is ${now.toISOString()})` },
+          ]);
+        if (untilMs > latest)
+          throw new RequestValidationError('body', [
+            {
+              path: 'until',
+              message: `exceeds the plan's maxPause (${maxPause}): the latest allowed is ${new Date(latest).toISOString()}`,
+            },
+          ]);
+      };
+      return pauseOrResume(call, signal, key, checkUntil);
     }),
 
     resume: handler('resume', async (call) => {

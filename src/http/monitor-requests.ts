@@ -25,6 +25,11 @@ export interface AskOptions {
   /** The Idempotency-Key (given or generated) the caller can repeat to read a late answer. */
   idempotencyKey: string;
   log?: (message: string) => void;
+  /**
+   * Checks that hold only for a new request, run after the kept answers were looked up: a retry gets its
+   * first answer even when, say, a pause's `until` has passed since.
+   */
+  checkNew?: () => void;
 }
 
 export interface Asked {
@@ -55,11 +60,7 @@ const answerIn = (m: MonitorStatus | undefined, id: string): RequestAnswer | und
   m?.answers?.find((a) => a.id === id);
 
 /** A kept answer is this request's only if the fingerprints agree (answers kept before fingerprints had none). */
-export function answerFor(
-  answer: RequestAnswer,
-  signal: RequestSignal,
-  idempotencyKey: string,
-): RequestAnswer {
+function answerFor(answer: RequestAnswer, signal: RequestSignal, idempotencyKey: string): RequestAnswer {
   if (answer.fingerprint && signal.fingerprint && answer.fingerprint !== signal.fingerprint)
     throw new IdempotencyKeyReusedError(idempotencyKey);
   return answer;
@@ -76,6 +77,7 @@ export async function askMonitor(
   const earlier = answerIn(before, signal.id);
   if (earlier && before)
     return { answer: answerFor(earlier, signal, options.idempotencyKey), monitor: before, replayed: true };
+  options.checkNew?.();
 
   await ensureMonitor(client, plan, options.log);
   if (options.needsPolicy) {

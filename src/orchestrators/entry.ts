@@ -23,8 +23,6 @@ export interface EntryInput {
 
 export type ApplyActionResult = { ok: true; changed: boolean } | { ok: false; error: string };
 
-export { boundaryMarginMs };
-
 /** The step deactivates the side that stops running (a fence, or standing the secondary down at failback). */
 const isFence = (action: PlannedAction): boolean => action.op === 'disable';
 
