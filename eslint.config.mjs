@@ -59,6 +59,22 @@ const ORCHESTRATOR_IMPORTS = [
 ];
 const CONTRACT_IMPORTS = ['\\.\\./core/[\\w-]+', '\\.\\./plan/schema'];
 
+// What ships to Azure (functions/ and src/) never reaches into local/ (simulators, the in-process host, the
+// demo) nor the packages only they use; local/ may import the product, never the other way round.
+const PRODUCT_BOUNDARY = {
+  patterns: [
+    {
+      regex: '(^|/)local(/|$)',
+      message:
+        'Product code never imports local/: the simulators, the local host and the demo stay out of the package.',
+    },
+    {
+      regex: '^(rhea|selfsigned|tsx)(/|$)',
+      message: 'A local-only dependency (simulators, tsx): the Function App package does not have it.',
+    },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'bin/**', '**/*.mjs'] },
   js.configs.recommended,
@@ -73,6 +89,10 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/require-await': 'off',
     },
+  },
+  {
+    files: ['src/**/*.ts', 'functions/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', PRODUCT_BOUNDARY] },
   },
   {
     files: ['src/core/**/*.ts', 'src/orchestrators/**/*.ts', 'src/durable/contracts.ts'],

@@ -7,7 +7,7 @@
  */
 import { ArmThrottle } from '../src/adapters/arm/throttle';
 import { createArmLogicAppsControl } from '../src/adapters/logicapps/arm';
-import { simulatorConnection } from '../src/config/arm';
+import { simulatorConnection } from '../local/sim/arm';
 import {
   MONITOR_SIGNAL,
   ORCHESTRATIONS,
@@ -15,8 +15,8 @@ import {
   type OperationRecord,
   type Signal,
 } from '../src/durable/contracts';
-import type { RequestLogEntry } from '../src/sim/arm';
-import { sampleEstateSeed } from '../src/sim/sample-estate';
+import type { RequestLogEntry } from '../local/sim/arm';
+import { sampleEstateSeed } from '../local/sim/sample-estate';
 import { BENCH_START, startBenchEstate } from './estate';
 import { activePassivePlan, SECONDARY_RG, workflowName } from './plans';
 import { RemoteArmSimulator } from './sim-process';

@@ -6,7 +6,7 @@
 import { durationMs } from '../src/core/duration';
 import { ORCHESTRATIONS, type OperationRecord } from '../src/durable/contracts';
 import { loadPlan } from '../src/plan/load';
-import { loadEntryDefinitions } from '../src/sim/sample-estate';
+import { loadEntryDefinitions } from '../local/sim/sample-estate';
 import { BenchmarkError } from './actuation';
 import { EXAMPLE_PLAN, startBenchEstate } from './estate';
 

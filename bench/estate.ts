@@ -10,12 +10,12 @@ import type { LogicAppsControl } from '../src/adapters/logicapps/port';
 import { createHealthProbe } from '../src/adapters/probe';
 import { createServiceBusNotifier, type Notifier } from '../src/adapters/servicebus';
 import { installControlPlane } from '../src/composition';
-import { simulatorConnection } from '../src/config/arm';
+import { simulatorConnection } from '../local/sim/arm';
 import { monitorInstanceId, type MonitorStatus } from '../src/durable/contracts';
-import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from '../src/host';
+import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from '../local/host';
 import type { Plan } from '../src/plan/schema';
-import { sampleEstateSeed } from '../src/sim/sample-estate';
-import { startServiceBusBroker, type ServiceBusBroker } from '../src/sim/servicebus';
+import { sampleEstateSeed } from '../local/sim/sample-estate';
+import { startServiceBusBroker, type ServiceBusBroker } from '../local/sim/servicebus';
 import { RemoteArmSimulator } from './sim-process';
 
 export const ROOT = join(__dirname, '..');

@@ -2,7 +2,7 @@
  * Child-process entry: runs the ARM simulator outside the benchmarked process, so the control plane's heap
  * and event loop are measured alone (ARM is remote in Azure too). Driven over IPC by `RemoteArmSimulator`.
  */
-import { startArmSimulator, type ArmSimulator } from '../src/sim/arm';
+import { startArmSimulator, type ArmSimulator } from '../local/sim/arm';
 import type { SimCommand, SimReply, SimStartOptions } from './sim-process';
 
 let sim: ArmSimulator | undefined;

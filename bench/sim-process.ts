@@ -1,7 +1,7 @@
 /** The ARM simulator in a child process, driven over IPC: same operations as `ArmSimulator`, asynchronous. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import type { RegionFaultInput, RequestLogEntry, SimSeed, ThrottleLimits } from '../src/sim/arm';
+import type { RegionFaultInput, RequestLogEntry, SimSeed, ThrottleLimits } from '../local/sim/arm';
 
 export interface SimStartOptions {
   /** Initial virtual time (ISO). */

@@ -6,7 +6,7 @@
 import { ORCHESTRATIONS, monitorInstanceId } from '../src/durable/contracts';
 import { durationMs } from '../src/core/duration';
 import { loadPlan } from '../src/plan/load';
-import { loadEntryDefinitions } from '../src/sim/sample-estate';
+import { loadEntryDefinitions } from '../local/sim/sample-estate';
 import { BenchmarkError } from './actuation';
 import { EXAMPLE_PLAN, startBenchEstate } from './estate';
 

@@ -3,7 +3,7 @@
  * over the ARM requests it actually sent, so the measured time can be read as a ratio to this floor.
  */
 import { ARM_BUCKETS, type BucketSpec } from '../src/adapters/arm/throttle';
-import type { RequestLogEntry } from '../src/sim/arm';
+import type { RequestLogEntry } from '../local/sim/arm';
 
 export type BucketKind = 'reads' | 'writes';
 

@@ -8,7 +8,7 @@ import { createArmLogicAppsControl } from './adapters/logicapps/arm';
 import type { LogicAppsControl } from './adapters/logicapps/port';
 import { createHealthProbe, type HealthProbe } from './adapters/probe';
 import { createServiceBusNotifier, type Notifier } from './adapters/servicebus';
-import { armConnectionFromSettings, armTimeoutFromSettings, simulatorConnection } from './config/arm';
+import { armConnectionFromSettings } from './config/arm';
 import { checkLiveRulesAtStartup } from './app/live-check';
 import { loadPlan, planSourceFromSettings } from './plan/load';
 import type { Plan } from './plan/schema';
@@ -36,26 +36,19 @@ export function controlPlane(): ControlPlane {
 }
 
 /**
- * Settings: DR_PLAN_PATH or DR_PLAN (the plan); DR_ARM_ENDPOINT / DR_ARM_CA_FILE (sovereign cloud or simulator);
- * DR_ARM_CREDENTIAL=simulator (a placeholder token: only for the local simulator); AZURE_CLIENT_ID (the
- * user-assigned identity); DR_SERVICEBUS_CONNECTION (name of a setting holding a connection string, overriding
- * the plan's Service Bus target, e.g. the local broker).
+ * Settings: DR_PLAN_PATH or DR_PLAN (the plan); DR_ARM_ENDPOINT / DR_ARM_SCOPE / DR_ARM_CA_FILE /
+ * DR_ARM_TIMEOUT (see config/arm.ts); AZURE_CLIENT_ID (the user-assigned identity); DR_SERVICEBUS_CONNECTION
+ * (name of a setting holding a connection string, overriding the plan's Service Bus target). ARM is always
+ * reached with DefaultAzureCredential: a local simulator is installed by `local/` through installControlPlane,
+ * never chosen by a setting.
  */
 export function controlPlaneFromSettings(
   settings: Readonly<Record<string, string | undefined>>,
 ): ControlPlane {
   const { plan } = loadPlan(planSourceFromSettings(settings));
-  const simulator = settings.DR_ARM_CREDENTIAL === 'simulator';
   const caFile = settings.DR_ARM_CA_FILE?.trim();
   const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
-  const connection =
-    simulator && settings.DR_ARM_ENDPOINT && ca
-      ? simulatorConnection(
-          { armEndpoint: settings.DR_ARM_ENDPOINT, caCertPem: ca },
-          undefined,
-          armTimeoutFromSettings(settings),
-        )
-      : armConnectionFromSettings(settings);
+  const connection = armConnectionFromSettings(settings);
   const control = createArmLogicAppsControl(connection);
   // Entries that declare no trigger are held to the DR rules on their live definitions: logged now (never
   // awaited, so an unreachable ARM cannot hold up start-up) and enforced before every operation.
@@ -66,9 +59,7 @@ export function controlPlaneFromSettings(
     control,
     probe,
     ...(notifierFor(plan, settings) ?? {}),
-    describe: simulator
-      ? `the ARM simulator at ${settings.DR_ARM_ENDPOINT}`
-      : `Azure Resource Manager at ${settings.DR_ARM_ENDPOINT ?? 'https://management.azure.com'}`,
+    describe: `Azure Resource Manager at ${settings.DR_ARM_ENDPOINT ?? 'https://management.azure.com'}`,
   };
 }
 

@@ -218,7 +218,7 @@ export const AZD_ENV_NAMES = {
 
 /**
  * The main.bicep parameters the hook stores in the azd environment. `watchdogSchedule` is the NCRONTAB for
- * the plan's probeInterval, from src/start/watchdog-schedule.ts (the one implementation, which the hook
+ * the plan's probeInterval, from src/config/watchdog-schedule.ts (the one implementation, which the hook
  * loads through tsx): passed in so this file stays plain JavaScript.
  */
 export function deploymentParameters(plan, { watchdogSchedule } = {}) {

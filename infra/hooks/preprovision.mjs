@@ -52,7 +52,7 @@ if (location && normaliseLocation(location) !== normaliseLocation(secondary)) {
 }
 
 // The watchdog ticks at the plan's probe interval: the same function `npm start` uses.
-const { watchdogScheduleFor } = tsxRequire('../../src/start/watchdog-schedule.ts', import.meta.url);
+const { watchdogScheduleFor } = tsxRequire('../../src/config/watchdog-schedule.ts', import.meta.url);
 let deployment;
 try {
   deployment = deploymentParameters(loaded.plan, {

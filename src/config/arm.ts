@@ -5,7 +5,6 @@
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { DefaultAzureCredential } from '@azure/identity';
-import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { ArmConnection } from '../adapters/logicapps/arm';
 import { ArmThrottle } from '../adapters/arm/throttle';
 import { DEFAULT_ARM_TIMEOUT_MS } from '../adapters/arm/timeout';
@@ -66,38 +65,6 @@ export function armEndpointFromSettings(
   }
   const scope = settings.DR_ARM_SCOPE?.trim() || `${url.origin}/.default`;
   return { endpoint, credentialScopes: [scope] };
-}
-
-/** The token the simulator accepts: it checks for a bearer token, not its content. */
-export const simulatorCredential: TokenCredential = {
-  getToken: async (): Promise<AccessToken> => ({
-    token: 'local-simulator',
-    expiresOnTimestamp: Date.now() + 3_600_000,
-  }),
-};
-
-export interface SimulatorInfo {
-  armEndpoint: string;
-  caCertPem: string;
-}
-
-/**
- * ARM through the local simulator (`npm start`, tests): its CA is trusted for these clients only. The scope
- * does not matter (the simulator's placeholder credential ignores it): public ARM's, as a real client asks.
- */
-export function simulatorConnection(
-  info: SimulatorInfo,
-  throttle = new ArmThrottle(),
-  timeoutMs = DEFAULT_ARM_TIMEOUT_MS,
-): ArmConnection {
-  return {
-    credential: simulatorCredential,
-    endpoint: info.armEndpoint,
-    credentialScopes: [PUBLIC_ARM_SCOPE],
-    agent: new Agent({ ca: info.caCertPem, keepAlive: true }),
-    throttle,
-    timeoutMs,
-  };
 }
 
 /**

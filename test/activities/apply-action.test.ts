@@ -9,12 +9,12 @@ import { createActivities } from '../../src/activities';
 import { ArmThrottle } from '../../src/adapters/arm/throttle';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { createHealthProbe } from '../../src/adapters/probe';
-import { simulatorConnection } from '../../src/config/arm';
+import { simulatorConnection } from '../../local/sim/arm';
 import { actionsInOrder, type PlannedAction } from '../../src/core/planner';
 import { loadPlan } from '../../src/plan/load';
 import type { Plan } from '../../src/plan/schema';
-import { armClientOptionsFor, simTokenCredential } from '../../src/sim/arm';
-import { loadEntryDefinitions, sampleEstateSeed } from '../../src/sim/sample-estate';
+import { armClientOptionsFor, simulatorCredential } from '../../local/sim/arm';
+import { loadEntryDefinitions, sampleEstateSeed } from '../../local/sim/sample-estate';
 import { startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
 
 const EXAMPLE_PLAN = join(__dirname, '../../examples/plan.json');
@@ -60,7 +60,7 @@ describe('set-recurrence after a concurrent change', () => {
 
     // Someone deploys a hotfix to the secondary between planning and the step (a new action, same schedule).
     const logic = new LogicManagementClient(
-      simTokenCredential,
+      simulatorCredential,
       plan.secondary.subscriptionId,
       armClientOptionsFor(sim),
     );

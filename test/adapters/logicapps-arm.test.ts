@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { armClientOptionsFor, simTokenCredential } from '../../src/sim/arm';
+import { armClientOptionsFor, simulatorCredential } from '../../local/sim/arm';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import type { WorkflowLocator } from '../../src/adapters/logicapps/port';
 import {
@@ -69,7 +69,7 @@ const std = (workflow: string): WorkflowLocator => ({
 });
 const control = (extra: { throttle?: ArmThrottle; maxRetries?: number; timeoutMs?: number } = {}) =>
   createArmLogicAppsControl({
-    credential: simTokenCredential,
+    credential: simulatorCredential,
     ...armClientOptionsFor(sim),
     maxRetries: 0,
     ...extra,
@@ -372,7 +372,7 @@ describe('Logic Apps control over ARM (real SDKs against the simulator over HTTP
     await c.setState(std('ledger'), 'Disabled');
     expect((await c.getWorkflow(std('ledger'))).state).toBe('Disabled');
     expect((await c.getWorkflow(std('invoice-sync'))).state).toBe('Enabled');
-    const web = new WebSiteManagementClient(simTokenCredential, SUB, armClientOptionsFor(sim));
+    const web = new WebSiteManagementClient(simulatorCredential, SUB, armClientOptionsFor(sim));
     const settings = (await web.webApps.listApplicationSettings('rg-neu', 'la-neu')).properties!;
     expect(settings).toMatchObject({
       FUNCTIONS_EXTENSION_VERSION: '~4',

@@ -10,11 +10,11 @@ import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { createHealthProbe } from '../../src/adapters/probe';
 import { checkLiveRulesAtStartup } from '../../src/app/live-check';
 import { renderOperationPlan } from '../../src/cli/commands/whatif';
-import { simulatorConnection } from '../../src/config/arm';
+import { simulatorConnection } from '../../local/sim/arm';
 import type { WorkflowEntry } from '../../src/plan/schema';
 import { loadPlan } from '../../src/plan/load';
-import { startArmSimulator, type ArmSimulator } from '../../src/sim/arm';
-import { loadEntryDefinitions, sampleEstateSeed } from '../../src/sim/sample-estate';
+import { startArmSimulator, type ArmSimulator } from '../../local/sim/arm';
+import { loadEntryDefinitions, sampleEstateSeed } from '../../local/sim/sample-estate';
 
 const ROOT = join(__dirname, '../..');
 const EXAMPLE = join(ROOT, 'examples/plan.json');

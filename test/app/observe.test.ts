@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { observePlan } from '../../src/app/observe';
-import { simulatorConnection } from '../../src/config/arm';
+import { simulatorConnection } from '../../local/sim/arm';
 import { ArmThrottle } from '../../src/adapters/arm/throttle';
 import { validatePlan } from '../../src/plan/validate';
 import type { Plan } from '../../src/plan/schema';
 import { startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
-import { sampleEstateSeed } from '../../src/sim/sample-estate';
+import { sampleEstateSeed } from '../../local/sim/sample-estate';
 import { minimalPlan } from '../support/plans';
 
 const N = 120;

@@ -4,7 +4,7 @@ import { countArmRequests } from '../../bench/actuation';
 import { report } from '../../bench/report';
 import { extrapolateOneByOne, runBenchmarks, type BenchConfig } from '../../bench/run';
 import { phasesOf, throttleBoundMs, type BucketKind, type RequestPhase } from '../../bench/throttle-bound';
-import type { RequestLogEntry } from '../../src/sim/arm';
+import type { RequestLogEntry } from '../../local/sim/arm';
 
 describe('throttle bound (token-bucket arithmetic)', () => {
   it('splits requests into runs of one bucket kind, in order', () => {

@@ -6,9 +6,10 @@ import { LogicManagementClient } from '@azure/arm-logic';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/io';
 import { loadPlan } from '../../src/plan/load';
-import { armClientOptionsFor, simTokenCredential, type ArmSimulator } from '../../src/sim/arm';
+import { armClientOptionsFor, simulatorCredential, type ArmSimulator } from '../../local/sim/arm';
+import { installLocalCli } from '../../local/cli/simulator';
 import { startCheckedSimulator } from '../sim/arm/helpers';
-import { loadEntryDefinitions, sampleEstateSeed } from '../../src/sim/sample-estate';
+import { loadEntryDefinitions, sampleEstateSeed } from '../../local/sim/sample-estate';
 
 const planFile = join(__dirname, '../../examples/plan.json');
 const { plan } = loadPlan({ kind: 'file', path: planFile });
@@ -23,9 +24,10 @@ async function dr(...args: string[]) {
 }
 
 const logic = () =>
-  new LogicManagementClient(simTokenCredential, plan.secondary.subscriptionId, armClientOptionsFor(sim));
+  new LogicManagementClient(simulatorCredential, plan.secondary.subscriptionId, armClientOptionsFor(sim));
 
 beforeAll(async () => {
+  installLocalCli(); // as bin/dr.js does: --sim goes through local/
   // Its stop() fails if any ARM answer was outside the official spec.
   sim = await startCheckedSimulator({
     controlPort: 0,
@@ -201,7 +203,7 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
 
   it('ready: a health-check workflow without a Response action fails (probes would get a bare 202)', async () => {
     const client = new LogicManagementClient(
-      simTokenCredential,
+      simulatorCredential,
       plan.primary.subscriptionId,
       armClientOptionsFor(sim),
     );

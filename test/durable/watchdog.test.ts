@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { MONITOR_SIGNAL, ORCHESTRATIONS, monitorInstanceId } from '../../src/durable/contracts';
 import { ensureMonitor, tickSignal, type MonitorClient } from '../../src/triggers/watchdog';
-import type { HostLogEntry } from '../../src/host';
+import type { HostLogEntry } from '../../local/host';
 import { startEstate, type Estate } from '../support/estate';
 
 let estate: Estate | undefined;

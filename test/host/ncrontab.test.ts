@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { NcrontabError, nextOccurrence, parseNcrontab } from '../../src/host';
+import { NcrontabError, nextOccurrence, parseNcrontab } from '../../local/host';
 
 const at = (iso: string): number => Date.parse(iso);
 const next = (expr: string, from: string): string | undefined => {

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { startFunctionsHost, type FunctionsHost, type StoredEvent } from '../../src/host';
+import { startFunctionsHost, type FunctionsHost, type StoredEvent } from '../../local/host';
 import { calls, resetCounters } from '../fixtures/functions-app/counters';
 
 const app = path.resolve(__dirname, '../fixtures/functions-app');

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { MissingSettingError, startFunctionsHost, type FunctionsHost } from '../../src/host';
+import { MissingSettingError, startFunctionsHost, type FunctionsHost } from '../../local/host';
 
 const app = path.resolve(__dirname, '../fixtures/functions-app');
 let host: FunctionsHost | undefined;

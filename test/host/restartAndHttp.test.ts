@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { startFunctionsHost, type FunctionsHost } from '../../src/host';
+import { startFunctionsHost, type FunctionsHost } from '../../local/host';
 import { calls, resetCounters } from '../fixtures/functions-app/counters';
 
 const app = path.resolve(__dirname, '../fixtures/functions-app');

@@ -1,5 +1,5 @@
 /** Calling the HTTP API of an estate's host the way an operator's tools do, and collecting what it logs. */
-import type { HostLogEntry } from '../../src/host';
+import type { HostLogEntry } from '../../local/host';
 import { installLocalPrincipalTrust } from '../../src/http/runtime';
 import { startEstate, type Estate, type EstateOptions } from '../support/estate';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PlanSchema } from '../../src/plan/schema';
-import { watchdogScheduleFor } from '../../src/start/watchdog-schedule';
+import { watchdogScheduleFor } from '../../src/config/watchdog-schedule';
 import { type BicepFile, INFRA, REPO, declarations, loadInfra } from './bicep';
 
 interface Scope {

@@ -74,3 +74,40 @@ describe('lint boundaries of deterministic code', () => {
     );
   });
 });
+
+describe('lint boundary between what ships and what simulates', () => {
+  it.each([
+    [
+      'src/http/boundary-fixture.ts',
+      'import { startArmSimulator } from "../../local/sim/arm"; export const s = startArmSimulator;',
+    ],
+    [
+      'src/boundary-fixture.ts',
+      'import { startFunctionsHost } from "../local/host"; export const h = startFunctionsHost;',
+    ],
+    [
+      'functions/boundary-fixture.ts',
+      'import { simulatorConnection } from "../local/sim/arm/connection"; export const c = simulatorConnection;',
+    ],
+    ['src/adapters/boundary-fixture.ts', 'import * as rhea from "rhea"; export const r = rhea;'],
+    ['src/config/boundary-fixture.ts', 'import { generate } from "selfsigned"; export const g = generate;'],
+    ['src/cli/boundary-fixture.ts', 'import "tsx/cjs"; export const t = 1;'],
+  ])('refuses %s importing local code or a local-only package', async (file, code) => {
+    expect(await problems(file, code)).not.toEqual([]);
+  });
+
+  it('lets product code import the product, and local code import the product', async () => {
+    expect(
+      await problems(
+        'src/http/boundary-fixture.ts',
+        'import { loadPlan } from "../plan/load"; export const l = loadPlan;',
+      ),
+    ).toEqual([]);
+    expect(
+      await problems(
+        'local/start/boundary-fixture.ts',
+        'import { controlPlane } from "../../src/composition"; export const c = controlPlane;',
+      ),
+    ).toEqual([]);
+  });
+});

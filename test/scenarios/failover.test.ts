@@ -15,7 +15,7 @@ import {
   type OperationRecord,
   type Signal,
 } from '../../src/durable/contracts';
-import { armClientOptionsFor, simTokenCredential } from '../../src/sim/arm';
+import { armClientOptionsFor, simulatorCredential } from '../../local/sim/arm';
 import { startEstate, type Estate } from '../support/estate';
 import { checkInvariants } from '../support/invariants';
 
@@ -308,7 +308,7 @@ describe('failover scenarios', () => {
   it('one secondary workflow missing: completed with errors, the others done, and notified', async () => {
     estate = await startEstate();
     const client = new LogicManagementClient(
-      simTokenCredential,
+      simulatorCredential,
       estate.plan.secondary.subscriptionId,
       armClientOptionsFor(estate.sim),
     );
@@ -536,7 +536,7 @@ describe('failover scenarios', () => {
   it('the checker itself catches a passive twin left enabled (a double-run) and dual-active workflows', async () => {
     estate = await startEstate();
     const client = new LogicManagementClient(
-      simTokenCredential,
+      simulatorCredential,
       estate.plan.secondary.subscriptionId,
       armClientOptionsFor(estate.sim),
     );

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { LogicManagementClient } from '@azure/arm-logic';
 import { EVENT_TYPES } from '../../src/durable/contracts';
-import { armClientOptionsFor, simTokenCredential } from '../../src/sim/arm';
+import { armClientOptionsFor, simulatorCredential } from '../../local/sim/arm';
 import { ROOT, startEstate, type Estate } from '../support/estate';
 
 const MIN = 60_000;
@@ -41,7 +41,7 @@ it('an undeclared active-active entry whose live trigger is a webhook is refused
   ) as Record<string, unknown>;
   for (const region of [plan.primary, plan.secondary]) {
     const client = new LogicManagementClient(
-      simTokenCredential,
+      simulatorCredential,
       region.subscriptionId,
       armClientOptionsFor(sim),
     );

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
-import { simulatorConnection } from '../../src/config/arm';
-import { drillCommand } from '../../src/drill/command';
-import type { DrillReport } from '../../src/drill/drill';
+import { simulatorConnection } from '../../local/sim/arm';
+import { drillCommand } from '../../local/drill/command';
+import type { DrillReport } from '../../local/drill/drill';
 import { ROOT } from '../support/estate';
 
 const dirs: string[] = [];

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkNoSplitBrain, checkSplitSlots, targetKeyOfResourceId } from '../../src/drill/invariants';
-import { drillSplitAnchor } from '../../src/drill/command';
-import { nextOccurrence, parseNcrontab } from '../../src/host/ncrontab';
-import { loadLocalPlan } from '../../src/start/embedded';
-import { LocalCadenceError, localDemoPlan } from '../../src/start/local-plan';
-import { WatchdogScheduleError, watchdogScheduleFor } from '../../src/start/watchdog-schedule';
-import { LOCAL_FUNCTION_KEY, StartSettingsError, startSettings } from '../../src/start/settings';
+import { checkNoSplitBrain, checkSplitSlots, targetKeyOfResourceId } from '../../local/drill/invariants';
+import { drillSplitAnchor } from '../../local/drill/command';
+import { nextOccurrence, parseNcrontab } from '../../local/host/ncrontab';
+import { loadLocalPlan } from '../../local/start/embedded';
+import { LocalCadenceError, localDemoPlan } from '../../local/start/local-plan';
+import { WatchdogScheduleError, watchdogScheduleFor } from '../../src/config/watchdog-schedule';
+import { LOCAL_FUNCTION_KEY, StartSettingsError, startSettings } from '../../local/start/settings';
 import { ROOT, EXAMPLE_PLAN } from '../support/estate';
 
 const example = () => JSON.parse(readFileSync(EXAMPLE_PLAN, 'utf8')) as Record<string, any>;

@@ -1,7 +1,8 @@
 /**
  * `npm start` with a plan, i.e. against Azure: here "Azure" is the ARM simulator, reached the way a
- * sovereign cloud would be (DR_ARM_ENDPOINT + DR_ARM_CA_FILE, DR_ARM_CREDENTIAL=simulator), and the local
- * broker through DR_SERVICEBUS_CONNECTION. It must say loudly that it changes real Logic Apps, and never print
+ * sovereign cloud would be (DR_ARM_ENDPOINT + DR_ARM_CA_FILE) with the shipped DefaultAzureCredential, which
+ * gets its tokens from a local managed-identity endpoint (IDENTITY_ENDPOINT, as in a Function App), and the
+ * local broker through DR_SERVICEBUS_CONNECTION. It must say loudly that it changes real Logic Apps, and never print
  * the function key, which guards real failovers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,15 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadPlan } from '../../src/plan/load';
-import { startArmSimulator, type ArmSimulator } from '../../src/sim/arm';
-import { loadEntryDefinitions, sampleEstateSeed } from '../../src/sim/sample-estate';
-import { startServiceBusBroker, type ServiceBusBroker } from '../../src/sim/servicebus';
+import { startArmSimulator, type ArmSimulator } from '../../local/sim/arm';
+import { loadEntryDefinitions, sampleEstateSeed } from '../../local/sim/sample-estate';
+import { startIdentityEndpoint, type IdentityEndpoint } from '../../local/sim/identity';
+import { startServiceBusBroker, type ServiceBusBroker } from '../../local/sim/servicebus';
 import { EXAMPLE_PLAN, ROOT } from '../support/estate';
 import { freePort, until } from './child';
 
 const dir = mkdtempSync(join(tmpdir(), 'dr-start-azure-'));
 let sim: ArmSimulator;
 let broker: ServiceBusBroker;
+let identity: IdentityEndpoint;
 const children: ChildProcess[] = [];
 
 beforeAll(async () => {
@@ -30,11 +33,13 @@ beforeAll(async () => {
   broker = await startServiceBusBroker({
     topics: [{ name: plan.notifications!.serviceBus!.topic!, subscriptions: ['audit'] }],
   });
+  identity = await startIdentityEndpoint();
   writeFileSync(join(dir, 'arm-ca.pem'), sim.caCertPem);
 });
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
   await broker?.stop();
+  await identity?.stop();
   await sim?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -48,7 +53,7 @@ interface Started {
 
 async function start(name: string, env: Record<string, string>): Promise<Started> {
   const port = await freePort();
-  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/start/main.ts'], {
+  const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['local/start/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -56,7 +61,8 @@ async function start(name: string, env: Record<string, string>): Promise<Started
       PORT: String(port),
       DURABLE_STORE_DIR: join(dir, `${name}-store`),
       DR_PLAN_PATH: EXAMPLE_PLAN,
-      DR_ARM_CREDENTIAL: 'simulator',
+      IDENTITY_ENDPOINT: identity.url,
+      IDENTITY_HEADER: identity.header,
       DR_ARM_ENDPOINT: sim.armEndpoint,
       DR_ARM_CA_FILE: join(dir, 'arm-ca.pem'),
       DR_SERVICEBUS_CONNECTION: 'DR_TEST_BUS',
@@ -89,7 +95,7 @@ describe('npm start against "Azure" (a plan and ARM settings in the environment)
     const s = await start('generated', { DR_WATCHDOG_SCHEDULE: '* * * * * *' });
     const [, api, how, where] = s.ready;
     expect(s.output()).toContain('RUNNING AGAINST AZURE: failovers started here change REAL Logic Apps.');
-    expect(s.output()).toContain(`ARM: the ARM simulator at ${sim.armEndpoint}`);
+    expect(s.output()).toContain(`ARM: Azure Resource Manager at ${sim.armEndpoint}`);
     expect(s.output()).toContain('primary westeurope -> secondary northeurope');
     expect(s.output()).not.toContain('LOCAL DEMO');
     // The key is in an owner-only file next to the durable store, and the banner says so instead of showing it.
@@ -111,6 +117,8 @@ describe('npm start against "Azure" (a plan and ARM settings in the environment)
       mode: 'monitoring',
       activeRegion: 'primary',
     });
+    // The probe resolved its callback URL through ARM with a managed-identity token for that ARM's audience.
+    expect(identity.issued.map((t) => t.resource)).toContain(new URL(sim.armEndpoint).origin);
     await stop(s);
     expect(s.output()).not.toContain(key);
   }, 120_000);

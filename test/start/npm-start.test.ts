@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { drillSplitAnchor } from '../../src/drill/command';
+import { drillSplitAnchor } from '../../local/drill/command';
 import { ROOT } from '../support/estate';
 import { freePort, portIsFree, until } from './child';
 
@@ -22,9 +22,9 @@ describe('npm start (embedded estate, child process)', () => {
   it('fails over by itself on an outage, fails back on request, and stops cleanly on SIGINT', async () => {
     // What `npm start` runs, started the same way minus npm (npm does not pass a lone SIGINT on to its child).
     const scripts = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts;
-    expect(scripts.start).toBe('tsx src/start/main.ts');
+    expect(scripts.start).toBe('tsx local/start/main.ts');
     const [port, simPort] = [await freePort(), await freePort()];
-    child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['src/start/main.ts'], {
+    child = spawn(join(ROOT, 'node_modules/.bin/tsx'), ['local/start/main.ts'], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,

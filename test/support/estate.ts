@@ -7,20 +7,20 @@ import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { createHealthProbe } from '../../src/adapters/probe';
 import { createServiceBusNotifier } from '../../src/adapters/servicebus';
 import { installControlPlane } from '../../src/composition';
-import { simulatorConnection } from '../../src/config/arm';
+import { simulatorConnection } from '../../local/sim/arm';
 import { ArmThrottle } from '../../src/adapters/arm/throttle';
 import { loadPlan } from '../../src/plan/load';
 import type { Plan } from '../../src/plan/schema';
-import { type ArmSimulator } from '../../src/sim/arm';
+import { type ArmSimulator } from '../../local/sim/arm';
 import { startCheckedSimulator } from '../sim/arm/helpers';
-import { startServiceBusBroker, type ServiceBusBroker } from '../../src/sim/servicebus';
-import { loadEntryDefinitions, sampleEstateSeed } from '../../src/sim/sample-estate';
+import { startServiceBusBroker, type ServiceBusBroker } from '../../local/sim/servicebus';
+import { loadEntryDefinitions, sampleEstateSeed } from '../../local/sim/sample-estate';
 import {
   startFunctionsHost,
   type FunctionsHost,
   type FunctionsHostOptions,
   type HostLogEntry,
-} from '../../src/host';
+} from '../../local/host';
 import { installHttpClock } from '../../src/http/runtime';
 import { monitorInstanceId, type MonitorStatus, type OperationRecord } from '../../src/durable/contracts';
 

@@ -18,7 +18,7 @@ import {
   type HealthProbeOutcome,
 } from '../../../src/adapters/probe';
 import { PlanSchema, type HealthCheck, type Plan } from '../../../src/plan/schema';
-import { generateSimCertificates, type SimCertificates } from '../../../src/sim/arm/cert';
+import { generateSimCertificates, type SimCertificates } from '../../../local/sim/arm/cert';
 import { minimalPlan } from '../../support/plans';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;

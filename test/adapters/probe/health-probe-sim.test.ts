@@ -6,9 +6,9 @@ import { LogicManagementClient } from '@azure/arm-logic';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createArmLogicAppsControl } from '../../../src/adapters/logicapps/arm';
 import { createHealthProbe, type HealthProbeOutcome } from '../../../src/adapters/probe';
-import { simulatorConnection } from '../../../src/config/arm';
+import { simulatorConnection } from '../../../local/sim/arm';
 import { PlanSchema, type HealthCheck, type Plan } from '../../../src/plan/schema';
-import { armClientOptionsFor, simTokenCredential, type ArmSimulator } from '../../../src/sim/arm';
+import { armClientOptionsFor, simulatorCredential, type ArmSimulator } from '../../../local/sim/arm';
 import { startCheckedSimulator } from '../../sim/arm/helpers';
 import { minimalPlan } from '../../support/plans';
 
@@ -202,7 +202,7 @@ describe('health probe against the simulated primary region', () => {
   it('re-resolves the callback URL after the workflow was recreated (the old URL answers 404)', async () => {
     const probe = newProbe();
     expect((await run(probe)).healthy).toBe(true);
-    const client = new LogicManagementClient(simTokenCredential, SUB, armClientOptionsFor(sim));
+    const client = new LogicManagementClient(simulatorCredential, SUB, armClientOptionsFor(sim));
     await client.workflows.delete('rg-weu', 'health');
     await client.workflows.createOrUpdate('rg-weu', 'health', {
       location: 'westeurope',

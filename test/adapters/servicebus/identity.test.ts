@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServiceBusBroker, type ServiceBusBroker } from '../../../src/sim/servicebus';
+import { startServiceBusBroker, type ServiceBusBroker } from '../../../local/sim/servicebus';
 
 const run = promisify(execFile);
 

@@ -11,7 +11,7 @@ import {
   type CloudEvent,
   type Notifier,
 } from '../../../src/adapters/servicebus';
-import { startServiceBusBroker, type ServiceBusBroker } from '../../../src/sim/servicebus';
+import { startServiceBusBroker, type ServiceBusBroker } from '../../../local/sim/servicebus';
 
 function failoverEvent(step: string, data: unknown = { step }): CloudEvent {
   return {

@@ -5,12 +5,12 @@ import { LogicManagementClient } from '@azure/arm-logic';
 import {
   armClientOptionsFor,
   SimInputError,
-  simTokenCredential,
+  simulatorCredential,
   startArmSimulator,
   type ArmSimulator,
   type SimWorkflowSummary,
-} from '../../../src/sim/arm';
-import { ArmThrottle } from '../../../src/sim/arm/throttle';
+} from '../../../local/sim/arm';
+import { ArmThrottle } from '../../../local/sim/arm/throttle';
 import {
   armUrl,
   healthDefinition,
@@ -234,7 +234,7 @@ describe('callback URLs and the health check', () => {
   let logic: LogicManagementClient;
   beforeAll(async () => {
     sim = await start({ now: new Date('2025-01-01T00:00:00Z'), seed: twinSeed() });
-    logic = new LogicManagementClient(simTokenCredential, SUB, armClientOptionsFor(sim));
+    logic = new LogicManagementClient(simulatorCredential, SUB, armClientOptionsFor(sim));
   });
   afterEach(async () => {
     sim.restore('westeurope');

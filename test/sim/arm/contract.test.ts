@@ -1,6 +1,6 @@
 // Contract: the simulator's ARM responses against the official 2019-05-01 spec subset and its examples.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startArmSimulator, type ArmSimulator } from '../../../src/sim/arm';
+import { startArmSimulator, type ArmSimulator } from '../../../local/sim/arm';
 import {
   armUrl,
   exampleFiles,

@@ -9,7 +9,7 @@ import {
   type ArmSimulator,
   type ArmSimulatorOptions,
   type RequestLogEntry,
-} from '../../../src/sim/arm';
+} from '../../../local/sim/arm';
 
 /**
  * The official spec subset: `DR_SPEC_DIR` when set, else beside the repository (`<parent>/shared/specs`), else

@@ -3,13 +3,13 @@ import { LogicManagementClient } from '@azure/arm-logic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArmTerminalError, ArmTransientError } from '../../../src/adapters/arm/errors';
 import { createArmIntegrationAccounts } from '../../../src/adapters/logicapps/integration-accounts';
-import { simulatorConnection } from '../../../src/config/arm';
+import { simulatorConnection } from '../../../local/sim/arm';
 import {
   armClientOptionsFor,
-  simTokenCredential,
+  simulatorCredential,
   startArmSimulator,
   type ArmSimulator,
-} from '../../../src/sim/arm';
+} from '../../../local/sim/arm';
 import { armUrl, rawRequest, SUB } from './helpers';
 
 let sim: ArmSimulator;
@@ -41,7 +41,7 @@ afterAll(async () => sim?.stop());
 
 describe('integration accounts (GET)', () => {
   it('answers in the IntegrationAccount shape of the 2019-05-01 API, located in its own region', async () => {
-    const client = new LogicManagementClient(simTokenCredential, SUB, armClientOptionsFor(sim));
+    const client = new LogicManagementClient(simulatorCredential, SUB, armClientOptionsFor(sim));
     const account = await client.integrationAccounts.get('rg-neu', 'ia-far');
     expect(account).toMatchObject({
       id: accountPath('rg-neu', 'ia-far'),

@@ -4,10 +4,10 @@ import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   armClientOptionsFor,
-  simTokenCredential,
+  simulatorCredential,
   startArmSimulator,
   type ArmSimulator,
-} from '../../../src/sim/arm';
+} from '../../../local/sim/arm';
 import { healthDefinition, rawRequest, recurrenceDefinition, specProblemsInLog, SUB } from './helpers';
 
 let sim: ArmSimulator;
@@ -47,7 +47,7 @@ beforeAll(async () => {
       ],
     },
   });
-  logic = new LogicManagementClient(simTokenCredential, SUB, armClientOptionsFor(sim));
+  logic = new LogicManagementClient(simulatorCredential, SUB, armClientOptionsFor(sim));
 });
 
 afterAll(async () => {
@@ -215,7 +215,7 @@ describe('@azure/arm-logic 8.2.0 against the simulator', () => {
 
 describe('@azure/arm-appservice 19 (Logic Apps Standard) against the simulator', () => {
   it('reads the site location and flips FlowState through app settings', async () => {
-    const web = new WebSiteManagementClient(simTokenCredential, SUB, armClientOptionsFor(sim));
+    const web = new WebSiteManagementClient(simulatorCredential, SUB, armClientOptionsFor(sim));
     const site = await web.webApps.get('rg-weu', 'la-std-weu');
     expect(site.location).toBe('westeurope');
 

@@ -6,7 +6,7 @@ import {
   type ServiceBusClientOptions,
   type ServiceBusReceivedMessage,
 } from '@azure/service-bus';
-import { startServiceBusBroker, type ServiceBusBroker } from '../../../src/sim/servicebus';
+import { startServiceBusBroker, type ServiceBusBroker } from '../../../local/sim/servicebus';
 
 const fastFail: ServiceBusClientOptions = { retryOptions: { maxRetries: 0, timeoutInMs: 3000 } };
 // A v4 uuid read back in the right byte order (the version nibble lands in the third group).

@@ -1,9 +1,9 @@
 // The broker's rules without the network: addresses, put-token verification, duplicate windows.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseAddress } from '../../../src/sim/servicebus/addresses';
-import { covers, verifyToken, type TokenPolicy } from '../../../src/sim/servicebus/cbs';
-import { EntityStore, type MessageSummary } from '../../../src/sim/servicebus/store';
+import { parseAddress } from '../../../local/sim/servicebus/addresses';
+import { covers, verifyToken, type TokenPolicy } from '../../../local/sim/servicebus/cbs';
+import { EntityStore, type MessageSummary } from '../../../local/sim/servicebus/store';
 
 describe('link addresses', () => {
   it.each([

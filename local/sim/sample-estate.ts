@@ -4,8 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { entrySchedules, entryTargets, normalState, type WorkflowTarget } from '../core/planner';
-import type { Plan, WorkflowEntry } from '../plan/schema';
+import { entrySchedules, entryTargets, normalState, type WorkflowTarget } from '../../src/core/planner';
+import type { Plan, WorkflowEntry } from '../../src/plan/schema';
 import type { SimSeed } from './arm';
 
 type Definition = Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { type Recurrence } from '../../core/recurrence';
+import { type Recurrence } from '../../../src/core/recurrence';
 
 /** Workflow states the simulator stores; the spec enum has more, but only these two can be set. */
 export type SimWorkflowState = 'Enabled' | 'Disabled';

@@ -3,15 +3,15 @@
  * notifications the broker received. Probes and actions are seen by wrapping the ports the activities use;
  * monitor and operation progress by watching the host's durable state (read-only).
  */
-import type { HealthProbe } from '../adapters/probe';
-import { locatorLabel, type LogicAppsControl } from '../adapters/logicapps/port';
+import type { HealthProbe } from '../../src/adapters/probe';
+import { locatorLabel, type LogicAppsControl } from '../../src/adapters/logicapps/port';
 import type { FunctionsHost } from '../host';
 import {
   ORCHESTRATIONS,
   monitorInstanceId,
   type MonitorStatus,
   type OperationRecord,
-} from '../durable/contracts';
+} from '../../src/durable/contracts';
 
 export type LogTopic = 'start' | 'probe' | 'monitor' | 'operation' | 'action' | 'notify' | 'host' | 'stop';
 

@@ -1,2 +1,2 @@
 /** ARM's canonical region name (`West Europe` → `westeurope`): one rule for the plan and the simulator. */
-export { normaliseLocation } from '../../core/plan-rules';
+export { normaliseLocation } from '../../../src/core/plan-rules';

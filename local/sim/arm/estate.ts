@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { occurrencesBetween, parseRecurrence } from '../../core/recurrence';
+import { occurrencesBetween, parseRecurrence } from '../../../src/core/recurrence';
 import { type RealTimeSource, type VirtualClock } from './clock';
 import { ArmError } from './errors';
 import { normaliseLocation } from './location';

@@ -11,10 +11,10 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { controlPlane, installControlPlane } from '../composition';
+import { controlPlane, installControlPlane } from '../../src/composition';
 import { startFunctionsHost, type FunctionsHost } from '../host';
 import { startEmbeddedEstate, type EmbeddedEstate } from './embedded';
-import { watchdogScheduleFor } from './watchdog-schedule';
+import { watchdogScheduleFor } from '../../src/config/watchdog-schedule';
 import { formatLogLine, loggingControl, loggingProbe, watchControlPlane, type LiveLog } from './live-log';
 import { startSettings, type StartSettings } from './settings';
 

@@ -2,7 +2,7 @@
  * The plan the embedded demo runs: the example plan with its cadences shortened so a whole outage, failover
  * and failback fits in a minute or two of real time. Pure: plan JSON in, plan JSON and notes out.
  */
-import { durationMs, formatDuration } from '../core/duration';
+import { durationMs, formatDuration } from '../../src/core/duration';
 
 export interface LocalCadence {
   /** Probe interval (ISO 8601), e.g. PT2S; the watchdog ticks at the same cadence. */

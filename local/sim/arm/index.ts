@@ -17,6 +17,7 @@ export { ARM_THROTTLE_LIMITS, type ThrottleLimits, type BucketLimits } from './t
 export { ArmError, SimInputError, SimStateError } from './errors';
 export { LOGIC_API_VERSION, CALLBACK_API_VERSION, WORKFLOW_DISABLED } from './routes';
 export { normaliseLocation } from './location';
+export { simulatorConnection, simulatorCredential, type SimulatorInfo } from './connection';
 
 /** Options to spread into `new LogicManagementClient(cred, sub, …)` / `new WebSiteManagementClient(…)`. */
 export interface ArmClientOptions {
@@ -38,11 +39,3 @@ export function armClientOptionsFor(sim: Pick<ArmSimulator, 'armEndpoint' | 'age
     agent: sim.agent,
   };
 }
-
-/** A TokenCredential-compatible object that hands out a fixed token; the simulator only checks "Bearer <x>". */
-export const simTokenCredential = {
-  getToken: async (): Promise<{ token: string; expiresOnTimestamp: number }> => ({
-    token: 'arm-simulator-token',
-    expiresOnTimestamp: Date.now() + 3_600_000,
-  }),
-};

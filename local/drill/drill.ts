@@ -4,8 +4,8 @@
  * report measured detection and actuation times. Talks to the control plane and the simulator over HTTP
  * only, so it runs the same against an embedded estate or a running `npm start`.
  */
-import { durationMs } from '../core/duration';
-import type { Plan } from '../plan/schema';
+import { durationMs } from '../../src/core/duration';
+import type { Plan } from '../../src/plan/schema';
 import { DrillHttpError, type ApiClient, type ApiStatus, type SimClient } from './client';
 import { checkNoSplitBrain, checkSplitSlots, type DownWindow, type InvariantResult } from './invariants';
 

@@ -6,7 +6,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Plan } from '../plan/schema';
+import type { Plan } from '../../src/plan/schema';
 import { startEmbeddedEstate, type EmbeddedEstate } from '../start/embedded';
 import { DEFAULT_LOCAL_CADENCE } from '../start/local-plan';
 import { formatLogLine } from '../start/live-log';

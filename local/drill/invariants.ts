@@ -2,11 +2,11 @@
  * The drill's invariants, computed from what the simulated estate recorded (its state-change log and its
  * runs), never from what the control plane says it did. Pure: data in, findings out.
  */
-import { durationMs } from '../core/duration';
-import { entryTargets, type WorkflowTarget } from '../core/planner';
-import { overlapViolations } from '../core/safety';
-import { slotIndex } from '../core/schedule';
-import type { Plan, WorkflowEntry } from '../plan/schema';
+import { durationMs } from '../../src/core/duration';
+import { entryTargets, type WorkflowTarget } from '../../src/core/planner';
+import { overlapViolations } from '../../src/core/safety';
+import { slotIndex } from '../../src/core/schedule';
+import type { Plan, WorkflowEntry } from '../../src/plan/schema';
 
 /** A workflow state transition as `GET /sim/state-changes` reports it. */
 export interface StateChangeRecord {

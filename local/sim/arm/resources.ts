@@ -1,4 +1,4 @@
-import { nextOccurrence } from '../../core/recurrence';
+import { nextOccurrence } from '../../../src/core/recurrence';
 import {
   type SimIntegrationAccount,
   type SimRun,
