@@ -175,6 +175,15 @@ export interface GroupCheck {
   violations: { entry: string; rule: string; message: string }[];
 }
 
+/** What planning hands the operation: the plan, and the estate as it was read (group -1 of the read-backs). */
+export interface PlannedOperation {
+  plan: OperationPlan;
+  before: ReadBackReport;
+}
+
+/** One ARM action's result: terminal failures are results (never retried), transient ones throw. */
+export type ApplyActionResult = { ok: true; changed: boolean } | { ok: false; error: string };
+
 export interface NotificationRecord {
   type: string;
   messageId: string;

@@ -1,12 +1,10 @@
 /**
- * The HTTP manual override and status API: one handler per route of the route table. Handlers authorise,
- * validate, then either read durable state or signal the monitor and return its answer. Every mutating call
- * writes one structured audit line; nothing secret (keys, signatures, connection strings) is logged or echoed.
+ * The HTTP manual override and status API: one handler per route of the route table, each run through the
+ * request pipeline (src/http/pipeline.ts: authorisation, refusals, audit line). Handlers validate, then either
+ * read durable state or signal the monitor and return its answer.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import type { z } from 'zod';
-import type { LogicAppsControl } from '../adapters/logicapps/port';
+import { randomUUID } from 'node:crypto';
+import type { HttpResponseInit } from '@azure/functions';
 import { planFromObserved } from '../app/live-check';
 import { observePlan } from '../app/observe';
 import { durationMs } from '../core/duration';
@@ -21,126 +19,30 @@ import {
   type RequestAnswer,
 } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
-import { policyOf, type MonitorClient } from '../triggers/watchdog';
-import { authorise, type Identity } from './auth';
-import {
-  ConflictError,
-  ForbiddenError,
-  HttpApiError,
-  MonitorUnavailableError,
-  NotFoundError,
-  RequestValidationError,
-  UnsupportedMediaTypeError,
-  type FieldIssue,
-} from './errors';
+import { policyOf } from '../triggers/watchdog';
+import { ConflictError, MonitorUnavailableError, NotFoundError, RequestValidationError } from './errors';
 import { historyPage, isoOf, isRunning, recordOf, type InstanceInfo } from './history';
 import { askMonitor, type RequestSignal } from './monitor-requests';
 import { openApiDocument } from './openapi';
+import {
+  fingerprintOf,
+  idempotencyKeyOf,
+  notFound,
+  readBody,
+  routeHandler,
+  validate,
+  type ApiDurableClient,
+  type Call,
+  type HttpApiDeps,
+  type HttpHandler,
+} from './pipeline';
 import { HTTP_ROUTES, type HttpRouteKey } from './routes';
-import { IdempotencyKeySchema, OperationIdSchema } from './schemas';
+import { OperationIdSchema } from './schemas';
 import { statusView } from './status-view';
 
-/** The slice of the durable client the API uses (`df.getClient(context)` is one). */
-export interface ApiDurableClient extends MonitorClient {
-  /** Throws when the instance does not exist (durable-functions 3.5.0 gives no error code: see notFound). */
-  getStatus(instanceId: string): Promise<InstanceInfo>;
-  getStatusBy(filter: { runtimeStatus?: string[] }): Promise<InstanceInfo[]>;
-}
-
-export interface HttpApiSettings {
-  /** DR_REQUIRE_PRINCIPAL=true: an App Service Authentication principal is mandatory. */
-  requirePrincipal: boolean;
-  /** x-ms-client-principal is believed (App Service Authentication on, or a local host opted in). */
-  trustPrincipal: boolean;
-}
-
-export interface HttpApiDeps {
-  plan: () => Plan;
-  /** ARM reads for dry runs. */
-  control: () => LogicAppsControl;
-  client: (context: InvocationContext) => ApiDurableClient;
-  settings: () => HttpApiSettings;
-  now: () => Date;
-  /** How long a POST waits for the monitor's answer (default 15 s). */
-  answerWaitMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-  newRequestId?: () => string;
-}
-
-export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
-
-interface Call {
-  request: HttpRequest;
-  context: InvocationContext;
-  identity: Identity;
-  client: ApiDurableClient;
-  plan: Plan;
-  /** Filled by mutating handlers for the audit line. */
-  audit: Record<string, unknown>;
-}
+export type { ApiDurableClient, HttpApiDeps, HttpApiSettings, HttpHandler } from './pipeline';
 
 const DEFAULT_ANSWER_WAIT_MS = 15_000;
-const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
-const IDEMPOTENCY_HEADER = 'idempotency-key';
-
-function issuesOf(error: z.ZodError): FieldIssue[] {
-  return error.issues.flatMap((issue): FieldIssue[] => {
-    const path = issue.path.map(String).join('.');
-    if (issue.code === 'unrecognized_keys')
-      return issue.keys.map((k) => ({ path: path ? `${path}.${k}` : k, message: 'unknown field' }));
-    const missing = issue.code === 'invalid_type' && /received undefined$/.test(issue.message);
-    return [{ path, message: missing ? 'is required' : issue.message }];
-  });
-}
-
-function validate<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new RequestValidationError(where, issuesOf(parsed.error));
-  return parsed.data;
-}
-
-/** A JSON body (an empty body counts as `{}`), validated against a strict schema. */
-async function readBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
-  const text = await request.text();
-  let value: unknown = {};
-  if (text.trim() !== '') {
-    const type = request.headers.get('content-type');
-    // `curl -d '{...}'` says x-www-form-urlencoded: accept it (and a missing type) when the body is a JSON object.
-    const curlStyle =
-      (!type || /^application\/x-www-form-urlencoded\b/i.test(type)) && text.trimStart().startsWith('{');
-    if (!curlStyle && (!type || !JSON_TYPE.test(type))) throw new UnsupportedMediaTypeError(type);
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      throw new RequestValidationError('body', [
-        { path: '', message: `is not valid JSON (${(err as Error).message})` },
-      ]);
-    }
-  }
-  return validate(schema, value, 'body');
-}
-
-function idempotencyKeyOf(request: HttpRequest, newId: () => string): { key: string; given: boolean } {
-  const header = request.headers.get(IDEMPOTENCY_HEADER);
-  if (header === null) return { key: newId(), given: false };
-  const parsed = IdempotencyKeySchema.safeParse(header.trim());
-  if (!parsed.success)
-    throw new RequestValidationError('header', [
-      { path: 'Idempotency-Key', message: parsed.error.issues[0]?.message ?? 'is invalid' },
-    ]);
-  return { key: parsed.data, given: true };
-}
-
-/** Route and request content, hashed: what makes two uses of one Idempotency-Key the same request. */
-function fingerprintOf(route: string, content: unknown): string {
-  return createHash('sha256')
-    .update(JSON.stringify([route, content]))
-    .digest('base64url')
-    .slice(0, 22);
-}
-
-/** durable-functions 3.5.0 throws a plain Error for a 404 status; its message is the only signal. */
-const notFound = (err: unknown): boolean => err instanceof Error && /\b404\b/.test(err.message);
 
 function monitorState(plan: Plan, status: InstanceInfo | undefined): MonitorStatus {
   const custom = status?.customStatus as MonitorStatus | null | undefined;
@@ -185,51 +87,8 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
   const newId = deps.newRequestId ?? (() => randomUUID());
   const waitMs = deps.answerWaitMs ?? DEFAULT_ANSWER_WAIT_MS;
 
-  function handler(key: HttpRouteKey, run: (call: Call) => Promise<HttpResponseInit>): HttpHandler {
-    const spec = HTTP_ROUTES[key];
-    const mutating = spec.method === 'POST';
-    return async (request, context) => {
-      let identity: Identity | undefined;
-      let refusedCaller: string | undefined;
-      const audit: Record<string, unknown> = {};
-      let response: HttpResponseInit;
-      try {
-        identity = authorise(request.headers, spec.access, deps.settings());
-        const plan = deps.plan();
-        response = await run({ request, context, identity, client: deps.client(context), plan, audit });
-      } catch (err) {
-        if (err instanceof HttpApiError) {
-          response = { status: err.status, jsonBody: err.body(), headers: err.headers };
-          audit.refusal = err.message;
-          if (err instanceof ForbiddenError) refusedCaller = err.caller;
-        } else {
-          // The message may quote an SDK error; it goes to the log, the caller gets the invocation id.
-          context.error(`${spec.method} /api/${spec.route} failed: ${redactSecrets((err as Error).message)}`);
-          response = {
-            status: 500,
-            jsonBody: {
-              error: `internal error; see the function log for invocation ${context.invocationId}`,
-            },
-          };
-        }
-      }
-      if (mutating) {
-        context.log(
-          JSON.stringify({
-            audit: 'dr-http',
-            route: `${spec.method} /api/${spec.route}`,
-            caller: identity?.by ?? refusedCaller ?? 'unauthenticated',
-            via: identity?.via ?? 'none',
-            status: response.status ?? 200,
-            outcome: outcomeOf(response.status ?? 200),
-            invocationId: context.invocationId,
-            ...audit,
-          }),
-        );
-      }
-      return response;
-    };
-  }
+  const handler = (key: HttpRouteKey, run: (call: Call) => Promise<HttpResponseInit>): HttpHandler =>
+    routeHandler(deps, key, run);
 
   async function dryRun(plan: Plan, direction: Direction, kind: 'planned' | 'emergency') {
     const observed = await observePlan(plan, deps.control());
@@ -481,21 +340,4 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
 
     openapi: handler('openapi', async () => ({ status: 200, jsonBody: openApiDocument() })),
   };
-}
-
-/** SDK errors can quote URLs or connection strings: keys, signatures and shared access keys never reach a log. */
-export function redactSecrets(text: string): string {
-  return text
-    .replace(/([?&](?:code|sig|key)=)[^&\s"']+/gi, '$1***')
-    .replace(/(SharedAccessKey=)[^;\s"']+/gi, '$1***')
-    .replace(/(x-functions-key["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, '$1***');
-}
-
-function outcomeOf(status: number): string {
-  if (status === 202) return 'accepted';
-  if (status < 300) return 'ok';
-  if (status === 401 || status === 403) return 'denied';
-  if (status === 409) return 'refused';
-  if (status < 500) return 'invalid';
-  return status === 503 ? 'unavailable' : 'error';
 }

@@ -7,7 +7,7 @@ import { nextSlotBoundary } from '../core/schedule';
 import { boundaryMarginMs } from '../core/actuation';
 import { SAFETY_RULES } from '../core/safety';
 import type { Direction, EntryPlan, PlannedAction } from '../core/planner';
-import { ACTIVITIES, type EntryResult, type StepResult } from '../durable/contracts';
+import { ACTIVITIES, type ApplyActionResult, type EntryResult, type StepResult } from '../durable/contracts';
 import { errorMessage } from './notify';
 import { armRetry } from './operation';
 
@@ -20,8 +20,6 @@ export interface EntryInput {
   /** The check before the group found that this entry, once its steps are done, would run in both regions. */
   unsafe?: string;
 }
-
-export type ApplyActionResult = { ok: true; changed: boolean } | { ok: false; error: string };
 
 /** The step deactivates the side that stops running (a fence, or standing the secondary down at failback). */
 const isFence = (action: PlannedAction): boolean => action.op === 'disable';

@@ -17,6 +17,7 @@ import {
   type OperationInput,
   type OperationOutcome,
   type OperationRecord,
+  type PlannedOperation,
   type ReadBackReport,
   type Signal,
 } from '../durable/contracts';
@@ -34,11 +35,6 @@ export function armRetry(): df.RetryOptions {
   retry.backoffCoefficient = 2;
   retry.maxRetryIntervalInMilliseconds = 30_000;
   return retry;
-}
-
-export interface PlannedOperation {
-  plan: OperationPlan;
-  before: ReadBackReport;
 }
 
 const DEFAULT_PROBE_INTERVAL_MS = 30_000;

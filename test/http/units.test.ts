@@ -7,7 +7,7 @@ import { policyOf } from '../../src/triggers/watchdog';
 import { APP_ROLES, authorise, parsePrincipal } from '../../src/http/auth';
 import { ForbiddenError, MonitorUnavailableError, UnauthenticatedError } from '../../src/http/errors';
 import { historyPage, type InstanceInfo } from '../../src/http/history';
-import { redactSecrets } from '../../src/http/api';
+import { redactSecrets } from '../../src/http/pipeline';
 import { httpSettingsFrom } from '../../src/http/runtime';
 import { askMonitor } from '../../src/http/monitor-requests';
 import { lastFailoverView, predictRto, statusView } from '../../src/http/status-view';

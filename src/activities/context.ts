@@ -1,0 +1,19 @@
+/** What every activity factory is built over: the plan and the ports (tests wire adapters to local servers). */
+import type { LogicAppsControl } from '../adapters/logicapps/port';
+import type { HealthProbe } from '../adapters/probe';
+import type { Notifier } from '../adapters/servicebus';
+import type { Plan } from '../plan/schema';
+
+export interface ActivityDeps {
+  plan: Plan;
+  control: LogicAppsControl;
+  probe: HealthProbe;
+  /** Undefined when the plan configures no notifications. */
+  notifier?: Notifier;
+  now?: () => Date;
+}
+
+/** ActivityDeps with the clock resolved. */
+export interface ActivityContext extends ActivityDeps {
+  now: () => Date;
+}

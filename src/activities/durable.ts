@@ -1,0 +1,62 @@
+/** Activities that talk to the durable task hub through the durable client: start, signal, look up. */
+import {
+  MONITOR_SIGNAL,
+  ORCHESTRATIONS,
+  monitorInstanceId,
+  operationInstanceId,
+  type OperationInput,
+  type OperationProgress,
+  type OperationRecord,
+  type Signal,
+} from '../durable/contracts';
+import type { ActivityContext } from './context';
+
+/** The slice of the durable client the activities use (df.getClient returns one). */
+export interface OrchestrationStarter {
+  startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
+  getStatus(instanceId: string): Promise<{ runtimeStatus?: string; output?: unknown } | undefined>;
+  raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
+}
+
+export function durableActivities({ plan }: ActivityContext) {
+  const startOperation = async (
+    input: OperationInput,
+    client: OrchestrationStarter,
+  ): Promise<{ instanceId: string; started: boolean }> => {
+    const instanceId = operationInstanceId(input.planId, input.operationId);
+    // Idempotent: a retried activity finds the instance it started the first time.
+    const existing = await client.getStatus(instanceId).catch(() => undefined);
+    if (existing?.runtimeStatus) return { instanceId, started: false };
+    await client.startNew(ORCHESTRATIONS.operation, { instanceId, input });
+    return { instanceId, started: true };
+  };
+
+  const signalMonitor = async (signal: Signal, client: OrchestrationStarter): Promise<void> => {
+    await client.raiseEvent(monitorInstanceId(plan.id), MONITOR_SIGNAL, signal);
+  };
+
+  /**
+   * The monitor's fallback for a lost `operation-finished` signal: is the operation instance over, and with
+   * what outcome and pending fences? A status that cannot be read throws (the monitor asks again next cycle).
+   */
+  const operationStatus = async (
+    input: { planId: string; operationId: string },
+    client: OrchestrationStarter,
+  ): Promise<OperationProgress> => {
+    const status = await client.getStatus(operationInstanceId(input.planId, input.operationId));
+    const runtimeStatus = status?.runtimeStatus;
+    if (runtimeStatus === 'Completed') {
+      const record = status?.output as Partial<OperationRecord> | null | undefined;
+      const outcome = record?.status;
+      return outcome === 'succeeded' || outcome === 'completed-with-errors' || outcome === 'failed'
+        ? { finished: true, runtimeStatus, outcome, pendingFences: record?.pendingFences ?? [] }
+        : { finished: true, runtimeStatus, outcome: 'failed', pendingFences: [] };
+    }
+    // Crashed or terminated: no record says what was fenced, so nothing is assumed pending.
+    if (runtimeStatus === 'Failed' || runtimeStatus === 'Terminated')
+      return { finished: true, runtimeStatus, outcome: 'failed', pendingFences: [] };
+    return { finished: false, ...(runtimeStatus ? { runtimeStatus } : {}) };
+  };
+
+  return { startOperation, signalMonitor, operationStatus };
+}

@@ -1,0 +1,43 @@
+/** Planning a failover or failback from live ARM states, with the same planner as `dr whatif`. */
+import { observationKey, observePlan } from '../app/observe';
+import { planFromObserved } from '../app/live-check';
+import type { Direction } from '../core/planner';
+import { overlapViolations, type StateOf } from '../core/safety';
+import type { PlannedOperation, ReadBackReport } from '../durable/contracts';
+import type { ActivityContext } from './context';
+
+/** A planning or read-back observation as the safety rules see it. */
+export const stateOfObserved =
+  (observed: Map<string, { observation: { reachable: boolean } & Record<string, unknown> }>): StateOf =>
+  (t) => {
+    const o = observed.get(observationKey(t))?.observation as
+      { state?: string; recurrence?: unknown; error?: string } | undefined;
+    // A read ARM answered with an error proves nothing either way, like a region that does not answer.
+    return o?.state !== undefined && o.error === undefined
+      ? { state: o.state, ...(o.recurrence !== undefined ? { recurrence: o.recurrence } : {}) }
+      : 'unknown';
+  };
+
+export function planningActivities({ plan, control, now }: ActivityContext) {
+  const planOperation = async (input: {
+    direction: Direction;
+    kind: 'planned' | 'emergency';
+  }): Promise<PlannedOperation> => {
+    const observed = await observePlan(plan, control);
+    // Entries that left their trigger to the live definition are held to the DR rules here, before any write.
+    const op = planFromObserved(plan, input.direction, observed, input.kind);
+    const unreadable = [...observed.values()]
+      .filter((o) => !o.observation.reachable)
+      .map((o) => o.target.label);
+    const before: ReadBackReport = {
+      group: -1,
+      at: now().toISOString(),
+      mismatches: [],
+      violations: overlapViolations(plan, stateOfObserved(observed)),
+      unreadable,
+    };
+    return { plan: op, before };
+  };
+
+  return { planOperation };
+}

@@ -1,0 +1,11 @@
+/** The health probe of the primary region. */
+import type { ProbeActivityResult } from '../durable/contracts';
+import type { ActivityContext } from './context';
+
+export function probeActivities({ plan, probe: healthProbe, now }: ActivityContext) {
+  /** `at` is the orchestration's time, so probe times line up with the monitor's decisions. */
+  const probe = async (input?: { at?: string }): Promise<ProbeActivityResult> =>
+    healthProbe.probe(plan.healthCheck, input?.at ? new Date(input.at) : now());
+
+  return { probe };
+}

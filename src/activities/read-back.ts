@@ -1,0 +1,147 @@
+/** Reading back what a group changed, and the safety check just before a group runs. */
+import { observationKey, observeTarget, type Observed } from '../app/observe';
+import {
+  entryTargets,
+  planOperation,
+  slotsFired,
+  type Direction,
+  type EntryPlan,
+  type WorkflowTarget,
+} from '../core/planner';
+import { coverageViolations, overlapViolations, type StateOf } from '../core/safety';
+import { deferredTargets, violationsAfterEntry } from '../core/preflight';
+import type { Plan } from '../plan/schema';
+import type { GroupCheck, ReadBackReport } from '../durable/contracts';
+import type { ActivityContext } from './context';
+import { stateOfObserved } from './planning';
+
+/** Reads of one target during a read-back, spaced 100 ms, 200 ms, 400 ms ... (capped at 2 s). */
+const READ_BACK_ATTEMPTS = 6;
+const readBackPause = (attempt: number) => Math.min(2_000, 100 * 2 ** (attempt - 1));
+
+export function readBackActivities({ plan, control, now }: ActivityContext) {
+  /** A read that ARM answered with an error is tried again: a flaky read is not a mismatch. */
+  const readBackTarget = async (target: WorkflowTarget) => {
+    let seen = await observeTarget(plan, control, target);
+    for (
+      let attempt = 1;
+      attempt < READ_BACK_ATTEMPTS && 'error' in seen.observation && seen.observation.reachable;
+      attempt++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, readBackPause(attempt)));
+      seen = await observeTarget(plan, control, target);
+    }
+    return seen;
+  };
+
+  const readBack = async (input: {
+    direction: Direction;
+    group: number;
+    entries: string[];
+    /** Observation keys of fences left pending: their region did not answer, so they are not read again. */
+    pending?: string[];
+  }): Promise<ReadBackReport> => {
+    const names = new Set(input.entries);
+    const pending = new Set(input.pending ?? []);
+    const entries = plan.workflows.filter((w) => names.has(w.name));
+    const sub: Plan = { ...plan, workflows: entries };
+    const targets = entries.flatMap((e) => entryTargets(plan, e));
+    const observed = new Map(
+      (
+        await Promise.all(
+          targets.map(async (t): Promise<Observed> =>
+            pending.has(observationKey(t))
+              ? {
+                  target: t,
+                  observation: { reachable: false, error: 'fence pending: its region did not answer' },
+                }
+              : readBackTarget(t),
+          ),
+        )
+      ).map((o) => [observationKey(o.target), o]),
+    );
+    const wanted = planOperation(sub, input.direction, () => undefined);
+    const mismatches: string[] = [];
+    for (const { action } of wanted.groups.flatMap((g) =>
+      g.entries.flatMap((e) => e.steps.map((action) => ({ action }))),
+    )) {
+      const o = observed.get(observationKey(action.target))?.observation;
+      if (!o || !('state' in o) || o.error) continue; // Unverified: reported as unreadable below.
+      if (action.op === 'enable' && o.state !== 'Enabled')
+        mismatches.push(`${action.target.label} is ${o.state}, expected Enabled`);
+      if (action.op === 'disable' && o.state !== 'Disabled')
+        mismatches.push(`${action.target.label} is ${o.state}, expected Disabled`);
+      if (action.op === 'set-recurrence') {
+        const entry = entries.find((e) =>
+          entryTargets(plan, e).some((t) => t.key === action.target.key && t.region === action.target.region),
+        );
+        const want = entry?.schedule ? slotsFired(action.recurrence, entry.schedule)?.join() : undefined;
+        const have = entry?.schedule ? slotsFired(o.recurrence, entry.schedule)?.join() : undefined;
+        if (want !== have) mismatches.push(`${action.target.label} does not run the expected schedule slots`);
+      }
+    }
+    const stateOf = stateOfObserved(observed);
+    const active = input.direction === 'failover' ? 'secondary' : 'primary';
+    // The region taking over answers but would not show its state: the failover is not verified there.
+    for (const o of observed.values()) {
+      if (o.target.region === active && o.observation.reachable && 'error' in o.observation)
+        mismatches.push(`${o.target.label} could not be read back: ${o.observation.error}`);
+    }
+    return {
+      group: input.group,
+      at: now().toISOString(),
+      mismatches,
+      violations: [...overlapViolations(sub, stateOf), ...coverageViolations(sub, stateOf, active)].map(
+        (v) => ({ entry: v.entry, rule: v.rule, message: v.message }),
+      ),
+      unreadable: [...observed.values()]
+        .filter((o) => !o.observation.reachable || 'error' in o.observation)
+        .map((o) => o.target.label),
+    };
+  };
+
+  /**
+   * The safety check before a group: reads the targets whose fences were deferred at planning (every other
+   * target ends as the entry's steps set it) and reports the `no-dual-active` violations the entries would
+   * leave. One read per region first: a region that still does not answer costs one refused call, not one each.
+   */
+  const checkGroup = async (input: { group: number; entries: EntryPlan[] }): Promise<GroupCheck> => {
+    const deferred = input.entries.flatMap(deferredTargets);
+    const observed = new Map<string, Observed>();
+    for (const region of new Set(deferred.map((t) => t.region))) {
+      const [first, ...rest] = deferred.filter((t) => t.region === region);
+      const seen = await readBackTarget(first!);
+      observed.set(observationKey(first!), seen);
+      if (!seen.observation.reachable) continue;
+      for (const o of await Promise.all(rest.map(readBackTarget))) observed.set(observationKey(o.target), o);
+    }
+    const live: StateOf = (t) => {
+      const o = observed.get(observationKey(t))?.observation;
+      return o?.reachable && 'exists' in o && o.exists === false
+        ? { state: 'Disabled' } // Deleted since planning: runs nothing.
+        : stateOfObserved(observed)(t);
+    };
+    const stillUnknown = deferred.filter((t) => live(t) === 'unknown');
+    return {
+      group: input.group,
+      at: now().toISOString(),
+      source: 'live',
+      read: [...observed.values()].map((o) => o.target.label),
+      unreadable: stillUnknown.map((t) => t.label),
+      violations: input.entries.flatMap((entry) =>
+        violationsAfterEntry(plan, entry, live).map((v) => {
+          const back = deferredTargets(entry).filter((t) => {
+            const s = live(t);
+            return s !== 'unknown' && s.state === 'Enabled';
+          });
+          const why = back.length
+            ? `${back.map((t) => t.label).join(', ')} answered again and is Enabled, but this operation deferred its fence (its region did not answer at planning)`
+            : 'a target its steps leave alone is Enabled';
+          return { entry: v.entry, rule: v.rule, message: `${why}; after its steps ${v.message}` };
+        }),
+      ),
+    };
+  };
+
+  return { readBack, checkGroup };
+}

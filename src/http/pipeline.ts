@@ -1,0 +1,192 @@
+/**
+ * The HTTP API's request pipeline, shared by every route: authorise the caller, run the route's handler, turn
+ * typed refusals into responses, and write one audit line per mutating call; plus the request readers (JSON
+ * body, query, Idempotency-Key). Nothing secret (keys, signatures, connection strings) is logged or echoed.
+ */
+import { createHash } from 'node:crypto';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
+import type { LogicAppsControl } from '../adapters/logicapps/port';
+import type { Plan } from '../plan/schema';
+import type { MonitorClient } from '../triggers/watchdog';
+import { authorise, type Identity } from './auth';
+import {
+  ForbiddenError,
+  HttpApiError,
+  RequestValidationError,
+  UnsupportedMediaTypeError,
+  type FieldIssue,
+} from './errors';
+import type { InstanceInfo } from './history';
+import { HTTP_ROUTES, type HttpRouteKey } from './routes';
+import { IdempotencyKeySchema } from './schemas';
+
+/** The slice of the durable client the API uses (`df.getClient(context)` is one). */
+export interface ApiDurableClient extends MonitorClient {
+  /** Throws when the instance does not exist (durable-functions 3.5.0 gives no error code: see notFound). */
+  getStatus(instanceId: string): Promise<InstanceInfo>;
+  getStatusBy(filter: { runtimeStatus?: string[] }): Promise<InstanceInfo[]>;
+}
+
+export interface HttpApiSettings {
+  /** DR_REQUIRE_PRINCIPAL=true: an App Service Authentication principal is mandatory. */
+  requirePrincipal: boolean;
+  /** x-ms-client-principal is believed (App Service Authentication on, or a local host opted in). */
+  trustPrincipal: boolean;
+}
+
+export interface HttpApiDeps {
+  plan: () => Plan;
+  /** ARM reads for dry runs. */
+  control: () => LogicAppsControl;
+  client: (context: InvocationContext) => ApiDurableClient;
+  settings: () => HttpApiSettings;
+  now: () => Date;
+  /** How long a POST waits for the monitor's answer (default 15 s). */
+  answerWaitMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  newRequestId?: () => string;
+}
+
+export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
+/** One request as a route handler sees it. */
+export interface Call {
+  request: HttpRequest;
+  context: InvocationContext;
+  identity: Identity;
+  client: ApiDurableClient;
+  plan: Plan;
+  /** Filled by mutating handlers for the audit line. */
+  audit: Record<string, unknown>;
+}
+
+const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
+const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+function issuesOf(error: z.ZodError): FieldIssue[] {
+  return error.issues.flatMap((issue): FieldIssue[] => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map((k) => ({ path: path ? `${path}.${k}` : k, message: 'unknown field' }));
+    const missing = issue.code === 'invalid_type' && /received undefined$/.test(issue.message);
+    return [{ path, message: missing ? 'is required' : issue.message }];
+  });
+}
+
+export function validate<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new RequestValidationError(where, issuesOf(parsed.error));
+  return parsed.data;
+}
+
+/** A JSON body (an empty body counts as `{}`), validated against a strict schema. */
+export async function readBody<S extends z.ZodType>(request: HttpRequest, schema: S): Promise<z.output<S>> {
+  const text = await request.text();
+  let value: unknown = {};
+  if (text.trim() !== '') {
+    const type = request.headers.get('content-type');
+    // `curl -d '{...}'` says x-www-form-urlencoded: accept it (and a missing type) when the body is a JSON object.
+    const curlStyle =
+      (!type || /^application\/x-www-form-urlencoded\b/i.test(type)) && text.trimStart().startsWith('{');
+    if (!curlStyle && (!type || !JSON_TYPE.test(type))) throw new UnsupportedMediaTypeError(type);
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new RequestValidationError('body', [
+        { path: '', message: `is not valid JSON (${(err as Error).message})` },
+      ]);
+    }
+  }
+  return validate(schema, value, 'body');
+}
+
+export function idempotencyKeyOf(request: HttpRequest, newId: () => string): { key: string; given: boolean } {
+  const header = request.headers.get(IDEMPOTENCY_HEADER);
+  if (header === null) return { key: newId(), given: false };
+  const parsed = IdempotencyKeySchema.safeParse(header.trim());
+  if (!parsed.success)
+    throw new RequestValidationError('header', [
+      { path: 'Idempotency-Key', message: parsed.error.issues[0]?.message ?? 'is invalid' },
+    ]);
+  return { key: parsed.data, given: true };
+}
+
+/** Route and request content, hashed: what makes two uses of one Idempotency-Key the same request. */
+export function fingerprintOf(route: string, content: unknown): string {
+  return createHash('sha256')
+    .update(JSON.stringify([route, content]))
+    .digest('base64url')
+    .slice(0, 22);
+}
+
+/** durable-functions 3.5.0 throws a plain Error for a 404 status; its message is the only signal. */
+export const notFound = (err: unknown): boolean => err instanceof Error && /\b404\b/.test(err.message);
+
+/** Wraps a route's handler in the pipeline: authorisation, refusals as responses, the audit line. */
+export function routeHandler(
+  deps: HttpApiDeps,
+  key: HttpRouteKey,
+  run: (call: Call) => Promise<HttpResponseInit>,
+): HttpHandler {
+  const spec = HTTP_ROUTES[key];
+  const mutating = spec.method === 'POST';
+  return async (request, context) => {
+    let identity: Identity | undefined;
+    let refusedCaller: string | undefined;
+    const audit: Record<string, unknown> = {};
+    let response: HttpResponseInit;
+    try {
+      identity = authorise(request.headers, spec.access, deps.settings());
+      const plan = deps.plan();
+      response = await run({ request, context, identity, client: deps.client(context), plan, audit });
+    } catch (err) {
+      if (err instanceof HttpApiError) {
+        response = { status: err.status, jsonBody: err.body(), headers: err.headers };
+        audit.refusal = err.message;
+        if (err instanceof ForbiddenError) refusedCaller = err.caller;
+      } else {
+        // The message may quote an SDK error; it goes to the log, the caller gets the invocation id.
+        context.error(`${spec.method} /api/${spec.route} failed: ${redactSecrets((err as Error).message)}`);
+        response = {
+          status: 500,
+          jsonBody: {
+            error: `internal error; see the function log for invocation ${context.invocationId}`,
+          },
+        };
+      }
+    }
+    if (mutating) {
+      context.log(
+        JSON.stringify({
+          audit: 'dr-http',
+          route: `${spec.method} /api/${spec.route}`,
+          caller: identity?.by ?? refusedCaller ?? 'unauthenticated',
+          via: identity?.via ?? 'none',
+          status: response.status ?? 200,
+          outcome: outcomeOf(response.status ?? 200),
+          invocationId: context.invocationId,
+          ...audit,
+        }),
+      );
+    }
+    return response;
+  };
+}
+
+/** SDK errors can quote URLs or connection strings: keys, signatures and shared access keys never reach a log. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/([?&](?:code|sig|key)=)[^&\s"']+/gi, '$1***')
+    .replace(/(SharedAccessKey=)[^;\s"']+/gi, '$1***')
+    .replace(/(x-functions-key["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, '$1***');
+}
+
+function outcomeOf(status: number): string {
+  if (status === 202) return 'accepted';
+  if (status < 300) return 'ok';
+  if (status === 401 || status === 403) return 'denied';
+  if (status === 409) return 'refused';
+  if (status < 500) return 'invalid';
+  return status === 503 ? 'unavailable' : 'error';
+}
