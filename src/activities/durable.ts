@@ -9,19 +9,13 @@ import {
   type OperationRecord,
   type Signal,
 } from '../durable/contracts';
+import type { DurableClient } from '../durable/client';
 import type { ActivityContext } from './context';
-
-/** The slice of the durable client the activities use (df.getClient returns one). */
-export interface OrchestrationStarter {
-  startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
-  getStatus(instanceId: string): Promise<{ runtimeStatus?: string; output?: unknown } | undefined>;
-  raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
-}
 
 export function durableActivities({ plan }: ActivityContext) {
   const startOperation = async (
     input: OperationInput,
-    client: OrchestrationStarter,
+    client: DurableClient,
   ): Promise<{ instanceId: string; started: boolean }> => {
     const instanceId = operationInstanceId(input.planId, input.operationId);
     // Idempotent: a retried activity finds the instance it started the first time.
@@ -31,7 +25,7 @@ export function durableActivities({ plan }: ActivityContext) {
     return { instanceId, started: true };
   };
 
-  const signalMonitor = async (signal: Signal, client: OrchestrationStarter): Promise<void> => {
+  const signalMonitor = async (signal: Signal, client: DurableClient): Promise<void> => {
     await client.raiseEvent(monitorInstanceId(plan.id), MONITOR_SIGNAL, signal);
   };
 
@@ -41,7 +35,7 @@ export function durableActivities({ plan }: ActivityContext) {
    */
   const operationStatus = async (
     input: { planId: string; operationId: string },
-    client: OrchestrationStarter,
+    client: DurableClient,
   ): Promise<OperationProgress> => {
     const status = await client.getStatus(operationInstanceId(input.planId, input.operationId));
     const runtimeStatus = status?.runtimeStatus;

@@ -12,7 +12,6 @@ import { probeActivities } from './probe';
 import { readBackActivities } from './read-back';
 
 export type { ActivityDeps } from './context';
-export type { OrchestrationStarter } from './durable';
 
 export function createActivities(deps: ActivityDeps) {
   const context = { ...deps, now: deps.now ?? (() => new Date()) };

@@ -2,8 +2,9 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import { activityDeps } from '../composition';
-import { createActivities, type OrchestrationStarter } from './index';
+import type { DurableClient } from '../durable/client';
+import { createActivities } from './index';
 
 export const activities = () => createActivities(activityDeps());
 
-export const durableClient = (context: InvocationContext): OrchestrationStarter => df.getClient(context);
+export const durableClient = (context: InvocationContext): DurableClient => df.getClient(context);

@@ -3,6 +3,7 @@
  * durable monitor orchestration can keep the state across continueAsNew and a restart can resume counting.
  */
 import { durationMs } from './duration';
+import type { Plan } from '../plan/schema';
 
 export type MonitorMode = 'monitoring' | 'degraded' | 'failing-over' | 'failed-over' | 'failing-back';
 /** What the status API shows: the mode, or `paused` while an operator pause is in force. */
@@ -30,6 +31,17 @@ export interface MonitorPolicy {
   cooldown: string;
   maxPause: string;
 }
+
+/** The monitor's policy, from the plan (what the watchdog hands the monitor with each tick). */
+export const policyOf = (plan: Plan): MonitorPolicy => ({
+  ...(plan.policy.failureThreshold !== undefined ? { failureThreshold: plan.policy.failureThreshold } : {}),
+  ...(plan.policy.window ? { window: plan.policy.window } : {}),
+  recoveryThreshold: plan.policy.recoveryThreshold,
+  automaticFailover: plan.policy.automaticFailover,
+  failback: plan.policy.failback,
+  cooldown: plan.policy.cooldown,
+  maxPause: plan.policy.maxPause,
+});
 
 export interface PauseInfo {
   until: string;

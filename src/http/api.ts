@@ -8,7 +8,8 @@ import type { HttpResponseInit } from '@azure/functions';
 import { planFromObserved } from '../app/live-check';
 import { observePlan } from '../app/observe';
 import { durationMs } from '../core/duration';
-import { reportedMode } from '../core/monitor';
+import { policyOf, reportedMode } from '../core/monitor';
+import { isNotFound, type DurableClient, type InstanceInfo } from '../durable/client';
 import type { Direction } from '../core/planner';
 import {
   monitorInstanceId,
@@ -19,19 +20,16 @@ import {
   type RequestAnswer,
 } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
-import { policyOf } from '../triggers/watchdog';
 import { ConflictError, MonitorUnavailableError, NotFoundError, RequestValidationError } from './errors';
-import { historyPage, isoOf, isRunning, recordOf, type InstanceInfo } from './history';
+import { historyPage, isoOf, isRunning, recordOf } from './history';
 import { askMonitor, type RequestSignal } from './monitor-requests';
 import { openApiDocument } from './openapi';
 import {
   fingerprintOf,
   idempotencyKeyOf,
-  notFound,
   readBody,
   routeHandler,
   validate,
-  type ApiDurableClient,
   type Call,
   type HttpApiDeps,
   type HttpHandler,
@@ -40,7 +38,7 @@ import { HTTP_ROUTES, type HttpRouteKey } from './routes';
 import { OperationIdSchema } from './schemas';
 import { statusView } from './status-view';
 
-export type { ApiDurableClient, HttpApiDeps, HttpApiSettings, HttpHandler } from './pipeline';
+export type { HttpApiDeps, HttpApiSettings, HttpHandler } from './pipeline';
 
 const DEFAULT_ANSWER_WAIT_MS = 15_000;
 
@@ -59,7 +57,7 @@ function monitorState(plan: Plan, status: InstanceInfo | undefined): MonitorStat
  * the instance output); that listing happens only then.
  */
 async function newestFailover(
-  client: ApiDurableClient,
+  client: DurableClient,
   plan: Plan,
   monitor: MonitorStatus,
   read: { current: InstanceInfo | undefined; last: InstanceInfo | undefined },
@@ -185,7 +183,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       try {
         status = await client.getStatus(instanceId);
       } catch (err) {
-        if (!notFound(err)) throw err;
+        if (!isNotFound(err)) throw err;
       }
       const monitor = monitorState(plan, status);
       const optional = async (id: string | undefined) => {
@@ -234,7 +232,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       try {
         s = await client.getStatus(operationInstanceId(plan.id, id));
       } catch (err) {
-        if (notFound(err)) throw new NotFoundError(`no operation ${id} in plan ${plan.id}`);
+        if (isNotFound(err)) throw new NotFoundError(`no operation ${id} in plan ${plan.id}`);
         throw err;
       }
       const record = recordOf(s);

@@ -9,20 +9,11 @@ import {
   type OperationInput,
   type OperationRecord,
 } from '../durable/contracts';
+import type { InstanceInfo } from '../durable/client';
 import { RequestValidationError } from './errors';
 import type { HistoryItemSchema, HistoryResponseSchema } from './schemas';
 
-/** An instance as the durable client returns it (getStatus gives Dates, getStatusBy gives strings). */
-export interface InstanceInfo {
-  name?: string;
-  instanceId: string;
-  createdTime: Date | string;
-  lastUpdatedTime: Date | string;
-  input?: unknown;
-  output?: unknown;
-  runtimeStatus: string;
-  customStatus?: unknown;
-}
+export type { InstanceInfo } from '../durable/client';
 
 export type HistoryItem = z.output<typeof HistoryItemSchema>;
 export type HistoryPage = z.output<typeof HistoryResponseSchema>;

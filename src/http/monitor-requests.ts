@@ -11,7 +11,8 @@ import {
   type Signal,
 } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
-import { ensureMonitor, type MonitorClient } from '../triggers/watchdog';
+import { ensureMonitor } from '../app/monitor-instance';
+import type { DurableClient } from '../durable/client';
 import { IdempotencyKeyReusedError, MonitorUnavailableError } from './errors';
 
 export type RequestSignal = Extract<Signal, { kind: 'pause' | 'resume' | 'request-operation' }>;
@@ -44,7 +45,7 @@ export interface Asked {
 const POLL_STEPS_MS = [20, 40, 80, 160, 320, 500];
 
 async function publishedStatus(
-  client: MonitorClient,
+  client: Pick<DurableClient, 'getStatus'>,
   instanceId: string,
 ): Promise<MonitorStatus | undefined> {
   try {
@@ -67,7 +68,7 @@ function answerFor(answer: RequestAnswer, signal: RequestSignal, idempotencyKey:
 }
 
 export async function askMonitor(
-  client: MonitorClient,
+  client: Pick<DurableClient, 'getStatus' | 'startNew' | 'raiseEvent'>,
   plan: Plan,
   signal: RequestSignal,
   options: AskOptions,

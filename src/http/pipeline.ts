@@ -8,7 +8,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import type { z } from 'zod';
 import type { LogicAppsControl } from '../adapters/logicapps/port';
 import type { Plan } from '../plan/schema';
-import type { MonitorClient } from '../triggers/watchdog';
+import type { DurableClient } from '../durable/client';
 import { authorise, type Identity } from './auth';
 import {
   ForbiddenError,
@@ -17,16 +17,8 @@ import {
   UnsupportedMediaTypeError,
   type FieldIssue,
 } from './errors';
-import type { InstanceInfo } from './history';
 import { HTTP_ROUTES, type HttpRouteKey } from './routes';
 import { IdempotencyKeySchema } from './schemas';
-
-/** The slice of the durable client the API uses (`df.getClient(context)` is one). */
-export interface ApiDurableClient extends MonitorClient {
-  /** Throws when the instance does not exist (durable-functions 3.5.0 gives no error code: see notFound). */
-  getStatus(instanceId: string): Promise<InstanceInfo>;
-  getStatusBy(filter: { runtimeStatus?: string[] }): Promise<InstanceInfo[]>;
-}
 
 export interface HttpApiSettings {
   /** DR_REQUIRE_PRINCIPAL=true: an App Service Authentication principal is mandatory. */
@@ -39,7 +31,7 @@ export interface HttpApiDeps {
   plan: () => Plan;
   /** ARM reads for dry runs. */
   control: () => LogicAppsControl;
-  client: (context: InvocationContext) => ApiDurableClient;
+  client: (context: InvocationContext) => DurableClient;
   settings: () => HttpApiSettings;
   now: () => Date;
   /** How long a POST waits for the monitor's answer (default 15 s). */
@@ -55,7 +47,7 @@ export interface Call {
   request: HttpRequest;
   context: InvocationContext;
   identity: Identity;
-  client: ApiDurableClient;
+  client: DurableClient;
   plan: Plan;
   /** Filled by mutating handlers for the audit line. */
   audit: Record<string, unknown>;
@@ -119,9 +111,6 @@ export function fingerprintOf(route: string, content: unknown): string {
     .digest('base64url')
     .slice(0, 22);
 }
-
-/** durable-functions 3.5.0 throws a plain Error for a 404 status; its message is the only signal. */
-export const notFound = (err: unknown): boolean => err instanceof Error && /\b404\b/.test(err.message);
 
 /** Wraps a route's handler in the pipeline: authorisation, refusals as responses, the audit line. */
 export function routeHandler(

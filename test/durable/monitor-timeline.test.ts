@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MONITOR_SIGNAL, monitorInstanceId } from '../../src/durable/contracts';
-import { tickSignal } from '../../src/triggers/watchdog';
+import { tickSignal } from '../../src/app/monitor-instance';
 import { startEstate, type Estate } from '../support/estate';
 
 let estate: Estate | undefined;

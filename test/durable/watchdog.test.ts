@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MONITOR_SIGNAL, ORCHESTRATIONS, monitorInstanceId } from '../../src/durable/contracts';
-import { ensureMonitor, tickSignal, type MonitorClient } from '../../src/triggers/watchdog';
+import { ensureMonitor, tickSignal } from '../../src/app/monitor-instance';
+import type { DurableClient } from '../../src/durable/client';
 import type { HostLogEntry } from '../../local/host';
 import { startEstate, type Estate } from '../support/estate';
 
@@ -25,7 +26,7 @@ function engineClient(e: Estate, held: number) {
   let release!: () => void;
   const bothChecked = new Promise<void>((resolve) => (release = resolve));
   const starts: ('started' | 'refused')[] = [];
-  const client: MonitorClient = {
+  const client: Pick<DurableClient, 'getStatus' | 'startNew' | 'raiseEvent'> = {
     async getStatus(instanceId) {
       const status = e.host.durable.getStatus(instanceId);
       if (++answered >= held) release();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { initialMonitorState } from '../../src/core/monitor';
 import { monitorInstanceId, type MonitorStatus, type Signal } from '../../src/durable/contracts';
 import { loadPlan } from '../../src/plan/load';
-import { policyOf } from '../../src/triggers/watchdog';
+import { policyOf } from '../../src/core/monitor';
 import { APP_ROLES, authorise, parsePrincipal } from '../../src/http/auth';
 import { ForbiddenError, MonitorUnavailableError, UnauthenticatedError } from '../../src/http/errors';
 import { historyPage, type InstanceInfo } from '../../src/http/history';
@@ -123,6 +123,9 @@ function fakeMonitor(answerAfterPolls: number | undefined) {
       polls += 1;
       const answered = raised.length > 0 && answerAfterPolls !== undefined && polls > answerAfterPolls;
       return {
+        instanceId: id,
+        createdTime: new Date(0),
+        lastUpdatedTime: new Date(0),
         runtimeStatus: 'Running',
         customStatus: answered
           ? { ...base, answers: raised.map((s) => ({ id: s.id, status: 'applied' as const })) }

@@ -1,0 +1,76 @@
+/**
+ * The monitor instance as the watchdog and the HTTP API see it: start it unless it is alive (restarting a
+ * Failed or Terminated one from its last published state, counts intact), and the tick each timer run hands it.
+ */
+import { durationMs } from '../core/duration';
+import { initialMonitorState, policyOf } from '../core/monitor';
+import type { DurableClient } from '../durable/client';
+import {
+  ORCHESTRATIONS,
+  monitorInstanceId,
+  type MonitorInput,
+  type MonitorStatus,
+  type Signal,
+} from '../durable/contracts';
+import type { Plan } from '../plan/schema';
+
+const ALIVE = new Set(['Running', 'Pending', 'ContinuedAsNew']);
+
+/** getStatus throws on 404 (and on transient errors): either way there is no status to act on. */
+async function statusOf(client: Pick<DurableClient, 'getStatus' | 'startNew'>, instanceId: string) {
+  try {
+    return await client.getStatus(instanceId);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts the monitor unless it is alive. Two watchdogs racing both try to start: the loser's startNew is
+ * refused (the instance exists and runs), which is fine: exactly one monitor runs.
+ */
+export async function ensureMonitor(
+  client: Pick<DurableClient, 'getStatus' | 'startNew'>,
+  plan: Plan,
+  log: (msg: string) => void = () => undefined,
+): Promise<'alive' | 'started' | 'restarted'> {
+  const instanceId = monitorInstanceId(plan.id);
+  const status = await statusOf(client, instanceId);
+  if (status?.runtimeStatus && ALIVE.has(status.runtimeStatus)) return 'alive';
+  const previous = status?.customStatus as MonitorStatus | undefined;
+  const input: MonitorInput = previous?.state
+    ? { ...previous, executions: previous.executions ?? 0 }
+    : {
+        planId: plan.id,
+        state: initialMonitorState(),
+        pendingFences: [],
+        answers: [],
+        operationSeq: 0,
+        executions: 0,
+      };
+  try {
+    await client.startNew(ORCHESTRATIONS.monitor, { instanceId, input });
+  } catch (err) {
+    const again = await statusOf(client, instanceId);
+    if (again?.runtimeStatus && ALIVE.has(again.runtimeStatus)) return 'alive'; // Lost the race: someone else started it.
+    throw err;
+  }
+  log(
+    previous?.state
+      ? `monitor ${instanceId} was ${status?.runtimeStatus}: restarted with its counts (${previous.state.consecutiveFailures} failures)`
+      : `monitor ${instanceId} started`,
+  );
+  return previous?.state ? 'restarted' : 'started';
+}
+
+export function tickSignal(plan: Plan, at: Date): Signal {
+  const second = new Date(Math.floor(at.getTime() / 1000) * 1000).toISOString();
+  return {
+    kind: 'tick',
+    id: `tick-${second}`,
+    at: second,
+    policy: policyOf(plan),
+    probeIntervalMs: durationMs(plan.policy.probeInterval),
+  };
+}
+
