@@ -41,8 +41,12 @@ param healthCheckDependencies array = []
 @description('Client id of the Entra app registration for App Service Authentication (docs/security.md); empty: off, and the API refuses x-ms-client-principal.')
 param authClientId string = ''
 
-@description('DR_REQUIRE_PRINCIPAL: refuse callers that present only a function key (needs authClientId).')
-param requirePrincipal bool = false
+@description('DR_REQUIRE_PRINCIPAL: refuse callers that present only a function key, at the platform and in the API. Empty (the default): true when authClientId is set, else false. "false" with authClientId keeps key-only callers as readers.')
+@allowed(['', 'true', 'false'])
+param requirePrincipal string = ''
+
+@description('DR_KEY_IS_OPERATOR: let a caller with only a function key fail over, fail back, pause and resume. Off by default: a key alone may only read.')
+param keyIsOperator bool = false
 
 @description('Name of the control plane resource group; empty for rg-<environmentName>.')
 param resourceGroupName string = ''
@@ -63,6 +67,9 @@ var functionAppName = 'func-dr-${resourceToken}'
 var deploymentContainerName = 'app-package-${resourceToken}'
 var serviceBus = targets.serviceBus
 var healthCheckTarget = targets.healthCheck
+// With an Entra app registration the API requires a signed-in principal unless told otherwise, so app roles
+// decide; without one there is nobody to sign in, and a function key alone is a reader (see keyIsOperator).
+var principalRequired = empty(requirePrincipal) ? !empty(authClientId) : requirePrincipal == 'true'
 
 resource controlPlaneGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
   name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
@@ -147,8 +154,9 @@ module workflowRoles './rbac.bicep' = [
     dependsOn: [healthCheck]
     params: {
       principalId: identity.outputs.principalId
-      grantWorkflowOperator: target.operator
-      includeStandardActions: target.standard
+      workflowNames: target.workflows
+      rewriteWorkflowNames: target.rewriteWorkflows
+      standardSiteNames: target.sites
       healthCheckWorkflowNames: target.healthCheckWorkflows
     }
   }
@@ -169,11 +177,13 @@ module functionApp './modules/functionapp.bicep' = {
     deploymentContainerName: deploymentContainerName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     authClientId: authClientId
+    requirePrincipal: principalRequired
     appSettings: {
       DR_PLAN: planText
       DR_WATCHDOG_SCHEDULE: watchdogSchedule
       DR_TASK_HUB: taskHubName
-      DR_REQUIRE_PRINCIPAL: requirePrincipal ? 'true' : 'false'
+      DR_REQUIRE_PRINCIPAL: principalRequired ? 'true' : 'false'
+      DR_KEY_IS_OPERATOR: keyIsOperator ? 'true' : 'false'
     }
   }
 }

@@ -1,8 +1,12 @@
 // Least-privilege access for the control plane's identity, deployed once per resource group it touches.
-// Every assignment is scoped to this resource group or to a resource inside it, never to the subscription,
-// and is named guid(scope, principal, role) so a redeployment finds the same assignment.
+// Every Logic Apps and App Service role is assigned on the individual workflows and sites the plan names
+// (existing resources, referenced by name), never on the resource group: a site's app settings decide what
+// code it runs (WEBSITE_RUN_FROM_PACKAGE), and a workflow's definition is code too, so write access to either
+// stays on exactly the resources the control plane must change. Nothing is scoped to the subscription.
+// Assignments are named guid(scope, principal, role) so a redeployment finds the same assignment.
 // A team that owns a workflow resource group and will not let the control plane's deployer in can deploy
 // this file itself: az deployment group create -g <rg> -f infra/rbac.bicep -p principalId=<id> ...
+// (`node infra/hooks/preprovision.mjs --rbac PLAN` prints that command for each resource group of a plan).
 targetScope = 'resourceGroup'
 
 @description('Object id of the control plane identity.')
@@ -10,10 +14,12 @@ param principalId string
 @allowed(['ServicePrincipal', 'User', 'Group'])
 param principalType string = 'ServicePrincipal'
 
-@description('Grant the Logic Apps operator role on this resource group (it holds workflows the plan fails over).')
-param grantWorkflowOperator bool = false
-@description('Add the App Service actions needed for Logic Apps Standard workflows (sites in this resource group).')
-param includeStandardActions bool = false
+@description('Consumption workflows in this resource group that the plan fails over: the control plane reads, enables and disables each.')
+param workflowNames array = []
+@description('Of those, the rewrite-mode split sides ({ workflow, mode: "rewrite" }): the only workflows whose definition the control plane rewrites (their Recurrence).')
+param rewriteWorkflowNames array = []
+@description('Logic Apps Standard sites in this resource group whose workflows the plan fails over (switched through the site\'s app settings).')
+param standardSiteNames array = []
 @description('Consumption health-check or dependency-probe workflows in this resource group whose callback URL the control plane reads.')
 param healthCheckWorkflowNames array = []
 
@@ -23,14 +29,17 @@ param serviceBusNamespaceName string = ''
 param serviceBusEntityKind string = 'queue'
 param serviceBusEntityName string = ''
 
-// What the control plane does to Consumption workflows, one ARM action each:
-var workflowActions = [
+// What the control plane does to every Consumption workflow of the plan, one ARM action each:
+var switchActions = [
   'Microsoft.Logic/workflows/read' // read state, definition and the Recurrence it may rewrite
-  'Microsoft.Logic/workflows/write' // rewrite a split schedule (PUT of the definition) at failover and failback
   'Microsoft.Logic/workflows/enable/action' // activate the passive side
   'Microsoft.Logic/workflows/disable/action' // deactivate the failed or the passive side
   'Microsoft.Logic/workflows/triggers/read' // find the trigger whose schedule is rewritten and check its state
   'Microsoft.Logic/workflows/runs/read' // see whether runs are still in flight before and after a switch
+]
+// Only rewrite-mode split sides have their definition written (a PUT with the new Recurrence):
+var rewriteActions = [
+  'Microsoft.Logic/workflows/write' // rewrite a split schedule (PUT of the definition) at failover and failback
 ]
 // Logic Apps Standard workflows are switched through the site's app settings (Workflows.<name>.FlowState):
 var standardActions = [
@@ -43,19 +52,23 @@ var healthProbeActions = [
   'Microsoft.Logic/workflows/triggers/listCallbackUrl/action' // resolve the health-check Request trigger's URL
 ]
 
+// A rewritten workflow is switched too, so it gets the switch role even if only listed for rewriting.
+var switchedWorkflowNames = union(workflowNames, rewriteWorkflowNames)
+
 var serviceBusDataSender = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
 // Custom role names are unique per tenant: tie each to this resource group.
 var scopeToken = uniqueString(resourceGroup().id)
 
-resource operatorRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (grantWorkflowOperator) {
+// The id of the former resource-group-wide operator role: redeploying narrows that role in place.
+resource switchRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(switchedWorkflowNames)) {
   name: guid(resourceGroup().id, 'logic-apps-failover-operator')
   properties: {
     roleName: 'Logic Apps Failover Operator (${resourceGroup().name} ${scopeToken})'
-    description: 'Enable, disable and reschedule the Logic Apps in ${resourceGroup().name} for regional failover.'
+    description: 'Read, enable and disable the plan\'s Logic Apps in ${resourceGroup().name} for regional failover; assigned on each workflow.'
     type: 'CustomRole'
     permissions: [
       {
-        actions: concat(workflowActions, includeStandardActions ? standardActions : [])
+        actions: switchActions
         notActions: []
       }
     ]
@@ -65,14 +78,95 @@ resource operatorRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if 
   }
 }
 
-resource operatorAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantWorkflowOperator) {
-  name: guid(resourceGroup().id, principalId, operatorRole.id)
+resource rewriteRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(rewriteWorkflowNames)) {
+  name: guid(resourceGroup().id, 'logic-apps-failover-schedule-writer')
   properties: {
-    principalId: principalId
-    principalType: principalType
-    roleDefinitionId: operatorRole.id
+    roleName: 'Logic Apps Failover Schedule Writer (${resourceGroup().name} ${scopeToken})'
+    description: 'Rewrite the Recurrence of the rewrite-mode split workflows in ${resourceGroup().name}; assigned on each of them.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: rewriteActions
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
   }
 }
+
+resource standardRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(standardSiteNames)) {
+  name: guid(resourceGroup().id, 'logic-apps-failover-standard-switch')
+  properties: {
+    roleName: 'Logic Apps Failover Standard Switch (${resourceGroup().name} ${scopeToken})'
+    description: 'Switch Logic Apps Standard workflows (FlowState app settings) of the plan\'s sites in ${resourceGroup().name}; assigned on each site.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: standardActions
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+resource switchedWorkflows 'Microsoft.Logic/workflows@2019-05-01' existing = [
+  for workflowName in switchedWorkflowNames: {
+    name: workflowName
+  }
+]
+
+resource switchAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (workflowName, i) in switchedWorkflowNames: {
+    name: guid(switchedWorkflows[i].id, principalId, switchRole.id)
+    scope: switchedWorkflows[i]
+    properties: {
+      principalId: principalId
+      principalType: principalType
+      roleDefinitionId: switchRole.id
+    }
+  }
+]
+
+resource rewrittenWorkflows 'Microsoft.Logic/workflows@2019-05-01' existing = [
+  for workflowName in rewriteWorkflowNames: {
+    name: workflowName
+  }
+]
+
+resource rewriteAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (workflowName, i) in rewriteWorkflowNames: {
+    name: guid(rewrittenWorkflows[i].id, principalId, rewriteRole.id)
+    scope: rewrittenWorkflows[i]
+    properties: {
+      principalId: principalId
+      principalType: principalType
+      roleDefinitionId: rewriteRole.id
+    }
+  }
+]
+
+resource standardSites 'Microsoft.Web/sites@2024-04-01' existing = [
+  for siteName in standardSiteNames: {
+    name: siteName
+  }
+]
+
+resource standardAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (siteName, i) in standardSiteNames: {
+    name: guid(standardSites[i].id, principalId, standardRole.id)
+    scope: standardSites[i]
+    properties: {
+      principalId: principalId
+      principalType: principalType
+      roleDefinitionId: standardRole.id
+    }
+  }
+]
 
 resource healthProbeRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(healthCheckWorkflowNames)) {
   name: guid(resourceGroup().id, 'logic-apps-failover-health-probe')
@@ -145,5 +239,7 @@ resource topicSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (
   }
 }
 
-output operatorRoleDefinitionId string = grantWorkflowOperator ? operatorRole.id : ''
+output switchRoleDefinitionId string = empty(switchedWorkflowNames) ? '' : switchRole.id
+output rewriteRoleDefinitionId string = empty(rewriteWorkflowNames) ? '' : rewriteRole.id
+output standardRoleDefinitionId string = empty(standardSiteNames) ? '' : standardRole.id
 output healthProbeRoleDefinitionId string = empty(healthCheckWorkflowNames) ? '' : healthProbeRole.id

@@ -1,7 +1,9 @@
-// Derives, from a failover plan, where the control plane must act: the resource groups whose workflows it
-// switches (and whether they hold Logic Apps Standard sites), the health-check workflows whose callback URL it
-// reads, and the Service Bus entity it sends to. main.bicep receives the result as one base64 parameter, so
-// the template stays free of resource-id parsing and the rules live here, where a test can reach them.
+// Derives, from a failover plan, where the control plane must act, resource by resource: per resource group
+// the Consumption workflows it enables and disables, which of them it rewrites (rewrite-mode split sides),
+// the Logic Apps Standard sites whose app settings it switches, and the health-check workflows whose callback
+// URL it reads; and the Service Bus entity it sends to. main.bicep receives the result as one base64
+// parameter and rbac.bicep grants each role on exactly those resources, so the template stays free of
+// resource-id parsing and the rules live here, where a test can reach them.
 
 /** A plan that cannot be turned into deployment targets; the message names the plan path that is wrong. */
 export class PlanTargetsError extends Error {
@@ -52,19 +54,26 @@ export function resolveWorkflowRef(ref, region, path) {
   throw new PlanTargetsError(path, 'expected a workflow name, a resource id or { site, workflow }');
 }
 
-/** The workflow references of one side of an entry: a plain ref, a twin pair, or a rewrite target. */
+/**
+ * The workflow references of one side of an entry: a plain ref, a twin pair, or a rewrite target, each with
+ * whether the control plane rewrites its definition (only a rewrite-mode split side: setRecurrence).
+ */
 function sideRefs(side, path) {
   if (side && typeof side === 'object' && 'active' in side && 'passive' in side) {
     return [
-      [side.active, `${path}.active`],
-      [side.passive, `${path}.passive`],
+      [side.active, `${path}.active`, false],
+      [side.passive, `${path}.passive`, false],
     ];
   }
   if (side && typeof side === 'object' && 'workflow' in side && 'mode' in side) {
-    return [[side.workflow, `${path}.workflow`]];
+    return [[side.workflow, `${path}.workflow`, side.mode === 'rewrite']];
   }
-  return [[side, path]];
+  return [[side, path, false]];
 }
+
+const addOnce = (list, name) => {
+  if (!list.some((n) => n.toLowerCase() === name.toLowerCase())) list.push(name);
+};
 
 function requireRegion(plan, side) {
   const region = plan?.[side];
@@ -78,7 +87,9 @@ const scopeKey = (subscriptionId, resourceGroup) => `${subscriptionId}/${resourc
 
 /**
  * @returns {{ targets: object, warnings: string[] }} targets has `scopes`, `healthCheck` and `serviceBus`,
- * the exact fields main.bicep reads.
+ * the exact fields main.bicep reads. Each scope is one resource group: `workflows` (Consumption workflows to
+ * enable and disable), `rewriteWorkflows` (those whose definition is rewritten), `sites` (Standard sites) and
+ * `healthCheckWorkflows`, names only, in plan order, each once.
  */
 export function planTargets(plan) {
   const warnings = [];
@@ -92,8 +103,9 @@ export function planTargets(plan) {
       scope = {
         subscriptionId: ref.subscriptionId,
         resourceGroup: ref.resourceGroup,
-        operator: false,
-        standard: false,
+        workflows: [],
+        rewriteWorkflows: [],
+        sites: [],
         healthCheckWorkflows: [],
       };
       scopes.set(key, scope);
@@ -107,11 +119,20 @@ export function planTargets(plan) {
       ['primary', primary],
       ['secondary', secondary],
     ]) {
-      for (const [ref, path] of sideRefs(entry?.[side], `workflows[${i}].${side}`)) {
+      for (const [ref, path, rewrite] of sideRefs(entry?.[side], `workflows[${i}].${side}`)) {
         const resolved = resolveWorkflowRef(ref, region, path);
         const scope = scopeFor(resolved);
-        scope.operator = true;
-        scope.standard = scope.standard || resolved.standard;
+        if (resolved.standard) {
+          addOnce(scope.sites, resolved.site);
+          if (rewrite)
+            warnings.push(
+              `${path} is a Logic Apps Standard workflow in rewrite mode: the control plane rewrites ` +
+                'Consumption workflows only (use the twin scheme), so no write access is granted for it',
+            );
+          continue;
+        }
+        addOnce(scope.workflows, resolved.name);
+        if (rewrite) addOnce(scope.rewriteWorkflows, resolved.name);
       }
     }
   });
@@ -131,8 +152,7 @@ export function planTargets(plan) {
       );
       continue;
     }
-    const names = scopeFor(resolved).healthCheckWorkflows;
-    if (!names.includes(resolved.name)) names.push(resolved.name);
+    addOnce(scopeFor(resolved).healthCheckWorkflows, resolved.name);
     if (path === 'healthCheck') healthCheckWorkflow = resolved;
   }
 
@@ -191,6 +211,68 @@ export function planTargets(plan) {
     },
     warnings,
   };
+}
+
+const FLAG = /^(true|false)?$/;
+
+/**
+ * The HTTP API's auth settings as azd passes them (DR_AUTH_CLIENT_ID, DR_REQUIRE_PRINCIPAL,
+ * DR_KEY_IS_OPERATOR): `problems` stop the deployment (a setting that would lock everyone out, or that
+ * main.bicep would refuse less clearly), `warnings` are printed.
+ */
+export function authSettingsCheck(env) {
+  const problems = [];
+  const warnings = [];
+  const clientId = (env.DR_AUTH_CLIENT_ID ?? '').trim();
+  const require = (env.DR_REQUIRE_PRINCIPAL ?? '').trim();
+  const keyIsOperator = (env.DR_KEY_IS_OPERATOR ?? '').trim();
+  for (const [name, value] of [
+    ['DR_REQUIRE_PRINCIPAL', require],
+    ['DR_KEY_IS_OPERATOR', keyIsOperator],
+  ]) {
+    if (!FLAG.test(value)) problems.push(`${name} is "${value}": set it to true or false, or leave it unset`);
+  }
+  if (require === 'true' && clientId === '') {
+    problems.push(
+      'DR_REQUIRE_PRINCIPAL=true without DR_AUTH_CLIENT_ID: with no App Service Authentication nobody can sign ' +
+        'in, so every call would be refused. Set DR_AUTH_CLIENT_ID to the app registration (docs/security.md), ' +
+        'or unset DR_REQUIRE_PRINCIPAL',
+    );
+  }
+  const principalRequired = require === '' ? clientId !== '' : require === 'true';
+  if (keyIsOperator === 'true') {
+    warnings.push(
+      principalRequired
+        ? 'DR_KEY_IS_OPERATOR=true has no effect: a principal is required (DR_REQUIRE_PRINCIPAL), so a function key alone is refused'
+        : 'DR_KEY_IS_OPERATOR=true: anyone with a function key may fail over, fail back, pause and resume, with ' +
+            'no sign-in and no app role (docs/security.md)',
+    );
+  }
+  return { problems, warnings, principalRequired };
+}
+
+/**
+ * For a workflow resource group whose owners deploy the roles themselves (DR_ASSIGN_WORKFLOW_ROLES=false):
+ * per resource group, the `az deployment group create` of infra/rbac.bicep that grants exactly what this plan
+ * needs there, on the named workflows and sites.
+ */
+export function rbacCommands(targets, principalId = '"$DR_CONTROL_PLANE_PRINCIPAL_ID"') {
+  const list = (names) => `'${JSON.stringify(names)}'`;
+  return targets.scopes.map((scope) =>
+    [
+      'az deployment group create',
+      `--subscription ${scope.subscriptionId}`,
+      `-g ${scope.resourceGroup}`,
+      '-f infra/rbac.bicep',
+      `-p principalId=${principalId}`,
+      ...(scope.workflows.length ? [`workflowNames=${list(scope.workflows)}`] : []),
+      ...(scope.rewriteWorkflows.length ? [`rewriteWorkflowNames=${list(scope.rewriteWorkflows)}`] : []),
+      ...(scope.sites.length ? [`standardSiteNames=${list(scope.sites)}`] : []),
+      ...(scope.healthCheckWorkflows.length
+        ? [`healthCheckWorkflowNames=${list(scope.healthCheckWorkflows)}`]
+        : []),
+    ].join(' '),
+  );
 }
 
 /** Normalises a region name the way ARM compares them: "West Europe" and "westeurope" are the same. */

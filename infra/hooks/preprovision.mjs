@@ -8,14 +8,24 @@
 //
 // Without azd: `node infra/hooks/preprovision.mjs --print [PLAN]` prints an ARM parameters file for
 // `az deployment sub create -l <secondary> -f infra/main.bicep -p @params.json -p environmentName=...`.
+// `--rbac [PLAN]` prints, per workflow resource group, the `az deployment group create` of infra/rbac.bicep
+// that grants the plan's roles there (for groups whose owners deploy it themselves); the principal is
+// DR_CONTROL_PLANE_PRINCIPAL_ID when set.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { require as tsxRequire } from 'tsx/cjs/api';
-import { AZD_ENV_NAMES, deploymentParameters, normaliseLocation } from './plan-targets.mjs';
+import {
+  AZD_ENV_NAMES,
+  authSettingsCheck,
+  deploymentParameters,
+  normaliseLocation,
+  rbacCommands,
+} from './plan-targets.mjs';
 
 const args = process.argv.slice(2);
 const print = args.includes('--print');
+const rbac = args.includes('--rbac');
 const planFile = args.find((a) => !a.startsWith('--')) ?? process.env.DR_PLAN_FILE ?? 'examples/plan.json';
 
 function fail(message) {
@@ -51,6 +61,11 @@ if (location && normaliseLocation(location) !== normaliseLocation(secondary)) {
   );
 }
 
+// Who may call the API (docs/security.md): refuse settings that would lock every caller out.
+const auth = authSettingsCheck(process.env);
+if (auth.problems.length) fail(auth.problems.join('; '));
+for (const w of auth.warnings) console.warn(`preprovision: warning: ${w}`);
+
 // The watchdog ticks at the plan's probe interval: the same function `npm start` uses.
 const { watchdogScheduleFor } = tsxRequire('../../src/config/watchdog-schedule.ts', import.meta.url);
 let deployment;
@@ -63,6 +78,12 @@ try {
 }
 const { parameters, targets, warnings } = deployment;
 for (const w of warnings) console.warn(`preprovision: warning: ${w}`);
+
+if (rbac) {
+  const principal = process.env.DR_CONTROL_PLANE_PRINCIPAL_ID?.trim();
+  for (const command of rbacCommands(targets, principal || undefined)) console.log(command);
+  process.exit(0);
+}
 
 if (print) {
   const file = {
@@ -81,10 +102,13 @@ for (const [param, value] of Object.entries(parameters)) {
     fail(`azd env set ${name} failed (${result.error?.message ?? `exit ${result.status}`})`);
   }
 }
+const count = (field) => targets.scopes.reduce((n, scope) => n + scope[field].length, 0);
 console.log(
   `preprovision: plan "${loaded.plan.id}" from ${planFile}: control plane in ${secondary}, watchdog ` +
     `"${parameters.watchdogSchedule}" (probeInterval ${loaded.plan.policy.probeInterval}), ` +
-    `${targets.scopes.length} workflow resource group(s), ` +
+    `roles on ${count('workflows')} workflow(s) (${count('rewriteWorkflows')} rewritten) and ` +
+    `${count('sites')} Standard site(s) in ${targets.scopes.length} resource group(s), ` +
     `health check ${targets.healthCheck.enabled ? targets.healthCheck.name : 'by URL setting'}, ` +
+    `API ${auth.principalRequired ? 'sign-in required (app roles decide)' : process.env.DR_KEY_IS_OPERATOR?.trim() === 'true' ? 'key is operator' : 'key-only callers may only read'}, ` +
     `notifications ${targets.serviceBus.enabled ? `${targets.serviceBus.entityKind} ${targets.serviceBus.fullyQualifiedNamespace}/${targets.serviceBus.entityName}` : 'none'}`,
 );

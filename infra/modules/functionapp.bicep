@@ -14,6 +14,8 @@ param applicationInsightsName string
 param appSettings object
 @description('Client id of the Entra app registration (app roles Failover.Operator, Failover.Reader) whose tokens App Service Authentication validates; empty leaves it off, and the API then refuses x-ms-client-principal.')
 param authClientId string = ''
+@description('With authClientId: refuse requests without a valid Entra token at the platform (401), before the function key is checked. Match DR_REQUIRE_PRINCIPAL.')
+param requirePrincipal bool = true
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -94,10 +96,30 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
+// No deployment with a user name and password: azd and the Flex Consumption package container authenticate
+// with Entra ID, so the FTP and SCM (Kudu) basic-auth publishing credentials are switched off explicitly.
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'ftp'
+  properties: {
+    allow: false
+  }
+}
+
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+  parent: site
+  name: 'scm'
+  properties: {
+    allow: false
+  }
+}
+
 // App Service Authentication (Easy Auth) with Entra ID: it validates a caller's bearer token, drops any
 // x-ms-client-principal the caller sent and forwards the real one, which is what makes the app roles
-// trustworthy (Azure then sets WEBSITE_AUTH_ENABLED=True, the signal src/http/auth.ts checks). Anonymous
-// requests pass on to the function-key check, so key-only tools keep working unless DR_REQUIRE_PRINCIPAL=true.
+// trustworthy (Azure then sets WEBSITE_AUTH_ENABLED=True, the signal src/http/auth.ts checks). With
+// requirePrincipal (the default here) a request without a valid token is answered 401 by the platform, function
+// key or not: a leaked key is not enough, and an API answers 401 rather than redirecting to a login page.
+// Without it, requests without a token pass on to the function-key check and the API treats them as readers.
 resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(authClientId)) {
   parent: site
   name: 'authsettingsV2'
@@ -106,8 +128,8 @@ resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(authClientId)
       enabled: true
     }
     globalValidation: {
-      requireAuthentication: false
-      unauthenticatedClientAction: 'AllowAnonymous'
+      requireAuthentication: requirePrincipal
+      unauthenticatedClientAction: requirePrincipal ? 'Return401' : 'AllowAnonymous'
     }
     identityProviders: {
       azureActiveDirectory: {

@@ -13,7 +13,7 @@ import { createServiceBusNotifier, type Notifier } from '../../src/adapters/serv
 import { installControlPlane } from '../../src/composition';
 import { simulatorConnection } from '../sim/arm';
 import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from '../host';
-import { installLocalPrincipalTrust } from '../../src/http/runtime';
+import { installLocalKeyIsOperator, installLocalPrincipalTrust } from '../../src/http/runtime';
 import { parsePlan } from '../../src/plan/load';
 import type { Plan } from '../../src/plan/schema';
 import { createSimControlHandler, startArmSimulator, type ArmSimulator } from '../sim/arm';
@@ -188,11 +188,14 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     cleanups.push(async () => {
       installControlPlane(undefined);
       installLocalPrincipalTrust(false);
+      installLocalKeyIsOperator(false);
       await notifier.close();
     });
     // No App Service Authentication in front of a local demo: let x-ms-client-principal stand in for it,
-    // so app roles can be tried out (the Azure-mode start never does this).
+    // so app roles can be tried out, and let the printed demo key operate (it guards a simulator). The
+    // Azure-mode start does neither: there a key alone is a reader unless DR_KEY_IS_OPERATOR=true.
     installLocalPrincipalTrust(true);
+    installLocalKeyIsOperator(true);
     installControlPlane({
       plan,
       control: loggingControl(rawControl, log, now),

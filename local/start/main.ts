@@ -44,6 +44,8 @@ function embeddedBanner(
     `  cadence         shortened for the local demo: ${estate.planNotes.join('; ')}`,
     `  watchdog        ${estate.watchdogSchedule}`,
     `  HTTP API        ${api}   (header x-functions-key: ${key})`,
+    '  auth            key-is-operator on: the demo key may fail over, fail back, pause and resume (a deployed',
+    '                  app lets a key alone only read unless DR_KEY_IS_OPERATOR=true; docs/security.md)',
     `  simulator       ${estate.simUrl}   (ARM ${estate.sim.armEndpoint})`,
     `  notifications   Service Bus broker ${estate.broker.host}:${estate.broker.port}, ${estate.notificationEntity}`,
     `  durable store   ${estate.storeDir}${settings.keepState ? ' (kept from the last run)' : ' (wiped at start)'}`,

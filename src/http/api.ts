@@ -177,7 +177,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
   }
 
   return {
-    status: handler('status', async ({ client, plan }) => {
+    status: handler('status', async ({ client, plan, settings }) => {
       const instanceId = monitorInstanceId(plan.id);
       let status: InstanceInfo | undefined;
       try {
@@ -214,6 +214,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
             : {}),
           ...(lastRecord ? { lastRecord } : {}),
           ...(lastFailover ? { lastFailover } : {}),
+          auth: settings,
         }),
       };
     }),

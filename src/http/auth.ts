@@ -4,7 +4,8 @@
  * with `claims: [{ typ, val }]`, `name_typ`, `role_typ`), whose app roles decide: `Failover.Operator` for
  * every POST, `Failover.Reader` (or Operator) for reads. The header is believed only where App Service
  * Authentication is on (it drops a client's own copy and writes the real one); anywhere else any key holder
- * could write it, so a principal sent there is refused rather than silently ignored.
+ * could write it, so a principal sent there is refused rather than silently ignored. A caller with only a
+ * function key is a reader: it may change the failover state only where DR_KEY_IS_OPERATOR=true says so.
  */
 import { z } from 'zod';
 import { ForbiddenError, UnauthenticatedError } from './errors';
@@ -65,8 +66,13 @@ export function parsePrincipal(header: string, nameHeader?: string | null): { by
 }
 
 export interface AuthOptions {
-  /** DR_REQUIRE_PRINCIPAL=true: a function key alone is not enough. */
+  /** DR_REQUIRE_PRINCIPAL=true: a function key alone is not enough, not even to read. */
   requirePrincipal: boolean;
+  /**
+   * DR_KEY_IS_OPERATOR=true (or a local host's code opt-in): a function key alone may change the failover
+   * state. Off by default, so that a leaked key can read the status but not fail anything over.
+   */
+  keyIsOperator: boolean;
   /**
    * Whether x-ms-client-principal can be believed: App Service Authentication is enabled
    * (WEBSITE_AUTH_ENABLED=True), or a local host with no such front end said so explicitly.
@@ -79,6 +85,18 @@ const UNTRUSTED_PRINCIPAL =
   `${PRINCIPAL_HEADER} was sent, but App Service Authentication is not enabled on this Function App ` +
   '(WEBSITE_AUTH_ENABLED is not True), so anyone with a function key could have written it: enable App ' +
   'Service Authentication (docs/security.md), or call with the function key alone';
+
+/** Why a caller with only a function key may not change anything, and the two ways out: the 403 it sees. */
+function keyOnlyReader(trustPrincipal: boolean): string {
+  const signIn = trustPrincipal
+    ? `sign in through App Service Authentication (send a bearer token with the app role ${APP_ROLES.operator} along with the key)`
+    : `enable App Service Authentication (azd env set DR_AUTH_CLIENT_ID <app registration client id>) and call with a bearer token with the app role ${APP_ROLES.operator}`;
+  return (
+    'a function key alone may read but not change the failover state: ' +
+    `${signIn}, or let key holders operate with the app setting DR_KEY_IS_OPERATOR=true ` +
+    '(azd env set DR_KEY_IS_OPERATOR true); see docs/security.md'
+  );
+}
 
 /** The caller's identity, or a 401/403 error. */
 export function authorise(
@@ -95,6 +113,8 @@ export function authorise(
           : 'DR_REQUIRE_PRINCIPAL=true, but App Service Authentication is not enabled on this Function App ' +
               '(WEBSITE_AUTH_ENABLED is not True), so no caller can present a principal: enable it (docs/security.md)',
       );
+    if (access === 'operate' && !options.keyIsOperator)
+      throw new ForbiddenError(keyOnlyReader(options.trustPrincipal), FUNCTION_KEY_CALLER);
     return { by: FUNCTION_KEY_CALLER, roles: [], via: 'function-key' };
   }
   if (!options.trustPrincipal) throw new UnauthenticatedError(UNTRUSTED_PRINCIPAL);

@@ -1,6 +1,8 @@
 /**
  * A small client of the control plane's HTTP API, for `dr status|failover|failback|pause|resume`. It sends
- * the function key as `x-functions-key`, never prints it, and turns network failures into one clear error.
+ * the function key as `x-functions-key` and, where App Service Authentication is on, an Entra access token
+ * from DR_API_TOKEN as `Authorization: Bearer`; it never prints either, and turns network failures into one
+ * clear error.
  */
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:7071/api';
@@ -9,16 +11,19 @@ export interface ApiTarget {
   /** Base URL ending in `/api` (a trailing slash is fine). */
   url: string;
   key?: string;
+  /** An Entra access token for App Service Authentication (environment only: never a flag, never logged). */
+  token?: string;
 }
 
-/** `--url`/`--key` first, then DR_API_URL/DR_API_KEY, then the local default. */
+/** `--url`/`--key` first, then DR_API_URL/DR_API_KEY, then the local default; the token from DR_API_TOKEN. */
 export function apiTarget(
   flags: { url?: string | undefined; key?: string | undefined },
   env: Readonly<Record<string, string | undefined>>,
 ): ApiTarget {
   const url = (flags.url ?? env.DR_API_URL ?? DEFAULT_API_URL).trim();
   const key = (flags.key ?? env.DR_API_KEY)?.trim();
-  return { url, ...(key ? { key } : {}) };
+  const token = env.DR_API_TOKEN?.trim();
+  return { url, ...(key ? { key } : {}), ...(token ? { token } : {}) };
 }
 
 export class ApiTargetError extends Error {
@@ -44,6 +49,7 @@ export interface DrApiClientOptions {
 export class DrApiClient {
   readonly #base: URL;
   readonly #key: string | undefined;
+  readonly #token: string | undefined;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
 
@@ -60,6 +66,7 @@ export class DrApiClient {
       throw new ApiTargetError(`API URL "${target.url}" must be http(s)`);
     this.#base = base;
     this.#key = target.key;
+    this.#token = target.token;
     // Above the API's own 15 s wait for the monitor's answer.
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#fetch = options.fetch ?? fetch;
@@ -98,6 +105,7 @@ export class DrApiClient {
           accept: 'application/json',
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
           ...(this.#key ? { 'x-functions-key': this.#key } : {}),
+          ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
           ...headers,
         },
         ...(body !== undefined ? { body } : {}),
@@ -149,6 +157,9 @@ export function describeRefusal(reply: ApiReply): string {
   if (typeof body === 'object' && body !== null && Array.isArray(body.issues) && body.issues.length > 1)
     for (const i of body.issues) lines.push(`  ${i.path || '(body)'}: ${i.message}`);
   if (reply.status === 401 && !(typeof body === 'object' && body !== null && body.error))
-    lines.push('  (the function key is missing or wrong: pass --key or set DR_API_KEY)');
+    lines.push(
+      '  (the function key is missing or wrong: pass --key or set DR_API_KEY; where App Service ' +
+        'Authentication requires sign-in, also set DR_API_TOKEN to an Entra access token)',
+    );
   return lines.join('\n');
 }

@@ -57,7 +57,7 @@ const COMMON: Record<number, RouteResponse> = {
     description: 'No or wrong function key, a malformed principal, or no principal where one is required',
   },
   403: {
-    description: `The principal lacks the app role (${APP_ROLES.operator} for POST, ${APP_ROLES.reader} or ${APP_ROLES.operator} for GET)`,
+    description: `The principal lacks the app role (${APP_ROLES.operator} for POST, ${APP_ROLES.reader} or ${APP_ROLES.operator} for GET), or a POST came with only a function key where DR_KEY_IS_OPERATOR is not true`,
     schema: S.ErrorResponseSchema,
   },
 };

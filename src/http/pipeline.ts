@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import type { LogicAppsControl } from '../adapters/logicapps/port';
 import type { Plan } from '../plan/schema';
 import type { DurableClient } from '../durable/client';
-import { authorise, type Identity } from './auth';
+import { authorise, FUNCTION_KEY_CALLER, type Identity } from './auth';
 import {
   ForbiddenError,
   HttpApiError,
@@ -25,6 +25,8 @@ export interface HttpApiSettings {
   requirePrincipal: boolean;
   /** x-ms-client-principal is believed (App Service Authentication on, or a local host opted in). */
   trustPrincipal: boolean;
+  /** DR_KEY_IS_OPERATOR=true (or a local host opted in): a function key alone may change the state. */
+  keyIsOperator: boolean;
 }
 
 export interface HttpApiDeps {
@@ -51,6 +53,8 @@ export interface Call {
   plan: Plan;
   /** Filled by mutating handlers for the audit line. */
   audit: Record<string, unknown>;
+  /** The API's auth settings this request was authorised under (the status page shows them). */
+  settings: HttpApiSettings;
 }
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
@@ -126,9 +130,18 @@ export function routeHandler(
     const audit: Record<string, unknown> = {};
     let response: HttpResponseInit;
     try {
-      identity = authorise(request.headers, spec.access, deps.settings());
+      const settings = deps.settings();
+      identity = authorise(request.headers, spec.access, settings);
       const plan = deps.plan();
-      response = await run({ request, context, identity, client: deps.client(context), plan, audit });
+      response = await run({
+        request,
+        context,
+        identity,
+        client: deps.client(context),
+        plan,
+        settings,
+        audit,
+      });
     } catch (err) {
       if (err instanceof HttpApiError) {
         response = { status: err.status, jsonBody: err.body(), headers: err.headers };
@@ -151,7 +164,7 @@ export function routeHandler(
           audit: 'dr-http',
           route: `${spec.method} /api/${spec.route}`,
           caller: identity?.by ?? refusedCaller ?? 'unauthenticated',
-          via: identity?.via ?? 'none',
+          via: identity?.via ?? viaOf(refusedCaller),
           status: response.status ?? 200,
           outcome: outcomeOf(response.status ?? 200),
           invocationId: context.invocationId,
@@ -178,4 +191,10 @@ function outcomeOf(status: number): string {
   if (status === 409) return 'refused';
   if (status < 500) return 'invalid';
   return status === 503 ? 'unavailable' : 'error';
+}
+
+/** How a refused caller presented itself, for the audit line. */
+function viaOf(refusedCaller: string | undefined): Identity['via'] | 'none' {
+  if (refusedCaller === undefined) return 'none';
+  return refusedCaller === FUNCTION_KEY_CALLER ? 'function-key' : 'principal';
 }

@@ -209,6 +209,23 @@ export const StatusResponseSchema = z
       automaticFailover: z.boolean(),
     }),
     pendingFences: z.array(z.string()).describe('Workflows still to be disabled once their region answers'),
+    auth: z
+      .object({
+        keyIsOperator: z
+          .boolean()
+          .describe(
+            'A function key alone may fail over, fail back, pause and resume (DR_KEY_IS_OPERATOR=true, or a local host that opted in); otherwise key-only callers may only read',
+          ),
+        requirePrincipal: z
+          .boolean()
+          .describe('DR_REQUIRE_PRINCIPAL=true: every call needs an App Service Authentication principal'),
+        principalTrusted: z
+          .boolean()
+          .describe(
+            'x-ms-client-principal is believed: App Service Authentication is on (WEBSITE_AUTH_ENABLED=True), or a local host vouches for it',
+          ),
+      })
+      .describe('Who may do what over this API'),
     monitor: z.object({
       instanceId: z.string(),
       runtimeStatus: z.string(),

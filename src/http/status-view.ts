@@ -68,6 +68,8 @@ export interface StatusInputs {
    * instance (when readable; after a failback it is found in the task hub's instance list).
    */
   lastFailover?: { summary?: OperationSummary; instance?: InstanceInfo };
+  /** The API's auth settings, shown so that an operator sees at once whether a key alone may fail over. */
+  auth: { keyIsOperator: boolean; requirePrincipal: boolean; trustPrincipal: boolean };
 }
 
 /** The newest failover's summary: from its audit record when readable, else from the monitor's summary. */
@@ -154,6 +156,11 @@ export function statusView(i: StatusInputs): StatusView {
     lastFailbackAt: state.lastFailbackAt ?? null,
     predictedRto: predictRto(plan, policy),
     pendingFences: m.pendingFences.map((t) => t.label),
+    auth: {
+      keyIsOperator: i.auth.keyIsOperator,
+      requirePrincipal: i.auth.requirePrincipal,
+      principalTrusted: i.auth.trustPrincipal,
+    },
     monitor: {
       instanceId: i.instanceId,
       runtimeStatus: i.runtimeStatus,

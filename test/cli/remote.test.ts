@@ -3,10 +3,12 @@
  * over HTTP, with the function key from flags or the environment. Virtual time starts at the wall clock so
  * `pause --for` (computed from the wall clock) means the same to the CLI and to the API.
  */
+import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/io';
+import { installLocalKeyIsOperator } from '../../src/http/runtime';
 import { KEY, MIN, startApiEstate, type ApiEstate } from '../http/support';
 
 let estate: ApiEstate;
@@ -73,6 +75,47 @@ describe('dr remote commands over HTTP', () => {
     expect(down.err).toBe(
       `dr status: cannot reach the DR API at http://127.0.0.1:${port}/api/status: ECONNREFUSED\n`,
     );
+  });
+
+  it('a key-only reader (the default deployment): dr pause is refused, exit 1, naming the ways out', async () => {
+    installLocalKeyIsOperator(false);
+    try {
+      const r = await dr(['pause', '--for', 'PT1H', '--reason', 'leaked key']);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(
+        'dr pause: 403: a function key alone may read but not change the failover state',
+      );
+      expect(r.err).toContain('DR_KEY_IS_OPERATOR=true');
+      expect((await dr(['status'])).code).toBe(0);
+    } finally {
+      installLocalKeyIsOperator(true);
+    }
+  });
+
+  it('DR_API_TOKEN goes along as a bearer token (App Service Authentication), never printed', async () => {
+    // What App Service Authentication does with requireAuthentication and Return401: an empty 401.
+    const seen: IncomingHttpHeaders[] = [];
+    const front = createHttpServer((req, res) => {
+      seen.push(req.headers);
+      res.writeHead(401).end();
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(front.address() as AddressInfo).port}/api`;
+      const token = 'eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.test-token';
+      const r = await dr(['status'], { DR_API_URL: url, DR_API_KEY: KEY, DR_API_TOKEN: token });
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('dr status: 401: HTTP 401');
+      expect(r.err).toContain('set DR_API_TOKEN to an Entra access token');
+      expect(r.out + r.err).not.toContain(token);
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatchObject({ authorization: `Bearer ${token}`, 'x-functions-key': KEY });
+      // Without it, no Authorization header at all.
+      await dr(['status'], { DR_API_URL: url, DR_API_KEY: KEY });
+      expect(seen[1]?.authorization).toBeUndefined();
+    } finally {
+      await new Promise<void>((resolve) => front.close(() => resolve()));
+    }
   });
 
   it('pause --for and resume; a pause beyond maxPause is refused as invalid (exit 2)', async () => {

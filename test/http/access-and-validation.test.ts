@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_ROLES } from '../../src/http/auth';
-import { installLocalPrincipalTrust } from '../../src/http/runtime';
+import { installLocalKeyIsOperator, installLocalPrincipalTrust } from '../../src/http/runtime';
 import { auditLines, inFuture, KEY, MIN, principal, startApiEstate, type ApiEstate } from './support';
 
 let estate: ApiEstate;
@@ -263,5 +263,115 @@ describe('request validation: 400 naming the field, nothing signalled', () => {
     expect(everything).not.toContain(KEY);
     expect(everything).not.toContain('wrong-key');
     expect(everything).not.toContain(OPERATOR);
+  });
+});
+
+describe('a function key alone is a reader unless key-is-operator is on', () => {
+  // The default deployment: no DR_KEY_IS_OPERATOR, no local opt-in (the support's opt-in turned off).
+  beforeAll(() => installLocalKeyIsOperator(false));
+  afterAll(() => installLocalKeyIsOperator(true));
+
+  const POST_BODIES: Record<(typeof POSTS)[number], () => object> = {
+    failover: () => ({ reason: 'leaked key', kind: 'emergency' }),
+    failback: () => ({ reason: 'leaked key', force: true }),
+    pause: () => ({ reason: 'leaked key', until: inFuture(estate, 30 * MIN) }),
+    resume: () => ({ reason: 'leaked key' }),
+  };
+
+  it('default settings: every key-only POST is 403 naming the ways out, audited as denied, nothing signalled', async () => {
+    const answers = estate.monitor().answers.length;
+    const operations = estate.operations().length;
+    const auditBefore = auditLines(estate.logs).length;
+    for (const path of POSTS) {
+      const r = await estate.call('POST', path, { body: POST_BODIES[path]() });
+      expect(r.status, path).toBe(403);
+      expect(r.body.error).toContain('a function key alone may read but not change the failover state');
+      expect(r.body.error).toContain('sign in through App Service Authentication');
+      expect(r.body.error).toContain('DR_KEY_IS_OPERATOR=true');
+    }
+    // Idempotency keys and dry runs do not get around it either.
+    const dry = await estate.call('POST', 'failover', {
+      body: { reason: 'x', kind: 'planned', dryRun: true },
+      idempotencyKey: 'leaked-1',
+    });
+    expect(dry.status).toBe(403);
+    await estate.advance(MIN);
+    expect(estate.monitor().answers).toHaveLength(answers);
+    expect(estate.operations()).toHaveLength(operations);
+    expect(estate.monitor().state.pause).toBeUndefined();
+    const audit = auditLines(estate.logs).slice(auditBefore);
+    expect(audit).toHaveLength(POSTS.length + 1);
+    for (const a of audit)
+      expect(a).toMatchObject({
+        caller: 'function-key',
+        via: 'function-key',
+        status: 403,
+        outcome: 'denied',
+      });
+    // Reading still works with the key alone, and the status says why POSTs are refused.
+    const status = await estate.call('GET', 'status');
+    expect(status.status).toBe(200);
+    expect(status.body.auth).toEqual({
+      keyIsOperator: false,
+      requirePrincipal: false,
+      principalTrusted: true,
+    });
+    expect((await estate.call('GET', 'history')).status).toBe(200);
+  });
+
+  it('app roles still decide for principals: a reader is 403, an operator is accepted', async () => {
+    const reader = await estate.call('POST', 'failover', {
+      principal: READER,
+      body: { reason: 'try', kind: 'emergency' },
+    });
+    expect(reader.status).toBe(403);
+    expect(reader.body.error).toContain('reader@contoso.com lacks the app role Failover.Operator');
+    const accepted = await estate.call('POST', 'failover', {
+      principal: OPERATOR,
+      body: { reason: 'drill', kind: 'emergency' },
+    });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body.status).toBe('accepted');
+    await estate.advance(5 * MIN);
+    expect(estate.operations().at(-1)?.output?.request.caller).toEqual({
+      by: 'oncall@contoso.com',
+      reason: 'drill',
+    });
+  });
+
+  it('DR_KEY_IS_OPERATOR=true: a key alone operates again, and the status page says so', async () => {
+    process.env.DR_KEY_IS_OPERATOR = 'true';
+    try {
+      const status = await estate.call('GET', 'status');
+      expect(status.body.auth).toEqual({
+        keyIsOperator: true,
+        requirePrincipal: false,
+        principalTrusted: true,
+      });
+      const r = await estate.call('POST', 'pause', {
+        body: { reason: 'key holder', until: inFuture(estate, 30 * MIN) },
+      });
+      expect(r.status).toBe(200);
+      expect(estate.monitor().state.pause).toMatchObject({ by: 'function-key', reason: 'key holder' });
+      expect(auditLines(estate.logs).at(-1)).toMatchObject({
+        route: 'POST /api/pause',
+        caller: 'function-key',
+        via: 'function-key',
+        outcome: 'ok',
+      });
+      expect((await estate.call('POST', 'resume', { body: {} })).status).toBe(200);
+      // DR_REQUIRE_PRINCIPAL=true overrides it: no key-only callers at all.
+      process.env.DR_REQUIRE_PRINCIPAL = 'true';
+      expect((await estate.call('POST', 'resume', { body: {} })).status).toBe(401);
+      const required = await estate.call('GET', 'status', { principal: READER });
+      expect(required.body.auth).toEqual({
+        keyIsOperator: false,
+        requirePrincipal: true,
+        principalTrusted: true,
+      });
+    } finally {
+      delete process.env.DR_KEY_IS_OPERATOR;
+      delete process.env.DR_REQUIRE_PRINCIPAL;
+    }
   });
 });

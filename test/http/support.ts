@@ -1,6 +1,6 @@
 /** Calling the HTTP API of an estate's host the way an operator's tools do, and collecting what it logs. */
 import type { HostLogEntry } from '../../local/host';
-import { installLocalPrincipalTrust } from '../../src/http/runtime';
+import { installLocalKeyIsOperator, installLocalPrincipalTrust } from '../../src/http/runtime';
 import { startEstate, type Estate, type EstateOptions } from '../support/estate';
 
 export const KEY = 'fk-test-0123456789abcdef';
@@ -57,17 +57,25 @@ export interface ApiEstateOptions extends EstateOptions {
    * true: these tests play that front end); false is a deployment without it.
    */
   trustPrincipal?: boolean;
+  /**
+   * Let a function key alone fail over, fail back, pause and resume, as a deployment with
+   * DR_KEY_IS_OPERATOR=true does (default true: most of these tests POST with only the key); false is the
+   * default deployment, where a key alone may only read.
+   */
+  keyIsOperator?: boolean;
 }
 
 export async function startApiEstate(options: ApiEstateOptions = {}): Promise<ApiEstate> {
   const logs: HostLogEntry[] = [];
   const responses: string[] = [];
-  const { trustPrincipal = true, ...estateOptions } = options;
+  const { trustPrincipal = true, keyIsOperator = true, ...estateOptions } = options;
   const estate = await startEstate({ ...estateOptions, functionKeys: [KEY], log: (e) => logs.push(e) });
   installLocalPrincipalTrust(trustPrincipal);
+  installLocalKeyIsOperator(keyIsOperator);
   const stopEstate = estate.stop.bind(estate);
   estate.stop = async () => {
     installLocalPrincipalTrust(false);
+    installLocalKeyIsOperator(false);
     await stopEstate();
   };
   const call: ApiEstate['call'] = async (method, path, o = {}) => {

@@ -8,7 +8,7 @@ import { APP_ROLES, authorise, parsePrincipal } from '../../src/http/auth';
 import { ForbiddenError, MonitorUnavailableError, UnauthenticatedError } from '../../src/http/errors';
 import { historyPage, type InstanceInfo } from '../../src/http/history';
 import { redactSecrets } from '../../src/http/pipeline';
-import { httpSettingsFrom } from '../../src/http/runtime';
+import { announceHttpAuth, httpSettingsFrom, keyIsOperatorWarning } from '../../src/http/runtime';
 import { askMonitor } from '../../src/http/monitor-requests';
 import { lastFailoverView, predictRto, statusView } from '../../src/http/status-view';
 import { EXAMPLE_PLAN } from '../support/estate';
@@ -55,7 +55,7 @@ describe('principals', () => {
         { typ: 'roles', val: APP_ROLES.operator },
       ],
     });
-    const opts = { requirePrincipal: false, trustPrincipal: true };
+    const opts = { requirePrincipal: false, trustPrincipal: true, keyIsOperator: true };
     expect(authorise(headers({ 'x-ms-client-principal': operator }), 'read', opts).by).toBe('o');
     expect(() => authorise(headers({ 'x-ms-client-principal': reader }), 'operate', opts)).toThrow(
       ForbiddenError,
@@ -65,8 +65,39 @@ describe('principals', () => {
       roles: [],
       via: 'function-key',
     });
-    expect(() => authorise(headers({}), 'read', { requirePrincipal: true, trustPrincipal: true })).toThrow(
+    expect(() => authorise(headers({}), 'read', { ...opts, requirePrincipal: true })).toThrow(
       UnauthenticatedError,
+    );
+  });
+
+  it('a function key alone is a reader unless key-is-operator is on; the 403 names both ways out', () => {
+    const readerKey = { requirePrincipal: false, trustPrincipal: true, keyIsOperator: false };
+    expect(authorise(headers({}), 'read', readerKey).via).toBe('function-key');
+    let refusal: unknown;
+    try {
+      authorise(headers({}), 'operate', readerKey);
+    } catch (err) {
+      refusal = err;
+    }
+    expect(refusal).toBeInstanceOf(ForbiddenError);
+    expect(refusal).toMatchObject({ status: 403, caller: 'function-key' });
+    expect((refusal as Error).message).toMatch(/function key alone may read but not change/);
+    expect((refusal as Error).message).toContain('sign in through App Service Authentication');
+    expect((refusal as Error).message).toContain(APP_ROLES.operator);
+    expect((refusal as Error).message).toContain('DR_KEY_IS_OPERATOR=true');
+    // Without App Service Authentication, signing in is not possible yet: the message says how to turn it on.
+    expect(() => authorise(headers({}), 'operate', { ...readerKey, trustPrincipal: false })).toThrow(
+      /enable App Service Authentication \(azd env set DR_AUTH_CLIENT_ID/,
+    );
+    // An operator principal is unaffected by the setting.
+    const operator = b64({
+      claims: [
+        { typ: 'name', val: 'o' },
+        { typ: 'roles', val: APP_ROLES.operator },
+      ],
+    });
+    expect(authorise(headers({ 'x-ms-client-principal': operator }), 'operate', readerKey).via).toBe(
+      'principal',
     );
   });
 
@@ -77,7 +108,7 @@ describe('principals', () => {
         { typ: 'roles', val: APP_ROLES.operator },
       ],
     });
-    const untrusted = { requirePrincipal: false, trustPrincipal: false };
+    const untrusted = { requirePrincipal: false, trustPrincipal: false, keyIsOperator: true };
     expect(() => authorise(headers({ 'x-ms-client-principal': forged }), 'operate', untrusted)).toThrow(
       /x-ms-client-principal was sent, but App Service Authentication is not enabled.*WEBSITE_AUTH_ENABLED/,
     );
@@ -88,17 +119,61 @@ describe('principals', () => {
     // The key alone still works, as the caller `function-key`.
     expect(authorise(headers({}), 'operate', untrusted).via).toBe('function-key');
     // Requiring a principal where none can be trustworthy says what is misconfigured.
-    expect(() => authorise(headers({}), 'read', { requirePrincipal: true, trustPrincipal: false })).toThrow(
+    expect(() => authorise(headers({}), 'read', { ...untrusted, requirePrincipal: true })).toThrow(
       /DR_REQUIRE_PRINCIPAL=true, but App Service Authentication is not enabled/,
     );
   });
 
   it('trusts the header when Azure says App Service Authentication is on, or a local host opts in', () => {
-    expect(httpSettingsFrom({})).toEqual({ requirePrincipal: false, trustPrincipal: false });
+    expect(httpSettingsFrom({})).toEqual({
+      requirePrincipal: false,
+      trustPrincipal: false,
+      keyIsOperator: false,
+    });
     expect(httpSettingsFrom({ WEBSITE_AUTH_ENABLED: 'True' }).trustPrincipal).toBe(true);
     expect(httpSettingsFrom({ WEBSITE_AUTH_ENABLED: 'False' }).trustPrincipal).toBe(false);
-    expect(httpSettingsFrom({ WEBSITE_AUTH_ENABLED: 'False' }, true).trustPrincipal).toBe(true);
+    expect(httpSettingsFrom({ WEBSITE_AUTH_ENABLED: 'False' }, { principal: true }).trustPrincipal).toBe(
+      true,
+    );
     expect(httpSettingsFrom({ DR_REQUIRE_PRINCIPAL: 'TRUE' }).requirePrincipal).toBe(true);
+  });
+
+  it('lets a key alone operate only with DR_KEY_IS_OPERATOR=true or a local opt-in, never with DR_REQUIRE_PRINCIPAL', () => {
+    expect(httpSettingsFrom({ DR_KEY_IS_OPERATOR: 'true' }).keyIsOperator).toBe(true);
+    expect(httpSettingsFrom({ DR_KEY_IS_OPERATOR: 'True' }).keyIsOperator).toBe(true);
+    for (const off of [undefined, '', 'false', 'yes', '1'])
+      expect(httpSettingsFrom({ DR_KEY_IS_OPERATOR: off }).keyIsOperator, String(off)).toBe(false);
+    expect(httpSettingsFrom({}, { keyIsOperator: true }).keyIsOperator).toBe(true);
+    expect(httpSettingsFrom({ DR_KEY_IS_OPERATOR: 'true', DR_REQUIRE_PRINCIPAL: 'true' }).keyIsOperator).toBe(
+      false,
+    );
+  });
+
+  it('warns about key-only operators: named, with the risk, or saying the setting has no effect', () => {
+    expect(keyIsOperatorWarning({})).toBeUndefined();
+    expect(keyIsOperatorWarning({ DR_KEY_IS_OPERATOR: 'false' })).toBeUndefined();
+    expect(keyIsOperatorWarning({ DR_KEY_IS_OPERATOR: 'true' })).toMatch(
+      /^DR_KEY_IS_OPERATOR=true: any caller with a function key may fail over, fail back, pause and resume/,
+    );
+    expect(keyIsOperatorWarning({}, { keyIsOperator: true })).toMatch(
+      /^key-is-operator \(opted in by this local host\): any caller with a function key may fail over/,
+    );
+    expect(keyIsOperatorWarning({ DR_KEY_IS_OPERATOR: 'true', DR_REQUIRE_PRINCIPAL: 'true' })).toBe(
+      'DR_KEY_IS_OPERATOR=true has no effect: DR_REQUIRE_PRINCIPAL=true refuses callers with only a function key',
+    );
+  });
+
+  it('logs the warning once per process, at the first route registration', () => {
+    const warned: string[] = [];
+    const log = { warn: (m: string) => void warned.push(m) };
+    process.env.DR_KEY_IS_OPERATOR = 'true';
+    try {
+      announceHttpAuth(log);
+      announceHttpAuth(log);
+    } finally {
+      delete process.env.DR_KEY_IS_OPERATOR;
+    }
+    expect(warned).toEqual([expect.stringMatching(/^HTTP API: DR_KEY_IS_OPERATOR=true: any caller/)]);
   });
 });
 
@@ -214,6 +289,7 @@ describe('status view and predicted RTO', () => {
       instanceId: 'm',
       runtimeStatus: 'Terminated',
       now: new Date('2026-03-02T08:00:00Z'),
+      auth: { requirePrincipal: false, trustPrincipal: true, keyIsOperator: false },
     });
     expect(view.failures).toMatchObject({
       counted: 3,
@@ -245,8 +321,10 @@ describe('status view and predicted RTO', () => {
       instanceId: 'm',
       runtimeStatus: 'Running',
       now: new Date('2026-03-02T08:00:00Z'),
+      auth: { requirePrincipal: true, trustPrincipal: true, keyIsOperator: false },
     });
     expect(view).toMatchObject({ mode: 'monitoring', pause: null });
+    expect(view.auth).toEqual({ keyIsOperator: false, requirePrincipal: true, principalTrusted: true });
   });
 
   it('last failover: from the monitor summary alone when the record was purged; a crash says why', () => {

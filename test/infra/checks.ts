@@ -55,11 +55,23 @@ function assignsRoles(files: BicepFile[], path: string, seen = new Set<string>()
   );
 }
 
+/** Resource types whose actions must be granted on the named resources, never on a whole resource group. */
+export const RESOURCE_SCOPED_TYPES = ['Microsoft.Logic/workflows', 'Microsoft.Web/sites'];
+
+/** The `existing` resource declaration an assignment's `scope: x` or `scope: x[i]` names, if any. */
+export function existingScope(file: BicepFile, scope: Node | undefined): Declaration | undefined {
+  const symbol = /^(\w+)(\[\w+\])?$/.exec(compact(scope))?.[1];
+  return declarations(file).find((d) => d.kind === 'resource' && d.existing && d.name === symbol);
+}
+
 /**
  * Role assignments: named guid(scope, principal, role), deployed only from resource-group scoped files (so
  * at a resource group or a resource in it), never scoped to subscription()/tenant()/managementGroup(),
- * assigning only allow-listed built-in roles or a custom role of the same file. Modules that assign roles
- * are scoped to resource groups; custom roles are assignable only in their resource group.
+ * assigning only allow-listed built-in roles or a custom role of the same file. A custom role with Logic
+ * Apps workflow or App Service site actions is assigned on an existing resource of exactly that type (a
+ * site's settings decide what code it runs; a workflow's definition is code), never on the resource group.
+ * Modules that assign roles are scoped to resource groups; custom roles are assignable only in their
+ * resource group.
  */
 export function roleAssignmentViolations(files: BicepFile[]): string[] {
   const out: string[] = [];
@@ -94,6 +106,20 @@ export function roleAssignmentViolations(files: BicepFile[]): string[] {
           out.push(
             `${where}: roleDefinitionId ${roleId?.text ?? 'missing'} is neither an allowed built-in role nor a custom role of this file`,
           );
+        } else {
+          const actions = [...customRoleActions(file, symbol)];
+          const types = RESOURCE_SCOPED_TYPES.filter((t) => actions.some((a) => a.startsWith(`${t}/`)));
+          const on = existingScope(file, raScope);
+          const onType = on?.target?.split('@')[0];
+          if (types.length > 1) {
+            out.push(
+              `${where}: custom role ${symbol} mixes actions on ${types.join(' and ')}: one role per type`,
+            );
+          } else if (types.length === 1 && onType !== types[0]) {
+            out.push(
+              `${where}: custom role ${symbol} acts on ${types[0]} but is assigned on ${on ? `${on.name} (${onType})` : raScope ? raScope.text : 'the whole resource group'}: assign it on each ${types[0]} resource`,
+            );
+          }
         }
       }
     }
@@ -171,8 +197,29 @@ export function appSettings(files: BicepFile[]): Map<string, Node> {
 }
 
 const SECRETISH = /connection_?string|key|secret|password|sas|token/i;
+/** Settings whose names look secret but which are flags: each may only be 'true' or 'false'. */
+const FLAG_SETTINGS = new Set(['DR_KEY_IS_OPERATOR']);
 const KEY_MATERIAL =
   /\blist[A-Z]\w*\s*\(|AccountKey=|SharedAccessKey|primaryKey|secondaryKey|primaryConnectionString/;
+
+/** The literal strings a setting's value can take (a literal or a ternary of literals); empty otherwise. */
+function possibleStringsOrEmpty(value: Node): Set<string> {
+  const out = new Set<string>();
+  const walk = (n: Node | null | undefined): boolean => {
+    if (!n) return false;
+    if (n.type === 'string') {
+      const v = stringValue(n);
+      if (v === undefined) return false;
+      out.add(v);
+      return true;
+    }
+    if (n.type === 'ternary_expression')
+      return walk(n.childForFieldName('consequence')) && walk(n.childForFieldName('alternative'));
+    if (n.type === 'parenthesized_expression') return n.namedChildren.every((c) => walk(c));
+    return false;
+  };
+  return walk(value) ? out : new Set();
+}
 
 /**
  * No key material anywhere: no list*() calls (listKeys, listConnectionStrings, listSecrets...), no account
@@ -216,6 +263,10 @@ export function keyMaterialViolations(files: BicepFile[]): string[] {
       if (compact(value) !== 'appInsights.properties.ConnectionString') {
         out.push(`app setting ${key} must come from the Entra-only component, is ${value.text}`);
       }
+    } else if (FLAG_SETTINGS.has(key)) {
+      const values = [...possibleStringsOrEmpty(value)];
+      if (values.length === 0 || values.some((v) => v !== 'true' && v !== 'false'))
+        out.push(`app setting ${key} is a flag and must be 'true' or 'false', is ${value.text}`);
     } else if (key === 'AzureWebJobsStorage' || SECRETISH.test(key.replace(/^AzureWebJobsStorage__/, ''))) {
       out.push(`app setting ${key} holds a secret or a connection string`);
     }

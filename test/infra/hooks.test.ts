@@ -11,8 +11,9 @@ import { type BicepFile, INFRA, REPO, declarations, loadInfra } from './bicep';
 interface Scope {
   subscriptionId: string;
   resourceGroup: string;
-  operator: boolean;
-  standard: boolean;
+  workflows: string[];
+  rewriteWorkflows: string[];
+  sites: string[];
   healthCheckWorkflows: string[];
 }
 interface Targets {
@@ -38,6 +39,12 @@ interface PlanTargetsModule {
     warnings: string[];
   };
   normaliseLocation(location: string): string;
+  rbacCommands(targets: Targets, principalId?: string): string[];
+  authSettingsCheck(env: Record<string, string | undefined>): {
+    problems: string[];
+    warnings: string[];
+    principalRequired: boolean;
+  };
   AZD_ENV_NAMES: Record<string, string>;
   PlanTargetsError: new (...args: never[]) => Error;
 }
@@ -74,22 +81,24 @@ function plan(overrides: Record<string, unknown> = {}): unknown {
 }
 
 describe('plan → deployment targets', () => {
-  it("grants the operator role in both regions' groups and the health probe where the health check lives", () => {
+  it("names the workflows to switch in both regions' groups and the health check where it lives", () => {
     const { targets, warnings } = hook.planTargets(plan());
     expect(warnings).toEqual([]);
     expect(targets.scopes).toEqual([
       {
         subscriptionId: SUB_A,
         resourceGroup: 'rg-weu',
-        operator: true,
-        standard: false,
+        workflows: ['orders'],
+        rewriteWorkflows: [],
+        sites: [],
         healthCheckWorkflows: ['dr-healthcheck'],
       },
       {
         subscriptionId: SUB_A,
         resourceGroup: 'rg-neu',
-        operator: true,
-        standard: false,
+        workflows: ['orders'],
+        rewriteWorkflows: [],
+        sites: [],
         healthCheckWorkflows: [],
       },
     ]);
@@ -134,11 +143,138 @@ describe('plan → deployment targets', () => {
         ],
       }),
     );
-    expect(targets.scopes.map((s) => [s.subscriptionId, s.resourceGroup, s.operator, s.standard])).toEqual([
-      [SUB_A, 'rg-weu', true, true],
-      [SUB_B, 'rg-other', true, false],
-      [SUB_A, 'rg-neu', true, true],
+    expect(targets.scopes).toEqual([
+      {
+        subscriptionId: SUB_A,
+        resourceGroup: 'rg-weu',
+        workflows: ['split-even'],
+        rewriteWorkflows: [],
+        sites: ['la-weu'],
+        healthCheckWorkflows: ['dr-healthcheck'],
+      },
+      {
+        subscriptionId: SUB_B,
+        resourceGroup: 'rg-other',
+        workflows: ['split-odd'],
+        rewriteWorkflows: [],
+        sites: [],
+        healthCheckWorkflows: [],
+      },
+      {
+        subscriptionId: SUB_A,
+        resourceGroup: 'rg-neu',
+        // Only the rewrite-mode side is written; the twins on the primary side are only switched.
+        workflows: ['split'],
+        rewriteWorkflows: ['split'],
+        sites: ['la-neu'],
+        healthCheckWorkflows: [],
+      },
     ]);
+  });
+
+  it('grants write only for rewrite-mode sides, in either region, and names each workflow and site once', () => {
+    const { targets, warnings } = hook.planTargets(
+      plan({
+        workflows: [
+          {
+            name: 'settlement',
+            role: 'split-recurrence',
+            trigger: 'recurrence',
+            schedule: { every: 'P1D', anchor: '2024-01-01T02:00:00Z' },
+            primary: { workflow: 'settlement', mode: 'rewrite' },
+            secondary: { workflow: 'settlement', mode: 'rewrite' },
+          },
+          {
+            name: 'report',
+            role: 'split-recurrence',
+            trigger: 'recurrence',
+            schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
+            primary: { active: 'report-even', passive: 'report-odd' },
+            secondary: { workflow: 'report', mode: 'rewrite' },
+          },
+          {
+            name: 'invoices',
+            role: 'active-passive',
+            trigger: 'polling',
+            stateSide: 'client',
+            primary: { site: 'la-weu', workflow: 'invoices' },
+            secondary: { site: 'la-neu', workflow: 'invoices' },
+          },
+          {
+            name: 'credit-notes',
+            role: 'active-passive',
+            trigger: 'polling',
+            stateSide: 'client',
+            primary: { site: 'LA-WEU', workflow: 'credit-notes' },
+            secondary: { site: 'la-neu', workflow: 'credit-notes' },
+          },
+        ],
+      }),
+    );
+    expect(warnings).toEqual([]);
+    const byGroup = Object.fromEntries(targets.scopes.map((s) => [s.resourceGroup, s]));
+    expect(byGroup['rg-weu']).toMatchObject({
+      workflows: ['settlement', 'report-even', 'report-odd'],
+      rewriteWorkflows: ['settlement'],
+      sites: ['la-weu'],
+    });
+    expect(byGroup['rg-neu']).toMatchObject({
+      workflows: ['settlement', 'report'],
+      rewriteWorkflows: ['settlement', 'report'],
+      sites: ['la-neu'],
+    });
+  });
+
+  it('warns that a Standard workflow in rewrite mode gets no write access (the control plane cannot rewrite it)', () => {
+    const p = {
+      ...(plan() as object),
+      workflows: [
+        {
+          name: 'std-split',
+          role: 'split-recurrence',
+          trigger: 'recurrence',
+          schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
+          primary: { active: 'a', passive: 'b' },
+          secondary: {
+            workflow: `/subscriptions/${SUB_A}/resourceGroups/rg-neu/providers/Microsoft.Web/sites/la-neu/workflows/split`,
+            mode: 'rewrite',
+          },
+        },
+      ],
+    };
+    const { targets, warnings } = hook.planTargets(p);
+    expect(warnings).toEqual([
+      expect.stringContaining(
+        'workflows[0].secondary.workflow is a Logic Apps Standard workflow in rewrite mode',
+      ),
+    ]);
+    expect(targets.scopes.find((s) => s.resourceGroup === 'rg-neu')).toMatchObject({
+      workflows: [],
+      rewriteWorkflows: [],
+      sites: ['la-neu'],
+    });
+  });
+
+  it("the example plan: write on nightly-settlement only, Standard access on each region's site only", () => {
+    const example = JSON.parse(readFileSync(join(REPO, 'examples/plan.json'), 'utf8'));
+    const { targets } = hook.planTargets(example);
+    expect(targets.scopes.map((s) => [s.resourceGroup, s.rewriteWorkflows, s.sites])).toEqual([
+      ['rg-orders-weu', ['nightly-settlement'], ['la-orders-weu']],
+      ['rg-orders-neu', ['nightly-settlement'], ['la-orders-neu']],
+    ]);
+    const entries = example.workflows.length as number;
+    expect(targets.scopes[0]!.workflows.length).toBeGreaterThanOrEqual(entries - 2);
+  });
+
+  it('prints, per resource group, the rbac.bicep deployment another team can run with exactly those names', () => {
+    const { targets } = hook.planTargets(plan());
+    expect(hook.rbacCommands(targets, 'pid-1')).toEqual([
+      `az deployment group create --subscription ${SUB_A} -g rg-weu -f infra/rbac.bicep -p principalId=pid-1 ` +
+        `workflowNames='["orders"]' healthCheckWorkflowNames='["dr-healthcheck"]'`,
+      `az deployment group create --subscription ${SUB_A} -g rg-neu -f infra/rbac.bicep -p principalId=pid-1 ` +
+        `workflowNames='["orders"]'`,
+    ]);
+    expect(hook.rbacCommands(targets)[0]).toContain('principalId="$DR_CONTROL_PLANE_PRINCIPAL_ID"');
   });
 
   it('deploys one rbac module when both regions share a resource group (names compare case-insensitively)', () => {
@@ -235,6 +371,37 @@ describe('plan → deployment targets', () => {
   it('refuses to produce parameters without the watchdog schedule (main.bicep has no default for it)', () => {
     expect(() => hook.deploymentParameters(plan())).toThrow(
       'plan policy.probeInterval: no watchdog schedule was derived from it',
+    );
+  });
+});
+
+describe('the API auth settings azd passes', () => {
+  it('requires a principal by default exactly when an Entra app is configured', () => {
+    expect(hook.authSettingsCheck({})).toEqual({ problems: [], warnings: [], principalRequired: false });
+    expect(hook.authSettingsCheck({ DR_AUTH_CLIENT_ID: 'app' }).principalRequired).toBe(true);
+    expect(
+      hook.authSettingsCheck({ DR_AUTH_CLIENT_ID: 'app', DR_REQUIRE_PRINCIPAL: 'false' }).principalRequired,
+    ).toBe(false);
+  });
+
+  it('refuses DR_REQUIRE_PRINCIPAL=true without an Entra app (nobody could call) and flags that are not flags', () => {
+    expect(hook.authSettingsCheck({ DR_REQUIRE_PRINCIPAL: 'true' }).problems).toEqual([
+      expect.stringContaining('DR_REQUIRE_PRINCIPAL=true without DR_AUTH_CLIENT_ID'),
+    ]);
+    expect(
+      hook.authSettingsCheck({ DR_KEY_IS_OPERATOR: 'yes', DR_REQUIRE_PRINCIPAL: 'True' }).problems,
+    ).toEqual([
+      'DR_REQUIRE_PRINCIPAL is "True": set it to true or false, or leave it unset',
+      'DR_KEY_IS_OPERATOR is "yes": set it to true or false, or leave it unset',
+    ]);
+  });
+
+  it('warns about DR_KEY_IS_OPERATOR=true, or that it has no effect where a principal is required', () => {
+    expect(hook.authSettingsCheck({ DR_KEY_IS_OPERATOR: 'true' }).warnings).toEqual([
+      expect.stringContaining('DR_KEY_IS_OPERATOR=true: anyone with a function key may fail over'),
+    ]);
+    expect(hook.authSettingsCheck({ DR_KEY_IS_OPERATOR: 'true', DR_AUTH_CLIENT_ID: 'app' }).warnings).toEqual(
+      [expect.stringContaining('DR_KEY_IS_OPERATOR=true has no effect')],
     );
   });
 });
@@ -379,6 +546,30 @@ describe('preprovision hook, run as azd would run it', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('--rbac prints the rbac.bicep deployment of each resource group, with the principal from the environment', () => {
+    const result = run(['--rbac', 'examples/plan.json'], {
+      AZURE_LOCATION: 'northeurope',
+      DR_CONTROL_PLANE_PRINCIPAL_ID: '0000-pid',
+    });
+    expect(result.status, result.stderr).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^az deployment group create --subscription \S+ -g rg-orders-weu -f infra\/rbac\.bicep -p principalId=0000-pid workflowNames='\[.*"order-webhook".*\]' rewriteWorkflowNames='\["nightly-settlement"\]' standardSiteNames='\["la-orders-weu"\]' healthCheckWorkflowNames='\["dr-healthcheck"\]'$/,
+    );
+  });
+
+  it('refuses DR_REQUIRE_PRINCIPAL=true without DR_AUTH_CLIENT_ID before anything is deployed', () => {
+    const result = run(['--print', 'examples/plan.json'], {
+      AZURE_LOCATION: 'northeurope',
+      DR_REQUIRE_PRINCIPAL: 'true',
+      DR_AUTH_CLIENT_ID: '',
+    });
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('preprovision: DR_REQUIRE_PRINCIPAL=true without DR_AUTH_CLIENT_ID');
   });
 
   it('says which file it could not read', () => {

@@ -9,17 +9,18 @@ import {
   property,
   propertyPath,
 } from './bicep';
-import { customRoleActions } from './checks';
+import { customRoleActions, roleAssignmentViolations } from './checks';
 
-/** The ARM actions the control plane performs on Consumption workflows (see the comments in rbac.bicep). */
-const WORKFLOW_ACTIONS = [
+/** What the control plane does to every Consumption workflow of the plan (see the comments in rbac.bicep). */
+const SWITCH_ACTIONS = [
   'Microsoft.Logic/workflows/read',
-  'Microsoft.Logic/workflows/write',
   'Microsoft.Logic/workflows/enable/action',
   'Microsoft.Logic/workflows/disable/action',
   'Microsoft.Logic/workflows/triggers/read',
   'Microsoft.Logic/workflows/runs/read',
 ];
+/** The one definition write (setRecurrence), for rewrite-mode split sides only. */
+const REWRITE_ACTIONS = ['Microsoft.Logic/workflows/write'];
 /** Logic Apps Standard: FlowState lives in the site's app settings. */
 const STANDARD_ACTIONS = [
   'Microsoft.Web/sites/read',
@@ -28,46 +29,170 @@ const STANDARD_ACTIONS = [
 ];
 const HEALTH_PROBE_ACTIONS = ['Microsoft.Logic/workflows/triggers/listCallbackUrl/action'];
 
+/**
+ * Each custom role, its actions, and where it is assigned: one assignment per name of a parameter list, on
+ * the existing resource of that name (never the resource group).
+ */
+const ROLES = [
+  {
+    role: 'switchRole',
+    actionsVar: 'switchActions',
+    actions: SWITCH_ACTIONS,
+    assignment: 'switchAssignments',
+    on: 'switchedWorkflows',
+    type: 'Microsoft.Logic/workflows',
+    names: 'switchedWorkflowNames',
+  },
+  {
+    role: 'rewriteRole',
+    actionsVar: 'rewriteActions',
+    actions: REWRITE_ACTIONS,
+    assignment: 'rewriteAssignments',
+    on: 'rewrittenWorkflows',
+    type: 'Microsoft.Logic/workflows',
+    names: 'rewriteWorkflowNames',
+  },
+  {
+    role: 'standardRole',
+    actionsVar: 'standardActions',
+    actions: STANDARD_ACTIONS,
+    assignment: 'standardAssignments',
+    on: 'standardSites',
+    type: 'Microsoft.Web/sites',
+    names: 'standardSiteNames',
+  },
+  {
+    role: 'healthProbeRole',
+    actionsVar: 'healthProbeActions',
+    actions: HEALTH_PROBE_ACTIONS,
+    assignment: 'healthProbeAssignments',
+    on: 'healthCheckWorkflows',
+    type: 'Microsoft.Logic/workflows',
+    names: 'healthCheckWorkflowNames',
+  },
+] as const;
+
+let files: BicepFile[];
 let rbac: BicepFile;
+let main: BicepFile;
 beforeAll(async () => {
-  rbac = (await loadInfra()).find((f) => f.path === 'infra/rbac.bicep')!;
+  files = await loadInfra();
+  rbac = files.find((f) => f.path === 'infra/rbac.bicep')!;
+  main = files.find((f) => f.path === 'infra/main.bicep')!;
 });
 
 const sorted = (s: Iterable<string>) => [...s].sort();
-const declaration = (f: BicepFile, name: string) => declarations(f).find((d) => d.name === name)!;
+const declaration = (f: BicepFile, name: string) => {
+  const d = declarations(f).find((x) => x.name === name);
+  if (!d) throw new Error(`${f.path} declares no ${name}`);
+  return d;
+};
+const customRoles = (f: BicepFile) =>
+  declarations(f).filter(
+    (d) =>
+      d.kind === 'resource' &&
+      !d.existing &&
+      d.target?.startsWith('Microsoft.Authorization/roleDefinitions@'),
+  );
 
 describe('custom roles in rbac.bicep', () => {
-  it('give the operator role exactly the documented Logic Apps actions, plus the Standard ones only when asked', () => {
-    expect(sorted(customRoleActions(rbac, 'operatorRole'))).toEqual(
-      sorted([...WORKFLOW_ACTIONS, ...STANDARD_ACTIONS]),
-    );
-    expect(literal(declaration(rbac, 'workflowActions').value)).toEqual(WORKFLOW_ACTIONS);
-    expect(literal(declaration(rbac, 'standardActions').value)).toEqual(STANDARD_ACTIONS);
-    const actions = propertyPath(declaration(rbac, 'operatorRole').body, ['properties', 'permissions']);
-    expect(compact(actions)).toContain(
-      'actions:concat(workflowActions,includeStandardActions?standardActions:[])',
+  it.each(ROLES)('$role holds exactly its documented actions', ({ role, actionsVar, actions }) => {
+    expect(sorted(customRoleActions(rbac, role))).toEqual(sorted(actions));
+    expect(literal(declaration(rbac, actionsVar).value)).toEqual(actions);
+    expect(compact(propertyPath(declaration(rbac, role).body, ['properties', 'permissions']))).toBe(
+      `[{actions:${actionsVar}notActions:[]}]`,
     );
   });
 
-  it('keep listCallbackUrl out of the operator role: it is a separate role on the health-check workflow only', () => {
-    expect(customRoleActions(rbac, 'operatorRole')).not.toContain(HEALTH_PROBE_ACTIONS[0]);
-    expect(sorted(customRoleActions(rbac, 'healthProbeRole'))).toEqual(HEALTH_PROBE_ACTIONS);
-    const assignment = declaration(rbac, 'healthProbeAssignments');
-    expect(assignment.loop).toBe(true);
-    expect(compact(property(assignment.body, 'scope'))).toBe('healthCheckWorkflows[i]');
-    const workflows = declaration(rbac, 'healthCheckWorkflows');
-    expect(workflows.existing).toBe(true);
-    expect(workflows.target).toMatch(/^Microsoft\.Logic\/workflows@/);
+  it('are the only custom roles, one per kind of access', () => {
+    expect(
+      customRoles(rbac)
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(ROLES.map((r) => r.role).sort());
+    expect(
+      files.filter((f) => f !== rbac).flatMap((f) => customRoles(f).map((d) => `${f.path}#${d.name}`)),
+    ).toEqual([]);
+  });
+
+  it.each(ROLES)(
+    '$role is assigned on each named $type, never on the resource group',
+    ({ role, assignment, on, type, names }) => {
+      const a = declaration(rbac, assignment);
+      expect(a.loop).toBe(true);
+      expect(compact(property(a.body, 'scope'))).toBe(`${on}[i]`);
+      expect(compact(propertyPath(a.body, ['properties', 'roleDefinitionId']))).toBe(`${role}.id`);
+      expect(compact(property(a.body, 'name'))).toBe(`guid(${on}[i].id,principalId,${role}.id)`);
+      expect(a.node.text).toMatch(new RegExp(`for \\(\\w+, i\\) in ${names}:`));
+      const target = declaration(rbac, on);
+      expect(target.existing).toBe(true);
+      expect(target.loop).toBe(true);
+      expect(target.target?.split('@')[0]).toBe(type);
+      expect(target.node.text).toMatch(new RegExp(`for \\w+ in ${names}:`));
+      // The role exists only where there is something to assign it on.
+      expect(declaration(rbac, role).condition).toBe(`(!empty(${names}))`);
+    },
+  );
+
+  it('grant workflows/write only through the role on rewrite-mode workflows, and sites/config/* only on sites', () => {
+    const holders = (action: string) =>
+      files.flatMap((f) =>
+        customRoles(f)
+          .filter((d) => customRoleActions(f, d.name).has(action))
+          .map((d) => d.name),
+      );
+    expect(holders('Microsoft.Logic/workflows/write')).toEqual(['rewriteRole']);
+    expect(holders('Microsoft.Web/sites/config/list/action')).toEqual(['standardRole']);
+    expect(holders('Microsoft.Web/sites/config/write')).toEqual(['standardRole']);
+    expect(holders('Microsoft.Logic/workflows/triggers/listCallbackUrl/action')).toEqual(['healthProbeRole']);
+    // Every workflow that is rewritten is switched as well (it is enabled and disabled too).
+    expect(compact(declaration(rbac, 'switchedWorkflowNames').value)).toBe(
+      'union(workflowNames,rewriteWorkflowNames)',
+    );
+  });
+
+  it('take the names from parameters that default to none, so a resource group gets only what it holds', () => {
+    for (const name of [
+      'workflowNames',
+      'rewriteWorkflowNames',
+      'standardSiteNames',
+      'healthCheckWorkflowNames',
+    ]) {
+      const p = declaration(rbac, name);
+      expect(p.kind, name).toBe('param');
+      expect(literal(p.value), name).toEqual([]);
+    }
+    // The former switches that granted whole-resource-group access are gone.
+    for (const gone of ['grantWorkflowOperator', 'includeStandardActions', 'operatorAssignment'])
+      expect(
+        declarations(rbac).some((d) => d.name === gone),
+        gone,
+      ).toBe(false);
+  });
+
+  it('main.bicep passes each resource group the names the preprovision hook derived from the plan', () => {
+    const mod = declaration(main, 'workflowRoles');
+    expect(mod.loop).toBe(true);
+    const params = property(mod.body, 'params');
+    expect(compact(property(params, 'workflowNames'))).toBe('target.workflows');
+    expect(compact(property(params, 'rewriteWorkflowNames'))).toBe('target.rewriteWorkflows');
+    expect(compact(property(params, 'standardSiteNames'))).toBe('target.sites');
+    expect(compact(property(params, 'healthCheckWorkflowNames'))).toBe('target.healthCheckWorkflows');
   });
 
   it('document why each action is needed, next to the action', () => {
-    for (const action of [...WORKFLOW_ACTIONS, ...STANDARD_ACTIONS, ...HEALTH_PROBE_ACTIONS]) {
+    for (const action of [
+      ...SWITCH_ACTIONS,
+      ...REWRITE_ACTIONS,
+      ...STANDARD_ACTIONS,
+      ...HEALTH_PROBE_ACTIONS,
+    ]) {
       const line = rbac.text.split('\n').find((l) => l.includes(`'${action}'`));
       expect(line, action).toMatch(/\/\/ \w+.{10,}/);
     }
   });
 
-  it('would fail if an action were added to the operator role', async () => {
+  it('would fail if an action were added to a role, or write moved into the switch role', async () => {
     const widened = await parseBicep(
       rbac.path,
       rbac.text.replace(
@@ -75,10 +200,29 @@ describe('custom roles in rbac.bicep', () => {
         "'Microsoft.Logic/workflows/runs/read'\n  'Microsoft.Logic/workflows/delete'",
       ),
     );
-    expect(sorted(customRoleActions(widened, 'operatorRole'))).not.toEqual(
-      sorted([...WORKFLOW_ACTIONS, ...STANDARD_ACTIONS]),
+    expect(customRoleActions(widened, 'switchRole')).toContain('Microsoft.Logic/workflows/delete');
+    expect(sorted(customRoleActions(widened, 'switchRole'))).not.toEqual(sorted(SWITCH_ACTIONS));
+    const writeEverywhere = await parseBicep(
+      rbac.path,
+      rbac.text.replace(
+        "'Microsoft.Logic/workflows/read' //",
+        "'Microsoft.Logic/workflows/write'\n  'Microsoft.Logic/workflows/read' //",
+      ),
     );
-    expect(customRoleActions(widened, 'operatorRole')).toContain('Microsoft.Logic/workflows/delete');
+    expect(customRoleActions(writeEverywhere, 'switchRole')).toContain('Microsoft.Logic/workflows/write');
+  });
+
+  it('would fail if a role were assigned on the resource group again', async () => {
+    const groupWide = await parseBicep(
+      rbac.path,
+      rbac.text.replace('    scope: rewrittenWorkflows[i]\n', ''),
+    );
+    const others = files.filter((f) => f.path !== rbac.path);
+    expect(roleAssignmentViolations([groupWide, ...others])).toEqual([
+      expect.stringContaining(
+        'role assignment rewriteAssignments: custom role rewriteRole acts on Microsoft.Logic/workflows but is assigned on the whole resource group',
+      ),
+    ]);
   });
 
   it('assign Azure Service Bus Data Sender on the notification entity, not on the namespace', () => {
@@ -98,12 +242,16 @@ describe('custom roles in rbac.bicep', () => {
   });
 
   it('name custom roles per resource group, so two groups never collide on a tenant-wide role name', () => {
-    for (const role of ['operatorRole', 'healthProbeRole']) {
+    for (const { role } of ROLES) {
       const roleName = propertyPath(declaration(rbac, role).body, ['properties', 'roleName']);
       expect(roleName?.text, role).toContain('${resourceGroup().name} ${scopeToken}');
       expect(compact(property(declaration(rbac, role).body, 'name'))).toMatch(
         /^guid\(resourceGroup\(\)\.id,/,
       );
     }
+    // The switch role keeps the id of the former resource-group-wide operator role: redeploying narrows it.
+    expect(compact(property(declaration(rbac, 'switchRole').body, 'name'))).toBe(
+      "guid(resourceGroup().id,'logic-apps-failover-operator')",
+    );
   });
 });

@@ -48,7 +48,9 @@ describe('role assignments', () => {
       expect.arrayContaining([
         'infra/modules/storage.bicep#storageRoleAssignments',
         'infra/modules/monitoring.bicep#publisher',
-        'infra/rbac.bicep#operatorAssignment',
+        'infra/rbac.bicep#switchAssignments',
+        'infra/rbac.bicep#rewriteAssignments',
+        'infra/rbac.bicep#standardAssignments',
         'infra/rbac.bicep#healthProbeAssignments',
         'infra/rbac.bicep#queueSender',
         'infra/rbac.bicep#topicSender',
@@ -112,7 +114,37 @@ resource controlPlaneGroup 'Microsoft.Resources/resourceGroups`,
       ),
     );
     expect(roleAssignmentViolations(wideRole)).toEqual([
-      expect.stringContaining('custom role operatorRole: assignableScopes must be [resourceGroup().id]'),
+      expect.stringContaining('custom role switchRole: assignableScopes must be [resourceGroup().id]'),
+    ]);
+  });
+
+  it('fail the check when a Logic Apps or site role is assigned on the whole resource group, or on the wrong type', async () => {
+    const groupWide = await edited('infra/rbac.bicep', (t) =>
+      t.replace('    scope: switchedWorkflows[i]\n', ''),
+    );
+    expect(roleAssignmentViolations(groupWide)).toEqual([
+      expect.stringMatching(
+        /infra\/rbac\.bicep:\d+ role assignment switchAssignments: custom role switchRole acts on Microsoft\.Logic\/workflows but is assigned on the whole resource group/,
+      ),
+    ]);
+    const wrongType = await edited('infra/rbac.bicep', (t) =>
+      t.replace('    scope: standardSites[i]\n', '    scope: switchedWorkflows[i]\n'),
+    );
+    expect(roleAssignmentViolations(wrongType)).toEqual([
+      expect.stringContaining(
+        'custom role standardRole acts on Microsoft.Web/sites but is assigned on switchedWorkflows (Microsoft.Logic/workflows)',
+      ),
+    ]);
+    const mixed = await edited('infra/rbac.bicep', (t) =>
+      t.replace(
+        "  'Microsoft.Logic/workflows/runs/read' //",
+        "  'Microsoft.Web/sites/config/write'\n  'Microsoft.Logic/workflows/runs/read' //",
+      ),
+    );
+    expect(roleAssignmentViolations(mixed)).toEqual([
+      expect.stringContaining(
+        'custom role switchRole mixes actions on Microsoft.Logic/workflows and Microsoft.Web/sites',
+      ),
     ]);
   });
 });
@@ -132,6 +164,7 @@ describe('no keys, no secrets', () => {
         'AzureWebJobsStorage__accountName',
         'AzureWebJobsStorage__clientId',
         'AzureWebJobsStorage__credential',
+        'DR_KEY_IS_OPERATOR',
         'DR_PLAN',
         'DR_REQUIRE_PRINCIPAL',
         'DR_TASK_HUB',
@@ -141,6 +174,16 @@ describe('no keys, no secrets', () => {
     expect(compact(settings.get('DR_PLAN'))).toBe('planText');
     expect(compact(settings.get('AZURE_CLIENT_ID'))).toBe('identityClientId');
     expect(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')!.text).toContain('Authorization=AAD');
+    expect(compact(settings.get('DR_KEY_IS_OPERATOR'))).toBe("keyIsOperator?'true':'false'");
+  });
+
+  it('accepts DR_KEY_IS_OPERATOR only as a true/false flag, not as a place for a value', async () => {
+    const valued = await edited('infra/main.bicep', (t) =>
+      t.replace("DR_KEY_IS_OPERATOR: keyIsOperator ? 'true' : 'false'", 'DR_KEY_IS_OPERATOR: planText'),
+    );
+    expect(keyMaterialViolations(valued)).toEqual([
+      "app setting DR_KEY_IS_OPERATOR is a flag and must be 'true' or 'false', is planText",
+    ]);
   });
 
   it('fails the check when someone adds a storage key or turns shared keys back on', async () => {
@@ -192,11 +235,15 @@ describe('App Service Authentication (what makes x-ms-client-principal trustwort
     expect(auth.condition).toBe('(!empty(authClientId))');
     expect(compact(property(auth.body, 'parent'))).toBe('site');
     expect(literal(propertyPath(auth.body, ['properties', 'platform', 'enabled']))).toBe(true);
-    // Key-only callers (the dr CLI) still reach the function-key check; DR_REQUIRE_PRINCIPAL refuses them.
-    expect(literal(propertyPath(auth.body, ['properties', 'globalValidation']))).toEqual({
-      requireAuthentication: false,
-      unauthenticatedClientAction: 'AllowAnonymous',
-    });
+    // With a principal required, the platform answers 401 to a request without a token (function key or
+    // not; an API, so never a login redirect); without, such requests reach the API as readers.
+    const validation = propertyPath(auth.body, ['properties', 'globalValidation']);
+    expect(compact(property(validation, 'requireAuthentication'))).toBe('requirePrincipal');
+    expect(compact(property(validation, 'unauthenticatedClientAction'))).toBe(
+      "requirePrincipal?'Return401':'AllowAnonymous'",
+    );
+    const required = declarations(app).find((d) => d.kind === 'param' && d.name === 'requirePrincipal')!;
+    expect(literal(required.value)).toBe(true);
     const aad = propertyPath(auth.body, ['properties', 'identityProviders', 'azureActiveDirectory']);
     expect(literal(property(aad, 'enabled'))).toBe(true);
     expect(compact(propertyPath(aad, ['registration', 'clientId']))).toBe('authClientId');
@@ -209,7 +256,26 @@ describe('App Service Authentication (what makes x-ms-client-principal trustwort
     const main = file('infra/main.bicep');
     const mod = declarations(main).find((d) => d.kind === 'module' && d.name === 'functionApp')!;
     expect(compact(propertyPath(mod.body, ['params', 'authClientId']))).toBe('authClientId');
-    expect(compact(appSettings(files).get('DR_REQUIRE_PRINCIPAL'))).toBe("requirePrincipal?'true':'false'");
+    // One value for the platform and the API.
+    expect(compact(propertyPath(mod.body, ['params', 'requirePrincipal']))).toBe('principalRequired');
+    expect(compact(appSettings(files).get('DR_REQUIRE_PRINCIPAL'))).toBe("principalRequired?'true':'false'");
+  });
+
+  it('requires a principal by default exactly when an Entra app is configured; a key alone never operates by default', () => {
+    const main = file('infra/main.bicep');
+    const param = (name: string) => declarations(main).find((d) => d.kind === 'param' && d.name === name)!;
+    expect(literal(param('requirePrincipal').value)).toBe('');
+    expect(param('requirePrincipal').decorators.map((d) => d.text)).toContain(
+      "allowed(['', 'true', 'false'])",
+    );
+    expect(compact(declarations(main).find((d) => d.name === 'principalRequired')!.value)).toBe(
+      "empty(requirePrincipal)?!empty(authClientId):requirePrincipal=='true'",
+    );
+    expect(literal(param('keyIsOperator').value)).toBe(false);
+    const azd = JSON.parse(readFileSync(join(INFRA, 'main.parameters.json'), 'utf8')).parameters;
+    // Unset in azd means "the default above", not false; the opt-in is off unless set.
+    expect(azd.requirePrincipal.value).toBe('${DR_REQUIRE_PRINCIPAL}');
+    expect(azd.keyIsOperator.value).toBe('${DR_KEY_IS_OPERATOR=false}');
   });
 
   it('the app roles to create on the app registration are exactly the ones the API checks', () => {
@@ -225,6 +291,21 @@ describe('App Service Authentication (what makes x-ms-client-principal trustwort
       expect(r.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
       expect(r).toMatchObject({ isEnabled: true, allowedMemberTypes: ['User', 'Application'] });
     }
+  });
+});
+
+describe('publishing credentials', () => {
+  it('switches off FTP and SCM basic-auth publishing on the control plane (deployments use Entra ID)', () => {
+    const app = file('infra/modules/functionapp.bicep');
+    const policies = resource(app, 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@');
+    expect(policies.map((p) => literal(property(p.body, 'name'))).sort()).toEqual(['ftp', 'scm']);
+    for (const p of policies) {
+      expect(p.condition, p.name).toBeUndefined();
+      expect(compact(property(p.body, 'parent')), p.name).toBe('site');
+      expect(literal(property(p.body, 'properties')), p.name).toEqual({ allow: false });
+    }
+    const site = resource(app, 'Microsoft.Web/sites@')[0]!;
+    expect(literal(propertyPath(site.body, ['properties', 'siteConfig', 'ftpsState']))).toBe('Disabled');
   });
 });
 

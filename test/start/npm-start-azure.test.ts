@@ -116,16 +116,26 @@ describe('npm start against "Azure" (a plan and ARM settings in the environment)
       planId: 'contoso-orders-dr',
       mode: 'monitoring',
       activeRegion: 'primary',
+      // No App Service Authentication here, and no DR_KEY_IS_OPERATOR: the key may only read.
+      auth: { keyIsOperator: false, requirePrincipal: false, principalTrusted: false },
     });
     // The probe resolved its callback URL through ARM with a managed-identity token for that ARM's audience.
     expect(identity.issued.map((t) => t.resource)).toContain(new URL(sim.armEndpoint).origin);
+    const pause = await fetch(`${api}/pause`, {
+      method: 'POST',
+      headers: { 'x-functions-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({ reason: 'key only', until: new Date(Date.now() + 600_000).toISOString() }),
+    });
+    expect(pause.status).toBe(403);
+    expect((await pause.json()).error).toContain('DR_KEY_IS_OPERATOR=true');
+    expect(s.output()).not.toContain('HTTP API: DR_KEY_IS_OPERATOR');
     await stop(s);
     expect(s.output()).not.toContain(key);
   }, 120_000);
 
   it('with FUNCTIONS_KEYS: points at the variable instead of echoing it; the watchdog follows the plan', async () => {
     const secret = 'fk-real-0123456789abcdefghij';
-    const s = await start('given', { FUNCTIONS_KEYS: secret });
+    const s = await start('given', { FUNCTIONS_KEYS: secret, DR_KEY_IS_OPERATOR: 'true' });
     const [, api, how, where] = s.ready;
     expect(how).toBe('key-from');
     expect(where).toBe('FUNCTIONS_KEYS');
@@ -137,6 +147,9 @@ describe('npm start against "Azure" (a plan and ARM settings in the environment)
     expect([200, 503]).toContain(
       (await fetch(`${api}/status`, { headers: { 'x-functions-key': secret } })).status,
     );
+    // The opt-in is an app setting here, as in Azure, and it is said once, at start-up, as a warning.
+    const warnings = s.output().match(/HTTP API: DR_KEY_IS_OPERATOR=true: any caller with a function key/g);
+    expect(warnings).toHaveLength(1);
     await stop(s);
     expect(s.output()).not.toContain(secret);
   }, 120_000);

@@ -52,6 +52,8 @@ describe('npm start (embedded estate, child process)', () => {
     expect(sim).toBe(`http://127.0.0.1:${simPort}/sim`);
     expect(out).toContain('shortened for the local demo');
     expect(out).toContain('LOCAL DEMO');
+    // The demo key operates (it guards a simulator), and the banner says so.
+    expect(out).toContain('key-is-operator on: the demo key may fail over, fail back, pause and resume');
     const headers = { 'x-functions-key': key!, 'content-type': 'application/json' };
     const status = async () => await (await fetch(`${api}/status`, { headers })).json();
 
@@ -64,10 +66,11 @@ describe('npm start (embedded estate, child process)', () => {
     expect(workflows.workflows.length).toBeGreaterThan(10);
     expect((await fetch(`${api}/status`)).status).toBe(401); // the key is required
 
-    await until('monitoring a healthy primary', 20_000, async () => {
+    const healthy = await until('monitoring a healthy primary', 20_000, async () => {
       const s = await status();
       return s.mode === 'monitoring' && s.recentProbes?.at(-1)?.healthy ? s : undefined;
     });
+    expect(healthy.auth).toEqual({ keyIsOperator: true, requirePrincipal: false, principalTrusted: true });
 
     // Outage of the primary: the automatic failover shows up in /api/status.
     const outage = await fetch(`${sim}/regions/westeurope/outage`, {
