@@ -1,6 +1,6 @@
-// Sub-orchestration: one notification with bounded retries, in parallel with an operation's work.
+// Orchestration: the outbox's delivery of one notification, retried with backoff until sent or its TTL passes.
 import * as df from 'durable-functions';
 import { ORCHESTRATIONS } from '../src/durable/contracts';
-import { deliverNotificationOrchestrator } from '../src/orchestrators/notify';
+import { deliveryOrchestrator } from '../src/orchestrators/notify';
 
-df.app.orchestration(ORCHESTRATIONS.deliver, deliverNotificationOrchestrator);
+df.app.orchestration(ORCHESTRATIONS.deliver, deliveryOrchestrator);

@@ -10,6 +10,7 @@ import { createHealthProbe, type HealthProbe } from './adapters/probe';
 import { createServiceBusNotifier, type Notifier } from './adapters/servicebus';
 import { armConnectionFromSettings } from './config/arm';
 import { checkLiveRulesAtStartup } from './app/live-check';
+import { durationMs } from './core/duration';
 import { loadPlan, planSourceFromSettings } from './plan/load';
 import type { Plan } from './plan/schema';
 import { DefaultAzureCredential } from '@azure/identity';
@@ -19,6 +20,8 @@ export interface ControlPlane {
   control: LogicAppsControl;
   probe: HealthProbe;
   notifier?: Notifier;
+  /** DR_NOTIFY_TTL: how long a notification is retried while Service Bus is unreachable (default a day). */
+  notificationTtlMs?: number;
   /** Where the ARM calls go, said loudly at start-up. */
   describe: string;
 }
@@ -38,7 +41,8 @@ export function controlPlane(): ControlPlane {
 /**
  * Settings: DR_PLAN_PATH or DR_PLAN (the plan); DR_ARM_ENDPOINT / DR_ARM_SCOPE / DR_ARM_CA_FILE /
  * DR_ARM_TIMEOUT (see config/arm.ts); AZURE_CLIENT_ID (the user-assigned identity); DR_SERVICEBUS_CONNECTION
- * (name of a setting holding a connection string, overriding the plan's Service Bus target). ARM is always
+ * (name of a setting holding a connection string, overriding the plan's Service Bus target); DR_NOTIFY_TTL
+ * (ISO 8601 duration a notification is retried for, default P1D). ARM is always
  * reached with DefaultAzureCredential: a local simulator is installed by `local/` through installControlPlane,
  * never chosen by a setting.
  */
@@ -59,8 +63,20 @@ export function controlPlaneFromSettings(
     control,
     probe,
     ...(notifierFor(plan, settings) ?? {}),
+    ...notificationTtlFrom(settings),
     describe: `Azure Resource Manager at ${settings.DR_ARM_ENDPOINT ?? 'https://management.azure.com'}`,
   };
+}
+
+function notificationTtlFrom(settings: Readonly<Record<string, string | undefined>>): {
+  notificationTtlMs?: number;
+} {
+  const raw = settings.DR_NOTIFY_TTL?.trim();
+  if (!raw) return {};
+  const ms = durationMs(raw, 'app setting DR_NOTIFY_TTL');
+  if (ms < 60_000)
+    throw new Error(`app setting DR_NOTIFY_TTL is ${raw}: use at least PT1M (an ISO 8601 duration)`);
+  return { notificationTtlMs: ms };
 }
 
 function notifierFor(
@@ -89,6 +105,12 @@ function notifierFor(
 
 /** The activities over the installed (or configured) control plane. */
 export function activityDeps() {
-  const { plan, control, probe, notifier } = controlPlane();
-  return { plan, control, probe, ...(notifier ? { notifier } : {}) };
+  const { plan, control, probe, notifier, notificationTtlMs } = controlPlane();
+  return {
+    plan,
+    control,
+    probe,
+    ...(notifier ? { notifier } : {}),
+    ...(notificationTtlMs !== undefined ? { notificationTtlMs } : {}),
+  };
 }

@@ -90,6 +90,9 @@ export interface DurableHandle {
   raiseEvent(instanceId: string, eventName: string, data?: unknown): 'accepted' | 'notFound' | 'notRunning';
   terminate(instanceId: string, reason?: string): 'accepted' | 'notFound' | 'notRunning';
   purge(instanceId: string): boolean;
+  /** Queues an instance's messages until release(), which delivers them as one batch (tests only). */
+  hold(instanceId: string): void;
+  release(instanceId: string): void;
   list(filter?: InstanceFilter): InstanceStatus[];
   history(instanceId: string): StoredEvent[] | undefined;
   /** The host-side error that failed the instance (e.g. NonDeterminismError), if any. */
@@ -376,6 +379,8 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
         engine.raiseEvent(id, eventName, data === undefined ? undefined : JSON.stringify(data)),
       terminate: (id, reason) => engine.terminate(id, reason),
       purge: (id) => engine.purge(id),
+      hold: (id) => engine.hold(id),
+      release: (id) => engine.release(id),
       list: (filter) => engine.list(filter),
       history: (id) => engine.history(id),
       lastError: (id) => engine.lastError(id),

@@ -11,6 +11,8 @@ export interface ActivityDeps {
   /** Undefined when the plan configures no notifications. */
   notifier?: Notifier;
   now?: () => Date;
+  /** How long a notification's delivery keeps retrying before it is dropped with an alert (DR_NOTIFY_TTL). */
+  notificationTtlMs?: number;
 }
 
 /** ActivityDeps with the clock resolved. */

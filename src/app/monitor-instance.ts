@@ -73,4 +73,3 @@ export function tickSignal(plan: Plan, at: Date): Signal {
     probeIntervalMs: durationMs(plan.policy.probeInterval),
   };
 }
-

@@ -2,6 +2,7 @@
  * The durable contracts: names of orchestrations, activities and events, instance ids, and the shapes that
  * cross between the watchdog, the monitor, the operations and the HTTP API. No magic strings elsewhere.
  */
+import { stableHash } from '../core/hash';
 import type { FailureEvidence, MonitorPolicy, MonitorState, ProbeResult } from '../core/monitor';
 import type { Direction, OperationPlan, PlannedAction, WorkflowTarget } from '../core/planner';
 
@@ -21,6 +22,8 @@ export const ACTIVITIES = {
   sendNotification: 'drSendNotification',
   startOperation: 'drStartOperation',
   signalMonitor: 'drSignalMonitor',
+  queueNotifications: 'drQueueNotifications',
+  reportDroppedNotification: 'drReportDroppedNotification',
   operationStatus: 'drOperationStatus',
   checkGroup: 'drCheckGroup',
 } as const;
@@ -32,6 +35,25 @@ export const monitorInstanceId = (planId: string): string => `dr-monitor-${planI
 export const operationInstanceId = (planId: string, operationId: string): string =>
   `dr-op-${planId}-${operationId}`;
 export const OPERATION_PREFIX = (planId: string): string => `dr-op-${planId}-`;
+/** One delivery orchestration per message id: starting it twice finds the first (the hand-off is idempotent). */
+export const DELIVERY_PREFIX = (planId: string): string => `dr-n-${planId}-`;
+export const deliveryInstanceId = (planId: string, messageId: string): string =>
+  `${DELIVERY_PREFIX(planId)}${stableHash(messageId)}`;
+
+/** Service Bus refuses message ids over 128 characters. */
+export const MAX_MESSAGE_ID_LENGTH = 128;
+
+/**
+ * A message id from its parts (operation or plan id, step, request id) that always fits: parts that make it
+ * too long are replaced by a hash of the whole, keeping a readable prefix. Deterministic, so a re-sent event
+ * keeps its id and duplicate detection drops it.
+ */
+export function messageIdOf(...parts: string[]): string {
+  const id = parts.join(':');
+  if (id.length <= MAX_MESSAGE_ID_LENGTH) return id;
+  const hash = stableHash(id);
+  return `${id.slice(0, MAX_MESSAGE_ID_LENGTH - hash.length - 1)}~${hash}`;
+}
 
 export interface Caller {
   /** Who asked: a principal name from App Service Authentication, or `function-key`, or `automatic`. */
@@ -184,11 +206,44 @@ export interface PlannedOperation {
 /** One ARM action's result: terminal failures are results (never retried), transient ones throw. */
 export type ApplyActionResult = { ok: true; changed: boolean } | { ok: false; error: string };
 
+/**
+ * A notification as an operation's audit record keeps it: handed to its delivery orchestration (the outbox),
+ * never waited on. Whether and when it was delivered is that instance's status (the operation view reads it).
+ */
 export interface NotificationRecord {
   type: string;
   messageId: string;
-  delivered: boolean;
+  /** The delivery orchestration's instance id, once queued. */
+  deliveryId?: string;
+  queued: boolean;
+  /** Why nothing was queued on purpose (the plan configures no notifications). */
+  skipped?: string;
+  /** One line: why it could not be handed off (the durable store refused). */
   error?: string;
+}
+
+/** A delivery orchestration's input: the event, when it was queued, and how long it may keep trying. */
+export interface DeliveryInput {
+  notification: NotificationInput;
+  queuedAt: string;
+  ttlMs: number;
+  /** Attempts made by earlier executions (the orchestration continues as new every so many attempts). */
+  attempts: number;
+}
+
+/** A delivery's published status and output: the status page counts pending and lists dropped ones. */
+export interface DeliveryStatus {
+  state: 'pending' | 'delivered' | 'dropped' | 'skipped';
+  type: string;
+  messageId: string;
+  correlationId: string;
+  queuedAt: string;
+  attempts: number;
+  /** One line, no stack. */
+  lastError?: string;
+  nextAttemptAt?: string;
+  deliveredAt?: string;
+  droppedAt?: string;
 }
 
 /** The audit record of a failover or failback: the operation orchestration's output. */

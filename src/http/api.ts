@@ -200,6 +200,8 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       ]);
       const lastRecord = last ? recordOf(last) : undefined;
       const lastFailover = await newestFailover(client, plan, monitor, { current, last });
+      // The outbox's state is a convenience: a task hub that cannot be listed must not fail the status.
+      const deliveries = await client.getStatusBy({}).catch(() => undefined);
       return {
         status: 200,
         jsonBody: statusView({
@@ -214,6 +216,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
             : {}),
           ...(lastRecord ? { lastRecord } : {}),
           ...(lastFailover ? { lastFailover } : {}),
+          ...(deliveries ? { deliveries } : {}),
           auth: settings,
         }),
       };

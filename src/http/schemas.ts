@@ -209,6 +209,33 @@ export const StatusResponseSchema = z
       automaticFailover: z.boolean(),
     }),
     pendingFences: z.array(z.string()).describe('Workflows still to be disabled once their region answers'),
+    notifications: z
+      .object({
+        pending: z
+          .number()
+          .int()
+          .describe('Events waiting for Service Bus (retried with backoff until DR_NOTIFY_TTL)'),
+        delivered: z.number().int(),
+        droppedCount: z
+          .number()
+          .int()
+          .describe('Events given up on after DR_NOTIFY_TTL (each logged as ALERT)'),
+        oldestPendingSince: z.string().optional(),
+        dropped: z
+          .array(
+            z.object({
+              type: z.string(),
+              messageId: z.string(),
+              queuedAt: z.string(),
+              droppedAt: z.string(),
+              attempts: z.number().int(),
+              lastError: z.string().optional(),
+            }),
+          )
+          .describe('The newest 20 dropped events'),
+      })
+      .nullable()
+      .describe('The notification outbox; null when the task hub could not be listed'),
     auth: z
       .object({
         keyIsOperator: z

@@ -7,7 +7,9 @@ import { durationMs, formatDuration } from '../core/duration';
 import { countedFailures, reportedMode, type MonitorPolicy } from '../core/monitor';
 import { entryTargets } from '../core/planner';
 import {
+  DELIVERY_PREFIX,
   OPERATION_PREFIX,
+  type DeliveryStatus,
   type MonitorStatus,
   type OperationRecord,
   type OperationSummary,
@@ -68,6 +70,8 @@ export interface StatusInputs {
    * instance (when readable; after a failback it is found in the task hub's instance list).
    */
   lastFailover?: { summary?: OperationSummary; instance?: InstanceInfo };
+  /** The task hub's delivery instances (the outbox); omitted when the instance list is unreadable. */
+  deliveries?: InstanceInfo[];
   /** The API's auth settings, shown so that an operator sees at once whether a key alone may fail over. */
   auth: { keyIsOperator: boolean; requirePrincipal: boolean; trustPrincipal: boolean };
 }
@@ -105,6 +109,46 @@ export function lastFailoverView(
     ...(record?.rto.predictedMs !== undefined ? { predictedRtoMs: record.rto.predictedMs } : {}),
     pendingFences: (record?.pendingFences ?? []).map((t) => t.label),
     ...((record?.error ?? crashed) ? { error: record?.error ?? crashed } : {}),
+  };
+}
+
+/** Keeps the status bounded however long the broker was away: the newest dropped events only. */
+const DROPPED_SHOWN = 20;
+
+/** The outbox at a glance: how many events wait for Service Bus, and which ones it gave up on (TTL). */
+export function notificationsView(
+  planId: string,
+  deliveries: InstanceInfo[] | undefined,
+): StatusView['notifications'] {
+  if (!deliveries) return null;
+  const prefix = DELIVERY_PREFIX(planId);
+  const states = deliveries
+    .filter((d) => d.instanceId.startsWith(prefix))
+    .map((d) => (d.output ?? d.customStatus) as DeliveryStatus | undefined)
+    .filter((d): d is DeliveryStatus => Boolean(d?.state));
+  const count = (state: DeliveryStatus['state']) => states.filter((d) => d.state === state).length;
+  const dropped = states
+    .filter((d) => d.state === 'dropped')
+    .sort((a, b) => (a.droppedAt ?? '').localeCompare(b.droppedAt ?? ''))
+    .slice(-DROPPED_SHOWN)
+    .map((d) => ({
+      type: d.type,
+      messageId: d.messageId,
+      queuedAt: d.queuedAt,
+      droppedAt: d.droppedAt ?? '',
+      attempts: d.attempts,
+      ...(d.lastError ? { lastError: d.lastError } : {}),
+    }));
+  const oldest = states
+    .filter((d) => d.state === 'pending')
+    .map((d) => d.queuedAt)
+    .sort()[0];
+  return {
+    pending: count('pending'),
+    delivered: count('delivered'),
+    droppedCount: count('dropped'),
+    ...(oldest ? { oldestPendingSince: oldest } : {}),
+    dropped,
   };
 }
 
@@ -156,6 +200,7 @@ export function statusView(i: StatusInputs): StatusView {
     lastFailbackAt: state.lastFailbackAt ?? null,
     predictedRto: predictRto(plan, policy),
     pendingFences: m.pendingFences.map((t) => t.label),
+    notifications: notificationsView(plan.id, i.deliveries),
     auth: {
       keyIsOperator: i.auth.keyIsOperator,
       requirePrincipal: i.auth.requirePrincipal,

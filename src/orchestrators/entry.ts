@@ -8,7 +8,7 @@ import { boundaryMarginMs } from '../core/actuation';
 import { SAFETY_RULES } from '../core/safety';
 import type { Direction, EntryPlan, PlannedAction } from '../core/planner';
 import { ACTIVITIES, type ApplyActionResult, type EntryResult, type StepResult } from '../durable/contracts';
-import { errorMessage } from './notify';
+import { errorMessage } from '../core/errors';
 import { armRetry } from './operation';
 
 export interface EntryInput {

@@ -21,9 +21,11 @@ import {
   type ProbeActivityResult,
   type RequestAnswer,
   type Signal,
+  messageIdOf,
 } from '../durable/contracts';
 import type { WorkflowTarget } from '../core/planner';
-import { deliver, errorMessage } from './notify';
+import { errorMessage } from '../core/errors';
+import { queueNotifications } from './notify';
 
 const KEEP_ANSWERS = 50;
 
@@ -34,7 +36,11 @@ export function* monitorOrchestrator(context: df.OrchestrationContext): Gen<void
   let m: MonitorInput = { ...input, executions: input.executions + 1 };
   publish(context, m);
   const signal = (yield context.df.waitForExternalEvent(MONITOR_SIGNAL)) as Signal;
-  m = yield* handleSignal(context, m, signal);
+  // What this execution has to say goes to the outbox once, after every decision and ARM-bound start: the
+  // monitor never waits on Service Bus.
+  const outbox: NotificationInput[] = [];
+  m = yield* handleSignal(context, m, signal, outbox);
+  yield* queueNotifications(context, outbox);
   publish(context, m);
   context.df.continueAsNew(m);
 }
@@ -48,19 +54,20 @@ function answer(m: MonitorInput, a: RequestAnswer): MonitorInput {
   return { ...m, answers: [...m.answers.filter((x) => x.id !== a.id), a].slice(-KEEP_ANSWERS) };
 }
 
-function* notify(
+function notify(
   context: df.OrchestrationContext,
+  outbox: NotificationInput[],
   m: MonitorInput,
   type: string,
   step: string,
   data: Record<string, unknown>,
-): Gen<void> {
+): void {
   const now = context.df.currentUtcDateTime.toISOString();
   const n: NotificationInput = {
     type,
     planId: m.planId,
     correlationId: m.activeOperation?.operationId ?? `monitor-${m.planId}`,
-    messageId: `${m.planId}:${step}`,
+    messageId: messageIdOf(m.planId, step),
     time: now,
     data: {
       ...data,
@@ -72,15 +79,16 @@ function* notify(
       },
     },
   };
-  yield* deliver(context, n);
+  outbox.push(n);
 }
 
 function* handleSignal(
   context: df.OrchestrationContext,
   m0: MonitorInput,
   signal: Signal,
+  outbox: NotificationInput[],
 ): Gen<MonitorInput> {
-  const m = yield* dispatchSignal(context, m0, signal);
+  const m = yield* dispatchSignal(context, m0, signal, outbox);
   // Only the request that got the answer stamps it: a repeat must not overwrite the first one's fingerprint.
   if (!('fingerprint' in signal) || !signal.fingerprint || m0.answers.some((a) => a.id === signal.id))
     return m;
@@ -92,6 +100,7 @@ function* dispatchSignal(
   context: df.OrchestrationContext,
   m0: MonitorInput,
   signal: Signal,
+  outbox: NotificationInput[],
 ): Gen<MonitorInput> {
   const now = context.df.currentUtcDateTime;
   let m = m0;
@@ -99,7 +108,7 @@ function* dispatchSignal(
 
   switch (signal.kind) {
     case 'tick':
-      return yield* onTick(context, m, signal);
+      return yield* onTick(context, m, signal, outbox);
 
     case 'pause':
     case 'resume': {
@@ -121,8 +130,9 @@ function* dispatchSignal(
       if (rejected && rejected.type === 'rejected')
         return answer(m, { id: signal.id, status: 'refused', reason: rejected.reason });
       m = answer({ ...m, state: d.state }, { id: signal.id, status: 'applied' });
-      yield* notify(
+      notify(
         context,
+        outbox,
         m,
         signal.kind === 'pause' ? EVENT_TYPES.paused : EVENT_TYPES.resumed,
         `${signal.kind}:${signal.id}`,
@@ -210,6 +220,7 @@ function* onTick(
   context: df.OrchestrationContext,
   m0: MonitorInput,
   tick: Extract<Signal, { kind: 'tick' }>,
+  outbox: NotificationInput[],
 ): Gen<MonitorInput> {
   let m: MonitorInput = {
     ...m0,
@@ -240,10 +251,10 @@ function* onTick(
   const now = context.df.currentUtcDateTime;
   const d = decide(m.state, { type: 'probe', result: probe }, tick.policy, now);
   m = { ...m, state: d.state };
-  for (const command of d.commands) m = yield* runCommand(context, m, command, cycle);
+  for (const command of d.commands) m = yield* runCommand(context, m, command, cycle, outbox);
 
   // Every cycle, healthy or not: the primary's ARM may answer while its health check still fails.
-  if (m.pendingFences.length && !m.activeOperation) m = yield* applyPendingFences(context, m, cycle);
+  if (m.pendingFences.length && !m.activeOperation) m = yield* applyPendingFences(context, m, cycle, outbox);
   return m;
 }
 
@@ -252,27 +263,28 @@ function* runCommand(
   m: MonitorInput,
   command: MonitorCommand,
   cycle: number,
+  outbox: NotificationInput[],
 ): Gen<MonitorInput> {
   const evidence = 'evidence' in command ? command.evidence : undefined;
   switch (command.type) {
     case 'alert-degraded':
-      yield* notify(context, m, EVENT_TYPES.healthDegraded, `degraded:${cycle}`, { evidence });
+      notify(context, outbox, m, EVENT_TYPES.healthDegraded, `degraded:${cycle}`, { evidence });
       return m;
     case 'failover-withheld':
-      yield* notify(context, m, EVENT_TYPES.failoverWithheld, `withheld:${cycle}`, {
+      notify(context, outbox, m, EVENT_TYPES.failoverWithheld, `withheld:${cycle}`, {
         reason: command.reason,
         until: command.until,
         evidence,
       });
       return m;
     case 'health-recovered':
-      yield* notify(context, m, EVENT_TYPES.healthRecovered, `recovered:${cycle}`, {
+      notify(context, outbox, m, EVENT_TYPES.healthRecovered, `recovered:${cycle}`, {
         since: command.since,
         recentProbes: m.state.recentProbes.slice(-5),
       });
       return m;
     case 'primary-recovered':
-      yield* notify(context, m, EVENT_TYPES.primaryRecovered, `primary-recovered:${cycle}`, {
+      notify(context, outbox, m, EVENT_TYPES.primaryRecovered, `primary-recovered:${cycle}`, {
         since: command.since,
         recentProbes: m.state.recentProbes.slice(-5),
       });
@@ -432,6 +444,7 @@ function* applyPendingFences(
   context: df.OrchestrationContext,
   m: MonitorInput,
   cycle: number,
+  outbox: NotificationInput[],
 ): Gen<MonitorInput> {
   let result: { applied: WorkflowTarget[]; pending: WorkflowTarget[]; errors: string[] };
   try {
@@ -440,7 +453,7 @@ function* applyPendingFences(
     return m;
   }
   if (result.applied.length) {
-    yield* notify(context, m, EVENT_TYPES.fenceApplied, `fence:${cycle}`, {
+    notify(context, outbox, m, EVENT_TYPES.fenceApplied, `fence:${cycle}`, {
       applied: result.applied.map((t) => t.label),
       stillPending: result.pending.map((t) => t.label),
       errors: result.errors,

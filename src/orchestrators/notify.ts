@@ -1,50 +1,99 @@
-/** Delivering one notification from inside an orchestration: bounded retries on durable timers, never throws. */
-import * as df from 'durable-functions';
-import { ACTIVITIES, type NotificationInput, type NotificationRecord } from '../durable/contracts';
+/**
+ * The outbox. The monitor and the operations never send a notification themselves: they hand events to
+ * `queueNotifications` (a durable-store write, no broker involved), which starts one delivery orchestration
+ * per message id. That orchestration retries with backoff until Service Bus takes the message or the TTL
+ * passes, keeping the same message id throughout, so duplicate detection turns at-least-once into once.
+ */
+import type * as df from 'durable-functions';
+import {
+  ACTIVITIES,
+  type DeliveryInput,
+  type DeliveryStatus,
+  type NotificationInput,
+  type NotificationRecord,
+} from '../durable/contracts';
+import { errorMessage } from '../core/errors';
 
-/** 4 attempts over about 14 s: Service Bus being down must not hold a failover for long. */
-export function notificationRetry(): df.RetryOptions {
-  const retry = new df.RetryOptions(2_000, 4);
-  retry.backoffCoefficient = 2;
-  retry.maxRetryIntervalInMilliseconds = 8_000;
-  return retry;
+type Gen<T> = Generator<df.Task, T, unknown>;
+
+/** Backoff between attempts: 2 s doubling to at most 5 min (a long outage costs one send per 5 min). */
+export const FIRST_RETRY_MS = 2_000;
+export const MAX_RETRY_MS = 5 * 60_000;
+/** History stays bounded: after this many attempts in one execution the delivery continues as new. */
+export const ATTEMPTS_PER_EXECUTION = 20;
+
+export const retryDelayMs = (attempt: number): number =>
+  Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.min(attempt - 1, 20));
+
+/**
+ * Hands events to the outbox (one activity that starts their delivery orchestrations). The activity records
+ * what the store refused instead of throwing, so this may run inside Task.all beside a failover's first group.
+ */
+export function queueTask(context: df.OrchestrationContext, notifications: NotificationInput[]): df.Task {
+  return context.df.callActivity(ACTIVITIES.queueNotifications, notifications);
 }
 
-export function* deliver(
+/** Hands events to the outbox and waits only for the hand-off. Never throws. */
+export function* queueNotifications(
   context: df.OrchestrationContext,
-  notification: NotificationInput,
-): Generator<df.Task, NotificationRecord, unknown> {
+  notifications: NotificationInput[],
+): Gen<NotificationRecord[]> {
+  if (!notifications.length) return [];
   try {
-    const sent = (yield context.df.callActivityWithRetry(
-      ACTIVITIES.sendNotification,
-      notificationRetry(),
-      notification,
-    )) as { delivered: boolean; skipped?: string };
-    return {
-      type: notification.type,
-      messageId: notification.messageId,
-      delivered: sent.delivered,
-      ...(sent.skipped ? { error: sent.skipped } : {}),
-    };
+    return (yield queueTask(context, notifications)) as NotificationRecord[];
   } catch (err) {
-    return {
-      type: notification.type,
-      messageId: notification.messageId,
-      delivered: false,
-      error: errorMessage(err),
-    };
+    const error = `not queued: ${errorMessage(err)}`;
+    return notifications.map((n) => ({ type: n.type, messageId: n.messageId, queued: false, error }));
   }
 }
 
-/** Activity failures arrive as Error objects whose message carries the activity's error. */
-export function errorMessage(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.length > 500 ? `${text.slice(0, 500)}…` : text;
-}
-
-/** The sub-orchestration that lets an operation send a notification in parallel with its work. */
-export function* deliverNotificationOrchestrator(
-  context: df.OrchestrationContext,
-): Generator<df.Task, NotificationRecord, unknown> {
-  return yield* deliver(context, context.df.getInput<NotificationInput>());
+/** One notification, until delivered or its TTL passes. */
+export function* deliveryOrchestrator(context: df.OrchestrationContext): Gen<DeliveryStatus> {
+  const input = context.df.getInput<DeliveryInput>();
+  const n = input.notification;
+  const deadline = Date.parse(input.queuedAt) + input.ttlMs;
+  let status: DeliveryStatus = {
+    state: 'pending',
+    type: n.type,
+    messageId: n.messageId,
+    correlationId: n.correlationId,
+    queuedAt: input.queuedAt,
+    attempts: input.attempts,
+  };
+  for (let i = 0; i < ATTEMPTS_PER_EXECUTION; i++) {
+    const attempt = status.attempts + 1;
+    try {
+      const sent = (yield context.df.callActivity(ACTIVITIES.sendNotification, n)) as {
+        delivered: boolean;
+        skipped?: string;
+      };
+      const at = context.df.currentUtcDateTime.toISOString();
+      const { lastError: _gone, nextAttemptAt: _none, ...rest } = status;
+      status = sent.delivered
+        ? { ...rest, state: 'delivered', attempts: attempt, deliveredAt: at }
+        : { ...rest, state: 'skipped', attempts: attempt, lastError: sent.skipped ?? 'not sent' };
+      context.df.setCustomStatus(status);
+      return status;
+    } catch (err) {
+      status = { ...status, attempts: attempt, lastError: errorMessage(err) };
+    }
+    const now = context.df.currentUtcDateTime.getTime();
+    if (now >= deadline) {
+      const { nextAttemptAt: _none, ...rest } = status;
+      status = { ...rest, state: 'dropped', droppedAt: new Date(now).toISOString() };
+      context.df.setCustomStatus(status);
+      try {
+        yield context.df.callActivity(ACTIVITIES.reportDroppedNotification, status);
+      } catch {
+        // The status above already says it was dropped; the alert line is best effort.
+      }
+      return status;
+    }
+    const next = Math.min(deadline, now + retryDelayMs(attempt));
+    status = { ...status, nextAttemptAt: new Date(next).toISOString() };
+    context.df.setCustomStatus(status);
+    yield context.df.createTimer(new Date(next));
+  }
+  context.df.continueAsNew({ ...input, attempts: status.attempts } satisfies DeliveryInput);
+  return status;
 }

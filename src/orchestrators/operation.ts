@@ -10,6 +10,7 @@ import {
   ACTIVITIES,
   EVENT_TYPES,
   ORCHESTRATIONS,
+  messageIdOf,
   type EntryResult,
   type GroupCheck,
   type NotificationInput,
@@ -21,7 +22,8 @@ import {
   type ReadBackReport,
   type Signal,
 } from '../durable/contracts';
-import { deliver, errorMessage } from './notify';
+import { errorMessage } from '../core/errors';
+import { queueNotifications, queueTask } from './notify';
 import type { EntryInput } from './entry';
 
 type Gen<T> = Generator<df.Task, T, unknown>;
@@ -104,7 +106,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     type,
     planId: input.planId,
     correlationId: input.operationId,
-    messageId: `${input.operationId}:${step}`,
+    messageId: messageIdOf(input.operationId, step),
     time: now(),
     data: {
       operationId: input.operationId,
@@ -128,16 +130,12 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     record.status = 'failed';
     record.error = `could not read the estate to plan the ${request.direction}: ${errorMessage(err)}`;
     mark(record.error);
-    record.notifications.push(
-      yield* deliver(
-        context,
-        notification(failover ? EVENT_TYPES.failoverFailed : EVENT_TYPES.failbackFailed, 'failed', {
-          error: record.error,
-          evidence: input.evidence,
-        }),
-      ),
-    );
-    yield* finish(context, input, record, 'failed');
+    yield* finish(context, input, record, 'failed', [
+      notification(failover ? EVENT_TYPES.failoverFailed : EVENT_TYPES.failbackFailed, 'failed', {
+        error: record.error,
+        evidence: input.evidence,
+      }),
+    ]);
     return record;
   }
   record.plan = planned.plan;
@@ -157,12 +155,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       ),
     },
   );
-  const startedTask = context.df.callSubOrchestrator(
-    ORCHESTRATIONS.deliver,
-    started,
-    `${context.df.instanceId}-n-started`,
-  );
-  let startedSent = false;
+  let startedQueued = false;
   // When a region holding deferred fences last failed to answer (planning found it silent).
   let silentAt = context.df.currentUtcDateTime.getTime();
   const probeIntervalMs = input.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
@@ -191,11 +184,14 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
         `${context.df.instanceId}-g${gi}-e${ei}`,
       );
     });
-    // The "started" notification travels alongside the first group: a dead Service Bus delays nothing.
-    const results = (yield context.df.Task.all(startedSent ? tasks : [startedTask, ...tasks])) as unknown[];
-    if (!startedSent) {
-      record.notifications.push(results.shift() as NotificationRecord);
-      startedSent = true;
+    // The "started" notice is handed to the outbox alongside the first group (a store write that never
+    // throws), so the first ARM writes wait for nothing, and Service Bus is not involved at all.
+    const results = (yield context.df.Task.all(
+      startedQueued ? tasks : [queueTask(context, [started]), ...tasks],
+    )) as unknown[];
+    if (!startedQueued) {
+      record.notifications.push(...(results.shift() as NotificationRecord[]));
+      startedQueued = true;
     }
     record.entries.push(...(results as EntryResult[]));
     mark(`group ${group.group} applied`);
@@ -225,17 +221,15 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       });
     }
   }
-  if (!startedSent) record.notifications.push((yield startedTask) as NotificationRecord);
+  if (!startedQueued) record.notifications.push(...(yield* queueNotifications(context, [started])));
 
   record.pendingFences = record.entries.flatMap((e) =>
     e.steps.filter((s) => s.status === 'pending-fence').map((s) => s.action.target),
   );
   const overrides = record.entries.filter((e) => e.overrideUsed).map((e) => `${e.entry}: ${e.overrideUsed}`);
-  if (overrides.length) {
-    record.notifications.push(
-      yield* deliver(context, notification(EVENT_TYPES.overrideAccepted, 'override', { overrides })),
-    );
-  }
+  const closing = overrides.length
+    ? [notification(EVENT_TYPES.overrideAccepted, 'override', { overrides })]
+    : [];
   const problems =
     record.entries.some(
       (e) =>
@@ -250,29 +244,26 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
 
   record.status = outcome;
   mark(`${request.direction} ${outcome}`);
-  record.notifications.push(
-    yield* deliver(
-      context,
-      notification(failover ? EVENT_TYPES.failoverCompleted : EVENT_TYPES.failbackCompleted, 'completed', {
-        outcome,
-        evidence: input.evidence,
-        results: record.entries.map((e) => ({
-          entry: e.entry,
-          blocked: e.blocked,
-          steps: e.steps.map((s) => ({
-            action: `${s.action.op} ${s.action.target.label}`,
-            status: s.status,
-            error: s.error,
-          })),
+  closing.push(
+    notification(failover ? EVENT_TYPES.failoverCompleted : EVENT_TYPES.failbackCompleted, 'completed', {
+      outcome,
+      evidence: input.evidence,
+      results: record.entries.map((e) => ({
+        entry: e.entry,
+        blocked: e.blocked,
+        steps: e.steps.map((s) => ({
+          action: `${s.action.op} ${s.action.target.label}`,
+          status: s.status,
+          error: s.error,
         })),
-        checks: record.checks,
-        readBack: record.readBack,
-        pendingFences: record.pendingFences.map((t) => t.label),
-        rto: record.rto,
-      }),
-    ),
+      })),
+      checks: record.checks,
+      readBack: record.readBack,
+      pendingFences: record.pendingFences.map((t) => t.label),
+      rto: record.rto,
+    }),
   );
-  yield* finish(context, input, record, outcome);
+  yield* finish(context, input, record, outcome, closing);
   return record;
 }
 
@@ -313,12 +304,16 @@ function* checkBefore(
   }
 }
 
-/** Tells the monitor the operation is over, so it frees the operation slot and keeps pending fences. */
+/**
+ * Tells the monitor the operation is over, so it frees the operation slot and keeps pending fences; then hands
+ * the closing notices to the outbox (the monitor is never kept waiting for them).
+ */
 function* finish(
   context: df.OrchestrationContext,
   input: OperationInput,
   record: OperationRecord,
   outcome: OperationOutcome,
+  notices: NotificationInput[],
 ): Gen<void> {
   const signal: Signal = {
     kind: 'operation-finished',
@@ -336,4 +331,5 @@ function* finish(
       event: `could not tell the monitor: ${errorMessage(err)}`,
     });
   }
+  record.notifications.push(...(yield* queueNotifications(context, notices)));
 }

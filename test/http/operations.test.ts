@@ -14,8 +14,11 @@ afterEach(async () => {
 });
 
 const TOPIC = 'failover-events';
-const events = (e: ApiEstate, type: string) =>
-  e.broker.messages(TOPIC).filter((m) => (m.body as { type?: string }).type === type);
+// Notifications go through the outbox: delivered by their own orchestrations once the host has run them.
+const events = async (e: ApiEstate, type: string) => {
+  await e.host.runUntilIdle();
+  return e.broker.messages(TOPIC).filter((m) => (m.body as { type?: string }).type === type);
+};
 
 describe('manual failover and failback over HTTP', () => {
   it('idempotent, exclusive, followed through status, operations/{id} and history, then refused when done', async () => {
@@ -96,7 +99,7 @@ describe('manual failover and failback over HTTP', () => {
 
     await e.advance(35 * MIN);
     // The "failover started" notification carries the caller.
-    const started = events(e, EVENT_TYPES.failoverStarted);
+    const started = await events(e, EVENT_TYPES.failoverStarted);
     expect(started).toHaveLength(1);
     expect((started[0]!.body as { data: { caller: unknown } }).data.caller).toEqual({
       by: 'function-key',
@@ -178,7 +181,7 @@ describe('manual failover and failback over HTTP', () => {
       mode: 'paused',
       pause: { until, by: 'function-key', reason: 'network maintenance' },
     });
-    const paused = events(e, EVENT_TYPES.paused);
+    const paused = await events(e, EVENT_TYPES.paused);
     expect(paused).toHaveLength(1); // one effect for the two requests
     expect((paused[0]!.body as { data: unknown }).data).toMatchObject({
       caller: { by: 'function-key' },
@@ -199,7 +202,7 @@ describe('manual failover and failback over HTTP', () => {
 
     const resumed = await e.call('POST', 'resume', { body: { reason: 'done early' } });
     expect(resumed.body).toEqual({ status: 'applied', mode: 'degraded', pause: null });
-    expect(events(e, EVENT_TYPES.resumed)).toHaveLength(1);
+    expect(await events(e, EVENT_TYPES.resumed)).toHaveLength(1);
     expect((await e.call('GET', 'status')).body.pause).toBeNull();
 
     // A late retry, after its `until` has passed: the first answer again (200), not a 400 about the past.
@@ -210,7 +213,7 @@ describe('manual failover and failback over HTTP', () => {
     const late = await e.call('POST', 'pause', { body: short, idempotencyKey: 'short-1' });
     expect(late.status, late.text).toBe(200);
     expect(late.body).toMatchObject({ status: 'applied', pause: null }); // the pause itself has ended
-    expect(events(e, EVENT_TYPES.paused)).toHaveLength(2); // still one effect for that key
+    expect(await events(e, EVENT_TYPES.paused)).toHaveLength(2); // still one effect for that key
     expect(
       auditLines(e.logs)
         .filter((a) => a.idempotencyKey === 'short-1')

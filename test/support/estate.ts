@@ -55,6 +55,8 @@ export interface EstateOptions {
   functionKeys?: string[];
   /** Every host log line (context.log of the functions included), e.g. to check nothing secret is logged. */
   log?: (entry: HostLogEntry) => void;
+  /** How long a notification delivery keeps trying (DR_NOTIFY_TTL); default a day. */
+  notificationTtlMs?: number;
   /** Start of virtual time (default START). */
   start?: Date;
   /** Kills the host after an activity's side effect, before its result is recorded (see FunctionsHostOptions). */
@@ -85,15 +87,18 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
     ...simulatorConnection(sim, new ArmThrottle()),
     maxRetries: options.sdkRetries ?? 0,
   });
+  let hostNow: () => number = Date.now;
   const notifier = createServiceBusNotifier(
     { connectionString: broker.connectionString, ...(sb.topic ? { topic: sb.topic } : { queue: sb.queue! }) },
-    { timeoutMs: 2_000 },
+    // The breaker's pause is on the host's virtual clock, like the delivery retries it cuts short.
+    { timeoutMs: 2_000, now: () => hostNow() },
   );
   installControlPlane({
     plan,
     control,
     probe: createHealthProbe({ control, plan, settings: {}, ca: sim.caCertPem }),
     notifier,
+    ...(options.notificationTtlMs ? { notificationTtlMs: options.notificationTtlMs } : {}),
     describe: 'test estate',
   });
   const hostExtras = {
@@ -112,6 +117,7 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
       ...hostExtras,
     });
   let host = await startHost();
+  hostNow = () => host.clock.now();
   // The HTTP handlers' "now" is the host's virtual clock, like the monitor's.
   installHttpClock(() => new Date(host.clock.now()));
 

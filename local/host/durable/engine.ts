@@ -167,6 +167,8 @@ export class DurableEngine {
   readonly #lastErrors = new Map<string, Error>();
   #loop: Promise<void> | undefined;
   #stopped = false;
+  /** Instances whose dispatch is held (see hold()); their messages queue in the inbox meanwhile. */
+  readonly #held = new Set<string>();
   readonly #stats = {
     orchestratorEpisodes: 0,
     determinismReplays: 0,
@@ -228,6 +230,22 @@ export class DurableEngine {
       events.eventRaised(this.#o.clock.now(), eventName, dataJson),
     );
     return 'accepted';
+  }
+
+  /**
+   * Holds an instance's dispatch, as a busy or lagging partition does: messages (events, activity results,
+   * timers) queue in its inbox and reach it as one batch on release(). Lets tests make the extension's
+   * batching deterministic, e.g. two signals landing in one episode.
+   */
+  hold(instanceId: string): void {
+    this.#held.add(instanceId);
+  }
+
+  release(instanceId: string): void {
+    if (!this.#held.delete(instanceId)) return;
+    const rec = this.#records.get(instanceId);
+    if (rec && rec.inbox.length > 0) this.#ready.add(instanceId);
+    this.#kick();
   }
 
   terminate(instanceId: string, reason: string | undefined): DeliveryResult {
@@ -381,6 +399,7 @@ export class DurableEngine {
     while (!this.#stopped && this.#ready.size > 0) {
       const instanceId = this.#ready.values().next().value as string;
       this.#ready.delete(instanceId);
+      if (this.#held.has(instanceId)) continue; // release() makes it ready again
       const rec = this.#records.get(instanceId);
       if (!rec || !ACTIVE.has(rec.runtimeStatus) || rec.inbox.length === 0) continue;
       try {

@@ -28,6 +28,7 @@ import {
   encodedSize,
   ensureMessageId,
   summarize,
+  idLimitProblem,
   toDelivery,
 } from './codec';
 import {
@@ -411,6 +412,9 @@ export async function startServiceBusBroker(
         `The received message (size ${size} bytes) exceeds the limit (${maxMessageSize} bytes) of '${link.target.name}'.`,
       );
     }
+    // The SDK checks this before sending; the broker checks too, as the service does for any client.
+    const idProblem = messages.map(idLimitProblem).find((p) => p !== undefined);
+    if (idProblem) return rejectDelivery(delivery, 'com.microsoft:argument-out-of-range', idProblem);
     store.enqueue(
       link.target,
       messages.map((m) => {

@@ -72,6 +72,24 @@ export function bodyForInspection(body: unknown): unknown {
   }
 }
 
+/** Service Bus refuses message ids (and session ids, partition keys) over 128 characters. */
+export const MAX_MESSAGE_ID_LENGTH = 128;
+
+/** Why the service would refuse this message's ids, if it would. */
+export function idLimitProblem(message: Message): string | undefined {
+  const ids: [string, unknown][] = [
+    ['MessageId', message.message_id],
+    ['SessionId', message.group_id],
+    ['PartitionKey', message.message_annotations?.['x-opt-partition-key']],
+  ];
+  for (const [name, value] of ids) {
+    const text = idToString(value);
+    if (text !== undefined && text.length > MAX_MESSAGE_ID_LENGTH)
+      return `The '${name}' (${text.length} characters) exceeds the limit of ${MAX_MESSAGE_ID_LENGTH} characters.`;
+  }
+  return undefined;
+}
+
 /** Service Bus gives every message an id; keep the sender's or assign one once, at enqueue. */
 export function ensureMessageId(message: Message): Message {
   if (message.message_id === undefined || message.message_id === null) {

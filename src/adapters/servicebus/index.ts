@@ -5,6 +5,8 @@ export {
   NotifierConfigError,
   CLOUDEVENTS_CONTENT_TYPE,
   DEFAULT_NOTIFY_TIMEOUT_MS,
+  BREAKER_FAILURES,
+  BREAKER_OPEN_MS,
   type CloudEvent,
   type NotificationTarget,
   type Notifier,

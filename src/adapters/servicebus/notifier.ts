@@ -46,10 +46,16 @@ export interface NotifierDeps {
   clientOptions?: ServiceBusClientOptions;
   /** Upper bound for one send, connection included; default 10 s. */
   timeoutMs?: number;
+  /** The breaker's clock (tests on virtual time pass theirs); default Date.now. */
+  now?: () => number;
 }
 
 export const CLOUDEVENTS_CONTENT_TYPE = 'application/cloudevents+json; charset=utf-8';
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 10_000;
+/** After this many transient failures in a row the breaker opens: sends fail at once, holding no worker. */
+export const BREAKER_FAILURES = 3;
+/** How long it stays open before one send may try the namespace again. */
+export const BREAKER_OPEN_MS = 30_000;
 
 export class NotifierConfigError extends Error {
   constructor(detail: string) {
@@ -135,12 +141,26 @@ export function createServiceBusNotifier(target: NotificationTarget, deps: Notif
   // The SDK connects lazily, on the first send.
   const sender: ServiceBusSender = client.createSender(entity);
   let closed = false;
+  // A hanging namespace would otherwise keep every delivery's activity busy for the full timeout, and those
+  // workers are the ones a failover's ARM writes need.
+  const now = deps.now ?? Date.now;
+  let failuresInRow = 0;
+  let openUntil = 0;
+  let trial = false;
 
   return {
     async send(event, opts) {
       if (closed) throw new NotifyTerminalError('NotifierClosed', where, 'send after close()');
       checkEvent(event, where);
       const message = toServiceBusMessage(event, opts);
+      if (failuresInRow >= BREAKER_FAILURES && (now() < openUntil || trial))
+        throw new NotifyTransientError(
+          'CircuitOpen',
+          where,
+          `${failuresInRow} sends in a row failed; not trying again before ${new Date(openUntil).toISOString()}`,
+        );
+      const isTrial = failuresInRow >= BREAKER_FAILURES;
+      trial = isTrial;
       const abort = new AbortController();
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<never>((_, reject) => {
@@ -151,10 +171,14 @@ export function createServiceBusNotifier(target: NotificationTarget, deps: Notif
       });
       try {
         await Promise.race([sender.sendMessages(message, { abortSignal: abort.signal }), deadline]);
+        failuresInRow = 0;
       } catch (err) {
-        throw classifyNotifyError(err, where, redact);
+        const failure = classifyNotifyError(err, where, redact);
+        if (failure.transient && ++failuresInRow >= BREAKER_FAILURES) openUntil = now() + BREAKER_OPEN_MS;
+        throw failure;
       } finally {
         clearTimeout(timer);
+        if (isTrial) trial = false;
       }
     },
 

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceBusClient, ServiceBusError, type ServiceBusErrorCode } from '@azure/service-bus';
 import {
+  BREAKER_OPEN_MS,
   CLOUDEVENTS_CONTENT_TYPE,
   NotifierConfigError,
   NotifyTerminalError,
@@ -223,6 +224,67 @@ describe('Service Bus notifier during a broker outage', () => {
       const closing = Date.now();
       await n.close();
       expect(Date.now() - closing).toBeLessThan(1500);
+      await broker.stop();
+    }
+  });
+});
+
+describe('Service Bus notifier circuit breaker', () => {
+  it('after three failures in a row sends fail at once, one trial send goes through after the pause, and success closes it', async () => {
+    const broker = await startServiceBusBroker({ queues: ['q'] });
+    let clock = 1_000_000;
+    const n = createServiceBusNotifier(
+      { connectionString: broker.connectionString, queue: 'q' },
+      { timeoutMs: 400, now: () => clock },
+    );
+    const send = (id: string) => n.send(failoverEvent(id), { messageId: id, correlationId: 'c' });
+    try {
+      await broker.setDown(true, 'hang');
+      for (const id of ['a', 'b', 'c']) expect(await failure(send(id))).toMatchObject({ code: 'Timeout' });
+      // Open: no worker waits for the namespace any more.
+      const started = Date.now();
+      const open = await failure(send('d'));
+      expect(open).toMatchObject({ name: 'NotifyTransientError', code: 'CircuitOpen' });
+      expect(open.message).toMatch(/3 sends in a row failed/);
+      expect(Date.now() - started).toBeLessThan(100);
+
+      await broker.setDown(false);
+      clock += BREAKER_OPEN_MS - 1;
+      expect(await failure(send('e'))).toMatchObject({ code: 'CircuitOpen' });
+      clock += 1;
+      // Half open: the first send tries the namespace, a concurrent one still fails fast.
+      const [, other] = await Promise.allSettled([send('f'), send('g')]);
+      expect(other).toMatchObject({ status: 'rejected', reason: { code: 'CircuitOpen' } });
+      // The SDK may need a failed attempt to notice its old connection is gone: each failed trial reopens
+      // the breaker for another pause, and a later one gets through.
+      const sent = broker.messages('q').length ? ['f'] : [];
+      for (let i = 0; !sent.length && i < 5; i++) {
+        clock += BREAKER_OPEN_MS;
+        await send(`t${i}`).then(
+          () => sent.push(`t${i}`),
+          (err: unknown) => expect(err).toBeInstanceOf(NotifyTransientError),
+        );
+      }
+      // Closed again: the next send goes straight through.
+      await send('h');
+      sent.push('h');
+      expect(broker.messages('q').map((m) => m.messageId)).toEqual(sent);
+    } finally {
+      await n.close();
+      await broker.stop();
+    }
+  });
+
+  it('a terminal failure does not open it', async () => {
+    const broker = await startServiceBusBroker({ queues: ['q'] });
+    const n = createServiceBusNotifier({ connectionString: broker.connectionString, queue: 'missing' });
+    try {
+      for (const id of ['a', 'b', 'c', 'd'])
+        expect(await failure(n.send(failoverEvent(id), { messageId: id, correlationId: 'c' }))).toMatchObject(
+          { code: 'MessagingEntityNotFound' },
+        );
+    } finally {
+      await n.close();
       await broker.stop();
     }
   });

@@ -7,6 +7,7 @@ import {
   type ServiceBusReceivedMessage,
 } from '@azure/service-bus';
 import { startServiceBusBroker, type ServiceBusBroker } from '../../../local/sim/servicebus';
+import { idLimitProblem } from '../../../local/sim/servicebus/codec';
 
 const fastFail: ServiceBusClientOptions = { retryOptions: { maxRetries: 0, timeoutInMs: 3000 } };
 // A v4 uuid read back in the right byte order (the version nibble lands in the third group).
@@ -356,6 +357,26 @@ describe('local broker: locks, limits and outages', () => {
       await client.close();
       await broker.stop();
     }
+  });
+
+  it('refuses message ids over 128 characters: the SDK before sending, the broker for any other client', async () => {
+    const broker = await startServiceBusBroker({ queues: ['q'] });
+    const client = new ServiceBusClient(broker.connectionString, fastFail);
+    try {
+      const sender = client.createSender('q');
+      await expect(sender.sendMessages({ body: 'long', messageId: 'a'.repeat(129) })).rejects.toThrow(/128/);
+      await sender.sendMessages({ body: 'fits', messageId: 'a'.repeat(128) });
+      expect(broker.messages('q').map((m) => m.body)).toEqual(['fits']);
+    } finally {
+      await client.close();
+      await broker.stop();
+    }
+    // What the broker checks on every transfer (a raw AMQP client skips the SDK's check).
+    expect(idLimitProblem({ body: '', message_id: 'a'.repeat(128) })).toBeUndefined();
+    expect(idLimitProblem({ body: '', message_id: 'a'.repeat(129) })).toMatch(
+      /'MessageId' \(129 characters\)/,
+    );
+    expect(idLimitProblem({ body: '', message_id: 'ok', group_id: 's'.repeat(200) })).toMatch(/'SessionId'/);
   });
 
   it('setDown drops and refuses connections; setDown(false) restores the same port', async () => {
