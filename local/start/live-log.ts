@@ -9,8 +9,8 @@ import type { FunctionsHost } from '../host';
 import {
   ORCHESTRATIONS,
   monitorInstanceId,
-  type MonitorStatus,
   type OperationRecord,
+  monitorOf,
 } from '../../src/durable/contracts';
 
 export type LogTopic = 'start' | 'probe' | 'monitor' | 'operation' | 'action' | 'notify' | 'host' | 'stop';
@@ -102,7 +102,8 @@ export function watchControlPlane(
   const finished = new Set<string>();
 
   const poll = (): void => {
-    const status = host.durable.getStatus(monitorId)?.customStatus as MonitorStatus | undefined;
+    const instance = host.durable.getStatus(monitorId);
+    const status = instance ? monitorOf(instance) : undefined;
     if (status?.state) {
       const s = status.state;
       const paused = s.pause !== undefined && Date.parse(s.pause.until) > now().getTime();

@@ -9,8 +9,8 @@ import {
   ORCHESTRATIONS,
   monitorInstanceId,
   type MonitorInput,
-  type MonitorStatus,
   type Signal,
+  monitorOf,
 } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
 
@@ -37,7 +37,8 @@ export async function ensureMonitor(
   const instanceId = monitorInstanceId(plan.id);
   const status = await statusOf(client, instanceId);
   if (status?.runtimeStatus && ALIVE.has(status.runtimeStatus)) return 'alive';
-  const previous = status?.customStatus as MonitorStatus | undefined;
+  // The failed execution's input: the whole state (the published status may be trimmed to fit 16 KB).
+  const previous = status ? monitorOf(status) : undefined;
   const input: MonitorInput = previous?.state
     ? { ...previous, executions: previous.executions ?? 0 }
     : {

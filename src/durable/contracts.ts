@@ -138,9 +138,63 @@ export interface MonitorInput {
   executions: number;
 }
 
-/** What the monitor publishes with setCustomStatus: the status API reads it; a restart recovers from it. */
+/**
+ * What the monitor publishes with setCustomStatus. Readers take the full state from the execution's input
+ * (see monitorOf); the published copy is trimmed to fit the 16 KB limit, and says what it left out.
+ */
 export interface MonitorStatus extends MonitorInput {
   updatedAt: string;
+  /** How many of the oldest entries the published copy left out to fit; the input has them all. */
+  omitted?: { answers: number; recentProbes: number; pendingFences: number };
+}
+
+/** Durable Functions fails an orchestration whose JSON custom status exceeds 16 KB of UTF-16 text. */
+export const CUSTOM_STATUS_LIMIT_BYTES = 16 * 1024;
+/** Headroom under the limit, so a status that fits today is not refused for a longer timestamp tomorrow. */
+const STATUS_BUDGET_BYTES = CUSTOM_STATUS_LIMIT_BYTES - 1024;
+
+/** JSON text as UTF-16 bytes: JS string length counts UTF-16 code units. */
+export const utf16Bytes = (value: unknown): number => JSON.stringify(value).length * 2;
+
+/**
+ * The published copy within budget: drops the oldest kept answers first (a retry older than that is decided
+ * again), then old probes, then pending fences beyond the first, each counted in `omitted`.
+ */
+export function fitMonitorStatus(status: MonitorStatus, budgetBytes = STATUS_BUDGET_BYTES): MonitorStatus {
+  if (utf16Bytes(status) <= budgetBytes) return status;
+  let s = status;
+  const omitted = { answers: 0, recentProbes: 0, pendingFences: 0 };
+  const fits = () => utf16Bytes({ ...s, omitted }) <= budgetBytes;
+  while (!fits() && s.answers.length > 1) {
+    s = { ...s, answers: s.answers.slice(1) };
+    omitted.answers++;
+  }
+  while (!fits() && s.state.recentProbes.length > 1) {
+    s = { ...s, state: { ...s.state, recentProbes: s.state.recentProbes.slice(1) } };
+    omitted.recentProbes++;
+  }
+  while (!fits() && s.pendingFences.length > 0) {
+    s = { ...s, pendingFences: s.pendingFences.slice(0, -1) };
+    omitted.pendingFences++;
+  }
+  return { ...s, omitted };
+}
+
+/** The monitor's full state from its instance: the current execution's input, else the published status. */
+export function monitorOf(info: {
+  input?: unknown;
+  customStatus?: unknown;
+  lastUpdatedTime?: Date | string;
+}): MonitorStatus | undefined {
+  const input = info.input as MonitorInput | null | undefined;
+  const published = info.customStatus as MonitorStatus | null | undefined;
+  if (input && typeof input === 'object' && input.state && Array.isArray(input.answers)) {
+    const at = info.lastUpdatedTime;
+    const updatedAt =
+      published?.updatedAt ?? (at instanceof Date ? at.toISOString() : (at ?? new Date(0).toISOString()));
+    return { ...input, updatedAt };
+  }
+  return published && typeof published === 'object' && published.state ? published : undefined;
 }
 
 export interface OperationInput {

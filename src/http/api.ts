@@ -18,6 +18,7 @@ import {
   type OperationInput,
   type OperationSummary,
   type RequestAnswer,
+  monitorOf,
 } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
 import { ConflictError, MonitorUnavailableError, NotFoundError, RequestValidationError } from './errors';
@@ -43,8 +44,8 @@ export type { HttpApiDeps, HttpApiSettings, HttpHandler } from './pipeline';
 const DEFAULT_ANSWER_WAIT_MS = 15_000;
 
 function monitorState(plan: Plan, status: InstanceInfo | undefined): MonitorStatus {
-  const custom = status?.customStatus as MonitorStatus | null | undefined;
-  if (!status || !custom || typeof custom !== 'object' || !custom.state)
+  const custom = status ? monitorOf(status) : undefined;
+  if (!custom)
     throw new MonitorUnavailableError(
       `the monitor of plan ${plan.id} is not running yet: the watchdog starts it within one tick`,
     );

@@ -9,6 +9,7 @@ import {
   type MonitorStatus,
   type RequestAnswer,
   type Signal,
+  monitorOf,
 } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
 import { ensureMonitor } from '../app/monitor-instance';
@@ -50,8 +51,7 @@ async function publishedStatus(
 ): Promise<MonitorStatus | undefined> {
   try {
     const s = await client.getStatus(instanceId);
-    const custom = s?.customStatus as MonitorStatus | null | undefined;
-    return custom && typeof custom === 'object' && custom.state ? custom : undefined;
+    return s ? monitorOf(s) : undefined;
   } catch {
     return undefined; // getStatus throws on 404: no monitor (yet)
   }

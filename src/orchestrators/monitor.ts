@@ -21,6 +21,7 @@ import {
   type ProbeActivityResult,
   type RequestAnswer,
   type Signal,
+  fitMonitorStatus,
   messageIdOf,
 } from '../durable/contracts';
 import type { WorkflowTarget } from '../core/planner';
@@ -47,7 +48,7 @@ export function* monitorOrchestrator(context: df.OrchestrationContext): Gen<void
 
 function publish(context: df.OrchestrationContext, m: MonitorInput): void {
   const status: MonitorStatus = { ...m, updatedAt: context.df.currentUtcDateTime.toISOString() };
-  context.df.setCustomStatus(status);
+  context.df.setCustomStatus(fitMonitorStatus(status));
 }
 
 function answer(m: MonitorInput, a: RequestAnswer): MonitorInput {

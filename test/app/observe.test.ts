@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { observePlan } from '../../src/app/observe';
 import { simulatorConnection } from '../../local/sim/arm';
@@ -33,6 +33,11 @@ beforeAll(async () => {
 });
 // stop() also fails the file if any ARM answer was outside the official spec.
 afterAll(async () => sim?.stop());
+// A failed assertion must not leave a region down for the next test.
+afterEach(async () => {
+  sim.restore('westeurope');
+  await sim.settle();
+});
 
 describe('reading the estate before an operation', () => {
   it('stops asking a region whose ARM refused several reads in a row, and still reads the other region', async () => {
@@ -55,14 +60,15 @@ describe('reading the estate before an operation', () => {
   it('does not wait for a region whose connections hang: each read times out, then the region is not asked', async () => {
     sim.outage('westeurope', { kind: 'down', mode: 'hang' });
     sim.clearRequestLog();
-    // A short timeout so the test does not wait the default 15 s per read.
-    const control = createArmLogicAppsControl(connection(400));
+    // A short timeout so the test does not wait the default 15 s per read; long enough that the secondary's
+    // reads answer in time on a loaded 2-core CI machine.
+    const control = createArmLogicAppsControl(connection(1500));
     const observed = [...(await observePlan(plan, control)).values()];
     const primary = observed.filter((o) => o.target.region === 'primary');
     expect(primary).toHaveLength(N);
     for (const o of primary) expect(o.observation.reachable).toBe(false);
     const timedOut = primary.filter(
-      (o) => 'error' in o.observation && /no answer within 400 ms/.test(o.observation.error ?? ''),
+      (o) => 'error' in o.observation && /no answer within 1500 ms/.test(o.observation.error ?? ''),
     );
     const skipped = primary.filter(
       (o) => 'error' in o.observation && /did not answer 3 reads in a row/.test(o.observation.error ?? ''),

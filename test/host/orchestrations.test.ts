@@ -113,6 +113,18 @@ describe('durable timers and events', () => {
     expect(h.durable.getStatus(id)).toMatchObject({ runtimeStatus: 'Completed', output: { approved: null } });
   });
 
+  test('a custom status over 16 KB of UTF-16 JSON fails the orchestration, as the extension does', async () => {
+    const h = await start(['timers.ts']);
+    // {"pad":"..."} is 10 characters plus the padding; 2 bytes each.
+    const fits = h.durable.startNew('bigStatus', { input: 8192 - 10 });
+    const over = h.durable.startNew('bigStatus', { input: 8192 - 9 });
+    await h.runUntilIdle();
+    expect(h.durable.getStatus(fits)).toMatchObject({ runtimeStatus: 'Completed', output: 'done' });
+    expect(h.durable.getStatus(over)?.runtimeStatus).toBe('Failed');
+    expect(JSON.stringify(h.durable.getStatus(over)?.output)).toMatch(/exceeds the 16 KB limit/);
+    expect(calls.get('stamp:after-status')).toBe(1); // the failed one scheduled nothing
+  });
+
   test('an event raised before the orchestrator waits for it is buffered', async () => {
     const h = await start(['timers.ts'], { maxConcurrentActivities: 1 });
     const id = h.durable.startNew('lateWaiter');

@@ -22,7 +22,12 @@ import {
   type HostLogEntry,
 } from '../../local/host';
 import { installHttpClock } from '../../src/http/runtime';
-import { monitorInstanceId, type MonitorStatus, type OperationRecord } from '../../src/durable/contracts';
+import {
+  monitorInstanceId,
+  monitorOf,
+  type MonitorStatus,
+  type OperationRecord,
+} from '../../src/durable/contracts';
 
 export const ROOT = join(__dirname, '../..');
 export const EXAMPLE_PLAN = join(ROOT, 'examples/plan.json');
@@ -148,7 +153,8 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
       }
     },
     monitor() {
-      return host.durable.getStatus(monitorInstanceId(plan.id))?.customStatus as MonitorStatus;
+      const status = host.durable.getStatus(monitorInstanceId(plan.id));
+      return (status ? monitorOf(status) : undefined) as MonitorStatus;
     },
     operations() {
       return host.durable

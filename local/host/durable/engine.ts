@@ -25,6 +25,9 @@ import {
 } from './history';
 import type { InstanceRecord, InstanceStore, RuntimeStatus } from './store';
 
+/** Durable Functions' limit on an orchestration's custom status (UTF-16 JSON text). */
+const CUSTOM_STATUS_LIMIT_BYTES = 16 * 1024;
+
 /** What the Durable extension passes as the orchestration trigger. */
 export interface OrchestrationPayload {
   history: StoredEvent[];
@@ -466,7 +469,21 @@ export class DurableEngine {
       return;
     }
     rec.actionLog = actions;
-    if (result.state?.customStatus !== undefined) rec.customStatus = result.state.customStatus;
+    if (result.state?.customStatus !== undefined) {
+      // The extension fails the orchestration rather than store a custom status over 16 KB of UTF-16 JSON.
+      const bytes = JSON.stringify(result.state.customStatus).length * 2;
+      if (bytes > CUSTOM_STATUS_LIMIT_BYTES) {
+        this.#append(rec, [events.orchestratorCompleted(now)]);
+        const message = `The UTF-16 size of the JSON-serialized custom status is ${bytes} bytes, which exceeds the 16 KB limit.`;
+        this.#finish(rec, 'Failed', JSON.stringify(message), now, {
+          errorType: 'ArgumentOutOfRangeException',
+          errorMessage: message,
+        });
+        this.#o.log('error', `Orchestration '${rec.name}' (${rec.instanceId}) failed: ${message}`);
+        return;
+      }
+      rec.customStatus = result.state.customStatus;
+    }
 
     if (result.error !== undefined || !result.state) {
       this.#append(rec, [events.orchestratorCompleted(now)]);
