@@ -53,7 +53,7 @@ const CORE_IMPORTS = ['\\./[\\w-]+', '\\.\\./plan/schema'];
 const ORCHESTRATOR_IMPORTS = [
   '\\./[\\w-]+',
   '\\.\\./core/[\\w-]+',
-  '\\.\\./durable/contracts',
+  '\\.\\./durable/(contracts|activity-calls|retries)',
   '\\.\\./plan/schema',
   'durable-functions',
 ];

@@ -1,9 +1,4 @@
 // Activity: applyPendingFences (see src/activities).
-import * as df from 'durable-functions';
-import { ACTIVITIES } from '../src/durable/contracts';
-import { activities } from '../src/activities/runtime';
+import { registerActivity } from '../src/activities/register';
 
-df.app.activity(ACTIVITIES.applyPendingFences, {
-  handler: (input: Parameters<ReturnType<typeof activities>['applyPendingFences']>[0]) =>
-    activities().applyPendingFences(input),
-});
+registerActivity('applyPendingFences');

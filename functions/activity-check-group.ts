@@ -1,9 +1,4 @@
 // Activity: checkGroup, the safety check just before a group runs (see src/activities).
-import * as df from 'durable-functions';
-import { ACTIVITIES } from '../src/durable/contracts';
-import { activities } from '../src/activities/runtime';
+import { registerActivity } from '../src/activities/register';
 
-df.app.activity(ACTIVITIES.checkGroup, {
-  handler: (input: Parameters<ReturnType<typeof activities>['checkGroup']>[0]) =>
-    activities().checkGroup(input),
-});
+registerActivity('checkGroup');

@@ -1,8 +1,4 @@
 // Activity: probe (see src/activities).
-import * as df from 'durable-functions';
-import { ACTIVITIES } from '../src/durable/contracts';
-import { activities } from '../src/activities/runtime';
+import { registerActivity } from '../src/activities/register';
 
-df.app.activity(ACTIVITIES.probe, {
-  handler: (input: { at?: string } | undefined) => activities().probe(input),
-});
+registerActivity('probe');

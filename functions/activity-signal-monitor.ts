@@ -1,13 +1,4 @@
 // Activity: signalMonitor, through the durable client (see src/activities).
-import type { InvocationContext } from '@azure/functions';
-import * as df from 'durable-functions';
-import { ACTIVITIES } from '../src/durable/contracts';
-import { activities, durableClient } from '../src/activities/runtime';
+import { registerClientActivity } from '../src/activities/register';
 
-df.app.activity(ACTIVITIES.signalMonitor, {
-  extraInputs: [df.input.durableClient()],
-  handler: (
-    input: Parameters<ReturnType<typeof activities>['signalMonitor']>[0],
-    context: InvocationContext,
-  ) => activities().signalMonitor(input, durableClient(context)),
-});
+registerClientActivity('signalMonitor');

@@ -7,9 +7,10 @@ import { nextSlotBoundary } from '../core/schedule';
 import { boundaryMarginMs } from '../core/actuation';
 import { SAFETY_RULES } from '../core/safety';
 import type { Direction, EntryPlan, PlannedAction } from '../core/planner';
-import { ACTIVITIES, type ApplyActionResult, type EntryResult, type StepResult } from '../durable/contracts';
+import { type ApplyActionResult, type EntryResult, type StepResult } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
-import { armRetry } from './operation';
+import { armRetry } from '../durable/retries';
+import { callActivity } from '../durable/activity-calls';
 
 export interface EntryInput {
   operationId: string;
@@ -81,10 +82,12 @@ export function* applyEntryOrchestrator(
     }
     let result: ApplyActionResult;
     try {
-      result = (yield context.df.callActivityWithRetry(ACTIVITIES.applyAction, armRetry(), {
-        operationId: input.operationId,
-        action,
-      })) as ApplyActionResult;
+      result = yield* callActivity(
+        context,
+        'applyAction',
+        { operationId: input.operationId, action },
+        armRetry(),
+      );
     } catch (err) {
       result = { ok: false, error: `gave up after retries: ${errorMessage(err)}` };
     }

@@ -5,11 +5,10 @@
  * failover racing an automatic one still yields one failover. Signals that arrive mid-execution are lost at
  * continueAsNew: ticks and HTTP requests are sent again; an operation's end is reconciled from its status.
  */
-import * as df from 'durable-functions';
+import type * as df from 'durable-functions';
 import { decide, healthyFor, type MonitorCommand, type MonitorState } from '../core/monitor';
 import { durationMs } from '../core/duration';
 import {
-  ACTIVITIES,
   EVENT_TYPES,
   MONITOR_SIGNAL,
   type MonitorInput,
@@ -27,6 +26,8 @@ import {
 import type { WorkflowTarget } from '../core/planner';
 import { errorMessage } from '../core/errors';
 import { queueNotifications } from './notify';
+import { callActivity } from '../durable/activity-calls';
+import { startRetry } from '../durable/retries';
 
 const KEEP_ANSWERS = 50;
 
@@ -202,10 +203,10 @@ function* reconcileOperation(
   if (!active || now.getTime() - Date.parse(active.startedAt) <= probeIntervalMs) return m;
   let progress: OperationProgress;
   try {
-    progress = (yield context.df.callActivity(ACTIVITIES.operationStatus, {
+    progress = yield* callActivity(context, 'operationStatus', {
       planId: m.planId,
       operationId: active.operationId,
-    })) as OperationProgress;
+    });
   } catch {
     return m; // Unknown for now (status unreadable): ask again next cycle.
   }
@@ -237,9 +238,7 @@ function* onTick(
 
   let probe: ProbeActivityResult;
   try {
-    probe = (yield context.df.callActivity(ACTIVITIES.probe, {
-      at: context.df.currentUtcDateTime.toISOString(),
-    })) as ProbeActivityResult;
+    probe = yield* callActivity(context, 'probe', { at: context.df.currentUtcDateTime.toISOString() });
   } catch (err) {
     probe = {
       at: context.df.currentUtcDateTime.toISOString(),
@@ -410,7 +409,7 @@ function* startOperation(
     requestedAt: now.toISOString(),
   };
   // The activity is idempotent on the instance id, so a retry never starts a second operation.
-  yield context.df.callActivityWithRetry(ACTIVITIES.startOperation, startRetry(), input);
+  yield* callActivity(context, 'startOperation', input, startRetry());
   const policy = m.policy;
   const state = policy
     ? decide(
@@ -435,12 +434,6 @@ function* startOperation(
   };
 }
 
-function startRetry(): df.RetryOptions {
-  const retry = new df.RetryOptions(1_000, 5);
-  retry.backoffCoefficient = 2;
-  return retry;
-}
-
 function* applyPendingFences(
   context: df.OrchestrationContext,
   m: MonitorInput,
@@ -449,7 +442,7 @@ function* applyPendingFences(
 ): Gen<MonitorInput> {
   let result: { applied: WorkflowTarget[]; pending: WorkflowTarget[]; errors: string[] };
   try {
-    result = (yield context.df.callActivity(ACTIVITIES.applyPendingFences, m.pendingFences)) as typeof result;
+    result = yield* callActivity(context, 'applyPendingFences', m.pendingFences);
   } catch {
     return m;
   }

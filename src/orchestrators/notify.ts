@@ -6,13 +6,13 @@
  */
 import type * as df from 'durable-functions';
 import {
-  ACTIVITIES,
   type DeliveryInput,
   type DeliveryStatus,
   type NotificationInput,
   type NotificationRecord,
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
+import { activityTask, callActivity, type TypedTask } from '../durable/activity-calls';
 
 type Gen<T> = Generator<df.Task, T, unknown>;
 
@@ -29,8 +29,11 @@ export const retryDelayMs = (attempt: number): number =>
  * Hands events to the outbox (one activity that starts their delivery orchestrations). The activity records
  * what the store refused instead of throwing, so this may run inside Task.all beside a failover's first group.
  */
-export function queueTask(context: df.OrchestrationContext, notifications: NotificationInput[]): df.Task {
-  return context.df.callActivity(ACTIVITIES.queueNotifications, notifications);
+export function queueTask(
+  context: df.OrchestrationContext,
+  notifications: NotificationInput[],
+): TypedTask<NotificationRecord[]> {
+  return activityTask(context, 'queueNotifications', notifications);
 }
 
 /** Hands events to the outbox and waits only for the hand-off. Never throws. */
@@ -40,7 +43,7 @@ export function* queueNotifications(
 ): Gen<NotificationRecord[]> {
   if (!notifications.length) return [];
   try {
-    return (yield queueTask(context, notifications)) as NotificationRecord[];
+    return yield* callActivity(context, 'queueNotifications', notifications);
   } catch (err) {
     const error = `not queued: ${errorMessage(err)}`;
     return notifications.map((n) => ({ type: n.type, messageId: n.messageId, queued: false, error }));
@@ -63,10 +66,7 @@ export function* deliveryOrchestrator(context: df.OrchestrationContext): Gen<Del
   for (let i = 0; i < ATTEMPTS_PER_EXECUTION; i++) {
     const attempt = status.attempts + 1;
     try {
-      const sent = (yield context.df.callActivity(ACTIVITIES.sendNotification, n)) as {
-        delivered: boolean;
-        skipped?: string;
-      };
+      const sent = yield* callActivity(context, 'sendNotification', n);
       const at = context.df.currentUtcDateTime.toISOString();
       const { lastError: _gone, nextAttemptAt: _none, ...rest } = status;
       status = sent.delivered
@@ -83,7 +83,7 @@ export function* deliveryOrchestrator(context: df.OrchestrationContext): Gen<Del
       status = { ...rest, state: 'dropped', droppedAt: new Date(now).toISOString() };
       context.df.setCustomStatus(status);
       try {
-        yield context.df.callActivity(ACTIVITIES.reportDroppedNotification, status);
+        yield* callActivity(context, 'reportDroppedNotification', status);
       } catch {
         // The status above already says it was dropped; the alert line is best effort.
       }

@@ -2,12 +2,11 @@
  * A failover or failback: plan from live states, then group by group fan out one sub-orchestration per entry
  * (steps in order inside an entry), read back after each group, notify, and return the audit record.
  */
-import * as df from 'durable-functions';
+import type * as df from 'durable-functions';
 import { predictActuation } from '../core/actuation';
 import type { EntryPlan, GroupPlan, OperationPlan } from '../core/planner';
 import { deferredTargets } from '../core/preflight';
 import {
-  ACTIVITIES,
   EVENT_TYPES,
   ORCHESTRATIONS,
   messageIdOf,
@@ -19,25 +18,15 @@ import {
   type OperationOutcome,
   type OperationRecord,
   type PlannedOperation,
-  type ReadBackReport,
   type Signal,
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
 import { queueNotifications, queueTask } from './notify';
+import { callActivity } from '../durable/activity-calls';
+import { armRetry } from '../durable/retries';
 import type { EntryInput } from './entry';
 
 type Gen<T> = Generator<df.Task, T, unknown>;
-
-/**
- * ARM calls: transient failures (429, 5xx, resets) are retried with backoff on durable timers, for about two
- * and a half minutes (waits 1, 2, 4, 8, 16, then 30 s): the surviving region's ARM is often degraded too.
- */
-export function armRetry(): df.RetryOptions {
-  const retry = new df.RetryOptions(1_000, 10);
-  retry.backoffCoefficient = 2;
-  retry.maxRetryIntervalInMilliseconds = 30_000;
-  return retry;
-}
 
 const DEFAULT_PROBE_INTERVAL_MS = 30_000;
 
@@ -122,10 +111,12 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   mark(`${request.direction} requested by ${request.caller.by}: ${request.caller.reason}`);
   let planned: PlannedOperation;
   try {
-    planned = (yield context.df.callActivityWithRetry(ACTIVITIES.planOperation, armRetry(), {
-      direction: request.direction,
-      kind: request.kind,
-    })) as PlannedOperation;
+    planned = yield* callActivity(
+      context,
+      'planOperation',
+      { direction: request.direction, kind: request.kind },
+      armRetry(),
+    );
   } catch (err) {
     record.status = 'failed';
     record.error = `could not read the estate to plan the ${request.direction}: ${errorMessage(err)}`;
@@ -196,17 +187,22 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     record.entries.push(...(results as EntryResult[]));
     mark(`group ${group.group} applied`);
     try {
-      const readBack = (yield context.df.callActivityWithRetry(ACTIVITIES.readBack, armRetry(), {
-        direction: request.direction,
-        group: group.group,
-        entries: group.entries.map((e) => e.entry),
-        // Fences left pending target a region whose ARM did not answer: do not spend reads on it again.
-        pending: (results as EntryResult[]).flatMap((e) =>
-          e.steps
-            .filter((s) => s.status === 'pending-fence')
-            .map((s) => `${s.action.target.region}:${s.action.target.key}`),
-        ),
-      })) as ReadBackReport;
+      const readBack = yield* callActivity(
+        context,
+        'readBack',
+        {
+          direction: request.direction,
+          group: group.group,
+          entries: group.entries.map((e) => e.entry),
+          // Fences left pending target a region whose ARM did not answer: do not spend reads on it again.
+          pending: (results as EntryResult[]).flatMap((e) =>
+            e.steps
+              .filter((s) => s.status === 'pending-fence')
+              .map((s) => `${s.action.target.region}:${s.action.target.key}`),
+          ),
+        },
+        armRetry(),
+      );
       record.readBack.push({ ...readBack, at: now() });
       mark(
         `group ${group.group} read back: ${readBack.mismatches.length} mismatch(es), ${readBack.violations.length} violation(s)`,
@@ -292,10 +288,12 @@ function* checkBefore(
   };
   if (first || deferred.length === 0 || at.getTime() - silentAt < probeIntervalMs) return fromPlan;
   try {
-    const live = (yield context.df.callActivityWithRetry(ACTIVITIES.checkGroup, armRetry(), {
-      group: group.group,
-      entries: deferred,
-    })) as GroupCheck;
+    const live = yield* callActivity(
+      context,
+      'checkGroup',
+      { group: group.group, entries: deferred },
+      armRetry(),
+    );
     // Stamped with orchestration time, like the read-backs.
     return { ...live, at: context.df.currentUtcDateTime.toISOString() };
   } catch (err) {
@@ -324,7 +322,7 @@ function* finish(
     pendingFences: record.pendingFences,
   };
   try {
-    yield context.df.callActivityWithRetry(ACTIVITIES.signalMonitor, armRetry(), signal);
+    yield* callActivity(context, 'signalMonitor', signal, armRetry());
   } catch (err) {
     record.timeline.push({
       at: context.df.currentUtcDateTime.toISOString(),

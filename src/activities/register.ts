@@ -1,0 +1,56 @@
+/**
+ * Registers one activity under its name from the ACTIVITIES table, with the handler of the same key in the
+ * activities factory, so a functions/activity-* file cannot pair a name with the wrong handler or input.
+ */
+import type { InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { ActivityName } from '../durable/activity-calls';
+import type { DurableClient } from '../durable/client';
+import { ACTIVITIES } from '../durable/contracts';
+import type { Activities } from './index';
+import { activities, durableClient } from './runtime';
+
+/** The second parameter, if the activity has one (never when it has none). */
+type Extra<K extends ActivityName> = NonNullable<Parameters<Activities[K]>[1]>;
+type Takes<K extends ActivityName, T> = [Extra<K>] extends [never]
+  ? false
+  : Extra<K> extends T
+    ? true
+    : false;
+
+/** Activities whose second parameter is the durable client: they get the durableClient input binding. */
+export type ClientActivityName = {
+  [K in ActivityName]: Takes<K, DurableClient> extends true ? K : never;
+}[ActivityName];
+/** Activities whose second parameter is an alert-level log line sink: the invocation's error log. */
+export type LoggingActivityName = {
+  [K in ActivityName]: Takes<K, (line: string) => void> extends true ? K : never;
+}[ActivityName];
+/** Activities that take their input and nothing else. */
+export type PlainActivityName = {
+  [K in ActivityName]: Parameters<Activities[K]>['length'] extends 0 | 1 ? K : never;
+}[ActivityName];
+
+// The name/handler pairing is typed by the names above; the call itself goes through the untyped binding.
+type Untyped = (input: unknown, extra?: unknown) => unknown;
+
+export function registerActivity(name: PlainActivityName): void {
+  df.app.activity(ACTIVITIES[name], {
+    handler: (input: unknown) => (activities()[name] as Untyped)(input),
+  });
+}
+
+export function registerClientActivity(name: ClientActivityName): void {
+  df.app.activity(ACTIVITIES[name], {
+    extraInputs: [df.input.durableClient()],
+    handler: (input: unknown, context: InvocationContext) =>
+      (activities()[name] as Untyped)(input, durableClient(context)),
+  });
+}
+
+export function registerLoggingActivity(name: LoggingActivityName): void {
+  df.app.activity(ACTIVITIES[name], {
+    handler: (input: unknown, context: InvocationContext) =>
+      (activities()[name] as Untyped)(input, (line: string) => context.error(line)),
+  });
+}

@@ -1,0 +1,20 @@
+/** Every retry policy the orchestrations use, in one place (durable timers: backoff survives restarts). */
+import * as df from 'durable-functions';
+
+/**
+ * ARM calls: transient failures (429, 5xx, resets) are retried with backoff on durable timers, for about two
+ * and a half minutes (waits 1, 2, 4, 8, 16, then 30 s): the surviving region's ARM is often degraded too.
+ */
+export function armRetry(): df.RetryOptions {
+  const retry = new df.RetryOptions(1_000, 10);
+  retry.backoffCoefficient = 2;
+  retry.maxRetryIntervalInMilliseconds = 30_000;
+  return retry;
+}
+
+/** Starting an operation instance: the local task hub answers at once or is briefly busy (about 30 s in all). */
+export function startRetry(): df.RetryOptions {
+  const retry = new df.RetryOptions(1_000, 5);
+  retry.backoffCoefficient = 2;
+  return retry;
+}
