@@ -89,6 +89,17 @@ export type MonitorEvent =
       type: 'failback-finished';
       operationId: string;
       outcome: 'succeeded' | 'completed-with-errors' | 'failed';
+    }
+  /** An operator asks for a failover or failback; the monitor's own records say what runs and what last ran. */
+  | {
+      type: 'operation-requested';
+      direction: 'failover' | 'failback';
+      /** Failback without the soak. */
+      force: boolean;
+      /** Break-glass overrides were given (a failover may then re-run after a success). */
+      overrides: boolean;
+      active?: { operationId: string; direction: 'failover' | 'failback' };
+      lastOutcome?: 'succeeded' | 'completed-with-errors' | 'failed';
     };
 
 export interface FailureEvidence {
@@ -113,7 +124,11 @@ export type MonitorCommand =
   | { type: 'primary-recovered'; since: string }
   | { type: 'start-failback'; healthySince: string }
   | { type: 'pause-expired'; pause: PauseInfo }
-  | { type: 'rejected'; reason: string };
+  | { type: 'rejected'; reason: string }
+  /** A requested operation may start (the orchestrator starts it, then reports `*-started`). */
+  | { type: 'start-operation'; direction: 'failover' | 'failback' }
+  /** Another operation runs: the request is answered with it, not refused outright. */
+  | { type: 'conflict'; operationId: string; reason: string };
 
 export interface Decision {
   state: MonitorState;
@@ -211,6 +226,9 @@ export function decide(
       state = rest;
       break;
     }
+    case 'operation-requested':
+      commands.push(judgeRequest(state, event, policy, now));
+      break;
     case 'failover-started':
       state = {
         ...state,
@@ -347,6 +365,45 @@ function dropUndefined<T extends object>(value: T): T {
 }
 
 /** Time the primary has been healthy while failed over (for the failback soak gate), in ms. */
+/**
+ * The referee for a manual failover or failback: one operation at a time; no second failover after one that
+ * succeeded (unless overrides are given, to finish what it could not); failback only when failed over, and
+ * only after the recovery soak unless forced.
+ */
+function judgeRequest(
+  state: MonitorState,
+  request: Extract<MonitorEvent, { type: 'operation-requested' }>,
+  policy: MonitorPolicy,
+  now: Date,
+): MonitorCommand {
+  if (request.active)
+    return {
+      type: 'conflict',
+      operationId: request.active.operationId,
+      reason: `${request.active.direction} ${request.active.operationId} is in progress`,
+    };
+  if (request.direction === 'failover') {
+    if (state.mode === 'failed-over' && request.lastOutcome === 'succeeded' && !request.overrides)
+      return {
+        type: 'rejected',
+        reason: 'already failed over to the secondary, and that failover succeeded',
+      };
+    return { type: 'start-operation', direction: 'failover' };
+  }
+  if (state.mode !== 'failed-over')
+    return { type: 'rejected', reason: `nothing to fail back: the monitor is ${state.mode}` };
+  if (!request.force) {
+    const soakMs = policy.failback === 'manual' ? 0 : durationMs(policy.failback.automaticAfter);
+    const healthyMs = healthyFor(state, now);
+    if (state.consecutiveSuccesses < policy.recoveryThreshold || healthyMs < soakMs)
+      return {
+        type: 'rejected',
+        reason: `the primary has not been healthy for the soak yet (${state.consecutiveSuccesses} of ${policy.recoveryThreshold} healthy probes in a row${soakMs ? `, ${healthyMs} of ${soakMs} ms` : ''}); pass force to fail back anyway`,
+      };
+  }
+  return { type: 'start-operation', direction: 'failback' };
+}
+
 export function healthyFor(state: MonitorState, now: Date): number {
   return state.primaryHealthySince ? now.getTime() - Date.parse(state.primaryHealthySince) : 0;
 }

@@ -6,8 +6,7 @@
  * continueAsNew: ticks and HTTP requests are sent again; an operation's end is reconciled from its status.
  */
 import type * as df from 'durable-functions';
-import { decide, healthyFor, type MonitorCommand, type MonitorState } from '../core/monitor';
-import { durationMs } from '../core/duration';
+import { decide, type MonitorCommand, type MonitorState } from '../core/monitor';
 import {
   EVENT_TYPES,
   MONITOR_SIGNAL,
@@ -315,65 +314,63 @@ function* runCommand(
       });
     case 'pause-expired':
     case 'rejected':
+    case 'start-operation': // answers to operator requests: handled in onOperationRequest
+    case 'conflict':
       return m;
   }
 }
 
+/** Asks the referee (core/monitor.ts) and does what it says: answer, or start the operation. */
 function* onOperationRequest(
   context: df.OrchestrationContext,
   m: MonitorInput,
   signal: Extract<Signal, { kind: 'request-operation' }>,
 ): Gen<MonitorInput> {
   const { request } = signal;
-  if (m.activeOperation) {
-    return answer(m, {
-      id: signal.id,
-      status: 'conflict',
-      operationId: m.activeOperation.operationId,
-      reason: `${m.activeOperation.direction} ${m.activeOperation.operationId} is in progress`,
-    });
-  }
-  const state: MonitorState = m.state;
-  // Failing over again is allowed to finish what the last failover could not (it only redoes what is undone).
-  if (
-    request.direction === 'failover' &&
-    state.mode === 'failed-over' &&
-    m.lastOperation?.outcome === 'succeeded' &&
-    request.override.length === 0
-  ) {
+  if (!m.policy)
     return answer(m, {
       id: signal.id,
       status: 'refused',
-      reason: 'already failed over to the secondary, and that failover succeeded',
+      reason: 'the monitor has not received its policy yet (no tick so far); retry in a few seconds',
     });
-  }
-  if (request.direction === 'failback') {
-    if (state.mode !== 'failed-over')
-      return answer(m, {
-        id: signal.id,
-        status: 'refused',
-        reason: `nothing to fail back: the monitor is ${state.mode}`,
-      });
-    const policy = m.policy;
-    if (!request.force && policy) {
-      const soakMs = policy.failback === 'manual' ? 0 : durationMs(policy.failback.automaticAfter);
-      const healthy =
-        state.consecutiveSuccesses >= policy.recoveryThreshold &&
-        healthyFor(state, context.df.currentUtcDateTime) >= soakMs;
-      if (!healthy) {
-        return answer(m, {
-          id: signal.id,
-          status: 'refused',
-          reason: `the primary has not been healthy for the soak yet (${state.consecutiveSuccesses} of ${policy.recoveryThreshold} healthy probes in a row${soakMs ? `, ${healthyFor(state, context.df.currentUtcDateTime)} of ${soakMs} ms` : ''}); pass force to fail back anyway`,
-        });
-      }
-    }
-  }
+  const verdict = decide(
+    m.state,
+    {
+      type: 'operation-requested',
+      direction: request.direction,
+      force: request.force === true,
+      overrides: request.override.length > 0,
+      ...(m.activeOperation
+        ? {
+            active: {
+              operationId: m.activeOperation.operationId,
+              direction: m.activeOperation.direction,
+            },
+          }
+        : {}),
+      ...(m.lastOperation?.outcome ? { lastOutcome: m.lastOperation.outcome } : {}),
+    },
+    m.policy,
+    context.df.currentUtcDateTime,
+  ).commands[0];
+  if (verdict?.type === 'conflict')
+    return answer(m, {
+      id: signal.id,
+      status: 'conflict',
+      operationId: verdict.operationId,
+      reason: verdict.reason,
+    });
+  if (verdict?.type !== 'start-operation')
+    return answer(m, {
+      id: signal.id,
+      status: 'refused',
+      reason: verdict?.type === 'rejected' ? verdict.reason : 'the monitor could not judge this request',
+    });
   const started = yield* startOperation(
     context,
     m,
     request,
-    request.direction === 'failover' ? evidenceOf(state) : undefined,
+    request.direction === 'failover' ? evidenceOf(m.state) : undefined,
   );
   return answer(started, {
     id: signal.id,

@@ -329,3 +329,107 @@ describe('monitor decision core', () => {
     );
   });
 });
+
+describe('the referee for manual failover and failback requests', () => {
+  const now = new Date(T0);
+  const soaked = (policy: MonitorPolicy, successes: number, healthyMs: number): MonitorState => ({
+    ...initialMonitorState(),
+    mode: 'failed-over',
+    activeRegion: 'secondary',
+    consecutiveSuccesses: successes,
+    primaryHealthySince: new Date(T0 - healthyMs).toISOString(),
+  });
+  const auto = consecutive(3, { failback: { automaticAfter: 'PT10M' } as MonitorPolicy['failback'] });
+  const base = { force: false, overrides: false } as const;
+  const cases: {
+    name: string;
+    state: MonitorState;
+    policy?: MonitorPolicy;
+    request: Partial<Extract<Parameters<typeof decide>[1], { type: 'operation-requested' }>> & {
+      direction: 'failover' | 'failback';
+    };
+    verdict: MonitorCommand['type'];
+    reason?: RegExp;
+  }[] = [
+    {
+      name: 'failover while monitoring',
+      state: initialMonitorState(),
+      request: { direction: 'failover' },
+      verdict: 'start-operation',
+    },
+    {
+      name: 'anything while an operation runs',
+      state: initialMonitorState(),
+      request: { direction: 'failover', active: { operationId: 'op1', direction: 'failback' } },
+      verdict: 'conflict',
+      reason: /failback op1 is in progress/,
+    },
+    {
+      name: 'a second failover after one that succeeded',
+      state: soaked(consecutive(3), 0, 0),
+      request: { direction: 'failover', lastOutcome: 'succeeded' },
+      verdict: 'rejected',
+      reason: /already failed over/,
+    },
+    {
+      name: 'a failover re-run after a partial one',
+      state: soaked(consecutive(3), 0, 0),
+      request: { direction: 'failover', lastOutcome: 'completed-with-errors' },
+      verdict: 'start-operation',
+    },
+    {
+      name: 'a failover re-run with overrides after a success',
+      state: soaked(consecutive(3), 0, 0),
+      request: { direction: 'failover', lastOutcome: 'succeeded', overrides: true },
+      verdict: 'start-operation',
+    },
+    {
+      name: 'failback while not failed over',
+      state: initialMonitorState(),
+      request: { direction: 'failback', force: true },
+      verdict: 'rejected',
+      reason: /nothing to fail back: the monitor is monitoring/,
+    },
+    {
+      name: 'failback before the recovery threshold',
+      state: soaked(consecutive(3), 2, 60 * 60_000),
+      request: { direction: 'failback' },
+      verdict: 'rejected',
+      reason: /2 of 3 healthy probes/,
+    },
+    {
+      name: 'failback before the soak',
+      state: soaked(auto, 5, 9 * 60_000),
+      policy: auto,
+      request: { direction: 'failback' },
+      verdict: 'rejected',
+      reason: /540000 of 600000 ms/,
+    },
+    {
+      name: 'failback after the soak',
+      state: soaked(auto, 5, 10 * 60_000),
+      policy: auto,
+      request: { direction: 'failback' },
+      verdict: 'start-operation',
+    },
+    {
+      name: 'forced failback before the soak',
+      state: soaked(auto, 0, 0),
+      policy: auto,
+      request: { direction: 'failback', force: true },
+      verdict: 'start-operation',
+    },
+  ];
+  it.each(cases)('$name: $verdict', ({ state, policy, request, verdict, reason }) => {
+    const d = decide(
+      state,
+      { type: 'operation-requested', ...base, ...request },
+      policy ?? consecutive(3),
+      now,
+    );
+    expect(d.commands).toHaveLength(1);
+    expect(d.commands[0]!.type).toBe(verdict);
+    if (reason) expect('reason' in d.commands[0]! ? d.commands[0].reason : '').toMatch(reason);
+    expect(d.state).toEqual(state); // judging changes nothing; the orchestrator reports the start
+  });
+});
