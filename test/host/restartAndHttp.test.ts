@@ -7,6 +7,7 @@ import { calls, resetCounters } from '../fixtures/functions-app/counters';
 
 const app = path.resolve(__dirname, '../fixtures/functions-app');
 const HOUR = 60 * 60 * 1000;
+const SYSTEM_KEY = 'sys-key-test-0123456789';
 const hosts: FunctionsHost[] = [];
 let storeDir: string;
 
@@ -164,30 +165,83 @@ describe('HTTP triggers and the durable client', () => {
     expect((await fetch(`${h.url}/api/keyed/5?code=fn-key`, { method: 'POST' })).status).toBe(405);
   });
 
-  test('the durable RPC routes answer like the extension', async () => {
-    const h = await start();
+  test('the durable RPC routes answer like the extension, given the system key', async () => {
+    const h = await start({ masterKey: SYSTEM_KEY });
     const rpc = `${h.url}/durabletask/`;
-    const started = await fetch(`${rpc}orchestrators/approval/direct`, { method: 'POST', body: '{"a":1}' });
+    const key = { 'x-functions-key': SYSTEM_KEY };
+    const started = await fetch(`${rpc}orchestrators/approval/direct`, {
+      method: 'POST',
+      body: '{"a":1}',
+      headers: key,
+    });
     expect(started.status).toBe(202);
-    expect((await fetch(`${rpc}orchestrators/noSuchOrchestrator`, { method: 'POST' })).status).toBe(400);
+    const noSuch = await fetch(`${rpc}orchestrators/noSuchOrchestrator?code=${SYSTEM_KEY}`, {
+      method: 'POST',
+    });
+    expect(noSuch.status).toBe(400);
     await h.runUntilIdle();
-    const running = await fetch(`${rpc}instances/direct`);
+    const running = await fetch(`${rpc}instances/direct`, { headers: key });
     expect(running.status).toBe(202);
     expect(await running.json()).toMatchObject({
       name: 'approval',
       input: { a: 1 },
       runtimeStatus: 'Running',
     });
-    expect((await fetch(`${rpc}instances/direct/terminate?reason=stop`, { method: 'POST' })).status).toBe(
-      202,
-    );
-    expect((await fetch(`${rpc}instances/direct/terminate?reason=stop`, { method: 'POST' })).status).toBe(
-      410,
-    );
-    const terminated = await fetch(`${rpc}instances/direct`);
-    expect(terminated.status).toBe(400);
-    expect((await fetch(`${rpc}instances/missing`)).status).toBe(404);
-    expect((await fetch(`${rpc}instances/direct`, { method: 'DELETE' })).status).toBe(200);
-    expect((await fetch(`${rpc}instances/direct`)).status).toBe(404);
+    const terminate = () =>
+      fetch(`${rpc}instances/direct/terminate?reason=stop`, { method: 'POST', headers: key });
+    expect((await terminate()).status).toBe(202);
+    expect((await terminate()).status).toBe(410);
+    expect((await fetch(`${rpc}instances/direct`, { headers: key })).status).toBe(400);
+    expect((await fetch(`${rpc}instances/missing`, { headers: key })).status).toBe(404);
+    expect((await fetch(`${rpc}instances/direct`, { method: 'DELETE', headers: key })).status).toBe(200);
+    expect((await fetch(`${rpc}instances/direct`, { headers: key })).status).toBe(404);
+  });
+});
+
+describe('the Durable management routes need the system key', () => {
+  // Without the key a caller could signal, terminate or purge any instance, unaudited.
+  const ROUTES = ['/durabletask/', '/runtime/webhooks/durabletask/'];
+  const CALLERS: [string, Record<string, string>, string][] = [
+    ['no key', {}, ''],
+    ['a wrong key', { 'x-functions-key': 'wrong' }, '?code=wrong'],
+    ['the old constant default', { 'x-functions-key': 'inproc-system-key' }, '?code=inproc-system-key'],
+    ['a function key', { 'x-functions-key': 'fn-key' }, '?code=fn-key'],
+  ];
+
+  test.each(ROUTES.flatMap((r) => CALLERS.map(([who, headers, query]) => [r, who, headers, query] as const)))(
+    '%s with %s: 401 for every verb, and nothing changes',
+    async (prefix, _who, headers, query) => {
+      const h = await start();
+      h.durable.startNew('approval', { instanceId: 'victim' });
+      await h.runUntilIdle();
+      const base = `${h.url}${prefix}`;
+      const calls: [string, string, string?][] = [
+        ['GET', `instances/victim`],
+        ['GET', `instances`],
+        ['POST', `instances/victim/raiseEvent/Approval`, '"forged"'],
+        ['POST', `instances/victim/terminate?reason=x`],
+        ['DELETE', `instances/victim`],
+        ['DELETE', `instances?runtimeStatus=Running`],
+        ['POST', `orchestrators/approval/intruder`, '{}'],
+      ];
+      for (const [method, path, body] of calls) {
+        const sep = path.includes('?') ? query.replace('?', '&') : query;
+        const res = await fetch(`${base}${path}${sep}`, { method, headers, ...(body ? { body } : {}) });
+        expect(res.status, `${method} ${path}`).toBe(401);
+        expect(await res.text()).not.toContain('fn-key');
+      }
+      await h.runUntilIdle();
+      expect(h.durable.getStatus('victim')?.runtimeStatus).toBe('Running'); // not approved, terminated or purged
+      expect(h.durable.getStatus('intruder')).toBeUndefined();
+      expect(h.durable.list().map((s) => s.instanceId)).toEqual(['victim']);
+    },
+  );
+
+  test('without a master key the host generates its key: the durable client still works', async () => {
+    const h = await start();
+    const res = await fetch(`${h.url}/api/orchestrators/approval/through-client`, { method: 'POST' });
+    expect(res.status).toBe(202);
+    await h.runUntilIdle();
+    expect(h.durable.getStatus('through-client')?.runtimeStatus).toBe('Running');
   });
 });
