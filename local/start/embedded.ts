@@ -166,9 +166,11 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     });
     cleanups.push(() => sim.stop());
 
-    const broker = await startServiceBusBroker(
-      sb.topic ? { topics: [{ name: sb.topic, subscriptions: ['audit'] }] } : { queues: [entity] },
-    );
+    // A key of its own, not the broker's well-known default: no other local process may forge or read events.
+    const broker = await startServiceBusBroker({
+      ...(sb.topic ? { topics: [{ name: sb.topic, subscriptions: ['audit'] }] } : { queues: [entity] }),
+      sharedAccessKey: randomBytes(32).toString('base64'),
+    });
     cleanups.push(() => broker.stop());
     const notifications = (): ReceivedNotification[] => broker.messages(entity).map(toReceivedNotification);
 
