@@ -165,6 +165,30 @@ describe('HTTP triggers and the durable client', () => {
     expect((await fetch(`${h.url}/api/keyed/5?code=fn-key`, { method: 'POST' })).status).toBe(405);
   });
 
+  test('a function that throws quoting its URL: 500, and the logged error has the key redacted', async () => {
+    const logs: string[] = [];
+    const h = await start({ log: (e) => logs.push(e.message) });
+    const res = await fetch(`${h.url}/api/leaky/a?code=fn-key&x=1`);
+    expect(res.status).toBe(500);
+    expect(await res.text()).not.toContain('fn-key');
+    const threw = logs.filter((m) => m.includes("HTTP function 'leaky' threw"));
+    expect(threw).toHaveLength(1);
+    expect(threw[0]).toContain('/api/leaky/a?code=***&x=1');
+    expect(logs.join('\n')).not.toContain('fn-key');
+  });
+
+  test('a malformed percent-escape is a 400 before the key check, an unknown route 404, never a 500', async () => {
+    const logs: string[] = [];
+    const h = await start({ log: (e) => logs.push(e.message) });
+    expect((await fetch(`${h.url}/api/keyed/%zz?code=fn-key`)).status).toBe(400);
+    expect((await fetch(`${h.url}/api/keyed/%zz`)).status).toBe(400);
+    expect((await fetch(`${h.url}/api/%E0%A4%A/x`)).status).toBe(400);
+    expect((await fetch(`${h.url}/durabletask/instances/%zz`)).status).toBe(400);
+    expect((await fetch(`${h.url}/api/no/such/route?code=fn-key`)).status).toBe(404);
+    expect((await fetch(`${h.url}/elsewhere?code=fn-key`)).status).toBe(404);
+    expect(logs.join('\n')).not.toContain('fn-key');
+  });
+
   test('the durable RPC routes answer like the extension, given the system key', async () => {
     const h = await start({ masterKey: SYSTEM_KEY });
     const rpc = `${h.url}/durabletask/`;
