@@ -261,6 +261,26 @@ describe('the Durable management routes need the system key', () => {
     },
   );
 
+  test('bodies are capped per route family (configurable): 413 and nothing started', async () => {
+    const h = await start({ masterKey: SYSTEM_KEY, maxBodyBytes: 64, maxDurableBodyBytes: 1024 });
+    const small = JSON.stringify('yes');
+    const big = JSON.stringify('y'.repeat(100));
+    const api = (body: string) =>
+      fetch(`${h.url}/api/orchestrators/approval/capped`, { method: 'POST', body });
+    expect((await api(big)).status).toBe(413);
+    expect(h.durable.getStatus('capped')).toBeUndefined();
+    expect((await api(small)).status).toBe(202);
+    const rpc = (body: string) =>
+      fetch(`${h.url}/durabletask/orchestrators/approval/rpc-capped`, {
+        method: 'POST',
+        headers: { 'x-functions-key': SYSTEM_KEY },
+        body,
+      });
+    expect((await rpc(JSON.stringify({ pad: 'z'.repeat(1100) }))).status).toBe(413);
+    expect(h.durable.getStatus('rpc-capped')).toBeUndefined();
+    expect((await rpc(big)).status).toBe(202); // over the API cap, within the Durable one
+  });
+
   test('without a master key the host generates its key: the durable client still works', async () => {
     const h = await start();
     const res = await fetch(`${h.url}/api/orchestrators/approval/through-client`, { method: 'POST' });

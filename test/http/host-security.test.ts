@@ -101,7 +101,8 @@ function streamPost(url: string, chunks: number, chunkBytes: number): Promise<nu
         resolve(res.statusCode ?? 0);
       },
     );
-    req.on('error', reject);
+    // The host closes the connection after its 413: a write may fail just before the answer is read.
+    req.on('error', (err) => setTimeout(() => reject(err), 500));
     let sent = 0;
     const next = (): void => {
       if (sent++ >= chunks) return void req.end();
