@@ -262,7 +262,12 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   });
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', baseUrl);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', baseUrl);
+    } catch {
+      return send(res, 400, { message: 'The request target is not a URL' });
+    }
     const method = (req.method ?? 'GET').toUpperCase();
     // Every route decodes its segments; a malformed escape is the caller's mistake, found before any key check.
     if (decodePath(url.pathname) === undefined)
@@ -273,7 +278,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
         ? WEBHOOK_PREFIX
         : undefined;
     if (durablePrefix) {
-      if (!presentsKey(req, url, [systemKey]))
+      if (!presentsKey(req, url, [systemKey], { basic: true }))
         return send(res, 401, {
           message: 'The Durable routes need the system key (?code= or x-functions-key)',
         });
@@ -466,14 +471,14 @@ function orchestratorFailure(err: unknown): EpisodeResult {
 }
 
 /**
- * The key a caller presents: `x-functions-key`, `?code=`, or the password of Basic authentication, which is
- * how durable-functions' client sends the key it was given in the RPC base URL's user info (it adds no query
- * string or header of its own to RPC calls).
+ * The key a caller presents: `x-functions-key` or `?code=`; on the Durable routes also the password of Basic
+ * authentication, which is how durable-functions' client sends the key it was given in the RPC base URL's
+ * user info (it adds no query string or header of its own to RPC calls).
  */
-function presentedKey(req: http.IncomingMessage, url: URL): string | undefined {
+function presentedKey(req: http.IncomingMessage, url: URL, basicToo: boolean): string | undefined {
   const header = req.headers['x-functions-key'];
   const given = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('code') ?? undefined;
-  if (given !== undefined) return given;
+  if (given !== undefined || !basicToo) return given;
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '');
   if (!basic) return undefined;
   const pair = Buffer.from(basic[1]!, 'base64').toString('utf8');
@@ -482,8 +487,13 @@ function presentedKey(req: http.IncomingMessage, url: URL): string | undefined {
 }
 
 /** Whether the caller presents one of `keys` (each compared in constant time). */
-function presentsKey(req: http.IncomingMessage, url: URL, keys: readonly string[]): boolean {
-  const given = presentedKey(req, url);
+function presentsKey(
+  req: http.IncomingMessage,
+  url: URL,
+  keys: readonly string[],
+  accept: { basic?: boolean } = {},
+): boolean {
+  const given = presentedKey(req, url, accept.basic ?? false);
   if (given === undefined) return false;
   let ok = false;
   for (const key of keys) if (keysMatch(given, key)) ok = true;

@@ -217,6 +217,17 @@ describe('HTTP triggers and the durable client', () => {
     expect((await terminate()).status).toBe(410);
     expect((await fetch(`${rpc}instances/direct`, { headers: key })).status).toBe(400);
     expect((await fetch(`${rpc}instances/missing`, { headers: key })).status).toBe(404);
+    // Basic authentication is how the durable client sends the key (from its RPC base URL's user info).
+    const basic = (secret: string) => ({
+      authorization: `Basic ${Buffer.from(`system:${secret}`).toString('base64')}`,
+    });
+    expect((await fetch(`${rpc}instances/direct`, { headers: basic(SYSTEM_KEY) })).status).toBe(400);
+    expect((await fetch(`${rpc}instances/direct`, { headers: basic('wrong') })).status).toBe(401);
+    // ... and only on the Durable routes: a function key never goes as Basic.
+    const keyed = await fetch(`${h.url}/api/keyed/5`, {
+      headers: { authorization: `Basic ${Buffer.from('x:fn-key').toString('base64')}` },
+    });
+    expect(keyed.status).toBe(401);
     expect((await fetch(`${rpc}instances/direct`, { method: 'DELETE', headers: key })).status).toBe(200);
     expect((await fetch(`${rpc}instances/direct`, { headers: key })).status).toBe(404);
   });
