@@ -3,10 +3,13 @@ import { installSimulatorConnector, type SimulatorConnector } from '../../src/cl
 import { UsageError } from '../../src/cli/io';
 import { simulatorConnection, type SimulatorInfo } from '../sim/arm';
 
-export const connectToSimulator: SimulatorConnector = async (url) => {
+export const connectToSimulator: SimulatorConnector = async (url, env) => {
   let info: SimulatorInfo;
   try {
-    const res = await fetch(new URL('/sim/info', url));
+    // npm start prints the control API's key as sim-key=.
+    const key = env.DR_SIM_KEY?.trim();
+    const res = await fetch(new URL('/sim/info', url), key ? { headers: { 'x-functions-key': key } } : {});
+    if (res.status === 401) throw new Error('HTTP 401: set DR_SIM_KEY to the sim-key npm start printed');
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     info = (await res.json()) as SimulatorInfo;
   } catch (err) {

@@ -115,34 +115,48 @@ export interface SimInfo {
 }
 
 export class SimClient {
-  constructor(/** e.g. `http://127.0.0.1:7072/sim` */ readonly baseUrl: string) {}
+  constructor(
+    /** e.g. `http://127.0.0.1:7072/sim` */
+    readonly baseUrl: string,
+    /** The control API's key (npm start prints it; DR_SIM_KEY). */
+    private readonly key: string,
+  ) {}
+
+  private get<T>(path: string): Promise<HttpAnswer<T>> {
+    return call<T>('GET', `${this.baseUrl}${path}`, { headers: { 'x-functions-key': this.key } });
+  }
 
   async info(): Promise<SimInfo> {
-    return (await call<SimInfo>('GET', `${this.baseUrl}/info`)).body;
+    return (await this.get<SimInfo>('/info')).body;
   }
 
   async outage(location: string, fault: Record<string, unknown>): Promise<void> {
-    await call('POST', `${this.baseUrl}/regions/${encodeURIComponent(location)}/outage`, { body: fault });
+    await call('POST', `${this.baseUrl}/regions/${encodeURIComponent(location)}/outage`, {
+      body: fault,
+      headers: { 'x-functions-key': this.key },
+    });
   }
 
   async restore(location: string): Promise<void> {
-    await call('POST', `${this.baseUrl}/regions/${encodeURIComponent(location)}/restore`);
+    await call('POST', `${this.baseUrl}/regions/${encodeURIComponent(location)}/restore`, {
+      headers: { 'x-functions-key': this.key },
+    });
   }
 
   async stateChanges(): Promise<
     { seq: number; workflowId: string; region: string; to: string; realTime: string }[]
   > {
-    return (await call<{ stateChanges: [] }>('GET', `${this.baseUrl}/state-changes`)).body.stateChanges;
+    return (await this.get<{ stateChanges: [] }>('/state-changes')).body.stateChanges;
   }
 
   async runs(): Promise<{
     now: string;
     runs: { workflowId: string; region: string; origin: string; slotTime: string }[];
   }> {
-    return (await call<{ now: string; runs: [] }>('GET', `${this.baseUrl}/runs`)).body;
+    return (await this.get<{ now: string; runs: [] }>('/runs')).body;
   }
 
   async notifications(): Promise<{ type: string; messageId?: string; time?: string }[]> {
-    return (await call<{ notifications: [] }>('GET', `${this.baseUrl}/notifications`)).body.notifications;
+    return (await this.get<{ notifications: [] }>('/notifications')).body.notifications;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run drill [-- --url API --sim SIM --key KEY --out DIR --fault JSON --stop-on-failure]`.
+ * `npm run drill [-- --url API --sim SIM --sim-key KEY --key KEY --out DIR --fault JSON --stop-on-failure]`.
  * Without --url it starts its own embedded estate on free ports (as `npm start` would) and stops it after.
  */
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +25,8 @@ export interface DrillCommandContext {
   /** Where report.md / report.json (and estate.log) go; default `<rootDir>/.drill`. */
   outDir?: string;
   print?: (line: string) => void;
+  /** DR_SIM_KEY: the simulator control API's key when --url is given and --sim-key is not. */
+  simKey?: string;
   /** Test hook: runs once the embedded estate is up, before the drill starts. */
   beforeDrill?: (estate: EmbeddedEstate) => Promise<void>;
 }
@@ -36,7 +38,7 @@ export interface DrillCommandResult {
 }
 
 const USAGE =
-  'usage: npm run drill [-- --url http://127.0.0.1:7071/api --sim http://127.0.0.1:7072/sim --key KEY] [--out DIR] [--fault \'{"kind":"down"}\'] [--stop-on-failure]';
+  'usage: npm run drill [-- --url http://127.0.0.1:7071/api --sim http://127.0.0.1:7072/sim --sim-key SIM_KEY --key KEY] [--out DIR] [--fault \'{"kind":"down"}\'] [--stop-on-failure]';
 
 /** A split-slot phase that puts the next slot boundary ~20 s ahead, so the failback does not wait a minute. */
 export function drillSplitAnchor(now: number, everyMs = 60_000, aheadMs = 20_000): string {
@@ -56,6 +58,7 @@ export async function drillCommand(
       options: {
         url: { type: 'string' },
         sim: { type: 'string' },
+        'sim-key': { type: 'string' },
         key: { type: 'string' },
         out: { type: 'string' },
         fault: { type: 'string' },
@@ -93,7 +96,12 @@ export async function drillCommand(
     let sim: SimClient;
     let plan: Plan;
     if (args.url) {
-      sim = new SimClient((args.sim ?? 'http://127.0.0.1:7072/sim').replace(/\/+$/, ''));
+      const simKey = args['sim-key'] ?? context.simKey;
+      if (!simKey)
+        throw new DrillUsageError(
+          'the simulator needs its key: --sim-key (npm start prints it as sim-key=) or DR_SIM_KEY',
+        );
+      sim = new SimClient((args.sim ?? 'http://127.0.0.1:7072/sim').replace(/\/+$/, ''), simKey);
       const info = await sim.info();
       if (!info.plan)
         throw new DrillUsageError(`${sim.baseUrl}/info has no plan: is this the npm start simulator?`);
@@ -118,7 +126,7 @@ export async function drillCommand(
       });
       if (context.beforeDrill) await context.beforeDrill(estate);
       api = new ApiClient(`${estate.apiUrl}/api`, estate.functionKey);
-      sim = new SimClient(estate.simUrl);
+      sim = new SimClient(estate.simUrl, estate.simKey);
       plan = estate.plan;
       print(
         `drill on an embedded estate (${estate.apiUrl}/api, ${estate.simUrl}); its log: ${join(outDir, 'estate.log')}`,

@@ -2,7 +2,11 @@
 import { join } from 'node:path';
 import { drillCommand } from './command';
 
-drillCommand(process.argv.slice(2), { rootDir: join(__dirname, '../..') }).then(
+const simKey = process.env.DR_SIM_KEY?.trim();
+drillCommand(process.argv.slice(2), {
+  rootDir: join(__dirname, '../..'),
+  ...(simKey ? { simKey } : {}),
+}).then(
   (result) => process.exit(result.exitCode),
   (err: unknown) => {
     console.error(err instanceof Error ? err.message : String(err));

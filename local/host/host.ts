@@ -4,8 +4,11 @@
  * on the host clock, orchestrations through durable-functions' own replay, the durable client against this
  * host's implementation of the extension's HTTP API.
  */
+import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { keysMatch } from '../../src/http/auth';
+import { redactSecrets } from '../../src/http/redact';
 import { HostError, UnknownFunctionError } from './errors';
 import { RealClock, VirtualClock, type HostClock } from './clock';
 import {
@@ -28,7 +31,7 @@ import {
   type CoreTypedData,
 } from './functionsCore';
 import { describeRegistrations, invokeRegistration, type FunctionRegistration } from './registrations';
-import { compileRoute, type CompiledRoute } from './routes';
+import { compileRoute, decodePath, type CompiledRoute } from './routes';
 import { TimerTriggers, type TimerWireInput } from './timerTriggers';
 
 // Patch module resolution as soon as the host is imported: @azure/functions must never see "test mode".
@@ -61,8 +64,18 @@ export interface FunctionsHostOptions {
   checkDeterminism?: boolean;
   /** Keys accepted for authLevel `function` (header `x-functions-key` or query `code`). */
   functionKeys?: readonly string[];
-  /** Accepted for `function` and `admin` levels and the Durable webhook routes. */
+  /**
+   * Accepted for `function` and `admin` levels, and the only key of the Durable routes (RPC and webhook).
+   * Without it the host generates a random one at start; it is never logged.
+   */
   masterKey?: string;
+  /** Largest request body of an `/api/` route, in bytes (413 beyond it). Default 64 KiB. */
+  maxBodyBytes?: number;
+  /**
+   * Largest request body of a Durable route (orchestration inputs and event data: the monitor carries its
+   * state over in its input, so this is larger). Default 1 MiB.
+   */
+  maxDurableBodyBytes?: number;
   taskHubName?: string;
   /** The replay schema the host announces (durable-functions' upperSchemaVersion). Default V4. */
   replaySchema?: 'V1' | 'V2' | 'V3' | 'V4';
@@ -147,7 +160,10 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       : new VirtualClock(toMs(options.startTime ?? '2025-01-01T00:00:00Z'));
   const store = new FreezableStore(options.storeDir ? new FileStore(options.storeDir) : new MemoryStore());
   const taskHubName = options.taskHubName ?? 'InProcHub';
-  const systemKey = options.masterKey ?? 'inproc-system-key';
+  // The Durable routes start, signal, terminate and purge instances: never a guessable default key.
+  const systemKey = options.masterKey ?? randomBytes(32).toString('base64url');
+  const maxBody = options.maxBodyBytes ?? 64 * 1024;
+  const maxDurableBody = options.maxDurableBodyBytes ?? 1024 * 1024;
   const executions = new Map<string, number>();
   let baseUrl = '';
   let crashed = false;
@@ -234,10 +250,11 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
 
   const server = http.createServer((req, res) => {
     void serve(req, res).catch((err: unknown) => {
+      // The URL may carry ?code=<key>, the error may quote it: neither reaches the log unredacted.
       log({
         level: 'error',
         category: 'host',
-        message: `HTTP ${req.method} ${req.url} failed: ${String(err)}`,
+        message: redactSecrets(`HTTP ${req.method} ${req.url} failed: ${String(err)}`),
       });
       if (!res.headersSent) res.writeHead(500);
       res.end();
@@ -245,18 +262,28 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   });
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const body = await readBody(req);
-    const url = new URL(req.url ?? '/', baseUrl);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', baseUrl);
+    } catch {
+      return send(res, 400, { message: 'The request target is not a URL' });
+    }
     const method = (req.method ?? 'GET').toUpperCase();
+    // Every route decodes its segments; a malformed escape is the caller's mistake, found before any key check.
+    if (decodePath(url.pathname) === undefined)
+      return send(res, 400, { message: 'The path has a malformed percent-escape' });
     const durablePrefix = url.pathname.startsWith(RPC_PREFIX)
       ? RPC_PREFIX
       : url.pathname.startsWith(WEBHOOK_PREFIX)
         ? WEBHOOK_PREFIX
         : undefined;
     if (durablePrefix) {
-      if (durablePrefix === WEBHOOK_PREFIX && url.searchParams.get('code') !== systemKey) {
-        return send(res, 401, { message: 'The Durable webhook routes need ?code=<system key>' });
-      }
+      if (!presentsKey(req, url, [systemKey], { basic: true }))
+        return send(res, 401, {
+          message: 'The Durable routes need the system key (?code= or x-functions-key)',
+        });
+      const body = await readCapped(req, res, maxDurableBody);
+      if (!body) return;
       const answer = handleDurableApi(
         engine,
         {
@@ -281,6 +308,8 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       }
       if (!authorised(reg, req, url))
         return send(res, 401, { message: `Function '${reg.name}' needs a key` });
+      const body = await readCapped(req, res, maxBody);
+      if (!body) return;
       return runHttpFunction(reg, req, res, url, method, params, body);
     }
     return allowedElsewhere
@@ -291,11 +320,9 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
   function authorised(reg: FunctionRegistration, req: http.IncomingMessage, url: URL): boolean {
     const level = reg.http!.authLevel;
     if (level === 'anonymous') return true;
-    const header = req.headers['x-functions-key'];
-    const given = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('code') ?? undefined;
-    if (given === undefined) return false;
-    if (options.masterKey !== undefined && given === options.masterKey) return true;
-    return level === 'function' && (options.functionKeys ?? []).includes(given);
+    const keys = level === 'function' ? [...(options.functionKeys ?? [])] : [];
+    if (options.masterKey !== undefined) keys.push(options.masterKey);
+    return presentsKey(req, url, keys);
   }
 
   async function runHttpFunction(
@@ -322,7 +349,9 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
         level: 'error',
         category: 'host',
         functionName: reg.name,
-        message: `HTTP function '${reg.name}' threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        message: redactSecrets(
+          `HTTP function '${reg.name}' threw: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        ),
       });
       return send(res, 500, undefined);
     }
@@ -441,12 +470,62 @@ function orchestratorFailure(err: unknown): EpisodeResult {
   return { state: undefined, error: message, openTasks: undefined };
 }
 
-function readBody(req: http.IncomingMessage): Promise<Buffer> {
+/**
+ * The key a caller presents: `x-functions-key` or `?code=`; on the Durable routes also the password of Basic
+ * authentication, which is how durable-functions' client sends the key it was given in the RPC base URL's
+ * user info (it adds no query string or header of its own to RPC calls).
+ */
+function presentedKey(req: http.IncomingMessage, url: URL, basicToo: boolean): string | undefined {
+  const header = req.headers['x-functions-key'];
+  const given = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('code') ?? undefined;
+  if (given !== undefined || !basicToo) return given;
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '');
+  if (!basic) return undefined;
+  const pair = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = pair.indexOf(':');
+  return colon < 0 ? undefined : pair.slice(colon + 1);
+}
+
+/** Whether the caller presents one of `keys` (each compared in constant time). */
+function presentsKey(
+  req: http.IncomingMessage,
+  url: URL,
+  keys: readonly string[],
+  accept: { basic?: boolean } = {},
+): boolean {
+  const given = presentedKey(req, url, accept.basic ?? false);
+  if (given === undefined) return false;
+  let ok = false;
+  for (const key of keys) if (keysMatch(given, key)) ok = true;
+  return ok;
+}
+
+/**
+ * Reads the body up to `cap` bytes. Beyond it (announced by Content-Length or seen while streaming) the
+ * caller gets 413 and the connection is closed, so the rest is never read; returns undefined then.
+ */
+function readCapped(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  cap: number,
+): Promise<Buffer | undefined> {
+  const tooLarge = (): undefined => {
+    req.pause();
+    send(res, 413, { message: `The request body is larger than ${cap} bytes` }, { Connection: 'close' });
+    return undefined;
+  };
+  if (Number(req.headers['content-length'] ?? 0) > cap) return Promise.resolve(tooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= cap) return void chunks.push(chunk);
+      req.off('data', onData).off('end', onEnd);
+      resolve(tooLarge());
+    };
+    const onEnd = (): void => resolve(Buffer.concat(chunks));
+    req.on('data', onData).on('end', onEnd).on('error', reject);
   });
 }
 

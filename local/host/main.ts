@@ -6,7 +6,8 @@
  *   FUNCTIONS_HTTP_PORT     listener port (default 7071, as `func start`)
  *   DURABLE_STORE_DIR       instance histories and timer status (default .durable-store)
  *   FUNCTIONS_KEYS          comma-separated keys for authLevel function
- *   FUNCTIONS_MASTER_KEY    master key (also the Durable webhook `code`)
+ *   FUNCTIONS_MASTER_KEY    master key, also the system key of every Durable route (default: random, never shown)
+ *   FUNCTIONS_MAX_BODY_BYTES  largest /api request body (default 65536; 413 beyond it)
  *   DURABLE_TASK_HUB        task hub name in management URLs (default InProcHub)
  *   DURABLE_CHECK_DETERMINISM=true   replay every episode twice
  * Every environment variable is also an app setting for `%NAME%` binding expressions, as in Azure.
@@ -25,6 +26,10 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`FUNCTIONS_HTTP_PORT '${env.FUNCTIONS_HTTP_PORT}' is not a port number`);
   }
+  const maxBody = env.FUNCTIONS_MAX_BODY_BYTES?.trim() || undefined;
+  if (maxBody !== undefined && !(Number.isInteger(Number(maxBody)) && Number(maxBody) > 0)) {
+    throw new Error(`FUNCTIONS_MAX_BODY_BYTES '${maxBody}' is not a positive whole number of bytes`);
+  }
   const host = await startFunctionsHost({
     files,
     settings: { ...env },
@@ -33,6 +38,7 @@ async function main(): Promise<void> {
     storeDir: env.DURABLE_STORE_DIR ?? '.durable-store',
     functionKeys: list(env.FUNCTIONS_KEYS),
     masterKey: env.FUNCTIONS_MASTER_KEY,
+    ...(maxBody ? { maxBodyBytes: Number(maxBody) } : {}),
     taskHubName: env.DURABLE_TASK_HUB,
     checkDeterminism: env.DURABLE_CHECK_DETERMINISM === 'true',
     log: (e) => {

@@ -25,6 +25,26 @@ interface Segment {
   constraint?: RegExp;
 }
 
+/** One path segment decoded, or undefined for a malformed percent-escape (never a throw). */
+function decodeSegment(part: string): string | undefined {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The path's segments decoded, or undefined when any of them has a malformed percent-escape. */
+export function decodePath(path: string): string[] | undefined {
+  const out: string[] = [];
+  for (const part of path.split('/').filter((s) => s !== '')) {
+    const decoded = decodeSegment(part);
+    if (decoded === undefined) return undefined;
+    out.push(decoded);
+  }
+  return out;
+}
+
 export function compileRoute(template: string): CompiledRoute {
   const segments: Segment[] = template
     .split('/')
@@ -51,12 +71,14 @@ export function compileRoute(template: string): CompiledRoute {
   return {
     template,
     match(path: string): Record<string, string> | undefined {
-      const parts = path.split('/').filter((s) => s !== '');
+      // A path that cannot be decoded matches no route.
+      const parts = decodePath(path);
+      if (!parts) return undefined;
       const params: Record<string, string> = {};
       let i = 0;
       for (const seg of segments) {
         if (seg.catchAll) {
-          params[seg.param!] = parts.slice(i).map(decodeURIComponent).join('/');
+          params[seg.param!] = parts.slice(i).join('/');
           i = parts.length;
           break;
         }
@@ -66,9 +88,9 @@ export function compileRoute(template: string): CompiledRoute {
           return undefined;
         }
         if (seg.literal !== undefined) {
-          if (decodeURIComponent(part).toLowerCase() !== seg.literal) return undefined;
+          if (part.toLowerCase() !== seg.literal) return undefined;
         } else {
-          const value = decodeURIComponent(part);
+          const value = part;
           if (seg.constraint && !seg.constraint.test(value)) return undefined;
           params[seg.param!] = value;
         }

@@ -3,6 +3,7 @@
  * (following real time, so recurrences fire), the AMQP broker, the real adapters over both, and the in-process
  * Functions host running the real `functions/` files on the wall clock.
  */
+import { randomBytes } from 'node:crypto';
 import { rmSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import { createServiceBusNotifier, type Notifier } from '../../src/adapters/serv
 import { installControlPlane } from '../../src/composition';
 import { simulatorConnection } from '../sim/arm';
 import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from '../host';
+import { keysMatch } from '../../src/http/auth';
 import { installLocalKeyIsOperator, installLocalPrincipalTrust } from '../../src/http/runtime';
 import { parsePlan } from '../../src/plan/load';
 import type { Plan } from '../../src/plan/schema';
@@ -36,6 +38,8 @@ export interface EmbeddedOptions {
   keepState: boolean;
   /** The key accepted for authLevel `function` routes. */
   functionKey: string;
+  /** The key of the simulator control API (`x-functions-key` or `?code=`); default: generated at start. */
+  simKey?: string;
   /** The `functions/` directory to load. */
   functionsDir: string;
   taskHub?: string;
@@ -63,6 +67,8 @@ export interface EmbeddedEstate {
   /** `http://127.0.0.1:<port>/sim`. */
   simUrl: string;
   functionKey: string;
+  /** Needed on every `/sim/*` call, as `x-functions-key` or `?code=`. */
+  simKey: string;
   storeDir: string;
   sim: ArmSimulator;
   broker: ServiceBusBroker;
@@ -160,17 +166,33 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     });
     cleanups.push(() => sim.stop());
 
-    const broker = await startServiceBusBroker(
-      sb.topic ? { topics: [{ name: sb.topic, subscriptions: ['audit'] }] } : { queues: [entity] },
-    );
+    // A key of its own, not the broker's well-known default: no other local process may forge or read events.
+    const broker = await startServiceBusBroker({
+      ...(sb.topic ? { topics: [{ name: sb.topic, subscriptions: ['audit'] }] } : { queues: [entity] }),
+      sharedAccessKey: randomBytes(32).toString('base64'),
+    });
     cleanups.push(() => broker.stop());
     const notifications = (): ReceivedNotification[] => broker.messages(entity).map(toReceivedNotification);
 
     // `/sim/info` reads this object on every request, so the API address can be filled in once known.
     const info: Record<string, unknown> = { plan, localCadence: notes };
     const simHandler = createSimControlHandler(sim, info);
+    // The control API injects outages and shows the function key (/sim/info): not for any local process.
+    const simKey = options.simKey ?? randomBytes(18).toString('base64url');
     const control = createServer((req: IncomingMessage, res: ServerResponse) => {
-      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname.replace(/\/+$/, '');
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const header = req.headers['x-functions-key'];
+      const given = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('code');
+      if (given === null || given === undefined || !keysMatch(given, simKey)) {
+        req.resume();
+        return sendJson(res, 401, {
+          error: {
+            code: 'Unauthorized',
+            message: 'The simulator control API needs its key (x-functions-key or ?code=)',
+          },
+        });
+      }
+      const path = url.pathname.replace(/\/+$/, '');
       if (path === '/sim/notifications' && (req.method ?? 'GET').toUpperCase() === 'GET') {
         req.resume();
         return sendJson(res, 200, { entity, notifications: notifications() });
@@ -243,6 +265,7 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
       apiUrl: host.url,
       simUrl: `http://127.0.0.1:${simPort}/sim`,
       functionKey: options.functionKey,
+      simKey,
       storeDir: options.storeDir,
       sim,
       broker,

@@ -7,6 +7,7 @@
  *   PORT (7071)  SIM_PORT (7072)  DR_LOCAL_PROBE_INTERVAL (PT2S)  DR_LOCAL_SPLIT_EVERY (PT1M)
  *   DURABLE_STORE_DIR (.durable-store)  DR_KEEP_STATE=true  FUNCTIONS_KEYS (embedded: the first key, default
  *   local-demo-key, printed; against Azure: never printed, generated into <store>/function-key when unset)
+ *   DR_SIM_KEY (embedded: the simulator control API's key; generated at start when unset, printed)
  */
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -35,6 +36,7 @@ function embeddedBanner(
 ): string[] {
   const api = `${estate.apiUrl}/api`;
   const key = estate.functionKey;
+  const simKey = estate.simKey;
   return [
     '',
     '  logic-apps-failover: LOCAL DEMO (embedded estate, nothing touches Azure)',
@@ -46,7 +48,7 @@ function embeddedBanner(
     `  HTTP API        ${api}   (header x-functions-key: ${key})`,
     '  auth            key-is-operator on: the demo key may fail over, fail back, pause and resume (a deployed',
     '                  app lets a key alone only read unless DR_KEY_IS_OPERATOR=true; docs/security.md)',
-    `  simulator       ${estate.simUrl}   (ARM ${estate.sim.armEndpoint})`,
+    `  simulator       ${estate.simUrl}   (header x-functions-key: ${simKey}; ARM ${estate.sim.armEndpoint})`,
     `  notifications   Service Bus broker ${estate.broker.host}:${estate.broker.port}, ${estate.notificationEntity}`,
     `  durable store   ${estate.storeDir}${settings.keepState ? ' (kept from the last run)' : ' (wiped at start)'}`,
     ...(settings.ignoredAzure.length
@@ -57,11 +59,11 @@ function embeddedBanner(
     '',
     '  try:',
     `    curl -s -H 'x-functions-key: ${key}' ${api}/status`,
-    `    curl -s -X POST ${estate.simUrl}/regions/${estate.plan.primary.location}/outage -d '{"kind":"down"}'`,
-    `    curl -s -X POST ${estate.simUrl}/regions/${estate.plan.primary.location}/restore`,
+    `    curl -s -X POST -H 'x-functions-key: ${simKey}' ${estate.simUrl}/regions/${estate.plan.primary.location}/outage -d '{"kind":"down"}'`,
+    `    curl -s -X POST -H 'x-functions-key: ${simKey}' ${estate.simUrl}/regions/${estate.plan.primary.location}/restore`,
     `    curl -s -X POST -H 'x-functions-key: ${key}' ${api}/failback -d '{"reason":"primary is back","force":true}'`,
     '',
-    `${READY_MARKER} api=${api} sim=${estate.simUrl} key=${key}`,
+    `${READY_MARKER} api=${api} sim=${estate.simUrl} key=${key} sim-key=${simKey}`,
   ];
 }
 
@@ -76,6 +78,7 @@ async function runEmbedded(
     storeDir: settings.storeDir,
     keepState: settings.keepState,
     functionKey: settings.functionKey,
+    ...(settings.simKey ? { simKey: settings.simKey } : {}),
     functionsDir: settings.functionsDir,
     log: print,
   });

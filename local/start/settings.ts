@@ -25,6 +25,8 @@ export type StartSettings =
       simPort: number;
       cadence: LocalCadence;
       functionKey: string;
+      /** DR_SIM_KEY: the simulator control API's key; main generates one when unset. */
+      simKey: string | undefined;
       /** AZURE_* variables that are ignored because no plan is configured. */
       ignoredAzure: string[];
     })
@@ -90,6 +92,7 @@ export function startSettings(
       ...(env.DR_LOCAL_SPLIT_ANCHOR?.trim() ? { splitAnchor: env.DR_LOCAL_SPLIT_ANCHOR.trim() } : {}),
     },
     functionKey: list(env.FUNCTIONS_KEYS)[0] ?? LOCAL_FUNCTION_KEY,
+    simKey: env.DR_SIM_KEY?.trim() || undefined,
     ignoredAzure: Object.keys(env)
       .filter((k) => k.startsWith('AZURE_'))
       .sort(),

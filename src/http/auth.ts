@@ -7,8 +7,10 @@
  * could write it, so a principal sent there is refused rather than silently ignored. A caller with only a
  * function key is a reader: it may change the failover state only where DR_KEY_IS_OPERATOR=true says so.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ForbiddenError, UnauthenticatedError } from './errors';
+import { plainText } from './redact';
 
 export const APP_ROLES = { operator: 'Failover.Operator', reader: 'Failover.Reader' } as const;
 export type Access = 'read' | 'operate';
@@ -58,7 +60,10 @@ export function parsePrincipal(header: string, nameHeader?: string | null): { by
     throw new UnauthenticatedError(`${PRINCIPAL_HEADER} has no claims array of { typ, val } objects`);
   const { claims, name_typ, role_typ } = parsed.data;
   const claim = (types: string[]) => types.map((t) => claims.find((c) => c.typ === t)?.val).find(Boolean);
-  const by = claim([...(name_typ ? [name_typ] : []), ...NAME_CLAIMS]) ?? nameHeader?.trim();
+  // The name goes into the audit, the live log and notifications: one plain line, like a reason.
+  const clean = (v: string | undefined): string | undefined => (v ? plainText(v).trim() || undefined : v);
+  const by =
+    clean(claim([...(name_typ ? [name_typ] : []), ...NAME_CLAIMS])) ?? clean(nameHeader ?? undefined);
   if (!by)
     throw new UnauthenticatedError(`${PRINCIPAL_HEADER} names nobody (no name, upn or object id claim)`);
   const roleTypes = new Set([...(role_typ ? [role_typ] : []), ...ROLE_CLAIMS]);
@@ -127,4 +132,13 @@ export function authorise(
     );
   }
   return { by, roles, via: 'principal' };
+}
+
+/**
+ * Whether a presented key is the expected one, in constant time: both sides are hashed to equal-length
+ * digests first, so neither the content nor the length of the key leaks through timing.
+ */
+export function keysMatch(given: string, expected: string): boolean {
+  const digest = (key: string): Buffer => createHash('sha256').update(key, 'utf8').digest();
+  return timingSafeEqual(digest(given), digest(expected));
 }

@@ -48,6 +48,14 @@ export class UnsupportedMediaTypeError extends HttpApiError {
   }
 }
 
+/** 413: a body larger than the API accepts (its requests are a few hundred bytes of JSON). */
+export class PayloadTooLargeError extends HttpApiError {
+  override name = 'PayloadTooLargeError';
+  constructor(limit: number) {
+    super(413, `the body is larger than ${limit} bytes`);
+  }
+}
+
 /** 401: no usable identity (a malformed principal, or none where one is required). */
 export class UnauthenticatedError extends HttpApiError {
   override name = 'UnauthenticatedError';

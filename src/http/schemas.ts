@@ -4,11 +4,14 @@
  */
 import { z } from 'zod';
 import { SAFETY_RULES, type SafetyRule } from '../core/safety';
+import { plainText } from './redact';
 
 const SAFETY_RULE_NAMES = Object.values(SAFETY_RULES) as [SafetyRule, ...SafetyRule[]];
 
 const reason = z
   .string()
+  // One plain line before it is checked: the reason reaches the audit, the live log and every notification.
+  .overwrite(plainText)
   .trim()
   .min(1, { error: 'say why (it goes into the audit record and the notifications)' })
   .max(1000)

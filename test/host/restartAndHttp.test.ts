@@ -7,6 +7,7 @@ import { calls, resetCounters } from '../fixtures/functions-app/counters';
 
 const app = path.resolve(__dirname, '../fixtures/functions-app');
 const HOUR = 60 * 60 * 1000;
+const SYSTEM_KEY = 'sys-key-test-0123456789';
 const hosts: FunctionsHost[] = [];
 let storeDir: string;
 
@@ -164,30 +165,138 @@ describe('HTTP triggers and the durable client', () => {
     expect((await fetch(`${h.url}/api/keyed/5?code=fn-key`, { method: 'POST' })).status).toBe(405);
   });
 
-  test('the durable RPC routes answer like the extension', async () => {
-    const h = await start();
+  test('a function that throws quoting its URL: 500, and the logged error has the key redacted', async () => {
+    const logs: string[] = [];
+    const h = await start({ log: (e) => logs.push(e.message) });
+    const res = await fetch(`${h.url}/api/leaky/a?code=fn-key&x=1`);
+    expect(res.status).toBe(500);
+    expect(await res.text()).not.toContain('fn-key');
+    const threw = logs.filter((m) => m.includes("HTTP function 'leaky' threw"));
+    expect(threw).toHaveLength(1);
+    expect(threw[0]).toContain('/api/leaky/a?code=***&x=1');
+    expect(logs.join('\n')).not.toContain('fn-key');
+  });
+
+  test('a malformed percent-escape is a 400 before the key check, an unknown route 404, never a 500', async () => {
+    const logs: string[] = [];
+    const h = await start({ log: (e) => logs.push(e.message) });
+    expect((await fetch(`${h.url}/api/keyed/%zz?code=fn-key`)).status).toBe(400);
+    expect((await fetch(`${h.url}/api/keyed/%zz`)).status).toBe(400);
+    expect((await fetch(`${h.url}/api/%E0%A4%A/x`)).status).toBe(400);
+    expect((await fetch(`${h.url}/durabletask/instances/%zz`)).status).toBe(400);
+    expect((await fetch(`${h.url}/api/no/such/route?code=fn-key`)).status).toBe(404);
+    expect((await fetch(`${h.url}/elsewhere?code=fn-key`)).status).toBe(404);
+    expect(logs.join('\n')).not.toContain('fn-key');
+  });
+
+  test('the durable RPC routes answer like the extension, given the system key', async () => {
+    const h = await start({ masterKey: SYSTEM_KEY });
     const rpc = `${h.url}/durabletask/`;
-    const started = await fetch(`${rpc}orchestrators/approval/direct`, { method: 'POST', body: '{"a":1}' });
+    const key = { 'x-functions-key': SYSTEM_KEY };
+    const started = await fetch(`${rpc}orchestrators/approval/direct`, {
+      method: 'POST',
+      body: '{"a":1}',
+      headers: key,
+    });
     expect(started.status).toBe(202);
-    expect((await fetch(`${rpc}orchestrators/noSuchOrchestrator`, { method: 'POST' })).status).toBe(400);
+    const noSuch = await fetch(`${rpc}orchestrators/noSuchOrchestrator?code=${SYSTEM_KEY}`, {
+      method: 'POST',
+    });
+    expect(noSuch.status).toBe(400);
     await h.runUntilIdle();
-    const running = await fetch(`${rpc}instances/direct`);
+    const running = await fetch(`${rpc}instances/direct`, { headers: key });
     expect(running.status).toBe(202);
     expect(await running.json()).toMatchObject({
       name: 'approval',
       input: { a: 1 },
       runtimeStatus: 'Running',
     });
-    expect((await fetch(`${rpc}instances/direct/terminate?reason=stop`, { method: 'POST' })).status).toBe(
-      202,
-    );
-    expect((await fetch(`${rpc}instances/direct/terminate?reason=stop`, { method: 'POST' })).status).toBe(
-      410,
-    );
-    const terminated = await fetch(`${rpc}instances/direct`);
-    expect(terminated.status).toBe(400);
-    expect((await fetch(`${rpc}instances/missing`)).status).toBe(404);
-    expect((await fetch(`${rpc}instances/direct`, { method: 'DELETE' })).status).toBe(200);
-    expect((await fetch(`${rpc}instances/direct`)).status).toBe(404);
+    const terminate = () =>
+      fetch(`${rpc}instances/direct/terminate?reason=stop`, { method: 'POST', headers: key });
+    expect((await terminate()).status).toBe(202);
+    expect((await terminate()).status).toBe(410);
+    expect((await fetch(`${rpc}instances/direct`, { headers: key })).status).toBe(400);
+    expect((await fetch(`${rpc}instances/missing`, { headers: key })).status).toBe(404);
+    // Basic authentication is how the durable client sends the key (from its RPC base URL's user info).
+    const basic = (secret: string) => ({
+      authorization: `Basic ${Buffer.from(`system:${secret}`).toString('base64')}`,
+    });
+    expect((await fetch(`${rpc}instances/direct`, { headers: basic(SYSTEM_KEY) })).status).toBe(400);
+    expect((await fetch(`${rpc}instances/direct`, { headers: basic('wrong') })).status).toBe(401);
+    // ... and only on the Durable routes: a function key never goes as Basic.
+    const keyed = await fetch(`${h.url}/api/keyed/5`, {
+      headers: { authorization: `Basic ${Buffer.from('x:fn-key').toString('base64')}` },
+    });
+    expect(keyed.status).toBe(401);
+    expect((await fetch(`${rpc}instances/direct`, { method: 'DELETE', headers: key })).status).toBe(200);
+    expect((await fetch(`${rpc}instances/direct`, { headers: key })).status).toBe(404);
+  });
+});
+
+describe('the Durable management routes need the system key', () => {
+  // Without the key a caller could signal, terminate or purge any instance, unaudited.
+  const ROUTES = ['/durabletask/', '/runtime/webhooks/durabletask/'];
+  const CALLERS: [string, Record<string, string>, string][] = [
+    ['no key', {}, ''],
+    ['a wrong key', { 'x-functions-key': 'wrong' }, '?code=wrong'],
+    ['the old constant default', { 'x-functions-key': 'inproc-system-key' }, '?code=inproc-system-key'],
+    ['a function key', { 'x-functions-key': 'fn-key' }, '?code=fn-key'],
+  ];
+
+  test.each(ROUTES.flatMap((r) => CALLERS.map(([who, headers, query]) => [r, who, headers, query] as const)))(
+    '%s with %s: 401 for every verb, and nothing changes',
+    async (prefix, _who, headers, query) => {
+      const h = await start();
+      h.durable.startNew('approval', { instanceId: 'victim' });
+      await h.runUntilIdle();
+      const base = `${h.url}${prefix}`;
+      const calls: [string, string, string?][] = [
+        ['GET', `instances/victim`],
+        ['GET', `instances`],
+        ['POST', `instances/victim/raiseEvent/Approval`, '"forged"'],
+        ['POST', `instances/victim/terminate?reason=x`],
+        ['DELETE', `instances/victim`],
+        ['DELETE', `instances?runtimeStatus=Running`],
+        ['POST', `orchestrators/approval/intruder`, '{}'],
+      ];
+      for (const [method, path, body] of calls) {
+        const sep = path.includes('?') ? query.replace('?', '&') : query;
+        const res = await fetch(`${base}${path}${sep}`, { method, headers, ...(body ? { body } : {}) });
+        expect(res.status, `${method} ${path}`).toBe(401);
+        expect(await res.text()).not.toContain('fn-key');
+      }
+      await h.runUntilIdle();
+      expect(h.durable.getStatus('victim')?.runtimeStatus).toBe('Running'); // not approved, terminated or purged
+      expect(h.durable.getStatus('intruder')).toBeUndefined();
+      expect(h.durable.list().map((s) => s.instanceId)).toEqual(['victim']);
+    },
+  );
+
+  test('bodies are capped per route family (configurable): 413 and nothing started', async () => {
+    const h = await start({ masterKey: SYSTEM_KEY, maxBodyBytes: 64, maxDurableBodyBytes: 1024 });
+    const small = JSON.stringify('yes');
+    const big = JSON.stringify('y'.repeat(100));
+    const api = (body: string) =>
+      fetch(`${h.url}/api/orchestrators/approval/capped`, { method: 'POST', body });
+    expect((await api(big)).status).toBe(413);
+    expect(h.durable.getStatus('capped')).toBeUndefined();
+    expect((await api(small)).status).toBe(202);
+    const rpc = (body: string) =>
+      fetch(`${h.url}/durabletask/orchestrators/approval/rpc-capped`, {
+        method: 'POST',
+        headers: { 'x-functions-key': SYSTEM_KEY },
+        body,
+      });
+    expect((await rpc(JSON.stringify({ pad: 'z'.repeat(1100) }))).status).toBe(413);
+    expect(h.durable.getStatus('rpc-capped')).toBeUndefined();
+    expect((await rpc(big)).status).toBe(202); // over the API cap, within the Durable one
+  });
+
+  test('without a master key the host generates its key: the durable client still works', async () => {
+    const h = await start();
+    const res = await fetch(`${h.url}/api/orchestrators/approval/through-client`, { method: 'POST' });
+    expect(res.status).toBe(202);
+    await h.runUntilIdle();
+    expect(h.durable.getStatus('through-client')?.runtimeStatus).toBe('Running');
   });
 });

@@ -4,10 +4,18 @@ import { initialMonitorState } from '../../src/core/monitor';
 import { monitorInstanceId, type MonitorStatus, type Signal } from '../../src/durable/contracts';
 import { loadPlan } from '../../src/plan/load';
 import { policyOf } from '../../src/core/monitor';
-import { APP_ROLES, authorise, parsePrincipal } from '../../src/http/auth';
-import { ForbiddenError, MonitorUnavailableError, UnauthenticatedError } from '../../src/http/errors';
+import { HttpRequest } from '@azure/functions';
+import { z } from 'zod';
+import { APP_ROLES, authorise, keysMatch, parsePrincipal } from '../../src/http/auth';
+import {
+  ForbiddenError,
+  MonitorUnavailableError,
+  PayloadTooLargeError,
+  UnauthenticatedError,
+} from '../../src/http/errors';
 import { historyPage, type InstanceInfo } from '../../src/http/history';
-import { redactSecrets } from '../../src/http/pipeline';
+import { MAX_BODY_BYTES, readBody, redactSecrets } from '../../src/http/pipeline';
+import { plainText } from '../../src/http/redact';
 import { announceHttpAuth, httpSettingsFrom, keyIsOperatorWarning } from '../../src/http/runtime';
 import { askMonitor } from '../../src/http/monitor-requests';
 import { lastFailoverView, predictRto, statusView } from '../../src/http/status-view';
@@ -419,5 +427,51 @@ describe('redaction of SDK error text before it is logged', () => {
     for (const secret of ['abc123', 'SIGSIG', 'KEYKEY', 'k-1']) expect(text).not.toContain(secret);
     expect(text).toContain('code=***&x=1');
     expect(text).toContain('SharedAccessKeyName=R');
+  });
+});
+
+describe('secrets and operator text on their way to a log', () => {
+  it('masks the key in a URL user info (the local host RPC base URL) and in ?sig=', () => {
+    const text = redactSecrets(
+      'POST http://system:K3Y-s3cret_@127.0.0.1:7071/durabletask/x?a=1&sig=S1G failed',
+    );
+    expect(text).not.toContain('K3Y-s3cret_');
+    expect(text).not.toContain('S1G');
+    expect(text).toContain('http://system:***@127.0.0.1:7071/durabletask/x?a=1&sig=***');
+    expect(redactSecrets('https://host:443/path@x')).toBe('https://host:443/path@x');
+  });
+
+  it('plainText drops escape sequences and control characters and turns line breaks into spaces', () => {
+    expect(plainText('a\u001b[1;31mb\u001b[0m\u001b]8;;http://x\u0007c\u001b\\d')).toBe('abcd');
+    expect(plainText('one\ntwo\r\nthree\tfour\u2028five')).toBe('one two  three four five');
+    expect(plainText('x\u0000\u0008\u007f\u009b\u202ey')).toBe('xy');
+    expect(plainText('Grüße — ok')).toBe('Grüße — ok');
+  });
+
+  it('keysMatch compares keys of any length without throwing', () => {
+    expect(keysMatch('k-1', 'k-1')).toBe(true);
+    expect(keysMatch('k-1', 'k-2')).toBe(false);
+    expect(keysMatch('', 'k-1')).toBe(false);
+    expect(keysMatch('k-1-and-much-longer', 'k-1')).toBe(false);
+  });
+});
+
+describe('the API reads at most MAX_BODY_BYTES of a body', () => {
+  const schema = z.object({ reason: z.string() });
+  const request = (body: string, headers: Record<string, string> = {}) =>
+    new HttpRequest({
+      method: 'POST',
+      url: 'http://localhost/api/failover',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: { string: body },
+    });
+
+  it('413 when the body, or the Content-Length it announces, is over the cap', async () => {
+    const big = JSON.stringify({ reason: 'x'.repeat(MAX_BODY_BYTES) });
+    await expect(readBody(request(big), schema)).rejects.toBeInstanceOf(PayloadTooLargeError);
+    await expect(
+      readBody(request('{"reason":"x"}', { 'content-length': String(MAX_BODY_BYTES + 1) }), schema),
+    ).rejects.toMatchObject({ status: 413 });
+    await expect(readBody(request('{"reason":"ok"}'), schema)).resolves.toEqual({ reason: 'ok' });
   });
 });

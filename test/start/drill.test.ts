@@ -5,6 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ServiceBusClient } from '@azure/service-bus';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { simulatorConnection } from '../../local/sim/arm';
@@ -70,6 +71,22 @@ describe('npm run drill (embedded estate, in-process)', () => {
       outDir: out,
       print: (l) => lines.push(l),
       beforeDrill: async (estate) => {
+        // The demo broker's key is generated: the broker's well-known default key cannot forge an event.
+        const topic = estate.notificationEntity;
+        const known = estate.broker.connectionString.replace(
+          /SharedAccessKey=[^;]+/,
+          'SharedAccessKey=local-broker-key',
+        );
+        expect(known).not.toBe(estate.broker.connectionString);
+        const forger = new ServiceBusClient(known, { retryOptions: { maxRetries: 0, timeoutInMs: 3000 } });
+        try {
+          await expect(
+            forger.createSender(topic).sendMessages({ body: { type: 'forged' } }),
+          ).rejects.toMatchObject({ code: 'UnauthorizedAccess' });
+        } finally {
+          await forger.close();
+        }
+        expect(estate.notifications().map((n) => n.type)).not.toContain('(not a CloudEvent)');
         const arm = createArmLogicAppsControl({ ...simulatorConnection(estate.sim), maxRetries: 0 });
         const { secondary } = estate.plan;
         await arm.setState(

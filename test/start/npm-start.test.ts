@@ -45,9 +45,9 @@ describe('npm start (embedded estate, child process)', () => {
     const ready = await until(
       'the READY banner',
       30_000,
-      async () => /READY api=(\S+) sim=(\S+) key=(\S+)/.exec(out) ?? undefined,
+      async () => /READY api=(\S+) sim=(\S+) key=(\S+) sim-key=(\S+)/.exec(out) ?? undefined,
     );
-    const [, api, sim, key] = ready;
+    const [, api, sim, key, simKey] = ready;
     expect(api).toBe(`http://127.0.0.1:${port}/api`);
     expect(sim).toBe(`http://127.0.0.1:${simPort}/sim`);
     expect(out).toContain('shortened for the local demo');
@@ -57,12 +57,23 @@ describe('npm start (embedded estate, child process)', () => {
     const headers = { 'x-functions-key': key!, 'content-type': 'application/json' };
     const status = async () => await (await fetch(`${api}/status`, { headers })).json();
 
+    // The sim control API needs its generated key (it shows the function key and injects outages).
+    expect(simKey).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    expect(simKey).not.toBe(key);
+    const simHeaders = { 'x-functions-key': simKey! };
+    expect((await fetch(`${sim}/info`)).status).toBe(401);
+    expect((await fetch(`${sim}/info`, { headers: { 'x-functions-key': key! } })).status).toBe(401);
+    const forged = await fetch(`${sim}/regions/westeurope/outage`, {
+      method: 'POST',
+      body: '{"kind":"down"}',
+    });
+    expect(forged.status).toBe(401);
     // The sim control API: info with the plan, workflows, a notification list.
-    const info = await (await fetch(`${sim}/info`)).json();
+    const info = await (await fetch(`${sim}/info?code=${simKey}`)).json();
     expect(info.armEndpoint).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     expect(info.caCertPem).toContain('BEGIN CERTIFICATE');
     expect(info.plan.policy.probeInterval).toBe('PT2S');
-    const workflows = await (await fetch(`${sim}/workflows`)).json();
+    const workflows = await (await fetch(`${sim}/workflows`, { headers: simHeaders })).json();
     expect(workflows.workflows.length).toBeGreaterThan(10);
     expect((await fetch(`${api}/status`)).status).toBe(401); // the key is required
 
@@ -75,6 +86,7 @@ describe('npm start (embedded estate, child process)', () => {
     // Outage of the primary: the automatic failover shows up in /api/status.
     const outage = await fetch(`${sim}/regions/westeurope/outage`, {
       method: 'POST',
+      headers: simHeaders,
       body: '{"kind":"down"}',
     });
     expect(outage.status).toBe(200);
@@ -88,11 +100,11 @@ describe('npm start (embedded estate, child process)', () => {
       trigger: 'automatic',
       outcome: 'succeeded',
     });
-    const noted = await (await fetch(`${sim}/notifications`)).json();
+    const noted = await (await fetch(`${sim}/notifications`, { headers: simHeaders })).json();
     expect(noted.notifications.map((n: any) => n.type)).toContain('com.logicappsfailover.failover.completed');
 
     // Restore, then a manual (forced: the soak is 5 healthy probes) failback through the API.
-    await fetch(`${sim}/regions/westeurope/restore`, { method: 'POST' });
+    await fetch(`${sim}/regions/westeurope/restore`, { method: 'POST', headers: simHeaders });
     const failback = await fetch(`${api}/failback`, {
       method: 'POST',
       headers,

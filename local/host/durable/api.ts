@@ -5,6 +5,7 @@
  * Failed/Terminated, 404 unknown; raiseEvent/terminate 202, 410 when the instance is no longer running.
  */
 import { InstanceAlreadyRunningError, UnknownFunctionError } from '../errors';
+import { decodePath } from '../routes';
 import type { DurableEngine, InstanceFilter, InstanceStatus } from './engine';
 
 export const RPC_PREFIX = '/durabletask/';
@@ -24,7 +25,14 @@ export interface ApiResponse {
   headers?: Record<string, string>;
 }
 
-/** The durable client input binding data (what `df.getClient(context)` reads). */
+/**
+ * The durable client input binding data (what `df.getClient(context)` reads). Every URL carries the system
+ * key: the webhook URLs as `code=`, as the Functions host writes them; the RPC base URL in its user info,
+ * because durable-functions builds RPC URLs relative to it (a query string would be dropped) and adds no
+ * key of its own. Its HTTP client turns user info into Basic authentication, so the key travels in a
+ * header. (The real host leaves RPC unauthenticated on a separate loopback-only port; here it shares the
+ * API listener, so it needs the key like every other Durable route.)
+ */
 export function durableClientInput(
   baseUrl: string,
   taskHubName: string,
@@ -52,9 +60,16 @@ export function durableClientInput(
     },
     baseUrl: `${baseUrl}${WEBHOOK_PREFIX.slice(0, -1)}`,
     requiredQueryStringParameters: common,
-    rpcBaseUrl: `${baseUrl}${RPC_PREFIX}`,
+    rpcBaseUrl: withUserInfo(`${baseUrl}${RPC_PREFIX}`, systemKey),
     httpBaseUrl: `${baseUrl}${WEBHOOK_PREFIX.slice(0, -1)}`,
   };
+}
+
+function withUserInfo(url: string, key: string): string {
+  const u = new URL(url);
+  u.username = 'system';
+  u.password = key;
+  return u.href;
 }
 
 function managementPayload(
@@ -92,7 +107,8 @@ export function handleDurableApi(
   req: ApiRequest,
   ctx: { baseUrl: string; taskHubName: string; systemKey: string },
 ): ApiResponse {
-  const parts = req.path.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = decodePath(req.path);
+  if (!parts) return { status: 400, body: { message: 'The path has a malformed percent-escape.' } };
   const [head, id, verb, arg] = parts;
   const method = req.method.toUpperCase();
 
