@@ -14,6 +14,7 @@ import type {
   WorkflowRef,
 } from '../plan/schema';
 import { durationMs } from './duration';
+import { ScheduleError, splitSchedules } from './schedule';
 import { allowedRoles, DR_RULES, type TriggerTraits } from './roles';
 
 export interface PlanIssue {
@@ -465,6 +466,7 @@ function checkEntryShape(entry: WorkflowEntry, issue: EntryIssue): void {
       'add "schedule": { "every": "PT10M", "anchor": "2024-01-01T00:00:00Z" } (see `dr schedule`)',
     );
   }
+  if (split && entry.schedule) checkSplitCadence(entry.schedule, issue);
   if (!split && entry.schedule) {
     issue(
       ['schedule'],
@@ -484,6 +486,47 @@ function checkEntryShape(entry: WorkflowEntry, issue: EntryIssue): void {
         );
       }
     }
+  }
+}
+
+/** A split needs at least a minute per slot: each region's Recurrence runs every other slot of it. */
+const MIN_SPLIT_MS = 60_000;
+
+/**
+ * The split cadence must be one the planner can turn into Recurrence triggers: otherwise the plan loads and
+ * every failover and failback of the entry throws when it computes the schedules or the next slot boundary.
+ */
+function checkSplitCadence(schedule: NonNullable<WorkflowEntry['schedule']>, issue: EntryIssue): void {
+  const ms = durationMs(schedule.every);
+  if (ms < MIN_SPLIT_MS) {
+    issue(
+      ['schedule', 'every'],
+      'split-cadence',
+      `schedule.every ${schedule.every} is ${ms === 0 ? 'zero, so there are no slots to alternate' : 'under a minute'}: a split alternates slots between the two regions, each region's Recurrence firing every other slot, and the planner splits cadences of PT1M or more only`,
+      'use PT1M or more (e.g. PT10M), or make the entry active-passive',
+    );
+    return;
+  }
+  if (ms % 1000 !== 0) {
+    issue(
+      ['schedule', 'every'],
+      'split-cadence',
+      `schedule.every ${schedule.every} is not a whole number of seconds, the smallest Recurrence unit`,
+      'use whole seconds, minutes or hours (e.g. PT90S or PT2M)',
+    );
+    return;
+  }
+  try {
+    splitSchedules({ ...schedule, form: 'auto' }); // What the planner computes at every operation.
+  } catch (err) {
+    if (!(err instanceof ScheduleError)) throw err;
+    const field = /^(every|anchor|timeZone):/.exec(err.message)?.[1];
+    issue(
+      field ? ['schedule', field] : ['schedule'],
+      'split-cadence',
+      `the split schedule cannot be built, so every failover and failback of this entry would fail: ${err.message}`,
+      'correct the schedule (`dr schedule` shows the recurrences a cadence gives)',
+    );
   }
 }
 

@@ -20,6 +20,17 @@ function entry(fields: Record<string, unknown>) {
   return { name: 'wf', primary: 'wf', secondary: 'wf', ...fields };
 }
 
+/** A split entry with this schedule (cadence fields override the valid PT10M default). */
+function split(schedule: Record<string, unknown>) {
+  return entry({
+    role: 'split-recurrence',
+    trigger: 'recurrence',
+    schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z', ...schedule },
+    primary: { active: 'a', passive: 'b' },
+    secondary: { active: 'b', passive: 'a' },
+  });
+}
+
 describe('plan validation', () => {
   it('accepts the minimal plan and fills policy defaults', () => {
     const { plan, issues } = validatePlan(minimalPlan());
@@ -315,11 +326,45 @@ describe('plan validation', () => {
     ],
   ];
 
+  // Split cadences that loaded and then failed every failover and failback in the planner.
+  cases.push(
+    ...(
+      [
+        ['zero', { every: 'PT0S' }, 'workflows[1].schedule.every'],
+        ['under a minute', { every: 'PT30S' }, 'workflows[1].schedule.every'],
+        ['a fraction of a second', { every: 'PT90.5S' }, 'workflows[1].schedule.every'],
+        ['longer than Recurrence can repeat', { every: 'P300D' }, 'workflows[1].schedule.every'],
+        ['an unknown time zone', { timeZone: 'Mars Standard Time' }, 'workflows[1].schedule.timeZone'],
+        ['an anchor with a fraction', { anchor: '2024-01-01T00:00:00.5Z' }, 'workflows[1].schedule.anchor'],
+      ] as const
+    ).map(([name, schedule, path]): (typeof cases)[number] => [
+      `split every: ${name}`,
+      (p) => p.workflows.push(split(schedule)),
+      'split-cadence',
+      path,
+    ]),
+  );
+
   it.each(cases)('refuses %s', (_name, mutate, rule, path) => {
     const issues = issuesOf(mutate);
     const paths = issues.map((i) => `${i.rule} @ ${formatted(i.path)}`);
     expect(paths).toContain(`${rule} @ ${path}`);
     for (const i of issues) expect(i.fix.length).toBeGreaterThan(0);
+  });
+
+  it('accepts split cadences from a minute up, in whole seconds', () => {
+    for (const every of ['PT1M', 'PT90S', 'PT10M', 'PT1H', 'P1D', 'P250D']) {
+      expect(
+        issuesOf((p) => p.workflows.push(split({ every }))),
+        every,
+      ).toEqual([]);
+    }
+  });
+
+  it('says why a sub-minute split is refused', () => {
+    const [issue] = issuesOf((p) => p.workflows.push(split({ every: 'PT0S' })));
+    expect(issue!.message).toContain('zero, so there are no slots to alternate');
+    expect(issue!.fix).toContain('PT1M or more');
   });
 
   it('accepts the safe roles for each trigger kind', () => {
