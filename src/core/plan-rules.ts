@@ -139,8 +139,51 @@ export function checkPlanParts(parts: PlanParts, triggersOf: TriggerLookup): Rul
   if (parts.healthCheck) checkHealthCheck(parts.healthCheck, regions, parts.policy, add);
   if (parts.notifications) checkNotifications(parts.notifications, add);
   checkWorkflows(parts.workflows, regions, triggersOf, add, warn);
+  if (parts.healthCheck && regions)
+    checkProbesNotFailedOver(parts.healthCheck, parts.workflows, regions, add);
   return { issues, warnings };
 }
+
+/**
+ * A probed workflow must not be one the plan fails over: the failover would disable what the monitor probes,
+ * so the primary could never look healthy again and no failback would follow.
+ */
+function checkProbesNotFailedOver(
+  hc: HealthCheck,
+  workflows: PlanParts['workflows'],
+  regions: PlanRegions,
+  add: (i: PlanIssue) => void,
+): void {
+  const probes: { workflow: WorkflowRef | undefined; path: (string | number)[] }[] = [
+    { workflow: hc.workflow, path: ['healthCheck', 'workflow'] },
+    ...(hc.dependencies?.probes ?? []).map((p, i) => ({
+      workflow: p.workflow,
+      path: ['healthCheck', 'dependencies', 'probes', i, 'workflow'],
+    })),
+  ];
+  for (const { workflow, path } of probes) {
+    if (workflow === undefined || refRegion(workflow, regions, 'primary') !== 'primary') continue;
+    const key = refKey(workflow, regions.primary);
+    workflows.forEach((entry, index) => {
+      if (!entry) return;
+      for (const side of ['primary', 'secondary'] as const) {
+        if (!sideRefs(entry[side]).some((ref) => refKey(ref, regions[side]) === key)) continue;
+        add({
+          path,
+          rule: 'health-check-not-an-entry',
+          message: `${formatRef(workflow)} at ${pathText(path)} is also workflows[${index}].${side} (workflow "${entry.name}"): a failover would disable or fence the very workflow the monitor probes, so the primary could never look healthy again and failback would never start`,
+          fix: `deploy a dedicated health-check workflow, or remove "${entry.name}" from workflows`,
+        });
+      }
+    });
+  }
+}
+
+const formatRef = (ref: WorkflowRef): string =>
+  typeof ref === 'string' ? `"${ref}"` : `"${ref.site}/${ref.workflow}"`;
+
+const pathText = (path: readonly (string | number)[]): string =>
+  path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 
 function checkPolicy(policy: Policy, add: (i: PlanIssue) => void): void {
   if ((policy.failureThreshold === undefined) === (policy.window === undefined)) {
@@ -194,6 +237,17 @@ function checkPolicy(policy: Policy, add: (i: PlanIssue) => void): void {
       rule: 'pause-bound',
       message: `maxPause ${policy.maxPause} is over 7 days: a forgotten pause would disable automatic failover for too long`,
       fix: 'use at most P7D',
+    });
+  }
+  if (
+    typeof policy.failback === 'object' &&
+    durationMs(policy.failback.automaticAfter) < durationMs(policy.cooldown)
+  ) {
+    add({
+      path: ['policy', 'failback', 'automaticAfter'],
+      rule: 'failback-after-cooldown',
+      message: `failback.automaticAfter ${policy.failback.automaticAfter} is shorter than cooldown ${policy.cooldown}: an automatic failback could land while the cooldown still holds, and if the primary failed again the failover would be withheld until the cooldown ends, leaving traffic in the failing region`,
+      fix: `make automaticAfter at least the cooldown (${policy.cooldown}), or shorten the cooldown`,
     });
   }
   if (durationMs(policy.probeInterval) < 1000) {

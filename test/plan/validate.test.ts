@@ -345,6 +345,107 @@ describe('plan validation', () => {
     ]),
   );
 
+  cases.push(
+    [
+      'the health-check workflow as an entry',
+      (p) =>
+        p.workflows.push(
+          entry({
+            name: 'probe',
+            role: 'active-passive',
+            trigger: 'request',
+            primary: 'health',
+            secondary: 'h2',
+          }),
+        ),
+      'health-check-not-an-entry',
+      'healthCheck.workflow',
+    ],
+    [
+      'a dependency probe workflow as an entry',
+      (p) => {
+        p.healthCheck.dependencies = {
+          require: 'all',
+          probes: [{ name: 'db', workflow: 'db-probe', trigger: 'manual' }],
+        };
+        p.workflows.push(
+          entry({
+            name: 'dbp',
+            role: 'active-active',
+            trigger: 'request',
+            primary: 'db-probe',
+            secondary: 'db',
+          }),
+        );
+      },
+      'health-check-not-an-entry',
+      'healthCheck.dependencies.probes[0].workflow',
+    ],
+    [
+      'a Standard health-check workflow as an entry',
+      (p) => {
+        p.healthCheck.workflow = { site: 'la-weu', workflow: 'health' };
+        p.workflows.push(
+          entry({
+            name: 'std',
+            role: 'active-passive',
+            trigger: 'request',
+            primary: { site: 'LA-WEU', workflow: 'health' },
+            secondary: { site: 'la-neu', workflow: 'health' },
+          }),
+        );
+      },
+      'health-check-not-an-entry',
+      'healthCheck.workflow',
+    ],
+    [
+      'automatic failback sooner than the cooldown',
+      (p) => (p.policy.failback = { automaticAfter: 'PT10M' }),
+      'failback-after-cooldown',
+      'policy.failback.automaticAfter',
+    ],
+  );
+
+  it('names both places when the health check is an entry, and allows the same name in the secondary', () => {
+    const [issue] = issuesOf((p) =>
+      p.workflows.push(
+        entry({
+          name: 'probe',
+          role: 'active-passive',
+          trigger: 'request',
+          primary: 'health',
+          secondary: 'h2',
+        }),
+      ),
+    );
+    expect(issue!.message).toContain(
+      '"health" at healthCheck.workflow is also workflows[1].primary (workflow "probe")',
+    );
+    expect(
+      issuesOf((p) =>
+        p.workflows.push(
+          entry({
+            name: 'other',
+            role: 'active-passive',
+            trigger: 'request',
+            primary: 'x',
+            secondary: 'health',
+          }),
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  it('accepts automatic failback no sooner than the cooldown', () => {
+    expect(issuesOf((p) => (p.policy.failback = { automaticAfter: 'PT30M' }))).toEqual([]);
+    expect(
+      issuesOf((p) => {
+        p.policy.failback = { automaticAfter: 'PT10M' };
+        p.policy.cooldown = 'PT5M';
+      }),
+    ).toEqual([]);
+  });
+
   it.each(cases)('refuses %s', (_name, mutate, rule, path) => {
     const issues = issuesOf(mutate);
     const paths = issues.map((i) => `${i.rule} @ ${formatted(i.path)}`);
