@@ -39,6 +39,12 @@ export interface EntryTriggers {
 export type TriggerLookup = (entry: WorkflowEntry, index: number) => EntryTriggers | undefined;
 
 const MAX_PAUSE_MS = 7 * 86_400_000;
+/** Detection takes failureThreshold probes: probing less often than hourly leaves an outage unseen for hours. */
+const MAX_PROBE_INTERVAL_MS = 3_600_000;
+/** Below half a second, ordinary latency fails probes of a healthy primary and fails it over. */
+const MIN_PROBE_TIMEOUT_MS = 500;
+/** A Logic Apps Request trigger answers within 2 minutes or times out: waiting longer only delays detection. */
+const MAX_PROBE_TIMEOUT_MS = 120_000;
 
 export const normaliseLocation = (location: string): string => location.toLowerCase().replace(/\s+/g, '');
 
@@ -257,6 +263,13 @@ function checkPolicy(policy: Policy, add: (i: PlanIssue) => void): void {
       message: `probeInterval ${policy.probeInterval} is under one second`,
       fix: 'probe every few seconds at most (PT30S is a common choice)',
     });
+  } else if (durationMs(policy.probeInterval) > MAX_PROBE_INTERVAL_MS) {
+    add({
+      path: ['policy', 'probeInterval'],
+      rule: 'probe-interval',
+      message: `probeInterval ${policy.probeInterval} is over an hour: a failover waits for failureThreshold failed probes, so an outage would go unhandled for hours`,
+      fix: 'probe at least hourly (PT30S is a common choice)',
+    });
   }
 }
 
@@ -301,6 +314,18 @@ function checkProbeTarget(
       message:
         'the health-check workflow must be in the primary region’s resource group: it proves the primary is alive',
       fix: 'name the health-check workflow deployed in the primary region',
+    });
+  }
+  const timeoutMs = probe.timeout === undefined ? undefined : durationMs(probe.timeout);
+  if (timeoutMs !== undefined && (timeoutMs < MIN_PROBE_TIMEOUT_MS || timeoutMs > MAX_PROBE_TIMEOUT_MS)) {
+    add({
+      path: [...path, 'timeout'],
+      rule: 'probe-timeout',
+      message:
+        timeoutMs < MIN_PROBE_TIMEOUT_MS
+          ? `probe timeout ${probe.timeout} is under half a second: ordinary latency would fail probes of a healthy primary and fail it over`
+          : `probe timeout ${probe.timeout} is over two minutes: a Logic Apps Request trigger answers within two minutes or fails, so a longer wait only delays detection`,
+      fix: 'use a timeout from PT0.5S to PT2M (PT10S is a common choice)',
     });
   }
   if (

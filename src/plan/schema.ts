@@ -95,7 +95,9 @@ const ProbeTargetFields = {
   workflow: WorkflowRefSchema.optional().describe('Health-check workflow in the primary region'),
   trigger: nonEmpty.optional().describe('Its Request trigger, resolved to a callback URL through ARM'),
   urlSetting: appSettingName.optional(),
-  timeout: duration('timeout').optional(),
+  timeout: duration('timeout')
+    .optional()
+    .describe('From PT0.5S to PT2M, and shorter than policy.probeInterval'),
   expectStatus: z.array(z.number().int().min(100).max(599)).min(1).optional(),
   expectBody: z.record(z.string(), z.unknown()).optional().describe('Fields the JSON body must contain'),
 };
@@ -105,7 +107,9 @@ export const DependencyProbeSchema = z.strictObject({ name: nonEmpty, ...ProbeTa
 export const HealthCheckSchema = z
   .strictObject({
     ...ProbeTargetFields,
-    timeout: duration('healthCheck.timeout'),
+    timeout: duration('healthCheck.timeout').describe(
+      'From PT0.5S to PT2M, and shorter than policy.probeInterval',
+    ),
     dependencies: z
       .strictObject({
         require: z.union([
@@ -120,16 +124,38 @@ export const HealthCheckSchema = z
   })
   .describe('The health-check Logic App in the primary region');
 
-export const PolicySchema = z.strictObject({
-  probeInterval: duration('policy.probeInterval'),
-  failureThreshold: z.number().int().optional().describe('Consecutive failed probes that trigger failover'),
-  window: z
-    .strictObject({ failures: z.number().int(), of: z.number().int() })
-    .optional()
-    .describe('Fail over when `failures` of the last `of` probes failed'),
-  recoveryThreshold: z
+/** Upper bound of every probe count in the policy; see the messages for why. */
+export const MAX_PROBE_COUNT = 100;
+
+const probeCount = (why: string) =>
+  z
     .number()
     .int()
+    .max(MAX_PROBE_COUNT, { error: `must be at most ${MAX_PROBE_COUNT}: ${why}` })
+    // Below 1 is refused by the plan rules (threshold-at-least-one, with its own message); editors learn it here.
+    .meta({ minimum: 1 });
+
+export const PolicySchema = z.strictObject({
+  probeInterval: duration('policy.probeInterval').describe(
+    'Time between two probes, from PT1S to PT1H (ISO 8601 duration)',
+  ),
+  failureThreshold: probeCount(
+    'the failover waits for that many failed probes in a row, each a probeInterval apart',
+  )
+    .optional()
+    .describe('Consecutive failed probes that trigger failover'),
+  window: z
+    .strictObject({
+      failures: probeCount(`it can be no more than "of", itself at most ${MAX_PROBE_COUNT}`),
+      of: probeCount(
+        'the monitor keeps the last "of" probe outcomes in its Durable custom status, which is limited to 16 KB with everything else it reports',
+      ),
+    })
+    .optional()
+    .describe('Fail over when `failures` of the last `of` probes failed'),
+  recoveryThreshold: probeCount(
+    'the primary counts as recovered only after that many healthy probes in a row, each a probeInterval apart',
+  )
     .default(3)
     .describe('Consecutive healthy probes before primary is healthy'),
   automaticFailover: z.boolean().default(true),

@@ -158,6 +158,9 @@ function fromZod(issues: readonly z.core.$ZodIssue[], raw: unknown): PlanIssue[]
           `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
         );
         break;
+      case 'too_big':
+        push(path, issue.message, `use at most ${String(issue.maximum)}`);
+        break;
       case 'too_small':
         push(
           path,

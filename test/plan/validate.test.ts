@@ -406,6 +406,86 @@ describe('plan validation', () => {
     ],
   );
 
+  // Absurd thresholds: each is capped, and the message says why.
+  cases.push(
+    [
+      'failureThreshold over 100',
+      (p) => (p.policy.failureThreshold = 101),
+      'schema',
+      'policy.failureThreshold',
+    ],
+    [
+      'window.of over 100',
+      (p) => {
+        delete p.policy.failureThreshold;
+        p.policy.window = { failures: 3, of: 101 };
+      },
+      'schema',
+      'policy.window.of',
+    ],
+    [
+      'window.failures over 100',
+      (p) => {
+        delete p.policy.failureThreshold;
+        p.policy.window = { failures: 1000, of: 1000 };
+      },
+      'schema',
+      'policy.window.failures',
+    ],
+    [
+      'recoveryThreshold over 100',
+      (p) => (p.policy.recoveryThreshold = 101),
+      'schema',
+      'policy.recoveryThreshold',
+    ],
+    [
+      'probeInterval over an hour',
+      (p) => (p.policy.probeInterval = 'PT2H'),
+      'probe-interval',
+      'policy.probeInterval',
+    ],
+    ['a zero probe timeout', (p) => (p.healthCheck.timeout = 'PT0S'), 'probe-timeout', 'healthCheck.timeout'],
+    [
+      'a probe timeout over two minutes',
+      (p) => {
+        p.policy.probeInterval = 'PT10M';
+        p.healthCheck.timeout = 'PT3M';
+      },
+      'probe-timeout',
+      'healthCheck.timeout',
+    ],
+    [
+      'a sub-half-second dependency timeout',
+      (p) =>
+        (p.healthCheck.dependencies = {
+          require: 'all',
+          probes: [{ name: 'db', urlSetting: 'DB_URL', timeout: 'PT0.1S' }],
+        }),
+      'probe-timeout',
+      'healthCheck.dependencies.probes[0].timeout',
+    ],
+  );
+
+  it('accepts the caps themselves, and says why window.of is capped', () => {
+    expect(
+      issuesOf((p) => {
+        delete p.policy.failureThreshold;
+        p.policy.window = { failures: 100, of: 100 };
+        p.policy.recoveryThreshold = 100;
+        p.policy.probeInterval = 'PT1H';
+        p.healthCheck.timeout = 'PT2M';
+      }),
+    ).toEqual([]);
+    expect(issuesOf((p) => (p.healthCheck.timeout = 'PT0.5S'))).toEqual([]);
+    const [issue] = issuesOf((p) => {
+      delete p.policy.failureThreshold;
+      p.policy.window = { failures: 3, of: 101 };
+    });
+    expect(issue!.message).toContain('must be at most 100');
+    expect(issue!.message).toContain('Durable custom status, which is limited to 16 KB');
+    expect(issue!.fix).toBe('use at most 100');
+  });
+
   it('names both places when the health check is an entry, and allows the same name in the secondary', () => {
     const [issue] = issuesOf((p) =>
       p.workflows.push(
