@@ -2,6 +2,7 @@
  * The DR rules over a schema-valid plan: everything a plan must satisfy beyond its shape. Pure: the loader
  * reads files and classifies definitions, then hands the results in.
  */
+import { MAX_WORKFLOW_NAME, RESOURCE_GROUP_NAME, WORKFLOW_NAME } from '../plan/schema';
 import type {
   DependencyProbe,
   HealthCheck,
@@ -298,6 +299,9 @@ function checkProbeTarget(
       fix: 'add the missing field, e.g. "trigger": "manual"',
     });
   }
+  for (const problem of probe.workflow === undefined ? [] : refNameProblems(probe.workflow)) {
+    add({ path: [...path, 'workflow'], rule: 'azure-name', message: problem, fix: AZURE_NAME_FIX });
+  }
   const region =
     probe.workflow !== undefined && regions ? refRegion(probe.workflow, regions, 'primary') : undefined;
   if (region === 'malformed') {
@@ -341,6 +345,56 @@ function checkProbeTarget(
     });
   }
 }
+
+/** Logic Apps Standard site (Microsoft.Web/sites) names: 2-60 letters, digits and hyphens, not at either end. */
+const SITE_NAME = /^[\p{L}\p{Nd}](?:[-\p{L}\p{Nd}]{0,58}[\p{L}\p{Nd}])$/u;
+
+/** Why ARM would reject this workflow name, or undefined when it would not. */
+function workflowNameProblem(name: string): string | undefined {
+  if (WORKFLOW_NAME.test(name)) return undefined;
+  const length = [...name].length;
+  if (length > MAX_WORKFLOW_NAME)
+    return `is ${length} characters long; Azure allows at most ${MAX_WORKFLOW_NAME}`;
+  const bad = [...name].find((ch) => !WORKFLOW_NAME.test(ch));
+  if (bad === undefined) return undefined;
+  const code = `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (/\p{Cc}/u.test(bad)) return `contains the control character ${code}`;
+  const breaksUrl = '?#%/\\'.includes(bad) ? ', which would also break the ARM request URL' : '';
+  return `contains ${JSON.stringify(bad)}${breaksUrl}; Azure allows letters, digits and - _ . ( ) only`;
+}
+
+/**
+ * Names in a workflow reference that ARM would reject: a plain name, the resource group and name inside a
+ * resource id, or a Standard site and workflow. Malformed ids are reported as such elsewhere.
+ */
+function refNameProblems(ref: WorkflowRef): string[] {
+  const problems: string[] = [];
+  const name = (what: string, value: string) => {
+    const problem = workflowNameProblem(value);
+    if (problem) problems.push(`${what} ${JSON.stringify(value)} ${problem}`);
+  };
+  if (typeof ref !== 'string') {
+    if (!SITE_NAME.test(ref.site)) {
+      problems.push(
+        `site name ${JSON.stringify(ref.site)} is not one Azure accepts: 2-60 letters, digits and hyphens, not starting or ending with a hyphen`,
+      );
+    }
+    name('workflow name', ref.workflow);
+  } else if (!ref.includes('/')) {
+    name('workflow name', ref);
+  } else {
+    const m = WORKFLOW_RESOURCE_ID.exec(ref);
+    if (m && !RESOURCE_GROUP_NAME.test(m[2]!)) {
+      problems.push(
+        `resource group ${JSON.stringify(m[2])} in the resource id is not a name Azure accepts: 1-90 letters, digits, - _ . ( ), not ending in "."`,
+      );
+    }
+    if (m) name('workflow name', m[3]!);
+  }
+  return problems;
+}
+
+const AZURE_NAME_FIX = 'use the name the workflow has in Azure (letters, digits and - _ . ( ), at most 80)';
 
 const MALFORMED_REF_FIX =
   'name the workflow (it is looked up in that region’s resource group), give the full id /subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.Logic/workflows/{name}, or for Logic Apps Standard { "site": "...", "workflow": "..." }';
@@ -443,6 +497,9 @@ function checkWorkflows(
 
     for (const side of ['primary', 'secondary'] as const) {
       for (const ref of sideRefs(entry[side])) {
+        for (const problem of refNameProblems(ref)) {
+          issue([side], 'azure-name', `its ${side} side's ${problem}`, AZURE_NAME_FIX);
+        }
         if (!regions) continue; // The regions failed the schema: nothing to compare with.
         const region = refRegion(ref, regions, side);
         if (region === 'malformed') {

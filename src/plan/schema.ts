@@ -26,6 +26,15 @@ const appSettingName = nonEmpty
   })
   .describe('Name of an app setting that holds the value at run time');
 
+/**
+ * Azure's naming rules (learn.microsoft.com, "Naming rules and restrictions for Azure resources"): a resource
+ * group is 1-90 letters, digits and - _ . ( ), not ending in "."; a Logic Apps workflow 1-80 letters, digits and
+ * - _ . ( ). Names outside them are rejected by ARM, and ? # % / \ would break the request URL first.
+ */
+export const RESOURCE_GROUP_NAME = /^[-\p{L}\p{Nd}_.()]{0,89}[-\p{L}\p{Nd}_()]$/u;
+export const WORKFLOW_NAME = /^[-\p{L}\p{Nd}_.()]{1,80}$/u;
+export const MAX_WORKFLOW_NAME = 80;
+
 export const RegionSchema = z
   .strictObject({
     location: azureLocation,
@@ -34,13 +43,19 @@ export const RegionSchema = z
       .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
         error: 'must be a subscription GUID',
       }),
-    resourceGroup: nonEmpty.regex(/^[-\w._()]{1,90}$/, { error: 'is not a valid resource group name' }),
+    resourceGroup: nonEmpty.regex(RESOURCE_GROUP_NAME, {
+      error:
+        'is not a resource group name Azure accepts: 1-90 letters, digits, - _ . ( ), and not ending in "."',
+    }),
   })
   .describe('Where a region’s workflows live');
 
 /** A workflow in one region: a name in that region's resource group, a full resource id, or a Standard workflow. */
 export const WorkflowRefSchema = z.union([
-  nonEmpty.describe('Workflow name in the region’s resource group, or a full ARM resource id'),
+  nonEmpty
+    .describe('Workflow name in the region’s resource group, or a full ARM resource id')
+    // For editors; the plan rules check names (and the names inside resource ids) with precise messages.
+    .meta({ pattern: `^(?:/.*|${WORKFLOW_NAME.source.slice(1, -1)})$` }),
   z
     .strictObject({ site: nonEmpty, workflow: nonEmpty })
     .describe('Logic Apps Standard: the site (logic app) and the workflow inside it'),

@@ -44,4 +44,29 @@ describe('published JSON Schema', () => {
       }
     }
   });
+
+  it('refuses in editors the names the loader refuses', () => {
+    const editor = new Ajv2020({ strict: false, allErrors: true }).compile(planJsonSchema());
+    const plan = (rg: string, workflow: string) => {
+      const p = minimalPlan();
+      p.primary.resourceGroup = rg;
+      p.workflows[0]!.primary = workflow;
+      return p;
+    };
+    for (const [rg, workflow, ok] of [
+      ['rg-weu', 'api', true],
+      ['rg-münchen', 'Bestellungen-ä', true],
+      ['rg-weu.', 'api', false],
+      ['...', 'api', false],
+      ['r'.repeat(91), 'api', false],
+      ['rg-weu', 'api?x', false],
+      ['rg-weu', 'api#1', false],
+      ['rg-weu', 'a'.repeat(81), false],
+      ['rg-weu', 'rg-weu/api', false],
+    ] as const) {
+      const p = plan(rg, workflow);
+      expect(editor(p), `editor: ${rg} ${workflow}`).toBe(ok);
+      expect(validatePlan(p).plan !== undefined, `loader: ${rg} ${workflow}`).toBe(ok);
+    }
+  });
 });

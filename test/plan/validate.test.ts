@@ -486,6 +486,85 @@ describe('plan validation', () => {
     expect(issue!.fix).toBe('use at most 100');
   });
 
+  // Names ARM rejects: refused at load, not at the first failover.
+  cases.push(
+    ...(['api?x', 'api#1', '100%', 'a\\b', 'api\u0007', 'ä'.repeat(81)] as const).map(
+      (name): (typeof cases)[number] => [
+        `workflow name ${JSON.stringify(name).slice(0, 20)}`,
+        (p) => (p.workflows[0]!.primary = name),
+        'azure-name',
+        'workflows[0].primary',
+      ],
+    ),
+    [
+      'a name inside a resource id',
+      (p) =>
+        (p.workflows[0]!.secondary = `/subscriptions/${PRIMARY_SUB}/resourceGroups/rg-neu/providers/Microsoft.Logic/workflows/api#2`),
+      'azure-name',
+      'workflows[0].secondary',
+    ],
+    [
+      'a Standard site name with an underscore',
+      (p) => (p.workflows[0]!.primary = { site: 'la_weu', workflow: 'api' }),
+      'azure-name',
+      'workflows[0].primary',
+    ],
+    [
+      'a health-check workflow name',
+      (p) => (p.healthCheck.workflow = 'health?'),
+      'azure-name',
+      'healthCheck.workflow',
+    ],
+    [
+      'a resource group ending in "."',
+      (p) => (p.primary.resourceGroup = 'rg-weu.'),
+      'schema',
+      'primary.resourceGroup',
+    ],
+    [
+      'a resource group of dots',
+      (p) => (p.secondary.resourceGroup = '...'),
+      'schema',
+      'secondary.resourceGroup',
+    ],
+    [
+      'a resource group over 90',
+      (p) => (p.primary.resourceGroup = 'r'.repeat(91)),
+      'schema',
+      'primary.resourceGroup',
+    ],
+  );
+
+  it('says which character of a name Azure rejects, and why', () => {
+    const messages = (name: string) =>
+      issuesOf((p) => (p.workflows[0]!.primary = name)).map((i) => i.message);
+    expect(messages('api?x')).toEqual([
+      'workflow "api": its primary side\'s workflow name "api?x" contains "?", which would also break the ARM request URL; Azure allows letters, digits and - _ . ( ) only',
+    ]);
+    expect(messages('api\u0007')[0]).toContain('contains the control character U+0007');
+    expect(messages('a'.repeat(81))[0]).toContain('is 81 characters long; Azure allows at most 80');
+  });
+
+  it('accepts the names Azure accepts, Unicode letters included', () => {
+    expect(
+      issuesOf((p) => {
+        p.primary.resourceGroup = 'rg-münchen_(prod).1';
+        p.secondary.resourceGroup = 'r'.repeat(90);
+        p.workflows[0]!.primary = 'Bestellungen-ä_(v2).1';
+        p.workflows[0]!.secondary = 'w'.repeat(80);
+        p.workflows.push(
+          entry({
+            name: 'std',
+            role: 'active-passive',
+            trigger: 'request',
+            primary: { site: 'la-weu-01', workflow: 'orders_v2' },
+            secondary: { site: 'la-neu-01', workflow: 'orders_v2' },
+          }),
+        );
+      }),
+    ).toEqual([]);
+  });
+
   it('names both places when the health check is an entry, and allows the same name in the secondary', () => {
     const [issue] = issuesOf((p) =>
       p.workflows.push(
