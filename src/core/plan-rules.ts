@@ -29,10 +29,20 @@ export interface PlanIssue {
   fix: string;
 }
 
+/** A trigger's traits, plus what the classifier says about it when it came from a definition. */
+export interface KnownTrigger extends TriggerTraits {
+  /** Trigger name in the definition. */
+  name?: string;
+  /** Managed API or service provider, e.g. "office365". */
+  connector?: string;
+  /** The classifier's reason for its kind and state side. */
+  reason?: string;
+}
+
 /** What is known about an entry's trigger(s): declared, classified from its definition file, or read live. */
 export interface EntryTriggers {
   source: 'declared' | 'definition' | 'live';
-  triggers: TriggerTraits[];
+  triggers: KnownTrigger[];
   /** Where the definition came from, for messages. */
   from?: string;
 }
@@ -540,6 +550,7 @@ function checkWorkflows(
       checkUndeclared(entry, issue, finding(warn));
     }
     checkTriggerRules(entry, known, issue);
+    if (known) checkDeclaredStateSide(entry, known, finding(warn));
   });
 }
 
@@ -720,6 +731,33 @@ function checkTriggerRules(entry: WorkflowEntry, known: EntryTriggers | undefine
           : 'declare "trigger" (and "stateSide" for polling) in the plan',
       );
     }
+  }
+}
+
+/** Connectors whose items are mail, for a warning that says what will be read twice. */
+const MAIL_CONNECTORS = new Set(['office365', 'outlook']);
+
+/**
+ * A declared `stateSide: "server"` overrides what the classifier knows of a client-state connector. When that
+ * is what lets the role stand (active-active), say so loudly: the operator may know better, so it only warns.
+ */
+function checkDeclaredStateSide(entry: WorkflowEntry, known: EntryTriggers, warn: EntryIssue): void {
+  if (entry.stateSide !== 'server' || known.source === 'declared') return;
+  for (const t of known.triggers) {
+    if (t.kind !== 'polling' || t.stateSide !== 'client') continue;
+    const traits = { ...t, ordered: entry.ordered ?? t.ordered, sessions: entry.sessions ?? t.sessions };
+    const asDeclared = allowedRoles({ ...traits, stateSide: 'server' }).allowed.includes(entry.role);
+    const asClassified = allowedRoles(traits).allowed.includes(entry.role);
+    if (!asDeclared || asClassified) continue;
+    const what = `${t.connector ? `${t.connector} ` : ''}trigger${t.name ? ` "${t.name}"` : ''}`;
+    const why = t.reason?.split('; ')[0];
+    const items = t.connector && MAIL_CONNECTORS.has(t.connector.toLowerCase()) ? 'mail' : 'every item';
+    warn(
+      ['stateSide'],
+      'state-side-overrides-classifier',
+      `declares stateSide "server", but its ${what}${known.from ? ` in ${known.from}` : ''} keeps its read position in its own region${why ? ` (${why})` : ''}: the declaration makes it ${entry.role}, so ${items} will be read in both regions`,
+      `unless the connector really hands each item out once, remove "stateSide" and make the entry active-passive`,
+    );
   }
 }
 

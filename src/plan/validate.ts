@@ -73,6 +73,13 @@ export function formatIssue(
   return `  - ${where} ${formatPath(issue.path)} [${issue.rule}]: ${issue.message}\n      fix: ${issue.fix}`;
 }
 
+/** Warnings as the CLI prints them on stderr: a count that stands out, then each like a plan problem. */
+export function formatWarnings(warnings: readonly PlanIssue[], source: string): string {
+  return `WARNING: ${warnings.length} warning(s) about ${source} (it loads, but read these):\n${warnings
+    .map((w) => formatIssue(w, source))
+    .join('\n')}`;
+}
+
 const kindOf = (value: unknown): string =>
   value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
 

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/io';
+import { mailboxActiveActive } from '../support/plans';
 
 async function dr(args: string[], env: Record<string, string> = {}) {
   let out = '';
@@ -34,5 +35,23 @@ describe('dr check on unsafe input', () => {
     const r = await dr(['classify', file('wf.json', `{"triggers":{},"actions":${deep}}`)]);
     expect(r.code).toBe(2);
     expect(r.err).toContain('nested deeper than 256 levels');
+  });
+});
+
+describe('dr check on a declared stateSide that contradicts the classifier', () => {
+  it('exits 0 (the operator may know better) but warns loudly on stderr and in --json', async () => {
+    const plan = file('plan.json', mailboxActiveActive());
+    const r = await dr(['check', plan]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/mailbox-poller\s+active-active/);
+    expect(r.err).toMatch(/^WARNING: 1 warning\(s\)/);
+    expect(r.err).toMatch(
+      /workflows\[3\]\.stateSide \[state-side-overrides-classifier\].*office365 trigger.*mail will be read in both regions/,
+    );
+    const json = await dr(['check', plan, '--json']);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out).warnings.map((w: { rule: string }) => w.rule)).toEqual([
+      'state-side-overrides-classifier',
+    ]);
   });
 });

@@ -1,4 +1,5 @@
 /** Plans that are well-formed JSON but unsafe to build or to run: each is refused at load, naming the field. */
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parsePlan } from '../../src/plan/load';
 import { PlanError, validatePlan } from '../../src/plan/validate';
@@ -91,5 +92,36 @@ describe('nesting depth', () => {
     plan.healthCheck.expectBody = body;
     for (let i = 0; i < 20; i++) body = body[`l${i}`] = {} as Record<string, unknown>;
     expect(refusals(JSON.stringify(plan))).toEqual([]);
+  });
+});
+
+describe('a declared stateSide that contradicts the classifier', () => {
+  const root = join(__dirname, '../..');
+  const mailbox = 'infra/sample-workload/workflows/mailbox-poller.json';
+  const queue = 'infra/sample-workload/workflows/queue-consumer.json';
+  const load = (fields: Record<string, unknown>) => {
+    const plan = minimalPlan();
+    plan.workflows.push({ name: 'mail', primary: 'mail', secondary: 'mail', ...fields });
+    return parsePlan(JSON.stringify(plan), 'plan.json', root);
+  };
+
+  it('loads, but warns loudly that an Office 365 mailbox made active-active reads mail in both regions', () => {
+    const { warnings } = load({ role: 'active-active', stateSide: 'server', definition: mailbox });
+    expect(warnings.map((w) => `${w.rule} @ ${w.path.join('.')}`)).toEqual([
+      'state-side-overrides-classifier @ workflows.1.stateSide',
+    ]);
+    expect(warnings[0]!.message).toContain('declares stateSide "server", but its office365 trigger');
+    expect(warnings[0]!.message).toContain('mail will be read in both regions');
+  });
+
+  it('without the declaration the same entry is refused, so the warning is about the override alone', () => {
+    expect(() => load({ role: 'active-active', definition: mailbox })).toThrow(
+      /client-state-polling-single-region/,
+    );
+  });
+
+  it('does not warn where the declaration changes nothing: active-passive, or a server-state connector', () => {
+    expect(load({ role: 'active-passive', stateSide: 'server', definition: mailbox }).warnings).toEqual([]);
+    expect(load({ role: 'active-active', stateSide: 'server', definition: queue }).warnings).toEqual([]);
   });
 });
