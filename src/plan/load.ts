@@ -10,6 +10,8 @@ import {
   DEFINITION_READ,
   DEPTH_FIX,
   JsonSyntaxError,
+  type JsonLocation,
+  type JsonPath,
   type JsonProblem,
   parseJsonWithLocations,
   type ParsedJson,
@@ -28,6 +30,8 @@ export interface LoadedPlan {
   triggers: Map<string, EntryTriggers>;
   /** Not errors, but worth telling the operator (triggers left for live classification, sides only ARM can place). */
   warnings: PlanIssue[];
+  /** Line and column of a JSON path in the plan text, so warnings can point where errors do. */
+  locate?: (path: JsonPath) => JsonLocation | undefined;
 }
 
 /** DR_PLAN_PATH wins over DR_PLAN; one of the two must be set. */
@@ -87,7 +91,7 @@ export function parsePlan(text: string, sourceName: string, baseDir: string): Lo
   const { plan, issues, warnings } = validatePlan(doc.value, triggersOf);
   const all = [...definitionIssues, ...issues];
   if (!plan || all.length) throw new PlanError(sourceName, all, (p) => doc.locate(p));
-  return { plan, source: sourceName, triggers, warnings };
+  return { plan, source: sourceName, triggers, warnings, locate: (p) => doc.locate(p) };
 }
 
 const JSON_FIXES: Record<JsonProblem, { rule: string; fix: string }> = {

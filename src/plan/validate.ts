@@ -74,9 +74,13 @@ export function formatIssue(
 }
 
 /** Warnings as the CLI prints them on stderr: a count that stands out, then each like a plan problem. */
-export function formatWarnings(warnings: readonly PlanIssue[], source: string): string {
+export function formatWarnings(
+  warnings: readonly PlanIssue[],
+  source: string,
+  locate?: (path: JsonPath) => JsonLocation | undefined,
+): string {
   return `WARNING: ${warnings.length} warning(s) about ${source} (it loads, but read these):\n${warnings
-    .map((w) => formatIssue(w, source))
+    .map((w) => formatIssue(w, source, locate))
     .join('\n')}`;
 }
 

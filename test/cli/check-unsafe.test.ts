@@ -46,7 +46,7 @@ describe('dr check on a declared stateSide that contradicts the classifier', () 
     expect(r.out).toMatch(/mailbox-poller\s+active-active/);
     expect(r.err).toMatch(/^WARNING: 1 warning\(s\)/);
     expect(r.err).toMatch(
-      /workflows\[3\]\.stateSide \[state-side-overrides-classifier\].*office365 trigger.*mail will be read in both regions/,
+      /plan\.json:\d+:\d+ workflows\[3\]\.stateSide \[state-side-overrides-classifier\].*office365 trigger.*mail will be read in both regions/,
     );
     const json = await dr(['check', plan, '--json']);
     expect(json.code).toBe(0);

@@ -80,7 +80,7 @@ export const checkCommand: Command = {
         table(summary.workflows),
       ].join('\n'),
     );
-    if (loaded.warnings.length) io.err(formatWarnings(loaded.warnings, loaded.source));
+    if (loaded.warnings.length) io.err(formatWarnings(loaded.warnings, loaded.source, loaded.locate));
     return EXIT.ok;
   },
 };

@@ -43,11 +43,11 @@ export const readyCommand: Command = {
       json: { type: 'boolean' },
       sim: { type: 'string' },
     });
-    const { plan, warnings, source } = loadPlan(
+    const { plan, warnings, source, locate } = loadPlan(
       positionals[0] ? { kind: 'file', path: positionals[0] } : planSourceFromSettings(io.env),
     );
     // Before ARM is asked, so the warning stands even when the estate cannot be read.
-    if (warnings.length && !values.json) io.err(formatWarnings(warnings, source));
+    if (warnings.length && !values.json) io.err(formatWarnings(warnings, source, locate));
     const connection = await armConnectionFor(values.sim, io.env);
     const report = await checkReadiness(plan, createArmLogicAppsControl(connection), {
       integrationAccounts: createArmIntegrationAccounts(connection),
