@@ -2,6 +2,7 @@
  * The DR rules over a schema-valid plan: everything a plan must satisfy beyond its shape. Pure: the loader
  * reads files and classifies definitions, then hands the results in.
  */
+import { MAX_WORKFLOW_NAME, RESOURCE_GROUP_NAME, WORKFLOW_NAME } from '../plan/schema';
 import type {
   DependencyProbe,
   HealthCheck,
@@ -14,6 +15,7 @@ import type {
   WorkflowRef,
 } from '../plan/schema';
 import { durationMs } from './duration';
+import { ScheduleError, splitSchedules } from './schedule';
 import { allowedRoles, DR_RULES, type TriggerTraits } from './roles';
 
 export interface PlanIssue {
@@ -27,10 +29,20 @@ export interface PlanIssue {
   fix: string;
 }
 
+/** A trigger's traits, plus what the classifier says about it when it came from a definition. */
+export interface KnownTrigger extends TriggerTraits {
+  /** Trigger name in the definition. */
+  name?: string;
+  /** Managed API or service provider, e.g. "office365". */
+  connector?: string;
+  /** The classifier's reason for its kind and state side. */
+  reason?: string;
+}
+
 /** What is known about an entry's trigger(s): declared, classified from its definition file, or read live. */
 export interface EntryTriggers {
   source: 'declared' | 'definition' | 'live';
-  triggers: TriggerTraits[];
+  triggers: KnownTrigger[];
   /** Where the definition came from, for messages. */
   from?: string;
 }
@@ -38,6 +50,12 @@ export interface EntryTriggers {
 export type TriggerLookup = (entry: WorkflowEntry, index: number) => EntryTriggers | undefined;
 
 const MAX_PAUSE_MS = 7 * 86_400_000;
+/** Detection takes failureThreshold probes: probing less often than hourly leaves an outage unseen for hours. */
+const MAX_PROBE_INTERVAL_MS = 3_600_000;
+/** Below half a second, ordinary latency fails probes of a healthy primary and fails it over. */
+const MIN_PROBE_TIMEOUT_MS = 500;
+/** A Logic Apps Request trigger answers within 2 minutes or times out: waiting longer only delays detection. */
+const MAX_PROBE_TIMEOUT_MS = 120_000;
 
 export const normaliseLocation = (location: string): string => location.toLowerCase().replace(/\s+/g, '');
 
@@ -138,8 +156,51 @@ export function checkPlanParts(parts: PlanParts, triggersOf: TriggerLookup): Rul
   if (parts.healthCheck) checkHealthCheck(parts.healthCheck, regions, parts.policy, add);
   if (parts.notifications) checkNotifications(parts.notifications, add);
   checkWorkflows(parts.workflows, regions, triggersOf, add, warn);
+  if (parts.healthCheck && regions)
+    checkProbesNotFailedOver(parts.healthCheck, parts.workflows, regions, add);
   return { issues, warnings };
 }
+
+/**
+ * A probed workflow must not be one the plan fails over: the failover would disable what the monitor probes,
+ * so the primary could never look healthy again and no failback would follow.
+ */
+function checkProbesNotFailedOver(
+  hc: HealthCheck,
+  workflows: PlanParts['workflows'],
+  regions: PlanRegions,
+  add: (i: PlanIssue) => void,
+): void {
+  const probes: { workflow: WorkflowRef | undefined; path: (string | number)[] }[] = [
+    { workflow: hc.workflow, path: ['healthCheck', 'workflow'] },
+    ...(hc.dependencies?.probes ?? []).map((p, i) => ({
+      workflow: p.workflow,
+      path: ['healthCheck', 'dependencies', 'probes', i, 'workflow'],
+    })),
+  ];
+  for (const { workflow, path } of probes) {
+    if (workflow === undefined || refRegion(workflow, regions, 'primary') !== 'primary') continue;
+    const key = refKey(workflow, regions.primary);
+    workflows.forEach((entry, index) => {
+      if (!entry) return;
+      for (const side of ['primary', 'secondary'] as const) {
+        if (!sideRefs(entry[side]).some((ref) => refKey(ref, regions[side]) === key)) continue;
+        add({
+          path,
+          rule: 'health-check-not-an-entry',
+          message: `${formatRef(workflow)} at ${pathText(path)} is also workflows[${index}].${side} (workflow "${entry.name}"): a failover would disable or fence the very workflow the monitor probes, so the primary could never look healthy again and failback would never start`,
+          fix: `deploy a dedicated health-check workflow, or remove "${entry.name}" from workflows`,
+        });
+      }
+    });
+  }
+}
+
+const formatRef = (ref: WorkflowRef): string =>
+  typeof ref === 'string' ? `"${ref}"` : `"${ref.site}/${ref.workflow}"`;
+
+const pathText = (path: readonly (string | number)[]): string =>
+  path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
 
 function checkPolicy(policy: Policy, add: (i: PlanIssue) => void): void {
   if ((policy.failureThreshold === undefined) === (policy.window === undefined)) {
@@ -195,12 +256,30 @@ function checkPolicy(policy: Policy, add: (i: PlanIssue) => void): void {
       fix: 'use at most P7D',
     });
   }
+  if (
+    typeof policy.failback === 'object' &&
+    durationMs(policy.failback.automaticAfter) < durationMs(policy.cooldown)
+  ) {
+    add({
+      path: ['policy', 'failback', 'automaticAfter'],
+      rule: 'failback-after-cooldown',
+      message: `failback.automaticAfter ${policy.failback.automaticAfter} is shorter than cooldown ${policy.cooldown}: an automatic failback could land while the cooldown still holds, and if the primary failed again the failover would be withheld until the cooldown ends, leaving traffic in the failing region`,
+      fix: `make automaticAfter at least the cooldown (${policy.cooldown}), or shorten the cooldown`,
+    });
+  }
   if (durationMs(policy.probeInterval) < 1000) {
     add({
       path: ['policy', 'probeInterval'],
       rule: 'probe-interval',
       message: `probeInterval ${policy.probeInterval} is under one second`,
       fix: 'probe every few seconds at most (PT30S is a common choice)',
+    });
+  } else if (durationMs(policy.probeInterval) > MAX_PROBE_INTERVAL_MS) {
+    add({
+      path: ['policy', 'probeInterval'],
+      rule: 'probe-interval',
+      message: `probeInterval ${policy.probeInterval} is over an hour: a failover waits for failureThreshold failed probes, so an outage would go unhandled for hours`,
+      fix: 'probe at least hourly (PT30S is a common choice)',
     });
   }
 }
@@ -230,6 +309,9 @@ function checkProbeTarget(
       fix: 'add the missing field, e.g. "trigger": "manual"',
     });
   }
+  for (const problem of probe.workflow === undefined ? [] : refNameProblems(probe.workflow)) {
+    add({ path: [...path, 'workflow'], rule: 'azure-name', message: problem, fix: AZURE_NAME_FIX });
+  }
   const region =
     probe.workflow !== undefined && regions ? refRegion(probe.workflow, regions, 'primary') : undefined;
   if (region === 'malformed') {
@@ -248,6 +330,18 @@ function checkProbeTarget(
       fix: 'name the health-check workflow deployed in the primary region',
     });
   }
+  const timeoutMs = probe.timeout === undefined ? undefined : durationMs(probe.timeout);
+  if (timeoutMs !== undefined && (timeoutMs < MIN_PROBE_TIMEOUT_MS || timeoutMs > MAX_PROBE_TIMEOUT_MS)) {
+    add({
+      path: [...path, 'timeout'],
+      rule: 'probe-timeout',
+      message:
+        timeoutMs < MIN_PROBE_TIMEOUT_MS
+          ? `probe timeout ${probe.timeout} is under half a second: ordinary latency would fail probes of a healthy primary and fail it over`
+          : `probe timeout ${probe.timeout} is over two minutes: a Logic Apps Request trigger answers within two minutes or fails, so a longer wait only delays detection`,
+      fix: 'use a timeout from PT0.5S to PT2M (PT10S is a common choice)',
+    });
+  }
   if (
     probe.timeout !== undefined &&
     policy &&
@@ -261,6 +355,56 @@ function checkProbeTarget(
     });
   }
 }
+
+/** Logic Apps Standard site (Microsoft.Web/sites) names: 2-60 letters, digits and hyphens, not at either end. */
+const SITE_NAME = /^[\p{L}\p{Nd}](?:[-\p{L}\p{Nd}]{0,58}[\p{L}\p{Nd}])$/u;
+
+/** Why ARM would reject this workflow name, or undefined when it would not. */
+function workflowNameProblem(name: string): string | undefined {
+  if (WORKFLOW_NAME.test(name)) return undefined;
+  const length = [...name].length;
+  if (length > MAX_WORKFLOW_NAME)
+    return `is ${length} characters long; Azure allows at most ${MAX_WORKFLOW_NAME}`;
+  const bad = [...name].find((ch) => !WORKFLOW_NAME.test(ch));
+  if (bad === undefined) return undefined;
+  const code = `U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  if (/\p{Cc}/u.test(bad)) return `contains the control character ${code}`;
+  const breaksUrl = '?#%/\\'.includes(bad) ? ', which would also break the ARM request URL' : '';
+  return `contains ${JSON.stringify(bad)}${breaksUrl}; Azure allows letters, digits and - _ . ( ) only`;
+}
+
+/**
+ * Names in a workflow reference that ARM would reject: a plain name, the resource group and name inside a
+ * resource id, or a Standard site and workflow. Malformed ids are reported as such elsewhere.
+ */
+function refNameProblems(ref: WorkflowRef): string[] {
+  const problems: string[] = [];
+  const name = (what: string, value: string) => {
+    const problem = workflowNameProblem(value);
+    if (problem) problems.push(`${what} ${JSON.stringify(value)} ${problem}`);
+  };
+  if (typeof ref !== 'string') {
+    if (!SITE_NAME.test(ref.site)) {
+      problems.push(
+        `site name ${JSON.stringify(ref.site)} is not one Azure accepts: 2-60 letters, digits and hyphens, not starting or ending with a hyphen`,
+      );
+    }
+    name('workflow name', ref.workflow);
+  } else if (!ref.includes('/')) {
+    name('workflow name', ref);
+  } else {
+    const m = WORKFLOW_RESOURCE_ID.exec(ref);
+    if (m && !RESOURCE_GROUP_NAME.test(m[2]!)) {
+      problems.push(
+        `resource group ${JSON.stringify(m[2])} in the resource id is not a name Azure accepts: 1-90 letters, digits, - _ . ( ), not ending in "."`,
+      );
+    }
+    if (m) name('workflow name', m[3]!);
+  }
+  return problems;
+}
+
+const AZURE_NAME_FIX = 'use the name the workflow has in Azure (letters, digits and - _ . ( ), at most 80)';
 
 const MALFORMED_REF_FIX =
   'name the workflow (it is looked up in that region’s resource group), give the full id /subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.Logic/workflows/{name}, or for Logic Apps Standard { "site": "...", "workflow": "..." }';
@@ -363,6 +507,9 @@ function checkWorkflows(
 
     for (const side of ['primary', 'secondary'] as const) {
       for (const ref of sideRefs(entry[side])) {
+        for (const problem of refNameProblems(ref)) {
+          issue([side], 'azure-name', `its ${side} side's ${problem}`, AZURE_NAME_FIX);
+        }
         if (!regions) continue; // The regions failed the schema: nothing to compare with.
         const region = refRegion(ref, regions, side);
         if (region === 'malformed') {
@@ -403,6 +550,7 @@ function checkWorkflows(
       checkUndeclared(entry, issue, finding(warn));
     }
     checkTriggerRules(entry, known, issue);
+    if (known) checkDeclaredStateSide(entry, known, finding(warn));
   });
 }
 
@@ -465,6 +613,7 @@ function checkEntryShape(entry: WorkflowEntry, issue: EntryIssue): void {
       'add "schedule": { "every": "PT10M", "anchor": "2024-01-01T00:00:00Z" } (see `dr schedule`)',
     );
   }
+  if (split && entry.schedule) checkSplitCadence(entry.schedule, issue);
   if (!split && entry.schedule) {
     issue(
       ['schedule'],
@@ -484,6 +633,47 @@ function checkEntryShape(entry: WorkflowEntry, issue: EntryIssue): void {
         );
       }
     }
+  }
+}
+
+/** A split needs at least a minute per slot: each region's Recurrence runs every other slot of it. */
+const MIN_SPLIT_MS = 60_000;
+
+/**
+ * The split cadence must be one the planner can turn into Recurrence triggers: otherwise the plan loads and
+ * every failover and failback of the entry throws when it computes the schedules or the next slot boundary.
+ */
+function checkSplitCadence(schedule: NonNullable<WorkflowEntry['schedule']>, issue: EntryIssue): void {
+  const ms = durationMs(schedule.every);
+  if (ms < MIN_SPLIT_MS) {
+    issue(
+      ['schedule', 'every'],
+      'split-cadence',
+      `schedule.every ${schedule.every} is ${ms === 0 ? 'zero, so there are no slots to alternate' : 'under a minute'}: a split alternates slots between the two regions, each region's Recurrence firing every other slot, and the planner splits cadences of PT1M or more only`,
+      'use PT1M or more (e.g. PT10M), or make the entry active-passive',
+    );
+    return;
+  }
+  if (ms % 1000 !== 0) {
+    issue(
+      ['schedule', 'every'],
+      'split-cadence',
+      `schedule.every ${schedule.every} is not a whole number of seconds, the smallest Recurrence unit`,
+      'use whole seconds, minutes or hours (e.g. PT90S or PT2M)',
+    );
+    return;
+  }
+  try {
+    splitSchedules({ ...schedule, form: 'auto' }); // What the planner computes at every operation.
+  } catch (err) {
+    if (!(err instanceof ScheduleError)) throw err;
+    const field = /^(every|anchor|timeZone):/.exec(err.message)?.[1];
+    issue(
+      field ? ['schedule', field] : ['schedule'],
+      'split-cadence',
+      `the split schedule cannot be built, so every failover and failback of this entry would fail: ${err.message}`,
+      'correct the schedule (`dr schedule` shows the recurrences a cadence gives)',
+    );
   }
 }
 
@@ -541,6 +731,33 @@ function checkTriggerRules(entry: WorkflowEntry, known: EntryTriggers | undefine
           : 'declare "trigger" (and "stateSide" for polling) in the plan',
       );
     }
+  }
+}
+
+/** Connectors whose items are mail, for a warning that says what will be read twice. */
+const MAIL_CONNECTORS = new Set(['office365', 'outlook']);
+
+/**
+ * A declared `stateSide: "server"` overrides what the classifier knows of a client-state connector. When that
+ * is what lets the role stand (active-active), say so loudly: the operator may know better, so it only warns.
+ */
+function checkDeclaredStateSide(entry: WorkflowEntry, known: EntryTriggers, warn: EntryIssue): void {
+  if (entry.stateSide !== 'server' || known.source === 'declared') return;
+  for (const t of known.triggers) {
+    if (t.kind !== 'polling' || t.stateSide !== 'client') continue;
+    const traits = { ...t, ordered: entry.ordered ?? t.ordered, sessions: entry.sessions ?? t.sessions };
+    const asDeclared = allowedRoles({ ...traits, stateSide: 'server' }).allowed.includes(entry.role);
+    const asClassified = allowedRoles(traits).allowed.includes(entry.role);
+    if (!asDeclared || asClassified) continue;
+    const what = `${t.connector ? `${t.connector} ` : ''}trigger${t.name ? ` "${t.name}"` : ''}`;
+    const why = t.reason?.split('; ')[0];
+    const items = t.connector && MAIL_CONNECTORS.has(t.connector.toLowerCase()) ? 'mail' : 'every item';
+    warn(
+      ['stateSide'],
+      'state-side-overrides-classifier',
+      `declares stateSide "server", but its ${what}${known.from ? ` in ${known.from}` : ''} keeps its read position in its own region${why ? ` (${why})` : ''}: the declaration makes it ${entry.role}, so ${items} will be read in both regions`,
+      `unless the connector really hands each item out once, remove "stateSide" and make the entry active-passive`,
+    );
   }
 }
 

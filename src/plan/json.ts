@@ -10,6 +10,9 @@ export interface JsonLocation {
 
 export type JsonPath = readonly (string | number)[];
 
+/** `syntax`: not JSON at all; the others are well-formed JSON this reader refuses to build. */
+export type JsonProblem = 'syntax' | 'too-deep' | 'reserved-key';
+
 export class JsonSyntaxError extends Error {
   override name = 'JsonSyntaxError';
   constructor(
@@ -17,10 +20,41 @@ export class JsonSyntaxError extends Error {
     readonly line: number,
     readonly column: number,
     readonly detail: string,
+    readonly problem: JsonProblem = 'syntax',
+    /** Where in the document, for refusals (the path of the refused key or of the too-deep value). */
+    readonly path: JsonPath = [],
   ) {
-    super(`${source}:${line}:${column}: malformed JSON: ${detail}`);
+    super(`${source}:${line}:${column}: ${problem === 'syntax' ? 'malformed' : 'refused'} JSON: ${detail}`);
   }
 }
+
+/**
+ * Keys that name Object.prototype machinery: assigning `__proto__` replaces an object's prototype, so its
+ * fields would be inherited (read by the schema) yet invisible to key checks and to `dr check` output.
+ */
+export const RESERVED_KEYS: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+export const reservedKeyProblem = (key: string): string =>
+  `property name "${key}" is reserved: it names JavaScript object machinery, so its contents would be applied unseen or not at all`;
+export const RESERVED_KEY_FIX = `remove the property; no plan field is called ${RESERVED_KEYS.map((k) => `"${k}"`).join(', ')}`;
+
+export interface JsonReadOptions {
+  /** Deepest nesting of objects and arrays accepted; deeper input is refused, never a stack overflow. */
+  maxDepth?: number;
+  /** Object keys refused wherever they appear. */
+  reservedKeys?: readonly string[];
+}
+
+/** A plan nests about 6 levels; 64 leaves room for any `expectBody` and is far below the stack limit. */
+export const PLAN_MAX_DEPTH = 64;
+
+/**
+ * Workflow definitions nest deeper (scopes inside conditions inside loops, each a few JSON levels) and may use
+ * any property name but `__proto__`, the only one that changes what the parsed object is.
+ */
+export const DEPTH_FIX = `a plan needs only a few levels; keep nesting within ${PLAN_MAX_DEPTH} levels`;
+
+export const DEFINITION_READ: JsonReadOptions = { maxDepth: 256, reservedKeys: ['__proto__'] };
 
 export interface ParsedJson {
   value: unknown;
@@ -30,7 +64,11 @@ export interface ParsedJson {
 
 const pathKey = (path: JsonPath): string => JSON.stringify(path);
 
-export function parseJsonWithLocations(text: string, source: string): ParsedJson {
+export function parseJsonWithLocations(
+  text: string,
+  source: string,
+  { maxDepth = PLAN_MAX_DEPTH, reservedKeys = RESERVED_KEYS }: JsonReadOptions = {},
+): ParsedJson {
   const input = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const locations = new Map<string, number>();
   let pos = 0;
@@ -46,9 +84,9 @@ export function parseJsonWithLocations(text: string, source: string): ParsedJson
     }
     return { line, column: offset - lineStart + 1 };
   };
-  const fail = (detail: string, at = pos): never => {
+  const fail = (detail: string, at = pos, problem: JsonProblem = 'syntax', path: JsonPath = []): never => {
     const { line, column } = lineColumn(at);
-    throw new JsonSyntaxError(source, line, column, detail);
+    throw new JsonSyntaxError(source, line, column, detail, problem, path);
   };
   const describe = (at: number): string =>
     at >= input.length ? 'end of input' : `${JSON.stringify(input[at])}`;
@@ -86,6 +124,10 @@ export function parseJsonWithLocations(text: string, source: string): ParsedJson
     const start = pos;
     if (!locations.has(pathKey(path))) locations.set(pathKey(path), start);
     const ch = input[pos];
+    if ((ch === '{' || ch === '[') && path.length >= maxDepth) {
+      // No path: it would be `maxDepth` segments long; the line and column say where.
+      fail(`objects and arrays nested deeper than ${maxDepth} levels`, start, 'too-deep');
+    }
     if (ch === '{') {
       pos++;
       const obj: Record<string, unknown> = {};
@@ -99,10 +141,19 @@ export function parseJsonWithLocations(text: string, source: string): ParsedJson
         if (input[pos] !== '"') fail(`expected a property name in double quotes but found ${describe(pos)}`);
         const keyStart = pos;
         const key = readString();
+        if (reservedKeys.includes(key)) {
+          fail(reservedKeyProblem(key), keyStart, 'reserved-key', [...path, key]);
+        }
         if (Object.prototype.hasOwnProperty.call(obj, key)) fail(`duplicate property "${key}"`, keyStart);
         locations.set(pathKey([...path, key]), keyStart);
         expect(':', `':' after property name "${key}"`);
-        obj[key] = readValue([...path, key]);
+        // An own data property, as JSON.parse makes: plain assignment of "__proto__" would set the prototype.
+        Object.defineProperty(obj, key, {
+          value: readValue([...path, key]),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
         skipWhitespace();
         if (input[pos] === ',') {
           pos++;

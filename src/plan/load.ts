@@ -6,7 +6,17 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { classifyDocument } from '../core/classify';
 import type { EntryTriggers } from '../core/plan-rules';
-import { parseJsonWithLocations, JsonSyntaxError, type ParsedJson } from './json';
+import {
+  DEFINITION_READ,
+  DEPTH_FIX,
+  JsonSyntaxError,
+  type JsonLocation,
+  type JsonPath,
+  type JsonProblem,
+  parseJsonWithLocations,
+  type ParsedJson,
+  RESERVED_KEY_FIX,
+} from './json';
 import type { Plan, WorkflowEntry } from './schema';
 import { PlanError, validatePlan, type PlanIssue } from './validate';
 
@@ -20,6 +30,8 @@ export interface LoadedPlan {
   triggers: Map<string, EntryTriggers>;
   /** Not errors, but worth telling the operator (triggers left for live classification, sides only ARM can place). */
   warnings: PlanIssue[];
+  /** Line and column of a JSON path in the plan text, so warnings can point where errors do. */
+  locate?: (path: JsonPath) => JsonLocation | undefined;
 }
 
 /** DR_PLAN_PATH wins over DR_PLAN; one of the two must be set. */
@@ -64,16 +76,7 @@ export function parsePlan(text: string, sourceName: string, baseDir: string): Lo
   try {
     doc = parseJsonWithLocations(text, sourceName);
   } catch (err) {
-    if (err instanceof JsonSyntaxError) {
-      throw new PlanError(sourceName, [
-        {
-          path: [],
-          rule: 'json-syntax',
-          message: `malformed JSON at line ${err.line}, column ${err.column}: ${err.detail}`,
-          fix: 'correct the JSON at that position',
-        },
-      ]);
-    }
+    if (err instanceof JsonSyntaxError) throw new PlanError(sourceName, [jsonIssue(err)]);
     throw err;
   }
 
@@ -88,7 +91,24 @@ export function parsePlan(text: string, sourceName: string, baseDir: string): Lo
   const { plan, issues, warnings } = validatePlan(doc.value, triggersOf);
   const all = [...definitionIssues, ...issues];
   if (!plan || all.length) throw new PlanError(sourceName, all, (p) => doc.locate(p));
-  return { plan, source: sourceName, triggers, warnings };
+  return { plan, source: sourceName, triggers, warnings, locate: (p) => doc.locate(p) };
+}
+
+const JSON_FIXES: Record<JsonProblem, { rule: string; fix: string }> = {
+  syntax: { rule: 'json-syntax', fix: 'correct the JSON at that position' },
+  'too-deep': { rule: 'json-depth', fix: DEPTH_FIX },
+  'reserved-key': { rule: 'reserved-key', fix: RESERVED_KEY_FIX },
+};
+
+function jsonIssue(err: JsonSyntaxError): PlanIssue {
+  const { rule, fix } = JSON_FIXES[err.problem];
+  const what = err.problem === 'syntax' ? 'malformed' : 'refused';
+  return {
+    path: [...err.path],
+    rule,
+    message: `${what} JSON at line ${err.line}, column ${err.column}: ${err.detail}`,
+    fix,
+  };
 }
 
 function entryTriggers(
@@ -122,7 +142,7 @@ function entryTriggers(
   }
   let classified;
   try {
-    classified = classifyDocument(parseJsonWithLocations(text, file).value, file);
+    classified = classifyDocument(parseJsonWithLocations(text, file, DEFINITION_READ).value, file);
   } catch (err) {
     return fail(
       (err as Error).message,

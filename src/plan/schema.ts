@@ -26,6 +26,15 @@ const appSettingName = nonEmpty
   })
   .describe('Name of an app setting that holds the value at run time');
 
+/**
+ * Azure's naming rules (learn.microsoft.com, "Naming rules and restrictions for Azure resources"): a resource
+ * group is 1-90 letters, digits and - _ . ( ), not ending in "."; a Logic Apps workflow 1-80 letters, digits and
+ * - _ . ( ). Names outside them are rejected by ARM, and ? # % / \ would break the request URL first.
+ */
+export const RESOURCE_GROUP_NAME = /^[-\p{L}\p{Nd}_.()]{0,89}[-\p{L}\p{Nd}_()]$/u;
+export const WORKFLOW_NAME = /^[-\p{L}\p{Nd}_.()]{1,80}$/u;
+export const MAX_WORKFLOW_NAME = 80;
+
 export const RegionSchema = z
   .strictObject({
     location: azureLocation,
@@ -34,13 +43,19 @@ export const RegionSchema = z
       .regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
         error: 'must be a subscription GUID',
       }),
-    resourceGroup: nonEmpty.regex(/^[-\w._()]{1,90}$/, { error: 'is not a valid resource group name' }),
+    resourceGroup: nonEmpty.regex(RESOURCE_GROUP_NAME, {
+      error:
+        'is not a resource group name Azure accepts: 1-90 letters, digits, - _ . ( ), and not ending in "."',
+    }),
   })
   .describe('Where a region’s workflows live');
 
 /** A workflow in one region: a name in that region's resource group, a full resource id, or a Standard workflow. */
 export const WorkflowRefSchema = z.union([
-  nonEmpty.describe('Workflow name in the region’s resource group, or a full ARM resource id'),
+  nonEmpty
+    .describe('Workflow name in the region’s resource group, or a full ARM resource id')
+    // For editors; the plan rules check names (and the names inside resource ids) with precise messages.
+    .meta({ pattern: `^(?:/.*|${WORKFLOW_NAME.source.slice(1, -1)})$` }),
   z
     .strictObject({ site: nonEmpty, workflow: nonEmpty })
     .describe('Logic Apps Standard: the site (logic app) and the workflow inside it'),
@@ -95,7 +110,9 @@ const ProbeTargetFields = {
   workflow: WorkflowRefSchema.optional().describe('Health-check workflow in the primary region'),
   trigger: nonEmpty.optional().describe('Its Request trigger, resolved to a callback URL through ARM'),
   urlSetting: appSettingName.optional(),
-  timeout: duration('timeout').optional(),
+  timeout: duration('timeout')
+    .optional()
+    .describe('From PT0.5S to PT2M, and shorter than policy.probeInterval'),
   expectStatus: z.array(z.number().int().min(100).max(599)).min(1).optional(),
   expectBody: z.record(z.string(), z.unknown()).optional().describe('Fields the JSON body must contain'),
 };
@@ -105,7 +122,9 @@ export const DependencyProbeSchema = z.strictObject({ name: nonEmpty, ...ProbeTa
 export const HealthCheckSchema = z
   .strictObject({
     ...ProbeTargetFields,
-    timeout: duration('healthCheck.timeout'),
+    timeout: duration('healthCheck.timeout').describe(
+      'From PT0.5S to PT2M, and shorter than policy.probeInterval',
+    ),
     dependencies: z
       .strictObject({
         require: z.union([
@@ -120,16 +139,38 @@ export const HealthCheckSchema = z
   })
   .describe('The health-check Logic App in the primary region');
 
-export const PolicySchema = z.strictObject({
-  probeInterval: duration('policy.probeInterval'),
-  failureThreshold: z.number().int().optional().describe('Consecutive failed probes that trigger failover'),
-  window: z
-    .strictObject({ failures: z.number().int(), of: z.number().int() })
-    .optional()
-    .describe('Fail over when `failures` of the last `of` probes failed'),
-  recoveryThreshold: z
+/** Upper bound of every probe count in the policy; see the messages for why. */
+export const MAX_PROBE_COUNT = 100;
+
+const probeCount = (why: string) =>
+  z
     .number()
     .int()
+    .max(MAX_PROBE_COUNT, { error: `must be at most ${MAX_PROBE_COUNT}: ${why}` })
+    // Below 1 is refused by the plan rules (threshold-at-least-one, with its own message); editors learn it here.
+    .meta({ minimum: 1 });
+
+export const PolicySchema = z.strictObject({
+  probeInterval: duration('policy.probeInterval').describe(
+    'Time between two probes, from PT1S to PT1H (ISO 8601 duration)',
+  ),
+  failureThreshold: probeCount(
+    'the failover waits for that many failed probes in a row, each a probeInterval apart',
+  )
+    .optional()
+    .describe('Consecutive failed probes that trigger failover'),
+  window: z
+    .strictObject({
+      failures: probeCount(`it can be no more than "of", itself at most ${MAX_PROBE_COUNT}`),
+      of: probeCount(
+        'the monitor keeps the last "of" probe outcomes in its Durable custom status, which is limited to 16 KB with everything else it reports',
+      ),
+    })
+    .optional()
+    .describe('Fail over when `failures` of the last `of` probes failed'),
+  recoveryThreshold: probeCount(
+    'the primary counts as recovered only after that many healthy probes in a row, each a probeInterval apart',
+  )
     .default(3)
     .describe('Consecutive healthy probes before primary is healthy'),
   automaticFailover: z.boolean().default(true),

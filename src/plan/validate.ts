@@ -10,7 +10,15 @@ import {
   RegionSchema,
   WorkflowEntrySchema,
 } from './schema';
-import type { JsonLocation, JsonPath } from './json';
+import {
+  DEPTH_FIX,
+  type JsonLocation,
+  type JsonPath,
+  PLAN_MAX_DEPTH,
+  RESERVED_KEY_FIX,
+  RESERVED_KEYS,
+  reservedKeyProblem,
+} from './json';
 
 export type { PlanIssue };
 
@@ -63,6 +71,17 @@ export function formatIssue(
   const at = locate?.(issue.path);
   const where = at ? `${source}:${at.line}:${at.column}` : source;
   return `  - ${where} ${formatPath(issue.path)} [${issue.rule}]: ${issue.message}\n      fix: ${issue.fix}`;
+}
+
+/** Warnings as the CLI prints them on stderr: a count that stands out, then each like a plan problem. */
+export function formatWarnings(
+  warnings: readonly PlanIssue[],
+  source: string,
+  locate?: (path: JsonPath) => JsonLocation | undefined,
+): string {
+  return `WARNING: ${warnings.length} warning(s) about ${source} (it loads, but read these):\n${warnings
+    .map((w) => formatIssue(w, source, locate))
+    .join('\n')}`;
 }
 
 const kindOf = (value: unknown): string =>
@@ -150,6 +169,9 @@ function fromZod(issues: readonly z.core.$ZodIssue[], raw: unknown): PlanIssue[]
           `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
         );
         break;
+      case 'too_big':
+        push(path, issue.message, `use at most ${String(issue.maximum)}`);
+        break;
       case 'too_small':
         push(
           path,
@@ -185,6 +207,9 @@ function part<T>(
  * entry, the policy, the regions, the health check, the notifications), so one typo does not hide the rest.
  */
 export function validatePlan(raw: unknown, triggersOf: TriggerLookup = () => undefined): ValidationResult {
+  // Values from JSON.parse (or code) never went through the plan reader's refusals: repeat them here.
+  const unsafe = unsafeShapeIssues(raw);
+  if (unsafe.length) return { issues: unsafe, warnings: [] };
   const parsed = PlanSchema.safeParse(raw);
   if (parsed.success) {
     const { issues, warnings } = checkPlanParts(parsed.data, triggersOf);
@@ -203,4 +228,51 @@ export function validatePlan(raw: unknown, triggersOf: TriggerLookup = () => und
   };
   const { issues, warnings } = checkPlanParts(parts, triggersOf);
   return { issues: [...schemaIssues, ...issues], warnings };
+}
+
+/**
+ * What the plan reader refuses, for values that did not come through it: reserved keys (JSON.parse keeps
+ * `"__proto__"` as an own key), objects whose prototype was replaced, and nesting deeper than a plan needs.
+ * Iterative, so no input can exhaust the stack.
+ */
+function unsafeShapeIssues(raw: unknown): PlanIssue[] {
+  const issues: PlanIssue[] = [];
+  const stack: { value: unknown; path: (string | number)[] }[] = [{ value: raw, path: [] }];
+  while (stack.length && issues.length < 20) {
+    const { value, path } = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (path.length >= PLAN_MAX_DEPTH) {
+      issues.push({
+        path: path.slice(0, 3),
+        rule: 'json-depth',
+        message: `objects and arrays are nested deeper than ${PLAN_MAX_DEPTH} levels`,
+        fix: DEPTH_FIX,
+      });
+      continue;
+    }
+    const proto = Object.getPrototypeOf(value) as unknown;
+    if (proto !== Object.prototype && proto !== Array.prototype && proto !== null) {
+      issues.push({
+        path,
+        rule: 'reserved-key',
+        message: `${formatPath(path)} inherits fields from a replaced prototype, which no check would see`,
+        fix: 'build the plan from plain JSON objects',
+      });
+    }
+    if (Array.isArray(value)) {
+      value.forEach((v, i) => stack.push({ value: v, path: [...path, i] }));
+      continue;
+    }
+    for (const key of Object.keys(value)) {
+      if (RESERVED_KEYS.includes(key)) {
+        issues.push({
+          path: [...path, key],
+          rule: 'reserved-key',
+          message: reservedKeyProblem(key),
+          fix: RESERVED_KEY_FIX,
+        });
+      } else stack.push({ value: (value as Record<string, unknown>)[key], path: [...path, key] });
+    }
+  }
+  return issues;
 }

@@ -10,6 +10,7 @@ import { armClientOptionsFor, simulatorCredential, type ArmSimulator } from '../
 import { installLocalCli } from '../../local/cli/simulator';
 import { startCheckedSimulator } from '../sim/arm/helpers';
 import { loadEntryDefinitions, sampleEstateSeed } from '../../local/sim/sample-estate';
+import { mailboxActiveActive } from '../support/plans';
 
 const planFile = join(__dirname, '../../examples/plan.json');
 const { plan } = loadPlan({ kind: 'file', path: planFile });
@@ -262,6 +263,26 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
     expect(r.out).toMatch(
       /orders-api\s+location\s+FAIL\s+secondary:orders-api is in westeurope, not the secondary region northeurope/,
     );
+  });
+
+  it('ready: warns, without changing the verdict, that a declared stateSide makes the mailbox active-active', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'dr-ready-')), 'plan.json');
+    writeFileSync(file, mailboxActiveActive());
+    const client = logic();
+    await client.workflows.enable(plan.secondary.resourceGroup, 'mailbox-poller'); // active-active: both on
+    try {
+      const r = await dr('ready', file);
+      expect(r.out).toContain('READY');
+      expect(r.code).toBe(0);
+      expect(r.err).toMatch(/^WARNING: 1 warning\(s\)/);
+      expect(r.err).toContain('[state-side-overrides-classifier]');
+      expect(r.err).toContain('mail will be read in both regions');
+      const json = JSON.parse((await dr('ready', file, '--json')).out);
+      expect(json.ready).toBe(true);
+      expect(json.warnings.map((w: { rule: string }) => w.rule)).toEqual(['state-side-overrides-classifier']);
+    } finally {
+      await client.workflows.disable(plan.secondary.resourceGroup, 'mailbox-poller');
+    }
   });
 
   it('ready: the lost-runs report lists runs still in progress in the primary; Standard is unsupported', async () => {

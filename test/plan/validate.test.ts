@@ -20,6 +20,17 @@ function entry(fields: Record<string, unknown>) {
   return { name: 'wf', primary: 'wf', secondary: 'wf', ...fields };
 }
 
+/** A split entry with this schedule (cadence fields override the valid PT10M default). */
+function split(schedule: Record<string, unknown>) {
+  return entry({
+    role: 'split-recurrence',
+    trigger: 'recurrence',
+    schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z', ...schedule },
+    primary: { active: 'a', passive: 'b' },
+    secondary: { active: 'b', passive: 'a' },
+  });
+}
+
 describe('plan validation', () => {
   it('accepts the minimal plan and fills policy defaults', () => {
     const { plan, issues } = validatePlan(minimalPlan());
@@ -315,11 +326,305 @@ describe('plan validation', () => {
     ],
   ];
 
+  // Split cadences that loaded and then failed every failover and failback in the planner.
+  cases.push(
+    ...(
+      [
+        ['zero', { every: 'PT0S' }, 'workflows[1].schedule.every'],
+        ['under a minute', { every: 'PT30S' }, 'workflows[1].schedule.every'],
+        ['a fraction of a second', { every: 'PT90.5S' }, 'workflows[1].schedule.every'],
+        ['longer than Recurrence can repeat', { every: 'P300D' }, 'workflows[1].schedule.every'],
+        ['an unknown time zone', { timeZone: 'Mars Standard Time' }, 'workflows[1].schedule.timeZone'],
+        ['an anchor with a fraction', { anchor: '2024-01-01T00:00:00.5Z' }, 'workflows[1].schedule.anchor'],
+      ] as const
+    ).map(([name, schedule, path]): (typeof cases)[number] => [
+      `split every: ${name}`,
+      (p) => p.workflows.push(split(schedule)),
+      'split-cadence',
+      path,
+    ]),
+  );
+
+  cases.push(
+    [
+      'the health-check workflow as an entry',
+      (p) =>
+        p.workflows.push(
+          entry({
+            name: 'probe',
+            role: 'active-passive',
+            trigger: 'request',
+            primary: 'health',
+            secondary: 'h2',
+          }),
+        ),
+      'health-check-not-an-entry',
+      'healthCheck.workflow',
+    ],
+    [
+      'a dependency probe workflow as an entry',
+      (p) => {
+        p.healthCheck.dependencies = {
+          require: 'all',
+          probes: [{ name: 'db', workflow: 'db-probe', trigger: 'manual' }],
+        };
+        p.workflows.push(
+          entry({
+            name: 'dbp',
+            role: 'active-active',
+            trigger: 'request',
+            primary: 'db-probe',
+            secondary: 'db',
+          }),
+        );
+      },
+      'health-check-not-an-entry',
+      'healthCheck.dependencies.probes[0].workflow',
+    ],
+    [
+      'a Standard health-check workflow as an entry',
+      (p) => {
+        p.healthCheck.workflow = { site: 'la-weu', workflow: 'health' };
+        p.workflows.push(
+          entry({
+            name: 'std',
+            role: 'active-passive',
+            trigger: 'request',
+            primary: { site: 'LA-WEU', workflow: 'health' },
+            secondary: { site: 'la-neu', workflow: 'health' },
+          }),
+        );
+      },
+      'health-check-not-an-entry',
+      'healthCheck.workflow',
+    ],
+    [
+      'automatic failback sooner than the cooldown',
+      (p) => (p.policy.failback = { automaticAfter: 'PT10M' }),
+      'failback-after-cooldown',
+      'policy.failback.automaticAfter',
+    ],
+  );
+
+  // Absurd thresholds: each is capped, and the message says why.
+  cases.push(
+    [
+      'failureThreshold over 100',
+      (p) => (p.policy.failureThreshold = 101),
+      'schema',
+      'policy.failureThreshold',
+    ],
+    [
+      'window.of over 100',
+      (p) => {
+        delete p.policy.failureThreshold;
+        p.policy.window = { failures: 3, of: 101 };
+      },
+      'schema',
+      'policy.window.of',
+    ],
+    [
+      'window.failures over 100',
+      (p) => {
+        delete p.policy.failureThreshold;
+        p.policy.window = { failures: 1000, of: 1000 };
+      },
+      'schema',
+      'policy.window.failures',
+    ],
+    [
+      'recoveryThreshold over 100',
+      (p) => (p.policy.recoveryThreshold = 101),
+      'schema',
+      'policy.recoveryThreshold',
+    ],
+    [
+      'probeInterval over an hour',
+      (p) => (p.policy.probeInterval = 'PT2H'),
+      'probe-interval',
+      'policy.probeInterval',
+    ],
+    ['a zero probe timeout', (p) => (p.healthCheck.timeout = 'PT0S'), 'probe-timeout', 'healthCheck.timeout'],
+    [
+      'a probe timeout over two minutes',
+      (p) => {
+        p.policy.probeInterval = 'PT10M';
+        p.healthCheck.timeout = 'PT3M';
+      },
+      'probe-timeout',
+      'healthCheck.timeout',
+    ],
+    [
+      'a sub-half-second dependency timeout',
+      (p) =>
+        (p.healthCheck.dependencies = {
+          require: 'all',
+          probes: [{ name: 'db', urlSetting: 'DB_URL', timeout: 'PT0.1S' }],
+        }),
+      'probe-timeout',
+      'healthCheck.dependencies.probes[0].timeout',
+    ],
+  );
+
+  it('accepts the caps themselves, and says why window.of is capped', () => {
+    expect(
+      issuesOf((p) => {
+        delete p.policy.failureThreshold;
+        p.policy.window = { failures: 100, of: 100 };
+        p.policy.recoveryThreshold = 100;
+        p.policy.probeInterval = 'PT1H';
+        p.healthCheck.timeout = 'PT2M';
+      }),
+    ).toEqual([]);
+    expect(issuesOf((p) => (p.healthCheck.timeout = 'PT0.5S'))).toEqual([]);
+    const [issue] = issuesOf((p) => {
+      delete p.policy.failureThreshold;
+      p.policy.window = { failures: 3, of: 101 };
+    });
+    expect(issue!.message).toContain('must be at most 100');
+    expect(issue!.message).toContain('Durable custom status, which is limited to 16 KB');
+    expect(issue!.fix).toBe('use at most 100');
+  });
+
+  // Names ARM rejects: refused at load, not at the first failover.
+  cases.push(
+    ...(['api?x', 'api#1', '100%', 'a\\b', 'api\u0007', 'ä'.repeat(81)] as const).map(
+      (name): (typeof cases)[number] => [
+        `workflow name ${JSON.stringify(name).slice(0, 20)}`,
+        (p) => (p.workflows[0]!.primary = name),
+        'azure-name',
+        'workflows[0].primary',
+      ],
+    ),
+    [
+      'a name inside a resource id',
+      (p) =>
+        (p.workflows[0]!.secondary = `/subscriptions/${PRIMARY_SUB}/resourceGroups/rg-neu/providers/Microsoft.Logic/workflows/api#2`),
+      'azure-name',
+      'workflows[0].secondary',
+    ],
+    [
+      'a Standard site name with an underscore',
+      (p) => (p.workflows[0]!.primary = { site: 'la_weu', workflow: 'api' }),
+      'azure-name',
+      'workflows[0].primary',
+    ],
+    [
+      'a health-check workflow name',
+      (p) => (p.healthCheck.workflow = 'health?'),
+      'azure-name',
+      'healthCheck.workflow',
+    ],
+    [
+      'a resource group ending in "."',
+      (p) => (p.primary.resourceGroup = 'rg-weu.'),
+      'schema',
+      'primary.resourceGroup',
+    ],
+    [
+      'a resource group of dots',
+      (p) => (p.secondary.resourceGroup = '...'),
+      'schema',
+      'secondary.resourceGroup',
+    ],
+    [
+      'a resource group over 90',
+      (p) => (p.primary.resourceGroup = 'r'.repeat(91)),
+      'schema',
+      'primary.resourceGroup',
+    ],
+  );
+
+  it('says which character of a name Azure rejects, and why', () => {
+    const messages = (name: string) =>
+      issuesOf((p) => (p.workflows[0]!.primary = name)).map((i) => i.message);
+    expect(messages('api?x')).toEqual([
+      'workflow "api": its primary side\'s workflow name "api?x" contains "?", which would also break the ARM request URL; Azure allows letters, digits and - _ . ( ) only',
+    ]);
+    expect(messages('api\u0007')[0]).toContain('contains the control character U+0007');
+    expect(messages('a'.repeat(81))[0]).toContain('is 81 characters long; Azure allows at most 80');
+  });
+
+  it('accepts the names Azure accepts, Unicode letters included', () => {
+    expect(
+      issuesOf((p) => {
+        p.primary.resourceGroup = 'rg-münchen_(prod).1';
+        p.secondary.resourceGroup = 'r'.repeat(90);
+        p.workflows[0]!.primary = 'Bestellungen-ä_(v2).1';
+        p.workflows[0]!.secondary = 'w'.repeat(80);
+        p.workflows.push(
+          entry({
+            name: 'std',
+            role: 'active-passive',
+            trigger: 'request',
+            primary: { site: 'la-weu-01', workflow: 'orders_v2' },
+            secondary: { site: 'la-neu-01', workflow: 'orders_v2' },
+          }),
+        );
+      }),
+    ).toEqual([]);
+  });
+
+  it('names both places when the health check is an entry, and allows the same name in the secondary', () => {
+    const [issue] = issuesOf((p) =>
+      p.workflows.push(
+        entry({
+          name: 'probe',
+          role: 'active-passive',
+          trigger: 'request',
+          primary: 'health',
+          secondary: 'h2',
+        }),
+      ),
+    );
+    expect(issue!.message).toContain(
+      '"health" at healthCheck.workflow is also workflows[1].primary (workflow "probe")',
+    );
+    expect(
+      issuesOf((p) =>
+        p.workflows.push(
+          entry({
+            name: 'other',
+            role: 'active-passive',
+            trigger: 'request',
+            primary: 'x',
+            secondary: 'health',
+          }),
+        ),
+      ),
+    ).toEqual([]);
+  });
+
+  it('accepts automatic failback no sooner than the cooldown', () => {
+    expect(issuesOf((p) => (p.policy.failback = { automaticAfter: 'PT30M' }))).toEqual([]);
+    expect(
+      issuesOf((p) => {
+        p.policy.failback = { automaticAfter: 'PT10M' };
+        p.policy.cooldown = 'PT5M';
+      }),
+    ).toEqual([]);
+  });
+
   it.each(cases)('refuses %s', (_name, mutate, rule, path) => {
     const issues = issuesOf(mutate);
     const paths = issues.map((i) => `${i.rule} @ ${formatted(i.path)}`);
     expect(paths).toContain(`${rule} @ ${path}`);
     for (const i of issues) expect(i.fix.length).toBeGreaterThan(0);
+  });
+
+  it('accepts split cadences from a minute up, in whole seconds', () => {
+    for (const every of ['PT1M', 'PT90S', 'PT10M', 'PT1H', 'P1D', 'P250D']) {
+      expect(
+        issuesOf((p) => p.workflows.push(split({ every }))),
+        every,
+      ).toEqual([]);
+    }
+  });
+
+  it('says why a sub-minute split is refused', () => {
+    const [issue] = issuesOf((p) => p.workflows.push(split({ every: 'PT0S' })));
+    expect(issue!.message).toContain('zero, so there are no slots to alternate');
+    expect(issue!.fix).toContain('PT1M or more');
   });
 
   it('accepts the safe roles for each trigger kind', () => {

@@ -1,4 +1,6 @@
 /** Small valid plans for tests; each test mutates a fresh copy. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { PlanInput } from '../../src/plan/schema';
 
 export const PRIMARY_SUB = '11111111-2222-4333-8444-555555555555';
@@ -12,4 +14,16 @@ export function minimalPlan(): PlanInput & { workflows: Record<string, unknown>[
     policy: { probeInterval: 'PT30S', failureThreshold: 3 },
     workflows: [{ name: 'api', role: 'active-active', trigger: 'request', primary: 'api', secondary: 'api' }],
   };
+}
+
+/**
+ * The example plan's text with its mailbox poller (an Office 365 trigger) declared server-state and made
+ * active-active, definition paths made absolute so the file can be written anywhere.
+ */
+export function mailboxActiveActive(): string {
+  const root = join(__dirname, '../..');
+  const plan = JSON.parse(readFileSync(join(root, 'examples/plan.json'), 'utf8'));
+  const mailbox = plan.workflows.find((w: { name: string }) => w.name === 'mailbox-poller');
+  Object.assign(mailbox, { role: 'active-active', stateSide: 'server' });
+  return JSON.stringify(plan, null, 2).replaceAll('../infra/', `${join(root, 'infra')}/`);
 }

@@ -1,6 +1,6 @@
 import { durationMs, formatDuration } from '../../core/duration';
 import { loadPlan, planSourceFromSettings, type LoadedPlan, type PlanSource } from '../../plan/load';
-import { formatIssue } from '../../plan/validate';
+import { formatWarnings } from '../../plan/validate';
 import { parseCommandArgs } from '../args';
 import { EXIT, type CliIo } from '../io';
 import type { Command } from '../main';
@@ -15,7 +15,10 @@ operation), and say so in a warning. PLAN defaults to $DR_PLAN_PATH, then to the
 
   --json   print the result as JSON
 
-Exit codes: 0 valid, 2 invalid (every problem is listed on stderr).`;
+Warnings (e.g. a declared stateSide "server" that makes a client-state trigger such as an Office 365
+mailbox active-active) are printed on stderr and in --json; they do not change the exit code.
+
+Exit codes: 0 valid (with or without warnings), 2 invalid (every problem is listed on stderr).`;
 
 /** The plan in a few lines, so an operator can see what the control plane will do. */
 export function summarisePlan({ plan, triggers }: LoadedPlan) {
@@ -77,11 +80,7 @@ export const checkCommand: Command = {
         table(summary.workflows),
       ].join('\n'),
     );
-    if (loaded.warnings.length) {
-      io.err(
-        `${loaded.warnings.length} warning(s):\n${loaded.warnings.map((w) => formatIssue(w, loaded.source)).join('\n')}`,
-      );
-    }
+    if (loaded.warnings.length) io.err(formatWarnings(loaded.warnings, loaded.source, loaded.locate));
     return EXIT.ok;
   },
 };

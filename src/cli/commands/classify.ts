@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { classifyDocument, type ClassifiedWorkflow } from '../../core/classify';
-import { parseJsonWithLocations } from '../../plan/json';
+import { DEFINITION_READ, parseJsonWithLocations } from '../../plan/json';
 import { EXIT, UsageError, type CliIo } from '../io';
 import { parseCommandArgs } from '../args';
 import type { Command } from '../main';
@@ -26,7 +26,7 @@ export const classifyCommand: Command = {
     const failures: string[] = [];
     for (const file of positionals) {
       try {
-        const doc = parseJsonWithLocations(readFileSync(file, 'utf8'), file).value;
+        const doc = parseJsonWithLocations(readFileSync(file, 'utf8'), file, DEFINITION_READ).value;
         results.push({ file, workflows: classifyDocument(doc, file) });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;

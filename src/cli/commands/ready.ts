@@ -1,6 +1,7 @@
 import type { RunInfo } from '../../adapters/logicapps/port';
 import { checkReadiness } from '../../app/readiness';
 import { loadPlan, planSourceFromSettings } from '../../plan/load';
+import { formatWarnings } from '../../plan/validate';
 import { createArmLogicAppsControl } from '../../adapters/logicapps/arm';
 import { createArmIntegrationAccounts } from '../../adapters/logicapps/integration-accounts';
 import { ARM_OPTIONS_HELP, armConnectionFor } from '../arm';
@@ -23,6 +24,9 @@ regional loss now would abandon.
   --json       print the report as JSON
 ${ARM_OPTIONS_HELP}
 
+The plan's warnings (those dr check prints, e.g. a declared stateSide "server" that makes a client-state
+trigger active-active) are printed on stderr and in --json as "warnings"; they do not change the exit code.
+
 Exit codes: 0 ready, 1 not ready (the failing checks are listed), 2 invalid plan or arguments.`;
 
 /** The first few runs by name and start time; the JSON has them all. */
@@ -39,14 +43,16 @@ export const readyCommand: Command = {
       json: { type: 'boolean' },
       sim: { type: 'string' },
     });
-    const { plan } = loadPlan(
+    const { plan, warnings, source, locate } = loadPlan(
       positionals[0] ? { kind: 'file', path: positionals[0] } : planSourceFromSettings(io.env),
     );
+    // Before ARM is asked, so the warning stands even when the estate cannot be read.
+    if (warnings.length && !values.json) io.err(formatWarnings(warnings, source, locate));
     const connection = await armConnectionFor(values.sim, io.env);
     const report = await checkReadiness(plan, createArmLogicAppsControl(connection), {
       integrationAccounts: createArmIntegrationAccounts(connection),
     });
-    if (values.json) io.out(JSON.stringify(report, null, 2));
+    if (values.json) io.out(JSON.stringify({ ...report, warnings }, null, 2));
     else {
       const mark = { ok: 'ok', fail: 'FAIL', skip: 'skip' } as const;
       io.out(
