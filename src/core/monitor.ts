@@ -133,6 +133,8 @@ export type MonitorCommand =
 export interface Decision {
   state: MonitorState;
   commands: MonitorCommand[];
+  /** What this cycle concluded and why, in words an operator reads at 3 a.m. (as Patroni's run cycle says). */
+  reason: string;
 }
 
 const RECENT_PROBES = 20;
@@ -271,7 +273,8 @@ export function decide(
             };
       break;
   }
-  return { state: dropUndefined(state), commands };
+  const next = dropUndefined(state);
+  return { state: next, commands, reason: explain(next, event, commands, policy, now) };
 }
 
 function onProbe(
@@ -364,7 +367,59 @@ function dropUndefined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
 
-/** Time the primary has been healthy while failed over (for the failback soak gate), in ms. */
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** One sentence per cycle: the outcome first, then the numbers that led to it. */
+function explain(
+  state: MonitorState,
+  event: MonitorEvent,
+  commands: MonitorCommand[],
+  policy: MonitorPolicy,
+  now: Date,
+): string {
+  const verdict = commands.find(
+    (c) => c.type === 'rejected' || c.type === 'conflict' || c.type === 'start-operation',
+  );
+  if (verdict?.type === 'rejected') return `refused: ${verdict.reason}`;
+  if (verdict?.type === 'conflict') return `refused: ${verdict.reason}`;
+  if (verdict?.type === 'start-operation') return `${verdict.direction} accepted: it starts now`;
+  if (event.type !== 'probe') return `${event.type} recorded; the monitor is ${reportedMode(state, now)}`;
+  const counted = countedFailures(state, policy);
+  const needs = policy.window
+    ? `${counted} of the last ${state.recentOutcomes.length} probes failed (fails over at ${policy.window.failures} of ${policy.window.of})`
+    : `${state.consecutiveFailures} failed probe(s) in a row (fails over at ${policy.failureThreshold})`;
+  const pause = state.pause ? `paused until ${state.pause.until} by ${state.pause.by}; ` : '';
+  for (const c of commands) {
+    if (c.type === 'start-failover') return `failover starts: ${needs}`;
+    if (c.type === 'start-failback')
+      return `failback starts: the primary has been healthy since ${c.healthySince}`;
+    if (c.type === 'failover-withheld')
+      return `failover withheld (${c.reason === 'automatic-failover-off' ? 'automatic failover is off' : c.reason === 'paused' ? `paused until ${c.until}` : `cooldown until ${c.until}`}): ${needs}`;
+  }
+  const healthy = event.result.healthy;
+  switch (state.mode) {
+    case 'failing-over':
+    case 'failing-back':
+      return `${pause}an operation runs; the probe (${healthy ? 'healthy' : 'failed'}) is kept as evidence`;
+    case 'monitoring':
+      return `${pause}primary healthy`;
+    case 'degraded':
+      return healthy
+        ? `${pause}primary answered: ${state.consecutiveSuccesses} of ${policy.recoveryThreshold} healthy probes to recover`
+        : `${pause}primary failing: ${needs}`;
+    case 'failed-over': {
+      if (!healthy) return `${pause}failed over; the primary still fails its health check`;
+      const soak = policy.failback === 'manual' ? undefined : durationMs(policy.failback.automaticAfter);
+      const healthyMs = healthyFor(state, now);
+      if (state.consecutiveSuccesses < policy.recoveryThreshold)
+        return `${pause}failed over; the primary answered ${state.consecutiveSuccesses} of ${policy.recoveryThreshold} healthy probes`;
+      return soak === undefined
+        ? `${pause}failed over; the primary is healthy again and failback is manual`
+        : `${pause}failed over; the primary is healthy, failback after the soak at ${iso(Date.parse(state.primaryHealthySince ?? now.toISOString()) + soak)} (${healthyMs} of ${soak} ms)`;
+    }
+  }
+}
+
 /**
  * The referee for a manual failover or failback: one operation at a time; no second failover after one that
  * succeeded (unless overrides are given, to finish what it could not); failback only when failed over, and
@@ -404,6 +459,7 @@ function judgeRequest(
   return { type: 'start-operation', direction: 'failback' };
 }
 
+/** Time the primary has been healthy while failed over (for the failback soak gate), in ms. */
 export function healthyFor(state: MonitorState, now: Date): number {
   return state.primaryHealthySince ? now.getTime() - Date.parse(state.primaryHealthySince) : 0;
 }

@@ -129,6 +129,8 @@ export interface MonitorInput {
   /** Last probe cycle (index of probeInterval since the epoch): one probe per cycle, however many ticks come. */
   lastProbeCycle?: number;
   lastTickAt?: string;
+  /** The last probe cycle's conclusion, in words (from the decision core). */
+  lastCycle?: { at: string; reason: string };
   activeOperation?: OperationSummary;
   lastOperation?: OperationSummary;
   pendingFences: WorkflowTarget[];

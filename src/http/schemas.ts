@@ -261,6 +261,12 @@ export const StatusResponseSchema = z
       runtimeStatus: z.string(),
       updatedAt: z.string(),
       lastTickAt: z.string().optional(),
+      lastCycle: z
+        .object({ at: z.string(), reason: z.string() })
+        .optional()
+        .describe(
+          "The last probe cycle's conclusion and why, e.g. '2 failed probe(s) in a row (fails over at 3)'",
+        ),
       probes: z.number().int(),
       executions: z.number().int(),
       warning: z.string().optional(),

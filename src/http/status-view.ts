@@ -211,6 +211,7 @@ export function statusView(i: StatusInputs): StatusView {
       runtimeStatus: i.runtimeStatus,
       updatedAt: m.updatedAt,
       ...(m.lastTickAt ? { lastTickAt: m.lastTickAt } : {}),
+      ...(m.lastCycle ? { lastCycle: m.lastCycle } : {}),
       probes: state.probes,
       executions: m.executions,
       ...(ALIVE.has(i.runtimeStatus)

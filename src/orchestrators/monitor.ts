@@ -249,7 +249,7 @@ function* onTick(
   }
   const now = context.df.currentUtcDateTime;
   const d = decide(m.state, { type: 'probe', result: probe }, tick.policy, now);
-  m = { ...m, state: d.state };
+  m = { ...m, state: d.state, lastCycle: { at: now.toISOString(), reason: d.reason } };
   for (const command of d.commands) m = yield* runCommand(context, m, command, cycle, outbox);
 
   // Every cycle, healthy or not: the primary's ARM may answer while its health check still fails.

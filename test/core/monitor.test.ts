@@ -433,3 +433,50 @@ describe('the referee for manual failover and failback requests', () => {
     expect(d.state).toEqual(state); // judging changes nothing; the orchestrator reports the start
   });
 });
+
+describe('each cycle says what it concluded and why', () => {
+  const policy = consecutive(3);
+  const probe = (i: number, healthy: boolean) => ({
+    type: 'probe' as const,
+    result: {
+      at: new Date(T0 + i * INTERVAL).toISOString(),
+      healthy,
+      latencyMs: 5,
+      ...(healthy ? { status: 200 } : { failure: 'timeout' as const }),
+    },
+  });
+  const reasons = (outcomes: boolean[], start = initialMonitorState(), p = policy) => {
+    let state = start;
+    return outcomes.map((healthy, i) => {
+      const d = decide(state, probe(i, healthy), p, new Date(T0 + i * INTERVAL));
+      state = d.state;
+      return d.reason;
+    });
+  };
+
+  it('counts toward the threshold, then says the failover starts', () => {
+    expect(reasons([true, false, false, false])).toEqual([
+      'primary healthy',
+      'primary failing: 1 failed probe(s) in a row (fails over at 3)',
+      'primary failing: 2 failed probe(s) in a row (fails over at 3)',
+      'failover starts: 3 failed probe(s) in a row (fails over at 3)',
+    ]);
+  });
+
+  it('says why a reached threshold does not fail over, and names the pause', () => {
+    const paused = decide(
+      initialMonitorState(),
+      { type: 'pause', until: new Date(T0 + 3_600_000).toISOString(), reason: 'maintenance', by: 'ops' },
+      policy,
+      new Date(T0),
+    ).state;
+    const r = reasons([false, false, false, false], paused);
+    expect(r[2]).toBe(
+      `failover withheld (paused until ${new Date(T0 + 3_600_000).toISOString()}): 3 failed probe(s) in a row (fails over at 3)`,
+    );
+    expect(r[3]).toMatch(/^paused until .* by ops; primary failing: 4 failed probe\(s\) in a row/);
+    expect(
+      reasons([false, false, false], initialMonitorState(), consecutive(3, { automaticFailover: false }))[2],
+    ).toMatch(/^failover withheld \(automatic failover is off\)/);
+  });
+});

@@ -198,6 +198,9 @@ describe('manual failover and failback over HTTP', () => {
       currentOperation: null,
     });
     expect(status.body.failures.consecutive).toBeGreaterThanOrEqual(3);
+    expect(status.body.monitor.lastCycle.reason).toMatch(
+      /^paused until .* by function-key; primary failing: \d+ failed probe\(s\) in a row \(fails over at 3\)$/,
+    );
     expect(e.operations()).toEqual([]);
 
     const resumed = await e.call('POST', 'resume', { body: { reason: 'done early' } });

@@ -88,6 +88,7 @@ export function renderStatus(s: StatusView): string {
     `plan ${s.planId}: ${s.mode.toUpperCase()}, active region ${s.activeRegion} (${s.activeLocation})`,
     `  failures: ${s.failures.rule}`,
   ];
+  if (s.monitor.lastCycle) lines.push(`  last cycle: ${s.monitor.lastCycle.reason}`);
   const probes = s.recentProbes.slice(-5);
   if (probes.length)
     lines.push(
