@@ -1,5 +1,5 @@
 /** Reading back what a group changed, and the safety check just before a group runs. */
-import { observationKey, observeTarget, type Observed } from '../app/observe';
+import { observationKey, observeTarget, observeTargets, type Observed } from '../app/observe';
 import {
   entryTargets,
   planOperation,
@@ -21,8 +21,8 @@ const readBackPause = (attempt: number) => Math.min(2_000, 100 * 2 ** (attempt -
 
 export function readBackActivities({ plan, control, now }: ActivityContext) {
   /** A read that ARM answered with an error is tried again: a flaky read is not a mismatch. */
-  const readBackTarget = async (target: WorkflowTarget) => {
-    let seen = await observeTarget(plan, control, target);
+  const readBackTarget = async (target: WorkflowTarget, first?: Observed) => {
+    let seen = first ?? (await observeTarget(plan, control, target));
     for (
       let attempt = 1;
       attempt < READ_BACK_ATTEMPTS && 'error' in seen.observation && seen.observation.reachable;
@@ -46,19 +46,21 @@ export function readBackActivities({ plan, control, now }: ActivityContext) {
     const entries = plan.workflows.filter((w) => names.has(w.name));
     const sub: Plan = { ...plan, workflows: entries };
     const targets = entries.flatMap((e) => entryTargets(plan, e));
+    const toRead = targets.filter((t) => !pending.has(observationKey(t)));
+    // Workflows sharing a resource group (or a site) are read back together: list pages, not one GET each.
+    // Only reads ARM answered with an error are tried again, one by one.
+    const read = await Promise.all(
+      (await observeTargets(plan, control, toRead)).map((o) => readBackTarget(o.target, o)),
+    );
+    const readByKey = new Map(read.map((o) => [observationKey(o.target), o]));
     const observed = new Map(
-      (
-        await Promise.all(
-          targets.map(async (t): Promise<Observed> =>
-            pending.has(observationKey(t))
-              ? {
-                  target: t,
-                  observation: { reachable: false, error: 'fence pending: its region did not answer' },
-                }
-              : readBackTarget(t),
-          ),
-        )
-      ).map((o) => [observationKey(o.target), o]),
+      targets.map((t): [string, Observed] => [
+        observationKey(t),
+        readByKey.get(observationKey(t)) ?? {
+          target: t,
+          observation: { reachable: false, error: 'fence pending: its region did not answer' },
+        },
+      ]),
     );
     const wanted = planOperation(sub, input.direction, () => undefined);
     const mismatches: string[] = [];
@@ -113,7 +115,8 @@ export function readBackActivities({ plan, control, now }: ActivityContext) {
       const seen = await readBackTarget(first!);
       observed.set(observationKey(first!), seen);
       if (!seen.observation.reachable) continue;
-      for (const o of await Promise.all(rest.map(readBackTarget))) observed.set(observationKey(o.target), o);
+      for (const o of await Promise.all(rest.map((t) => readBackTarget(t))))
+        observed.set(observationKey(o.target), o);
     }
     const live: StateOf = (t) => {
       const o = observed.get(observationKey(t))?.observation;
