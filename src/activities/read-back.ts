@@ -21,8 +21,8 @@ const readBackPause = (attempt: number) => Math.min(2_000, 100 * 2 ** (attempt -
 
 export function readBackActivities({ plan, control, now }: ActivityContext) {
   /** A read that ARM answered with an error is tried again: a flaky read is not a mismatch. */
-  const readBackTarget = async (target: WorkflowTarget, first?: Observed) => {
-    let seen = first ?? (await observeTarget(plan, control, target));
+  const readBackTarget = async (target: WorkflowTarget) => {
+    let seen = await observeTarget(plan, control, target);
     for (
       let attempt = 1;
       attempt < READ_BACK_ATTEMPTS && 'error' in seen.observation && seen.observation.reachable;
@@ -48,10 +48,19 @@ export function readBackActivities({ plan, control, now }: ActivityContext) {
     const targets = entries.flatMap((e) => entryTargets(plan, e));
     const toRead = targets.filter((t) => !pending.has(observationKey(t)));
     // Workflows sharing a resource group (or a site) are read back together: list pages, not one GET each.
-    // Only reads ARM answered with an error are tried again, one by one.
-    const read = await Promise.all(
-      (await observeTargets(plan, control, toRead)).map((o) => readBackTarget(o.target, o)),
-    );
+    // Reads ARM answered with an error are tried again the same way, after a pause.
+    const read = await observeTargets(plan, control, toRead);
+    for (let attempt = 1; attempt < READ_BACK_ATTEMPTS; attempt++) {
+      const again = read.flatMap((o, i) => ('error' in o.observation && o.observation.reachable ? [i] : []));
+      if (again.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, readBackPause(attempt)));
+      const seen = await observeTargets(
+        plan,
+        control,
+        again.map((i) => read[i]!.target),
+      );
+      again.forEach((i, k) => (read[i] = seen[k]!));
+    }
     const readByKey = new Map(read.map((o) => [observationKey(o.target), o]));
     const observed = new Map(
       targets.map((t): [string, Observed] => [

@@ -163,7 +163,10 @@ async function observeListed(
     }
   } catch (err) {
     if (isNoAnswer(err)) return { noAnswer: err };
-    // Refused (e.g. no read permission at resource-group scope) or failed: each target is read by GET.
+    // Throttled or failing (429, 5xx): a GET per target would only meet the same answer, a thousand times.
+    if (err instanceof ArmTransientError) return targets.map((t) => failedFrom(t, err));
+    // Refused (e.g. no read permission at resource-group scope, which roles on single workflows do not give):
+    // each target is read by GET instead.
     return targets.map(() => undefined);
   }
   return targets.map((t) => {

@@ -3,6 +3,8 @@ import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { LIST_PAGE_SIZE, observePlan } from '../../src/app/observe';
 import { simulatorConnection } from '../../local/sim/arm';
 import { ArmThrottle } from '../../src/adapters/arm/throttle';
+import { ArmTerminalError } from '../../src/adapters/arm/errors';
+import type { LogicAppsControl } from '../../src/adapters/logicapps/port';
 import { validatePlan } from '../../src/plan/validate';
 import type { Plan } from '../../src/plan/schema';
 import { startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
@@ -245,5 +247,50 @@ describe('reading workflows that share a resource group (Workflows_ListByResourc
       { reachable: true, exists: false },
     ]);
     expect(armRequests(smallSim).map((e) => isList(e.path))).toEqual([true, true]);
+  });
+
+  it('a throttled list answers every workflow of the group with the error, without a GET for each', async () => {
+    sim.outage('northeurope', { kind: 'throttled', retryAfterSeconds: 1 });
+    sim.clearRequestLog();
+    try {
+      const control = createArmLogicAppsControl(connection(sim));
+      const observed = [...(await observePlan(plan, control)).values()];
+      const secondary = observed.filter((o) => o.target.region === 'secondary');
+      expect(secondary).toHaveLength(N);
+      for (const o of secondary) {
+        expect(o.observation).toMatchObject({ reachable: true, state: 'Unknown' });
+        expect('error' in o.observation && o.observation.error).toMatch(/429/);
+      }
+      expect(armRequests(sim, 'northeurope').map((e) => e.status)).toEqual([429]);
+    } finally {
+      sim.restore('northeurope');
+      await sim.settle();
+    }
+  });
+
+  it('a list refused for want of permission at resource-group scope falls back to one GET per workflow', async () => {
+    const small = planOf(5, 'shared');
+    const smallSim = await start(small);
+    const real = createArmLogicAppsControl(connection(smallSim));
+    // Roles assigned on single workflows allow their GET but not the resource group's list.
+    const control: LogicAppsControl = {
+      ...real,
+      listWorkflows: () => ({
+        [Symbol.asyncIterator]: () => ({
+          next: () =>
+            Promise.reject(
+              new ArmTerminalError(
+                '403 AuthorizationFailed: no Microsoft.Logic/workflows/read at the resource group',
+                { operation: 'list workflows', target: 'rg' },
+                403,
+                'AuthorizationFailed',
+              ),
+            ),
+        }),
+      }),
+    };
+    const observed = [...(await observePlan(small, control)).values()];
+    expect(observed.every((o) => 'state' in o.observation && !o.observation.error)).toBe(true);
+    expect(armRequests(smallSim).filter((e) => !isList(e.path))).toHaveLength(2 * 5);
   });
 });
