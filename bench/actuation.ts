@@ -59,6 +59,13 @@ export interface ActuationResult {
   activityFailures: number;
   sdkRetries: number;
   phases: RequestPhase[];
+  /**
+   * Where the time went, in ms from the request: the operation's timeline (orchestration time of each step)
+   * and, per ARM phase, when its first request arrived and its last was answered (simulator's log).
+   */
+  stages: { stage: string; atMs: number }[];
+  /** What the host ran for the operation (the monitor's few episodes included). */
+  work: { orchestratorEpisodes: number; activityExecutions: number; timersFired: number };
   /** The token-bucket floor for exactly these requests (see throttleBoundMs). */
   boundMs: number;
   /** elapsed / bound: 1.0 would be perfect use of ARM's budget. */
@@ -103,6 +110,34 @@ export function countArmRequests(log: readonly RequestLogEntry[]): ArmRequestCou
     writesRefused: writes.filter((e) => e.outcome !== 'answered').length,
     throttled: arm.filter((e) => e.status === 429).length,
   };
+}
+
+/** The operation's timeline and each ARM phase's first and last request, in ms from the request. */
+export function stagesOf(
+  record: Pick<OperationRecord, 'timeline'> | undefined,
+  armLog: readonly RequestLogEntry[],
+  requestedAtWall: number,
+): { stage: string; atMs: number }[] {
+  const stages = (record?.timeline ?? []).map((t) => ({
+    stage: t.event.slice(0, 60),
+    atMs: Date.parse(t.at) - requestedAtWall,
+  }));
+  let phase = 0;
+  let from = 0;
+  for (let i = 0; i < armLog.length; i++) {
+    const kind = bucketOf(armLog[i]!.method);
+    if (i + 1 < armLog.length && bucketOf(armLog[i + 1]!.method) === kind) continue;
+    const run = armLog.slice(from, i + 1);
+    phase += 1;
+    const first = Math.min(...run.map((e) => Date.parse(e.realTime)));
+    const last = Math.max(...run.map((e) => Date.parse(e.realTime) + e.durationMs));
+    stages.push(
+      { stage: `ARM phase ${phase}: ${run.length} ${kind}, first arrived`, atMs: first - requestedAtWall },
+      { stage: `ARM phase ${phase}: ${run.length} ${kind}, last answered`, atMs: last - requestedAtWall },
+    );
+    from = i + 1;
+  }
+  return stages.sort((a, b) => a.atMs - b.atMs);
 }
 
 /** Requests the health probe makes for the health-check workflow (resolving its callback URL). */
@@ -160,6 +195,7 @@ export async function measureActuation(n: number, options: ActuationOptions = {}
       if (seen.finishedAt === undefined && status && TERMINAL.has(status))
         seen.finishedAt = performance.now();
     };
+    const statsBefore = host.stats();
     const requestedAt = performance.now();
     const requestedAtWall = Date.now();
     const poller = setInterval(check, pollMs);
@@ -202,7 +238,9 @@ export async function measureActuation(n: number, options: ActuationOptions = {}
     const phases = phasesOf(armRequestKinds(log));
     const boundMs = throttleBoundMs(phases, latencyMs);
     const elapsedMs = finishedAt - requestedAt;
-    const firstArm = log.filter((e) => e.listener === 'arm').sort((a, b) => a.seq - b.seq)[0];
+    const armLog = log.filter((e) => e.listener === 'arm').sort((a, b) => a.seq - b.seq);
+    const firstArm = armLog[0];
+    const statsAfter = host.stats();
     return {
       workflows: n,
       scenario: 'primary-down',
@@ -219,6 +257,12 @@ export async function measureActuation(n: number, options: ActuationOptions = {}
       activityFailures: host.stats().activityFailures,
       sdkRetries: options.sdkRetries ?? 0,
       phases,
+      stages: stagesOf(record, armLog, requestedAtWall),
+      work: {
+        orchestratorEpisodes: statsAfter.orchestratorEpisodes - statsBefore.orchestratorEpisodes,
+        activityExecutions: statsAfter.activityExecutions - statsBefore.activityExecutions,
+        timersFired: statsAfter.timersFired - statsBefore.timersFired,
+      },
       boundMs,
       ratio: elapsedMs / boundMs,
       hostProblems: estate.problems.map((p) => `[${p.level}] ${p.message.slice(0, 300)}`),

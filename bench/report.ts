@@ -14,7 +14,13 @@ export interface OneByOneEstimate {
 
 export interface BenchResults {
   generatedAt: string;
-  machine: { cpus: number; node: string; platform: string };
+  machine: {
+    cpus: number;
+    node: string;
+    platform: string;
+    /** os.loadavg() (1, 5, 15 min) when the run started and ended: other work on the machine shows here. */
+    loadAverage?: { before: number[]; after: number[] };
+  };
   totalWallMs: number;
   actuation: {
     scenario: string;
@@ -30,6 +36,28 @@ export interface BenchResults {
 }
 
 const s = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
+
+/** Targets, as ratios to the floor measured in the same run (issue 11, point 4). */
+export const RATIO_TARGETS: readonly { upTo: number; maxRatio: number }[] = [
+  { upTo: 10, maxRatio: 1.5 },
+  { upTo: 100, maxRatio: 2 },
+  { upTo: Infinity, maxRatio: 1.1 },
+];
+/** ARM reads per workflow per failover when the plan's workflows share a resource group (the bench's do). */
+export const MAX_READS_PER_WORKFLOW = 0.1;
+
+export const ratioTarget = (n: number): number => RATIO_TARGETS.find((t) => n <= t.upTo)!.maxRatio;
+export const readsPerWorkflow = (r: Pick<ActuationResult, 'arm' | 'workflows'>): number =>
+  r.arm.reads / r.workflows;
+
+/** PASS or FAIL of one run against the ratio and reads-per-workflow targets. */
+export function verdict(r: Pick<ActuationResult, 'arm' | 'workflows' | 'ratio'>): {
+  ratio: boolean;
+  reads: boolean;
+} {
+  return { ratio: r.ratio <= ratioTarget(r.workflows), reads: readsPerWorkflow(r) <= MAX_READS_PER_WORKFLOW };
+}
+const pass = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 const x = (ratio: number) => `${ratio.toFixed(2)}x`;
 
 /** One-by-one time for `n`, measured or extrapolated, when there is one. */
@@ -51,6 +79,8 @@ export function actuationTable(results: BenchResults): string {
         'elapsed s': s(r.elapsedMs),
         'bound s': s(r.boundMs),
         'elapsed/bound': x(r.ratio),
+        target: `<= ${x(ratioTarget(r.workflows))} ${pass(verdict(r).ratio)}`,
+        'reads/workflow': `${readsPerWorkflow(r).toFixed(3)} ${pass(verdict(r).reads)}`,
         'reads (refused)': `${r.arm.reads} (${r.arm.readsRefused})`,
         writes: r.arm.writes,
         '429s': r.arm.throttled,
@@ -140,12 +170,25 @@ export function report(results: BenchResults, steadyPrintCycles: number): string
   const lastW = st.windows.at(-1);
   return [
     `logic-apps-failover benchmarks (${results.machine.cpus} CPUs, Node ${results.machine.node}, ${results.generatedAt})`,
+    ...(results.machine.loadAverage
+      ? [
+          `load average (1/5/15 min) before ${results.machine.loadAverage.before.map((l) => l.toFixed(2)).join(' ')}, after ${results.machine.loadAverage.after.map((l) => l.toFixed(2)).join(' ')}`,
+        ]
+      : []),
     '',
     `1. Actuation: failover of N active-passive workflows, ${a.scenario}; ARM latency ${a.latencyMs} ms, ARM's buckets`,
     '   (reads 250 + 25/s, writes 200 + 10/s per subscription) in the simulator and in the client-side pacer.',
     '   elapsed: failover request -> operation complete (real orchestrations on the in-process host, real clock).',
     '   bound: token-bucket floor for the ARM requests the operation made (phases: plan reads, enables, read-back).',
+    `   targets: elapsed/bound <= ${RATIO_TARGETS.map((t) => `${x(t.maxRatio)} up to N=${t.upTo}`)
+      .join(', ')
+      .replace('up to N=Infinity', 'beyond')}; ARM reads per workflow <= ${MAX_READS_PER_WORKFLOW}.`,
     actuationTable(results),
+    ...results.actuation.runs.map(
+      (r) =>
+        `   N=${r.workflows}: ${r.work?.orchestratorEpisodes ?? '?'} orchestrator episodes, ${r.work?.activityExecutions ?? '?'} activities; ` +
+        (r.stages ?? []).map((st) => `${s(st.atMs)} ${st.stage}`).join(' | '),
+    ),
     '',
     '   One by one: the same N enables as sequential adapter calls (each: idempotent read + enable), no fan-out;',
     '   measured at every size (the largest in a child process, alongside the other benchmarks), never estimated',

@@ -69,6 +69,18 @@ export function loggingControl(control: LogicAppsControl, log: LiveLog, now: () 
   };
   return {
     getWorkflow: (t) => control.getWorkflow(t),
+    listWorkflows: (scope, opts) => control.listWorkflows(scope, opts),
+    getSiteWorkflows: (site, workflows) => control.getSiteWorkflows(site, workflows),
+    setSiteStates: async (site, states) => {
+      const what = `set ${Object.entries(states)
+        .map(([w, st]) => `${w} ${st}`)
+        .join(', ')} in ${site.label ?? `${site.resourceGroup}/${site.site}`}`;
+      const result = await logged(what, async () => {
+        const { changed } = await control.setSiteStates(site, states);
+        return { changed: changed.length > 0, workflows: changed };
+      });
+      return { changed: result.workflows };
+    },
     setState: (t, state, opts) =>
       logged(`${state === 'Enabled' ? 'enable' : 'disable'} ${locatorLabel(t)}`, () =>
         control.setState(t, state, opts),

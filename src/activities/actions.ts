@@ -4,8 +4,9 @@
  */
 import { ArmConcurrencyError, ArmTerminalError, ArmTransientError } from '../adapters/arm/errors';
 import { locatorFor } from '../app/locate';
+import type { SiteScope } from '../adapters/logicapps/port';
 import type { PlannedAction, WorkflowTarget } from '../core/planner';
-import type { ApplyActionResult } from '../durable/contracts';
+import type { ApplyActionResult, BatchActionResult } from '../durable/contracts';
 import type { ActivityContext } from './context';
 
 const knownState = (action: PlannedAction) =>
@@ -55,6 +56,62 @@ export function actionActivities({ plan, control }: ActivityContext) {
   };
 
   /**
+   * Many enables and disables at once (a group's fences, then its activations), so a failover of a thousand
+   * workflows is two activities instead of a thousand. Consumption workflows are written concurrently (the
+   * throttle paces them); the Standard workflows of one site are flipped with ONE app-settings write. Never
+   * throws for an ARM answer: a transient failure comes back as `transient` for the orchestration to try that
+   * action again after a pause, so what already succeeded is never written twice; every write is idempotent
+   * (a site's settings are re-read and only what differs is written), so a retried activity loses nothing.
+   */
+  const applyActions = async (input: {
+    operationId: string;
+    actions: PlannedAction[];
+  }): Promise<BatchActionResult[]> => {
+    const results = new Array<BatchActionResult>(input.actions.length);
+    const failed = (err: unknown): BatchActionResult =>
+      err instanceof ArmTransientError
+        ? { ok: false, error: err.message, transient: true }
+        : { ok: false, error: err instanceof ArmTerminalError ? err.message : String(err) };
+    const sites = new Map<string, { scope: SiteScope; indices: number[] }>();
+    const single: number[] = [];
+    input.actions.forEach((action, i) => {
+      const l = locatorFor(plan, action.target);
+      if ('site' in l && (action.op === 'enable' || action.op === 'disable')) {
+        const key = `${l.subscriptionId}/${l.resourceGroup}/${l.site}`.toLowerCase();
+        const site = sites.get(key) ?? {
+          scope: { subscriptionId: l.subscriptionId, resourceGroup: l.resourceGroup, site: l.site },
+          indices: [],
+        };
+        site.indices.push(i);
+        sites.set(key, site);
+      } else single.push(i);
+    });
+    await Promise.all([
+      ...[...sites.values()].map(async ({ scope, indices }) => {
+        const states: Record<string, 'Enabled' | 'Disabled'> = {};
+        const nameOf = (i: number) =>
+          (locatorFor(plan, input.actions[i]!.target) as { workflow: string }).workflow;
+        for (const i of indices)
+          states[nameOf(i)] = input.actions[i]!.op === 'enable' ? 'Enabled' : 'Disabled';
+        try {
+          const { changed } = await control.setSiteStates(scope, states);
+          for (const i of indices) results[i] = { ok: true, changed: changed.includes(nameOf(i)) };
+        } catch (err) {
+          for (const i of indices) results[i] = failed(err);
+        }
+      }),
+      ...single.map(async (i) => {
+        try {
+          results[i] = await applyAction({ operationId: input.operationId, action: input.actions[i]! });
+        } catch (err) {
+          results[i] = failed(err);
+        }
+      }),
+    ]);
+    return results;
+  };
+
+  /**
    * The monitor tries this every probe cycle while fences are pending, so a region whose ARM does not answer
    * costs one refused call per cycle: its remaining targets wait for the next cycle without being asked.
    */
@@ -80,5 +137,5 @@ export function actionActivities({ plan, control }: ActivityContext) {
     return { applied, pending, errors };
   };
 
-  return { applyAction, applyPendingFences };
+  return { applyAction, applyActions, applyPendingFences };
 }

@@ -1,5 +1,5 @@
 /** Reading back what a group changed, and the safety check just before a group runs. */
-import { observationKey, observeTarget, type Observed } from '../app/observe';
+import { observationKey, observeTarget, observeTargets, type Observed } from '../app/observe';
 import {
   entryTargets,
   planOperation,
@@ -46,19 +46,30 @@ export function readBackActivities({ plan, control, now }: ActivityContext) {
     const entries = plan.workflows.filter((w) => names.has(w.name));
     const sub: Plan = { ...plan, workflows: entries };
     const targets = entries.flatMap((e) => entryTargets(plan, e));
+    const toRead = targets.filter((t) => !pending.has(observationKey(t)));
+    // Workflows sharing a resource group (or a site) are read back together: list pages, not one GET each.
+    // Reads ARM answered with an error are tried again the same way, after a pause.
+    const read = await observeTargets(plan, control, toRead);
+    for (let attempt = 1; attempt < READ_BACK_ATTEMPTS; attempt++) {
+      const again = read.flatMap((o, i) => ('error' in o.observation && o.observation.reachable ? [i] : []));
+      if (again.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, readBackPause(attempt)));
+      const seen = await observeTargets(
+        plan,
+        control,
+        again.map((i) => read[i]!.target),
+      );
+      again.forEach((i, k) => (read[i] = seen[k]!));
+    }
+    const readByKey = new Map(read.map((o) => [observationKey(o.target), o]));
     const observed = new Map(
-      (
-        await Promise.all(
-          targets.map(async (t): Promise<Observed> =>
-            pending.has(observationKey(t))
-              ? {
-                  target: t,
-                  observation: { reachable: false, error: 'fence pending: its region did not answer' },
-                }
-              : readBackTarget(t),
-          ),
-        )
-      ).map((o) => [observationKey(o.target), o]),
+      targets.map((t): [string, Observed] => [
+        observationKey(t),
+        readByKey.get(observationKey(t)) ?? {
+          target: t,
+          observation: { reachable: false, error: 'fence pending: its region did not answer' },
+        },
+      ]),
     );
     const wanted = planOperation(sub, input.direction, () => undefined);
     const mismatches: string[] = [];
@@ -113,7 +124,8 @@ export function readBackActivities({ plan, control, now }: ActivityContext) {
       const seen = await readBackTarget(first!);
       observed.set(observationKey(first!), seen);
       if (!seen.observation.reachable) continue;
-      for (const o of await Promise.all(rest.map(readBackTarget))) observed.set(observationKey(o.target), o);
+      for (const o of await Promise.all(rest.map((t) => readBackTarget(t))))
+        observed.set(observationKey(o.target), o);
     }
     const live: StateOf = (t) => {
       const o = observed.get(observationKey(t))?.observation;

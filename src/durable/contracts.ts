@@ -10,6 +10,7 @@ export const ORCHESTRATIONS = {
   monitor: 'drMonitor',
   operation: 'drOperation',
   entry: 'drApplyEntry',
+  batch: 'drApplyBatch',
   deliver: 'drDeliverNotification',
 } as const;
 
@@ -17,6 +18,7 @@ export const ACTIVITIES = {
   probe: 'drProbeHealth',
   planOperation: 'drPlanOperation',
   applyAction: 'drApplyAction',
+  applyActions: 'drApplyActions',
   readBack: 'drReadBack',
   applyPendingFences: 'drApplyPendingFences',
   sendNotification: 'drSendNotification',
@@ -261,6 +263,8 @@ export interface PlannedOperation {
 
 /** One ARM action's result: terminal failures are results (never retried), transient ones throw. */
 export type ApplyActionResult = { ok: true; changed: boolean } | { ok: false; error: string };
+/** One action of a batch: `transient` failures are for the orchestration to try again after a pause. */
+export type BatchActionResult = ApplyActionResult | { ok: false; error: string; transient: true };
 
 /**
  * A notification as an operation's audit record keeps it: handed to its delivery orchestration (the outbox),

@@ -7,7 +7,12 @@ import { nextSlotBoundary } from '../core/schedule';
 import { boundaryMarginMs } from '../core/actuation';
 import { SAFETY_RULES } from '../core/safety';
 import type { Direction, EntryPlan, PlannedAction } from '../core/planner';
-import { type ApplyActionResult, type EntryResult, type StepResult } from '../durable/contracts';
+import {
+  type ApplyActionResult,
+  type BatchActionResult,
+  type EntryResult,
+  type StepResult,
+} from '../durable/contracts';
 import { errorMessage } from '../core/errors';
 import { armRetry } from '../durable/retries';
 import { callActivity } from '../durable/activity-calls';
@@ -25,10 +30,120 @@ export interface EntryInput {
 /** The step deactivates the side that stops running (a fence, or standing the secondary down at failback). */
 const isFence = (action: PlannedAction): boolean => action.op === 'disable';
 
-export function* applyEntryOrchestrator(
+type Gen<T> = Generator<df.Task, T, unknown>;
+
+/**
+ * Entries whose steps are only disables and enables, every disable before every enable, with no slot boundary
+ * to wait for and nothing refused: the operation applies these batched with the rest of their group (all
+ * fences in one activity, then all activations in one), through the same step rules (runEntrySteps).
+ */
+export function isBatchable(entry: EntryPlan, unsafe: boolean): boolean {
+  if (entry.blocked || unsafe || entry.slotBoundary) return false;
+  let activated = false;
+  for (const action of entry.steps) {
+    if (action.op === 'enable') activated = true;
+    else if (action.op === 'disable') {
+      if (activated) return false;
+    } else if (action.op !== 'missing' && action.op !== 'pending-fence') return false;
+  }
+  return true;
+}
+
+/** Tries of one batched action whose failures are transient (as armRetry: pauses 1, 2, 4 ... 30 s). */
+const BATCH_ATTEMPTS = 10;
+const batchPauseMs = (attempt: number) => Math.min(30_000, 1_000 * 2 ** (attempt - 1));
+
+/**
+ * Applies actions with applyActions, trying the transiently failed ones again (only those: what succeeded is
+ * never written twice) after a durable pause, up to BATCH_ATTEMPTS tries.
+ */
+function* applyActionsBatch(
   context: df.OrchestrationContext,
-): Generator<df.Task, EntryResult, unknown> {
+  operationId: string,
+  actions: PlannedAction[],
+): Gen<Map<PlannedAction, ApplyActionResult>> {
+  const out = new Map<PlannedAction, ApplyActionResult>();
+  let todo = actions;
+  for (let attempt = 1; todo.length > 0; attempt++) {
+    let results: BatchActionResult[];
+    try {
+      results = yield* callActivity(context, 'applyActions', { operationId, actions: todo }, armRetry());
+    } catch (err) {
+      const error = `gave up after retries: ${errorMessage(err)}`;
+      for (const a of todo) out.set(a, { ok: false, error });
+      break;
+    }
+    const again: PlannedAction[] = [];
+    todo.forEach((action, i) => {
+      const r = results[i] ?? { ok: false, error: 'no result', transient: true };
+      if ('transient' in r && attempt < BATCH_ATTEMPTS) again.push(action);
+      else out.set(action, 'transient' in r ? { ok: false, error: `gave up after retries: ${r.error}` } : r);
+    });
+    if (again.length) {
+      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + batchPauseMs(attempt)));
+    }
+    todo = again;
+  }
+  return out;
+}
+
+/** The input of the batch sub-orchestration: a group's batchable entries. */
+export interface BatchInput {
+  operationId: string;
+  inputs: EntryInput[];
+}
+
+/**
+ * Sub-orchestration: batched entries (see isBatchable) under the same step rules as their own sub-orchestration would apply: every
+ * fence of the group in one batch, then the activations those rules still allow in a second one.
+ */
+export function* applyBatchOrchestrator(context: df.OrchestrationContext): Gen<EntryResult[]> {
+  const { operationId, inputs } = context.df.getInput<BatchInput>();
+  const out: EntryResult[] = [];
+  const fences = yield* applyActionsBatch(
+    context,
+    operationId,
+    inputs.flatMap((i) => i.entry.steps.filter((a) => a.op === 'disable')),
+  );
+  const wanted: PlannedAction[] = [];
+  for (const i of inputs)
+    yield* runEntrySteps(context, i, (a) => {
+      if (a.op === 'disable') return fences.get(a)!;
+      wanted.push(a);
+      return { ok: true, changed: false };
+    });
+  const activations = yield* applyActionsBatch(context, operationId, wanted);
+  for (const i of inputs)
+    out.push(yield* runEntrySteps(context, i, (a) => (a.op === 'disable' ? fences : activations).get(a)!));
+  return out;
+}
+
+export function* applyEntryOrchestrator(context: df.OrchestrationContext): Gen<EntryResult> {
   const input = context.df.getInput<EntryInput>();
+  return yield* runEntrySteps(context, input, function* (action) {
+    try {
+      return yield* callActivity(
+        context,
+        'applyAction',
+        { operationId: input.operationId, action },
+        armRetry(),
+      );
+    } catch (err) {
+      return { ok: false, error: `gave up after retries: ${errorMessage(err)}` };
+    }
+  });
+}
+
+/**
+ * An entry's steps in order, with its rules: a failed fence blocks the activations after it (unless
+ * overridden or active-active). `apply` performs one action: an activity here, a batch's result for
+ * batched entries (see isBatchable).
+ */
+export function* runEntrySteps(
+  context: df.OrchestrationContext,
+  input: EntryInput,
+  apply: (action: PlannedAction) => Gen<ApplyActionResult> | ApplyActionResult,
+): Gen<EntryResult> {
   const { entry } = input;
   const steps: StepResult[] = [];
   const now = () => context.df.currentUtcDateTime.toISOString();
@@ -80,17 +195,8 @@ export function* applyEntryOrchestrator(
         continue;
       }
     }
-    let result: ApplyActionResult;
-    try {
-      result = yield* callActivity(
-        context,
-        'applyAction',
-        { operationId: input.operationId, action },
-        armRetry(),
-      );
-    } catch (err) {
-      result = { ok: false, error: `gave up after retries: ${errorMessage(err)}` };
-    }
+    const applied = apply(action);
+    const result = 'ok' in applied ? applied : yield* applied;
     if (result.ok) {
       steps.push({ action, status: result.changed ? 'done' : 'noop', at: now() });
     } else {

@@ -24,7 +24,7 @@ import { errorMessage } from '../core/errors';
 import { queueNotifications, queueTask } from './notify';
 import { callActivity } from '../durable/activity-calls';
 import { armRetry } from '../durable/retries';
-import type { EntryInput } from './entry';
+import { isBatchable, type BatchInput, type EntryInput } from './entry';
 
 type Gen<T> = Generator<df.Task, T, unknown>;
 
@@ -160,31 +160,46 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
         `group ${group.group} checked: ${check.read.length} deferred target(s) read, ${check.violations.length} violation(s)`,
       );
     const unsafe = new Map(check.violations.map((v) => [v.entry, v.message]));
-    const tasks = group.entries.map((entry: EntryPlan, ei) => {
-      const entryInput: EntryInput = {
-        operationId: input.operationId,
-        group: group.group,
-        entry,
-        override: request.override,
-        direction: request.direction,
-        ...(unsafe.has(entry.entry) ? { unsafe: unsafe.get(entry.entry)! } : {}),
-      };
-      return context.df.callSubOrchestrator(
-        ORCHESTRATIONS.entry,
-        entryInput,
-        `${context.df.instanceId}-g${gi}-e${ei}`,
-      );
+    const inputOf = (entry: EntryPlan): EntryInput => ({
+      operationId: input.operationId,
+      group: group.group,
+      entry,
+      override: request.override,
+      direction: request.direction,
+      ...(unsafe.has(entry.entry) ? { unsafe: unsafe.get(entry.entry)! } : {}),
     });
+    // Plain enables and disables are applied batched, in one sub-orchestration for the whole group (two
+    // activities: the fences, then the activations); every other entry in a sub-orchestration of its own.
+    const batched = new Set(group.entries.filter((e) => isBatchable(e, unsafe.has(e.entry))));
+    const batch: BatchInput = { operationId: input.operationId, inputs: [...batched].map(inputOf) };
+    const batchTask = batched.size
+      ? [context.df.callSubOrchestrator(ORCHESTRATIONS.batch, batch, `${context.df.instanceId}-g${gi}-batch`)]
+      : [];
+    const tasks = group.entries.flatMap((entry: EntryPlan, ei) =>
+      batched.has(entry)
+        ? []
+        : [
+            context.df.callSubOrchestrator(
+              ORCHESTRATIONS.entry,
+              inputOf(entry),
+              `${context.df.instanceId}-g${gi}-e${ei}`,
+            ),
+          ],
+    );
     // The "started" notice is handed to the outbox alongside the first group (a store write that never
     // throws), so the first ARM writes wait for nothing, and Service Bus is not involved at all.
-    const results = (yield context.df.Task.all(
-      startedQueued ? tasks : [queueTask(context, [started]), ...tasks],
-    )) as unknown[];
+    const all = [...(startedQueued ? [] : [queueTask(context, [started])]), ...batchTask, ...tasks];
+    const results = (all.length ? yield context.df.Task.all(all) : []) as unknown[];
     if (!startedQueued) {
       record.notifications.push(...(results.shift() as NotificationRecord[]));
       startedQueued = true;
     }
-    record.entries.push(...(results as EntryResult[]));
+    const fromBatch = new Map(
+      (batchTask.length ? (results.shift() as EntryResult[]) : []).map((r) => [r.entry, r]),
+    );
+    let next = 0;
+    const entryResults = group.entries.map((e) => fromBatch.get(e.entry) ?? (results[next++] as EntryResult));
+    record.entries.push(...entryResults);
     mark(`group ${group.group} applied`);
     try {
       const readBack = yield* callActivity(
@@ -195,7 +210,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
           group: group.group,
           entries: group.entries.map((e) => e.entry),
           // Fences left pending target a region whose ARM did not answer: do not spend reads on it again.
-          pending: (results as EntryResult[]).flatMap((e) =>
+          pending: entryResults.flatMap((e) =>
             e.steps
               .filter((s) => s.status === 'pending-fence')
               .map((s) => `${s.action.target.region}:${s.action.target.key}`),

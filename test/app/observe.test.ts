@@ -1,55 +1,74 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
-import { observePlan } from '../../src/app/observe';
+import { LIST_PAGE_SIZE, observePlan } from '../../src/app/observe';
 import { simulatorConnection } from '../../local/sim/arm';
 import { ArmThrottle } from '../../src/adapters/arm/throttle';
+import { ArmTerminalError } from '../../src/adapters/arm/errors';
+import type { LogicAppsControl } from '../../src/adapters/logicapps/port';
 import { validatePlan } from '../../src/plan/validate';
 import type { Plan } from '../../src/plan/schema';
 import { startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
 import { sampleEstateSeed } from '../../local/sim/sample-estate';
-import { minimalPlan } from '../support/plans';
+import { minimalPlan, PRIMARY_SUB } from '../support/plans';
 
-const N = 120;
+const HANG_TIMEOUT_MS = 1_500;
 const LARGE = { capacity: 10_000, refillPerSecond: 10_000 };
-const connection = (timeoutMs?: number) => ({
+const connection = (sim: CheckedSimulator, timeoutMs?: number) => ({
   ...simulatorConnection(sim, new ArmThrottle({ reads: LARGE, writes: LARGE }), timeoutMs),
   maxRetries: 0,
 });
-let sim: CheckedSimulator;
-let plan: Plan;
+const armRequests = (sim: CheckedSimulator, region?: string) =>
+  sim.requestLog().filter((e) => e.listener === 'arm' && (region === undefined || e.region === region));
+const isList = (path: string) => /\/providers\/Microsoft\.Logic\/workflows\?/i.test(path);
 
-beforeAll(async () => {
+/** `n` active-passive webhook workflows; `spread`: each in a resource group of its own (read by GET). */
+function planOf(n: number, layout: 'shared' | 'spread'): Plan {
   const raw = minimalPlan();
-  raw.workflows = Array.from({ length: N }, (_, i) => ({
+  const ref = (region: 'weu' | 'neu', i: number) =>
+    layout === 'shared'
+      ? `wf-${i}`
+      : `/subscriptions/${PRIMARY_SUB}/resourceGroups/rg-${region}-${i}/providers/Microsoft.Logic/workflows/wf-${i}`;
+  raw.workflows = Array.from({ length: n }, (_, i) => ({
     name: `wf-${i}`,
     role: 'active-passive' as const,
     trigger: 'webhook' as const,
-    primary: `wf-${i}`,
-    secondary: `wf-${i}`,
+    primary: ref('weu', i),
+    secondary: ref('neu', i),
   }));
-  plan = validatePlan(raw).plan!;
-  // Generous buckets on both sides: this test is about which reads are made, not about pacing them.
-  sim = await startCheckedSimulator({ seed: sampleEstateSeed(plan), throttle: { reads: LARGE } });
-});
-// stop() also fails the file if any ARM answer was outside the official spec.
-afterAll(async () => sim?.stop());
-// A failed assertion must not leave a region down for the next test.
-afterEach(async () => {
-  sim.restore('westeurope');
-  await sim.settle();
-});
+  return validatePlan(raw).plan!;
+}
 
-describe('reading the estate before an operation', () => {
+// stop() also fails the file if any ARM answer (list pages included) was outside the official spec.
+const sims: CheckedSimulator[] = [];
+afterAll(async () => {
+  for (const sim of sims) await sim.stop();
+});
+const start = async (plan: Plan) => {
+  // Generous buckets on both sides: these tests are about which reads are made, not about pacing them.
+  const sim = await startCheckedSimulator({ seed: sampleEstateSeed(plan), throttle: { reads: LARGE } });
+  sims.push(sim);
+  return sim;
+};
+
+describe('reading workflows that each sit alone in their resource group (one GET each)', () => {
+  const N = 120;
+  let sim: CheckedSimulator;
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = planOf(N, 'spread');
+    sim = await start(plan);
+  });
+
   it('stops asking a region whose ARM refused several reads in a row, and still reads the other region', async () => {
     sim.outage('westeurope', { kind: 'down', mode: 'refused' });
     sim.clearRequestLog();
-    const control = createArmLogicAppsControl(connection());
+    const control = createArmLogicAppsControl(connection(sim));
     const observed = [...(await observePlan(plan, control)).values()];
     const primary = observed.filter((o) => o.target.region === 'primary');
     const secondary = observed.filter((o) => o.target.region === 'secondary');
     expect(primary.every((o) => !o.observation.reachable)).toBe(true);
     expect(secondary.every((o) => 'state' in o.observation && o.observation.state === 'Disabled')).toBe(true);
-    const asked = sim.requestLog().filter((e) => e.listener === 'arm' && e.region === 'westeurope').length;
+    const asked = armRequests(sim, 'westeurope').length;
     // At most the reads already in flight when the region was judged down, far fewer than one per workflow.
     expect(asked).toBeLessThanOrEqual(40);
     expect(asked).toBeGreaterThanOrEqual(3);
@@ -60,43 +79,218 @@ describe('reading the estate before an operation', () => {
   it('does not wait for a region whose connections hang: each read times out, then the region is not asked', async () => {
     sim.outage('westeurope', { kind: 'down', mode: 'hang' });
     sim.clearRequestLog();
-    // A short timeout so the test does not wait the default 15 s per read; long enough that the secondary's
-    // reads answer in time on a loaded 2-core CI machine.
-    const control = createArmLogicAppsControl(connection(1500));
-    const observed = [...(await observePlan(plan, control)).values()];
-    const primary = observed.filter((o) => o.target.region === 'primary');
-    expect(primary).toHaveLength(N);
-    for (const o of primary) expect(o.observation.reachable).toBe(false);
-    const timedOut = primary.filter(
-      (o) => 'error' in o.observation && /no answer within 1500 ms/.test(o.observation.error ?? ''),
-    );
-    const skipped = primary.filter(
-      (o) => 'error' in o.observation && /did not answer 3 reads in a row/.test(o.observation.error ?? ''),
-    );
-    expect(timedOut.length).toBeGreaterThanOrEqual(3);
-    expect(timedOut.length + skipped.length).toBe(N);
-    expect(
-      observed.filter(
-        (o) =>
-          o.target.region === 'secondary' && 'state' in o.observation && o.observation.state === 'Disabled',
-      ),
-    ).toHaveLength(N);
-    const held = sim.requestLog().filter((e) => e.listener === 'arm' && e.region === 'westeurope');
-    expect(held.every((e) => e.outcome === 'held')).toBe(true);
-    // Only the reads in flight when the region was judged down were sent, not one per workflow.
-    expect(held.length).toBe(timedOut.length);
-    expect(held.length).toBeLessThanOrEqual(40);
-    sim.restore('westeurope');
-    await sim.settle();
+    try {
+      // A short timeout so the test does not wait the default 15 s per read; not so short that a loaded
+      // machine (32 TLS handshakes at once) makes the answering region miss it too (400 ms did, at times).
+      const control = createArmLogicAppsControl(connection(sim, HANG_TIMEOUT_MS));
+      const observed = [...(await observePlan(plan, control)).values()];
+      const primary = observed.filter((o) => o.target.region === 'primary');
+      expect(primary).toHaveLength(N);
+      for (const o of primary) expect(o.observation.reachable).toBe(false);
+      const timedOut = primary.filter(
+        (o) => 'error' in o.observation && /no answer within 1500 ms/.test(o.observation.error ?? ''),
+      );
+      const skipped = primary.filter(
+        (o) => 'error' in o.observation && /did not answer 3 reads in a row/.test(o.observation.error ?? ''),
+      );
+      expect(timedOut.length).toBeGreaterThanOrEqual(3);
+      expect(timedOut.length + skipped.length).toBe(N);
+      const held = armRequests(sim, 'westeurope');
+      expect(
+        observed.filter(
+          (o) =>
+            o.target.region === 'secondary' && 'state' in o.observation && o.observation.state === 'Disabled',
+        ),
+      ).toHaveLength(N);
+      expect(held.every((e) => e.outcome === 'held')).toBe(true);
+      // Only the reads in flight when the region was judged down were sent, not one per workflow.
+      expect(held.length).toBe(timedOut.length);
+      expect(held.length).toBeLessThanOrEqual(40);
+    } finally {
+      sim.restore('westeurope');
+      await sim.settle();
+    }
   });
 
   it('a region that answers is read in full, workflow by workflow', async () => {
     sim.clearRequestLog();
-    const control = createArmLogicAppsControl(connection());
+    const control = createArmLogicAppsControl(connection(sim));
     const observed = [...(await observePlan(plan, control)).values()];
     expect(
       observed.filter((o) => 'state' in o.observation && o.observation.state === 'Enabled'),
     ).toHaveLength(N);
-    expect(sim.requestLog().filter((e) => e.listener === 'arm' && e.method === 'GET')).toHaveLength(2 * N);
+    const reads = armRequests(sim).filter((e) => e.method === 'GET');
+    expect(reads).toHaveLength(2 * N);
+    expect(reads.some((e) => isList(e.path))).toBe(false);
+  });
+});
+
+describe('reading workflows that share a resource group (Workflows_ListByResourceGroup pages)', () => {
+  const N = 1000;
+  let sim: CheckedSimulator;
+  let plan: Plan;
+  beforeAll(async () => {
+    plan = planOf(N, 'shared');
+    sim = await start(plan);
+  });
+
+  it.each([LIST_PAGE_SIZE, 250])(
+    'a 1000-workflow resource group costs ceil(1000 / top) list reads, not 1000 GETs (top %d)',
+    async (top) => {
+      sim.clearRequestLog();
+      const control = createArmLogicAppsControl(connection(sim));
+      const observed = [...(await observePlan(plan, control, { listPageSize: top })).values()];
+      const primary = observed.filter((o) => o.target.region === 'primary');
+      const secondary = observed.filter((o) => o.target.region === 'secondary');
+      expect(primary).toHaveLength(N);
+      expect(primary.every((o) => 'state' in o.observation && o.observation.state === 'Enabled')).toBe(true);
+      expect(secondary.every((o) => 'state' in o.observation && o.observation.state === 'Disabled')).toBe(
+        true,
+      );
+      // What a GET would have given: the definition (triggers, for the DR rules) and the revision.
+      for (const o of observed) {
+        expect(o.info?.definition?.triggers).toBeDefined();
+        expect('revision' in o.observation && o.observation.revision).toMatch(/^\d{4}-.+\/.+/);
+      }
+      // The primary resource group also holds the health-check workflow: 1001 workflows there.
+      for (const [region, workflows] of [
+        ['westeurope', N + 1],
+        ['northeurope', N],
+      ] as const) {
+        const reads = armRequests(sim, region);
+        expect(reads.every((e) => e.method === 'GET' && isList(e.path))).toBe(true);
+        // Paging stops as soon as every workflow of the plan was seen.
+        expect(reads.length).toBeLessThanOrEqual(Math.ceil(workflows / top));
+        expect(reads.length).toBeGreaterThanOrEqual(Math.ceil(N / top));
+        expect(reads.every((e) => e.status === 200)).toBe(true);
+      }
+      for (const e of armRequests(sim)) expect(e.path).toMatch(new RegExp(`(\\$|%24)top=${top}(&|$)`));
+    },
+  );
+
+  it('a region whose ARM refuses costs one refused list read, and all its workflows are unreachable', async () => {
+    sim.outage('westeurope', { kind: 'down', mode: 'refused' });
+    sim.clearRequestLog();
+    try {
+      const control = createArmLogicAppsControl(connection(sim));
+      const observed = [...(await observePlan(plan, control)).values()];
+      const primary = observed.filter((o) => o.target.region === 'primary');
+      expect(primary.every((o) => !o.observation.reachable)).toBe(true);
+      expect(armRequests(sim, 'westeurope')).toHaveLength(1);
+      expect(armRequests(sim, 'northeurope')).toHaveLength(Math.ceil(N / LIST_PAGE_SIZE));
+    } finally {
+      sim.restore('westeurope');
+      await sim.settle();
+    }
+  });
+
+  it('a region whose connections hang costs one timed-out list read', async () => {
+    sim.outage('westeurope', { kind: 'down', mode: 'hang' });
+    sim.clearRequestLog();
+    try {
+      const control = createArmLogicAppsControl(connection(sim, HANG_TIMEOUT_MS));
+      const observed = [...(await observePlan(plan, control)).values()];
+      const primary = observed.filter((o) => o.target.region === 'primary');
+      expect(primary).toHaveLength(N);
+      for (const o of primary) {
+        expect(o.observation.reachable).toBe(false);
+        expect('error' in o.observation && o.observation.error).toMatch(/no answer within 1500 ms/);
+      }
+      const held = armRequests(sim, 'westeurope');
+      expect(held.map((e) => e.outcome)).toEqual(['held']);
+    } finally {
+      sim.restore('westeurope');
+      await sim.settle();
+    }
+  });
+
+  it('a workflow a complete listing does not show does not exist; a large group the plan barely uses is read by GET', async () => {
+    // Three of the 1000 (two exist, one does not), ten to a page: the listing would take 101 pages.
+    const few: Plan = {
+      ...plan,
+      workflows: [plan.workflows[0]!, plan.workflows[999]!, { ...plan.workflows[1]!, name: 'gone' }],
+    };
+    few.workflows[2] = {
+      ...few.workflows[2]!,
+      primary: 'gone',
+      secondary: 'gone',
+    };
+    sim.clearRequestLog();
+    const control = createArmLogicAppsControl(connection(sim));
+    const observed = await observePlan(few, control, { listPageSize: 10 });
+    const primary = [...observed.values()].filter((o) => o.target.region === 'primary');
+    expect(
+      primary.map((o) => ('exists' in o.observation ? o.observation.exists : o.observation.reachable)),
+    ).toEqual([true, true, false]);
+    const reads = armRequests(sim, 'westeurope');
+    // Three pages (as many reads as three GETs), then GETs of the two still missing: never over twice the GETs.
+    expect(reads.filter((e) => isList(e.path))).toHaveLength(3);
+    expect(reads.filter((e) => !isList(e.path)).map((e) => e.path.split('?')[0]!.split('/').pop())).toEqual(
+      expect.arrayContaining(['wf-999', 'gone']),
+    );
+    expect(reads).toHaveLength(5);
+
+    // A small resource group listed in full: a name it does not show does not exist (no GET to find out).
+    const small = planOf(3, 'shared');
+    const smallSim = await start(small);
+    const withGone: Plan = {
+      ...small,
+      workflows: [
+        ...small.workflows,
+        { ...small.workflows[0]!, name: 'gone', primary: 'gone', secondary: 'gone' },
+      ],
+    };
+    const seen = await observePlan(withGone, createArmLogicAppsControl(connection(smallSim)));
+    const gone = [...seen.values()].filter((o) => o.target.label.endsWith('gone'));
+    expect(gone.map((o) => o.observation)).toEqual([
+      { reachable: true, exists: false },
+      { reachable: true, exists: false },
+    ]);
+    expect(armRequests(smallSim).map((e) => isList(e.path))).toEqual([true, true]);
+  });
+
+  it('a throttled list answers every workflow of the group with the error, without a GET for each', async () => {
+    sim.outage('northeurope', { kind: 'throttled', retryAfterSeconds: 1 });
+    sim.clearRequestLog();
+    try {
+      const control = createArmLogicAppsControl(connection(sim));
+      const observed = [...(await observePlan(plan, control)).values()];
+      const secondary = observed.filter((o) => o.target.region === 'secondary');
+      expect(secondary).toHaveLength(N);
+      for (const o of secondary) {
+        expect(o.observation).toMatchObject({ reachable: true, state: 'Unknown' });
+        expect('error' in o.observation && o.observation.error).toMatch(/429/);
+      }
+      expect(armRequests(sim, 'northeurope').map((e) => e.status)).toEqual([429]);
+    } finally {
+      sim.restore('northeurope');
+      await sim.settle();
+    }
+  });
+
+  it('a list refused for want of permission at resource-group scope falls back to one GET per workflow', async () => {
+    const small = planOf(5, 'shared');
+    const smallSim = await start(small);
+    const real = createArmLogicAppsControl(connection(smallSim));
+    // Roles assigned on single workflows allow their GET but not the resource group's list.
+    const control: LogicAppsControl = {
+      ...real,
+      listWorkflows: () => ({
+        [Symbol.asyncIterator]: () => ({
+          next: () =>
+            Promise.reject(
+              new ArmTerminalError(
+                '403 AuthorizationFailed: no Microsoft.Logic/workflows/read at the resource group',
+                { operation: 'list workflows', target: 'rg' },
+                403,
+                'AuthorizationFailed',
+              ),
+            ),
+        }),
+      }),
+    };
+    const observed = [...(await observePlan(small, control)).values()];
+    expect(observed.every((o) => 'state' in o.observation && !o.observation.error)).toBe(true);
+    expect(armRequests(smallSim).filter((e) => !isList(e.path))).toHaveLength(2 * 5);
   });
 });

@@ -330,12 +330,16 @@ describe('failover scenarios', () => {
     // "started" event went to Service Bus, once after ARM enabled the secondary webhook.
     const crashes: string[] = [];
     const crashPoint = ({ name, input }: { name: string; input: unknown }) => {
-      const i = input as { type?: string; action?: { op: string; target: { label: string } } };
+      type Action = { op: string; target: { label: string } };
+      const i = input as { type?: string; action?: Action; actions?: Action[] };
       if (name === ACTIVITIES.sendNotification && i.type === EVENT_TYPES.failoverStarted)
         return 'started sent';
-      if (name === ACTIVITIES.applyAction && i.action?.op === 'enable')
-        return i.action.target.label === 'secondary:order-webhook' ? 'webhook enabled' : undefined;
-      return undefined;
+      // Plain enables are applied in a batch (applyActions); entries with timers, one by one (applyAction).
+      const enables =
+        name === ACTIVITIES.applyAction ? [i.action] : name === ACTIVITIES.applyActions ? i.actions : [];
+      return enables?.some((a) => a?.op === 'enable' && a.target.label === 'secondary:order-webhook')
+        ? 'webhook enabled'
+        : undefined;
     };
     estate = await startEstate({
       storeDir: mkdtempSync(join(tmpdir(), 'dr-store-')),

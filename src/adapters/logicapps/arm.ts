@@ -11,7 +11,10 @@ import type { ArmThrottle } from '../arm/throttle';
 import { armTimeoutPolicy, DEFAULT_ARM_TIMEOUT_MS } from '../arm/timeout';
 import {
   locatorLabel,
+  type ListedWorkflow,
   type LogicAppsControl,
+  type ResourceGroupScope,
+  type SiteScope,
   type RunInfo,
   type TriggerInfo,
   type WorkflowInfo,
@@ -94,25 +97,66 @@ export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsC
   const logic = perSubscription((sub) => new LogicManagementClient(connection.credential, sub, options()));
   const web = perSubscription((sub) => new WebSiteManagementClient(connection.credential, sub, options()));
 
-  const call = async <T>(operation: string, target: WorkflowLocator, fn: () => Promise<T>): Promise<T> => {
+  const call = async <T>(
+    operation: string,
+    target: WorkflowLocator | string,
+    fn: () => Promise<T>,
+  ): Promise<T> => {
     try {
       return await fn();
     } catch (err) {
       if (err instanceof ArmConcurrencyError) throw err;
-      throw classifyArmError(err, { operation, target: locatorLabel(target) });
+      throw classifyArmError(err, {
+        operation,
+        target: typeof target === 'string' ? target : locatorLabel(target),
+      });
     }
   };
 
-  const flowStateKey = (t: Standard) => `Workflows.${t.workflow}.FlowState`;
+  const flowStateKey = (workflow: string) => `Workflows.${workflow}.FlowState`;
+  const siteLabel = (s: SiteScope) => s.label ?? `${s.resourceGroup}/${s.site}`;
+  const siteKey = (s: SiteScope) => `${s.subscriptionId}/${s.resourceGroup}/${s.site}`.toLowerCase();
+  // An absent setting means the workflow runs: Standard workflows are enabled unless disabled explicitly.
+  const flowStateOf = (settings: Record<string, string>, workflow: string) =>
+    settings[flowStateKey(workflow)] === 'Disabled' ? 'Disabled' : 'Enabled';
 
-  const readSettings = (t: Standard) =>
+  const readSettings = (s: SiteScope, label: WorkflowLocator | string = siteLabel(s)) =>
     call(
       'read app settings',
-      t,
+      label,
       async () =>
-        (await web(t.subscriptionId).webApps.listApplicationSettings(t.resourceGroup, t.site)).properties ??
+        (await web(s.subscriptionId).webApps.listApplicationSettings(s.resourceGroup, s.site)).properties ??
         {},
     );
+
+  /** One read-modify-write of a site's app settings for any number of workflows; no write when none changes. */
+  const writeSiteStates = (
+    s: SiteScope,
+    states: Readonly<Record<string, 'Enabled' | 'Disabled'>>,
+    label: WorkflowLocator | string = siteLabel(s),
+  ) =>
+    siteLocks.run(siteKey(s), async () => {
+      const settings = await readSettings(s, label);
+      const changed = Object.entries(states)
+        .filter(([workflow, state]) => flowStateOf(settings, workflow) !== state)
+        .map(([workflow]) => workflow);
+      if (changed.length === 0) return { changed };
+      const wanted = Object.values(states);
+      const operation = wanted.every((st) => st === 'Enabled')
+        ? 'enable'
+        : wanted.every((st) => st === 'Disabled')
+          ? 'disable'
+          : 'set flow states';
+      await call(operation, label, () =>
+        web(s.subscriptionId).webApps.updateApplicationSettings(s.resourceGroup, s.site, {
+          properties: {
+            ...settings,
+            ...Object.fromEntries(changed.map((workflow) => [flowStateKey(workflow), states[workflow]!])),
+          },
+        }),
+      );
+      return { changed };
+    });
 
   const revisionOf = (w: Workflow) => `${w.changedTime?.toISOString() ?? ''}/${w.version ?? ''}`;
 
@@ -131,35 +175,58 @@ export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsC
   const getConsumption = (t: Consumption) =>
     call('get', t, async () => toInfo(await logic(t.subscriptionId).workflows.get(t.resourceGroup, t.name)));
 
-  const getStandard = async (t: Standard): Promise<WorkflowInfo> => {
-    const site = await call('get site', t, () => web(t.subscriptionId).webApps.get(t.resourceGroup, t.site));
-    const settings = await readSettings(t);
-    // An absent setting means the workflow runs: Standard workflows are enabled unless disabled explicitly.
-    const state = settings[flowStateKey(t)] === 'Disabled' ? 'Disabled' : 'Enabled';
-    return {
-      id: `${site.id ?? ''}/workflows/${t.workflow}`,
-      location: site.location,
-      state,
-      revision: `${state}`,
-    };
+  const readSite = async (s: SiteScope, workflows: readonly string[], label: WorkflowLocator | string) => {
+    const site = await call('get site', label, () =>
+      web(s.subscriptionId).webApps.get(s.resourceGroup, s.site),
+    );
+    const settings = await readSettings(s, label);
+    return new Map(
+      workflows.map((workflow): [string, WorkflowInfo] => {
+        const state = flowStateOf(settings, workflow);
+        return [
+          workflow,
+          {
+            id: `${site.id ?? ''}/workflows/${workflow}`,
+            location: site.location,
+            state,
+            revision: `${state}`,
+          },
+        ];
+      }),
+    );
   };
+
+  const getStandard = async (t: Standard): Promise<WorkflowInfo> =>
+    (await readSite(t, [t.workflow], t)).get(t.workflow)!;
+
+  async function* listWorkflows(
+    scope: ResourceGroupScope,
+    opts: { top?: number } = {},
+  ): AsyncGenerator<ListedWorkflow[]> {
+    const label = scope.label ?? `${scope.resourceGroup} (list)`;
+    const pages = logic(scope.subscriptionId)
+      .workflows.listByResourceGroup(scope.resourceGroup, opts.top !== undefined ? { top: opts.top } : {})
+      .byPage();
+    for (;;) {
+      const page = await call('list workflows', label, () => pages.next());
+      if (page.done) return;
+      yield page.value.map((w) => ({ name: w.name ?? w.id?.split('/').pop() ?? '', info: toInfo(w) }));
+    }
+  }
 
   return {
     getWorkflow: (t) => (isStandard(t) ? getStandard(t) : getConsumption(t)),
 
+    listWorkflows,
+
+    getSiteWorkflows: (s, workflows) => readSite(s, [...new Set(workflows)], siteLabel(s)),
+
+    setSiteStates: (s, states) => writeSiteStates(s, states),
+
     async setState(t, state, opts = {}) {
       if (isStandard(t)) {
-        return siteLocks.run(`${t.subscriptionId}/${t.resourceGroup}/${t.site}`.toLowerCase(), async () => {
-          const settings = await readSettings(t);
-          const current = settings[flowStateKey(t)] === 'Disabled' ? 'Disabled' : 'Enabled';
-          if (current === state) return { changed: false };
-          await call(state === 'Enabled' ? 'enable' : 'disable', t, () =>
-            web(t.subscriptionId).webApps.updateApplicationSettings(t.resourceGroup, t.site, {
-              properties: { ...settings, [flowStateKey(t)]: state },
-            }),
-          );
-          return { changed: true };
-        });
+        const { changed } = await writeSiteStates(t, { [t.workflow]: state }, t);
+        return { changed: changed.length > 0 };
       }
       const skipRead = opts.knownState !== undefined && opts.knownState !== state;
       if (!skipRead && (await getConsumption(t)).state === state) return { changed: false };

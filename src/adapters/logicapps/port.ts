@@ -35,8 +35,49 @@ export interface RunInfo {
   trigger?: string;
 }
 
+/** A resource group of consumption workflows (what Workflows_ListByResourceGroup lists). */
+export interface ResourceGroupScope {
+  subscriptionId: string;
+  resourceGroup: string;
+  label?: string;
+}
+
+/** A Logic Apps Standard site (one app-settings document holds the state of all its workflows). */
+export interface SiteScope {
+  subscriptionId: string;
+  resourceGroup: string;
+  site: string;
+  label?: string;
+}
+
+/** One workflow of a listing page: its name as ARM spells it, and what a GET of it would say. */
+export interface ListedWorkflow {
+  name: string;
+  info: WorkflowInfo;
+}
+
 export interface LogicAppsControl {
   getWorkflow(target: WorkflowLocator): Promise<WorkflowInfo>;
+  /**
+   * The consumption workflows of a resource group, one page (`$top` items, one ARM read) at a time, following
+   * nextLink. Each item carries what a GET shows (state, definition, changedTime, version). Stop iterating to
+   * stop reading. Errors are classified like every other call (ArmTransientError / ArmTerminalError).
+   */
+  listWorkflows(scope: ResourceGroupScope, opts?: { top?: number }): AsyncIterable<ListedWorkflow[]>;
+  /**
+   * Several Standard workflows of one site with one site read and one app-settings read (instead of two reads
+   * per workflow). Workflows named twice are read once.
+   */
+  getSiteWorkflows(site: SiteScope, workflows: readonly string[]): Promise<Map<string, WorkflowInfo>>;
+  /**
+   * Sets the state of several Standard workflows of one site with ONE app-settings write (read-modify-write of
+   * the whole document, serialised per site in this process). Idempotent: workflows already in their wanted
+   * state are left out, and nothing is written when none changes, so a retried call neither loses nor repeats.
+   */
+  setSiteStates(
+    site: SiteScope,
+    states: Readonly<Record<string, 'Enabled' | 'Disabled'>>,
+  ): Promise<{ changed: string[] }>;
   /**
    * Idempotent: a workflow already in the wanted state is left alone (no write). With `knownState` (read
    * moments ago by the caller) the adapter skips its own read when that state differs from the wanted one:

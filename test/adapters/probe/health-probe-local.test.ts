@@ -80,6 +80,9 @@ function fakeControl(getCallbackUrl: (t: WorkflowLocator, trigger: string) => Pr
   const unused = () => Promise.reject(new Error('not used by the probe'));
   const control: LogicAppsControl = {
     getWorkflow: unused,
+    listWorkflows: () => ({ [Symbol.asyncIterator]: () => ({ next: unused }) }),
+    getSiteWorkflows: unused,
+    setSiteStates: unused,
     setState: unused,
     setRecurrence: unused,
     listTriggers: unused,
