@@ -32,6 +32,9 @@ param deployHealthCheck bool = true
 @description('Grant roles in the workflow resource groups; false when another team deploys infra/rbac.bicep there.')
 param assignWorkflowRoles bool = true
 
+@description('Opt-in: a read-only role on each workflow resource group so the control plane lists workflows in pages (fewer ARM reads at scale) instead of one GET each. See docs/security.md.')
+param listWorkflowsInResourceGroups bool = false
+
 @description('Create the notification namespace the plan names; false when it already exists elsewhere.')
 param createServiceBusNamespace bool = true
 
@@ -158,6 +161,7 @@ module workflowRoles './rbac.bicep' = [
       rewriteWorkflowNames: target.rewriteWorkflows
       standardSiteNames: target.sites
       healthCheckWorkflowNames: target.healthCheckWorkflows
+      listWorkflows: listWorkflowsInResourceGroups
     }
   }
 ]

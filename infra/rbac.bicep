@@ -23,6 +23,9 @@ param standardSiteNames array = []
 @description('Consumption health-check or dependency-probe workflows in this resource group whose callback URL the control plane reads.')
 param healthCheckWorkflowNames array = []
 
+@description('Opt-in: let the control plane list this resource group\'s workflows (read only, at resource-group scope) so it reads the plan\'s workflows a page at a time instead of one GET each. Off by default: every role then stays on the named workflows and each read is one GET (the control plane falls back by itself when a list is refused).')
+param listWorkflows bool = false
+
 @description('Service Bus namespace in this resource group that receives the CloudEvents; empty for none.')
 param serviceBusNamespaceName string = ''
 @allowed(['queue', 'topic'])
@@ -50,6 +53,12 @@ var standardActions = [
 // Only the health probe needs the trigger's signed callback URL, so it is a role of its own on that workflow:
 var healthProbeActions = [
   'Microsoft.Logic/workflows/triggers/listCallbackUrl/action' // resolve the health-check Request trigger's URL
+]
+
+// Listing is the one read that cannot be granted per workflow: it sees every workflow of the resource group
+// (state and definition, never secure parameters), and writes nothing.
+var listActions = [
+  'Microsoft.Logic/workflows/read' // list the resource group's workflows in pages (Workflows_ListByResourceGroup)
 ]
 
 // A rewritten workflow is switched too, so it gets the switch role even if only listed for rewriting.
@@ -111,6 +120,37 @@ resource standardRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if 
     assignableScopes: [
       resourceGroup().id
     ]
+  }
+}
+
+// Only worth it where the plan has several workflows in this resource group.
+var grantList = listWorkflows && length(switchedWorkflowNames) > 1
+
+resource listRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (grantList) {
+  name: guid(resourceGroup().id, 'logic-apps-failover-lister')
+  properties: {
+    roleName: 'Logic Apps Failover Lister (${resourceGroup().name} ${scopeToken})'
+    description: 'List (read) the Logic Apps of ${resourceGroup().name} a page at a time; assigned on the resource group, read only.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: listActions
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+// No scope: the resource group this file is deployed to.
+resource listAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantList) {
+  name: guid(resourceGroup().id, principalId, listRole.id)
+  properties: {
+    principalId: principalId
+    principalType: principalType
+    roleDefinitionId: listRole.id
   }
 }
 

@@ -73,6 +73,10 @@ export function existingScope(file: BicepFile, scope: Node | undefined): Declara
  * Modules that assign roles are scoped to resource groups; custom roles are assignable only in their
  * resource group.
  */
+/** Listing a resource group's workflows cannot be granted per workflow: read-only listing may sit on the group. */
+const LIST_ACTIONS = new Set(['Microsoft.Logic/workflows/read']);
+const listsOnly = (actions: string[]) => actions.length > 0 && actions.every((a) => LIST_ACTIONS.has(a));
+
 export function roleAssignmentViolations(files: BicepFile[]): string[] {
   const out: string[] = [];
   for (const file of files) {
@@ -115,7 +119,7 @@ export function roleAssignmentViolations(files: BicepFile[]): string[] {
             out.push(
               `${where}: custom role ${symbol} mixes actions on ${types.join(' and ')}: one role per type`,
             );
-          } else if (types.length === 1 && onType !== types[0]) {
+          } else if (types.length === 1 && onType !== types[0] && !(listsOnly(actions) && !raScope)) {
             out.push(
               `${where}: custom role ${symbol} acts on ${types[0]} but is assigned on ${on ? `${on.name} (${onType})` : raScope ? raScope.text : 'the whole resource group'}: assign it on each ${types[0]} resource`,
             );

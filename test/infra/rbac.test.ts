@@ -109,7 +109,7 @@ describe('custom roles in rbac.bicep', () => {
       customRoles(rbac)
         .map((d) => d.name)
         .sort(),
-    ).toEqual(ROLES.map((r) => r.role).sort());
+    ).toEqual([...ROLES.map((r) => r.role), 'listRole'].sort());
     expect(
       files.filter((f) => f !== rbac).flatMap((f) => customRoles(f).map((d) => `${f.path}#${d.name}`)),
     ).toEqual([]);
@@ -133,6 +133,29 @@ describe('custom roles in rbac.bicep', () => {
       expect(declaration(rbac, role).condition).toBe(`(!empty(${names}))`);
     },
   );
+
+  it('list workflows at resource-group scope only when opted in, read only, and only for several workflows', () => {
+    expect(sorted(customRoleActions(rbac, 'listRole'))).toEqual(['Microsoft.Logic/workflows/read']);
+    expect(literal(declaration(rbac, 'listActions').value)).toEqual(['Microsoft.Logic/workflows/read']);
+    const optIn = declaration(rbac, 'listWorkflows');
+    expect(optIn.kind).toBe('param');
+    expect(compact(optIn.value)).toBe('false');
+    expect(compact(declaration(rbac, 'grantList').value)).toBe(
+      'listWorkflows&&length(switchedWorkflowNames)>1',
+    );
+    expect(declaration(rbac, 'listRole').condition).toBe('(grantList)');
+    const a = declaration(rbac, 'listAssignment');
+    expect(a.condition).toBe('(grantList)');
+    expect(a.loop).toBe(false);
+    expect(property(a.body, 'scope')).toBeUndefined(); // the resource group this file is deployed to
+    expect(compact(propertyPath(a.body, ['properties', 'roleDefinitionId']))).toBe('listRole.id');
+    expect(compact(property(a.body, 'name'))).toBe('guid(resourceGroup().id,principalId,listRole.id)');
+    const mod = declaration(main, 'workflowRoles');
+    expect(compact(property(property(mod.body, 'params'), 'listWorkflows'))).toBe(
+      'listWorkflowsInResourceGroups',
+    );
+    expect(compact(declaration(main, 'listWorkflowsInResourceGroups').value)).toBe('false');
+  });
 
   it('grant workflows/write only through the role on rewrite-mode workflows, and sites/config/* only on sites', () => {
     const holders = (action: string) =>
@@ -221,6 +244,22 @@ describe('custom roles in rbac.bicep', () => {
     expect(roleAssignmentViolations([groupWide, ...others])).toEqual([
       expect.stringContaining(
         'role assignment rewriteAssignments: custom role rewriteRole acts on Microsoft.Logic/workflows but is assigned on the whole resource group',
+      ),
+    ]);
+  });
+
+  it('would fail if the resource-group list role could do more than read', async () => {
+    const widened = await parseBicep(
+      rbac.path,
+      rbac.text.replace(
+        "  'Microsoft.Logic/workflows/read' // list the resource group's",
+        "  'Microsoft.Logic/workflows/disable/action' // widened\n  'Microsoft.Logic/workflows/read' // list the resource group's",
+      ),
+    );
+    const others = files.filter((f) => f.path !== rbac.path);
+    expect(roleAssignmentViolations([widened, ...others])).toEqual([
+      expect.stringContaining(
+        'role assignment listAssignment: custom role listRole acts on Microsoft.Logic/workflows but is assigned on the whole resource group',
       ),
     ]);
   });
