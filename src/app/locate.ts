@@ -1,10 +1,8 @@
 /** From plan references to the adapter's locators: a name lives in its region's resource group. */
 import type { WorkflowLocator } from '../adapters/logicapps/port';
 import type { WorkflowTarget } from '../core/planner';
+import { parseWorkflowId } from '../core/refs';
 import type { Plan, WorkflowRef } from '../plan/schema';
-
-const RESOURCE_ID =
-  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Logic\/workflows\/([^/]+)$/i;
 
 export function locatorFor(
   plan: Plan,
@@ -21,8 +19,8 @@ export function locatorFor(
       label: target.label,
     };
   }
-  const m = RESOURCE_ID.exec(ref);
-  if (m) return { subscriptionId: m[1]!, resourceGroup: m[2]!, name: m[3]!, label: target.label };
+  const id = parseWorkflowId(ref);
+  if (id) return { ...id, label: target.label };
   return {
     subscriptionId: region.subscriptionId,
     resourceGroup: region.resourceGroup,

@@ -8,6 +8,7 @@ import type {
   WorkflowLocator,
 } from '../adapters/logicapps/port';
 import { entryTargets, type WorkflowObservation, type WorkflowTarget } from '../core/planner';
+import { targetKey } from '../core/refs';
 import type { Plan } from '../plan/schema';
 import { locatorFor } from './locate';
 
@@ -276,4 +277,4 @@ export async function observePlan(
   return new Map(observed.map((o) => [observationKey(o.target), o]));
 }
 
-export const observationKey = (t: WorkflowTarget): string => `${t.region}:${t.key}`;
+export const observationKey = (t: WorkflowTarget): string => targetKey(t);

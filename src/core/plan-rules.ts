@@ -17,6 +17,7 @@ import type {
 import { durationMs } from './duration';
 import { ScheduleError, splitSchedules } from './schedule';
 import { allowedRoles, DR_RULES, type TriggerTraits } from './roles';
+import { WORKFLOW_RESOURCE_ID, refKey } from './refs';
 
 export interface PlanIssue {
   /** JSON path of the offending value, e.g. ['workflows', 2, 'role']. */
@@ -64,10 +65,6 @@ type Side = 'primary' | 'secondary';
 /** The two regions, when they parsed: the reference checks need them. */
 export type PlanRegions = Pick<Plan, 'primary' | 'secondary'>;
 
-/** The only resource id the adapters can address: a consumption workflow. */
-export const WORKFLOW_RESOURCE_ID =
-  /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Logic\/workflows\/([^/]+)$/i;
-
 /**
  * Which plan region a workflow reference points at: by name it is the side's own; by resource id we compare
  * subscription and resource group. `other`: a well-formed id in neither region's resource group (its region
@@ -93,18 +90,6 @@ export const isSplitSide = (value: WorkflowRef | SplitSide): value is SplitSide 
 export function sideRefs(value: WorkflowRef | SplitSide): WorkflowRef[] {
   if (!isSplitSide(value)) return [value];
   return 'active' in value ? [value.active, value.passive] : [value.workflow];
-}
-
-/** A stable identity for a reference within a region, to catch the same workflow claimed twice. */
-export function refKey(ref: WorkflowRef, region: Region): string {
-  if (typeof ref !== 'string')
-    return `${region.subscriptionId}/${region.resourceGroup}/sites/${ref.site}/${ref.workflow}`.toLowerCase();
-  if (ref.startsWith('/')) {
-    const m = WORKFLOW_RESOURCE_ID.exec(ref);
-    if (m) return `${m[1]}/${m[2]}/${m[3]}`.toLowerCase();
-    return ref.toLowerCase();
-  }
-  return `${region.subscriptionId}/${region.resourceGroup}/${ref}`.toLowerCase();
 }
 
 /**

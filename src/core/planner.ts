@@ -3,7 +3,8 @@
  * would perform. `dr whatif` prints it; the failover orchestration executes it. One source of truth.
  */
 import type { Plan, SplitSide, WorkflowEntry, WorkflowRef } from '../plan/schema';
-import { isSplitSide, refKey } from './plan-rules';
+import { isSplitSide } from './plan-rules';
+import { refKey, refName } from './refs';
 import { occurrencesBetween, parseRecurrence, type Recurrence } from './recurrence';
 import { durationMs } from './duration';
 import { splitSchedules, type SplitSchedules } from './schedule';
@@ -81,8 +82,7 @@ export interface OperationPlan {
 }
 
 export function targetOf(plan: Plan, region: RegionName, ref: WorkflowRef): WorkflowTarget {
-  const name = typeof ref === 'string' ? (ref.split('/').pop() ?? ref) : `${ref.site}/${ref.workflow}`;
-  return { region, ref, key: refKey(ref, plan[region]), label: `${region}:${name}` };
+  return { region, ref, key: refKey(ref, plan[region]), label: `${region}:${refName(ref)}` };
 }
 
 /** The schedules of a split entry (validated at plan load, so this does not throw for a loaded plan). */

@@ -7,8 +7,9 @@
 import type { Plan } from '../plan/schema';
 import type { EntryPlan, WorkflowTarget } from './planner';
 import { overlapViolations, type SafetyViolation, type StateOf } from './safety';
+import { targetKey } from './refs';
 
-const keyOf = (t: WorkflowTarget) => `${t.region}:${t.key}`;
+const keyOf = (t: WorkflowTarget) => targetKey(t);
 
 /** Targets of the entry that no step writes during this operation: its deferred (pending) fences. */
 export function deferredTargets(entry: EntryPlan): WorkflowTarget[] {

@@ -27,6 +27,7 @@ import { errorMessage } from '../core/errors';
 import { queueNotifications } from './notify';
 import { callActivity } from '../durable/activity-calls';
 import { startRetry } from '../durable/retries';
+import { targetKey } from '../core/refs';
 
 const KEEP_ANSWERS = 50;
 
@@ -213,8 +214,8 @@ function* reconcileOperation(
 }
 
 function mergeTargets(a: WorkflowTarget[], b: WorkflowTarget[]): WorkflowTarget[] {
-  const seen = new Set(a.map((t) => `${t.region}:${t.key}`));
-  return [...a, ...b.filter((t) => !seen.has(`${t.region}:${t.key}`))];
+  const seen = new Set(a.map(targetKey));
+  return [...a, ...b.filter((t) => !seen.has(targetKey(t)))];
 }
 
 function* onTick(

@@ -25,6 +25,7 @@ import { queueNotifications, queueTask } from './notify';
 import { callActivity } from '../durable/activity-calls';
 import { armRetry } from '../durable/retries';
 import { isBatchable, type BatchInput, type EntryInput } from './entry';
+import { targetKey } from '../core/refs';
 
 type Gen<T> = Generator<df.Task, T, unknown>;
 
@@ -211,9 +212,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
           entries: group.entries.map((e) => e.entry),
           // Fences left pending target a region whose ARM did not answer: do not spend reads on it again.
           pending: entryResults.flatMap((e) =>
-            e.steps
-              .filter((s) => s.status === 'pending-fence')
-              .map((s) => `${s.action.target.region}:${s.action.target.key}`),
+            e.steps.filter((s) => s.status === 'pending-fence').map((s) => targetKey(s.action.target)),
           ),
         },
         armRetry(),
