@@ -3,8 +3,6 @@ import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { LIST_PAGE_SIZE, observePlan } from '../../src/app/observe';
 import { simulatorConnection } from '../../local/sim/arm';
 import { ArmThrottle } from '../../src/adapters/arm/throttle';
-import { ArmTerminalError } from '../../src/adapters/arm/errors';
-import type { LogicAppsControl } from '../../src/adapters/logicapps/port';
 import { validatePlan } from '../../src/plan/validate';
 import type { Plan } from '../../src/plan/schema';
 import { startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
@@ -270,27 +268,20 @@ describe('reading workflows that share a resource group (Workflows_ListByResourc
 
   it('a list refused for want of permission at resource-group scope falls back to one GET per workflow', async () => {
     const small = planOf(5, 'shared');
-    const smallSim = await start(small);
-    const real = createArmLogicAppsControl(connection(smallSim));
-    // Roles assigned on single workflows allow their GET but not the resource group's list.
-    const control: LogicAppsControl = {
-      ...real,
-      listWorkflows: () => ({
-        [Symbol.asyncIterator]: () => ({
-          next: () =>
-            Promise.reject(
-              new ArmTerminalError(
-                '403 AuthorizationFailed: no Microsoft.Logic/workflows/read at the resource group',
-                { operation: 'list workflows', target: 'rg' },
-                403,
-                'AuthorizationFailed',
-              ),
-            ),
-        }),
-      }),
-    };
-    const observed = [...(await observePlan(small, control)).values()];
+    // The default deployment: roles on single workflows allow their GET but not the resource group's list.
+    const smallSim = await startCheckedSimulator({
+      seed: sampleEstateSeed(small),
+      throttle: { reads: LARGE },
+      grants: { listWorkflows: false },
+    });
+    sims.push(smallSim);
+    const observed = [
+      ...(await observePlan(small, createArmLogicAppsControl(connection(smallSim)))).values(),
+    ];
     expect(observed.every((o) => 'state' in o.observation && !o.observation.error)).toBe(true);
+    const lists = armRequests(smallSim).filter((e) => isList(e.path));
+    expect(lists.length).toBeGreaterThan(0);
+    expect(lists.every((e) => e.status === 403 && e.errorCode === 'AuthorizationFailed')).toBe(true);
     expect(armRequests(smallSim).filter((e) => !isList(e.path))).toHaveLength(2 * 5);
   });
 });

@@ -70,6 +70,12 @@ export interface ArmSimulatorOptions {
   controlInfo?: Record<string, unknown>;
   /** Advance the virtual clock with real time every this many ms (for `npm start`); off by default. */
   followRealTimeMs?: number;
+  /**
+   * What the caller's roles allow beyond each workflow's own. `listWorkflows: false` is the default deployment
+   * (roles on single workflows): listing a resource group's workflows is refused with 403 AuthorizationFailed,
+   * as ARM refuses it without `Microsoft.Logic/workflows/read` on the group. Default: allowed.
+   */
+  grants?: { listWorkflows?: boolean };
 }
 
 /** One request as the simulator saw it. `path` includes the query string with `sig` redacted. */
@@ -197,6 +203,7 @@ class ArmSimulatorImpl implements ArmSimulator {
   private controlUrl: string | undefined;
   private followTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly listWorkflowsGranted: boolean;
   /** Listener open/close steps caused by faults, in order. */
   private transitions: Promise<void> = Promise.resolve();
   private transitionError: unknown;
@@ -213,6 +220,7 @@ class ArmSimulatorImpl implements ArmSimulator {
     this.latencyMs = checkLatency(options.latencyMs ?? 0, 'latencyMs');
     this.recordBodies = options.recordBodies ?? false;
     this.onArmResponse = options.onArmResponse;
+    this.listWorkflowsGranted = options.grants?.listWorkflows ?? true;
     const start = options.now ?? new Date(Math.floor(this.realNow() / 1000) * 1000);
     this.clock = new VirtualClock(start);
     this.estate = new Estate({
@@ -500,6 +508,19 @@ class ArmSimulatorImpl implements ArmSimulator {
           'www-authenticate':
             'Bearer authorization_uri="https://login.microsoftonline.com/common", error="invalid_token", error_description="The authentication failed because of missing \'Authorization\' header."',
         },
+      );
+    }
+    if (
+      !this.listWorkflowsGranted &&
+      method === 'GET' &&
+      info.provider === 'logic' &&
+      info.name === undefined &&
+      info.resourceGroup !== undefined
+    ) {
+      throw new ArmError(
+        403,
+        'AuthorizationFailed',
+        `The client does not have authorization to perform action 'Microsoft.Logic/workflows/read' over scope '/subscriptions/${info.subscriptionId}/resourceGroups/${info.resourceGroup}' or the scope is invalid.`,
       );
     }
     if (info.subscriptionId) {
