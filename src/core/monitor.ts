@@ -94,6 +94,8 @@ export type MonitorEvent =
   | {
       type: 'operation-requested';
       direction: 'failover' | 'failback';
+      /** planned: split entries switch just after a slot boundary; emergency: at once. */
+      kind?: 'planned' | 'emergency';
       /** Failback without the soak. */
       force: boolean;
       /** Break-glass overrides were given (a failover may then re-run after a success). */
@@ -442,6 +444,12 @@ function judgeRequest(
       return {
         type: 'rejected',
         reason: 'already failed over to the secondary, and that failover succeeded',
+      };
+    // A planned failover leaves the primary its split slots until the next boundary: lost if it is failing.
+    if (request.kind === 'planned' && state.mode !== 'failed-over' && state.consecutiveFailures > 0)
+      return {
+        type: 'rejected',
+        reason: `the primary is failing its health check (${state.consecutiveFailures} failed probe(s) in a row): a planned failover would wait for the next slot boundary and the primary's split slots until then would not run; ask for kind "emergency"`,
       };
     return { type: 'start-operation', direction: 'failover' };
   }

@@ -339,6 +339,7 @@ function* onOperationRequest(
     {
       type: 'operation-requested',
       direction: request.direction,
+      kind: request.kind,
       force: request.force === true,
       overrides: request.override.length > 0,
       ...(m.activeOperation

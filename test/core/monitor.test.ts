@@ -384,6 +384,25 @@ describe('the referee for manual failover and failback requests', () => {
       verdict: 'start-operation',
     },
     {
+      name: 'a planned failover while the primary fails (its split slots would be lost)',
+      state: { ...initialMonitorState(), mode: 'degraded', consecutiveFailures: 2 },
+      request: { direction: 'failover', kind: 'planned' },
+      verdict: 'rejected',
+      reason: /2 failed probe\(s\) in a row.*ask for kind "emergency"/,
+    },
+    {
+      name: 'an emergency failover while the primary fails',
+      state: { ...initialMonitorState(), mode: 'degraded', consecutiveFailures: 2 },
+      request: { direction: 'failover', kind: 'emergency' },
+      verdict: 'start-operation',
+    },
+    {
+      name: 'a planned failover while the primary is healthy',
+      state: initialMonitorState(),
+      request: { direction: 'failover', kind: 'planned' },
+      verdict: 'start-operation',
+    },
+    {
       name: 'failback while not failed over',
       state: initialMonitorState(),
       request: { direction: 'failback', force: true },
