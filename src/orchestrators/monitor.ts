@@ -108,18 +108,24 @@ function* dispatchSignal(
   let m = m0;
   if (signal.kind !== 'tick' && m.answers.some((a) => a.id === signal.id)) return m; // A retried request: already answered.
 
+  // Operator requests are judged against the plan's policy, which arrives with the first tick.
+  if (
+    (signal.kind === 'pause' || signal.kind === 'resume' || signal.kind === 'request-operation') &&
+    !m.policy
+  )
+    return answer(m, {
+      id: signal.id,
+      status: 'refused',
+      reason: 'the monitor has not received its policy yet (no tick so far); retry in a few seconds',
+    });
+
   switch (signal.kind) {
     case 'tick':
       return yield* onTick(context, m, signal, outbox);
 
     case 'pause':
     case 'resume': {
-      if (!m.policy)
-        return answer(m, {
-          id: signal.id,
-          status: 'refused',
-          reason: 'the monitor has not received its policy yet (no tick so far)',
-        });
+      if (!m.policy) return m; // checked above
       const d = decide(
         m.state,
         signal.kind === 'pause'
@@ -328,12 +334,7 @@ function* onOperationRequest(
   signal: Extract<Signal, { kind: 'request-operation' }>,
 ): Gen<MonitorInput> {
   const { request } = signal;
-  if (!m.policy)
-    return answer(m, {
-      id: signal.id,
-      status: 'refused',
-      reason: 'the monitor has not received its policy yet (no tick so far); retry in a few seconds',
-    });
+  if (!m.policy) return m; // checked in handleSignal
   const verdict = decide(
     m.state,
     {
