@@ -166,22 +166,25 @@ export const utf16Bytes = (value: unknown): number => JSON.stringify(value).leng
  */
 export function fitMonitorStatus(status: MonitorStatus, budgetBytes = STATUS_BUDGET_BYTES): MonitorStatus {
   if (utf16Bytes(status) <= budgetBytes) return status;
-  let s = status;
+  const answers = [...status.answers];
+  const recentProbes = [...status.state.recentProbes];
+  const pendingFences = [...status.pendingFences];
   const omitted = { answers: 0, recentProbes: 0, pendingFences: 0 };
-  const fits = () => utf16Bytes({ ...s, omitted }) <= budgetBytes;
-  while (!fits() && s.answers.length > 1) {
-    s = { ...s, answers: s.answers.slice(1) };
-    omitted.answers++;
-  }
-  while (!fits() && s.state.recentProbes.length > 1) {
-    s = { ...s, state: { ...s.state, recentProbes: s.state.recentProbes.slice(1) } };
-    omitted.recentProbes++;
-  }
-  while (!fits() && s.pendingFences.length > 0) {
-    s = { ...s, pendingFences: s.pendingFences.slice(0, -1) };
-    omitted.pendingFences++;
-  }
-  return { ...s, omitted };
+  // Serialised once, then each dropped entry is subtracted (with its comma): this runs on every publish, and a
+  // long outage can leave a thousand pending fences. `omitted` is measured at its widest, so the result fits.
+  const widest = { answers: 1e6, recentProbes: 1e6, pendingFences: 1e6 };
+  let bytes = utf16Bytes({ ...status, omitted: widest });
+  const shed = <T>(items: T[], keep: number, take: () => T, counter: keyof typeof omitted) => {
+    while (bytes > budgetBytes && items.length > keep) {
+      const item = take();
+      bytes -= utf16Bytes(item) + (items.length > 0 ? 2 : 0);
+      omitted[counter]++;
+    }
+  };
+  shed(answers, 1, () => answers.shift()!, 'answers');
+  shed(recentProbes, 1, () => recentProbes.shift()!, 'recentProbes');
+  shed(pendingFences, 0, () => pendingFences.pop()!, 'pendingFences');
+  return { ...status, answers, state: { ...status.state, recentProbes }, pendingFences, omitted };
 }
 
 /** The monitor's full state from its instance: the current execution's input, else the published status. */
