@@ -3,13 +3,13 @@ import { observationKey, observeTarget, observeTargets, type Observed } from '..
 import {
   entryTargets,
   planOperation,
-  slotsFired,
   type Direction,
   type EntryPlan,
   type WorkflowTarget,
 } from '../core/planner';
 import { coverageViolations, overlapViolations, type StateOf } from '../core/safety';
 import { deferredTargets, violationsAfterEntry } from '../core/preflight';
+import { unmetExpectation } from '../core/verify';
 import type { Plan } from '../plan/schema';
 import type { GroupCheck, ReadBackReport } from '../durable/contracts';
 import type { ActivityContext } from './context';
@@ -73,22 +73,13 @@ export function readBackActivities({ plan, control, now }: ActivityContext) {
     );
     const wanted = planOperation(sub, input.direction, () => undefined);
     const mismatches: string[] = [];
-    for (const { action } of wanted.groups.flatMap((g) =>
-      g.entries.flatMap((e) => e.steps.map((action) => ({ action }))),
-    )) {
-      const o = observed.get(observationKey(action.target))?.observation;
-      if (!o || !('state' in o) || o.error) continue; // Unverified: reported as unreadable below.
-      if (action.op === 'enable' && o.state !== 'Enabled')
-        mismatches.push(`${action.target.label} is ${o.state}, expected Enabled`);
-      if (action.op === 'disable' && o.state !== 'Disabled')
-        mismatches.push(`${action.target.label} is ${o.state}, expected Disabled`);
-      if (action.op === 'set-recurrence') {
-        const entry = entries.find((e) =>
-          entryTargets(plan, e).some((t) => t.key === action.target.key && t.region === action.target.region),
-        );
-        const want = entry?.schedule ? slotsFired(action.recurrence, entry.schedule)?.join() : undefined;
-        const have = entry?.schedule ? slotsFired(o.recurrence, entry.schedule)?.join() : undefined;
-        if (want !== have) mismatches.push(`${action.target.label} does not run the expected schedule slots`);
+    for (const entry of wanted.groups.flatMap((g) => g.entries)) {
+      const schedule = entries.find((e) => e.name === entry.entry)?.schedule;
+      for (const action of entry.steps) {
+        const o = observed.get(observationKey(action.target))?.observation;
+        if (!o || !('state' in o) || o.error) continue; // Unverified: reported as unreadable below.
+        const unmet = unmetExpectation(action, o, schedule);
+        if (unmet) mismatches.push(`${action.target.label} ${unmet}`);
       }
     }
     const stateOf = stateOfObserved(observed);

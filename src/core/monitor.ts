@@ -69,7 +69,6 @@ export interface MonitorState {
   pause?: PauseInfo;
   lastFailoverAt?: string;
   lastFailbackAt?: string;
-  operationId?: string;
   /** Probes seen in total; lets the monitor drop duplicate ticks and prove progress. */
   probes: number;
 }
@@ -78,13 +77,11 @@ export type MonitorEvent =
   | { type: 'probe'; result: ProbeResult }
   | { type: 'pause'; until: string; reason: string; by: string }
   | { type: 'resume'; by: string }
-  | { type: 'failover-started'; operationId: string; trigger: 'automatic' | 'manual' }
   | {
       type: 'failover-finished';
       operationId: string;
       outcome: 'succeeded' | 'completed-with-errors' | 'failed';
     }
-  | { type: 'failback-started'; operationId: string; trigger: 'automatic' | 'manual' }
   | {
       type: 'failback-finished';
       operationId: string;
@@ -113,7 +110,19 @@ export interface FailureEvidence {
 
 export type MonitorCommand =
   | { type: 'alert-degraded'; evidence: FailureEvidence }
-  | { type: 'start-failover'; evidence: FailureEvidence }
+  /**
+   * An operation starts: the decision that says so has already moved the state to failing-over (or
+   * failing-back), so the orchestrator only starts it and records its id; nothing reports back "started".
+   */
+  | {
+      type: 'start-operation';
+      direction: 'failover' | 'failback';
+      trigger: 'automatic' | 'manual';
+      /** Automatic failover: the probes that reached the threshold. */
+      evidence?: FailureEvidence;
+      /** Automatic failback: when the primary's healthy streak began. */
+      healthySince?: string;
+    }
   /** The threshold was reached but no failover starts: automatic failover is off, or the cooldown holds. */
   | {
       type: 'failover-withheld';
@@ -124,11 +133,8 @@ export type MonitorCommand =
   | { type: 'health-recovered'; since: string }
   /** While failed over, the primary answered `recoveryThreshold` probes in a row: fence, and gate failback. */
   | { type: 'primary-recovered'; since: string }
-  | { type: 'start-failback'; healthySince: string }
   | { type: 'pause-expired'; pause: PauseInfo }
   | { type: 'rejected'; reason: string }
-  /** A requested operation may start (the orchestrator starts it, then reports `*-started`). */
-  | { type: 'start-operation'; direction: 'failover' | 'failback' }
   /** Another operation runs: the request is answered with it, not refused outright. */
   | { type: 'conflict'; operationId: string; reason: string };
 
@@ -230,17 +236,12 @@ export function decide(
       state = rest;
       break;
     }
-    case 'operation-requested':
-      commands.push(judgeRequest(state, event, policy, now));
+    case 'operation-requested': {
+      const verdict = judgeRequest(state, event, policy, now);
+      commands.push(verdict);
+      if (verdict.type === 'start-operation') state = started(state, verdict.direction, now);
       break;
-    case 'failover-started':
-      state = {
-        ...state,
-        mode: 'failing-over',
-        lastFailoverAt: now.toISOString(),
-        operationId: event.operationId,
-      };
-      break;
+    }
     case 'failover-finished':
       state =
         event.outcome === 'failed'
@@ -257,9 +258,6 @@ export function decide(
               recoveryAnnounced: false,
               primaryHealthySince: undefined,
             };
-      break;
-    case 'failback-started':
-      state = { ...state, mode: 'failing-back', operationId: event.operationId };
       break;
     case 'failback-finished':
       state =
@@ -322,8 +320,13 @@ function onProbe(
         else if (paused) withheld('paused', state.pause?.until);
         else if (now.getTime() < cooldownEnds) withheld('cooldown', new Date(cooldownEnds).toISOString());
         else {
-          commands.push({ type: 'start-failover', evidence: evidence(state, policy) });
-          state = { ...state, mode: 'failing-over' };
+          commands.push({
+            type: 'start-operation',
+            direction: 'failover',
+            trigger: 'automatic',
+            evidence: evidence(state, policy),
+          });
+          state = started(state, 'failover', now);
         }
       }
       if (!failed && state.mode === 'degraded' && state.consecutiveSuccesses >= policy.recoveryThreshold) {
@@ -352,8 +355,13 @@ function onProbe(
         }
         const soak = policy.failback === 'manual' ? undefined : durationMs(policy.failback.automaticAfter);
         if (soak !== undefined && !paused && now.getTime() - Date.parse(since) >= soak) {
-          commands.push({ type: 'start-failback', healthySince: since });
-          state = { ...state, mode: 'failing-back' };
+          commands.push({
+            type: 'start-operation',
+            direction: 'failback',
+            trigger: 'automatic',
+            healthySince: since,
+          });
+          state = started(state, 'failback', now);
         }
       }
       break;
@@ -363,6 +371,13 @@ function onProbe(
       break; // An operation is running; probes are recorded as evidence only.
   }
   return state;
+}
+
+/** The one place an operation's start moves the state: decided, not reported back afterwards. */
+function started(state: MonitorState, direction: 'failover' | 'failback', now: Date): MonitorState {
+  return direction === 'failover'
+    ? { ...state, mode: 'failing-over', lastFailoverAt: now.toISOString() }
+    : { ...state, mode: 'failing-back' };
 }
 
 function dropUndefined<T extends object>(value: T): T {
@@ -384,7 +399,8 @@ function explain(
   );
   if (verdict?.type === 'rejected') return `refused: ${verdict.reason}`;
   if (verdict?.type === 'conflict') return `refused: ${verdict.reason}`;
-  if (verdict?.type === 'start-operation') return `${verdict.direction} accepted: it starts now`;
+  if (verdict?.type === 'start-operation' && verdict.trigger === 'manual')
+    return `${verdict.direction} accepted: it starts now`;
   if (event.type !== 'probe') return `${event.type} recorded; the monitor is ${reportedMode(state, now)}`;
   const counted = countedFailures(state, policy);
   const needs = policy.window
@@ -392,9 +408,10 @@ function explain(
     : `${state.consecutiveFailures} failed probe(s) in a row (fails over at ${policy.failureThreshold})`;
   const pause = state.pause ? `paused until ${state.pause.until} by ${state.pause.by}; ` : '';
   for (const c of commands) {
-    if (c.type === 'start-failover') return `failover starts: ${needs}`;
-    if (c.type === 'start-failback')
-      return `failback starts: the primary has been healthy since ${c.healthySince}`;
+    if (c.type === 'start-operation')
+      return c.direction === 'failover'
+        ? `failover starts: ${needs}`
+        : `failback starts: the primary has been healthy since ${c.healthySince}`;
     if (c.type === 'failover-withheld')
       return `failover withheld (${c.reason === 'automatic-failover-off' ? 'automatic failover is off' : c.reason === 'paused' ? `paused until ${c.until}` : `cooldown until ${c.until}`}): ${needs}`;
   }
@@ -451,7 +468,7 @@ function judgeRequest(
         type: 'rejected',
         reason: `the primary is failing its health check (${state.consecutiveFailures} failed probe(s) in a row): a planned failover would wait for the next slot boundary and the primary's split slots until then would not run; ask for kind "emergency"`,
       };
-    return { type: 'start-operation', direction: 'failover' };
+    return { type: 'start-operation', direction: 'failover', trigger: 'manual' };
   }
   if (state.mode !== 'failed-over')
     return { type: 'rejected', reason: `nothing to fail back: the monitor is ${state.mode}` };
@@ -464,7 +481,7 @@ function judgeRequest(
         reason: `the primary has not been healthy for the soak yet (${state.consecutiveSuccesses} of ${policy.recoveryThreshold} healthy probes in a row${soakMs ? `, ${healthyMs} of ${soakMs} ms` : ''}); pass force to fail back anyway`,
       };
   }
-  return { type: 'start-operation', direction: 'failback' };
+  return { type: 'start-operation', direction: 'failback', trigger: 'manual' };
 }
 
 /** Time the primary has been healthy while failed over (for the failback soak gate), in ms. */

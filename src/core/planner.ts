@@ -5,8 +5,8 @@
 import type { Plan, SplitSide, WorkflowEntry, WorkflowRef } from '../plan/schema';
 import { isSplitSide } from './plan-rules';
 import { refKey, refName } from './refs';
-import { occurrencesBetween, parseRecurrence, type Recurrence } from './recurrence';
-import { durationMs } from './duration';
+import type { Recurrence } from './recurrence';
+import { unmetExpectation } from './verify';
 import { splitSchedules, type SplitSchedules } from './schedule';
 
 export type RegionName = 'primary' | 'secondary';
@@ -91,31 +91,6 @@ export function entrySchedules(entry: WorkflowEntry): SplitSchedules | undefined
   return splitSchedules({ ...entry.schedule, form: 'auto' });
 }
 
-/** Which of the first `slots` slots a recurrence fires (used to compare recurrences by effect, not by text). */
-export function slotsFired(
-  recurrence: unknown,
-  schedule: { every: string; anchor: string },
-  slots = 8,
-): number[] | undefined {
-  let r: Recurrence;
-  try {
-    r = parseRecurrence(recurrence, 'recurrence');
-  } catch {
-    return undefined;
-  }
-  const every = durationMs(schedule.every);
-  // Look a day ahead of the anchor so anchored and schedule forms are both in their steady state.
-  const origin = Date.parse(schedule.anchor) + Math.ceil(86_400_000 / every) * every;
-  const times = occurrencesBetween(r, new Date(origin - 1), new Date(origin + slots * every - 1), slots * 4);
-  return times.map((t) => Math.round((t.getTime() - origin) / every)).filter((i) => i >= 0 && i < slots);
-}
-
-const sameSlots = (a: unknown, b: Recurrence, schedule: { every: string; anchor: string }): boolean => {
-  const x = slotsFired(a, schedule);
-  const y = slotsFired(b, schedule);
-  return x !== undefined && y !== undefined && x.join() === y.join();
-};
-
 export function planOperation(
   plan: Plan,
   direction: Direction,
@@ -163,11 +138,14 @@ function planEntry(
       return;
     }
     const current = seen && 'state' in seen ? seen.state : undefined;
-    const noop = current === want;
     const observed = current !== undefined ? { observed: current } : {};
-    if (want === 'Disabled')
-      steps.push({ op: 'disable', target, why: why as 'fence' | 'stand-down', noop, ...observed });
-    else steps.push({ op: 'enable', target, why: why as 'activate' | 'restore', noop, ...observed });
+    const step: PlannedAction =
+      want === 'Disabled'
+        ? { op: 'disable', target, why: why as 'fence' | 'stand-down', noop: false, ...observed }
+        : { op: 'enable', target, why: why as 'activate' | 'restore', noop: false, ...observed };
+    // A no-op when ARM already shows what the step would leave.
+    step.noop = current !== undefined && unmetExpectation(step, { state: current }) === undefined;
+    steps.push(step);
   };
 
   const setRecurrence = (
@@ -183,17 +161,18 @@ function planEntry(
     }
     const current = seen && seen.reachable && 'recurrence' in seen ? seen.recurrence : undefined;
     const basedOn = seen && seen.reachable && 'revision' in seen ? seen.revision : undefined;
-    const noop =
-      current !== undefined && entry.schedule !== undefined && sameSlots(current, recurrence, entry.schedule);
-    steps.push({
+    const step: PlannedAction = {
       op: 'set-recurrence',
       target,
       recurrence,
       why,
-      noop,
+      noop: false,
       ...(side.triggerName ? { triggerName: side.triggerName } : {}),
       ...(basedOn ? { basedOn } : {}),
-    });
+    };
+    step.noop =
+      current !== undefined && unmetExpectation(step, { recurrence: current }, entry.schedule) === undefined;
+    steps.push(step);
   };
 
   const failover = direction === 'failover';

@@ -3,7 +3,8 @@
  * never enabled in both, and after a failover every entry runs somewhere. Pure: states come in as a function.
  */
 import type { Plan, WorkflowEntry } from '../plan/schema';
-import { entryTargets, slotsFired, type RegionName, type WorkflowTarget } from './planner';
+import { entryTargets, type RegionName, type WorkflowTarget } from './planner';
+import { slotsFired } from './schedule';
 
 export const SAFETY_RULES = {
   /** A must-not-overlap workflow (active-passive or split) enabled in both regions for the same slots. */

@@ -11,7 +11,14 @@
  * - primaryPassive fires the odd slots, the symmetric twin for when the secondary region is the one that fails.
  */
 import { durationMs } from './duration';
-import { MAX_INTERVAL, type Recurrence, type RecurrenceFrequency, WINDOWS_TIME_ZONES } from './recurrence';
+import {
+  MAX_INTERVAL,
+  occurrencesBetween,
+  parseRecurrence,
+  type Recurrence,
+  type RecurrenceFrequency,
+  WINDOWS_TIME_ZONES,
+} from './recurrence';
 
 export interface SplitScheduleInput {
   /** ISO 8601 duration of the cadence, e.g. "PT10M", "PT1H", "P1D". */
@@ -266,4 +273,23 @@ function minuteOfDay(ms: number): number {
 
 function formatInstant(ms: number): string {
   return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+/** Which of the first `slots` slots a recurrence fires (used to compare recurrences by effect, not by text). */
+export function slotsFired(
+  recurrence: unknown,
+  schedule: { every: string; anchor: string },
+  slots = 8,
+): number[] | undefined {
+  let r: Recurrence;
+  try {
+    r = parseRecurrence(recurrence, 'recurrence');
+  } catch {
+    return undefined;
+  }
+  const every = durationMs(schedule.every);
+  // Look a day ahead of the anchor so anchored and schedule forms are both in their steady state.
+  const origin = Date.parse(schedule.anchor) + Math.ceil(86_400_000 / every) * every;
+  const times = occurrencesBetween(r, new Date(origin - 1), new Date(origin + slots * every - 1), slots * 4);
+  return times.map((t) => Math.round((t.getTime() - origin) / every)).filter((i) => i >= 0 && i < slots);
 }

@@ -6,6 +6,7 @@ import type * as df from 'durable-functions';
 import { nextSlotBoundary } from '../core/schedule';
 import { boundaryMarginMs } from '../core/actuation';
 import { SAFETY_RULES } from '../core/safety';
+import { deactivates } from '../core/verify';
 import type { Direction, EntryPlan, PlannedAction } from '../core/planner';
 import {
   type ApplyActionResult,
@@ -26,9 +27,6 @@ export interface EntryInput {
   /** The check before the group found that this entry, once its steps are done, would run in both regions. */
   unsafe?: string;
 }
-
-/** The step deactivates the side that stops running (a fence, or standing the secondary down at failback). */
-const isFence = (action: PlannedAction): boolean => action.op === 'disable';
 
 type Gen<T> = Generator<df.Task, T, unknown>;
 
@@ -103,18 +101,18 @@ export function* applyBatchOrchestrator(context: df.OrchestrationContext): Gen<E
   const fences = yield* applyActionsBatch(
     context,
     operationId,
-    inputs.flatMap((i) => i.entry.steps.filter((a) => a.op === 'disable')),
+    inputs.flatMap((i) => i.entry.steps.filter(deactivates)),
   );
   const wanted: PlannedAction[] = [];
   for (const i of inputs)
     yield* runEntrySteps(context, i, (a) => {
-      if (a.op === 'disable') return fences.get(a)!;
+      if (deactivates(a)) return fences.get(a)!;
       wanted.push(a);
       return { ok: true, changed: false };
     });
   const activations = yield* applyActionsBatch(context, operationId, wanted);
   for (const i of inputs)
-    out.push(yield* runEntrySteps(context, i, (a) => (a.op === 'disable' ? fences : activations).get(a)!));
+    out.push(yield* runEntrySteps(context, i, (a) => (deactivates(a) ? fences : activations).get(a)!));
   return out;
 }
 
@@ -186,7 +184,7 @@ export function* runEntrySteps(
       steps.push({ action, status: 'pending-fence', at: now() });
       continue;
     }
-    if (!isFence(action) && fenceFailure && entry.role !== 'active-active') {
+    if (!deactivates(action) && fenceFailure && entry.role !== 'active-active') {
       if (input.override.includes(SAFETY_RULES.noDualActive)) {
         overrideUsed ??= `${SAFETY_RULES.noDualActive}: activated ${action.target.label} although ${fenceFailure}`;
       } else {
@@ -201,7 +199,7 @@ export function* runEntrySteps(
       steps.push({ action, status: result.changed ? 'done' : 'noop', at: now() });
     } else {
       steps.push({ action, status: 'failed', at: now(), error: result.error });
-      if (isFence(action)) fenceFailure = `the fence of ${action.target.label} failed (${result.error})`;
+      if (deactivates(action)) fenceFailure = `the fence of ${action.target.label} failed (${result.error})`;
     }
   }
   return {

@@ -295,33 +295,33 @@ function* runCommand(
         recentProbes: m.state.recentProbes.slice(-5),
       });
       return m;
-    case 'start-failover':
+    case 'start-operation':
+      if (command.trigger === 'manual') return m; // an operator's request: started in onOperationRequest
       return yield* startOperation(
         context,
         m,
-        {
-          direction: 'failover',
-          kind: 'emergency',
-          trigger: 'automatic',
-          caller: {
-            by: 'automatic',
-            reason: `primary health check failed (${m.state.consecutiveFailures} in a row)`,
-          },
-          override: [],
-        },
+        command.direction === 'failover'
+          ? {
+              direction: 'failover',
+              kind: 'emergency',
+              trigger: 'automatic',
+              caller: {
+                by: 'automatic',
+                reason: `primary health check failed (${m.state.consecutiveFailures} in a row)`,
+              },
+              override: [],
+            }
+          : {
+              direction: 'failback',
+              kind: 'planned',
+              trigger: 'automatic',
+              caller: { by: 'automatic', reason: `primary healthy since ${command.healthySince}` },
+              override: [],
+            },
         command.evidence,
       );
-    case 'start-failback':
-      return yield* startOperation(context, m, {
-        direction: 'failback',
-        kind: 'planned',
-        trigger: 'automatic',
-        caller: { by: 'automatic', reason: `primary healthy since ${command.healthySince}` },
-        override: [],
-      });
     case 'pause-expired':
-    case 'rejected':
-    case 'start-operation': // answers to operator requests: handled in onOperationRequest
+    case 'rejected': // answers to operator requests: handled in onOperationRequest
     case 'conflict':
       return m;
   }
@@ -335,7 +335,7 @@ function* onOperationRequest(
 ): Gen<MonitorInput> {
   const { request } = signal;
   if (!m.policy) return m; // checked in handleSignal
-  const verdict = decide(
+  const d = decide(
     m.state,
     {
       type: 'operation-requested',
@@ -355,7 +355,8 @@ function* onOperationRequest(
     },
     m.policy,
     context.df.currentUtcDateTime,
-  ).commands[0];
+  );
+  const verdict = d.commands[0];
   if (verdict?.type === 'conflict')
     return answer(m, {
       id: signal.id,
@@ -371,7 +372,7 @@ function* onOperationRequest(
     });
   const started = yield* startOperation(
     context,
-    m,
+    { ...m, state: d.state },
     request,
     request.direction === 'failover' ? evidenceOf(m.state) : undefined,
   );
@@ -410,20 +411,8 @@ function* startOperation(
   };
   // The activity is idempotent on the instance id, so a retry never starts a second operation.
   yield* callActivity(context, 'startOperation', input, startRetry());
-  const policy = m.policy;
-  const state = policy
-    ? decide(
-        m.state,
-        request.direction === 'failover'
-          ? { type: 'failover-started', operationId, trigger: request.trigger }
-          : { type: 'failback-started', operationId, trigger: request.trigger },
-        policy,
-        now,
-      ).state
-    : m.state;
   return {
     ...m,
-    state,
     operationSeq: seq,
     activeOperation: {
       operationId,

@@ -31,7 +31,7 @@ interface Run {
 
 /**
  * Feeds outcomes (true = failed) one probe per interval. When the core asks for a failover the harness
- * plays the orchestration: started at once, finished `finishAfter` probes later (never when undefined).
+ * plays the orchestration: started by that decision itself, finished `finishAfter` probes later (never when undefined).
  */
 function run(
   outcomes: boolean[],
@@ -69,14 +69,8 @@ function run(
     );
     state = d.state;
     log.push(d.commands);
-    if (d.commands.some((c) => c.type === 'start-failover')) {
+    if (d.commands.some((c) => c.type === 'start-operation' && c.direction === 'failover')) {
       failoverAt.push(i);
-      state = decide(
-        state,
-        { type: 'failover-started', operationId: `op${failoverAt.length}`, trigger: 'automatic' },
-        policy,
-        now,
-      ).state;
       if (opts.finishAfter !== undefined) finishAt = i + opts.finishAfter;
     }
   });
@@ -97,8 +91,10 @@ describe('monitor decision core', () => {
     expect(r.log[1]!.map((c) => c.type)).toEqual(['alert-degraded']);
     expect(r.log[3]).toEqual([]);
     expect(r.failoverAt).toEqual([6]);
-    const start = r.log[6]!.find((c) => c.type === 'start-failover');
+    const start = r.log[6]!.find((c) => c.type === 'start-operation');
     expect(start).toMatchObject({
+      direction: 'failover',
+      trigger: 'automatic',
       evidence: { consecutiveFailures: 3, firstFailureAt: new Date(T0 + INTERVAL).toISOString() },
     });
   });
@@ -266,10 +262,11 @@ describe('monitor decision core', () => {
           ).state;
           state = decide(
             state,
-            { type: 'failback-started', operationId: 'fb', trigger: 'manual' },
+            { type: 'operation-requested', direction: 'failback', force: true, overrides: false },
             policy,
             new Date(failoverTime),
           ).state;
+          expect(state.mode).toBe('failing-back');
           state = decide(
             state,
             { type: 'failback-finished', operationId: 'fb', outcome: 'succeeded' },
@@ -308,7 +305,10 @@ describe('monitor decision core', () => {
     // reaches 3 at probe 8 → recovered once; soak 5 min = 10 intervals after probe 6 → failback at 16.
     expect(types.flat().filter((t) => t === 'primary-recovered')).toHaveLength(1);
     expect(types[8]).toEqual(['primary-recovered']);
-    expect(types.findIndex((t) => t.includes('start-failback'))).toBe(16);
+    const failback = r.log.findIndex((cmds) =>
+      cmds.some((c) => c.type === 'start-operation' && c.direction === 'failback'),
+    );
+    expect(failback).toBe(16);
     expect(r.state.mode).toBe('failing-back');
   });
 
@@ -449,7 +449,51 @@ describe('the referee for manual failover and failback requests', () => {
     expect(d.commands).toHaveLength(1);
     expect(d.commands[0]!.type).toBe(verdict);
     if (reason) expect('reason' in d.commands[0]! ? d.commands[0].reason : '').toMatch(reason);
-    expect(d.state).toEqual(state); // judging changes nothing; the orchestrator reports the start
+    // A refusal changes nothing; an accepted request has already moved the state (nothing reports "started").
+    if (verdict !== 'start-operation') expect(d.state).toEqual(state);
+    else if (request.direction === 'failover')
+      expect(d.state).toEqual({ ...state, mode: 'failing-over', lastFailoverAt: now.toISOString() });
+    else expect(d.state).toEqual({ ...state, mode: 'failing-back' });
+  });
+
+  it('an accepted request and an automatic start move the state alike, and a second request then conflicts', () => {
+    const policy = consecutive(1);
+    const manual = decide(
+      initialMonitorState(),
+      { type: 'operation-requested', direction: 'failover', kind: 'emergency', ...base },
+      policy,
+      now,
+    );
+    const automatic = decide(
+      initialMonitorState(),
+      {
+        type: 'probe',
+        result: { at: now.toISOString(), healthy: false, latencyMs: 5, failure: 'timeout' },
+      },
+      policy,
+      now,
+    );
+    expect(manual.commands).toEqual([{ type: 'start-operation', direction: 'failover', trigger: 'manual' }]);
+    expect(automatic.commands.at(-1)).toMatchObject({
+      type: 'start-operation',
+      direction: 'failover',
+      trigger: 'automatic',
+    });
+    for (const d of [manual, automatic]) {
+      expect(d.state.mode).toBe('failing-over');
+      expect(d.state.lastFailoverAt).toBe(now.toISOString());
+      // While it runs, further probes are evidence only: no second start.
+      const next = decide(
+        d.state,
+        {
+          type: 'probe',
+          result: { at: now.toISOString(), healthy: false, latencyMs: 5, failure: 'timeout' },
+        },
+        policy,
+        new Date(T0 + INTERVAL),
+      );
+      expect(next.commands.filter((c) => c.type === 'start-operation')).toEqual([]);
+    }
   });
 });
 
