@@ -214,21 +214,17 @@ export function decide(
       state = onProbe(state, event.result, policy, now, commands);
       break;
     case 'pause': {
-      const limit = now.getTime() + durationMs(policy.maxPause);
-      const until = Date.parse(event.until);
-      if (Number.isNaN(until) || until <= now.getTime()) {
-        commands.push({ type: 'rejected', reason: `pause until ${event.until} is not in the future` });
-      } else if (until > limit) {
-        commands.push({
-          type: 'rejected',
-          reason: `pause until ${event.until} exceeds the plan's maxPause (${policy.maxPause}); latest allowed is ${new Date(limit).toISOString()}`,
-        });
-      } else {
+      const problem = pauseProblem(event.until, policy, now);
+      if (problem) commands.push({ type: 'rejected', reason: `pause until ${event.until} ${problem}` });
+      else
         state = {
           ...state,
-          pause: { until: new Date(until).toISOString(), reason: event.reason, by: event.by },
+          pause: {
+            until: new Date(Date.parse(event.until)).toISOString(),
+            reason: event.reason,
+            by: event.by,
+          },
         };
-      }
       break;
     }
     case 'resume': {
@@ -482,6 +478,24 @@ function judgeRequest(
       };
   }
   return { type: 'start-operation', direction: 'failback', trigger: 'manual' };
+}
+
+/**
+ * The pause rule (in the future, at most the plan's maxPause ahead): what is wrong with `until`, or undefined.
+ * The HTTP API asks it too, to answer 400 at once; the monitor's verdict is the one that counts.
+ */
+export function pauseProblem(
+  until: string,
+  policy: Pick<MonitorPolicy, 'maxPause'>,
+  now: Date,
+): string | undefined {
+  const untilMs = Date.parse(until);
+  const latest = now.getTime() + durationMs(policy.maxPause);
+  if (Number.isNaN(untilMs) || untilMs <= now.getTime())
+    return `must be in the future (now is ${now.toISOString()})`;
+  if (untilMs > latest)
+    return `exceeds the plan's maxPause (${policy.maxPause}): the latest allowed is ${new Date(latest).toISOString()}`;
+  return undefined;
 }
 
 /** Time the primary has been healthy while failed over (for the failback soak gate), in ms. */

@@ -7,8 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
 import { planFromObserved } from '../app/live-check';
 import { observePlan } from '../app/observe';
-import { durationMs } from '../core/duration';
-import { policyOf, reportedMode } from '../core/monitor';
+import { pauseProblem, policyOf, reportedMode } from '../core/monitor';
 import { isNotFound, type DurableClient, type InstanceInfo } from '../durable/client';
 import type { Direction } from '../core/planner';
 import {
@@ -310,21 +309,8 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       // Checked against the clock only as a new request: a retry gets its first answer even when `until` has
       // passed (or moved past maxPause) since then.
       const checkUntil = () => {
-        const now = deps.now();
-        const untilMs = Date.parse(until);
-        const maxPause = call.plan.policy.maxPause;
-        const latest = now.getTime() + durationMs(maxPause);
-        if (untilMs <= now.getTime())
-          throw new RequestValidationError('body', [
-            { path: 'until', message: `must be in the future (now is ${now.toISOString()})` },
-          ]);
-        if (untilMs > latest)
-          throw new RequestValidationError('body', [
-            {
-              path: 'until',
-              message: `exceeds the plan's maxPause (${maxPause}): the latest allowed is ${new Date(latest).toISOString()}`,
-            },
-          ]);
+        const problem = pauseProblem(until, call.plan.policy, deps.now());
+        if (problem) throw new RequestValidationError('body', [{ path: 'until', message: problem }]);
       };
       return pauseOrResume(call, signal, key, checkUntil);
     }),

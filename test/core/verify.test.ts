@@ -22,7 +22,7 @@ const schedules = entrySchedules(split)!;
 
 const target: WorkflowTarget = {
   region: 'secondary',
-  ref: { name: 'wf' },
+  ref: 'wf',
   key: 'sub/rg/wf',
   label: 'secondary:wf',
 };
