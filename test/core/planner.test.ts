@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
@@ -12,12 +10,10 @@ import {
   type WorkflowTarget,
 } from '../../src/core/planner';
 import { coverageViolations, overlapViolations, type StateOf } from '../../src/core/safety';
-import { validatePlan } from '../../src/plan/validate';
+import { examplePlan } from '../support/plans';
 import type { Plan } from '../../src/plan/schema';
 
-const plan: Plan = validatePlan(
-  JSON.parse(readFileSync(join(__dirname, '../../examples/plan.json'), 'utf8')),
-).plan!;
+const plan: Plan = examplePlan();
 
 /** The steady state before an outage: primaries enabled (passive twins off), secondary passives disabled. */
 function steadyState(): Map<string, { state: string; recurrence?: unknown }> {

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { predictActuation, boundaryMarginMs } from '../../src/core/actuation';
 import { entrySchedules, planOperation, type EntryPlan, type Observe } from '../../src/core/planner';
@@ -7,12 +5,10 @@ import { deferredTargets, violationsAfterEntry } from '../../src/core/preflight'
 import { stateAfterSteps } from '../../src/core/verify';
 import type { StateOf } from '../../src/core/safety';
 import type { OperationPlan } from '../../src/core/planner';
-import { validatePlan } from '../../src/plan/validate';
+import { examplePlan } from '../support/plans';
 import type { Plan } from '../../src/plan/schema';
 
-const plan: Plan = validatePlan(
-  JSON.parse(readFileSync(join(__dirname, '../../examples/plan.json'), 'utf8')),
-).plan!;
+const plan: Plan = examplePlan();
 
 const primaryDown: Observe = (t) =>
   t.region === 'primary' ? { reachable: false, error: 'ECONNREFUSED' } : undefined;

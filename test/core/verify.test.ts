@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   entrySchedules,
@@ -11,12 +9,10 @@ import {
 } from '../../src/core/planner';
 import { deactivates, expectedAfter, stateAfterSteps, unmetExpectation } from '../../src/core/verify';
 import { targetKey } from '../../src/core/refs';
-import { validatePlan } from '../../src/plan/validate';
+import { examplePlan } from '../support/plans';
 import type { Plan } from '../../src/plan/schema';
 
-const plan: Plan = validatePlan(
-  JSON.parse(readFileSync(join(__dirname, '../../examples/plan.json'), 'utf8')),
-).plan!;
+const plan: Plan = examplePlan();
 const split = plan.workflows.find((w) => w.name === 'nightly-settlement')!;
 const schedules = entrySchedules(split)!;
 

@@ -1,9 +1,17 @@
 /** Small valid plans for tests; each test mutates a fresh copy. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PlanInput } from '../../src/plan/schema';
+import type { Plan, PlanInput } from '../../src/plan/schema';
+import { validatePlan } from '../../src/plan/validate';
 
 export const PRIMARY_SUB = '11111111-2222-4333-8444-555555555555';
+
+/** The example plan (examples/plan.json), validated: every role and trigger kind the planner handles. */
+export function examplePlan(): Plan {
+  const result = validatePlan(JSON.parse(readFileSync(join(__dirname, '../../examples/plan.json'), 'utf8')));
+  if (!result.plan) throw new Error(`examples/plan.json does not validate: ${JSON.stringify(result)}`);
+  return result.plan;
+}
 
 export function minimalPlan(): PlanInput & { workflows: Record<string, unknown>[] } {
   return {
