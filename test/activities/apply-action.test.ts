@@ -5,22 +5,18 @@
 import { join } from 'node:path';
 import { LogicManagementClient } from '@azure/arm-logic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../src/activities';
-import { ArmThrottle } from '../../src/adapters/arm/throttle';
-import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
-import { createHealthProbe } from '../../src/adapters/probe';
-import { simulatorConnection } from '../../local/sim/arm';
 import { actionsInOrder, type PlannedAction } from '../../src/core/planner';
 import { loadPlan } from '../../src/plan/load';
 import type { Plan } from '../../src/plan/schema';
 import { armClientOptionsFor, simulatorCredential } from '../../local/sim/arm';
 import { loadEntryDefinitions, sampleEstateSeed } from '../../local/sim/sample-estate';
 import { startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
+import { activitiesOn, type Activities } from '../support/activities';
 
 const EXAMPLE_PLAN = join(__dirname, '../../examples/plan.json');
 let sim: CheckedSimulator;
 let plan: Plan;
-let activities: ReturnType<typeof createActivities>;
+let activities: Activities;
 
 beforeAll(async () => {
   plan = loadPlan({ kind: 'file', path: EXAMPLE_PLAN }).plan;
@@ -28,15 +24,7 @@ beforeAll(async () => {
     now: new Date('2026-03-02T08:00:00Z'),
     seed: sampleEstateSeed(plan, loadEntryDefinitions(plan, EXAMPLE_PLAN)),
   });
-  const control = createArmLogicAppsControl({
-    ...simulatorConnection(sim, new ArmThrottle()),
-    maxRetries: 0,
-  });
-  activities = createActivities({
-    plan,
-    control,
-    probe: createHealthProbe({ control, plan, settings: {}, ca: sim.caCertPem }),
-  });
+  activities = activitiesOn(sim, plan);
 });
 afterAll(async () => sim?.stop());
 

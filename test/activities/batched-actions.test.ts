@@ -4,23 +4,19 @@
  * and read-back lists a resource group instead of reading each workflow.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../../src/activities';
-import { ArmThrottle } from '../../src/adapters/arm/throttle';
-import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
-import { createHealthProbe } from '../../src/adapters/probe';
-import { simulatorConnection } from '../../local/sim/arm';
 import { entryTargets, type PlannedAction } from '../../src/core/planner';
 import { validatePlan } from '../../src/plan/validate';
 import type { Plan } from '../../src/plan/schema';
 import { sampleEstateSeed } from '../../local/sim/sample-estate';
 import { startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
 import { minimalPlan } from '../support/plans';
+import { activitiesOn, type Activities } from '../support/activities';
 
 const STANDARD = ['orders', 'billing', 'invoices', 'refunds'];
 const CONSUMPTION = Array.from({ length: 30 }, (_, i) => `wf-${i}`);
 let sim: CheckedSimulator;
 let plan: Plan;
-let activities: ReturnType<typeof createActivities>;
+let activities: Activities;
 
 beforeAll(async () => {
   const raw = minimalPlan();
@@ -44,15 +40,7 @@ beforeAll(async () => {
   expect(validated.issues).toEqual([]);
   plan = validated.plan!;
   sim = await startCheckedSimulator({ seed: sampleEstateSeed(plan) });
-  const control = createArmLogicAppsControl({
-    ...simulatorConnection(sim, new ArmThrottle()),
-    maxRetries: 0,
-  });
-  activities = createActivities({
-    plan,
-    control,
-    probe: createHealthProbe({ control, plan, settings: {}, ca: sim.caCertPem }),
-  });
+  activities = activitiesOn(sim, plan);
 });
 afterAll(async () => sim?.stop());
 
