@@ -3,21 +3,17 @@
  * middle of handling another signal, continueAsNew drops it (as the real extension does); the monitor must still
  * learn that the operation is over from the operation's own status, or it would refuse everything for ever.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   MONITOR_SIGNAL,
   monitorInstanceId,
   operationInstanceId,
   type Signal,
 } from '../../src/durable/contracts';
-import { startEstate, type Estate } from '../support/estate';
+import { estatePerTest, type Estate } from '../support/estate';
 import { checkInvariants } from '../support/invariants';
 
-let estate: Estate | undefined;
-afterEach(async () => {
-  await estate?.stop();
-  estate = undefined;
-});
+const estates = estatePerTest();
 
 const MIN = 60_000;
 const PRIMARY = 'westeurope';
@@ -43,7 +39,7 @@ const stateOf = (e: Estate, region: string, name: string) =>
 
 describe('a lost operation-finished signal', () => {
   it('is reconciled from the operation status: pending fences apply and a later failback is accepted', async () => {
-    const e = (estate = await startEstate());
+    const e = await estates.start();
     const monitorId = monitorInstanceId(e.plan.id);
     await e.advance(MIN);
     e.outage(PRIMARY, { kind: 'down', mode: 'refused' });

@@ -1,22 +1,19 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MONITOR_SIGNAL, monitorInstanceId } from '../../src/durable/contracts';
 import { tickSignal } from '../../src/app/monitor-instance';
-import { startEstate, type Estate } from '../support/estate';
+import { estatePerTest, type Estate } from '../support/estate';
 
+const estates = estatePerTest();
 let estate: Estate | undefined;
-afterEach(async () => {
-  await estate?.stop();
-  estate = undefined;
-});
 
 const MIN = 60_000;
 
 describe('watchdog + monitor on virtual time (real functions/, replayed by durable-functions)', () => {
   it('healthy for hours: one probe per cycle, no action, history stays bounded', async () => {
-    estate = await startEstate();
+    estate = await estates.start();
     await estate.advance(3 * 60 * MIN);
     const m = estate.monitor();
     expect(m.state.mode).toBe('monitoring');
@@ -28,7 +25,7 @@ describe('watchdog + monitor on virtual time (real functions/, replayed by durab
   });
 
   it('failures below the threshold, then success: the count resets and nothing fails over', async () => {
-    estate = await startEstate();
+    estate = await estates.start();
     await estate.advance(MIN);
     estate.sim.outage('westeurope', { kind: 'unhealthy', mode: 'status' });
     await estate.advance(MIN); // 2 failed probes (threshold 3)
@@ -42,7 +39,7 @@ describe('watchdog + monitor on virtual time (real functions/, replayed by durab
   });
 
   it('threshold reached: exactly one failover starts, however long the outage lasts', async () => {
-    estate = await startEstate();
+    estate = await estates.start();
     await estate.advance(MIN);
     estate.sim.outage('westeurope', { kind: 'down', mode: 'refused' });
     await estate.advance(20 * MIN);
@@ -53,7 +50,7 @@ describe('watchdog + monitor on virtual time (real functions/, replayed by durab
   });
 
   it('a host restart mid-count keeps the count (histories reloaded from the store)', async () => {
-    estate = await startEstate({ storeDir: mkdtempSync(join(tmpdir(), 'dr-store-')) });
+    estate = await estates.start({ storeDir: mkdtempSync(join(tmpdir(), 'dr-store-')) });
     await estate.advance(MIN);
     estate.sim.outage('westeurope', { kind: 'unhealthy', mode: 'status' });
     await estate.advance(MIN);
@@ -65,7 +62,7 @@ describe('watchdog + monitor on virtual time (real functions/, replayed by durab
   });
 
   it('duplicate and late ticks never probe twice in one cycle', async () => {
-    estate = await startEstate();
+    estate = await estates.start();
     await estate.advance(MIN);
     const before = estate.monitor().state.probes;
     const id = monitorInstanceId(estate.plan.id);
@@ -83,7 +80,7 @@ describe('watchdog + monitor on virtual time (real functions/, replayed by durab
   });
 
   it('a monitor that was terminated is restarted by the watchdog with its counts intact', async () => {
-    estate = await startEstate();
+    estate = await estates.start();
     await estate.advance(MIN);
     estate.sim.outage('westeurope', { kind: 'unhealthy', mode: 'status' });
     await estate.advance(30_000);
@@ -95,7 +92,7 @@ describe('watchdog + monitor on virtual time (real functions/, replayed by durab
   });
 
   it('pause: no automatic failover until the pause expires, then exactly one', async () => {
-    estate = await startEstate();
+    estate = await estates.start();
     await estate.advance(MIN);
     const id = monitorInstanceId(estate.plan.id);
     const until = new Date(estate.host.clock.now() + 10 * MIN).toISOString();

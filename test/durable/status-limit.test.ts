@@ -3,7 +3,7 @@
  * the extension does). The monitor keeps 50 answers and every pending fence in its input; what it publishes
  * is trimmed to fit, and every reader takes the full state from the input.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   CUSTOM_STATUS_LIMIT_BYTES,
   MONITOR_SIGNAL,
@@ -13,13 +13,9 @@ import {
   type MonitorStatus,
   type Signal,
 } from '../../src/durable/contracts';
-import { startEstate, type Estate } from '../support/estate';
+import { estatePerTest } from '../support/estate';
 
-let estate: Estate | undefined;
-afterEach(async () => {
-  await estate?.stop();
-  estate = undefined;
-});
+const estates = estatePerTest();
 
 const failback = (i: number): Signal => ({
   kind: 'request-operation',
@@ -35,7 +31,7 @@ const failback = (i: number): Signal => ({
 
 describe('the monitor under the 16 KB custom status limit', () => {
   it('keeps running after 60 refused failbacks: the published copy fits, the input keeps 50 answers', async () => {
-    const e = (estate = await startEstate());
+    const e = await estates.start();
     await e.advance(60_000);
     const monitorId = monitorInstanceId(e.plan.id);
     for (let i = 0; i < 60; i++) {

@@ -2,18 +2,14 @@
  * The watchdog's guarantees on the real engine: two watchdogs racing to start the monitor make one monitor, and
  * a monitor that Failed is restarted from its last published state, counts intact.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MONITOR_SIGNAL, ORCHESTRATIONS, monitorInstanceId } from '../../src/durable/contracts';
 import { ensureMonitor, tickSignal } from '../../src/app/monitor-instance';
 import type { DurableClient } from '../../src/durable/client';
 import type { HostLogEntry } from '../../local/host';
-import { startEstate, type Estate } from '../support/estate';
+import { estatePerTest, type Estate } from '../support/estate';
 
-let estate: Estate | undefined;
-afterEach(async () => {
-  await estate?.stop();
-  estate = undefined;
-});
+const estates = estatePerTest();
 
 const MIN = 60_000;
 
@@ -53,7 +49,7 @@ function engineClient(e: Estate, held: number) {
 
 describe('watchdog', () => {
   it('two watchdogs racing to start the monitor: one starts it, the other is refused and finds it alive', async () => {
-    const e = (estate = await startEstate());
+    const e = await estates.start();
     const id = monitorInstanceId(e.plan.id);
     expect(e.host.durable.getStatus(id)).toBeUndefined(); // no watchdog has run yet
     const { client, starts } = engineClient(e, 2);
@@ -74,7 +70,7 @@ describe('watchdog', () => {
 
   it('a monitor that Failed is restarted by the watchdog with its counts intact', async () => {
     const logs: HostLogEntry[] = [];
-    const e = (estate = await startEstate({ log: (l) => logs.push(l) }));
+    const e = await estates.start({ log: (l) => logs.push(l) });
     const id = monitorInstanceId(e.plan.id);
     await e.advance(MIN);
     e.sim.outage('westeurope', { kind: 'unhealthy', mode: 'status' });

@@ -5,7 +5,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LogicManagementClient } from '@azure/arm-logic';
 import {
   ACTIVITIES,
@@ -16,15 +16,12 @@ import {
   type Signal,
 } from '../../src/durable/contracts';
 import { armClientOptionsFor, simulatorCredential } from '../../local/sim/arm';
-import { startEstate, type Estate } from '../support/estate';
+import { estatePerTest, type Estate } from '../support/estate';
 import { checkInvariants } from '../support/invariants';
 
 const MIN = 60_000;
+const estates = estatePerTest();
 let estate: Estate | undefined;
-afterEach(async () => {
-  await estate?.stop();
-  estate = undefined;
-});
 
 const PRIMARY = 'westeurope';
 const SECONDARY = 'northeurope';
@@ -79,7 +76,7 @@ const MUST_NOT_OVERLAP = [
 
 describe('failover scenarios', () => {
   it('primary region fully down: secondary takes over, fences wait, and are applied when the region returns', async () => {
-    estate = await startEstate();
+    estate = await estates.start();
     await estate.advance(5 * MIN);
     estate.outage(PRIMARY, { kind: 'down', mode: 'refused' });
     await estate.advance(30 * MIN);
@@ -127,7 +124,7 @@ describe('failover scenarios', () => {
   });
 
   it('primary ARM up but health failing: every fence is applied before the activation it protects', async () => {
-    estate = await startEstate();
+    estate = await estates.start();
     await estate.advance(5 * MIN);
     estate.outage(PRIMARY, { kind: 'unhealthy', mode: 'status' });
     await estate.advance(30 * MIN);
@@ -148,7 +145,7 @@ describe('failover scenarios', () => {
   });
 
   it('30 % transient ARM faults in both regions: fences and activations retried, nothing lost, nothing doubled', async () => {
-    estate = await startEstate({ faultSeed: 7 });
+    estate = await estates.start({ faultSeed: 7 });
     await estate.advance(5 * MIN);
     estate.outage(SECONDARY, { kind: 'errors', rate: 0.3 });
     estate.outage(PRIMARY, { kind: 'errors', rate: 0.3 });
@@ -180,7 +177,7 @@ describe('failover scenarios', () => {
   });
 
   it('throttling: 429s are retried and the failover completes', async () => {
-    estate = await startEstate();
+    estate = await estates.start();
     await estate.advance(5 * MIN);
     estate.outage(PRIMARY, { kind: 'down', mode: 'refused' });
     // ARM throttles the region taking over: every request answers 429 with Retry-After: 1.
@@ -210,7 +207,7 @@ describe('failover scenarios', () => {
   });
 
   it('the primary answers again mid-failover: entries whose fence was deferred are held, not activated beside it', async () => {
-    estate = await startEstate({ planPatch: activeActiveFirst });
+    estate = await estates.start({ planPatch: activeActiveFirst });
     await estate.advance(5 * MIN);
     estate.outage(PRIMARY, { kind: 'down', mode: 'refused' });
     // The secondary's ARM fails every request for a while: the first group retries on durable timers.
@@ -263,7 +260,7 @@ describe('failover scenarios', () => {
   });
 
   it('the same, with the break-glass override: the entries run, the override is recorded and notified', async () => {
-    estate = await startEstate({ planPatch: activeActiveFirst });
+    estate = await estates.start({ planPatch: activeActiveFirst });
     await estate.advance(5 * MIN);
     estate.outage(PRIMARY, { kind: 'down', mode: 'refused' });
     estate.outage(SECONDARY, { kind: 'errors', rate: 1 });
@@ -306,7 +303,7 @@ describe('failover scenarios', () => {
   });
 
   it('one secondary workflow missing: completed with errors, the others done, and notified', async () => {
-    estate = await startEstate();
+    estate = await estates.start();
     const client = new LogicManagementClient(
       simulatorCredential,
       estate.plan.secondary.subscriptionId,
@@ -341,7 +338,7 @@ describe('failover scenarios', () => {
         ? 'webhook enabled'
         : undefined;
     };
-    estate = await startEstate({
+    estate = await estates.start({
       storeDir: mkdtempSync(join(tmpdir(), 'dr-store-')),
       crashAfterActivity: (activity) => {
         const point = crashPoint(activity);
@@ -408,7 +405,7 @@ describe('failover scenarios', () => {
   });
 
   it('a manual failover racing the automatic one: exactly one failover', async () => {
-    estate = await startEstate();
+    estate = await estates.start();
     await estate.advance(5 * MIN);
     estate.outage(PRIMARY, { kind: 'unhealthy', mode: 'status' });
     await estate.advance(MIN); // two failures: the next probe reaches the threshold
@@ -438,7 +435,7 @@ describe('failover scenarios', () => {
   });
 
   it('failback after recovery: split schedules restored at a slot boundary, no slot twice or skipped', async () => {
-    estate = await startEstate();
+    estate = await estates.start();
     await estate.advance(5 * MIN);
     estate.outage(PRIMARY, { kind: 'unhealthy', mode: 'status' });
     await estate.advance(20 * MIN);
@@ -476,7 +473,7 @@ describe('failover scenarios', () => {
   });
 
   it('a fence that keeps failing blocks the activation it protects, until an operator overrides (recorded)', async () => {
-    estate = await startEstate();
+    estate = await estates.start();
     await estate.advance(5 * MIN);
     estate.outage(PRIMARY, { kind: 'unhealthy', mode: 'status' });
     estate.outage(PRIMARY, { kind: 'errors', rate: 1 }); // ARM answers, but every write fails
@@ -522,7 +519,7 @@ describe('failover scenarios', () => {
   });
 
   it('the checker itself catches a passive twin left enabled (a double-run) and dual-active workflows', async () => {
-    estate = await startEstate();
+    estate = await estates.start();
     const client = new LogicManagementClient(
       simulatorCredential,
       estate.plan.secondary.subscriptionId,

@@ -2,23 +2,19 @@
  * Fence on return (issue 5): while failed over, whenever the primary's ARM answers again its pending fences are
  * applied first, at the next probe cycle, even though the primary's health check still fails.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { durationMs } from '../../src/core/duration';
 import { EVENT_TYPES } from '../../src/durable/contracts';
-import { startEstate, type Estate } from '../support/estate';
+import { estatePerTest } from '../support/estate';
 import { checkInvariants } from '../support/invariants';
 
 const MIN = 60_000;
 const PRIMARY = 'westeurope';
-let estate: Estate | undefined;
-afterEach(async () => {
-  await estate?.stop();
-  estate = undefined;
-});
+const estates = estatePerTest();
 
 describe('fence on return', () => {
   it('primary ARM back but its health check still failing: pending fences applied within one probe interval', async () => {
-    const e = (estate = await startEstate());
+    const e = await estates.start();
     await e.advance(5 * MIN);
     e.outage(PRIMARY, { kind: 'down', mode: 'refused' });
     e.outage(PRIMARY, { kind: 'unhealthy', mode: 'status' });

@@ -5,21 +5,18 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { LogicManagementClient } from '@azure/arm-logic';
 import { EVENT_TYPES } from '../../src/durable/contracts';
 import { armClientOptionsFor, simulatorCredential } from '../../local/sim/arm';
-import { ROOT, startEstate, type Estate } from '../support/estate';
+import { ROOT, estatePerTest, type Estate } from '../support/estate';
 
 const MIN = 60_000;
+const estates = estatePerTest();
 let estate: Estate | undefined;
-afterEach(async () => {
-  await estate?.stop();
-  estate = undefined;
-});
 
 it('an undeclared active-active entry whose live trigger is a webhook is refused at failover, nothing half-applied', async () => {
-  estate = await startEstate({
+  estate = await estates.start({
     planPatch: (p) => ({
       ...p,
       workflows: [

@@ -2,7 +2,7 @@
  * The outbox end to end: a Service Bus outage of any kind never delays a failover, and every event the
  * monitor and the operation hand over reaches the topic exactly once when the broker comes back.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DELIVERY_PREFIX,
   EVENT_TYPES,
@@ -12,16 +12,13 @@ import {
 import type { OutageMode } from '../../local/sim/servicebus';
 import { notificationsView } from '../../src/http/status-view';
 import type { HostLogEntry } from '../../local/host/host';
-import { startEstate, type Estate } from '../support/estate';
+import { estatePerTest, type Estate, type EstateOptions } from '../support/estate';
 import { checkInvariants } from '../support/invariants';
 
 const MIN = 60_000;
 const PRIMARY = 'westeurope';
+const estates = estatePerTest();
 let estate: Estate | undefined;
-afterEach(async () => {
-  await estate?.stop();
-  estate = undefined;
-});
 
 const topicMessages = (e: Estate) => e.broker.messages('failover-events');
 const deliveries = (e: Estate) =>
@@ -40,11 +37,8 @@ interface Run {
 
 const outbox = (e: Estate) => notificationsView(e.plan.id, e.host.durable.list())!;
 
-async function failOver(
-  broker: OutageMode | 'up',
-  options: Parameters<typeof startEstate>[0] = {},
-): Promise<Run> {
-  estate = await startEstate(options);
+async function failOver(broker: OutageMode | 'up', options: EstateOptions = {}): Promise<Run> {
+  estate = await estates.start(options);
   await estate.advance(5 * MIN, 5_000);
   if (broker !== 'up') await estate.broker.setDown(true, broker);
   const outageAt = estate.host.clock.now();

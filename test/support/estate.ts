@@ -3,6 +3,7 @@
  * broker receiving notifications, real adapters over both, and the in-process host running `functions/`.
  */
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { createHealthProbe } from '../../src/adapters/probe';
 import { createServiceBusNotifier } from '../../src/adapters/servicebus';
@@ -73,6 +74,20 @@ export interface FaultWindow {
   kind: string;
   from: number;
   to?: number;
+}
+
+/**
+ * For a test file whose tests each start an estate: `const estates = estatePerTest()` registers an afterEach
+ * that stops the test's estate (even when the test failed), so no test leaks servers into the next one.
+ */
+export function estatePerTest(): { start(options?: EstateOptions): Promise<Estate> } {
+  let current: Estate | undefined;
+  afterEach(async () => {
+    const e = current;
+    current = undefined;
+    await e?.stop();
+  });
+  return { start: async (options) => (current = await startEstate(options)) };
 }
 
 export async function startEstate(options: EstateOptions = {}): Promise<Estate> {
