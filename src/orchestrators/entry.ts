@@ -5,7 +5,7 @@
 import type * as df from 'durable-functions';
 import { nextSlotBoundary } from '../core/schedule';
 import { boundaryMarginMs } from '../core/actuation';
-import { SAFETY_RULES } from '../core/safety';
+import { gateEntry, gateStep } from '../core/entry-gate';
 import { deactivates } from '../core/verify';
 import type { Direction, EntryPlan, PlannedAction } from '../core/planner';
 import {
@@ -149,23 +149,15 @@ export function* runEntrySteps(
   let blocked: string | undefined;
   let overrideUsed: string | undefined;
 
-  // Refused when planned (its live trigger forbids its role): reported, and nothing of it runs.
-  if (entry.blocked) return { entry: entry.entry, group: input.group, steps, blocked: entry.blocked };
-
-  if (input.unsafe) {
-    if (!input.override.includes(SAFETY_RULES.noDualActive)) {
-      // Nothing of the entry runs, its deferred fences included: fencing later what never got activated here
-      // would leave the workflow running nowhere.
-      const reason = `not running ${entry.entry}: ${input.unsafe}. Fail over again (the new plan fences it first), or with override ["${SAFETY_RULES.noDualActive}"]`;
-      return {
-        entry: entry.entry,
-        group: input.group,
-        steps: entry.steps.map((action) => ({ action, status: 'blocked', at: now(), error: reason })),
-        blocked: reason,
-      };
-    }
-    overrideUsed = `${SAFETY_RULES.noDualActive}: ran ${entry.entry} although ${input.unsafe}`;
+  const gate = gateEntry(entry, input.unsafe, input.override);
+  if (!gate.run) {
+    // Refused when planned: nothing to report per step. Unsafe: every step is reported blocked.
+    const blockedSteps = entry.blocked
+      ? []
+      : entry.steps.map((action) => ({ action, status: 'blocked' as const, at: now(), error: gate.blocked }));
+    return { entry: entry.entry, group: input.group, steps: blockedSteps, blocked: gate.blocked };
   }
+  overrideUsed = gate.overrideUsed;
 
   if (entry.slotBoundary) {
     // Switch right after a slot has fired, so fence and activation both fall inside one inter-slot gap.
@@ -184,15 +176,13 @@ export function* runEntrySteps(
       steps.push({ action, status: 'pending-fence', at: now() });
       continue;
     }
-    if (!deactivates(action) && fenceFailure && entry.role !== 'active-active') {
-      if (input.override.includes(SAFETY_RULES.noDualActive)) {
-        overrideUsed ??= `${SAFETY_RULES.noDualActive}: activated ${action.target.label} although ${fenceFailure}`;
-      } else {
-        blocked = `not activating ${action.target.label}: ${fenceFailure}, so it could run in both regions. Fix the fence, or fail over again with override ["${SAFETY_RULES.noDualActive}"]`;
-        steps.push({ action, status: 'blocked', at: now(), error: blocked });
-        continue;
-      }
+    const step = gateStep(entry, action, fenceFailure, input.override);
+    if (!step.run) {
+      blocked = step.blocked;
+      steps.push({ action, status: 'blocked', at: now(), error: blocked });
+      continue;
     }
+    overrideUsed ??= step.overrideUsed;
     const applied = apply(action);
     const result = 'ok' in applied ? applied : yield* applied;
     if (result.ok) {
