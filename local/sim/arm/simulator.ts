@@ -94,6 +94,11 @@ export interface RequestLogEntry {
   outcome: 'answered' | 'reset' | 'held';
   errorCode?: string;
   durationMs: number;
+  /**
+   * Which TLS connection of its listener the request came in on (1, 2, ...): requests with the same number
+   * shared one kept-alive connection, and a number not seen before is a new TLS handshake.
+   */
+  connection?: number;
   /** Response body text, only with `recordBodies`. */
   responseBody?: string;
 }
@@ -461,7 +466,14 @@ class ArmSimulatorImpl implements ArmSimulator {
     if (body === undefined) return;
     const info = describeArmPath(url.pathname);
     const region = this.regionOf(info, method, body);
-    const entry = this.newEntry('arm', method, url, region, info.subscriptionId);
+    const entry = this.newEntry(
+      'arm',
+      method,
+      url,
+      region,
+      info.subscriptionId,
+      this.armListener.connectionOf(req.socket),
+    );
     if (!this.applyDown(region, res, entry, startedAt)) return;
     await sleep(this.latencyMs + (region ? this.faultBoard.get(region).slowMs : 0));
 
@@ -576,7 +588,14 @@ class ArmSimulatorImpl implements ArmSimulator {
     const method = (req.method ?? 'GET').toUpperCase();
     const body = await readBodyOrDrop(req, res);
     if (body === undefined) return;
-    const entry = this.newEntry('runtime', method, url, region, undefined);
+    const entry = this.newEntry(
+      'runtime',
+      method,
+      url,
+      region,
+      undefined,
+      this.runtimeListeners.get(region)?.connectionOf(req.socket),
+    );
     if (!this.applyDown(region, res, entry, startedAt)) return;
     const faults = this.faultBoard.get(region);
     await sleep(this.latencyMs + faults.slowMs);
@@ -647,6 +666,7 @@ class ArmSimulatorImpl implements ArmSimulator {
     url: URL,
     region: string | undefined,
     subscriptionId: string | undefined,
+    connection: number | undefined,
   ): RequestLogEntry {
     this.logSeq += 1;
     const entry: RequestLogEntry = {
@@ -660,6 +680,7 @@ class ArmSimulatorImpl implements ArmSimulator {
       ...(subscriptionId !== undefined ? { subscriptionId } : {}),
       outcome: 'answered',
       durationMs: 0,
+      ...(connection !== undefined ? { connection } : {}),
     };
     this.log.push(entry);
     return entry;
