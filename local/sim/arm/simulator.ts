@@ -5,7 +5,8 @@ import {
   type ServerResponse,
   type Server as HttpServer,
 } from 'node:http';
-import { Agent } from 'node:https';
+import { type Agent } from 'node:https';
+import { createArmAgent } from '../../../src/adapters/arm/agent';
 import { generateSimCertificates } from './cert';
 import { type RealTimeSource, VirtualClock } from './clock';
 import { ArmError, SimInputError, SimStateError } from './errors';
@@ -130,7 +131,7 @@ export interface ArmSimulator {
   readonly armEndpoint: string;
   /** PEM of the CA that signed every listener's certificate. */
   readonly caCertPem: string;
-  /** An https.Agent trusting `caCertPem` (keep-alive); destroyed by `stop()`. */
+  /** An https.Agent trusting `caCertPem` (the control plane's pooled keep-alive agent); destroyed by `stop()`. */
   readonly agent: Agent;
   /** `http://127.0.0.1:<port>` of the control listener when `controlPort` was given. */
   readonly controlEndpoint: string | undefined;
@@ -219,7 +220,7 @@ class ArmSimulatorImpl implements ArmSimulator {
   ) {
     this.caCertPem = certs.caCertPem;
     this.tls = { cert: certs.serverCertPem, key: certs.serverKeyPem };
-    this.agent = new Agent({ ca: certs.caCertPem, keepAlive: true });
+    this.agent = createArmAgent({ ca: certs.caCertPem });
     this.realNow = options.realNow ?? Date.now;
     this.faultDraw = keyedDraw(options.faultSeed);
     this.latencyMs = checkLatency(options.latencyMs ?? 0, 'latencyMs');
