@@ -16,6 +16,7 @@ import {
   type Signal,
 } from '../src/durable/contracts';
 import type { RequestLogEntry } from '../local/sim/arm';
+import { EventType, type StoredEvent } from '../local/host/durable/history';
 import { sampleEstateSeed } from '../local/sim/sample-estate';
 import { BENCH_START, startBenchEstate } from './estate';
 import { activePassivePlan, SECONDARY_RG, workflowName } from './plans';
@@ -36,6 +37,14 @@ export interface ArmRequestCounts {
   throttled: number;
 }
 
+/** The TLS connections the operation's ARM requests came in on (the simulator numbers them). */
+export interface ArmConnectionCounts {
+  /** Distinct connections that carried the operation's requests. */
+  used: number;
+  /** Of those, opened during the operation: one TLS handshake each, on both ends. */
+  opened: number;
+}
+
 export interface ActuationResult {
   workflows: number;
   scenario: 'primary-down';
@@ -53,6 +62,8 @@ export interface ActuationResult {
   pendingFences: number;
   /** The operation's ARM requests (the monitor's own probe requests meanwhile are in `probeArmRequests`). */
   arm: ArmRequestCounts;
+  /** The connections those requests used; refused requests (a down region) count where they came in. */
+  connections: ArmConnectionCounts;
   /** ARM requests of the health probe during the operation (the watchdog keeps ticking on the real clock). */
   probeArmRequests: number;
   /** Activity attempts that failed and were retried by the orchestration (durable timer back-off). */
@@ -60,10 +71,12 @@ export interface ActuationResult {
   sdkRetries: number;
   phases: RequestPhase[];
   /**
-   * Where the time went, in ms from the request: the operation's timeline (orchestration time of each step)
-   * and, per ARM phase, when its first request arrived and its last was answered (simulator's log).
+   * Where the time went, in ms from the request: the operation's timeline (`operation`, orchestration time of
+   * each step), per ARM phase when its first request arrived and its last was answered (`arm`, simulator's
+   * log, with the connections the phase used), and each activity and sub-orchestration the host scheduled
+   * and completed (`step`, durable histories).
    */
-  stages: { stage: string; atMs: number }[];
+  stages: Stage[];
   /** What the host ran for the operation (the monitor's few episodes included). */
   work: { orchestratorEpisodes: number; activityExecutions: number; timersFired: number };
   /** The token-bucket floor for exactly these requests (see throttleBoundMs). */
@@ -96,6 +109,12 @@ export interface ActuationOptions {
   trace?: (stage: string) => void;
 }
 
+export interface Stage {
+  stage: string;
+  atMs: number;
+  kind: 'operation' | 'arm' | 'step';
+}
+
 const TERMINAL = new Set(['Completed', 'Failed', 'Terminated']);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -112,18 +131,31 @@ export function countArmRequests(log: readonly RequestLogEntry[]): ArmRequestCou
   };
 }
 
-/** The operation's timeline and each ARM phase's first and last request, in ms from the request. */
+/** Connections of ARM requests: distinct ones, and those numbered above `openedAfter` (new during the run). */
+export function countConnections(log: readonly RequestLogEntry[], openedAfter: number): ArmConnectionCounts {
+  const used = new Set(log.flatMap((e) => (e.listener === 'arm' && e.connection ? [e.connection] : [])));
+  return { used: used.size, opened: [...used].filter((c) => c > openedAfter).length };
+}
+
+/**
+ * The operation's timeline and each ARM phase's first and last request, in ms from the request. A phase's
+ * label says how many connections carried it and how many of those it opened (`openedAfter`: the highest
+ * connection number seen before the operation started).
+ */
 export function stagesOf(
   record: Pick<OperationRecord, 'timeline'> | undefined,
   armLog: readonly RequestLogEntry[],
   requestedAtWall: number,
-): { stage: string; atMs: number }[] {
-  const stages = (record?.timeline ?? []).map((t) => ({
+  openedAfter = Infinity,
+): Stage[] {
+  const stages: Stage[] = (record?.timeline ?? []).map((t) => ({
     stage: t.event.slice(0, 60),
     atMs: Date.parse(t.at) - requestedAtWall,
+    kind: 'operation' as const,
   }));
   let phase = 0;
   let from = 0;
+  const known = new Set<number>();
   for (let i = 0; i < armLog.length; i++) {
     const kind = bucketOf(armLog[i]!.method);
     if (i + 1 < armLog.length && bucketOf(armLog[i + 1]!.method) === kind) continue;
@@ -131,13 +163,89 @@ export function stagesOf(
     phase += 1;
     const first = Math.min(...run.map((e) => Date.parse(e.realTime)));
     const last = Math.max(...run.map((e) => Date.parse(e.realTime) + e.durationMs));
+    const used = new Set(run.flatMap((e) => (e.connection ? [e.connection] : [])));
+    const opened = [...used].filter((c) => c > openedAfter && !known.has(c)).length;
+    for (const c of used) known.add(c);
+    const over =
+      used.size > 0
+        ? ` over ${used.size} connection${used.size === 1 ? '' : 's'}${Number.isFinite(openedAfter) ? ` (${opened} opened)` : ''}`
+        : '';
     stages.push(
-      { stage: `ARM phase ${phase}: ${run.length} ${kind}, first arrived`, atMs: first - requestedAtWall },
-      { stage: `ARM phase ${phase}: ${run.length} ${kind}, last answered`, atMs: last - requestedAtWall },
+      {
+        stage: `ARM phase ${phase}: ${run.length} ${kind}${over}, first arrived`,
+        atMs: first - requestedAtWall,
+        kind: 'arm',
+      },
+      {
+        stage: `ARM phase ${phase}: ${run.length} ${kind}, last answered`,
+        atMs: last - requestedAtWall,
+        kind: 'arm',
+      },
     );
     from = i + 1;
   }
   return stages.sort((a, b) => a.atMs - b.atMs);
+}
+
+/**
+ * When the host scheduled and completed each activity and sub-orchestration, from the durable histories of
+ * the instances involved (events from `requestedAtWall` on). Repeats of one step (e.g. one activity per
+ * entry) are folded into one pair: the first scheduled and the last completed, with their count.
+ */
+export function orchestrationStepsOf(
+  instances: readonly { name: string; history: readonly StoredEvent[] }[],
+  requestedAtWall: number,
+): Stage[] {
+  const steps = new Map<string, { atMs: number; count: number; last: boolean }>();
+  const note = (label: string, at: number, last: boolean) => {
+    const atMs = at - requestedAtWall;
+    const step = steps.get(label);
+    if (!step) steps.set(label, { atMs, count: 1, last });
+    else {
+      step.count += 1;
+      step.atMs = last ? Math.max(step.atMs, atMs) : Math.min(step.atMs, atMs);
+    }
+  };
+  for (const { name, history } of instances) {
+    const scheduled = new Map<number, string>();
+    for (const e of history) {
+      const at = Date.parse(e.Timestamp);
+      if (
+        e.EventType === EventType.TaskScheduled ||
+        e.EventType === EventType.SubOrchestrationInstanceCreated
+      )
+        scheduled.set(e.EventId, String(e.Name));
+      if (at < requestedAtWall) continue;
+      switch (e.EventType) {
+        case EventType.TaskScheduled:
+          note(`${name}: ${String(e.Name)} scheduled`, at, false);
+          break;
+        case EventType.SubOrchestrationInstanceCreated:
+          note(`${name}: sub-orchestration ${String(e.Name)} created`, at, false);
+          break;
+        case EventType.TaskCompleted:
+        case EventType.TaskFailed:
+          note(`${name}: ${scheduled.get(e.TaskScheduledId as number) ?? '?'} completed`, at, true);
+          break;
+        case EventType.SubOrchestrationInstanceCompleted:
+        case EventType.SubOrchestrationInstanceFailed:
+          note(
+            `${name}: sub-orchestration ${scheduled.get(e.TaskScheduledId as number) ?? '?'} completed`,
+            at,
+            true,
+          );
+          break;
+        default:
+      }
+    }
+  }
+  return [...steps.entries()]
+    .map(([label, { atMs, count }]) => ({
+      stage: count > 1 ? `${label} (x${count}, ${label.endsWith('completed') ? 'last' : 'first'})` : label,
+      atMs,
+      kind: 'step' as const,
+    }))
+    .sort((a, b) => a.atMs - b.atMs);
 }
 
 /** Requests the health probe makes for the health-check workflow (resolving its callback URL). */
@@ -166,6 +274,8 @@ export async function measureActuation(n: number, options: ActuationOptions = {}
     await sim.setLatency(latencyMs);
     await sim.configureThrottle({}); // Full server-side buckets.
     await sleep(500); // The client-side buckets refill too (the warm-up spent at most a token or two).
+    // Connections the warm-up opened (the probe's ARM reads) may carry the operation's first requests.
+    const openedAfter = Math.max(0, ...(await sim.requestLog()).map((e) => e.connection ?? 0));
     await sim.clearRequestLog();
     trace('primary down, buckets full');
 
@@ -253,11 +363,26 @@ export async function measureActuation(n: number, options: ActuationOptions = {}
       ).length,
       pendingFences: record?.pendingFences.length ?? 0,
       arm: countArmRequests(log),
+      connections: countConnections(armLog, openedAfter),
       probeArmRequests: fullLog.filter((e) => e.listener === 'arm' && probing(e)).length,
       activityFailures: host.stats().activityFailures,
       sdkRetries: options.sdkRetries ?? 0,
       phases,
-      stages: stagesOf(record, armLog, requestedAtWall),
+      stages: [
+        ...stagesOf(record, armLog, requestedAtWall, openedAfter),
+        ...orchestrationStepsOf(
+          [
+            ...new Set([
+              monitorInstanceId(plan.id),
+              ...host.durable.list({ createdTimeFrom: createdFrom }).map((st) => st.instanceId),
+            ]),
+          ].map((id) => ({
+            name: host.durable.getStatus(id)?.name ?? id,
+            history: host.durable.history(id) ?? [],
+          })),
+          requestedAtWall,
+        ),
+      ].sort((a, b) => a.atMs - b.atMs),
       work: {
         orchestratorEpisodes: statsAfter.orchestratorEpisodes - statsBefore.orchestratorEpisodes,
         activityExecutions: statsAfter.activityExecutions - statsBefore.activityExecutions,

@@ -83,6 +83,7 @@ export function actuationTable(results: BenchResults): string {
         'reads/workflow': `${readsPerWorkflow(r).toFixed(3)} ${pass(verdict(r).reads)}`,
         'reads (refused)': `${r.arm.reads} (${r.arm.readsRefused})`,
         writes: r.arm.writes,
+        'connections (opened)': r.connections ? `${r.connections.used} (${r.connections.opened})` : '-',
         '429s': r.arm.throttled,
         'activity retries': r.activityFailures,
         outcome: `${r.outcome}, ${r.secondariesEnabled}/${r.workflows} enabled, ${r.pendingFences} fences pending`,
@@ -162,7 +163,34 @@ export function steadyTable(steady: SteadyResult, printCycles: number): string {
   return table(rows);
 }
 
-export function report(results: BenchResults, steadyPrintCycles: number): string {
+/**
+ * Each run's stages in time order, with the time since the previous one: where an operation's time goes
+ * (`--trace`). Orchestration steps come from the durable histories, ARM phases from the simulator's log.
+ */
+export function stageTimeline(run: Pick<ActuationResult, 'workflows' | 'stages' | 'elapsedMs'>): string {
+  let previous = 0;
+  const lines = [...(run.stages ?? [])]
+    .sort((a, b) => a.atMs - b.atMs)
+    .map((st) => {
+      const line =
+        `     ${s(st.atMs).padStart(6)} s  +${(st.atMs - previous).toFixed(0).padStart(4)} ms  ${st.kind ?? ''}`.padEnd(
+          38,
+        ) + st.stage;
+      previous = st.atMs;
+      return line;
+    });
+  return [
+    `   N=${run.workflows} timeline (ms from the request; elapsed ${s(run.elapsedMs)} s):`,
+    ...lines,
+    `     ${s(run.elapsedMs).padStart(6)} s  +${(run.elapsedMs - previous).toFixed(0).padStart(4)} ms  operation complete (the bench saw it)`,
+  ].join('\n');
+}
+
+export function report(
+  results: BenchResults,
+  steadyPrintCycles: number,
+  options: { trace?: boolean } = {},
+): string {
   const a = results.actuation;
   const d = results.detection;
   const st = results.steady;
@@ -187,8 +215,12 @@ export function report(results: BenchResults, steadyPrintCycles: number): string
     ...results.actuation.runs.map(
       (r) =>
         `   N=${r.workflows}: ${r.work?.orchestratorEpisodes ?? '?'} orchestrator episodes, ${r.work?.activityExecutions ?? '?'} activities; ` +
-        (r.stages ?? []).map((st) => `${s(st.atMs)} ${st.stage}`).join(' | '),
+        (r.stages ?? [])
+          .filter((st) => st.kind !== 'step')
+          .map((st) => `${s(st.atMs)} ${st.stage}`)
+          .join(' | '),
     ),
+    ...(options.trace ? results.actuation.runs.map(stageTimeline) : []),
     '',
     '   One by one: the same N enables as sequential adapter calls (each: idempotent read + enable), no fan-out;',
     '   measured at every size (the largest in a child process, alongside the other benchmarks), never estimated',

@@ -5,7 +5,8 @@
  * the whole run under five minutes on two cores although one by one at N = 1000 alone takes about 3.5 min.
  *
  * Options: --quick (small sizes, for a look in seconds), --out <file> (default bench/results.json), --trace
- * (print each actuation stage, to see where a stalled run waits).
+ * (print each actuation stage as it happens, to see where a stalled run waits, and each run's timeline in the
+ * report: orchestration steps, ARM phases and the connections they opened, with the time between them).
  */
 import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -207,8 +208,9 @@ async function main(argv: readonly string[]): Promise<void> {
   const outIndex = argv.indexOf('--out');
   const out = outIndex >= 0 && argv[outIndex + 1] ? argv[outIndex + 1]! : join(__dirname, 'results.json');
   const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
-  const results = await runBenchmarks(config, say, argv.includes('--trace') ? say : undefined);
-  process.stdout.write(`${report(results, config.steadyPrintCycles)}\n`);
+  const trace = argv.includes('--trace');
+  const results = await runBenchmarks(config, say, trace ? say : undefined);
+  process.stdout.write(`${report(results, config.steadyPrintCycles, { trace })}\n`);
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   process.stderr.write(`[bench] results written to ${out}\n`);
 }

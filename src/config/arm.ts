@@ -3,9 +3,9 @@
  * everything below takes the resulting ArmConnection.
  */
 import { readFileSync } from 'node:fs';
-import { Agent } from 'node:https';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { ArmConnection } from '../adapters/logicapps/arm';
+import { createArmAgent } from '../adapters/arm/agent';
 import { ArmThrottle } from '../adapters/arm/throttle';
 import { DEFAULT_ARM_TIMEOUT_MS } from '../adapters/arm/timeout';
 import { durationMs } from '../core/duration';
@@ -67,11 +67,18 @@ export function armEndpointFromSettings(
   return { endpoint, credentialScopes: [scope] };
 }
 
+/** The variables the SDK's proxy policy reads (either case); it routes through a proxy only without an agent. */
+const PROXY_SETTINGS = ['HTTPS_PROXY', 'ALL_PROXY', 'HTTP_PROXY'];
+const proxyConfigured = (settings: Readonly<Record<string, string | undefined>>) =>
+  PROXY_SETTINGS.some((name) => settings[name]?.trim() || settings[name.toLowerCase()]?.trim());
+
 /**
  * Real Azure: DefaultAzureCredential (the managed identity in Azure, `az login` on a laptop).
  * DR_ARM_ENDPOINT selects a sovereign cloud (DR_ARM_SCOPE overrides the token scope derived from it);
  * DR_ARM_CA_FILE trusts a private CA (e.g. the simulator); DR_ARM_TIMEOUT bounds each request.
  * Every setting is validated here, once, with an ArmSettingsError naming it.
+ * Every ARM client shares one pooled agent (createArmAgent), except behind an HTTP(S) proxy without a private
+ * CA: an agent of ours would bypass the SDK's proxy, which pools its own connections.
  */
 export function armConnectionFromSettings(
   settings: Readonly<Record<string, string | undefined>>,
@@ -83,7 +90,11 @@ export function armConnectionFromSettings(
   return {
     credential: new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}),
     ...(endpoint ?? {}),
-    ...(caFile ? { agent: new Agent({ ca: readFileSync(caFile, 'utf8'), keepAlive: true }) } : {}),
+    ...(caFile
+      ? { agent: createArmAgent({ ca: readFileSync(caFile, 'utf8') }) }
+      : proxyConfigured(settings)
+        ? {}
+        : { agent: createArmAgent() }),
     throttle: new ArmThrottle(),
     timeoutMs,
   };

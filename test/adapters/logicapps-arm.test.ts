@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +15,7 @@ import {
   classifyArmError,
 } from '../../src/adapters/arm/errors';
 import { ArmThrottle } from '../../src/adapters/arm/throttle';
+import { createArmAgent } from '../../src/adapters/arm/agent';
 import {
   armConnectionFromSettings,
   armEndpointFromSettings,
@@ -381,6 +386,63 @@ describe('Logic Apps control over ARM (real SDKs against the simulator over HTTP
     });
   });
 
+  it('sends every request over one kept-alive connection when they come one at a time, whatever the client', async () => {
+    // A cold pool of its own: the simulator numbers the TLS connections each request came in on.
+    const agent = createArmAgent({ ca: sim.caCertPem });
+    try {
+      const c = createArmLogicAppsControl({
+        credential: simulatorCredential,
+        ...armClientOptionsFor(sim),
+        agent,
+        maxRetries: 0,
+      });
+      for (const [state, was] of [
+        ['Enabled', 'Disabled'],
+        ['Disabled', 'Enabled'],
+      ] as const) {
+        for (let i = 0; i < 4; i++) {
+          await c.getWorkflow(wf(`bulk-${i}`));
+          await c.setState(wf(`bulk-${i}`), state, { knownState: was });
+        }
+        // The other SDK's client (app settings): read, then written when the state differs.
+        await c.setState(std('ledger'), state);
+      }
+      const log = sim.requestLog().filter((r) => r.listener === 'arm');
+      expect(log.every((r) => r.status === 200)).toBe(true);
+      expect(log.filter((r) => r.method === 'GET')).toHaveLength(8);
+      expect(log.filter((r) => r.path.includes('/workflows/bulk-') && r.method === 'POST')).toHaveLength(8);
+      const site = log.filter((r) => r.path.includes('/sites/la-neu/'));
+      expect(site.filter((r) => r.method === 'POST')).toHaveLength(2); // list app settings
+      expect(site.filter((r) => r.method === 'PUT').length).toBeGreaterThanOrEqual(1); // ledger flipped
+      expect(new Set(log.map((r) => r.connection))).toEqual(new Set([log[0]!.connection]));
+      expect(log[0]!.connection).toBeGreaterThan(0);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('opens no more connections than the pool allows; the requests beyond wait for one and all succeed', async () => {
+    const agent = createArmAgent({ ca: sim.caCertPem, maxSockets: 3 });
+    try {
+      const c = createArmLogicAppsControl({
+        credential: simulatorCredential,
+        ...armClientOptionsFor(sim),
+        agent,
+        maxRetries: 0,
+      });
+      const all = Array.from({ length: 12 }, (_, i) => wf(`bulk-${i}`));
+      await Promise.all(all.map((t) => c.setState(t, 'Enabled', { knownState: 'Disabled' })));
+      await Promise.all(all.map((t) => c.setState(t, 'Disabled', { knownState: 'Enabled' })));
+      const log = sim.requestLog().filter((r) => r.listener === 'arm');
+      expect(log.map((r) => r.status)).toEqual(Array(24).fill(200));
+      const connections = new Set(log.map((r) => r.connection));
+      expect(connections.size).toBeGreaterThanOrEqual(1);
+      expect(connections.size).toBeLessThanOrEqual(3);
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('lists runs still in progress (the lost-runs report)', async () => {
     const c = control();
     const health = await c.getWorkflow(wf('health', 'rg-weu'));
@@ -417,6 +479,30 @@ describe('ARM settings (validated once, at start-up)', () => {
     const c = createArmLogicAppsControl({ ...connection, credential, agent: sim.agent, maxRetries: 0 });
     expect((await c.getWorkflow(wf('report'))).location).toBe('northeurope');
     expect([...new Set(asked)]).toEqual([`${sim.armEndpoint}/.default`]);
+  });
+
+  it('gives every ARM client one pooled agent, trusting DR_ARM_CA_FILE when set, and none behind a proxy', async () => {
+    expect(armConnectionFromSettings({}).agent).toBeInstanceOf(Agent);
+    expect(armConnectionFromSettings({ HTTPS_PROXY: 'http://proxy.invalid:3128' }).agent).toBeUndefined();
+    expect(armConnectionFromSettings({ http_proxy: 'http://proxy.invalid:3128' }).agent).toBeUndefined();
+    const dir = mkdtempSync(join(tmpdir(), 'dr-ca-'));
+    try {
+      const caFile = join(dir, 'ca.pem');
+      writeFileSync(caFile, sim.caCertPem);
+      const connection = armConnectionFromSettings({
+        DR_ARM_ENDPOINT: sim.armEndpoint,
+        DR_ARM_CA_FILE: caFile,
+      });
+      const c = createArmLogicAppsControl({ ...connection, credential: simulatorCredential, maxRetries: 0 });
+      await c.getWorkflow(wf('report'));
+      await c.getWorkflow(wf('webhook'));
+      const log = sim.requestLog();
+      expect(log.map((r) => r.status)).toEqual([200, 200]);
+      expect(log[1]!.connection).toBe(log[0]!.connection);
+      connection.agent!.destroy();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a DR_ARM_ENDPOINT that is not an https URL, naming the setting', () => {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countArmRequests } from '../../bench/actuation';
+import { countArmRequests, countConnections, orchestrationStepsOf, stagesOf } from '../../bench/actuation';
+import { EventType, type StoredEvent } from '../../local/host/durable/history';
 import { report } from '../../bench/report';
 import { extrapolateOneByOne, runBenchmarks, type BenchConfig } from '../../bench/run';
 import { phasesOf, throttleBoundMs, type BucketKind, type RequestPhase } from '../../bench/throttle-bound';
@@ -105,6 +106,65 @@ describe('request counting and extrapolation', () => {
     });
   });
 
+  it('counts the connections ARM requests used and those opened during the run, per run and per phase', () => {
+    const at = (ms: number) => new Date(Date.parse('2026-03-02T08:00:00.000Z') + ms).toISOString();
+    const log = [
+      entry(1, 'GET', { connection: 4, realTime: at(10), durationMs: 100 }), // opened before the run
+      entry(2, 'GET', { connection: 5, realTime: at(11), durationMs: 100 }),
+      entry(3, 'POST', { connection: 5, realTime: at(150), durationMs: 100 }),
+      entry(4, 'POST', { connection: 6, realTime: at(160), durationMs: 100 }),
+      entry(5, 'GET', { connection: 6, realTime: at(300), durationMs: 100 }),
+      entry(6, 'POST', { listener: 'runtime', connection: 9 }),
+    ];
+    expect(countConnections(log, 4)).toEqual({ used: 3, opened: 2 });
+    expect(
+      stagesOf(undefined, log.slice(0, 5), Date.parse(at(0)), 4).map((st) => `${st.atMs} ${st.stage}`),
+    ).toEqual([
+      '10 ARM phase 1: 2 reads over 2 connections (1 opened), first arrived',
+      '111 ARM phase 1: 2 reads, last answered',
+      '150 ARM phase 2: 2 writes over 2 connections (1 opened), first arrived',
+      '260 ARM phase 2: 2 writes, last answered',
+      '300 ARM phase 3: 1 reads over 1 connection (0 opened), first arrived',
+      '400 ARM phase 3: 1 reads, last answered',
+    ]);
+  });
+
+  it('folds the durable histories into when each activity and sub-orchestration was scheduled and completed', () => {
+    const t0 = Date.parse('2026-03-02T08:00:00.000Z');
+    const ev = (ms: number, type: number, fields: Record<string, unknown> = {}): StoredEvent => ({
+      EventType: type,
+      EventId: -1,
+      IsPlayed: false,
+      Timestamp: new Date(t0 + ms).toISOString(),
+      ...fields,
+    });
+    const steps = orchestrationStepsOf(
+      [
+        {
+          name: 'drOperation',
+          history: [
+            ev(-50, EventType.TaskScheduled, { EventId: 0, Name: 'drEarlier' }), // before the request
+            ev(5, EventType.TaskScheduled, { EventId: 1, Name: 'drPlanOperation' }),
+            ev(140, EventType.TaskCompleted, { TaskScheduledId: 1 }),
+            ev(150, EventType.SubOrchestrationInstanceCreated, { EventId: 2, Name: 'drApplyEntry' }),
+            ev(151, EventType.SubOrchestrationInstanceCreated, { EventId: 3, Name: 'drApplyEntry' }),
+            ev(300, EventType.SubOrchestrationInstanceCompleted, { TaskScheduledId: 3 }),
+            ev(320, EventType.SubOrchestrationInstanceFailed, { TaskScheduledId: 2 }),
+            ev(330, EventType.TaskCompleted, { TaskScheduledId: 0 }),
+          ],
+        },
+      ],
+      t0,
+    );
+    expect(steps.map((st) => `${st.atMs} ${st.kind} ${st.stage}`)).toEqual([
+      '5 step drOperation: drPlanOperation scheduled',
+      '140 step drOperation: drPlanOperation completed',
+      '150 step drOperation: sub-orchestration drApplyEntry created (x2, first)',
+      '320 step drOperation: sub-orchestration drApplyEntry completed (x2, last)',
+      '330 step drOperation: drEarlier completed',
+    ]);
+  });
+
   it('extrapolates one-by-one linearly from the largest measured size, labelled as such', () => {
     const measured = [10, 100].map((workflows) => ({
       workflows,
@@ -159,6 +219,12 @@ describe('npm run bench at a tiny size (smoke: the code paths work; no timing is
         { kind: 'reads', count: 1 },
       ]);
       expect(r.boundMs).toBeCloseTo(throttleBoundMs(r.phases, 5), 6);
+      // Every request came in on a numbered connection; the writes were carried by at most one each.
+      expect(r.connections.used).toBeGreaterThan(0);
+      expect(r.connections.used).toBeLessThanOrEqual(3 + n);
+      expect(r.stages.some((st) => st.kind === 'step' && /drApplyActions completed/.test(st.stage))).toBe(
+        true,
+      );
       expect(r.elapsedMs).toBeGreaterThan(0);
       expect(r.hostProblems).toEqual([]);
     }
@@ -191,5 +257,9 @@ describe('npm run bench at a tiny size (smoke: the code paths work; no timing is
     expect(text).toContain('EXTRAPOLATED');
     expect(text).toMatch(/detection\/bound/);
     expect(text).toContain('41-60');
+    expect(text).not.toContain('timeline');
+    expect(report(results, tiny.steadyPrintCycles, { trace: true })).toMatch(
+      /N=3 timeline[^]*drApplyActions scheduled[^]*ARM phase 2: 3 writes over/,
+    );
   });
 });

@@ -1,11 +1,12 @@
 /**
  * ARM through the local simulator (`npm start`, the drill, tests, `dr ... --sim`): the stock SDK pipeline with
- * the simulator's CA trusted for these clients only, and a placeholder bearer token (the simulator checks that
- * one is sent, not its content). Local only: the control plane that ships to Azure has no such credential.
+ * the simulator's CA trusted for these clients only (through the control plane's own pooled agent), and a
+ * placeholder bearer token (the simulator checks that one is sent, not its content). Local only: the control
+ * plane that ships to Azure has no such credential.
  */
-import { Agent } from 'node:https';
 import type { AccessToken, TokenCredential } from '@azure/core-auth';
 import type { ArmConnection } from '../../../src/adapters/logicapps/arm';
+import { createArmAgent } from '../../../src/adapters/arm/agent';
 import { ArmThrottle } from '../../../src/adapters/arm/throttle';
 import { DEFAULT_ARM_TIMEOUT_MS } from '../../../src/adapters/arm/timeout';
 import { PUBLIC_ARM_SCOPE } from '../../../src/config/arm';
@@ -33,7 +34,7 @@ export function simulatorConnection(
     credential: simulatorCredential,
     endpoint: info.armEndpoint,
     credentialScopes: [PUBLIC_ARM_SCOPE],
-    agent: new Agent({ ca: info.caCertPem, keepAlive: true }),
+    agent: createArmAgent({ ca: info.caCertPem }),
     throttle,
     timeoutMs,
   };

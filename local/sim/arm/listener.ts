@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:https';
 import { type IncomingMessage, type ServerResponse } from 'node:http';
 import { type Socket } from 'node:net';
+import { type TLSSocket } from 'node:tls';
 
 /** Reads a whole request body as UTF-8 (the simulator's bodies are small JSON documents). */
 export function readBody(req: IncomingMessage): Promise<string> {
@@ -38,11 +39,15 @@ export function redactSignature(text: string): string {
 
 /**
  * An HTTPS listener on 127.0.0.1 that remembers its port and its sockets, so it can be closed with every
- * connection cut (refused / stop) and reopened on the same port (callback URLs stay valid).
+ * connection cut (refused / stop) and reopened on the same port (callback URLs stay valid). It numbers its
+ * TLS connections (1, 2, ... for the listener's lifetime, across reopenings), so the request log shows which
+ * requests a client sent over one kept-alive connection.
  */
 export class TrackedHttpsListener {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
+  private readonly connections = new WeakMap<Socket, number>();
+  private connectionCount = 0;
   private boundPort = 0;
 
   constructor(
@@ -56,6 +61,11 @@ export class TrackedHttpsListener {
 
   get listening(): boolean {
     return this.server !== undefined;
+  }
+
+  /** The number of the TLS connection a request came in on (see the class comment). */
+  connectionOf(socket: Socket): number | undefined {
+    return this.connections.get(socket);
   }
 
   private opening: Promise<number> | undefined;
@@ -74,6 +84,10 @@ export class TrackedHttpsListener {
     server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
+    });
+    server.on('secureConnection', (socket: TLSSocket) => {
+      this.connectionCount += 1;
+      this.connections.set(socket, this.connectionCount);
     });
     // A client that resets mid-handshake must not crash the simulator.
     server.on('tlsClientError', () => undefined);

@@ -5,7 +5,8 @@ import {
   type ServerResponse,
   type Server as HttpServer,
 } from 'node:http';
-import { Agent } from 'node:https';
+import { type Agent } from 'node:https';
+import { createArmAgent } from '../../../src/adapters/arm/agent';
 import { generateSimCertificates } from './cert';
 import { type RealTimeSource, VirtualClock } from './clock';
 import { ArmError, SimInputError, SimStateError } from './errors';
@@ -94,6 +95,11 @@ export interface RequestLogEntry {
   outcome: 'answered' | 'reset' | 'held';
   errorCode?: string;
   durationMs: number;
+  /**
+   * Which TLS connection of its listener the request came in on (1, 2, ...): requests with the same number
+   * shared one kept-alive connection, and a number not seen before is a new TLS handshake.
+   */
+  connection?: number;
   /** Response body text, only with `recordBodies`. */
   responseBody?: string;
 }
@@ -125,7 +131,7 @@ export interface ArmSimulator {
   readonly armEndpoint: string;
   /** PEM of the CA that signed every listener's certificate. */
   readonly caCertPem: string;
-  /** An https.Agent trusting `caCertPem` (keep-alive); destroyed by `stop()`. */
+  /** An https.Agent trusting `caCertPem` (the control plane's pooled keep-alive agent); destroyed by `stop()`. */
   readonly agent: Agent;
   /** `http://127.0.0.1:<port>` of the control listener when `controlPort` was given. */
   readonly controlEndpoint: string | undefined;
@@ -214,7 +220,7 @@ class ArmSimulatorImpl implements ArmSimulator {
   ) {
     this.caCertPem = certs.caCertPem;
     this.tls = { cert: certs.serverCertPem, key: certs.serverKeyPem };
-    this.agent = new Agent({ ca: certs.caCertPem, keepAlive: true });
+    this.agent = createArmAgent({ ca: certs.caCertPem });
     this.realNow = options.realNow ?? Date.now;
     this.faultDraw = keyedDraw(options.faultSeed);
     this.latencyMs = checkLatency(options.latencyMs ?? 0, 'latencyMs');
@@ -461,7 +467,14 @@ class ArmSimulatorImpl implements ArmSimulator {
     if (body === undefined) return;
     const info = describeArmPath(url.pathname);
     const region = this.regionOf(info, method, body);
-    const entry = this.newEntry('arm', method, url, region, info.subscriptionId);
+    const entry = this.newEntry(
+      'arm',
+      method,
+      url,
+      region,
+      info.subscriptionId,
+      this.armListener.connectionOf(req.socket),
+    );
     if (!this.applyDown(region, res, entry, startedAt)) return;
     await sleep(this.latencyMs + (region ? this.faultBoard.get(region).slowMs : 0));
 
@@ -576,7 +589,14 @@ class ArmSimulatorImpl implements ArmSimulator {
     const method = (req.method ?? 'GET').toUpperCase();
     const body = await readBodyOrDrop(req, res);
     if (body === undefined) return;
-    const entry = this.newEntry('runtime', method, url, region, undefined);
+    const entry = this.newEntry(
+      'runtime',
+      method,
+      url,
+      region,
+      undefined,
+      this.runtimeListeners.get(region)?.connectionOf(req.socket),
+    );
     if (!this.applyDown(region, res, entry, startedAt)) return;
     const faults = this.faultBoard.get(region);
     await sleep(this.latencyMs + faults.slowMs);
@@ -647,6 +667,7 @@ class ArmSimulatorImpl implements ArmSimulator {
     url: URL,
     region: string | undefined,
     subscriptionId: string | undefined,
+    connection: number | undefined,
   ): RequestLogEntry {
     this.logSeq += 1;
     const entry: RequestLogEntry = {
@@ -660,6 +681,7 @@ class ArmSimulatorImpl implements ArmSimulator {
       ...(subscriptionId !== undefined ? { subscriptionId } : {}),
       outcome: 'answered',
       durationMs: 0,
+      ...(connection !== undefined ? { connection } : {}),
     };
     this.log.push(entry);
     return entry;

@@ -28,7 +28,11 @@ export interface ArmConnection {
   endpoint?: string;
   /** Needed whenever the endpoint is not the public cloud's (the token audience stays ARM's). */
   credentialScopes?: string[];
-  /** Trust for a private CA (the simulator); never needed in Azure. */
+  /**
+   * The connection pool of every SDK client made from this connection (createArmAgent: keep-alive, one TLS
+   * context, bounded; it also carries a private CA's trust for the simulator). Without one each client keeps
+   * its own pool, as the SDK does by default.
+   */
   agent?: Agent;
   throttle?: ArmThrottle;
   /** SDK retry budget for 429/5xx before our own (orchestration-level) retries take over. */

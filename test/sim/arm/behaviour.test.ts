@@ -442,6 +442,21 @@ function controlRequest(
   });
 }
 
+describe('request log', () => {
+  it('numbers the TLS connection each request came in on: kept-alive requests share one, a new one is next', async () => {
+    const sim = await start({ seed: twinSeed() });
+    const client = new LogicManagementClient(simulatorCredential, SUB, armClientOptionsFor(sim));
+    await client.workflows.get('rg-weu', 'job');
+    await client.workflows.get('rg-neu', 'job');
+    await rawRequest(sim, armUrl(sim, workflowPath(SUB, 'rg-weu', 'health'))); // its own connection
+    await client.workflows.disable('rg-weu', 'job');
+    const [first, second, raw, write] = sim.requestLog().map((r) => r.connection);
+    expect(first).toBeGreaterThan(0);
+    expect([second, write]).toEqual([first, first]);
+    expect(raw).toBe(first! + 1);
+  });
+});
+
 describe('HTTP control endpoints', () => {
   it('injects and clears outages, advances the clock, and reports workflows and runs', async () => {
     const sim = await start({
