@@ -386,16 +386,20 @@ describe('Logic Apps control over ARM (real SDKs against the simulator over HTTP
     });
   });
 
+  /** The control over a pool of the test's own (cold), so the simulator's connection numbers are its alone. */
+  const controlOver = (agent: ReturnType<typeof createArmAgent>) =>
+    createArmLogicAppsControl({
+      credential: simulatorCredential,
+      ...armClientOptionsFor(sim),
+      agent,
+      maxRetries: 0,
+    });
+
   it('sends every request over one kept-alive connection when they come one at a time, whatever the client', async () => {
     // A cold pool of its own: the simulator numbers the TLS connections each request came in on.
     const agent = createArmAgent({ ca: sim.caCertPem });
     try {
-      const c = createArmLogicAppsControl({
-        credential: simulatorCredential,
-        ...armClientOptionsFor(sim),
-        agent,
-        maxRetries: 0,
-      });
+      const c = controlOver(agent);
       for (const [state, was] of [
         ['Enabled', 'Disabled'],
         ['Disabled', 'Enabled'],
@@ -424,12 +428,7 @@ describe('Logic Apps control over ARM (real SDKs against the simulator over HTTP
   it('opens no more connections than the pool allows; the requests beyond wait for one and all succeed', async () => {
     const agent = createArmAgent({ ca: sim.caCertPem, maxSockets: 3 });
     try {
-      const c = createArmLogicAppsControl({
-        credential: simulatorCredential,
-        ...armClientOptionsFor(sim),
-        agent,
-        maxRetries: 0,
-      });
+      const c = controlOver(agent);
       const all = Array.from({ length: 12 }, (_, i) => wf(`bulk-${i}`));
       await Promise.all(all.map((t) => c.setState(t, 'Enabled', { knownState: 'Disabled' })));
       await Promise.all(all.map((t) => c.setState(t, 'Disabled', { knownState: 'Enabled' })));
