@@ -19,6 +19,46 @@ const armRequests = (sim: CheckedSimulator, region?: string) =>
   sim.requestLog().filter((e) => e.listener === 'arm' && (region === undefined || e.region === region));
 const isList = (path: string) => /\/providers\/Microsoft\.Logic\/workflows\?/i.test(path);
 
+/** Observes the plan through the real adapter, split by region. */
+async function observeRegions(
+  sim: CheckedSimulator,
+  plan: Plan,
+  options: { timeoutMs?: number; listPageSize?: number } = {},
+) {
+  const control = createArmLogicAppsControl(connection(sim, options.timeoutMs));
+  const observed = [
+    ...(
+      await observePlan(
+        plan,
+        control,
+        options.listPageSize !== undefined ? { listPageSize: options.listPageSize } : {},
+      )
+    ).values(),
+  ];
+  return {
+    observed,
+    primary: observed.filter((o) => o.target.region === 'primary'),
+    secondary: observed.filter((o) => o.target.region === 'secondary'),
+  };
+}
+
+/** Runs `body` with `region` in `fault`, from a clean request log, and lifts the fault after, pass or fail. */
+async function duringOutage(
+  sim: CheckedSimulator,
+  region: string,
+  fault: Parameters<CheckedSimulator['outage']>[1],
+  body: () => Promise<void>,
+): Promise<void> {
+  sim.outage(region, fault);
+  sim.clearRequestLog();
+  try {
+    await body();
+  } finally {
+    sim.restore(region);
+    await sim.settle();
+  }
+}
+
 /** `n` active-passive webhook workflows; `spread`: each in a resource group of its own (read by GET). */
 function planOf(n: number, layout: 'shared' | 'spread'): Plan {
   const raw = minimalPlan();
@@ -58,31 +98,24 @@ describe('reading workflows that each sit alone in their resource group (one GET
   });
 
   it('stops asking a region whose ARM refused several reads in a row, and still reads the other region', async () => {
-    sim.outage('westeurope', { kind: 'down', mode: 'refused' });
-    sim.clearRequestLog();
-    const control = createArmLogicAppsControl(connection(sim));
-    const observed = [...(await observePlan(plan, control)).values()];
-    const primary = observed.filter((o) => o.target.region === 'primary');
-    const secondary = observed.filter((o) => o.target.region === 'secondary');
-    expect(primary.every((o) => !o.observation.reachable)).toBe(true);
-    expect(secondary.every((o) => 'state' in o.observation && o.observation.state === 'Disabled')).toBe(true);
-    const asked = armRequests(sim, 'westeurope').length;
-    // At most the reads already in flight when the region was judged down, far fewer than one per workflow.
-    expect(asked).toBeLessThanOrEqual(40);
-    expect(asked).toBeGreaterThanOrEqual(3);
-    sim.restore('westeurope');
-    await sim.settle();
+    await duringOutage(sim, 'westeurope', { kind: 'down', mode: 'refused' }, async () => {
+      const { primary, secondary } = await observeRegions(sim, plan);
+      expect(primary.every((o) => !o.observation.reachable)).toBe(true);
+      expect(secondary.every((o) => 'state' in o.observation && o.observation.state === 'Disabled')).toBe(
+        true,
+      );
+      const asked = armRequests(sim, 'westeurope').length;
+      // At most the reads already in flight when the region was judged down, far fewer than one per workflow.
+      expect(asked).toBeLessThanOrEqual(40);
+      expect(asked).toBeGreaterThanOrEqual(3);
+    });
   });
 
   it('does not wait for a region whose connections hang: each read times out, then the region is not asked', async () => {
-    sim.outage('westeurope', { kind: 'down', mode: 'hang' });
-    sim.clearRequestLog();
-    try {
+    await duringOutage(sim, 'westeurope', { kind: 'down', mode: 'hang' }, async () => {
       // A short timeout so the test does not wait the default 15 s per read; not so short that a loaded
       // machine (32 TLS handshakes at once) makes the answering region miss it too (400 ms did, at times).
-      const control = createArmLogicAppsControl(connection(sim, HANG_TIMEOUT_MS));
-      const observed = [...(await observePlan(plan, control)).values()];
-      const primary = observed.filter((o) => o.target.region === 'primary');
+      const { observed, primary } = await observeRegions(sim, plan, { timeoutMs: HANG_TIMEOUT_MS });
       expect(primary).toHaveLength(N);
       for (const o of primary) expect(o.observation.reachable).toBe(false);
       const timedOut = primary.filter(
@@ -104,16 +137,12 @@ describe('reading workflows that each sit alone in their resource group (one GET
       // Only the reads in flight when the region was judged down were sent, not one per workflow.
       expect(held.length).toBe(timedOut.length);
       expect(held.length).toBeLessThanOrEqual(40);
-    } finally {
-      sim.restore('westeurope');
-      await sim.settle();
-    }
+    });
   });
 
   it('a region that answers is read in full, workflow by workflow', async () => {
     sim.clearRequestLog();
-    const control = createArmLogicAppsControl(connection(sim));
-    const observed = [...(await observePlan(plan, control)).values()];
+    const { observed } = await observeRegions(sim, plan);
     expect(
       observed.filter((o) => 'state' in o.observation && o.observation.state === 'Enabled'),
     ).toHaveLength(N);
@@ -136,10 +165,7 @@ describe('reading workflows that share a resource group (Workflows_ListByResourc
     'a 1000-workflow resource group costs ceil(1000 / top) list reads, not 1000 GETs (top %d)',
     async (top) => {
       sim.clearRequestLog();
-      const control = createArmLogicAppsControl(connection(sim));
-      const observed = [...(await observePlan(plan, control, { listPageSize: top })).values()];
-      const primary = observed.filter((o) => o.target.region === 'primary');
-      const secondary = observed.filter((o) => o.target.region === 'secondary');
+      const { observed, primary, secondary } = await observeRegions(sim, plan, { listPageSize: top });
       expect(primary).toHaveLength(N);
       expect(primary.every((o) => 'state' in o.observation && o.observation.state === 'Enabled')).toBe(true);
       expect(secondary.every((o) => 'state' in o.observation && o.observation.state === 'Disabled')).toBe(
@@ -167,28 +193,17 @@ describe('reading workflows that share a resource group (Workflows_ListByResourc
   );
 
   it('a region whose ARM refuses costs one refused list read, and all its workflows are unreachable', async () => {
-    sim.outage('westeurope', { kind: 'down', mode: 'refused' });
-    sim.clearRequestLog();
-    try {
-      const control = createArmLogicAppsControl(connection(sim));
-      const observed = [...(await observePlan(plan, control)).values()];
-      const primary = observed.filter((o) => o.target.region === 'primary');
+    await duringOutage(sim, 'westeurope', { kind: 'down', mode: 'refused' }, async () => {
+      const { primary } = await observeRegions(sim, plan);
       expect(primary.every((o) => !o.observation.reachable)).toBe(true);
       expect(armRequests(sim, 'westeurope')).toHaveLength(1);
       expect(armRequests(sim, 'northeurope')).toHaveLength(Math.ceil(N / LIST_PAGE_SIZE));
-    } finally {
-      sim.restore('westeurope');
-      await sim.settle();
-    }
+    });
   });
 
   it('a region whose connections hang costs one timed-out list read', async () => {
-    sim.outage('westeurope', { kind: 'down', mode: 'hang' });
-    sim.clearRequestLog();
-    try {
-      const control = createArmLogicAppsControl(connection(sim, HANG_TIMEOUT_MS));
-      const observed = [...(await observePlan(plan, control)).values()];
-      const primary = observed.filter((o) => o.target.region === 'primary');
+    await duringOutage(sim, 'westeurope', { kind: 'down', mode: 'hang' }, async () => {
+      const { primary } = await observeRegions(sim, plan, { timeoutMs: HANG_TIMEOUT_MS });
       expect(primary).toHaveLength(N);
       for (const o of primary) {
         expect(o.observation.reachable).toBe(false);
@@ -196,10 +211,7 @@ describe('reading workflows that share a resource group (Workflows_ListByResourc
       }
       const held = armRequests(sim, 'westeurope');
       expect(held.map((e) => e.outcome)).toEqual(['held']);
-    } finally {
-      sim.restore('westeurope');
-      await sim.settle();
-    }
+    });
   });
 
   it('a workflow a complete listing does not show does not exist; a large group the plan barely uses is read by GET', async () => {
@@ -248,22 +260,15 @@ describe('reading workflows that share a resource group (Workflows_ListByResourc
   });
 
   it('a throttled list answers every workflow of the group with the error, without a GET for each', async () => {
-    sim.outage('northeurope', { kind: 'throttled', retryAfterSeconds: 1 });
-    sim.clearRequestLog();
-    try {
-      const control = createArmLogicAppsControl(connection(sim));
-      const observed = [...(await observePlan(plan, control)).values()];
-      const secondary = observed.filter((o) => o.target.region === 'secondary');
+    await duringOutage(sim, 'northeurope', { kind: 'throttled', retryAfterSeconds: 1 }, async () => {
+      const { secondary } = await observeRegions(sim, plan);
       expect(secondary).toHaveLength(N);
       for (const o of secondary) {
         expect(o.observation).toMatchObject({ reachable: true, state: 'Unknown' });
         expect('error' in o.observation && o.observation.error).toMatch(/429/);
       }
       expect(armRequests(sim, 'northeurope').map((e) => e.status)).toEqual([429]);
-    } finally {
-      sim.restore('northeurope');
-      await sim.settle();
-    }
+    });
   });
 
   it('a list refused for want of permission at resource-group scope falls back to one GET per workflow', async () => {
