@@ -3,17 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main';
-import type { CliIo } from '../../src/cli/io';
+import { runDr } from '../support/cli';
 import { mailboxActiveActive } from '../support/plans';
 
-async function dr(args: string[], env: Record<string, string> = {}) {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const dr = runDr;
 
 function file(name: string, text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'dr-unsafe-')), name);

@@ -3,19 +3,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS, main } from '../../src/cli/main';
-import type { CliIo } from '../../src/cli/io';
+import { COMMANDS } from '../../src/cli/main';
+import { runDr } from '../support/cli';
 
 const root = join(__dirname, '../..');
 const example = join(root, 'examples/plan.json');
 
-async function dr(args: string[], env: Record<string, string> = {}) {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const dr = runDr;
 
 function badPlan(mutate: (p: Record<string, any>) => void): string {
   const plan = JSON.parse(readFileSync(example, 'utf8'));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogicManagementClient } from '@azure/arm-logic';
 import { main } from '../../src/cli/main';
-import type { CliIo } from '../../src/cli/io';
+import { runDr } from '../support/cli';
 import { loadPlan } from '../../src/plan/load';
 import { armClientOptionsFor, simulatorCredential, type ArmSimulator } from '../../local/sim/arm';
 import { installLocalCli } from '../../local/cli/simulator';
@@ -16,13 +16,7 @@ const planFile = join(__dirname, '../../examples/plan.json');
 const { plan } = loadPlan({ kind: 'file', path: planFile });
 let sim: ArmSimulator;
 
-async function dr(...args: string[]) {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env: {} };
-  const code = await main([...args, '--sim', sim.controlEndpoint!], io);
-  return { code, out, err };
-}
+const dr = (...args: string[]) => runDr([...args, '--sim', sim.controlEndpoint!]);
 
 const logic = () =>
   new LogicManagementClient(simulatorCredential, plan.secondary.subscriptionId, armClientOptionsFor(sim));

@@ -6,8 +6,7 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main';
-import type { CliIo } from '../../src/cli/io';
+import { runDr } from '../support/cli';
 import { installLocalKeyIsOperator } from '../../src/http/runtime';
 import { KEY, MIN, startApiEstate, type ApiEstate } from '../http/support';
 
@@ -29,10 +28,7 @@ async function closedPort(): Promise<number> {
 }
 
 async function dr(args: string[], withEnv: Record<string, string> = env) {
-  let out = '';
-  let err = '';
-  const io: CliIo = { out: (t) => (out += `${t}\n`), err: (t) => (err += `${t}\n`), env: withEnv };
-  const code = await main(args, io);
+  const { code, out, err } = await runDr(args, withEnv);
   expect(err, 'no stack traces').not.toMatch(/\n\s+at /);
   expect(out + err, 'the key is never printed').not.toContain(KEY);
   return { code, out, err };
