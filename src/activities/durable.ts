@@ -9,7 +9,7 @@ import {
   type OperationRecord,
   type Signal,
 } from '../durable/contracts';
-import type { DurableClient } from '../durable/client';
+import { statusIfAny, type DurableClient } from '../durable/client';
 import type { ActivityContext } from './context';
 
 export function durableActivities({ plan }: ActivityContext) {
@@ -19,7 +19,7 @@ export function durableActivities({ plan }: ActivityContext) {
   ): Promise<{ instanceId: string; started: boolean }> => {
     const instanceId = operationInstanceId(input.planId, input.operationId);
     // Idempotent: a retried activity finds the instance it started the first time.
-    const existing = await client.getStatus(instanceId).catch(() => undefined);
+    const existing = await statusIfAny(client, instanceId);
     if (existing?.runtimeStatus) return { instanceId, started: false };
     await client.startNew(ORCHESTRATIONS.operation, { instanceId, input });
     return { instanceId, started: true };

@@ -10,7 +10,7 @@ import {
   type NotificationInput,
   type NotificationRecord,
 } from '../durable/contracts';
-import type { DurableClient } from '../durable/client';
+import { statusIfAny, type DurableClient } from '../durable/client';
 import type { ActivityContext } from './context';
 
 /** How long a delivery keeps trying when DR_NOTIFY_TTL does not say: a day of broker outage. */
@@ -80,10 +80,5 @@ export function notifyActivities({ notifier, plan, notificationTtlMs }: Activity
   return { sendNotification, queueNotifications, reportDroppedNotification };
 }
 
-async function exists(client: DurableClient, instanceId: string): Promise<boolean> {
-  try {
-    return Boolean((await client.getStatus(instanceId))?.runtimeStatus);
-  } catch {
-    return false; // getStatus throws on 404
-  }
-}
+const exists = async (client: DurableClient, instanceId: string): Promise<boolean> =>
+  Boolean((await statusIfAny(client, instanceId))?.runtimeStatus);

@@ -4,7 +4,7 @@
  */
 import { durationMs } from '../core/duration';
 import { initialMonitorState, policyOf } from '../core/monitor';
-import type { DurableClient } from '../durable/client';
+import { statusIfAny, type DurableClient } from '../durable/client';
 import {
   ORCHESTRATIONS,
   monitorInstanceId,
@@ -16,15 +16,6 @@ import type { Plan } from '../plan/schema';
 
 const ALIVE = new Set(['Running', 'Pending', 'ContinuedAsNew']);
 
-/** getStatus throws on 404 (and on transient errors): either way there is no status to act on. */
-async function statusOf(client: Pick<DurableClient, 'getStatus' | 'startNew'>, instanceId: string) {
-  try {
-    return await client.getStatus(instanceId);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Starts the monitor unless it is alive. Two watchdogs racing both try to start: the loser's startNew is
  * refused (the instance exists and runs), which is fine: exactly one monitor runs.
@@ -35,7 +26,7 @@ export async function ensureMonitor(
   log: (msg: string) => void = () => undefined,
 ): Promise<'alive' | 'started' | 'restarted'> {
   const instanceId = monitorInstanceId(plan.id);
-  const status = await statusOf(client, instanceId);
+  const status = await statusIfAny(client, instanceId);
   if (status?.runtimeStatus && ALIVE.has(status.runtimeStatus)) return 'alive';
   // The failed execution's input: the whole state (the published status may be trimmed to fit 16 KB).
   const previous = status ? monitorOf(status) : undefined;
@@ -52,7 +43,7 @@ export async function ensureMonitor(
   try {
     await client.startNew(ORCHESTRATIONS.monitor, { instanceId, input });
   } catch (err) {
-    const again = await statusOf(client, instanceId);
+    const again = await statusIfAny(client, instanceId);
     if (again?.runtimeStatus && ALIVE.has(again.runtimeStatus)) return 'alive'; // Lost the race: someone else started it.
     throw err;
   }

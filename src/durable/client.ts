@@ -25,3 +25,18 @@ export interface DurableClient {
 
 /** durable-functions 3.5.0 throws a plain Error for a 404 status; its message is the only signal. */
 export const isNotFound = (err: unknown): boolean => err instanceof Error && /\b404\b/.test(err.message);
+
+/**
+ * The instance's status, or undefined when there is none to read: getStatus throws on 404, and a store that
+ * does not answer leaves nothing to act on either (callers then start, or wait, as for a missing instance).
+ */
+export async function statusIfAny(
+  client: Pick<DurableClient, 'getStatus'>,
+  instanceId: string,
+): Promise<InstanceInfo | undefined> {
+  try {
+    return await client.getStatus(instanceId);
+  } catch {
+    return undefined;
+  }
+}

@@ -13,7 +13,7 @@ import {
 } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
 import { ensureMonitor } from '../app/monitor-instance';
-import type { DurableClient } from '../durable/client';
+import { statusIfAny, type DurableClient } from '../durable/client';
 import { IdempotencyKeyReusedError, MonitorUnavailableError } from './errors';
 
 export type RequestSignal = Extract<Signal, { kind: 'pause' | 'resume' | 'request-operation' }>;
@@ -49,12 +49,8 @@ async function publishedStatus(
   client: Pick<DurableClient, 'getStatus'>,
   instanceId: string,
 ): Promise<MonitorStatus | undefined> {
-  try {
-    const s = await client.getStatus(instanceId);
-    return s ? monitorOf(s) : undefined;
-  } catch {
-    return undefined; // getStatus throws on 404: no monitor (yet)
-  }
+  const s = await statusIfAny(client, instanceId); // none: no monitor (yet)
+  return s ? monitorOf(s) : undefined;
 }
 
 const answerIn = (m: MonitorStatus | undefined, id: string): RequestAnswer | undefined =>
