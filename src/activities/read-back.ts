@@ -1,5 +1,5 @@
 /** Reading back what a group changed, and the safety check just before a group runs. */
-import { observationKey, observeTarget, observeTargets, type Observed } from '../app/observe';
+import { observationKey, observeTargets, type Observed } from '../app/observe';
 import {
   entryTargets,
   planOperation,
@@ -20,19 +20,26 @@ const READ_BACK_ATTEMPTS = 6;
 const readBackPause = (attempt: number) => Math.min(2_000, 100 * 2 ** (attempt - 1));
 
 export function readBackActivities({ plan, control, now }: ActivityContext) {
-  /** A read that ARM answered with an error is tried again: a flaky read is not a mismatch. */
-  const readBackTarget = async (target: WorkflowTarget) => {
-    let seen = await observeTarget(plan, control, target);
-    for (
-      let attempt = 1;
-      attempt < READ_BACK_ATTEMPTS && 'error' in seen.observation && seen.observation.reachable;
-      attempt++
-    ) {
+  /**
+   * Reads the targets (list pages where they share a resource group or a site, GETs otherwise); a read ARM
+   * answered with an error is tried again the same way, after a pause: a flaky read is not a mismatch.
+   */
+  const readAgainOnError = async (targets: readonly WorkflowTarget[]): Promise<Observed[]> => {
+    const read = await observeTargets(plan, control, targets);
+    for (let attempt = 1; attempt < READ_BACK_ATTEMPTS; attempt++) {
+      const again = read.flatMap((o, i) => ('error' in o.observation && o.observation.reachable ? [i] : []));
+      if (again.length === 0) break;
       await new Promise((resolve) => setTimeout(resolve, readBackPause(attempt)));
-      seen = await observeTarget(plan, control, target);
+      const seen = await observeTargets(
+        plan,
+        control,
+        again.map((i) => read[i]!.target),
+      );
+      again.forEach((i, k) => (read[i] = seen[k]!));
     }
-    return seen;
+    return read;
   };
+  const readBackTarget = async (target: WorkflowTarget) => (await readAgainOnError([target]))[0]!;
 
   const readBack = async (input: {
     direction: Direction;
@@ -48,19 +55,7 @@ export function readBackActivities({ plan, control, now }: ActivityContext) {
     const targets = entries.flatMap((e) => entryTargets(plan, e));
     const toRead = targets.filter((t) => !pending.has(observationKey(t)));
     // Workflows sharing a resource group (or a site) are read back together: list pages, not one GET each.
-    // Reads ARM answered with an error are tried again the same way, after a pause.
-    const read = await observeTargets(plan, control, toRead);
-    for (let attempt = 1; attempt < READ_BACK_ATTEMPTS; attempt++) {
-      const again = read.flatMap((o, i) => ('error' in o.observation && o.observation.reachable ? [i] : []));
-      if (again.length === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, readBackPause(attempt)));
-      const seen = await observeTargets(
-        plan,
-        control,
-        again.map((i) => read[i]!.target),
-      );
-      again.forEach((i, k) => (read[i] = seen[k]!));
-    }
+    const read = await readAgainOnError(toRead);
     const readByKey = new Map(read.map((o) => [observationKey(o.target), o]));
     const observed = new Map(
       targets.map((t): [string, Observed] => [

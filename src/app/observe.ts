@@ -244,10 +244,7 @@ export async function observeTargets(
         : await observeSite(plan, control, batch.scope, members);
     answered(batch.region, !('noAnswer' in result));
     batch.indices.forEach((i, k) => {
-      observed[i] =
-        'noAnswer' in result
-          ? { target: members[k]!, observation: { reachable: false, error: result.noAnswer.message } }
-          : result[k];
+      observed[i] = 'noAnswer' in result ? failedFrom(members[k]!, result.noAnswer) : result[k];
     });
   });
 
