@@ -173,7 +173,7 @@ function checkProbesNotFailedOver(
         add({
           path,
           rule: 'health-check-not-an-entry',
-          message: `${formatRef(workflow)} at ${pathText(path)} is also workflows[${index}].${side} (workflow "${entry.name}"): a failover would disable or fence the very workflow the monitor probes, so the primary could never look healthy again and failback would never start`,
+          message: `${formatRef(workflow)} at ${formatPath(path)} is also workflows[${index}].${side} (workflow "${entry.name}"): a failover would disable or fence the very workflow the monitor probes, so the primary could never look healthy again and failback would never start`,
           fix: `deploy a dedicated health-check workflow, or remove "${entry.name}" from workflows`,
         });
       }
@@ -184,8 +184,15 @@ function checkProbesNotFailedOver(
 const formatRef = (ref: WorkflowRef): string =>
   typeof ref === 'string' ? `"${ref}"` : `"${ref.site}/${ref.workflow}"`;
 
-const pathText = (path: readonly (string | number)[]): string =>
-  path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
+/** A plan issue's path as the operator writes it: `workflows[2].primary.active`. */
+export function formatPath(path: readonly (string | number)[]): string {
+  return (
+    path.reduce<string>(
+      (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
+      '',
+    ) || '(root)'
+  );
+}
 
 function checkPolicy(policy: Policy, add: (i: PlanIssue) => void): void {
   if ((policy.failureThreshold === undefined) === (policy.window === undefined)) {

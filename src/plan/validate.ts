@@ -1,6 +1,12 @@
 /** Schema + DR rules → a plan or every problem with it, each naming where, which rule, and the fix. */
 import type { z } from 'zod';
-import { checkPlanParts, type PlanIssue, type PlanParts, type TriggerLookup } from '../core/plan-rules';
+import {
+  checkPlanParts,
+  formatPath,
+  type PlanIssue,
+  type PlanParts,
+  type TriggerLookup,
+} from '../core/plan-rules';
 import {
   HealthCheckSchema,
   NotificationsSchema,
@@ -51,16 +57,6 @@ function inDocumentOrder(
         (a.loc?.line ?? 0) - (b.loc?.line ?? 0) || (a.loc?.column ?? 0) - (b.loc?.column ?? 0) || a.i - b.i,
     )
     .map((x) => x.issue);
-}
-
-/** `workflows[2].primary.active` */
-export function formatPath(path: readonly (string | number)[]): string {
-  return (
-    path.reduce<string>(
-      (acc, part) => (typeof part === 'number' ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part),
-      '',
-    ) || '(root)'
-  );
 }
 
 export function formatIssue(
