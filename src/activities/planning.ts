@@ -1,5 +1,6 @@
 /** Planning a failover or failback from live ARM states, with the same planner as `dr whatif`. */
-import { observationKey, observePlan } from '../app/observe';
+import { targetKey } from '../core/refs';
+import { observePlan } from '../app/observe';
 import { planFromObserved } from '../app/live-check';
 import type { Direction } from '../core/planner';
 import { overlapViolations, type StateOf } from '../core/safety';
@@ -10,7 +11,7 @@ import type { ActivityContext } from './context';
 export const stateOfObserved =
   (observed: Map<string, { observation: { reachable: boolean } & Record<string, unknown> }>): StateOf =>
   (t) => {
-    const o = observed.get(observationKey(t))?.observation as
+    const o = observed.get(targetKey(t))?.observation as
       { state?: string; recurrence?: unknown; error?: string } | undefined;
     // A read ARM answered with an error proves nothing either way, like a region that does not answer.
     return o?.state !== undefined && o.error === undefined

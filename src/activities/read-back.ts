@@ -1,5 +1,6 @@
 /** Reading back what a group changed, and the safety check just before a group runs. */
-import { observationKey, observeTargets, type Observed } from '../app/observe';
+import { targetKey } from '../core/refs';
+import { observeTargets, type Observed } from '../app/observe';
 import {
   entryTargets,
   planOperation,
@@ -45,7 +46,7 @@ export function readBackActivities({ plan, control, now }: ActivityContext) {
     direction: Direction;
     group: number;
     entries: string[];
-    /** Observation keys of fences left pending: their region did not answer, so they are not read again. */
+    /** Target keys of fences left pending: their region did not answer, so they are not read again. */
     pending?: string[];
   }): Promise<ReadBackReport> => {
     const names = new Set(input.entries);
@@ -53,14 +54,14 @@ export function readBackActivities({ plan, control, now }: ActivityContext) {
     const entries = plan.workflows.filter((w) => names.has(w.name));
     const sub: Plan = { ...plan, workflows: entries };
     const targets = entries.flatMap((e) => entryTargets(plan, e));
-    const toRead = targets.filter((t) => !pending.has(observationKey(t)));
+    const toRead = targets.filter((t) => !pending.has(targetKey(t)));
     // Workflows sharing a resource group (or a site) are read back together: list pages, not one GET each.
     const read = await readAgainOnError(toRead);
-    const readByKey = new Map(read.map((o) => [observationKey(o.target), o]));
+    const readByKey = new Map(read.map((o) => [targetKey(o.target), o]));
     const observed = new Map(
       targets.map((t): [string, Observed] => [
-        observationKey(t),
-        readByKey.get(observationKey(t)) ?? {
+        targetKey(t),
+        readByKey.get(targetKey(t)) ?? {
           target: t,
           observation: { reachable: false, error: 'fence pending: its region did not answer' },
         },
@@ -71,7 +72,7 @@ export function readBackActivities({ plan, control, now }: ActivityContext) {
     for (const entry of wanted.groups.flatMap((g) => g.entries)) {
       const schedule = entries.find((e) => e.name === entry.entry)?.schedule;
       for (const action of entry.steps) {
-        const o = observed.get(observationKey(action.target))?.observation;
+        const o = observed.get(targetKey(action.target))?.observation;
         if (!o || !('state' in o) || o.error) continue; // Unverified: reported as unreadable below.
         const unmet = unmetExpectation(action, o, schedule);
         if (unmet) mismatches.push(`${action.target.label} ${unmet}`);
@@ -108,13 +109,13 @@ export function readBackActivities({ plan, control, now }: ActivityContext) {
     for (const region of new Set(deferred.map((t) => t.region))) {
       const [first, ...rest] = deferred.filter((t) => t.region === region);
       const seen = await readBackTarget(first!);
-      observed.set(observationKey(first!), seen);
+      observed.set(targetKey(first!), seen);
       if (!seen.observation.reachable) continue;
       for (const o of await Promise.all(rest.map((t) => readBackTarget(t))))
-        observed.set(observationKey(o.target), o);
+        observed.set(targetKey(o.target), o);
     }
     const live: StateOf = (t) => {
-      const o = observed.get(observationKey(t))?.observation;
+      const o = observed.get(targetKey(t))?.observation;
       return o?.reachable && 'exists' in o && o.exists === false
         ? { state: 'Disabled' } // Deleted since planning: runs nothing.
         : stateOfObserved(observed)(t);

@@ -3,12 +3,13 @@
  * DR rules, log what they refuse. Advisory (every operation checks again and blocks a refused entry), and it
  * never throws, so an unreachable ARM cannot stop the control plane from starting.
  */
+import { targetKey } from '../core/refs';
 import type { LogicAppsControl } from '../adapters/logicapps/port';
 import { blockRefusedEntries, checkLiveTriggerRules, type LiveRuleFindings } from '../core/live-rules';
 import { isUndeclared } from '../core/plan-rules';
 import { planOperation, type Direction, type OperationPlan } from '../core/planner';
 import type { Plan } from '../plan/schema';
-import { observationKey, observePlan, type Observed } from './observe';
+import { observePlan, type Observed } from './observe';
 
 export interface StartupLog {
   warn(message: string): void;
@@ -24,7 +25,7 @@ export async function checkLiveRulesAtStartup(
   if (undeclared.length === 0) return undefined;
   try {
     const observed = await observePlan({ ...plan, workflows: undeclared }, control);
-    const findings = checkLiveTriggerRules(plan, (t) => observed.get(observationKey(t))?.info);
+    const findings = checkLiveTriggerRules(plan, (t) => observed.get(targetKey(t))?.info);
     for (const [entry, issues] of findings.checked) {
       for (const i of issues) {
         log.error(
@@ -55,7 +56,7 @@ export function planFromObserved(
   kind: 'planned' | 'emergency',
 ): OperationPlan {
   return blockRefusedEntries(
-    planOperation(plan, direction, (t) => observed.get(observationKey(t))?.observation, kind),
-    checkLiveTriggerRules(plan, (t) => observed.get(observationKey(t))?.info),
+    planOperation(plan, direction, (t) => observed.get(targetKey(t))?.observation, kind),
+    checkLiveTriggerRules(plan, (t) => observed.get(targetKey(t))?.info),
   );
 }

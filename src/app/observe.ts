@@ -263,7 +263,7 @@ export async function observeTargets(
   return observed as Observed[];
 }
 
-/** Every target of every entry (see observeTargets), by observation key. */
+/** Every target of every entry (see observeTargets), by target key (core/refs targetKey). */
 export async function observePlan(
   plan: Plan,
   control: LogicAppsControl,
@@ -271,7 +271,5 @@ export async function observePlan(
 ): Promise<Map<string, Observed>> {
   const targets = plan.workflows.flatMap((entry) => entryTargets(plan, entry));
   const observed = await observeTargets(plan, control, targets, options);
-  return new Map(observed.map((o) => [observationKey(o.target), o]));
+  return new Map(observed.map((o) => [targetKey(o.target), o]));
 }
-
-export const observationKey = (t: WorkflowTarget): string => targetKey(t);

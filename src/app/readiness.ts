@@ -4,6 +4,7 @@
  * apart, use connections and integration accounts in their own region, that live triggers allow the roles,
  * and that the health-check workflow can answer probes; and lists the primary's runs in flight.
  */
+import { targetKey } from '../core/refs';
 import { checkLiveTriggerRules } from '../core/live-rules';
 import { entryTargets, normalState, type WorkflowTarget } from '../core/planner';
 import { coverageViolations, overlapViolations } from '../core/safety';
@@ -12,7 +13,7 @@ import type { IntegrationAccounts } from '../adapters/logicapps/integration-acco
 import type { LogicAppsControl, RunInfo, WorkflowInfo } from '../adapters/logicapps/port';
 import type { Plan, WorkflowEntry } from '../plan/schema';
 import { locatorFor } from './locate';
-import { observationKey, observePlan, observeTarget, type Observed } from './observe';
+import { observePlan, observeTarget, type Observed } from './observe';
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
 
@@ -148,7 +149,7 @@ export async function checkReadiness(
 ): Promise<ReadinessReport> {
   const observed = await observePlan(plan, control);
   const checks: ReadinessCheck[] = [];
-  const seen = (t: WorkflowTarget): Observed => observed.get(observationKey(t))!;
+  const seen = (t: WorkflowTarget): Observed => observed.get(targetKey(t))!;
   // Entries without a declared trigger: the same rules as at load and before every operation.
   const live = checkLiveTriggerRules(
     plan,
