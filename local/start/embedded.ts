@@ -14,7 +14,7 @@ import { createServiceBusNotifier, type Notifier } from '../../src/adapters/serv
 import { installControlPlane } from '../../src/composition';
 import { simulatorConnection } from '../sim/arm';
 import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from '../host';
-import { keysMatch } from '../../src/http/auth';
+import { presentsKey } from '../host/keys';
 import { installLocalKeyIsOperator, installLocalPrincipalTrust } from '../../src/http/runtime';
 import { parsePlan } from '../../src/plan/load';
 import type { Plan } from '../../src/plan/schema';
@@ -181,9 +181,7 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     const simKey = options.simKey ?? randomBytes(18).toString('base64url');
     const control = createServer((req: IncomingMessage, res: ServerResponse) => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const header = req.headers['x-functions-key'];
-      const given = (Array.isArray(header) ? header[0] : header) ?? url.searchParams.get('code');
-      if (given === null || given === undefined || !keysMatch(given, simKey)) {
+      if (!presentsKey(req, url, [simKey])) {
         req.resume();
         return sendJson(res, 401, {
           error: {
