@@ -215,33 +215,30 @@ describe('custom roles in rbac.bicep', () => {
     }
   });
 
+  /** rbac.bicep with one edit, parsed: the edit must apply, or the test would check the unedited template. */
+  const rbacWith = (from: string, to: string) => {
+    expect(rbac.text, `the template still contains ${JSON.stringify(from)}`).toContain(from);
+    return parseBicep(rbac.path, rbac.text.replace(from, to));
+  };
+  const othersThanRbac = () => files.filter((f) => f.path !== rbac.path);
+
   it('would fail if an action were added to a role, or write moved into the switch role', async () => {
-    const widened = await parseBicep(
-      rbac.path,
-      rbac.text.replace(
-        "'Microsoft.Logic/workflows/runs/read'",
-        "'Microsoft.Logic/workflows/runs/read'\n  'Microsoft.Logic/workflows/delete'",
-      ),
+    const widened = await rbacWith(
+      "'Microsoft.Logic/workflows/runs/read'",
+      "'Microsoft.Logic/workflows/runs/read'\n  'Microsoft.Logic/workflows/delete'",
     );
     expect(customRoleActions(widened, 'switchRole')).toContain('Microsoft.Logic/workflows/delete');
     expect(sorted(customRoleActions(widened, 'switchRole'))).not.toEqual(sorted(SWITCH_ACTIONS));
-    const writeEverywhere = await parseBicep(
-      rbac.path,
-      rbac.text.replace(
-        "'Microsoft.Logic/workflows/read' //",
-        "'Microsoft.Logic/workflows/write'\n  'Microsoft.Logic/workflows/read' //",
-      ),
+    const writeEverywhere = await rbacWith(
+      "'Microsoft.Logic/workflows/read' //",
+      "'Microsoft.Logic/workflows/write'\n  'Microsoft.Logic/workflows/read' //",
     );
     expect(customRoleActions(writeEverywhere, 'switchRole')).toContain('Microsoft.Logic/workflows/write');
   });
 
   it('would fail if a role were assigned on the resource group again', async () => {
-    const groupWide = await parseBicep(
-      rbac.path,
-      rbac.text.replace('    scope: rewrittenWorkflows[i]\n', ''),
-    );
-    const others = files.filter((f) => f.path !== rbac.path);
-    expect(roleAssignmentViolations([groupWide, ...others])).toEqual([
+    const groupWide = await rbacWith('    scope: rewrittenWorkflows[i]\n', '');
+    expect(roleAssignmentViolations([groupWide, ...othersThanRbac()])).toEqual([
       expect.stringContaining(
         'role assignment rewriteAssignments: custom role rewriteRole acts on Microsoft.Logic/workflows but is assigned on the whole resource group',
       ),
@@ -249,15 +246,11 @@ describe('custom roles in rbac.bicep', () => {
   });
 
   it('would fail if the resource-group list role could do more than read', async () => {
-    const widened = await parseBicep(
-      rbac.path,
-      rbac.text.replace(
-        "  'Microsoft.Logic/workflows/read' // list the resource group's",
-        "  'Microsoft.Logic/workflows/disable/action' // widened\n  'Microsoft.Logic/workflows/read' // list the resource group's",
-      ),
+    const widened = await rbacWith(
+      "  'Microsoft.Logic/workflows/read' // list the resource group's",
+      "  'Microsoft.Logic/workflows/disable/action' // widened\n  'Microsoft.Logic/workflows/read' // list the resource group's",
     );
-    const others = files.filter((f) => f.path !== rbac.path);
-    expect(roleAssignmentViolations([widened, ...others])).toEqual([
+    expect(roleAssignmentViolations([widened, ...othersThanRbac()])).toEqual([
       expect.stringContaining(
         'role assignment listAssignment: custom role listRole acts on Microsoft.Logic/workflows but is assigned on the whole resource group',
       ),
