@@ -12,18 +12,16 @@ import {
   type NotificationRecord,
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
-import { activityTask, callActivity, type TypedTask } from '../durable/activity-calls';
-
-type Gen<T> = Generator<df.Task, T, unknown>;
+import { activityTask, callActivity, type Gen, type TypedTask } from '../durable/activity-calls';
+import { DELIVERY_BACKOFF, backoffMs } from '../durable/retries';
 
 /** Backoff between attempts: 2 s doubling to at most 5 min (a long outage costs one send per 5 min). */
-export const FIRST_RETRY_MS = 2_000;
-export const MAX_RETRY_MS = 5 * 60_000;
+export const FIRST_RETRY_MS = DELIVERY_BACKOFF.firstMs;
+export const MAX_RETRY_MS = DELIVERY_BACKOFF.maxMs;
 /** History stays bounded: after this many attempts in one execution the delivery continues as new. */
 export const ATTEMPTS_PER_EXECUTION = 20;
 
-export const retryDelayMs = (attempt: number): number =>
-  Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.min(attempt - 1, 20));
+export const retryDelayMs = (attempt: number): number => backoffMs(DELIVERY_BACKOFF, attempt);
 
 /**
  * Hands events to the outbox (one activity that starts their delivery orchestrations). The activity records
