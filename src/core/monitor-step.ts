@@ -217,10 +217,14 @@ function onTick(record0: MonitorRecord, tick: Extract<Signal, { kind: 'tick' }>,
 /** A probe's result (or a failed probe activity, as a failed probe): the decision core, then what it says. */
 function onProbe(record0: MonitorRecord, probe: ProbeActivityResult, now: Date): MonitorStep {
   const d = decide(record0.state, { type: 'probe', result: probe }, record0.policy, now);
+  const waiting = record0.unstarted;
+  const reason = waiting
+    ? `${d.reason}; the ${waiting.input.request.direction} ${waiting.input.operationId} could not be started yet (${waiting.failedAttempts} failed start(s), last: ${waiting.error}): it is started again next probe cycle`
+    : d.reason;
   let record: MonitorRecord = {
     ...record0,
     state: d.state,
-    lastCycle: { at: now.toISOString(), reason: d.reason },
+    lastCycle: { at: now.toISOString(), reason },
   };
   const cycle = record.lastProbeCycle ?? 0;
   const effects: MonitorEffect[] = [];
@@ -269,7 +273,7 @@ function onProbe(record0: MonitorRecord, probe: ProbeActivityResult, now: Date):
   // Every cycle, healthy or not: the primary's ARM may answer while its health check still fails.
   if (record.pendingFences.length && !record.activeOperation)
     effects.push({ type: 'apply-fences', targets: record.pendingFences });
-  return { record, effects, reason: d.reason };
+  return { record, effects, reason };
 }
 
 /** The request the monitor makes of itself when the core starts an operation on a probe. */

@@ -314,10 +314,16 @@ describe('dry runs and the monitor lifecycle', () => {
     expect(early.status).toBe(503);
     expect(early.body.error).toContain('not running yet');
     expect(early.headers.get('retry-after')).toBeTruthy();
-    // A pause before the first tick: the monitor is started, but it has no policy to check the pause against.
-    const tooEarly = await e.call('POST', 'pause', { body: { reason: 'x', until: inFuture(e, MIN) } });
-    expect(tooEarly.status).toBe(503);
-    expect(tooEarly.body.error).toContain('first watchdog tick');
+    // A pause before the first tick: the monitor has the plan's policy from its start, so it judges the pause
+    // (before, it answered 503 until the first tick brought the policy).
+    const beforeTick = await e.call('POST', 'pause', { body: { reason: 'x', until: inFuture(e, MIN) } });
+    expect(beforeTick.status, beforeTick.text).toBe(200);
+    expect(beforeTick.body).toMatchObject({ status: 'applied', mode: 'paused' });
+    const tooLong = await e.call('POST', 'pause', {
+      body: { reason: 'x', until: inFuture(e, 9 * 60 * MIN) },
+    });
+    expect(tooLong.status).toBe(400);
+    expect((await e.call('POST', 'resume', { body: { reason: 'x' } })).status).toBe(200);
     await e.advance(MIN);
 
     const workflows = JSON.stringify(e.sim.workflows());
