@@ -6,6 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/durable/contracts';
 import { auditLines, inFuture, KEY, MIN, startApiEstate, type ApiEstate } from './support';
+import { eventOf } from '../support/notifications';
+import type { EventType } from '../../src/core/notifications';
 
 let estate: ApiEstate | undefined;
 afterEach(async () => {
@@ -15,7 +17,7 @@ afterEach(async () => {
 
 const TOPIC = 'failover-events';
 // Notifications go through the outbox: delivered by their own orchestrations once the host has run them.
-const events = async (e: ApiEstate, type: string) => {
+const events = async (e: ApiEstate, type: EventType) => {
   await e.host.runUntilIdle();
   return e.broker.messages(TOPIC).filter((m) => (m.body as { type?: string }).type === type);
 };
@@ -101,7 +103,7 @@ describe('manual failover and failback over HTTP', () => {
     // The "failover started" notification carries the caller.
     const started = await events(e, EVENT_TYPES.failoverStarted);
     expect(started).toHaveLength(1);
-    expect((started[0]!.body as { data: { caller: unknown } }).data.caller).toEqual({
+    expect(eventOf(started[0]!, EVENT_TYPES.failoverStarted).data.caller).toEqual({
       by: 'function-key',
       reason: 'region drill',
     });
@@ -183,7 +185,7 @@ describe('manual failover and failback over HTTP', () => {
     });
     const paused = await events(e, EVENT_TYPES.paused);
     expect(paused).toHaveLength(1); // one effect for the two requests
-    expect((paused[0]!.body as { data: unknown }).data).toMatchObject({
+    expect(eventOf(paused[0]!, EVENT_TYPES.paused).data).toMatchObject({
       caller: { by: 'function-key' },
       until,
     });
