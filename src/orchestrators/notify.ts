@@ -43,6 +43,7 @@ export function* queueNotifications(
   try {
     return yield* callActivity(context, 'queueNotifications', notifications);
   } catch (err) {
+    // The hand-off activity failed after its retries: each event is recorded as not queued, with why.
     const error = `not queued: ${errorMessage(err)}`;
     return notifications.map((n) => ({ type: n.type, messageId: n.messageId, queued: false, error }));
   }
@@ -73,6 +74,7 @@ export function* deliveryOrchestrator(context: df.OrchestrationContext): Gen<Del
       context.df.setCustomStatus(status);
       return status;
     } catch (err) {
+      // Any send failure (broker down, refused, undeliverable) is tried again until the TTL: it is the outbox's job.
       status = { ...status, attempts: attempt, lastError: errorMessage(err) };
     }
     const now = context.df.currentUtcDateTime.getTime();

@@ -148,6 +148,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
         `group ${group.group} read back: ${readBack.mismatches.length} mismatch(es), ${readBack.violations.length} violation(s)`,
       );
     } catch (err) {
+      // The read-back activity failed after its retries: the group is recorded as unverified, and the next runs.
       record.readBack.push({
         group: group.group,
         at: now(),
@@ -227,6 +228,7 @@ function* finish(
   try {
     yield* callActivity(context, 'signalMonitor', signal, armRetry());
   } catch (err) {
+    // The signal could not be raised after its retries: the monitor learns the end from this instance's status.
     record.timeline.push({
       at: context.df.currentUtcDateTime.toISOString(),
       event: `could not tell the monitor: ${errorMessage(err)}`,
