@@ -27,19 +27,17 @@ export function* monitorOrchestrator(context: df.OrchestrationContext): Gen<void
   publish(context, record);
   const signal = (yield context.df.waitForExternalEvent(MONITOR_SIGNAL)) as Signal;
   let out = step(record, { type: 'signal', signal }, now());
-  let queue = out.effects;
   // The notices go to the outbox once, after every decision and start: the monitor never waits on Service Bus.
   const outbox: NotificationInput[] = [];
-  while (queue.length) {
-    const [effect, ...rest] = queue as [(typeof queue)[number], ...typeof queue];
-    record = out.record;
+  // Effects in order; what an effect's result makes the step ask for runs before the rest.
+  const queue = [...out.effects];
+  for (let effect = queue.shift(); effect; effect = queue.shift()) {
     if (effect.type === 'notify') {
       outbox.push(effect.notification);
-      queue = rest;
       continue;
     }
-    out = step(record, yield* perform(context, effect), now());
-    queue = [...out.effects, ...rest];
+    out = step(out.record, yield* perform(context, effect), now());
+    queue.unshift(...out.effects);
   }
   record = out.record;
   yield* queueNotifications(context, outbox);

@@ -15,13 +15,8 @@ import { errorMessage } from '../core/errors';
 import { activityTask, callActivity, type Gen, type TypedTask } from '../durable/activity-calls';
 import { DELIVERY_BACKOFF, backoffMs } from '../durable/retries';
 
-/** Backoff between attempts: 2 s doubling to at most 5 min (a long outage costs one send per 5 min). */
-export const FIRST_RETRY_MS = DELIVERY_BACKOFF.firstMs;
-export const MAX_RETRY_MS = DELIVERY_BACKOFF.maxMs;
 /** History stays bounded: after this many attempts in one execution the delivery continues as new. */
 export const ATTEMPTS_PER_EXECUTION = 20;
-
-export const retryDelayMs = (attempt: number): number => backoffMs(DELIVERY_BACKOFF, attempt);
 
 /**
  * Hands events to the outbox (one activity that starts their delivery orchestrations). The activity records
@@ -89,7 +84,7 @@ export function* deliveryOrchestrator(context: df.OrchestrationContext): Gen<Del
       }
       return status;
     }
-    const next = Math.min(deadline, now + retryDelayMs(attempt));
+    const next = Math.min(deadline, now + backoffMs(DELIVERY_BACKOFF, attempt));
     status = { ...status, nextAttemptAt: new Date(next).toISOString() };
     context.df.setCustomStatus(status);
     yield context.df.createTimer(new Date(next));
