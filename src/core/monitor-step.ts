@@ -27,7 +27,6 @@ import type {
 } from './monitor-record';
 import {
   EVENT_TYPES,
-  messageIdOf,
   notificationOf,
   type EventType,
   type Notification,
@@ -180,8 +179,8 @@ function notice<K extends EventType>(
     {
       planId: record.planId,
       correlationId: record.activeOperation?.operationId ?? `monitor-${record.planId}`,
-      messageId: messageIdOf(record.planId, key),
-      time: now.toISOString(),
+      idParts: [record.planId, key],
+      now,
     },
     { ...data, monitor } as NotificationData[K],
   );

@@ -137,12 +137,24 @@ export function messageIdOf(...parts: string[]): string {
   return `${id.slice(0, MAX_MESSAGE_ID_LENGTH - hash.length - 1)}~${hash}`;
 }
 
-/** An event of type K with its data: checked here against the contract, then carried as any Notification. */
+/**
+ * An event of type K with its data, checked here against the contract, then carried as any Notification. Its
+ * message id is built from `idParts` (messageIdOf), its time is `now`.
+ */
 export function notificationOf<K extends EventType>(
   type: K,
-  envelope: Omit<Notification, 'type' | 'data'>,
+  envelope: { planId: string; correlationId: string; idParts: string[]; now: Date },
   data: NotificationData[K],
 ): Notification {
+  const { planId, correlationId, idParts, now } = envelope;
+  const event = {
+    type,
+    planId,
+    correlationId,
+    messageId: messageIdOf(...idParts),
+    time: now.toISOString(),
+    data,
+  };
   // The one widening: `{ type: K; data: NotificationData[K] }` is a member of the union for every K.
-  return { ...envelope, type, data } as unknown as Notification;
+  return event as unknown as Notification;
 }

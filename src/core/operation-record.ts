@@ -8,7 +8,6 @@ import type { FailureEvidence, MonitorPolicy } from './monitor';
 import type { OperationInput, OperationOutcome, OperationRequest } from './monitor-record';
 import {
   EVENT_TYPES,
-  messageIdOf,
   notificationOf,
   type EventType,
   type Notification,
@@ -184,8 +183,8 @@ export function operationNotice<K extends EventType>(
     {
       planId: input.planId,
       correlationId: input.operationId,
-      messageId: messageIdOf(input.operationId, step),
-      time: now.toISOString(),
+      idParts: [input.operationId, step],
+      now,
     },
     { ...facts, ...data } as NotificationData[K],
   );
