@@ -9,7 +9,7 @@ import type { LogicAppsControl } from './adapters/logicapps/port';
 import { createHealthProbe, type HealthProbe } from './adapters/probe';
 import { createServiceBusNotifier, type Notifier } from './adapters/servicebus';
 import { armConnectionFromSettings } from './config/arm';
-import { checkLiveRulesAtStartup } from './app/live-check';
+import { checkLiveRulesAtStartup } from './estate/live-check';
 import { durationMs } from './core/duration';
 import { loadPlan, planSourceFromSettings } from './plan/load';
 import type { Plan } from './plan/schema';

@@ -3,7 +3,7 @@
  * retries them with backoff); terminal ones are returned as results, so a retry is never wasted on a 403.
  */
 import { ArmConcurrencyError, ArmTerminalError, ArmTransientError } from '../adapters/arm/errors';
-import { locatorFor } from '../app/locate';
+import { locatorFor } from '../estate/locate';
 import type { SiteScope } from '../adapters/logicapps/port';
 import type { PlannedAction, WorkflowTarget } from '../core/planner';
 import type { ApplyActionResult, BatchActionResult } from '../durable/contracts';

@@ -1,6 +1,6 @@
 /** The outbox's activities: hand events to their delivery orchestrations, send one, report one dropped. */
 import { NotifyTerminalError } from '../adapters/servicebus';
-import { toCloudEvent } from '../app/cloudevents';
+import { toCloudEvent } from './cloudevents';
 import { errorMessage } from '../core/errors';
 import {
   ORCHESTRATIONS,

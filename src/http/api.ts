@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
-import { planFromObserved } from '../app/live-check';
-import { observePlan } from '../app/observe';
+import { planFromObserved } from '../estate/live-check';
+import { observePlan } from '../estate/observe';
 import { pauseProblem, policyOf, reportedMode } from '../core/monitor';
 import { isNotFound, type DurableClient, type InstanceInfo } from '../durable/client';
 import type { Direction } from '../core/planner';

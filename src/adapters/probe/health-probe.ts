@@ -4,7 +4,7 @@
  * probes the plan's dependencies alongside. Never rejects: every problem is a failed ProbeResult with a class.
  */
 import { performance } from 'node:perf_hooks';
-import { locatorFor } from '../../app/locate';
+import { locatorFor } from '../../estate/locate';
 import { DurationError, durationMs } from '../../core/duration';
 import type { FailureClass, ProbeResult } from '../../core/monitor';
 import type { DependencyProbe, HealthCheck, Plan, WorkflowRef } from '../../plan/schema';

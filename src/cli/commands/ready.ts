@@ -1,5 +1,5 @@
 import type { RunInfo } from '../../adapters/logicapps/port';
-import { checkReadiness } from '../../app/readiness';
+import { checkReadiness } from '../readiness';
 import { loadPlan, planSourceFromSettings } from '../../plan/load';
 import { formatWarnings } from '../../plan/validate';
 import { createArmLogicAppsControl } from '../../adapters/logicapps/arm';

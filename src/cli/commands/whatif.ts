@@ -1,5 +1,5 @@
-import { observePlan } from '../../app/observe';
-import { planFromObserved } from '../../app/live-check';
+import { observePlan } from '../../estate/observe';
+import { planFromObserved } from '../../estate/live-check';
 import type { OperationPlan, PlannedAction } from '../../core/planner';
 import { loadPlan, planSourceFromSettings } from '../../plan/load';
 import { ARM_OPTIONS_HELP, logicAppsControlFor } from '../arm';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
-import { LIST_PAGE_SIZE, observePlan } from '../../src/app/observe';
+import { LIST_PAGE_SIZE, observePlan } from '../../src/estate/observe';
 import { simulatorConnection } from '../../local/sim/arm';
 import { ArmThrottle } from '../../src/adapters/arm/throttle';
 import { validatePlan } from '../../src/plan/validate';

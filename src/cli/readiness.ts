@@ -12,8 +12,8 @@ import { normaliseLocation } from '../core/plan-rules';
 import type { IntegrationAccounts } from '../adapters/logicapps/integration-accounts';
 import type { LogicAppsControl, RunInfo, WorkflowInfo } from '../adapters/logicapps/port';
 import type { Plan, WorkflowEntry } from '../plan/schema';
-import { locatorFor } from './locate';
-import { observePlan, observeTarget, type Observed } from './observe';
+import { locatorFor } from '../estate/locate';
+import { observePlan, observeTarget, type Observed } from '../estate/observe';
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
 
