@@ -3,7 +3,7 @@ import { classifyDocument, type ClassifiedWorkflow } from '../../core/classify';
 import { DEFINITION_READ, parseJsonWithLocations } from '../../plan/json';
 import { EXIT, UsageError, type CliIo } from '../io';
 import { parseCommandArgs } from '../args';
-import type { Command } from '../main';
+import type { Command } from '../command';
 
 const usage = `Usage: dr classify FILE... [--compact]
 

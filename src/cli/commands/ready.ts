@@ -7,7 +7,7 @@ import { createArmIntegrationAccounts } from '../../adapters/logicapps/integrati
 import { ARM_OPTIONS_HELP, armConnectionFor } from '../arm';
 import { parseCommandArgs } from '../args';
 import { EXIT, type CliIo } from '../io';
-import type { Command } from '../main';
+import type { Command } from '../command';
 import { table } from '../table';
 
 const usage = `Usage: dr ready [PLAN] [--json] [--sim URL]

@@ -5,7 +5,7 @@ import { loadPlan, planSourceFromSettings } from '../../plan/load';
 import { ARM_OPTIONS_HELP, logicAppsControlFor } from '../arm';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, type CliIo } from '../io';
-import type { Command } from '../main';
+import type { Command } from '../command';
 
 const usage = `Usage: dr whatif [PLAN] failover|failback [--kind planned|emergency] [--json] [--sim URL]
 
