@@ -10,7 +10,7 @@ import { failbackCommand } from './commands/failback';
 import { pauseCommand } from './commands/pause';
 import { resumeCommand } from './commands/resume';
 import type { Command } from './command';
-import { EXIT, processIo, UsageError, type CliIo } from './io';
+import { EXIT, UsageError, type CliIo } from './io';
 import { PlanError } from '../plan/validate';
 import { ScheduleError } from '../core/schedule';
 import { RecurrenceError } from '../core/recurrence';
@@ -46,7 +46,7 @@ function help(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
