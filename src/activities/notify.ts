@@ -60,6 +60,7 @@ export function notifyActivities({ notifier, plan, notificationTtlMs }: Activity
           }
           return { ...record, deliveryId: instanceId, queued: true };
         } catch (err) {
+          // Any failure: the hand-off runs beside a failover's first group, so it is recorded (status shows it), never thrown.
           return { ...record, queued: false, error: `not queued: ${errorMessage(err)}` };
         }
       }),

@@ -15,6 +15,7 @@ import {
   MAX_INTERVAL,
   occurrencesBetween,
   parseRecurrence,
+  RecurrenceError,
   type Recurrence,
   type RecurrenceFrequency,
   WINDOWS_TIME_ZONES,
@@ -284,8 +285,9 @@ export function slotsFired(
   let r: Recurrence;
   try {
     r = parseRecurrence(recurrence, 'recurrence');
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (err instanceof RecurrenceError) return undefined; // not a recurrence we can evaluate: no slots to compare
+    throw err;
   }
   const every = durationMs(schedule.every);
   // Look a day ahead of the anchor so anchored and schedule forms are both in their steady state.

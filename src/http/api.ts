@@ -75,8 +75,9 @@ async function newestFailover(
   if (!newest) return undefined; // purged from the task hub: lastFailoverAt still says when
   try {
     return { instance: await client.getStatus(operationInstanceId(plan.id, newest.operationId)) };
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (isNotFound(err)) return undefined; // purged between the list and this read
+    throw err;
   }
 }
 
@@ -190,8 +191,9 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
         if (!id) return undefined;
         try {
           return await client.getStatus(operationInstanceId(plan.id, id));
-        } catch {
-          return undefined; // purged or unreadable: the summary from the monitor still stands
+        } catch (err) {
+          if (isNotFound(err)) return undefined; // purged: the summary from the monitor still stands
+          throw err;
         }
       };
       const [current, last] = await Promise.all([

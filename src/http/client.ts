@@ -123,8 +123,9 @@ export class DrApiClient {
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
-    } catch {
+    } catch (err) {
       // not JSON (e.g. an HTML error page in front of the app): keep the text
+      if (!(err instanceof SyntaxError)) throw err;
     }
     return { status: res.status, body: parsed, headers: res.headers };
   }

@@ -103,9 +103,8 @@ export async function readBody<S extends z.ZodType>(request: HttpRequest, schema
     try {
       value = JSON.parse(text);
     } catch (err) {
-      throw new RequestValidationError('body', [
-        { path: '', message: `is not valid JSON (${(err as Error).message})` },
-      ]);
+      if (!(err instanceof SyntaxError)) throw err;
+      throw new RequestValidationError('body', [{ path: '', message: `is not valid JSON (${err.message})` }]);
     }
   }
   return validate(schema, value, 'body');

@@ -290,3 +290,22 @@ describe('reading workflows that share a resource group (Workflows_ListByResourc
     expect(armRequests(smallSim).filter((e) => !isList(e.path))).toHaveLength(2 * 5);
   });
 });
+
+describe('a failure that is not an ARM answer', () => {
+  it('is thrown (a bug surfaces), not observed as a workflow in an Unknown state', async () => {
+    const plan = planOf(2, 'spread');
+    const sim = await start(plan);
+    const real = createArmLogicAppsControl(connection(sim));
+    // The adapter throws only ARM's classified answers; this stands in for a bug behind the port.
+    const broken = new Proxy(real, {
+      get: (target, name, receiver) =>
+        name === 'getWorkflow'
+          ? () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'state')"))
+          : Reflect.get(target, name, receiver),
+    });
+    await expect(observePlan(plan, broken)).rejects.toThrow(TypeError);
+    // An ARM answer is still an observation: the same plan reads normally through the real adapter.
+    const observed = [...(await observePlan(plan, real)).values()];
+    expect(observed.every((o) => o.observation.reachable)).toBe(true);
+  });
+});
