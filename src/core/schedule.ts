@@ -10,7 +10,7 @@
  *   alone covers every slot; failback disables it again;
  * - primaryPassive fires the odd slots, the symmetric twin for when the secondary region is the one that fails.
  */
-import { durationMs } from './duration';
+import { DurationError, durationMs } from './duration';
 import {
   MAX_INTERVAL,
   occurrencesBetween,
@@ -64,7 +64,8 @@ export function parseIsoDuration(value: string, where: string): number {
   try {
     ms = durationMs(value, where);
   } catch (err) {
-    throw new ScheduleError((err as Error).message);
+    if (!(err instanceof DurationError)) throw err;
+    throw new ScheduleError(err.message);
   }
   if (ms % 1000 !== 0)
     throw new ScheduleError(`${where}: ${JSON.stringify(value)} must be in whole numbers of seconds`);
