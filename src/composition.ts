@@ -20,7 +20,7 @@ import {
   httpSettingsFrom,
   keyIsOperatorWarning,
   type LocalTrust,
-} from './http/register';
+} from './http/runtime';
 import { loadPlan, planSourceFromSettings } from './plan/load';
 import type { Plan } from './plan/schema';
 import { DefaultAzureCredential } from '@azure/identity';
@@ -161,10 +161,12 @@ export function installHttpClock(now: (() => Date) | undefined): void {
 
 /** `app.http(...httpRegistration('status'))` for functions/http-*.ts. */
 export const httpRegistration = createHttpRegistration({
-  plan: () => controlPlane().plan,
-  control: () => controlPlane().control,
-  // Read per request, so a changed app setting applies without a restart.
-  settings: () => httpSettingsFrom(process.env, localTrust),
-  now: () => (httpClock ? httpClock() : new Date()),
+  api: {
+    plan: () => controlPlane().plan,
+    control: () => controlPlane().control,
+    // Read per request, so a changed app setting applies without a restart.
+    settings: () => httpSettingsFrom(process.env, localTrust),
+    now: () => (httpClock ? httpClock() : new Date()),
+  },
   startupWarning: () => keyIsOperatorWarning(process.env, localTrust),
 });

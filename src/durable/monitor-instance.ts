@@ -1,21 +1,17 @@
 /**
  * The monitor instance as the watchdog and the HTTP API see it: start it unless it is alive (restarting a
- * Failed or Terminated one from its last published state, counts intact), the tick each timer run hands it,
- * and the watchdog's timer handler that does both.
+ * Failed or Terminated one from its last published state, counts intact), and the tick each timer run hands it.
  */
-import type { InvocationContext, Timer } from '@azure/functions';
-import * as df from 'durable-functions';
 import { durationMs } from '../core/duration';
 import { initialMonitorState, policyOf } from '../core/monitor';
-import { statusIfAny, type DurableClient } from './client';
+import { statusIfAny, type DurableClient } from '../durable/client';
 import {
-  MONITOR_SIGNAL,
   ORCHESTRATIONS,
   monitorInstanceId,
   type MonitorInput,
   type Signal,
   monitorOf,
-} from './contracts';
+} from '../durable/contracts';
 import type { Plan } from '../plan/schema';
 
 const ALIVE = new Set(['Running', 'Pending', 'ContinuedAsNew']);
@@ -67,15 +63,5 @@ export function tickSignal(plan: Plan, at: Date): Signal {
     at: second,
     policy: policyOf(plan),
     probeIntervalMs: durationMs(plan.policy.probeInterval),
-  };
-}
-
-/** The watchdog: on every timer tick, make sure the plan's monitor orchestration is running and hand it the tick. */
-export function createWatchdogHandler(getPlan: () => Plan, now: () => Date = () => new Date()) {
-  return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const plan = getPlan();
-    const client = df.getClient(context) as DurableClient;
-    await ensureMonitor(client, plan, (m) => context.log(m));
-    await client.raiseEvent(monitorInstanceId(plan.id), MONITOR_SIGNAL, tickSignal(plan, now()));
   };
 }

@@ -16,7 +16,7 @@ import {
 import { historyPage, type InstanceInfo } from '../../src/http/history';
 import { MAX_BODY_BYTES, readBody, redactSecrets } from '../../src/http/pipeline';
 import { plainText } from '../../src/http/redact';
-import { createHttpRegistration, httpSettingsFrom, keyIsOperatorWarning } from '../../src/http/register';
+import { createHttpRegistration, httpSettingsFrom, keyIsOperatorWarning } from '../../src/http/runtime';
 import { askMonitor } from '../../src/http/monitor-requests';
 import { lastFailoverView, predictRto, statusView } from '../../src/http/status-view';
 import { EXAMPLE_PLAN } from '../support/estate';
@@ -178,10 +178,7 @@ describe('principals', () => {
       throw new Error('not built at registration');
     };
     const httpRegistration = createHttpRegistration({
-      plan: unused,
-      control: unused,
-      settings: unused,
-      now: unused,
+      api: { plan: unused, control: unused, settings: unused, now: unused },
       startupWarning: () => keyIsOperatorWarning({ DR_KEY_IS_OPERATOR: 'true' }),
       log,
     });

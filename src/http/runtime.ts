@@ -7,9 +7,7 @@
  */
 import type { HttpFunctionOptions, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import type { LogicAppsControl } from '../adapters/logicapps/port';
-import type { Plan } from '../plan/schema';
-import { createHttpApi, type HttpHandler, type HttpApiSettings } from './api';
+import { createHttpApi, type HttpApiDeps, type HttpHandler, type HttpApiSettings } from './api';
 import { HTTP_ROUTES, type HttpRouteKey } from './routes';
 
 const isTrue = (v: string | undefined): boolean => (v ?? '').trim().toLowerCase() === 'true';
@@ -63,12 +61,8 @@ export function keyIsOperatorWarning(
 }
 
 export interface HttpRegistrationDeps {
-  plan: () => Plan;
-  control: () => LogicAppsControl;
-  /** The API's settings, read per request so a changed app setting applies without a restart. */
-  settings: () => HttpApiSettings;
-  /** The handlers' "now" (pause limits, whether a pause is in force): the host's clock on virtual time. */
-  now: () => Date;
+  /** The handlers' dependencies, from the composition root; the durable client comes from each invocation. */
+  api: Omit<HttpApiDeps, 'client'>;
   /** What to warn about when the first route is registered (keyIsOperatorWarning), if anything. */
   startupWarning: () => string | undefined;
   log?: Pick<Console, 'warn'>;
@@ -84,13 +78,7 @@ export function createHttpRegistration(
   let announced = false;
   let api: Record<HttpRouteKey, HttpHandler> | undefined;
   const httpApi = () =>
-    (api ??= createHttpApi({
-      plan: deps.plan,
-      control: deps.control,
-      client: (context: InvocationContext) => df.getClient(context),
-      settings: deps.settings,
-      now: deps.now,
-    }));
+    (api ??= createHttpApi({ ...deps.api, client: (context: InvocationContext) => df.getClient(context) }));
   return (key) => {
     if (!announced) {
       announced = true;
