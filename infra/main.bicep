@@ -74,7 +74,7 @@ var healthCheckTarget = targets.healthCheck
 // decide; without one there is nobody to sign in, and a function key alone is a reader (see keyIsOperator).
 var principalRequired = empty(requirePrincipal) ? !empty(authClientId) : requirePrincipal == 'true'
 
-resource controlPlaneGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource controlPlaneGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
   location: controlPlaneLocation
   tags: tags
@@ -202,4 +202,5 @@ output DR_CONTROL_PLANE_CLIENT_ID string = identity.outputs.clientId
 // For operators (`azd env get-values`): the app itself reads the namespace from the plan, not from a setting.
 output DR_SERVICEBUS_NAMESPACE string = serviceBus.enabled ? serviceBus.fullyQualifiedNamespace : ''
 output DR_TASK_HUB string = taskHubName
-output DR_HEALTHCHECK_WORKFLOW_ID string = deployHealthCheck && healthCheckTarget.enabled ? healthCheck.outputs.id : ''
+// `.?` with `??`: the module is conditional, so its outputs may be null (BCP318) when it is not deployed.
+output DR_HEALTHCHECK_WORKFLOW_ID string = healthCheck.?outputs.id ?? ''

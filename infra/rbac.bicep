@@ -190,7 +190,7 @@ resource rewriteAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01'
   }
 ]
 
-resource standardSites 'Microsoft.Web/sites@2024-04-01' existing = [
+resource standardSites 'Microsoft.Web/sites@2025-03-01' existing = [
   for siteName in standardSiteNames: {
     name: siteName
   }
@@ -244,16 +244,16 @@ resource healthProbeAssignments 'Microsoft.Authorization/roleAssignments@2022-04
   }
 ]
 
-resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' existing = if (!empty(serviceBusNamespaceName)) {
+resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' existing = if (!empty(serviceBusNamespaceName)) {
   name: serviceBusNamespaceName
 }
 
-resource queue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' existing = if (!empty(serviceBusNamespaceName) && serviceBusEntityKind == 'queue') {
+resource queue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' existing = if (!empty(serviceBusNamespaceName) && serviceBusEntityKind == 'queue') {
   parent: namespace
   name: serviceBusEntityName
 }
 
-resource topic 'Microsoft.ServiceBus/namespaces/topics@2022-10-01-preview' existing = if (!empty(serviceBusNamespaceName) && serviceBusEntityKind == 'topic') {
+resource topic 'Microsoft.ServiceBus/namespaces/topics@2026-01-01' existing = if (!empty(serviceBusNamespaceName) && serviceBusEntityKind == 'topic') {
   parent: namespace
   name: serviceBusEntityName
 }
