@@ -1,4 +1,4 @@
-// The control plane: a Flex Consumption (FC1) Function App on Node 20 that runs as the user-assigned identity.
+// The control plane: a Flex Consumption (FC1) Function App on Node 22 (the code and tests also run on Node 20) that runs as the user-assigned identity.
 // Every connection it makes (host storage, deployment package, telemetry, ARM, Service Bus) uses that identity.
 param name string
 param planName string
@@ -75,7 +75,7 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       }
       runtime: {
         name: 'node'
-        version: '20'
+        version: '22'
       }
     }
   }
