@@ -106,7 +106,7 @@ export function parseAllowlist(text: string, where: string): AllowEntry[] {
   if (!Array.isArray(doc.allow)) throw new Error(`${where}: expected { "allow": [ ... ] }`);
   return doc.allow.map((e: Record<string, unknown>, i) => {
     for (const k of ['code', 'file', 'contains', 'reason'] as const) {
-      if (typeof e[k] !== 'string' || (e[k]).trim() === '')
+      if (typeof e[k] !== 'string' || e[k].trim() === '')
         throw new Error(`${where}: allow[${i}].${k} must be a non-empty string`);
     }
     return e as unknown as AllowEntry;
