@@ -310,14 +310,14 @@ describe('publishing credentials', () => {
 });
 
 describe('services', () => {
-  it('runs the control plane on Flex Consumption (FC1), Node 20, with an identity-authenticated deployment container', () => {
+  it('runs the control plane on Flex Consumption (FC1), Node 22, with an identity-authenticated deployment container', () => {
     const app = file('infra/modules/functionapp.bicep');
     const plan = resource(app, 'Microsoft.Web/serverfarms@')[0]!;
     expect(literal(property(plan.body, 'sku'))).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
     const site = resource(app, 'Microsoft.Web/sites@')[0]!;
     expect(literal(propertyPath(site.body, ['identity', 'type']))).toBe('UserAssigned');
     const config = propertyPath(site.body, ['properties', 'functionAppConfig']);
-    expect(literal(property(config, 'runtime'))).toEqual({ name: 'node', version: '20' });
+    expect(literal(property(config, 'runtime'))).toEqual({ name: 'node', version: '22' });
     const storage = propertyPath(config, ['deployment', 'storage']);
     expect(literal(property(storage, 'type'))).toBe('blobContainer');
     expect(literal(propertyPath(storage, ['authentication', 'type']))).toBe('UserAssignedIdentity');
