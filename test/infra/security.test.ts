@@ -165,13 +165,13 @@ describe('no keys, no secrets', () => {
         'AzureWebJobsStorage__clientId',
         'AzureWebJobsStorage__credential',
         'DR_KEY_IS_OPERATOR',
-        'DR_PLAN',
+        'DR_PLAN_PATH',
         'DR_REQUIRE_PRINCIPAL',
         'DR_TASK_HUB',
         'DR_WATCHDOG_SCHEDULE',
       ].sort(),
     );
-    expect(compact(settings.get('DR_PLAN'))).toBe('planText');
+    expect(compact(settings.get('DR_PLAN_PATH'))).toBe('planPath');
     expect(compact(settings.get('AZURE_CLIENT_ID'))).toBe('identityClientId');
     expect(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')!.text).toContain('Authorization=AAD');
     expect(compact(settings.get('DR_KEY_IS_OPERATOR'))).toBe("keyIsOperator?'true':'false'");
