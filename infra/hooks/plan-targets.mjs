@@ -504,3 +504,24 @@ export function deploymentParameters(plan, { watchdogSchedule, linked, serviceBu
     unknownLinks,
   };
 }
+
+/**
+ * Service Bus namespace names are global. With DR_CREATE_SERVICEBUS_NAMESPACE=true main.bicep creates the
+ * plan's namespace in the control plane's resource group; a name taken by anyone else would fail deep in the
+ * deployment, so the hook asks ARM first. `availability` is ARM's CheckNameAvailability answer;
+ * `ownNamespaceExists` says whether the namespace already is in the control plane's group (a redeployment).
+ * Returns the problem to stop on, or undefined.
+ */
+export function namespaceNameProblem(name, availability, ownNamespaceExists, controlPlaneGroup) {
+  if (availability.nameAvailable) return undefined;
+  if (availability.reason === 'NameInUse' && ownNamespaceExists) return undefined;
+  const why = availability.message ? ` (${availability.message})` : '';
+  if (availability.reason === 'NameInUse') {
+    return (
+      `the plan's Service Bus namespace "${name}" is taken by a namespace outside ${controlPlaneGroup}${why}: ` +
+      'choose another name in notifications.serviceBus.namespace, or, if that namespace is yours, set ' +
+      'DR_CREATE_SERVICEBUS_NAMESPACE=false and DR_SERVICEBUS_RESOURCE_GROUP to its resource group'
+    );
+  }
+  return `the plan's Service Bus namespace "${name}" cannot be created: ${availability.reason ?? 'refused'}${why}`;
+}

@@ -25,6 +25,7 @@ import {
   authSettingsCheck,
   azdEnvFile,
   deploymentParameters,
+  namespaceNameProblem,
   normaliseLocation,
   planTargets,
   rbacCommands,
@@ -107,6 +108,45 @@ try {
   fail(err instanceof Error ? err.message : String(err));
 }
 const { parameters, targets, warnings } = deployment;
+
+// A namespace main.bicep will create must have a name nobody else holds (names are global).
+if (!(print || rbac) && targets.serviceBus.enabled && serviceBusScopeFromEnv(process.env).create) {
+  const problem = await checkNamespaceName(targets.serviceBus.namespaceName).catch(
+    (err) =>
+      `cannot check the Service Bus namespace name through ARM (${err instanceof Error ? err.message : err})`,
+  );
+  if (problem) fail(problem);
+}
+
+/** ARM's CheckNameAvailability, then whether the taken name is the control plane's own namespace. */
+async function checkNamespaceName(name) {
+  const subscription = process.env.AZURE_SUBSCRIPTION_ID?.trim();
+  if (!subscription)
+    return 'AZURE_SUBSCRIPTION_ID is not set (azd sets it): cannot check the Service Bus namespace name';
+  const group = process.env.AZURE_RESOURCE_GROUP?.trim() || `rg-${process.env.AZURE_ENV_NAME ?? ''}`;
+  const { armConnectionFromSettings } = tsxRequire('../../src/config/arm.ts', import.meta.url);
+  const connection = armConnectionFromSettings(process.env);
+  const endpoint = (connection.endpoint ?? 'https://management.azure.com').replace(/\/$/, '');
+  const token = await connection.credential.getToken(connection.credentialScopes ?? [`${endpoint}/.default`]);
+  const headers = { authorization: `Bearer ${token.token}`, 'content-type': 'application/json' };
+  const api = 'api-version=2024-01-01';
+  const check = await fetch(
+    `${endpoint}/subscriptions/${subscription}/providers/Microsoft.ServiceBus/CheckNameAvailability?${api}`,
+    { method: 'POST', headers, body: JSON.stringify({ name }) },
+  );
+  if (!check.ok)
+    return `ARM answered ${check.status} to the Service Bus namespace name check: ${await check.text()}`;
+  const availability = await check.json();
+  let own = false;
+  if (!availability.nameAvailable && availability.reason === 'NameInUse') {
+    const mine = await fetch(
+      `${endpoint}/subscriptions/${subscription}/resourceGroups/${group}/providers/Microsoft.ServiceBus/namespaces/${name}?${api}`,
+      { headers },
+    );
+    own = mine.ok;
+  }
+  return namespaceNameProblem(name, availability, own, group);
+}
 for (const w of warnings) console.warn(`preprovision: warning: ${w}`);
 
 if (rbac) {

@@ -55,6 +55,12 @@ interface PlanTargetsModule {
   ): Promise<{ linked: Map<string, Linked>; unread: string[] }>;
   serviceBusScopeFromEnv(env: Record<string, string | undefined>): PlanTargetsOptions['serviceBusScope'];
   azdEnvFile(parameters: Record<string, string>): string;
+  namespaceNameProblem(
+    name: string,
+    availability: { nameAvailable: boolean; reason?: string; message?: string },
+    ownNamespaceExists: boolean,
+    controlPlaneGroup: string,
+  ): string | undefined;
   MAX_ASSIGNMENTS_PER_DEPLOYMENT: number;
   deployablePlan(plan: unknown): Record<string, unknown>;
   deploymentParameters(
@@ -677,6 +683,9 @@ describe('a large plan and an existing Service Bus namespace', () => {
           PATH: `${bin}:${process.env.PATH}`,
           DR_PLAN_FILE: planFile,
           AZURE_LOCATION: 'northeurope',
+          // An existing namespace: no name check through ARM, offline.
+          DR_CREATE_SERVICEBUS_NAMESPACE: 'false',
+          DR_SERVICEBUS_RESOURCE_GROUP: 'rg-messaging',
         },
         timeout: 120_000,
       });
@@ -730,5 +739,25 @@ describe('a large plan and an existing Service Bus namespace', () => {
       /DR_CREATE_SERVICEBUS_NAMESPACE=false: set DR_SERVICEBUS_RESOURCE_GROUP to the resource group of the existing namespace sb-dr/,
     );
     expect(hook.serviceBusScopeFromEnv({})).toEqual({ create: true });
+  });
+});
+
+describe('a Service Bus namespace main.bicep creates (DR_CREATE_SERVICEBUS_NAMESPACE=true)', () => {
+  it('stops at preprovision when the name is taken elsewhere, saying what to do; passes when free or already ours', () => {
+    expect(hook.namespaceNameProblem('sb-dr', { nameAvailable: true }, false, 'rg-dr')).toBeUndefined();
+    const taken = {
+      nameAvailable: false,
+      reason: 'NameInUse',
+      message: 'The specified name is not available.',
+    };
+    expect(hook.namespaceNameProblem('sb-dr', taken, true, 'rg-dr')).toBeUndefined();
+    expect(hook.namespaceNameProblem('sb-dr', taken, false, 'rg-dr')).toBe(
+      `the plan's Service Bus namespace "sb-dr" is taken by a namespace outside rg-dr (The specified name is not available.): ` +
+        'choose another name in notifications.serviceBus.namespace, or, if that namespace is yours, set ' +
+        'DR_CREATE_SERVICEBUS_NAMESPACE=false and DR_SERVICEBUS_RESOURCE_GROUP to its resource group',
+    );
+    expect(
+      hook.namespaceNameProblem('sb', { nameAvailable: false, reason: 'InvalidName' }, false, 'rg-dr'),
+    ).toBe(`the plan's Service Bus namespace "sb" cannot be created: InvalidName`);
   });
 });

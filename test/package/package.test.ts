@@ -121,7 +121,15 @@ describe('the package azd deploys (npm run package --out, azure.yaml dist)', () 
       );
       expect(devOnly.length).toBeGreaterThan(50);
       expect(devOnly.map(([path]) => path).filter((path) => existsSync(join(out, path)))).toEqual([]);
-      for (const name of ['vitest', 'typescript', 'tsx', 'eslint', 'prettier', 'rhea', 'selfsigned'])
+      for (const name of [
+        'vitest',
+        'typescript',
+        'tsx',
+        'eslint',
+        'prettier',
+        'selfsigned',
+        'tree-sitter-bicep',
+      ])
         expect(existsSync(join(out, 'node_modules', name)), name).toBe(false);
       expect(readdirSync(out).sort()).toEqual([
         'dist',
@@ -141,6 +149,47 @@ describe('the package azd deploys (npm run package --out, azure.yaml dist)', () 
       rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
+});
+
+/** Whether a dependency's `engines.node` admits a Node version; a range shape not handled here fails the test. */
+function admits(range: string, version: string): boolean {
+  const v = version.split('.').map(Number);
+  const parse = (x: string) => x.split('.').map((n) => (n === 'x' ? 0 : Number(n)));
+  const cmp = (a: number[], b: number[]) => {
+    for (let i = 0; i < 3; i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) - (b[i] ?? 0);
+    return 0;
+  };
+  return range.split('||').some((part) => {
+    const p = part.trim();
+    if (p === '*') return true;
+    const atLeast = /^>=\s*([\d.x]+)$/.exec(p);
+    if (atLeast) return cmp(v, parse(atLeast[1]!)) >= 0;
+    const caret = /^\^(\d+)\.(\d+)\.(\d+)$/.exec(p);
+    if (caret) return v[0] === Number(caret[1]) && cmp(v, parse(p.slice(1))) >= 0;
+    throw new Error(`engines range "${range}" has a part this test does not read: ${p}`);
+  });
+}
+
+describe('Node versions: 20 where the code and tests run (engines), 22 in Azure', () => {
+  it('every production dependency admits both, so no pin (e.g. @azure/identity 4.14, Node >= 22) strands Node 20', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { engines: { node: string } };
+    expect(pkg.engines.node).toBe('>=20.19');
+    const refused: string[] = [];
+    for (const dir of contents.packages.map((name) => join(ROOT, 'node_modules', name))) {
+      if (!existsSync(join(dir, 'package.json'))) continue;
+      const dep = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name: string;
+        version: string;
+        engines?: { node?: string };
+      };
+      const range = dep.engines?.node;
+      if (!range) continue;
+      for (const node of ['20.19.0', '22.0.0'])
+        if (!admits(range, node)) refused.push(`${dep.name}@${dep.version} (node ${range}) on ${node}`);
+    }
+    expect(refused).toEqual([]);
+    expect(admits('>=22.0.0', '20.19.0')).toBe(false); // what @azure/identity 4.14 declares
+  });
 });
 
 describe('.funcignore matching (gitignore rules)', () => {
