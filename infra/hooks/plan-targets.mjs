@@ -525,3 +525,49 @@ export function namespaceNameProblem(name, availability, ownNamespaceExists, con
   }
   return `the plan's Service Bus namespace "${name}" cannot be created: ${availability.reason ?? 'refused'}${why}`;
 }
+
+/**
+ * `azd down` deletes every resource group the deployment put a resource in (Azure/azure-dev#2916), and this
+ * deployment puts the health check and role assignments in the WORKLOAD's resource groups: azd down would
+ * delete the Logic Apps it protects. The predown hook refuses and prints these commands instead: the control
+ * plane's group, then in each workload group only what the deployment added there.
+ */
+export function teardownCommands(targets, env) {
+  const principal = env.DR_CONTROL_PLANE_PRINCIPAL_ID?.trim() || '<DR_CONTROL_PLANE_PRINCIPAL_ID>';
+  const controlGroup = env.AZURE_RESOURCE_GROUP?.trim() || `rg-${env.AZURE_ENV_NAME ?? '<env>'}`;
+  const subscription = env.AZURE_SUBSCRIPTION_ID?.trim() || '<subscription>';
+  const lines = [
+    `# 1. The control plane (its own group: Function App, storage, identity, monitoring, Service Bus namespace if created)`,
+    `az group delete --subscription ${subscription} -n ${controlGroup} --yes`,
+  ];
+  if (targets.healthCheck.enabled) {
+    const hc = targets.healthCheck;
+    lines.push(
+      `# 2. The health-check Logic App (with its diagnostic setting) and the Log Analytics workspace healthcheck.bicep made for it`,
+      `az resource delete --ids /subscriptions/${hc.subscriptionId}/resourceGroups/${hc.resourceGroup}/providers/Microsoft.Logic/workflows/${hc.name}`,
+      `az monitor log-analytics workspace list --subscription ${hc.subscriptionId} -g ${hc.resourceGroup} --query "[?starts_with(name, 'log-${hc.name}-')].id" -o tsv | xargs -r -n1 az resource delete --ids`,
+    );
+  }
+  lines.push(
+    '# 3. In each workload resource group: the role assignments of the control plane, then its custom roles',
+  );
+  for (const g of targets.groups) {
+    const scope = `/subscriptions/${g.subscriptionId}/resourceGroups/${g.resourceGroup}`;
+    lines.push(
+      `az role assignment list --subscription ${g.subscriptionId} --scope ${scope} --include-descendants --query "[?principalId=='${principal}'].id" -o tsv | xargs -r az role assignment delete --ids`,
+      `az role definition list --custom-role-only true --scope ${scope} --query "[?starts_with(roleName, 'Logic Apps Failover ')].name" -o tsv | xargs -r -I{} az role definition delete --name {} --scope ${scope}`,
+    );
+  }
+  if (targets.serviceBus.enabled && targets.serviceBus.resourceGroup) {
+    const sb = targets.serviceBus;
+    lines.push(
+      '# 4. Data Sender on an existing Service Bus entity (DR_CREATE_SERVICEBUS_NAMESPACE=false)',
+      `az role assignment list --subscription ${sb.subscriptionId} --scope /subscriptions/${sb.subscriptionId}/resourceGroups/${sb.resourceGroup} --include-descendants --query "[?principalId=='${principal}'].id" -o tsv | xargs -r az role assignment delete --ids`,
+    );
+  }
+  lines.push(
+    '# 5. The deployment records (azd keeps using the subscription one until it is gone)',
+    `az deployment sub delete --subscription ${subscription} -n ${env.AZURE_ENV_NAME ?? '<env>'}`,
+  );
+  return lines;
+}

@@ -761,3 +761,44 @@ describe('a Service Bus namespace main.bicep creates (DR_CREATE_SERVICEBUS_NAMES
     ).toBe(`the plan's Service Bus namespace "sb" cannot be created: InvalidName`);
   });
 });
+
+describe('azd down', () => {
+  it('is refused by the predown hook, which prints what removes only the deployment’s own resources', () => {
+    const yaml = readFileSync(join(REPO, 'azure.yaml'), 'utf8');
+    expect(yaml.match(/run: node infra\/hooks\/predown\.mjs/g)).toHaveLength(2);
+    const { targets } = hook.planTargets(plan());
+    const result = spawnSync(process.execPath, [join(INFRA, 'hooks/predown.mjs')], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        DR_TARGETS_BASE64: Buffer.from(JSON.stringify(targets)).toString('base64'),
+        DR_CONTROL_PLANE_PRINCIPAL_ID: 'p-1',
+        AZURE_RESOURCE_GROUP: 'rg-dr',
+        AZURE_SUBSCRIPTION_ID: SUB_A,
+        AZURE_ENV_NAME: 'dr',
+      },
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('refusing `azd down`');
+    const commands = result.stdout.split('\n').filter((l) => l.startsWith('az '));
+    // Only the control plane's own group is deleted whole; in the workload groups, only what was added.
+    expect(commands.filter((c) => c.startsWith('az group delete'))).toEqual([
+      `az group delete --subscription ${SUB_A} -n rg-dr --yes`,
+    ]);
+    expect(commands).toContain(
+      `az resource delete --ids /subscriptions/${SUB_A}/resourceGroups/rg-weu/providers/Microsoft.Logic/workflows/dr-healthcheck`,
+    );
+    for (const rg of ['rg-weu', 'rg-neu']) {
+      expect(
+        commands.some(
+          (c) => c.includes(`resourceGroups/${rg} --include-descendants`) && c.includes("principalId=='p-1'"),
+        ),
+      ).toBe(true);
+      expect(
+        commands.some((c) => c.startsWith('az role definition list') && c.includes(`resourceGroups/${rg} `)),
+      ).toBe(true);
+    }
+  });
+});
