@@ -16,12 +16,14 @@ if ! command -v dotnet >/dev/null 2>&1; then
   echo "install-bicep: dotnet not found: install the .NET SDK, or install the Bicep CLI yourself (az bicep install) and set BICEP_CLI" >&2
   exit 1
 fi
+# PackageDownload needs a target framework; any the installed SDK knows will do.
+tfm="net$(dotnet --version | cut -d. -f1).0"
 work="$(mktemp -d)"
 trap 'rm -rf "${work}"' EXIT
 # A throwaway project whose only job is to make NuGet download the package (PackageDownload: no reference).
 cat >"${work}/fetch.csproj" <<CSPROJ
 <Project Sdk="Microsoft.NET.Sdk">
-  <PropertyGroup><TargetFramework>net10.0</TargetFramework></PropertyGroup>
+  <PropertyGroup><TargetFramework>${tfm}</TargetFramework></PropertyGroup>
   <ItemGroup><PackageDownload Include="Azure.Bicep.CommandLine.linux-x64" Version="[${version}]" /></ItemGroup>
 </Project>
 CSPROJ
