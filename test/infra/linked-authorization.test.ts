@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { armClientOptionsFor, simulatorCredential, type SimSeed } from '../../local/sim/arm';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { ArmTerminalError } from '../../src/adapters/arm/errors';
+import { checkReadiness } from '../../src/app/readiness';
+import { parsePlan } from '../../src/plan/load';
 import { startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
 import { INFRA } from './bicep';
 
@@ -28,6 +30,22 @@ const seed: SimSeed = {
       id: SUB,
       resourceGroups: [
         {
+          name: 'rg-weu',
+          location: 'westeurope',
+          workflows: ['settlement-even', 'settlement-odd'].map((name) => ({
+            name,
+            definition: {
+              triggers: {
+                Recurrence: {
+                  type: 'Recurrence',
+                  recurrence: { frequency: 'Hour', interval: 2, startTime: '2024-01-01T00:00:00Z' },
+                },
+              },
+              actions: {},
+            },
+          })),
+        },
+        {
           name: 'rg-neu',
           location: 'northeurope',
           workflows: [
@@ -37,7 +55,10 @@ const seed: SimSeed = {
               definition: {
                 parameters: { $connections: { type: 'Object', defaultValue: {} } },
                 triggers: {
-                  Recurrence: { type: 'Recurrence', recurrence: { frequency: 'Hour', interval: 1 } },
+                  Recurrence: {
+                    type: 'Recurrence',
+                    recurrence: { frequency: 'Hour', interval: 1, startTime: '2024-01-01T00:00:00Z' },
+                  },
                 },
                 actions: {},
               },
@@ -73,7 +94,7 @@ const plan = {
       role: 'split-recurrence',
       trigger: 'recurrence',
       schedule: { every: 'PT1H', anchor: '2024-01-01T00:00:00Z' },
-      primary: 'settlement-weu',
+      primary: { active: 'settlement-even', passive: 'settlement-odd' },
       secondary: { workflow: 'settlement', mode: 'rewrite' },
     },
   ],
@@ -173,5 +194,30 @@ describe('linked authorization on a rewrite', () => {
     await expect(control.setRecurrence(settlement, every30)).rejects.toThrow();
     const refused = sim.requestLog().filter((e) => e.method === 'PUT');
     expect(refused.map((e) => [e.status, e.errorCode])).toEqual([[403, 'LinkedAuthorizationFailed']]);
+  });
+});
+
+describe('dr ready', () => {
+  it('says what a rewrite-mode workflow links to and which action the control plane needs on each', async () => {
+    const { control } = await start();
+    const { plan: checked } = parsePlan(
+      JSON.stringify({
+        ...plan,
+        healthCheck: { workflow: 'dr-healthcheck', trigger: 'manual', timeout: 'PT10S' },
+        policy: { probeInterval: 'PT30S', failureThreshold: 3 },
+      }),
+      'plan.json',
+      '.',
+    );
+    const report = await checkReadiness(checked, control);
+    const linked = report.checks.filter((c) => c.check === 'linked-access');
+    expect(linked).toHaveLength(1);
+    expect(linked[0]!.status).toBe('skip');
+    for (const text of [
+      `Microsoft.Web/connections/join/action on ${CONNECTION}`,
+      `Microsoft.ManagedIdentity/userAssignedIdentities/assign/action on ${IDENTITY}`,
+      `Microsoft.Logic/integrationAccounts/join/action on ${ACCOUNT}`,
+    ])
+      expect(linked[0]!.detail).toContain(text);
   });
 });
