@@ -76,7 +76,9 @@ const PRODUCT_BOUNDARY = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'bin/**', '**/*.mjs'] },
+  {
+    ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'bin/**', '**/*.mjs', '.package/**', '.tools/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
