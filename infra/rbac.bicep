@@ -4,6 +4,10 @@
 // code it runs (WEBSITE_RUN_FROM_PACKAGE), and a workflow's definition is code too, so write access to either
 // stays on exactly the resources the control plane must change. Nothing is scoped to the subscription.
 // Assignments are named guid(scope, principal, role) so a redeployment finds the same assignment.
+// A rewrite-mode workflow is PUT back whole, so ARM also checks join/assign on the API connections,
+// user-assigned identities and integration account it links to: those get one more role, on each of them.
+// main.bicep deploys this file twice per resource group: once to define the roles (assignRoles=false), then,
+// after that finished, to assign them (defineRoles=false), in chunks ARM accepts.
 // A team that owns a workflow resource group and will not let the control plane's deployer in can deploy
 // this file itself: az deployment group create -g <rg> -f infra/rbac.bicep -p principalId=<id> ...
 // (`node infra/hooks/preprovision.mjs --rbac PLAN` prints that command for each resource group of a plan).

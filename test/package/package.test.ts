@@ -16,6 +16,7 @@ import {
   writePackage,
   type PackageContents,
 } from '../../scripts/package';
+import { appRoot } from '../../src/composition';
 import { loadPlan, planSourceFromSettings } from '../../src/plan/load';
 
 const ROOT = join(__dirname, '../..');
@@ -142,7 +143,11 @@ describe('the package azd deploys (npm run package --out, azure.yaml dist)', () 
       expect(existsSync(join(out, 'local'))).toBe(false);
       expect(existsSync(join(out, 'dist', 'local'))).toBe(false);
       // The plan as the app loads it: DR_PLAN_PATH relative to the app root.
-      const { plan } = loadPlan(planSourceFromSettings({ DR_PLAN_PATH: PLAN_IN_PACKAGE }, out));
+      // The app root is found from the compiled code's folder, whatever the worker's current directory.
+      expect(appRoot(join(out, 'dist', 'src'))).toBe(out);
+      const { plan } = loadPlan(
+        planSourceFromSettings({ DR_PLAN_PATH: PLAN_IN_PACKAGE }, appRoot(join(out, 'dist', 'src'))),
+      );
       expect(plan.workflows).toHaveLength(1000);
       expect(statSync(join(out, PLAN_IN_PACKAGE)).size).toBeGreaterThan(32_767);
     } finally {
