@@ -90,7 +90,9 @@ const ENV_AT_THE_ROOT = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'bin/**', '**/*.mjs'] },
+  {
+    ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'bin/**', '**/*.mjs', '.package/**', '.tools/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

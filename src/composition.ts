@@ -5,7 +5,8 @@
  * `npm start` and the tests install ready-made dependencies here (real adapters pointed at local protocol
  * servers, the local host's trust and clock) before the host loads the function files.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createArmLogicAppsControl } from './adapters/logicapps/arm';
 import type { LogicAppsControl } from './adapters/logicapps/port';
 import { createHealthProbe, type HealthProbe } from './adapters/probe';
@@ -38,6 +39,17 @@ export interface ControlPlane {
 
 let installed: ControlPlane | undefined;
 
+/**
+ * The Function App's root: the nearest directory above `from` holding host.json (the package's root in Azure,
+ * the clone locally). DR_PLAN_PATH is relative to it, wherever the worker's current directory is.
+ */
+export function appRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'host.json'))) return dir;
+    if (dirname(dir) === dir) return process.cwd();
+  }
+}
+
 /** For `npm start` and tests: use these dependencies instead of building them from settings. */
 export function installControlPlane(plane: ControlPlane | undefined): void {
   installed = plane;
@@ -59,7 +71,7 @@ export function controlPlane(): ControlPlane {
 export function controlPlaneFromSettings(
   settings: Readonly<Record<string, string | undefined>>,
 ): ControlPlane {
-  const { plan } = loadPlan(planSourceFromSettings(settings));
+  const { plan } = loadPlan(planSourceFromSettings(settings, appRoot(__dirname)));
   const caFile = settings.DR_ARM_CA_FILE?.trim();
   const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
   const connection = armConnectionFromSettings(settings);

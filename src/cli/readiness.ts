@@ -9,6 +9,7 @@ import { targetKey } from '../core/refs';
 import { checkLiveTriggerRules } from '../core/live-rules';
 import { entryTargets, normalState, type WorkflowTarget } from '../core/planner';
 import { coverageViolations, overlapViolations } from '../core/safety';
+import { linkedGrantsNeeded } from '../core/linked-resources';
 import { normaliseLocation } from '../core/plan-rules';
 import type { IntegrationAccounts } from '../adapters/logicapps/integration-accounts';
 import type { LogicAppsControl, RunInfo, WorkflowInfo } from '../adapters/logicapps/port';
@@ -27,6 +28,7 @@ export interface ReadinessCheck {
     | 'drift'
     | 'connections'
     | 'integration-account'
+    | 'linked-access'
     | 'trigger-rules'
     | 'schedule'
     | 'health-check';
@@ -140,6 +142,12 @@ export interface ReadinessDeps {
 
 const isStandardRef = (t: WorkflowTarget) => typeof t.ref !== 'string';
 
+const isRewriteSide = (side: unknown): boolean =>
+  typeof side === 'object' &&
+  side !== null &&
+  'workflow' in side &&
+  (side as { mode?: unknown }).mode === 'rewrite';
+
 const STANDARD_SKIP =
   'Logic Apps Standard: the definition and connections.json live in the site’s files, which ARM does not return; compare them in your deployment pipeline';
 
@@ -251,6 +259,23 @@ export async function checkReadiness(
       deps.integrationAccounts,
     );
     if (accountCheck) add('integration-account', accountCheck.status, accountCheck.detail);
+
+    // A rewrite PUTs the workflow back whole; ARM then checks join/assign on what it links to. Who may do that
+    // is not readable here (the control plane's identity is not the caller), so this lists what it needs.
+    const rewritten = targets.filter((t) => !isStandardRef(t) && isRewriteSide(entry[t.region]));
+    if (rewritten.length) {
+      const needed = rewritten.flatMap((t) => {
+        const linked = info(t).linked;
+        return linked ? linkedGrantsNeeded(linked).map((n) => `${t.label}: ${n.action} on ${n.id}`) : [];
+      });
+      add(
+        'linked-access',
+        needed.length ? 'skip' : 'ok',
+        needed.length
+          ? `not checked: the control plane's identity needs ${needed.join('; ')} (a rewrite PUTs them back: 403 LinkedAuthorizationFailed without). azd provision grants them when the preprovision hook could read the workflow, and warns when it could not: then run azd provision again`
+          : 'the rewritten workflows link to no API connection, user-assigned identity or integration account',
+      );
+    }
 
     if (entry.trigger === undefined) {
       const issues = live.checked.get(entry.name);

@@ -3,7 +3,7 @@
  * All or nothing: either a fully checked plan comes back or a PlanError lists every problem.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { ClassificationInputError, classifyDocument } from '../core/classify';
 import type { EntryTriggers } from '../core/plan-rules';
 import {
@@ -34,10 +34,16 @@ export interface LoadedPlan {
   locate?: (path: JsonPath) => JsonLocation | undefined;
 }
 
-/** DR_PLAN_PATH wins over DR_PLAN; one of the two must be set. */
-export function planSourceFromSettings(settings: Readonly<Record<string, string | undefined>>): PlanSource {
+/**
+ * DR_PLAN_PATH wins over DR_PLAN; one of the two must be set. A relative DR_PLAN_PATH is resolved against
+ * `baseDir` when given (the app root in Azure, where the package carries the plan), else the current directory.
+ */
+export function planSourceFromSettings(
+  settings: Readonly<Record<string, string | undefined>>,
+  baseDir?: string,
+): PlanSource {
   const path = settings.DR_PLAN_PATH?.trim();
-  if (path) return { kind: 'file', path };
+  if (path) return { kind: 'file', path: baseDir && !isAbsolute(path) ? resolve(baseDir, path) : path };
   const text = settings.DR_PLAN?.trim();
   if (text) return { kind: 'inline', text, name: 'app setting DR_PLAN' };
   throw new PlanError('settings', [
