@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { classifyDocument } from '../core/classify';
+import { ClassificationInputError, classifyDocument } from '../core/classify';
 import type { EntryTriggers } from '../core/plan-rules';
 import {
   DEFINITION_READ,
@@ -56,19 +56,22 @@ export function planSourceFromSettings(
   ]);
 }
 
+/** A failed file-system call (ENOENT, EACCES, EISDIR...): what a read of a named file may expect. */
+export const isFileError = (err: unknown): err is NodeJS.ErrnoException & { code: string } =>
+  err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
+
 export function loadPlan(source: PlanSource): LoadedPlan {
   if (source.kind === 'inline') return parsePlan(source.text, source.name, process.cwd());
   let text: string;
   try {
     text = readFileSync(source.path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    if (!isFileError(err)) throw err;
     throw new PlanError(source.path, [
       {
         path: [],
         rule: 'plan-unreadable',
-        message:
-          code === 'ENOENT' ? 'plan file not found' : `plan file cannot be read (${code ?? String(err)})`,
+        message: err.code === 'ENOENT' ? 'plan file not found' : `plan file cannot be read (${err.code})`,
         fix: 'check the path (relative paths are resolved from the current directory)',
       },
     ]);
@@ -143,15 +146,17 @@ function entryTriggers(
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
+  } catch (err) {
+    if (!isFileError(err)) throw err;
     return fail(`definition file ${file} cannot be read`, 'check the path; it is relative to the plan file');
   }
   let classified;
   try {
     classified = classifyDocument(parseJsonWithLocations(text, file, DEFINITION_READ).value, file);
   } catch (err) {
+    if (!(err instanceof JsonSyntaxError || err instanceof ClassificationInputError)) throw err;
     return fail(
-      (err as Error).message,
+      err.message,
       'point "definition" at a workflow definition, ARM resource, ARM template or workflow.json',
     );
   }

@@ -53,6 +53,7 @@ class KeyedMutex {
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.tails.get(key) ?? Promise.resolve();
     const result = prev.then(fn, fn);
+    // The tail only orders writes to one key; the caller gets the failure through `result`.
     const tail = result.catch(() => undefined);
     this.tails.set(key, tail);
     try {

@@ -4,6 +4,7 @@
  * apart, use connections and integration accounts in their own region, that live triggers allow the roles,
  * and that the health-check workflow can answer probes; and lists the primary's runs in flight.
  */
+import { isArmFailure } from '../adapters/arm/errors';
 import { targetKey } from '../core/refs';
 import { checkLiveTriggerRules } from '../core/live-rules';
 import { entryTargets, normalState, type WorkflowTarget } from '../core/planner';
@@ -13,8 +14,8 @@ import { normaliseLocation } from '../core/plan-rules';
 import type { IntegrationAccounts } from '../adapters/logicapps/integration-accounts';
 import type { LogicAppsControl, RunInfo, WorkflowInfo } from '../adapters/logicapps/port';
 import type { Plan, WorkflowEntry } from '../plan/schema';
-import { locatorFor } from './locate';
-import { observePlan, observeTarget, type Observed } from './observe';
+import { locatorFor } from '../estate/locate';
+import { observePlan, observeTarget, type Observed } from '../estate/observe';
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
 
@@ -355,7 +356,8 @@ async function checkIntegrationAccounts(
         );
       } else located.push(`${t.label}: ${name} in ${account.location}`);
     } catch (err) {
-      problems.push(`${t.label}: integration account ${name} could not be read (${(err as Error).message})`);
+      if (!isArmFailure(err)) throw err;
+      problems.push(`${t.label}: integration account ${name} could not be read (${err.message})`);
     }
   }
   return problems.length
@@ -393,7 +395,8 @@ async function runsInFlight(
         const runs = await control.listRunningRuns(locatorFor(plan, t));
         out.push({ ...base, status: 'listed', runs });
       } catch (err) {
-        out.push({ ...base, status: 'unreadable', runs: [], detail: (err as Error).message });
+        if (!isArmFailure(err)) throw err;
+        out.push({ ...base, status: 'unreadable', runs: [], detail: err.message });
       }
     }
   }
