@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { armClientOptionsFor, simulatorCredential, type SimSeed } from '../../local/sim/arm';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { ArmTerminalError } from '../../src/adapters/arm/errors';
-import { checkReadiness } from '../../src/app/readiness';
+import { checkReadiness } from '../../src/cli/readiness';
 import { parsePlan } from '../../src/plan/load';
 import { startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
 import { INFRA } from './bicep';
