@@ -20,7 +20,7 @@ import {
   type NotificationInput,
 } from '../../src/durable/contracts';
 import { ARM_BACKOFF, DELIVERY_BACKOFF, armRetry, backoffMs, startRetry } from '../../src/durable/retries';
-import type { registerActivity, registerClientActivity } from '../../src/activities/register';
+import type { registerActivity, registerClientActivity } from '../../src/composition';
 
 function recordingContext() {
   const calls: { name: string; input: unknown; retry?: df.RetryOptions }[] = [];

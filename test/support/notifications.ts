@@ -5,7 +5,7 @@
  * no longer exists, is a compile error; test/core/notifications.test.ts renders docs/notifications.md's table
  * from it.
  */
-import type { NotificationEvent } from '../../src/app/cloudevents';
+import type { NotificationEvent } from '../../src/activities/cloudevents';
 import { EVENT_TYPES, type EventType, type NotificationData } from '../../src/core/notifications';
 
 /** The CloudEvent in a broker message, checked to be of `type`, with that type's data. */
