@@ -152,7 +152,6 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
     const { answer, monitor, replayed } = await askMonitor(call.client, call.plan, signal, {
       waitMs,
       sleep,
-      needsPolicy: true,
       idempotencyKey: key,
       log: (m) => call.context.log(m),
       ...(checkNew ? { checkNew } : {}),

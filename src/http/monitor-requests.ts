@@ -22,8 +22,6 @@ export interface AskOptions {
   /** Longest the caller waits for the answer (Azure's HTTP front end gives up at 230 s; we answer well before). */
   waitMs: number;
   sleep: (ms: number) => Promise<void>;
-  /** For pause/resume: refuse early when the monitor has no policy yet (it would refuse anyway). */
-  needsPolicy?: boolean;
   /** The Idempotency-Key (given or generated) the caller can repeat to read a late answer. */
   idempotencyKey: string;
   log?: (message: string) => void;
@@ -77,13 +75,7 @@ export async function askMonitor(
   options.checkNew?.();
 
   await ensureMonitor(client, plan, options.log);
-  if (options.needsPolicy) {
-    const current = before ?? (await publishedStatus(client, instanceId));
-    if (!current?.policy)
-      throw new MonitorUnavailableError(
-        `the monitor of plan ${plan.id} has not had its first watchdog tick yet; try again in a probe interval (${plan.policy.probeInterval})`,
-      );
-  }
+  // The monitor has the plan's policy from its start (ensureMonitor): a request before its first tick is judged.
   await client.raiseEvent(instanceId, MONITOR_SIGNAL, signal);
 
   let waited = 0;

@@ -323,6 +323,7 @@ describe('status view and predicted RTO', () => {
       monitor: {
         planId: plan.id,
         state,
+        policy: policyOf(plan),
         pendingFences: [],
         answers: [],
         operationSeq: 0,
