@@ -18,6 +18,7 @@ import { presentsKey } from '../host/keys';
 import { installLocalKeyIsOperator, installLocalPrincipalTrust } from '../../src/http/runtime';
 import { parsePlan } from '../../src/plan/load';
 import type { Plan } from '../../src/plan/schema';
+import type { DemoPlan } from '../../src/cli/arm';
 import { createSimControlHandler, startArmSimulator, type ArmSimulator } from '../sim/arm';
 import { loadEntryDefinitions, sampleEstateSeed } from '../sim/sample-estate';
 import { startServiceBusBroker, type BrokerMessage, type ServiceBusBroker } from '../sim/servicebus';
@@ -127,21 +128,25 @@ async function closeServer(server: Server): Promise<void> {
 }
 
 /** Reads the plan file and applies the local cadence; the result is checked like any plan. */
-export function loadLocalPlan(planFile: string, cadence: LocalCadence): { plan: Plan; notes: string[] } {
+export function loadLocalPlan(
+  planFile: string,
+  cadence: LocalCadence,
+): { plan: Plan; notes: string[]; demoPlan: DemoPlan } {
   const text = readFileSync(planFile, 'utf8');
   const local = localDemoPlan(JSON.parse(text) as unknown, cadence);
-  const { plan } = parsePlan(
-    JSON.stringify(local.document),
-    `${planFile} (local cadence)`,
-    dirname(resolve(planFile)),
-  );
-  return { plan, notes: local.notes };
+  const demoText = JSON.stringify(local.document, null, 2);
+  const { plan } = parsePlan(demoText, `${planFile} (local cadence)`, dirname(resolve(planFile)));
+  return {
+    plan,
+    notes: local.notes,
+    demoPlan: { text: demoText, file: resolve(planFile), notes: local.notes },
+  };
 }
 
 export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<EmbeddedEstate> {
   const now = options.now ?? (() => new Date());
   const log = options.log;
-  const { plan, notes } = loadLocalPlan(options.planFile, options.cadence);
+  const { plan, notes, demoPlan } = loadLocalPlan(options.planFile, options.cadence);
   const watchdogSchedule = watchdogScheduleFor(plan.policy.probeInterval);
   const sb = plan.notifications?.serviceBus;
   const entity = sb?.topic ?? sb?.queue;
@@ -175,7 +180,8 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     const notifications = (): ReceivedNotification[] => broker.messages(entity).map(toReceivedNotification);
 
     // `/sim/info` reads this object on every request, so the API address can be filled in once known.
-    const info: Record<string, unknown> = { plan, localCadence: notes };
+    // demoPlan: what `dr ready|whatif --sim` check against, so they see the cadences this demo writes.
+    const info: Record<string, unknown> = { plan, localCadence: notes, demoPlan };
     const simHandler = createSimControlHandler(sim, info);
     // The control API injects outages and shows the function key (/sim/info): not for any local process.
     const simKey = options.simKey ?? randomBytes(18).toString('base64url');

@@ -9,7 +9,7 @@ import { failoverCommand } from './commands/failover';
 import { failbackCommand } from './commands/failback';
 import { pauseCommand } from './commands/pause';
 import { resumeCommand } from './commands/resume';
-import { EXIT, processIo, UsageError, type CliIo } from './io';
+import { EstateUnreadableError, EXIT, processIo, UsageError, type CliIo } from './io';
 import { PlanError } from '../plan/validate';
 import { ScheduleError } from '../core/schedule';
 import { RecurrenceError } from '../core/recurrence';
@@ -47,7 +47,8 @@ function help(): string {
     '',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Exit codes: 0 ok, 1 the answer is no (e.g. not ready), 2 invalid input (nothing changed), 70 internal error.',
+    'Exit codes: 0 ok, 1 the answer is no (e.g. not ready), 2 invalid input (nothing changed), 3 the estate could',
+    'not be read (no answer was given), 70 internal error.',
   ].join('\n');
 }
 
@@ -72,6 +73,11 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     if (err instanceof UsageError) {
       io.err(`dr ${name}: ${err.message}\n\n${command.usage}`);
       return EXIT.usage;
+    }
+    if (err instanceof EstateUnreadableError) {
+      const detail = err.detail instanceof Error ? err.detail.message : JSON.stringify(err.detail);
+      io.err(`dr ${name}: ${err.message}${io.env.DR_DEBUG && detail ? `\n${detail}` : ''}`);
+      return EXIT.unreadable;
     }
     if (INPUT_ERRORS.some((type) => err instanceof type)) {
       io.err(err instanceof PlanError ? err.message : `dr ${name}: ${(err as Error).message}`);

@@ -44,6 +44,7 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
     const before = JSON.stringify(sim.workflows());
     const r = await dr('whatif', planFile, 'failover');
     expect(r.code).toBe(0);
+    expect(r.err).toBe('');
     expect(r.out).toMatch(/^planned failover: 3 group\(s\)/);
     expect(r.out).toMatch(
       /order-webhook \[active-passive\]\n\s+1\. disable primary:order-webhook \(fence\)\n\s+2\. enable secondary:order-webhook \(activate\)/,
@@ -62,6 +63,15 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
       expect(r.out).toMatch(/^emergency failover/);
       expect(r.out).toContain('record pending fence primary:order-webhook');
       expect(r.out).toContain('enable secondary:order-webhook (activate)');
+      // The primary's states were not read: the plan is printed, but it is not an answer (exit 3).
+      expect(r.code).toBe(3);
+      expect(r.err).toMatch(/^dr whatif: \d+ of \d+ workflow state\(s\) could not be read/);
+      expect(r.err).toContain('  primary:order-webhook: ');
+      const json = await dr('whatif', planFile, 'failover', '--json');
+      expect(json.code).toBe(3);
+      expect(JSON.parse(json.out).unreadable).toContainEqual(
+        expect.stringMatching(/^primary:order-webhook: /),
+      );
       const ready = await dr('ready', planFile);
       expect(ready.code).toBe(1);
       expect(ready.out).toMatch(/health-check\s+FAIL/);
@@ -117,6 +127,33 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
       expect(r.out).toMatch(
         new RegExp(
           `mailbox-poller\\s+connections\\s+FAIL\\s+secondary:mailbox-poller uses connection "${name}" in westeurope, not northeurope`,
+        ),
+      );
+    } finally {
+      await client.workflows.createOrUpdate(rg, 'mailbox-poller', original);
+    }
+  });
+
+  it('ready: a secondary whose connectionId is the primary’s connection resource fails (the managed API id is right)', async () => {
+    const client = logic();
+    const rg = plan.secondary.resourceGroup;
+    const original = await client.workflows.get(rg, 'mailbox-poller');
+    const parameters = structuredClone(original.parameters) as {
+      $connections: { value: Record<string, { id: string; connectionId: string }> };
+    };
+    const [name, connection] = Object.entries(parameters.$connections.value)[0]!;
+    expect(connection.id).toContain('/locations/northeurope/');
+    connection.connectionId = connection.connectionId.replace(
+      `/resourceGroups/${rg}/`,
+      `/resourceGroups/${plan.primary.resourceGroup}/`,
+    );
+    await client.workflows.createOrUpdate(rg, 'mailbox-poller', { ...original, parameters });
+    try {
+      const r = await dr('ready', planFile);
+      expect(r.code).toBe(1);
+      expect(r.out).toMatch(
+        new RegExp(
+          `mailbox-poller\\s+connections\\s+FAIL\\s+secondary:mailbox-poller uses connection "${name}" through \\S+/resourceGroups/${plan.primary.resourceGroup}/providers/Microsoft.Web/connections/\\S+, the primary region's resource group`,
         ),
       );
     } finally {
