@@ -24,6 +24,8 @@ export interface ControlPlane {
   notificationTtlMs?: number;
   /** Where the ARM calls go, said loudly at start-up. */
   describe: string;
+  /** The slowest recent ARM answer (ms) the adapter observed, for the predicted RTO. */
+  armLatencyMs?: () => number | undefined;
 }
 
 let installed: ControlPlane | undefined;
@@ -64,6 +66,7 @@ export function controlPlaneFromSettings(
     probe,
     ...(notifierFor(plan, settings) ?? {}),
     ...notificationTtlFrom(settings),
+    armLatencyMs: () => connection.throttle?.observedLatencyMs(),
     describe: `Azure Resource Manager at ${settings.DR_ARM_ENDPOINT ?? 'https://management.azure.com'}`,
   };
 }

@@ -206,7 +206,8 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     const simPort = await listen(control, options.simPort, 'the simulator control API (SIM_PORT)');
     cleanups.push(() => closeServer(control));
 
-    const rawControl = createArmLogicAppsControl({ ...simulatorConnection(sim), maxRetries: 0 });
+    const armConnection = { ...simulatorConnection(sim), maxRetries: 0 };
+    const rawControl = createArmLogicAppsControl(armConnection);
     const notifier: Notifier = createServiceBusNotifier(
       { connectionString: broker.connectionString, ...(sb.topic ? { topic: sb.topic } : { queue: entity }) },
       { timeoutMs: 2_000 },
@@ -232,6 +233,7 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
       ),
       notifier,
       describe: `the local ARM simulator at ${sim.armEndpoint}`,
+      armLatencyMs: () => armConnection.throttle?.observedLatencyMs(),
     });
 
     if (!options.keepState) rmSync(options.storeDir, { recursive: true, force: true });

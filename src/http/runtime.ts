@@ -110,6 +110,7 @@ export function httpApi(): Record<HttpRouteKey, HttpHandler> {
     // Read per request, so a changed app setting applies without a restart of this module.
     settings: () => httpSettingsFrom(process.env, localTrust),
     now: () => clock(),
+    armLatencyMs: () => controlPlane().armLatencyMs?.(),
   });
   return api;
 }

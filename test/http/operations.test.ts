@@ -263,6 +263,10 @@ describe('status after an outage and an automatic failover', () => {
       detection: expect.stringContaining('3 failed probe(s) x PT30S probe interval + PT10S probe timeout'),
       automaticFailover: true,
     });
+    // The actuation is a bound at the ARM latency this instance observed, and says so.
+    expect(s.predictedRto.actuation).toMatch(
+      /^a bound: .* sequential ARM round trips x \d+ ms \(the slowest/,
+    );
     expect(s.lastFailoverAt).toBe(s.lastOperation.startedAt);
     const items = (await e.call('GET', 'history')).body.items;
     expect(items).toEqual([
