@@ -1,4 +1,6 @@
 /** `dr`: the operator CLI. Each command lives in its own module; this file only dispatches. */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { checkCommand } from './commands/check';
 import { classifyCommand } from './commands/classify';
 import { scheduleCommand } from './commands/schedule';
@@ -9,6 +11,8 @@ import { failoverCommand } from './commands/failover';
 import { failbackCommand } from './commands/failback';
 import { pauseCommand } from './commands/pause';
 import { resumeCommand } from './commands/resume';
+import { historyCommand } from './commands/history';
+import { operationCommand } from './commands/operation';
 import { EstateUnreadableError, EXIT, processIo, UsageError, type CliIo } from './io';
 import { PlanError } from '../plan/validate';
 import { ScheduleError } from '../core/schedule';
@@ -36,7 +40,25 @@ export const COMMANDS: Record<string, Command> = {
   failback: failbackCommand,
   pause: pauseCommand,
   resume: resumeCommand,
+  history: historyCommand,
+  operation: operationCommand,
 };
+
+/** The package's version, from the package.json above this file (sources and dist/ alike). */
+function version(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'logic-apps-failover') return pkg.version ?? 'unknown';
+    } catch {
+      // not here: look further up
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
@@ -57,6 +79,10 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
     return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(`dr (logic-apps-failover) ${version()}`);
+    return EXIT.ok;
   }
   const command = COMMANDS[name];
   if (!command) {
