@@ -24,7 +24,7 @@ import { loadEntryDefinitions, sampleEstateSeed } from '../sim/sample-estate';
 import { startServiceBusBroker, type BrokerMessage, type ServiceBusBroker } from '../sim/servicebus';
 import { localDemoPlan, type LocalCadence } from './local-plan';
 import { watchdogScheduleFor } from '../../src/config/watchdog-schedule';
-import { loggingControl, loggingProbe, watchControlPlane, type LiveLog } from './live-log';
+import { causalLog, loggingControl, loggingProbe, watchControlPlane, type LiveLog } from './live-log';
 
 export interface EmbeddedOptions {
   /** The plan file the estate is built from (examples/plan.json). */
@@ -145,7 +145,8 @@ export function loadLocalPlan(
 
 export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<EmbeddedEstate> {
   const now = options.now ?? (() => new Date());
-  const log = options.log;
+  // In causal order: lines seen by polling the host are held until what they caused can follow them.
+  const log = causalLog(options.log, () => now().getTime());
   const { plan, notes, demoPlan } = loadLocalPlan(options.planFile, options.cadence);
   const watchdogSchedule = watchdogScheduleFor(plan.policy.probeInterval);
   const sb = plan.notifications?.serviceBus;
@@ -153,7 +154,7 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
   if (!sb || !entity)
     throw new EmbeddedStartError(`${options.planFile}: the embedded estate needs notifications.serviceBus`);
 
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: (() => Promise<void>)[] = [async () => log.close()];
   const stopAll = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) {
       try {
