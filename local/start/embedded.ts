@@ -56,6 +56,8 @@ export interface ReceivedNotification {
   time: string | undefined;
   enqueuedTime: string;
   data: unknown;
+  /** The message body exactly as it arrived: the whole CloudEvent a subscriber would parse. */
+  cloudEvent: unknown;
 }
 
 export interface EmbeddedEstate {
@@ -94,6 +96,7 @@ export function toReceivedNotification(m: BrokerMessage): ReceivedNotification {
     time: str(body.time),
     enqueuedTime: m.enqueuedTime.toISOString(),
     data: body.data ?? m.body,
+    cloudEvent: m.body,
   };
 }
 
@@ -183,7 +186,9 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     // `/sim/info` reads this object on every request, so the API address can be filled in once known.
     // demoPlan: what `dr ready|whatif --sim` check against, so they see the cadences this demo writes.
     const info: Record<string, unknown> = { plan, localCadence: notes, demoPlan };
-    const simHandler = createSimControlHandler(sim, info);
+    const simHandler = createSimControlHandler(sim, info, [
+      { route: 'GET /sim/notifications', what: 'the CloudEvents the broker received, each also raw' },
+    ]);
     // The control API injects outages and shows the function key (/sim/info): not for any local process.
     const simKey = options.simKey ?? randomBytes(18).toString('base64url');
     const control = createServer((req: IncomingMessage, res: ServerResponse) => {
