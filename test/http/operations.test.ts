@@ -204,7 +204,13 @@ describe('manual failover and failback over HTTP', () => {
     expect(e.operations()).toEqual([]);
 
     const resumed = await e.call('POST', 'resume', { body: { reason: 'done early' } });
-    expect(resumed.body).toEqual({ status: 'applied', mode: 'degraded', pause: null });
+    // The resume says which pause it ended.
+    expect(resumed.body).toEqual({
+      status: 'applied',
+      mode: 'degraded',
+      pause: null,
+      endedPause: { until, by: 'function-key', reason: 'network maintenance' },
+    });
     expect(await events(e, EVENT_TYPES.resumed)).toHaveLength(1);
     expect((await e.call('GET', 'status')).body.pause).toBeNull();
 
