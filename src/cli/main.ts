@@ -13,7 +13,8 @@ import { pauseCommand } from './commands/pause';
 import { resumeCommand } from './commands/resume';
 import { historyCommand } from './commands/history';
 import { operationCommand } from './commands/operation';
-import { EstateUnreadableError, EXIT, processIo, UsageError, type CliIo } from './io';
+import type { Command } from './command';
+import { EstateUnreadableError, EXIT, UsageError, type CliIo } from './io';
 import { PlanError } from '../plan/validate';
 import { ScheduleError } from '../core/schedule';
 import { RecurrenceError } from '../core/recurrence';
@@ -22,12 +23,6 @@ import { ClassificationInputError } from '../core/classify';
 
 /** Errors caused by what the user typed or wrote: one clear message, exit 2, no stack trace. */
 const INPUT_ERRORS = [PlanError, ScheduleError, RecurrenceError, DurationError, ClassificationInputError];
-
-export interface Command {
-  summary: string;
-  usage: string;
-  run(args: string[], io: CliIo): Promise<number>;
-}
 
 export const COMMANDS: Record<string, Command> = {
   check: checkCommand,
@@ -74,7 +69,7 @@ function help(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());

@@ -4,7 +4,7 @@ import { commandPlan } from '../plan';
 import { formatWarnings } from '../../plan/validate';
 import { parseCommandArgs } from '../args';
 import { EXIT, type CliIo } from '../io';
-import type { Command } from '../main';
+import type { Command } from '../command';
 import { table } from '../table';
 
 const usage = `Usage: dr check [PLAN] [--json]

@@ -2,7 +2,7 @@ import { formatDuration } from '../../core/duration';
 import type { HistoryPage } from '../../http/history';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
-import type { Command } from '../main';
+import type { Command } from '../command';
 import { table } from '../table';
 import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
 

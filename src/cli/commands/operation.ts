@@ -2,7 +2,7 @@ import { formatDuration } from '../../core/duration';
 import type { OperationRecord } from '../../durable/contracts';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
-import type { Command } from '../main';
+import type { Command } from '../command';
 import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
 
 const usage = `Usage: dr operation ID [--url URL] [--key KEY] [--json]
