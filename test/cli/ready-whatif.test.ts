@@ -111,30 +111,8 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
     }
   });
 
-  it('ready: a secondary whose API connection is in the primary region fails the connections check', async () => {
-    const client = logic();
-    const rg = plan.secondary.resourceGroup;
-    const original = await client.workflows.get(rg, 'mailbox-poller');
-    const parameters = structuredClone(original.parameters) as {
-      $connections: { value: Record<string, { id: string }> };
-    };
-    const [name, connection] = Object.entries(parameters.$connections.value)[0]!;
-    connection.id = connection.id.replace('/locations/northeurope/', '/locations/westeurope/');
-    await client.workflows.createOrUpdate(rg, 'mailbox-poller', { ...original, parameters });
-    try {
-      const r = await dr('ready', planFile);
-      expect(r.code).toBe(1);
-      expect(r.out).toMatch(
-        new RegExp(
-          `mailbox-poller\\s+connections\\s+FAIL\\s+secondary:mailbox-poller uses connection "${name}" in westeurope, not northeurope`,
-        ),
-      );
-    } finally {
-      await client.workflows.createOrUpdate(rg, 'mailbox-poller', original);
-    }
-  });
-
-  it('ready: a secondary whose connectionId is the primary’s connection resource fails (the managed API id is right)', async () => {
+  /** Runs `dr ready` with the secondary mailbox poller's first connection edited, then puts it back. */
+  async function readyWithSecondaryConnection(edit: (c: { id: string; connectionId: string }) => void) {
     const client = logic();
     const rg = plan.secondary.resourceGroup;
     const original = await client.workflows.get(rg, 'mailbox-poller');
@@ -142,23 +120,41 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
       $connections: { value: Record<string, { id: string; connectionId: string }> };
     };
     const [name, connection] = Object.entries(parameters.$connections.value)[0]!;
-    expect(connection.id).toContain('/locations/northeurope/');
-    connection.connectionId = connection.connectionId.replace(
-      `/resourceGroups/${rg}/`,
-      `/resourceGroups/${plan.primary.resourceGroup}/`,
-    );
+    edit(connection);
     await client.workflows.createOrUpdate(rg, 'mailbox-poller', { ...original, parameters });
     try {
-      const r = await dr('ready', planFile);
-      expect(r.code).toBe(1);
-      expect(r.out).toMatch(
-        new RegExp(
-          `mailbox-poller\\s+connections\\s+FAIL\\s+secondary:mailbox-poller uses connection "${name}" through \\S+/resourceGroups/${plan.primary.resourceGroup}/providers/Microsoft.Web/connections/\\S+, the primary region's resource group`,
-        ),
-      );
+      return { name, ...(await dr('ready', planFile)) };
     } finally {
       await client.workflows.createOrUpdate(rg, 'mailbox-poller', original);
     }
+  }
+
+  it('ready: a secondary whose API connection is in the primary region fails the connections check', async () => {
+    const r = await readyWithSecondaryConnection((c) => {
+      c.id = c.id.replace('/locations/northeurope/', '/locations/westeurope/');
+    });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      new RegExp(
+        `mailbox-poller\\s+connections\\s+FAIL\\s+secondary:mailbox-poller uses connection "${r.name}" in westeurope, not northeurope`,
+      ),
+    );
+  });
+
+  it('ready: a secondary whose connectionId is the primary’s connection resource fails (the managed API id is right)', async () => {
+    const r = await readyWithSecondaryConnection((c) => {
+      expect(c.id).toContain('/locations/northeurope/');
+      c.connectionId = c.connectionId.replace(
+        `/resourceGroups/${plan.secondary.resourceGroup}/`,
+        `/resourceGroups/${plan.primary.resourceGroup}/`,
+      );
+    });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      new RegExp(
+        `mailbox-poller\\s+connections\\s+FAIL\\s+secondary:mailbox-poller uses connection "${r.name}" through \\S+/resourceGroups/${plan.primary.resourceGroup}/providers/Microsoft.Web/connections/\\S+, the primary region's resource group`,
+      ),
+    );
   });
 
   it('ready: reads each integration account’s region through ARM; wrong-region, shared and missing ones fail', async () => {

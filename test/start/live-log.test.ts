@@ -16,6 +16,20 @@ import { monitorInstanceId, ORCHESTRATIONS } from '../../src/durable/contracts';
 
 const at = (s: number) => new Date(Date.UTC(2026, 11, 6, 12, 0, s));
 
+/** Watches a stand-in for the in-process host's durable state (read-only, as the live log reads it). */
+function watch(durable: { getStatus: (id: string) => unknown; list: () => unknown[] }, everyMs: number) {
+  const lines: LogLine[] = [];
+  const host = { durable } as unknown as FunctionsHost;
+  const stop = watchControlPlane(
+    host,
+    'p',
+    (l) => lines.push(l),
+    () => at(30),
+    everyMs,
+  );
+  return { lines, stop };
+}
+
 describe('causal live log', () => {
   it('prints what was seen late before what it caused, each line at its own time', () => {
     const printed: LogLine[] = [];
@@ -44,14 +58,13 @@ describe('causal live log', () => {
   });
 
   it('gives each operation step the time the operation recorded, not the time the watcher saw it', async () => {
-    const lines: LogLine[] = [];
     const timeline = [
       { at: at(1).toISOString(), event: 'failover requested' },
       { at: at(2).toISOString(), event: 'group 1 started' },
       { at: at(4).toISOString(), event: 'group 1 read back' },
     ];
-    const host = {
-      durable: {
+    const { lines, stop } = watch(
+      {
         getStatus: () => undefined,
         list: () => [
           {
@@ -62,12 +75,6 @@ describe('causal live log', () => {
           },
         ],
       },
-    } as unknown as FunctionsHost;
-    const stop = watchControlPlane(
-      host,
-      'p',
-      (l) => lines.push(l),
-      () => at(30),
       10,
     );
     await new Promise((r) => setTimeout(r, 50));
@@ -78,11 +85,10 @@ describe('causal live log', () => {
   });
 
   it('names every pending fence once per probe cycle; the same failed write is not repeated', async () => {
-    const lines: LogLine[] = [];
     const fences = ['primary:order-webhook', 'primary:mailbox-poller', 'primary:split-report-even'];
     let cycle = 1;
-    const host = {
-      durable: {
+    const { lines, stop } = watch(
+      {
         getStatus: (id: string) =>
           id === monitorInstanceId('p')
             ? {
@@ -106,12 +112,6 @@ describe('causal live log', () => {
             : undefined,
         list: () => [],
       },
-    } as unknown as FunctionsHost;
-    const stop = watchControlPlane(
-      host,
-      'p',
-      (l) => lines.push(l),
-      () => at(30),
       5,
     );
     const tick = () => new Promise((r) => setTimeout(r, 30));
