@@ -38,6 +38,8 @@ export interface Asked {
   monitor: MonitorStatus;
   /** True when the answer was already there (a retried Idempotency-Key): no new signal was raised. */
   replayed: boolean;
+  /** The monitor's published state just before the signal was raised (absent for a replayed answer). */
+  before?: MonitorStatus;
 }
 
 /** Poll backoff: quick first looks (the monitor usually answers in tens of ms), then every 500 ms. */
@@ -86,7 +88,12 @@ export async function askMonitor(
     const m = await publishedStatus(client, instanceId);
     const answer = answerIn(m, signal.id);
     if (answer && m)
-      return { answer: answerFor(answer, signal, options.idempotencyKey), monitor: m, replayed: false };
+      return {
+        answer: answerFor(answer, signal, options.idempotencyKey),
+        monitor: m,
+        replayed: false,
+        ...(before ? { before } : {}),
+      };
   }
   throw new MonitorUnavailableError(
     `the monitor did not answer within ${Math.round(options.waitMs / 1000)} s; the request is queued and will be handled once: repeat it with Idempotency-Key ${options.idempotencyKey} to read the answer`,

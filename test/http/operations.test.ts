@@ -206,7 +206,13 @@ describe('manual failover and failback over HTTP', () => {
     expect(e.operations()).toEqual([]);
 
     const resumed = await e.call('POST', 'resume', { body: { reason: 'done early' } });
-    expect(resumed.body).toEqual({ status: 'applied', mode: 'degraded', pause: null });
+    // The resume says which pause it ended.
+    expect(resumed.body).toEqual({
+      status: 'applied',
+      mode: 'degraded',
+      pause: null,
+      endedPause: { until, by: 'function-key', reason: 'network maintenance' },
+    });
     expect(await events(e, EVENT_TYPES.resumed)).toHaveLength(1);
     expect((await e.call('GET', 'status')).body.pause).toBeNull();
 
@@ -265,6 +271,10 @@ describe('status after an outage and an automatic failover', () => {
       detection: expect.stringContaining('3 failed probe(s) x PT30S probe interval + PT10S probe timeout'),
       automaticFailover: true,
     });
+    // The actuation is a bound at the ARM latency this instance observed, and says so.
+    expect(s.predictedRto.actuation).toMatch(
+      /^a bound: .* sequential ARM round trips x \d+ ms \(the slowest/,
+    );
     expect(s.lastFailoverAt).toBe(s.lastOperation.startedAt);
     const items = (await e.call('GET', 'history')).body.items;
     expect(items).toEqual([

@@ -108,8 +108,9 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
   const broker = await startServiceBusBroker(
     sb.topic ? { topics: [{ name: sb.topic, subscriptions: ['audit'] }] } : { queues: [sb.queue!] },
   );
+  const throttle = new ArmThrottle();
   const control = createArmLogicAppsControl({
-    ...simulatorConnection(sim, new ArmThrottle()),
+    ...simulatorConnection(sim, throttle),
     maxRetries: options.sdkRetries ?? 0,
   });
   let hostNow: () => number = Date.now;
@@ -125,6 +126,7 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
     notifier,
     ...(options.notificationTtlMs ? { notificationTtlMs: options.notificationTtlMs } : {}),
     describe: 'test estate',
+    armLatencyMs: () => throttle.observedLatencyMs(),
   });
   const hostExtras = {
     ...(options.storeDir ? { storeDir: options.storeDir } : {}),
