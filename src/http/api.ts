@@ -9,6 +9,7 @@ import { planFromObserved } from '../app/live-check';
 import { observePlan } from '../app/observe';
 import { pauseProblem, policyOf, reportedMode } from '../core/monitor';
 import { isNotFound, type DurableClient, type InstanceInfo } from '../durable/client';
+import { durationMs } from '../core/duration';
 import type { Direction } from '../core/planner';
 import {
   monitorInstanceId,
@@ -21,6 +22,7 @@ import {
 } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
 import { ConflictError, MonitorUnavailableError, NotFoundError, RequestValidationError } from './errors';
+import { healthVerdict } from './health';
 import { historyPage, isoOf, isRunning, recordOf } from './history';
 import { askMonitor, type RequestSignal } from './monitor-requests';
 import { openApiDocument } from './openapi';
@@ -328,5 +330,23 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
     }),
 
     openapi: handler('openapi', async () => ({ status: 200, jsonBody: openApiDocument() })),
+
+    health: handler('health', async ({ client, plan }) => {
+      let monitor: InstanceInfo | undefined;
+      let unreadable = false;
+      try {
+        monitor = await client.getStatus(monitorInstanceId(plan.id));
+      } catch (err) {
+        unreadable = !isNotFound(err);
+      }
+      const { healthy, ...rest } = unreadable
+        ? { healthy: false, reason: 'the task hub does not answer' }
+        : healthVerdict(monitor, durationMs(plan.policy.probeInterval), deps.now());
+      return {
+        status: healthy ? 200 : 503,
+        headers: { 'Cache-Control': 'no-store' },
+        jsonBody: { status: healthy ? 'healthy' : 'unhealthy', ...rest },
+      };
+    }),
   };
 }

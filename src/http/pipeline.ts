@@ -46,6 +46,9 @@ export interface HttpApiDeps {
   newRequestId?: () => string;
 }
 
+/** Whoever calls an anonymous route: nobody is checked, so nobody is named. */
+const ANONYMOUS: Identity = { by: 'anonymous', roles: [], via: 'anonymous' };
+
 export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
 /** One request as a route handler sees it. */
@@ -145,7 +148,7 @@ export function routeHandler(
     let response: HttpResponseInit;
     try {
       const settings = deps.settings();
-      identity = authorise(request.headers, spec.access, settings);
+      identity = spec.access === 'anonymous' ? ANONYMOUS : authorise(request.headers, spec.access, settings);
       const plan = deps.plan();
       response = await run({
         request,

@@ -114,7 +114,7 @@ export function httpApi(): Record<HttpRouteKey, HttpHandler> {
   return api;
 }
 
-/** `app.http(...httpRegistration('status'))`: name, route, method, function-level key, durable client. */
+/** `app.http(...httpRegistration('status'))`: name, route, method, key level (from the route's access), durable client. */
 export function httpRegistration(key: HttpRouteKey): [string, HttpFunctionOptions] {
   announceHttpAuth();
   const spec = HTTP_ROUTES[key];
@@ -123,7 +123,7 @@ export function httpRegistration(key: HttpRouteKey): [string, HttpFunctionOption
     {
       route: spec.route,
       methods: [spec.method],
-      authLevel: 'function',
+      authLevel: spec.access === 'anonymous' ? 'anonymous' : 'function',
       extraInputs: [df.input.durableClient()],
       handler: (request, context) => httpApi()[key](request, context),
     },

@@ -118,6 +118,18 @@ export const UnavailableResponseSchema = z
   .object({ error: z.string(), idempotencyKey: z.string().optional() })
   .describe('The monitor is not running yet or did not answer in time');
 
+export const HealthResponseSchema = z
+  .object({
+    status: z.enum(['healthy', 'unhealthy']),
+    reason: z.string().optional().describe('Why unhealthy, e.g. "last cycle 4 min ago" or "monitor Failed"'),
+    lastCycleAgeSeconds: z
+      .number()
+      .optional()
+      .describe('Seconds since the monitor last finished a probe cycle'),
+    lastTickAgeSeconds: z.number().optional().describe('Seconds since the watchdog last ticked the monitor'),
+  })
+  .describe('Whether the watchdog and the monitor are alive; no plan, region or workflow detail');
+
 export const AcceptedResponseSchema = z
   .object({
     operationId: z.string(),
