@@ -22,6 +22,8 @@ export interface ControlPlane {
   notifier?: Notifier;
   /** DR_NOTIFY_TTL: how long a notification is retried while Service Bus is unreachable (default a day). */
   notificationTtlMs?: number;
+  /** DR_RETENTION: how long finished notifications and operation sub-orchestrations stay in the task hub. */
+  retentionMs?: number;
   /** Where the ARM calls go, said loudly at start-up. */
   describe: string;
 }
@@ -42,7 +44,8 @@ export function controlPlane(): ControlPlane {
  * Settings: DR_PLAN_PATH or DR_PLAN (the plan); DR_ARM_ENDPOINT / DR_ARM_SCOPE / DR_ARM_CA_FILE /
  * DR_ARM_TIMEOUT (see config/arm.ts); AZURE_CLIENT_ID (the user-assigned identity); DR_SERVICEBUS_CONNECTION
  * (name of a setting holding a connection string, overriding the plan's Service Bus target); DR_NOTIFY_TTL
- * (ISO 8601 duration a notification is retried for, default P1D). ARM is always
+ * (ISO 8601 duration a notification is retried for, default P1D); DR_RETENTION (ISO 8601 duration finished
+ * notifications and operation sub-orchestrations are kept in the task hub, default P90D). ARM is always
  * reached with DefaultAzureCredential: a local simulator is installed by `local/` through installControlPlane,
  * never chosen by a setting.
  */
@@ -64,6 +67,7 @@ export function controlPlaneFromSettings(
     probe,
     ...(notifierFor(plan, settings) ?? {}),
     ...notificationTtlFrom(settings),
+    ...retentionFrom(settings),
     describe: `Azure Resource Manager at ${settings.DR_ARM_ENDPOINT ?? 'https://management.azure.com'}`,
   };
 }
@@ -77,6 +81,18 @@ function notificationTtlFrom(settings: Readonly<Record<string, string | undefine
   if (ms < 60_000)
     throw new Error(`app setting DR_NOTIFY_TTL is ${raw}: use at least PT1M (an ISO 8601 duration)`);
   return { notificationTtlMs: ms };
+}
+
+function retentionFrom(settings: Readonly<Record<string, string | undefined>>): { retentionMs?: number } {
+  const raw = settings.DR_RETENTION?.trim();
+  if (!raw) return {};
+  const ms = durationMs(raw, 'app setting DR_RETENTION');
+  // Only finished instances are purged, but a day is the least that still lets an operator read last night's.
+  if (ms < 86_400_000)
+    throw new Error(
+      `app setting DR_RETENTION is ${raw}: keep at least P1D (an ISO 8601 duration, default P90D)`,
+    );
+  return { retentionMs: ms };
 }
 
 function notifierFor(

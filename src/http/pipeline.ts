@@ -40,6 +40,8 @@ export interface HttpApiDeps {
   client: (context: InvocationContext) => DurableClient;
   settings: () => HttpApiSettings;
   now: () => Date;
+  /** DR_NOTIFY_TTL: how far back the status looks for notifications that may still be pending. */
+  notificationTtlMs?: () => number;
   /** How long a POST waits for the monitor's answer (default 15 s). */
   answerWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;

@@ -6,6 +6,7 @@
  */
 import type { HttpFunctionOptions, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
+import { DEFAULT_NOTIFICATION_TTL_MS } from '../activities/notify';
 import { controlPlane } from '../composition';
 import { createHttpApi, type HttpHandler, type HttpApiSettings } from './api';
 import { HTTP_ROUTES, type HttpRouteKey } from './routes';
@@ -100,6 +101,9 @@ export function installHttpClock(now: (() => Date) | undefined): void {
   clock = now ?? (() => new Date());
 }
 
+/** The handlers' clock: the wall clock, or the local host's virtual one (the purge timer reads it too). */
+export const handlerNow = (): Date => clock();
+
 let api: Record<HttpRouteKey, HttpHandler> | undefined;
 
 export function httpApi(): Record<HttpRouteKey, HttpHandler> {
@@ -110,6 +114,7 @@ export function httpApi(): Record<HttpRouteKey, HttpHandler> {
     // Read per request, so a changed app setting applies without a restart of this module.
     settings: () => httpSettingsFrom(process.env, localTrust),
     now: () => clock(),
+    notificationTtlMs: () => controlPlane().notificationTtlMs ?? DEFAULT_NOTIFICATION_TTL_MS,
   });
   return api;
 }

@@ -248,9 +248,21 @@ export const StatusResponseSchema = z
             }),
           )
           .describe('The newest 20 dropped events'),
+        since: z
+          .string()
+          .optional()
+          .describe(
+            'The counts cover events queued since then (DR_NOTIFY_TTL and an hour back): nothing older can still be pending',
+          ),
+        truncated: z
+          .boolean()
+          .optional()
+          .describe(
+            'More events were queued in that window than the status reads; the counts are a lower bound',
+          ),
       })
       .nullable()
-      .describe('The notification outbox; null when the task hub could not be listed'),
+      .describe('The notification outbox; null when the task hub could not be queried'),
     auth: z
       .object({
         keyIsOperator: z
