@@ -72,6 +72,7 @@ export function heartbeatRecord(planId: string, status: InstanceInfo | undefined
   const pending = m?.pendingFences.length ?? 0;
   // Fences go pending in a failover: they have waited since the last one.
   const since = pending > 0 ? m?.state.lastFailoverAt : undefined;
+  const probe = m?.state.recentProbes.at(-1);
   return {
     event: LOG_EVENTS.heartbeat,
     planId,
@@ -80,6 +81,12 @@ export function heartbeatRecord(planId: string, status: InstanceInfo | undefined
     ...(m ? { mode: reportedMode(m.state, now), activeRegion: m.state.activeRegion } : {}),
     ...(m?.lastCycle ? { lastCycleAt: m.lastCycle.at } : {}),
     consecutiveFailures: m?.state.consecutiveFailures ?? 0,
+    ...(probe
+      ? {
+          lastProbeLatencyMs: probe.latencyMs,
+          lastProbeOutcome: probe.healthy ? 'healthy' : (probe.failure ?? 'failed'),
+        }
+      : {}),
     pendingFences: pending,
     ...(since ? { pendingFencesSince: since } : {}),
   };

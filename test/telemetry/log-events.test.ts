@@ -32,6 +32,8 @@ describe('log records for the alerts', () => {
       pendingFences: 0,
     });
     expect(typeof beats.at(-1)!.lastCycleAt).toBe('string');
+    expect(beats.at(-1)).toMatchObject({ lastProbeOutcome: 'healthy' });
+    expect(typeof beats.at(-1)!.lastProbeLatencyMs).toBe('number');
 
     e.outage('westeurope', { kind: 'down' });
     await e.advance(4 * MIN);
