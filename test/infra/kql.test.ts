@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LOG_EVENTS } from '../../src/telemetry/events';
 import { REPO } from './bicep';
+// The language service is Bridge.NET output: the runtime first, then Kusto.Language, both onto globalThis.
+import '@kusto/language-service-next/bridge.min.js';
+import '@kusto/language-service-next/Kusto.Language.Bridge.min.js';
 
-require('@kusto/language-service-next/bridge.min.js');
-require('@kusto/language-service-next/Kusto.Language.Bridge.min.js');
 const K = (globalThis as any).Kusto.Language;
 
 const COMMON =
