@@ -74,7 +74,6 @@ resource healthTest 'Microsoft.Insights/webtests@2022-06-15' = {
     Locations: [
       { Id: 'emea-nl-ams-azr' }
       { Id: 'emea-gb-db3-azr' }
-      { Id: 'emea-fr-pra-edge' }
       { Id: 'us-va-ash-azr' }
     ]
     Request: {
