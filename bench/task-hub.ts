@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStore, type InstanceRecord } from '../local/host/durable/store';
-import { installHttpClock } from '../src/http/runtime';
+import { installHttpClock } from '../src/composition';
 import { loadPlan } from '../src/plan/load';
 import { BENCH_START, EXAMPLE_PLAN, startBenchEstate } from './estate';
 import {

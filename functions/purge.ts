@@ -1,9 +1,8 @@
 // Timer: once a day, purges finished notifications and operation sub-orchestrations older than DR_RETENTION (default P90D); operations (the audit records) stay.
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
-import { controlPlane } from '../src/composition';
-import { handlerNow } from '../src/http/runtime';
-import { createPurgeHandler, DEFAULT_RETENTION_MS } from '../src/triggers/purge';
+import { controlPlane, handlerNow } from '../src/composition';
+import { createPurgeHandler, DEFAULT_RETENTION_MS } from '../src/durable/purge';
 
 app.timer('drPurgeTaskHub', {
   schedule: '0 17 3 * * *',

@@ -89,7 +89,7 @@ resource healthTest 'Microsoft.Insights/webtests@2022-06-15' = {
   }
 }
 
-resource healthAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+resource healthAlert 'Microsoft.Insights/metricAlerts@2026-01-01' = {
   name: 'alert-${prefix}-health-unavailable'
   location: 'global'
   tags: union(tags, { 'hidden-link:${appInsights.id}': 'Resource', 'hidden-link:${healthTest.id}': 'Resource' })
@@ -115,7 +115,7 @@ resource healthAlert 'Microsoft.Insights/metricAlerts@2018-03-01' = {
   }
 }
 
-resource logAlerts 'Microsoft.Insights/scheduledQueryRules@2023-03-15-preview' = [
+resource logAlerts 'Microsoft.Insights/scheduledQueryRules@2026-03-01' = [
   for a in queries: {
     name: 'alert-${prefix}-${a.name}'
     location: location

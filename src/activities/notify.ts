@@ -1,6 +1,6 @@
 /** The outbox's activities: hand events to their delivery orchestrations, send one, report one dropped. */
 import { NotifyTerminalError } from '../adapters/servicebus';
-import { toCloudEvent } from '../app/cloudevents';
+import { toCloudEvent } from './cloudevents';
 import { errorMessage } from '../core/errors';
 import {
   ORCHESTRATIONS,
@@ -64,6 +64,7 @@ export function notifyActivities({ notifier, plan, notificationTtlMs }: Activity
           }
           return { ...record, deliveryId: instanceId, queued: true };
         } catch (err) {
+          // Any failure: the hand-off runs beside a failover's first group, so it is recorded (status shows it), never thrown.
           return { ...record, queued: false, error: `not queued: ${errorMessage(err)}` };
         }
       }),
@@ -75,7 +76,7 @@ export function notifyActivities({ notifier, plan, notificationTtlMs }: Activity
     status: DeliveryStatus,
     alert: (line: string) => void = console.error,
   ): Promise<void> => {
-    emitEvent(droppedRecord(plan.id, status));
+    emitEvent(droppedRecord(plan.id, status), alert);
     alert(
       `ALERT notification dropped: ${status.type} ${status.messageId} (correlation ${status.correlationId}) ` +
         `after ${status.attempts} attempt(s) since ${status.queuedAt}; last error: ${status.lastError ?? 'none'}`,

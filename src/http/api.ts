@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
-import { planFromObserved } from '../app/live-check';
-import { observePlan } from '../app/observe';
+import { planFromObserved } from '../estate/live-check';
+import { observePlan } from '../estate/observe';
 import { pauseProblem, policyOf, reportedMode } from '../core/monitor';
 import { isNotFound, statusIfAny, type DurableClient, type InstanceInfo } from '../durable/client';
 import { queryAllInstances } from '../durable/instance-query';
@@ -76,24 +76,21 @@ async function newestFailover(
   }
   if (!monitor.state.lastFailoverAt) return undefined;
   const decidedAt = Date.parse(monitor.state.lastFailoverAt);
-  try {
-    const { instances } = await queryAllInstances(
-      client,
-      {
-        instanceIdPrefix: `${OPERATION_PREFIX(plan.id)}failover-`,
-        // The operation starts just after the decision (an activity later, retried for minutes at worst).
-        createdTimeFrom: new Date(decidedAt - FAILOVER_START_SLACK_MS),
-        createdTimeTo: new Date(decidedAt + HOUR_MS),
-      },
-      3,
-    );
-    const newest = instances
-      .filter((i) => i.name === undefined || i.name === ORCHESTRATIONS.operation)
-      .sort((a, b) => Date.parse(isoOf(b.createdTime)) - Date.parse(isoOf(a.createdTime)))[0];
-    return newest ? { instance: newest } : undefined; // none: purged, lastFailoverAt still says when
-  } catch {
-    return undefined;
-  }
+  // A task hub that cannot be queried fails the status, as a monitor that cannot be read does.
+  const { instances } = await queryAllInstances(
+    client,
+    {
+      instanceIdPrefix: `${OPERATION_PREFIX(plan.id)}failover-`,
+      // The operation starts just after the decision (an activity later, retried for minutes at worst).
+      createdTimeFrom: new Date(decidedAt - FAILOVER_START_SLACK_MS),
+      createdTimeTo: new Date(decidedAt + HOUR_MS),
+    },
+    3,
+  );
+  const newest = instances
+    .filter((i) => i.name === undefined || i.name === ORCHESTRATIONS.operation)
+    .sort((a, b) => Date.parse(isoOf(b.createdTime)) - Date.parse(isoOf(a.createdTime)))[0];
+  return newest ? { instance: newest } : undefined; // none: purged, lastFailoverAt still says when
 }
 
 const HOUR_MS = 3_600_000;
@@ -213,8 +210,9 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
         if (!id) return undefined;
         try {
           return await client.getStatus(operationInstanceId(plan.id, id));
-        } catch {
-          return undefined; // purged or unreadable: the summary from the monitor still stands
+        } catch (err) {
+          if (isNotFound(err)) return undefined; // purged: the summary from the monitor still stands
+          throw err;
         }
       };
       const [current, last] = await Promise.all([

@@ -19,15 +19,22 @@ export const LOG_EVENTS = {
 
 export type LogRecord = { event: string } & Record<string, unknown>;
 
-let sink: (line: string) => void = (line) => console.log(line);
+const defaultSink = (line: string): void => console.log(line);
+let sink: (line: string) => void = defaultSink;
 
-/** Where records go: console.log (the Functions worker forwards it to the host log) unless a host installs one. */
+/**
+ * Where records go: the invocation's log, or console.log (the Functions worker forwards it to the host log),
+ * unless a test or benchmark installs a sink of its own (then every record goes there).
+ */
 export function installEventSink(write: ((line: string) => void) | undefined): void {
-  sink = write ?? ((line) => console.log(line));
+  sink = write ?? defaultSink;
 }
 
-export function emitEvent(record: LogRecord): void {
-  sink(JSON.stringify(record));
+/** Writes a record to the invocation's log when the caller has one (`context.log`), else to the sink. */
+export function emitEvent(record: LogRecord, write?: (line: string) => void): void {
+  const line = JSON.stringify(record);
+  if (write && sink === defaultSink) write(line);
+  else sink(line);
 }
 
 const TYPE_PREFIX = 'com.logicappsfailover.';

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MONITOR_SIGNAL, monitorInstanceId } from '../../src/durable/contracts';
-import { tickSignal } from '../../src/app/monitor-instance';
+import { tickSignal } from '../../src/durable/monitor-instance';
 import { healthVerdict } from '../../src/http/health';
 import { MIN, startApiEstate, type ApiEstate } from './support';
 

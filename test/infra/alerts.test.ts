@@ -28,7 +28,7 @@ describe('alerts, availability test and workbook in infra', () => {
 
   it('the availability test calls /api/health from at least three locations, and auth lets it through', () => {
     expect(alerts).toContain("RequestUrl: 'https://${functionAppHostName}/api/health'");
-    expect([...alerts.matchAll(/\{ Id: '[a-z-]+' \}/g)].length).toBeGreaterThanOrEqual(3);
+    expect([...alerts.matchAll(/\{ Id: '[a-z0-9-]+' \}/g)].length).toBeGreaterThanOrEqual(3);
     expect(read('modules/functionapp.bicep')).toMatch(/excludedPaths: \['\/api\/health'\]/);
   });
 

@@ -3,7 +3,7 @@
  * one record per operator event handed to the outbox, the monitor's restart, and nothing naming a workflow.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { tickSignal } from '../../src/app/monitor-instance';
+import { tickSignal } from '../../src/durable/monitor-instance';
 import { MONITOR_SIGNAL, monitorInstanceId } from '../../src/durable/contracts';
 import { installEventSink, LOG_EVENTS } from '../../src/telemetry/events';
 import { estatePerTest } from '../support/estate';

@@ -52,12 +52,15 @@ export async function ensureMonitor(
     throw err;
   }
   if (previous?.state)
-    emitEvent({
-      event: LOG_EVENTS.monitorRestarted,
-      planId: plan.id,
-      was: status?.runtimeStatus,
-      consecutiveFailures: previous.state.consecutiveFailures,
-    });
+    emitEvent(
+      {
+        event: LOG_EVENTS.monitorRestarted,
+        planId: plan.id,
+        was: status?.runtimeStatus,
+        consecutiveFailures: previous.state.consecutiveFailures,
+      },
+      log,
+    );
   log(
     previous?.state
       ? `monitor ${instanceId} was ${status?.runtimeStatus}: restarted with its counts (${previous.state.consecutiveFailures} failures)`

@@ -7,9 +7,9 @@
  */
 import type { InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
-import type { DurableClient } from '../durable/client';
-import { queryInstances, type InstanceQuery } from '../durable/instance-query';
-import { DELIVERY_PREFIX, OPERATION_PREFIX, ORCHESTRATIONS } from '../durable/contracts';
+import type { DurableClient } from './client';
+import { queryInstances, type InstanceQuery } from './instance-query';
+import { DELIVERY_PREFIX, OPERATION_PREFIX, ORCHESTRATIONS } from './contracts';
 import type { Plan } from '../plan/schema';
 
 export const DEFAULT_RETENTION_MS = 90 * 86_400_000;
