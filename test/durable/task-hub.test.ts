@@ -8,7 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { seedTaskHub, YEARS_OF_SERVICE, yearsBefore } from '../../bench/task-hub';
+import { seedTaskHub, YEARS_OF_SERVICE, yearsBefore, type SeedCounts } from '../../bench/task-hub';
+import { loadPlan } from '../../src/plan/load';
 import {
   DELIVERY_PREFIX,
   OPERATION_PREFIX,
@@ -16,7 +17,7 @@ import {
   monitorInstanceId,
 } from '../../src/durable/contracts';
 import { historyPage } from '../../src/http/history';
-import { START } from '../support/estate';
+import { EXAMPLE_PLAN, START } from '../support/estate';
 import { MIN, startApiEstate, type ApiEstate } from '../http/support';
 
 const DAY = 86_400_000;
@@ -32,6 +33,15 @@ function storeDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'dr-taskhub-'));
   dirs.push(dir);
   return dir;
+}
+
+/** An estate over a task hub seeded with two years of finished operations and notifications, one minute in. */
+async function seeded(counts: SeedCounts): Promise<ApiEstate> {
+  const dir = storeDir();
+  seedTaskHub(dir, loadPlan({ kind: 'file', path: EXAMPLE_PLAN }).plan.id, counts, yearsBefore(START));
+  const e = (estate = await startApiEstate({ storeDir: dir }));
+  await e.advance(MIN);
+  return e;
 }
 
 /** Instances the route read through the Durable API (by id, or in query pages). */
@@ -71,14 +81,8 @@ describe('task hub growth', () => {
   });
 
   it('GET /api/history pages through every operation newest first, reading windows, not the hub', async () => {
-    const dir = storeDir();
-    const counts = { operations: 120, entriesPerOperation: 2, notifications: 2_000 };
-    const probe = await startApiEstate({ storeDir: storeDir() });
-    const planId = probe.plan.id;
-    await probe.stop();
-    seedTaskHub(dir, planId, counts, yearsBefore(START));
-    const e = (estate = await startApiEstate({ storeDir: dir }));
-    await e.advance(MIN);
+    const e = await seeded({ operations: 120, entriesPerOperation: 2, notifications: 2_000 });
+    const planId = e.plan.id;
     const all = e.host.durable.list();
     const expected = historyPage(planId, all, { limit: 100_000 }).items.map((i) => i.operationId);
     expect(expected).toHaveLength(120);
@@ -97,15 +101,8 @@ describe('task hub growth', () => {
   });
 
   it('the retention timer purges finished notifications and sub-orchestrations older than 90 days; operations stay', async () => {
-    const dir = storeDir();
-    const counts = { operations: 40, entriesPerOperation: 2, notifications: 400 };
-    const probe = await startApiEstate({ storeDir: storeDir() });
-    const planId = probe.plan.id;
-    await probe.stop();
-    const span = yearsBefore(START);
-    seedTaskHub(dir, planId, counts, span);
-    const e = (estate = await startApiEstate({ storeDir: dir }));
-    await e.advance(MIN);
+    const e = await seeded({ operations: 40, entriesPerOperation: 2, notifications: 400 });
+    const planId = e.plan.id;
     const cutoff = e.host.clock.now() - 90 * DAY;
     const old = (prefix: string) =>
       e.host.durable
