@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileStore, type InstanceRecord } from '../local/host/durable/store';
+import { EVENT_TYPES } from '../src/core/notifications';
 import { installHttpClock } from '../src/composition';
 import { loadPlan } from '../src/plan/load';
 import { BENCH_START, EXAMPLE_PLAN, startBenchEstate } from './estate';
@@ -119,7 +120,7 @@ export function seedTaskHub(
     const messageId = `seed:${k}`;
     const status: DeliveryStatus = {
       state: 'delivered',
-      type: 'dr.seeded',
+      type: EVENT_TYPES.healthRecovered,
       messageId,
       correlationId: 'seed',
       queuedAt: new Date(at).toISOString(),

@@ -38,6 +38,8 @@ export interface ControlPlane {
   retentionMs?: number;
   /** Where the ARM calls go, said loudly at start-up. */
   describe: string;
+  /** The slowest recent ARM answer (ms) the adapter observed, for the predicted RTO. */
+  armLatencyMs?: () => number | undefined;
 }
 
 let installed: ControlPlane | undefined;
@@ -91,6 +93,7 @@ export function controlPlaneFromSettings(
     ...(notifierFor(plan, settings) ?? {}),
     ...notificationTtlFrom(settings),
     ...retentionFrom(settings),
+    armLatencyMs: () => connection.throttle?.observedLatencyMs(),
     describe: `Azure Resource Manager at ${settings.DR_ARM_ENDPOINT ?? 'https://management.azure.com'}`,
   };
 }
@@ -200,6 +203,7 @@ export const httpRegistration = createHttpRegistration({
     settings: () => httpSettingsFrom(process.env, localTrust),
     now: () => handlerNow(),
     notificationTtlMs: () => controlPlane().notificationTtlMs ?? DEFAULT_NOTIFICATION_TTL_MS,
+    armLatencyMs: () => controlPlane().armLatencyMs?.(),
   },
   startupWarning: () => keyIsOperatorWarning(process.env, localTrust),
 });

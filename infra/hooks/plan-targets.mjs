@@ -470,15 +470,19 @@ export const AZD_ENV_NAMES = {
  * The azd environment file (`azd env set --file`) that carries the parameters: one command-line argument per
  * value would stop at 32,767 characters on Windows, and a 1000-workflow plan's targets are longer.
  */
-export function azdEnvFile(parameters) {
+export function azdEnvFile(parameters, extra = {}) {
+  const named = Object.entries(parameters).map(([param, value]) => {
+    const name = AZD_ENV_NAMES[param];
+    if (!name) throw new Error(`no azd environment variable for parameter ${param}`);
+    return [name, value];
+  });
   return (
-    Object.entries(parameters)
-      .map(([param, value]) => {
-        const name = AZD_ENV_NAMES[param];
-        if (!name) throw new Error(`no azd environment variable for parameter ${param}`);
-        if (/["\\\r\n$`]/.test(value))
-          throw new Error(`${name}: the value holds a character .env quoting cannot carry`);
-        return `${name}="${value}"`;
+    [...named, ...Object.entries(extra)]
+      .map(([name, value]) => {
+        // Single quotes: azd's .env reader takes the value literally (a Windows path keeps its backslashes).
+        if (/['\r\n]/.test(value))
+          throw new Error(`${name}: the value holds a quote or a line break, which a .env line cannot carry`);
+        return `${name}='${value}'`;
       })
       .join('\n') + '\n'
   );

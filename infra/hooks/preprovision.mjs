@@ -168,7 +168,9 @@ if (print) {
 const envDir = mkdtempSync(join(tmpdir(), 'dr-azd-env-'));
 try {
   const envFile = join(envDir, 'parameters.env');
-  writeFileSync(envFile, azdEnvFile(parameters));
+  // DR_PLAN_FILE too: `npm run package` (run by azd with the azd environment) then packs the same plan that
+  // the roles were derived from, even when it was given only as a shell variable.
+  writeFileSync(envFile, azdEnvFile(parameters, { DR_PLAN_FILE: planFile }));
   const result = spawnSync('azd', ['env', 'set', '--file', envFile], { stdio: 'inherit', shell: false });
   if (result.error || result.status !== 0) {
     fail(

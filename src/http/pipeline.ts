@@ -42,6 +42,8 @@ export interface HttpApiDeps {
   now: () => Date;
   /** DR_NOTIFY_TTL: how far back the status looks for notifications that may still be pending. */
   notificationTtlMs?: () => number;
+  /** The slowest recent ARM answer this process observed (ms), for the predicted RTO. */
+  armLatencyMs?: () => number | undefined;
   /** How long a POST waits for the monitor's answer (default 15 s). */
   answerWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;

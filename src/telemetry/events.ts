@@ -51,7 +51,8 @@ function blockedActivations(data: Record<string, unknown>): number {
 
 /** The record of one CloudEvent handed to the outbox: type, outcome and counts, no workflow detail. */
 export function notificationRecord(n: NotificationInput): LogRecord {
-  const d = n.data;
+  // Read field by field: each event type carries its own data, and only these few fields are logged.
+  const d = n.data as unknown as Record<string, unknown>;
   const rto = d.rto as { measuredMs?: number; predictedMs?: number } | undefined;
   const pending = d.pendingFences;
   return {

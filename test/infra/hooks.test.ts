@@ -695,13 +695,15 @@ describe('a large plan and an existing Service Bus namespace', () => {
         .split('\n')
         .map((l) => JSON.parse(l) as { args: string[]; file: string | null });
       expect(calls.map((c) => c.args.slice(0, 3))).toEqual([['env', 'set', '--file']]);
+      // The plan the roles come from is the one npm run package will pack.
+      expect(calls[0]!.file!.split('\n')).toContain(`DR_PLAN_FILE='${planFile}'`);
       const longest = Math.max(...calls.flatMap((c) => c.args.map((a) => a.length)));
       expect(longest).toBeLessThan(1000);
       const targetsLine = calls[0]!.file!.split('\n').find((l) => l.startsWith('DR_TARGETS_BASE64='))!;
       // What the old one-argument-per-value way would have put on one command line.
       expect(targetsLine.length).toBeGreaterThan(32_767);
       const targets = JSON.parse(
-        Buffer.from(targetsLine.slice('DR_TARGETS_BASE64="'.length, -1), 'base64').toString('utf8'),
+        Buffer.from(targetsLine.slice("DR_TARGETS_BASE64='".length, -1), 'base64').toString('utf8'),
       ) as Targets;
       expect(targets.groups.map((g) => g.workflows.length)).toEqual([1000, 1000]);
       // Each rbac.bicep deployment stays under ARM's 800 resources (and 800 per copy loop).
