@@ -40,6 +40,10 @@ export interface BenchEstateOptions {
   checkDeterminism?: boolean;
   /** SDK retries per ARM call (the estate in the tests uses 0; the composition root's default is 2). */
   sdkRetries?: number;
+  /** Keep the task hub in this directory (e.g. one seeded by bench/task-hub.ts) instead of in memory. */
+  storeDir?: string;
+  /** Keys the host accepts for the HTTP API (the status-latency benchmark calls it). */
+  functionKeys?: string[];
 }
 
 export interface BenchEstate {
@@ -102,6 +106,8 @@ export async function startBenchEstate(options: BenchEstateOptions): Promise<Ben
       clock,
       startTime: start,
       checkDeterminism: options.checkDeterminism ?? false,
+      ...(options.storeDir ? { storeDir: options.storeDir } : {}),
+      ...(options.functionKeys ? { functionKeys: options.functionKeys } : {}),
       log: (entry) => {
         if (PROBLEM_LEVELS.has(entry.level.toLowerCase())) problems.push(entry);
       },

@@ -3,6 +3,7 @@ import { table } from '../src/cli/table';
 import type { ActuationResult, OneByOneResult } from './actuation';
 import type { DetectionResult } from './detection';
 import type { SteadyResult, SteadyWindow } from './steady';
+import { STATUS_P99_MAX_RATIO, type StatusLatencyResult } from './task-hub';
 
 export interface OneByOneEstimate {
   workflows: number;
@@ -33,6 +34,7 @@ export interface BenchResults {
   };
   detection: DetectionResult;
   steady: SteadyResult;
+  statusLatency?: StatusLatencyResult;
 }
 
 const s = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
@@ -186,6 +188,26 @@ export function stageTimeline(run: Pick<ActuationResult, 'workflows' | 'stages' 
   ].join('\n');
 }
 
+/** Section 4: GET /api/status on an empty task hub and on years of history (issue 18: flat within 20 %). */
+export function statusLatencyReport(r: StatusLatencyResult): string {
+  return [
+    `4. GET /api/status latency, sequential requests after a warm-up (wall clock): an empty task hub vs one seeded`,
+    `   with ${r.seeded.operations} operations (${r.seeded.entriesPerOperation} sub-orchestrations each) and ${r.seeded.notifications} delivered notifications.`,
+    table(
+      r.samples.map((x) => ({
+        hub: x.hub,
+        instances: x.instancesInHub,
+        requests: x.requests,
+        'p50 ms': x.p50Ms.toFixed(1),
+        'p99 ms': x.p99Ms.toFixed(1),
+        'max ms': x.maxMs.toFixed(1),
+        'read/request': x.instancesReadPerRequest.toFixed(1),
+      })),
+    ),
+    `   p99 ratio ${r.p99Ratio.toFixed(2)} (target <= ${STATUS_P99_MAX_RATIO}): ${pass(r.p99Ratio <= STATUS_P99_MAX_RATIO)}`,
+  ].join('\n');
+}
+
 export function report(
   results: BenchResults,
   steadyPrintCycles: number,
@@ -241,6 +263,7 @@ export function report(
           ` heap ${firstW.heapUsedMiB.toFixed(1)} -> ${lastW.heapUsedMiB.toFixed(1)} MiB` +
           ` (${st.heapGrowthPerCycleBytes.toFixed(0)} B/cycle overall, ${st.heapGrowthSecondHalfPerCycleBytes.toFixed(0)} B/cycle over the second half)`
         : ''),
+    ...(results.statusLatency ? ['', statusLatencyReport(results.statusLatency)] : []),
     '',
     `Total wall time ${s(results.totalWallMs)} s.`,
   ].join('\n');

@@ -22,6 +22,7 @@ import {
 import { measureDetection } from './detection';
 import { report, type BenchResults, type OneByOneEstimate } from './report';
 import { measureSteadyState } from './steady';
+import { measureStatusLatency, YEARS_OF_SERVICE, type SeedCounts } from './task-hub';
 import type { WorkerRequest } from './worker';
 
 export interface BenchConfig {
@@ -42,6 +43,8 @@ export interface BenchConfig {
   steadyWindowCycles: number;
   /** How many of the first and last steady-state cycles the table shows. */
   steadyPrintCycles: number;
+  /** GET /api/status latency on an empty and on a seeded task hub (bench/task-hub.ts), when set. */
+  statusLatency?: { requests: number; seed: SeedCounts };
 }
 
 export const FULL: BenchConfig = {
@@ -55,6 +58,7 @@ export const FULL: BenchConfig = {
   steadyCycles: 10_000,
   steadyWindowCycles: 100,
   steadyPrintCycles: 1_000,
+  statusLatency: { requests: 300, seed: YEARS_OF_SERVICE },
 };
 
 export const QUICK: BenchConfig = {
@@ -68,6 +72,7 @@ export const QUICK: BenchConfig = {
   steadyCycles: 400,
   steadyWindowCycles: 50,
   steadyPrintCycles: 100,
+  statusLatency: { requests: 50, seed: { operations: 50, entriesPerOperation: 2, notifications: 1_000 } },
 };
 
 /** Runs one measurement in a child process (same tsx loader as this one). */
@@ -164,6 +169,10 @@ export async function runBenchmarks(
   progress(`detection: ${detection.runs.map((r) => (r.detectionMs / 1000).toFixed(0)).join(', ')} s`);
   const steady = await measureSteadyState(config.steadyCycles, config.steadyWindowCycles);
   progress(`steady state: ${config.steadyCycles} cycles in ${(steady.wallMs / 1000).toFixed(1)} s`);
+  const statusLatency = config.statusLatency
+    ? await measureStatusLatency(config.statusLatency.requests, config.statusLatency.seed)
+    : undefined;
+  if (statusLatency) progress(`status latency: p99 ratio ${statusLatency.p99Ratio.toFixed(2)}`);
 
   for (const [i, run] of forked.entries()) {
     const r = await run;
@@ -200,6 +209,7 @@ export async function runBenchmarks(
     },
     detection,
     steady,
+    ...(statusLatency ? { statusLatency } : {}),
   };
 }
 

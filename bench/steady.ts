@@ -7,6 +7,7 @@ import { ORCHESTRATIONS, monitorInstanceId } from '../src/durable/contracts';
 import { durationMs } from '../src/core/duration';
 import { loadPlan } from '../src/plan/load';
 import { loadEntryDefinitions } from '../local/sim/sample-estate';
+import { installEventSink } from '../src/telemetry/events';
 import { BenchmarkError } from './actuation';
 import { EXAMPLE_PLAN, startBenchEstate } from './estate';
 
@@ -23,6 +24,8 @@ export interface SteadyWindow {
   /** Events in the monitor's current execution's history. */
   monitorHistoryLength: number;
   wallMsPerCycle: number;
+  /** Bytes of the structured log records (src/telemetry/events.ts: heartbeats, events) per cycle. */
+  logRecordBytesPerCycle: number;
 }
 
 export interface SteadyResult {
@@ -69,6 +72,9 @@ export async function measureSteadyState(cycles: number, windowCycles = 100): Pr
     const monitorId = monitorInstanceId(plan.id);
     const windows: SteadyWindow[] = [];
     let gcBeforeHeapSample = false;
+    let recordBytes = 0;
+    let recordBytesBefore = 0;
+    installEventSink((line) => (recordBytes += Buffer.byteLength(line) + 1));
     let before = host.stats();
     const started = performance.now();
     for (let from = 1; from <= cycles; from += windowCycles) {
@@ -88,7 +94,9 @@ export async function measureSteadyState(cycles: number, windowCycles = 100): Pr
         heapUsedMiB: process.memoryUsage().heapUsed / MiB,
         monitorHistoryLength: after.historyEventsByInstance[monitorId]?.current ?? 0,
         wallMsPerCycle: wall / windowCycles,
+        logRecordBytesPerCycle: (recordBytes - recordBytesBefore) / windowCycles,
       });
+      recordBytesBefore = recordBytes;
       before = after;
     }
     const monitor = estate.monitor();
@@ -114,6 +122,7 @@ export async function measureSteadyState(cycles: number, windowCycles = 100): Pr
       wallMs: performance.now() - started,
     };
   } finally {
+    installEventSink(undefined);
     await estate.stop();
   }
 }

@@ -51,6 +51,16 @@ param requirePrincipal string = ''
 @description('DR_KEY_IS_OPERATOR: let a caller with only a function key fail over, fail back, pause and resume. Off by default: a key alone may only read.')
 param keyIsOperator bool = false
 
+@description('Email address every control-plane alert goes to (azd env DR_ALERT_EMAIL); empty: none.')
+param alertEmail string = ''
+
+@secure()
+@description('Webhook every control-plane alert is posted to (azd env DR_ALERT_WEBHOOK_URL); empty: none.')
+param alertWebhookUrl string = ''
+
+@description('Minutes fences may stay pending before an alert (azd env DR_FENCE_ALERT_MINUTES).')
+param fenceAlertMinutes int = 10
+
 @description('Name of the control plane resource group; empty for rg-<environmentName>.')
 param resourceGroupName string = ''
 
@@ -227,6 +237,21 @@ module functionApp './modules/functionapp.bicep' = {
       DR_REQUIRE_PRINCIPAL: principalRequired ? 'true' : 'false'
       DR_KEY_IS_OPERATOR: keyIsOperator ? 'true' : 'false'
     }
+  }
+}
+
+// Alerts, the availability test on /api/health and the workbook (docs/runbook.md#alerts).
+module alerts './modules/alerts.bicep' = {
+  name: 'alerts'
+  scope: controlPlaneGroup
+  params: {
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    location: controlPlaneLocation
+    tags: tags
+    functionAppHostName: functionApp.outputs.defaultHostName
+    alertEmail: alertEmail
+    alertWebhookUrl: alertWebhookUrl
+    fenceMinutes: fenceAlertMinutes
   }
 }
 

@@ -5,6 +5,7 @@
  * `npm start` and the tests install ready-made dependencies here (real adapters pointed at local protocol
  * servers, the local host's trust and clock) before the host loads the function files.
  */
+import { DEFAULT_NOTIFICATION_TTL_MS } from './activities/notify';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createArmLogicAppsControl } from './adapters/logicapps/arm';
@@ -33,6 +34,8 @@ export interface ControlPlane {
   notifier?: Notifier;
   /** DR_NOTIFY_TTL: how long a notification is retried while Service Bus is unreachable (default a day). */
   notificationTtlMs?: number;
+  /** DR_RETENTION: how long finished notifications and operation sub-orchestrations stay in the task hub. */
+  retentionMs?: number;
   /** Where the ARM calls go, said loudly at start-up. */
   describe: string;
   /** The slowest recent ARM answer (ms) the adapter observed, for the predicted RTO. */
@@ -66,7 +69,8 @@ export function controlPlane(): ControlPlane {
  * Settings: DR_PLAN_PATH or DR_PLAN (the plan); DR_ARM_ENDPOINT / DR_ARM_SCOPE / DR_ARM_CA_FILE /
  * DR_ARM_TIMEOUT (see config/arm.ts); AZURE_CLIENT_ID (the user-assigned identity); DR_SERVICEBUS_CONNECTION
  * (name of a setting holding a connection string, overriding the plan's Service Bus target); DR_NOTIFY_TTL
- * (ISO 8601 duration a notification is retried for, default P1D). ARM is always
+ * (ISO 8601 duration a notification is retried for, default P1D); DR_RETENTION (ISO 8601 duration finished
+ * notifications and operation sub-orchestrations are kept in the task hub, default P90D). ARM is always
  * reached with DefaultAzureCredential: a local simulator is installed by `local/` through installControlPlane,
  * never chosen by a setting.
  */
@@ -88,6 +92,7 @@ export function controlPlaneFromSettings(
     probe,
     ...(notifierFor(plan, settings) ?? {}),
     ...notificationTtlFrom(settings),
+    ...retentionFrom(settings),
     armLatencyMs: () => connection.throttle?.observedLatencyMs(),
     describe: `Azure Resource Manager at ${settings.DR_ARM_ENDPOINT ?? 'https://management.azure.com'}`,
   };
@@ -102,6 +107,18 @@ function notificationTtlFrom(settings: Readonly<Record<string, string | undefine
   if (ms < 60_000)
     throw new Error(`app setting DR_NOTIFY_TTL is ${raw}: use at least PT1M (an ISO 8601 duration)`);
   return { notificationTtlMs: ms };
+}
+
+function retentionFrom(settings: Readonly<Record<string, string | undefined>>): { retentionMs?: number } {
+  const raw = settings.DR_RETENTION?.trim();
+  if (!raw) return {};
+  const ms = durationMs(raw, 'app setting DR_RETENTION');
+  // Only finished instances are purged, but a day is the least that still lets an operator read last night's.
+  if (ms < 86_400_000)
+    throw new Error(
+      `app setting DR_RETENTION is ${raw}: keep at least P1D (an ISO 8601 duration, default P90D)`,
+    );
+  return { retentionMs: ms };
 }
 
 function notifierFor(
@@ -174,6 +191,9 @@ export function installHttpClock(now: (() => Date) | undefined): void {
   httpClock = now;
 }
 
+/** The handlers' clock: the wall clock, or the local host's virtual one (the purge timer reads it too). */
+export const handlerNow = (): Date => (httpClock ? httpClock() : new Date());
+
 /** `app.http(...httpRegistration('status'))` for functions/http-*.ts. */
 export const httpRegistration = createHttpRegistration({
   api: {
@@ -181,7 +201,8 @@ export const httpRegistration = createHttpRegistration({
     control: () => controlPlane().control,
     // Read per request, so a changed app setting applies without a restart.
     settings: () => httpSettingsFrom(process.env, localTrust),
-    now: () => (httpClock ? httpClock() : new Date()),
+    now: () => handlerNow(),
+    notificationTtlMs: () => controlPlane().notificationTtlMs ?? DEFAULT_NOTIFICATION_TTL_MS,
     armLatencyMs: () => controlPlane().armLatencyMs?.(),
   },
   startupWarning: () => keyIsOperatorWarning(process.env, localTrust),

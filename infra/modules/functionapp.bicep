@@ -130,6 +130,8 @@ resource auth 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(authClientId)
     globalValidation: {
       requireAuthentication: requirePrincipal
       unauthenticatedClientAction: requirePrincipal ? 'Return401' : 'AllowAnonymous'
+      // The dead-man's switch is anonymous by design (availability tests sign in to nothing); it reveals nothing.
+      excludedPaths: ['/api/health']
     }
     identityProviders: {
       azureActiveDirectory: {

@@ -18,7 +18,14 @@ import {
   type InstanceStatus,
   type ReplayTask,
 } from './durable/engine';
-import { durableClientInput, handleDurableApi, RPC_PREFIX, WEBHOOK_PREFIX } from './durable/api';
+import {
+  clientReads,
+  durableClientInput,
+  handleDurableApi,
+  RPC_PREFIX,
+  WEBHOOK_PREFIX,
+  type ClientReads,
+} from './durable/api';
 import type { StoredEvent } from './durable/history';
 import { FileStore, FreezableStore, MemoryStore } from './durable/store';
 import {
@@ -108,6 +115,8 @@ export interface DurableHandle {
   release(instanceId: string): void;
   list(filter?: InstanceFilter): InstanceStatus[];
   history(instanceId: string): StoredEvent[] | undefined;
+  /** What clients read through the Durable HTTP API so far (instances returned, query pages). */
+  clientReads(): ClientReads;
   /** The host-side error that failed the instance (e.g. NonDeterminismError), if any. */
   lastError(instanceId: string): Error | undefined;
 }
@@ -291,6 +300,9 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
           path: url.pathname.slice(durablePrefix.length),
           query: url.searchParams,
           body: body.toString('utf8'),
+          ...(typeof req.headers['x-ms-continuation-token'] === 'string'
+            ? { continuationToken: req.headers['x-ms-continuation-token'] }
+            : {}),
         },
         { baseUrl, taskHubName, systemKey },
       );
@@ -412,6 +424,7 @@ export async function startFunctionsHost(options: FunctionsHostOptions): Promise
       release: (id) => engine.release(id),
       list: (filter) => engine.list(filter),
       history: (id) => engine.history(id),
+      clientReads: () => clientReads(engine),
       lastError: (id) => engine.lastError(id),
     },
     clock: {

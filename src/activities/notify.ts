@@ -11,6 +11,7 @@ import {
   type NotificationRecord,
 } from '../durable/contracts';
 import { statusIfAny, type DurableClient } from '../durable/client';
+import { droppedRecord, emitEvent, notificationRecord } from '../telemetry/events';
 import type { ActivityContext } from './context';
 
 /** How long a delivery keeps trying when DR_NOTIFY_TTL does not say: a day of broker outage. */
@@ -46,14 +47,17 @@ export function notifyActivities({ notifier, plan, notificationTtlMs }: Activity
       notifications.map(async (notification): Promise<NotificationRecord> => {
         const instanceId = deliveryInstanceId(plan.id, notification.messageId);
         const record = { type: notification.type, messageId: notification.messageId };
-        if (!notifier)
+        if (!notifier) {
+          emitEvent(notificationRecord(notification)); // the alerts need no Service Bus
           return { ...record, queued: false, skipped: 'no notifications configured in the plan' };
+        }
         try {
           if (await exists(client, instanceId)) return { ...record, deliveryId: instanceId, queued: true };
           // The TTL runs on the orchestration's clock, from when the event happened, like the retries it bounds.
           const input: DeliveryInput = { notification, queuedAt: notification.time, ttlMs, attempts: 0 };
           try {
             await client.startNew(ORCHESTRATIONS.deliver, { instanceId, input });
+            emitEvent(notificationRecord(notification)); // once per event: a re-queued one exists above
           } catch (err) {
             // Lost a race with another hand-off of the same event: that one queued it.
             if (!(await exists(client, instanceId))) throw err;
@@ -72,6 +76,7 @@ export function notifyActivities({ notifier, plan, notificationTtlMs }: Activity
     status: DeliveryStatus,
     alert: (line: string) => void = console.error,
   ): Promise<void> => {
+    emitEvent(droppedRecord(plan.id, status), alert);
     alert(
       `ALERT notification dropped: ${status.type} ${status.messageId} (correlation ${status.correlationId}) ` +
         `after ${status.attempts} attempt(s) since ${status.queuedAt}; last error: ${status.lastError ?? 'none'}`,

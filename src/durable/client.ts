@@ -21,6 +21,8 @@ export interface DurableClient {
   getStatusBy(filter: { runtimeStatus?: string[]; createdTimeFrom?: Date }): Promise<InstanceInfo[]>;
   startNew(name: string, options: { instanceId: string; input: unknown }): Promise<string>;
   raiseEvent(instanceId: string, eventName: string, eventData: unknown): Promise<void>;
+  /** Deletes a finished instance and its history (404 counts as nothing deleted). */
+  purgeInstanceHistory(instanceId: string): Promise<{ instancesDeleted: number }>;
 }
 
 /** durable-functions 3.5.0 throws a plain Error for a 404 status; its message is the only signal. */

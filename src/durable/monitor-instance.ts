@@ -5,7 +5,8 @@
 import { durationMs } from '../core/duration';
 import { policyOf } from '../core/monitor';
 import { initialMonitorRecord } from '../core/monitor-step';
-import { statusIfAny, type DurableClient } from '../durable/client';
+import { statusIfAny, type DurableClient, type InstanceInfo } from '../durable/client';
+import { emitEvent, LOG_EVENTS } from '../telemetry/events';
 import {
   ORCHESTRATIONS,
   monitorInstanceId,
@@ -25,9 +26,12 @@ export async function ensureMonitor(
   client: Pick<DurableClient, 'getStatus' | 'startNew'>,
   plan: Plan,
   log: (msg: string) => void = () => undefined,
+  /** Sees the monitor's status as read (undefined: none yet), e.g. for the heartbeat record. */
+  seen: (status: InstanceInfo | undefined) => void = () => undefined,
 ): Promise<'alive' | 'started' | 'restarted'> {
   const instanceId = monitorInstanceId(plan.id);
   const status = await statusIfAny(client, instanceId);
+  seen(status);
   if (status?.runtimeStatus && ALIVE.has(status.runtimeStatus)) return 'alive';
   // The failed execution's input: the whole state (the published status may be trimmed to fit 16 KB).
   const previous = status ? monitorOf(status) : undefined;
@@ -44,6 +48,16 @@ export async function ensureMonitor(
     if (again?.runtimeStatus && ALIVE.has(again.runtimeStatus)) return 'alive'; // Lost the race: someone else started it.
     throw err;
   }
+  if (previous?.state)
+    emitEvent(
+      {
+        event: LOG_EVENTS.monitorRestarted,
+        planId: plan.id,
+        was: status?.runtimeStatus,
+        consecutiveFailures: previous.state.consecutiveFailures,
+      },
+      log,
+    );
   log(
     previous?.state
       ? `monitor ${instanceId} was ${status?.runtimeStatus}: restarted with its counts (${previous.state.consecutiveFailures} failures)`

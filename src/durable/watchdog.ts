@@ -8,12 +8,18 @@ import { ensureMonitor, tickSignal } from './monitor-instance';
 import type { DurableClient } from '../durable/client';
 import { MONITOR_SIGNAL, monitorInstanceId } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
+import { emitEvent, heartbeatRecord } from '../telemetry/events';
 
 export function createWatchdogHandler(getPlan: () => Plan, now: () => Date = () => new Date()) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
     const plan = getPlan();
     const client = df.getClient(context) as DurableClient;
-    await ensureMonitor(client, plan, (m) => context.log(m));
+    await ensureMonitor(
+      client,
+      plan,
+      (m) => context.log(m),
+      (status) => emitEvent(heartbeatRecord(plan.id, status, now()), (line) => context.log(line)),
+    );
     await client.raiseEvent(monitorInstanceId(plan.id), MONITOR_SIGNAL, tickSignal(plan, now()));
   };
 }

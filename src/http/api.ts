@@ -8,9 +8,14 @@ import type { HttpResponseInit } from '@azure/functions';
 import { planFromObserved } from '../estate/live-check';
 import { observePlan } from '../estate/observe';
 import { pauseProblem, policyOf, reportedMode } from '../core/monitor';
-import { isNotFound, type DurableClient, type InstanceInfo } from '../durable/client';
+import { isNotFound, statusIfAny, type DurableClient, type InstanceInfo } from '../durable/client';
+import { queryAllInstances } from '../durable/instance-query';
+import { durationMs } from '../core/duration';
 import type { Direction } from '../core/planner';
 import {
+  DELIVERY_PREFIX,
+  OPERATION_PREFIX,
+  ORCHESTRATIONS,
   monitorInstanceId,
   operationInstanceId,
   type MonitorStatus,
@@ -21,7 +26,8 @@ import {
 } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
 import { ConflictError, MonitorUnavailableError, NotFoundError, RequestValidationError } from './errors';
-import { historyPage, isoOf, isRunning, recordOf } from './history';
+import { healthVerdict } from './health';
+import { historyPage, isoOf, isRunning, operationsBefore, recordOf } from './history';
 import { askMonitor, type RequestSignal } from './monitor-requests';
 import { openApiDocument } from './openapi';
 import {
@@ -55,8 +61,8 @@ function monitorState(plan: Plan, status: InstanceInfo | undefined): MonitorStat
 
 /**
  * The newest failover for the status summary. The monitor remembers only its running and its last operation,
- * so after a failback the failover before it is found among the task hub's instances (its audit record is
- * the instance output); that listing happens only then.
+ * so after a failback the failover before it is looked up by id prefix within an hour of the monitor's
+ * `lastFailoverAt` (its audit record is the instance output); that query happens only then.
  */
 async function newestFailover(
   client: DurableClient,
@@ -71,17 +77,30 @@ async function newestFailover(
     if (summary?.direction === 'failover') return { summary, ...(instance ? { instance } : {}) };
   }
   if (!monitor.state.lastFailoverAt) return undefined;
-  const newest = historyPage(plan.id, await client.getStatusBy({}), { limit: 100 }).items.find(
-    (i) => i.direction === 'failover',
+  const decidedAt = Date.parse(monitor.state.lastFailoverAt);
+  // A task hub that cannot be queried fails the status, as a monitor that cannot be read does.
+  const { instances } = await queryAllInstances(
+    client,
+    {
+      instanceIdPrefix: `${OPERATION_PREFIX(plan.id)}failover-`,
+      // The operation starts just after the decision (an activity later, retried for minutes at worst).
+      createdTimeFrom: new Date(decidedAt - FAILOVER_START_SLACK_MS),
+      createdTimeTo: new Date(decidedAt + HOUR_MS),
+    },
+    3,
   );
-  if (!newest) return undefined; // purged from the task hub: lastFailoverAt still says when
-  try {
-    return { instance: await client.getStatus(operationInstanceId(plan.id, newest.operationId)) };
-  } catch (err) {
-    if (isNotFound(err)) return undefined; // purged between the list and this read
-    throw err;
-  }
+  const newest = instances
+    .filter((i) => i.name === undefined || i.name === ORCHESTRATIONS.operation)
+    .sort((a, b) => Date.parse(isoOf(b.createdTime)) - Date.parse(isoOf(a.createdTime)))[0];
+  return newest ? { instance: newest } : undefined; // none: purged, lastFailoverAt still says when
 }
+
+const HOUR_MS = 3_600_000;
+/** Pages (of 100 instances, sub-orchestrations included) one history window reads at most. */
+const HISTORY_PAGES = 50;
+const FAILOVER_START_SLACK_MS = 5 * 60_000;
+/** At most this many pages (of 100) of recent notifications per status read; beyond, counts are a floor. */
+const OUTBOX_PAGES = 10;
 
 export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandler> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -212,8 +231,16 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       ]);
       const lastRecord = last ? recordOf(last) : undefined;
       const lastFailover = await newestFailover(client, plan, monitor, { current, last });
-      // The outbox's state is a convenience: a task hub that cannot be listed must not fail the status.
-      const deliveries = await client.getStatusBy({}).catch(() => undefined);
+      // The outbox's state is a convenience: a task hub that cannot be queried must not fail the status.
+      // Only deliveries queued within the TTL (and an hour) can still be pending: older ones are not read.
+      const since = new Date(deps.now().getTime() - (deps.notificationTtlMs?.() ?? 0) - HOUR_MS);
+      const deliveries = await queryAllInstances(
+        client,
+        { instanceIdPrefix: DELIVERY_PREFIX(plan.id), createdTimeFrom: since, showInput: false },
+        OUTBOX_PAGES,
+      )
+        .then((r) => ({ ...r, since: since.toISOString() }))
+        .catch(() => undefined);
       return {
         status: 200,
         jsonBody: statusView({
@@ -239,7 +266,24 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       // `code` is the function key when passed in the query: the host's, not ours to validate (or echo).
       const params = Object.fromEntries([...request.query.entries()].filter(([k]) => k !== 'code'));
       const query = validate(HTTP_ROUTES.history.query, params, 'query');
-      const instances = await client.getStatusBy({});
+      let end = new Date(deps.now().getTime() + HOUR_MS); // clock skew between hosts: start a little ahead
+      if (query.before !== undefined) {
+        const before = await statusIfAny(client, operationInstanceId(plan.id, query.before));
+        if (!before)
+          throw new RequestValidationError('query', [
+            { path: 'before', message: `no operation ${query.before} in the history of plan ${plan.id}` },
+          ]);
+        end = new Date(isoOf(before.createdTime));
+      }
+      // The `before` operation itself, the page, and one more to know whether there is a next page.
+      const instances = await operationsBefore(plan.id, end, query.limit + 2, async ({ from, to }) => {
+        const r = await queryAllInstances(
+          client,
+          { instanceIdPrefix: OPERATION_PREFIX(plan.id), createdTimeFrom: from, createdTimeTo: to },
+          HISTORY_PAGES,
+        );
+        return r.instances;
+      });
       return { status: 200, jsonBody: historyPage(plan.id, instances, query) };
     }),
 
@@ -341,5 +385,23 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
     }),
 
     openapi: handler('openapi', async () => ({ status: 200, jsonBody: openApiDocument() })),
+
+    health: handler('health', async ({ client, plan }) => {
+      let monitor: InstanceInfo | undefined;
+      let unreadable = false;
+      try {
+        monitor = await client.getStatus(monitorInstanceId(plan.id));
+      } catch (err) {
+        unreadable = !isNotFound(err);
+      }
+      const { healthy, ...rest } = unreadable
+        ? { healthy: false, reason: 'the task hub does not answer' }
+        : healthVerdict(monitor, durationMs(plan.policy.probeInterval), deps.now());
+      return {
+        status: healthy ? 200 : 503,
+        headers: { 'Cache-Control': 'no-store' },
+        jsonBody: { status: healthy ? 'healthy' : 'unhealthy', ...rest },
+      };
+    }),
   };
 }

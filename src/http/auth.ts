@@ -13,7 +13,8 @@ import { ForbiddenError, UnauthenticatedError } from './errors';
 import { plainText } from './redact';
 
 export const APP_ROLES = { operator: 'Failover.Operator', reader: 'Failover.Reader' } as const;
-export type Access = 'read' | 'operate';
+/** `anonymous`: no key and no principal (the health probe of an availability test); it reveals nothing. */
+export type Access = 'read' | 'operate' | 'anonymous';
 
 export const PRINCIPAL_HEADER = 'x-ms-client-principal';
 /** The caller name when no principal is forwarded: whoever holds a function key. */
@@ -23,7 +24,7 @@ export interface Identity {
   /** Principal name, or `function-key`. Goes into the signal's Caller and the audit log. */
   by: string;
   roles: string[];
-  via: 'principal' | 'function-key';
+  via: 'principal' | 'function-key' | 'anonymous';
 }
 
 const PrincipalSchema = z.object({

@@ -72,6 +72,37 @@ export function historyItem(planId: string, instance: InstanceInfo): HistoryItem
 /** Operation ids carry the monitor's sequence number (`failover-3-…`): the tie-break for equal times. */
 const seqOf = (operationId: string): number => Number(/^[a-z]+-(\d+)-/.exec(operationId)?.[1] ?? 0);
 
+/** The first window the history reads back from its end; each next one is twice as long. */
+export const FIRST_WINDOW_MS = 7 * 86_400_000;
+/** How far back the history looks before it calls a plan's past empty: ten years. */
+export const HISTORY_REACH_MS = 3653 * 86_400_000;
+
+/**
+ * The operations one history page needs, read by id prefix in created-time windows walking back from `end`
+ * (the `before` operation's start, or now): a week, then two, four... until the page and one more are found
+ * or ten years are covered. Never a scan of the task hub; the windows' instances come back in any order.
+ */
+export async function operationsBefore(
+  planId: string,
+  end: Date,
+  wanted: number,
+  query: (window: { from: Date; to: Date }) => Promise<InstanceInfo[]>,
+): Promise<InstanceInfo[]> {
+  const floor = end.getTime() - HISTORY_REACH_MS;
+  const found = new Map<string, InstanceInfo>();
+  let to = end.getTime();
+  let span = FIRST_WINDOW_MS;
+  while (found.size < wanted && to > floor) {
+    const from = Math.max(floor, to - span);
+    for (const i of await query({ from: new Date(from), to: new Date(to) }))
+      if (i.name === undefined || i.name === ORCHESTRATIONS.operation)
+        if (i.instanceId.startsWith(OPERATION_PREFIX(planId))) found.set(i.instanceId, i);
+    to = from - 1; // createdTimeTo is inclusive: the next window starts a millisecond earlier
+    span *= 2;
+  }
+  return [...found.values()];
+}
+
 /** This plan's operations, newest first, one page of them. */
 export function historyPage(
   planId: string,

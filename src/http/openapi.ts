@@ -16,6 +16,7 @@ const NAMES = new Map<z.ZodType, string>([
   [S.AcceptedResponseSchema, 'Accepted'],
   [S.DryRunResponseSchema, 'DryRun'],
   [S.StatusResponseSchema, 'Status'],
+  [S.HealthResponseSchema, 'Health'],
   [S.HistoryResponseSchema, 'HistoryPage'],
   [S.OperationResponseSchema, 'Operation'],
   [S.PauseResponseSchema, 'PauseState'],
@@ -77,11 +78,11 @@ export function openApiDocument(): Json {
   const paths: Record<string, Json> = {};
   for (const [key, route] of Object.entries(HTTP_ROUTES) as [string, HttpRouteSpec][]) {
     const base = pascal(key);
-    const responses: Record<number, RouteResponse> = {
-      ...route.responses,
-      400: VALIDATION_RESPONSE,
-      ...COMMON,
-    };
+    const anonymous = route.access === 'anonymous';
+    // An anonymous route takes no input and checks no caller: no 400, 401 or 403 to document.
+    const responses: Record<number, RouteResponse> = anonymous
+      ? { ...route.responses }
+      : { ...route.responses, 400: VALIDATION_RESPONSE, ...COMMON };
     if (route.body) responses[415] = { description: 'The body is not JSON', schema: S.ErrorResponseSchema };
     if (route.method === 'POST')
       responses[422] = {
@@ -117,6 +118,7 @@ export function openApiDocument(): Json {
         summary: route.summary,
         description: route.description,
         'x-required-access': route.access,
+        ...(anonymous ? { security: [] } : {}),
         ...(parameters.length ? { parameters } : {}),
         ...(route.body
           ? {
@@ -148,7 +150,7 @@ export function openApiDocument(): Json {
       title: 'logic-apps-failover control plane',
       version: '1',
       description:
-        'Manual override and status of the Logic Apps failover monitor. Every route needs a function key; behind App Service Authentication the principal\u2019s app roles decide.',
+        'Manual override and status of the Logic Apps failover monitor. Every route but /health needs a function key; behind App Service Authentication the principal\u2019s app roles decide.',
     },
     servers: [{ url: '/api' }],
     security: [{ functionKeyHeader: [] }, { functionKeyQuery: [] }],

@@ -40,6 +40,8 @@ export interface HttpApiDeps {
   client: (context: InvocationContext) => DurableClient;
   settings: () => HttpApiSettings;
   now: () => Date;
+  /** DR_NOTIFY_TTL: how far back the status looks for notifications that may still be pending. */
+  notificationTtlMs?: () => number;
   /** The slowest recent ARM answer this process observed (ms), for the predicted RTO. */
   armLatencyMs?: () => number | undefined;
   /** How long a POST waits for the monitor's answer (default 15 s). */
@@ -47,6 +49,9 @@ export interface HttpApiDeps {
   sleep?: (ms: number) => Promise<void>;
   newRequestId?: () => string;
 }
+
+/** Whoever calls an anonymous route: nobody is checked, so nobody is named. */
+const ANONYMOUS: Identity = { by: 'anonymous', roles: [], via: 'anonymous' };
 
 export type HttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
@@ -146,7 +151,7 @@ export function routeHandler(
     let response: HttpResponseInit;
     try {
       const settings = deps.settings();
-      identity = authorise(request.headers, spec.access, settings);
+      identity = spec.access === 'anonymous' ? ANONYMOUS : authorise(request.headers, spec.access, settings);
       const plan = deps.plan();
       response = await run({
         request,

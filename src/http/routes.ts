@@ -11,6 +11,7 @@ import {
   ErrorResponseSchema,
   FailbackBodySchema,
   FailoverBodySchema,
+  HealthResponseSchema,
   HistoryQuerySchema,
   HistoryResponseSchema,
   OperationIdSchema,
@@ -147,6 +148,22 @@ export const HTTP_ROUTES = {
       503: {
         description: 'The monitor is not ready or did not answer in time',
         schema: UnavailableResponseSchema,
+      },
+    },
+  },
+  health: {
+    name: 'drHttpHealth',
+    route: 'health',
+    method: 'GET',
+    access: 'anonymous',
+    summary: "The dead-man's switch: is the control plane itself alive",
+    description:
+      'Anonymous and cheap (one durable read). 200 while the watchdog ticks and the monitor finished a probe cycle within 3 probe intervals; 503 with the reason otherwise. Reveals no plan, region or workflow.',
+    responses: {
+      200: { description: 'Alive', schema: HealthResponseSchema },
+      503: {
+        description: 'The watchdog or the monitor has stopped (reason given)',
+        schema: HealthResponseSchema,
       },
     },
   },

@@ -69,7 +69,8 @@ export interface HttpRegistrationDeps {
 }
 
 /**
- * `app.http(...httpRegistration('status'))`: name, route, method, function-level key, durable client. The
+ * `app.http(...httpRegistration('status'))`: name, route, method, key level (from the route's access: the
+ * anonymous health route needs none), durable client. The
  * handlers are built on the first request; the start-up warning is logged once, at the first registration.
  */
 export function createHttpRegistration(
@@ -91,7 +92,7 @@ export function createHttpRegistration(
       {
         route: spec.route,
         methods: [spec.method],
-        authLevel: 'function',
+        authLevel: spec.access === 'anonymous' ? 'anonymous' : 'function',
         extraInputs: [df.input.durableClient()],
         handler: (request, context) => httpApi()[key](request, context),
       },

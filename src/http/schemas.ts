@@ -118,6 +118,18 @@ export const UnavailableResponseSchema = z
   .object({ error: z.string(), idempotencyKey: z.string().optional() })
   .describe('The monitor is not running yet or did not answer in time');
 
+export const HealthResponseSchema = z
+  .object({
+    status: z.enum(['healthy', 'unhealthy']),
+    reason: z.string().optional().describe('Why unhealthy, e.g. "last cycle 4 min ago" or "monitor Failed"'),
+    lastCycleAgeSeconds: z
+      .number()
+      .optional()
+      .describe('Seconds since the monitor last finished a probe cycle'),
+    lastTickAgeSeconds: z.number().optional().describe('Seconds since the watchdog last ticked the monitor'),
+  })
+  .describe('Whether the watchdog and the monitor are alive; no plan, region or workflow detail');
+
 export const AcceptedResponseSchema = z
   .object({
     operationId: z.string(),
@@ -236,9 +248,21 @@ export const StatusResponseSchema = z
             }),
           )
           .describe('The newest 20 dropped events'),
+        since: z
+          .string()
+          .optional()
+          .describe(
+            'The counts cover events queued since then (DR_NOTIFY_TTL and an hour back): nothing older can still be pending',
+          ),
+        truncated: z
+          .boolean()
+          .optional()
+          .describe(
+            'More events were queued in that window than the status reads; the counts are a lower bound',
+          ),
       })
       .nullable()
-      .describe('The notification outbox; null when the task hub could not be listed'),
+      .describe('The notification outbox; null when the task hub could not be queried'),
     auth: z
       .object({
         keyIsOperator: z

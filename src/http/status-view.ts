@@ -87,8 +87,11 @@ export interface StatusInputs {
    * instance (when readable; after a failback it is found in the task hub's instance list).
    */
   lastFailover?: { summary?: OperationSummary; instance?: InstanceInfo };
-  /** The task hub's delivery instances (the outbox); omitted when the instance list is unreadable. */
-  deliveries?: InstanceInfo[];
+  /**
+   * The outbox's delivery instances queued since `since` (a prefix and created-time query: only these can
+   * still be pending); omitted when the query failed.
+   */
+  deliveries?: { instances: InstanceInfo[]; since?: string; truncated?: boolean };
   /** The slowest recent ARM answer this instance observed (ms), for the predicted RTO; none yet: undefined. */
   armLatencyMs?: number;
   /** The API's auth settings, shown so that an operator sees at once whether a key alone may fail over. */
@@ -137,11 +140,11 @@ const DROPPED_SHOWN = 20;
 /** The outbox at a glance: how many events wait for Service Bus, and which ones it gave up on (TTL). */
 export function notificationsView(
   planId: string,
-  deliveries: InstanceInfo[] | undefined,
+  outbox: StatusInputs['deliveries'],
 ): StatusView['notifications'] {
-  if (!deliveries) return null;
+  if (!outbox) return null;
   const prefix = DELIVERY_PREFIX(planId);
-  const states = deliveries
+  const states = outbox.instances
     .filter((d) => d.instanceId.startsWith(prefix))
     .map((d) => (d.output ?? d.customStatus) as DeliveryStatus | undefined)
     .filter((d): d is DeliveryStatus => Boolean(d?.state));
@@ -168,6 +171,8 @@ export function notificationsView(
     droppedCount: count('dropped'),
     ...(oldest ? { oldestPendingSince: oldest } : {}),
     dropped,
+    ...(outbox.since ? { since: outbox.since } : {}),
+    ...(outbox.truncated ? { truncated: true } : {}),
   };
 }
 

@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { countArmRequests, countConnections, orchestrationStepsOf, stagesOf } from '../../bench/actuation';
 import { EventType, type StoredEvent } from '../../local/host/durable/history';
-import { report } from '../../bench/report';
+import { report, statusLatencyReport } from '../../bench/report';
+import { measureStatusLatency } from '../../bench/task-hub';
 import { extrapolateOneByOne, runBenchmarks, type BenchConfig } from '../../bench/run';
 import { phasesOf, throttleBoundMs, type BucketKind, type RequestPhase } from '../../bench/throttle-bound';
 import type { RequestLogEntry } from '../../local/sim/arm';
@@ -253,6 +254,8 @@ describe('npm run bench at a tiny size (smoke: the code paths work; no timing is
     expect(later[0]!.activityExecutionsPerCycle).toBe(1);
     expect(Math.max(...st.windows.map((w) => w.monitorHistoryLength))).toBeLessThan(20);
 
+    expect(results.steady.windows[0]!.logRecordBytesPerCycle).toBeGreaterThan(100);
+
     const text = report(results, tiny.steadyPrintCycles);
     expect(text).toContain('EXTRAPOLATED');
     expect(text).toMatch(/detection\/bound/);
@@ -261,5 +264,13 @@ describe('npm run bench at a tiny size (smoke: the code paths work; no timing is
     expect(report(results, tiny.steadyPrintCycles, { trace: true })).toMatch(
       /N=3 timeline[^]*drApplyActions scheduled[^]*ARM phase 2: 3 writes over/,
     );
+  });
+
+  it('status latency: the seeded hub is read no more than the empty one, and the report says so', async () => {
+    const r = await measureStatusLatency(5, { operations: 6, entriesPerOperation: 1, notifications: 30 });
+    const [empty, years] = r.samples;
+    expect(years!.instancesInHub).toBeGreaterThan(empty!.instancesInHub + 40);
+    expect(years!.instancesReadPerRequest).toBe(empty!.instancesReadPerRequest);
+    expect(statusLatencyReport(r)).toMatch(/4\. GET \/api\/status latency[^]*p99 ratio/);
   });
 });

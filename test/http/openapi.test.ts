@@ -91,6 +91,7 @@ const OPENAPI_31_SUBSET = {
             then: { required: ['required'], properties: { required: { const: true } } },
           },
         },
+        security: { type: 'array', items: { type: 'object', additionalProperties: { type: 'array' } } },
         requestBody: {
           type: 'object',
           required: ['content'],
@@ -177,7 +178,7 @@ describe('the OpenAPI document', () => {
 
   it('documents every HTTP function the host registered, and nothing else', () => {
     const http = estate.host.registrations.filter((r) => r.kind === 'http');
-    expect(http.length).toBe(8);
+    expect(http.length).toBe(9);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops as Record<string, { operationId: string }>).map(
         ([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`,
@@ -185,10 +186,19 @@ describe('the OpenAPI document', () => {
     );
     const registered = http.flatMap((r) => r.http!.methods.map((m) => `${m} /${r.http!.route} ${r.name}`));
     expect(documented.sort()).toEqual(registered.sort());
-    for (const r of http) expect(r.http!.authLevel, r.name).toBe('function');
+    // Only the dead-man's switch is anonymous (an availability test has no key); it says so in the document.
+    for (const r of http)
+      expect(r.http!.authLevel, r.name).toBe(r.name === 'drHttpHealth' ? 'anonymous' : 'function');
     for (const ops of Object.values<Record<string, any>>(doc.paths))
-      for (const op of Object.values(ops))
-        expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['400', '401', '403']));
+      for (const op of Object.values(ops)) {
+        if (op.operationId === 'drHttpHealth') {
+          expect(op.security).toEqual([]);
+          expect(Object.keys(op.responses).sort()).toEqual(['200', '503']);
+        } else {
+          expect(op.security).toBeUndefined();
+          expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['400', '401', '403']));
+        }
+      }
   });
 
   it('request schemas accept and refuse what the handlers accept and refuse', () => {

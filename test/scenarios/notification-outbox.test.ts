@@ -35,7 +35,7 @@ interface Run {
   probes: number;
 }
 
-const outbox = (e: Estate) => notificationsView(e.plan.id, e.host.durable.list())!;
+const outbox = (e: Estate) => notificationsView(e.plan.id, { instances: e.host.durable.list() })!;
 
 async function failOver(broker: OutageMode | 'up', options: EstateOptions = {}): Promise<Run> {
   estate = await estates.start(options);

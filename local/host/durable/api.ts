@@ -17,6 +17,8 @@ export interface ApiRequest {
   path: string;
   query: URLSearchParams;
   body: string;
+  /** The `x-ms-continuation-token` request header of an instance query, when paging. */
+  continuationToken?: string;
 }
 
 export interface ApiResponse {
@@ -96,6 +98,8 @@ function filterFrom(query: URLSearchParams): InstanceFilter {
   const from = query.get('createdTimeFrom');
   const to = query.get('createdTimeTo');
   const statuses = query.get('runtimeStatus');
+  const prefix = query.get('instanceIdPrefix');
+  if (prefix) filter.instanceIdPrefix = prefix;
   if (from) filter.createdTimeFrom = Date.parse(from);
   if (to) filter.createdTimeTo = Date.parse(to);
   if (statuses) filter.runtimeStatus = statuses.split(',').filter(Boolean);
@@ -135,13 +139,19 @@ export function handleDurableApi(
 
   if (head === 'instances') {
     if (id === undefined || id === '') {
-      if (method === 'GET') return { status: 200, body: engine.list(filterFrom(req.query)) };
+      if (method === 'GET') return listPage(engine, req);
       if (method === 'DELETE') {
-        const deleted = engine.purgeBy(filterFrom(req.query));
+        // As the extension: a purge by filter needs a start (400 without), and ends now unless told.
+        if (!req.query.get('createdTimeFrom'))
+          return { status: 400, body: "Please provide value for 'createdTimeFrom' parameter." };
+        const filter = filterFrom(req.query);
+        filter.createdTimeTo ??= engine.now();
+        const deleted = engine.purgeBy(filter);
         return deleted > 0 ? { status: 200, body: { instancesDeleted: deleted } } : { status: 404 };
       }
     } else if (verb === undefined) {
       if (method === 'GET') {
+        countRead(engine, 1);
         const status = engine.getStatus(id, {
           showHistory: req.query.get('showHistory') === 'true',
           showInput: req.query.get('showInput') !== 'false',
@@ -150,6 +160,14 @@ export function handleDurableApi(
         return { status: statusCode(status), body: status };
       }
       if (method === 'DELETE') {
+        const current = engine.getStatus(id, { showInput: false });
+        if (!current) return { status: 404 };
+        // As the extension: only an instance in a terminal state may be purged.
+        if (!['Completed', 'Failed', 'Terminated'].includes(current.runtimeStatus))
+          return {
+            status: 412,
+            body: `Only orchestrations in a terminal state can be purged, but the orchestration with instance ID ${id} has status ${current.runtimeStatus}`,
+          };
         return engine.purge(id) ? { status: 200, body: { instancesDeleted: 1 } } : { status: 404 };
       }
     } else if (verb === 'raiseEvent' && method === 'POST' && arg !== undefined) {
@@ -166,6 +184,63 @@ export function handleDurableApi(
     return { status: 501, body: 'Durable entities are not supported by the in-process host.' };
   }
   return { status: 404, body: { message: `No Durable API route for ${method} ${req.path}` } };
+}
+
+/** The extension's page size when a query gives no `top` (OrchestrationStatusQueryCondition.PageSize). */
+export const DEFAULT_PAGE_SIZE = 100;
+
+/** What clients read through this API, per engine: lets tests hold a route to the instances it needs. */
+export interface ClientReads {
+  /** Instance statuses returned (one per GET by id, one per instance in a query page). */
+  instances: number;
+  /** Query pages served. */
+  pages: number;
+}
+
+const reads = new WeakMap<DurableEngine, ClientReads>();
+
+function countRead(engine: DurableEngine, instances: number, pages = 0): void {
+  const r = reads.get(engine) ?? { instances: 0, pages: 0 };
+  r.instances += instances;
+  r.pages += pages;
+  reads.set(engine, r);
+}
+
+export function clientReads(engine: DurableEngine): ClientReads {
+  return { ...(reads.get(engine) ?? { instances: 0, pages: 0 }) };
+}
+
+/**
+ * One page of an instance query, as the Azure Storage provider serves it: instances in id order (the
+ * Instances table's partition key), `top` at a time (default 100), the next page's start in
+ * `x-ms-continuation-token` (opaque to clients; here the last id served, base64url).
+ */
+function listPage(engine: DurableEngine, req: ApiRequest): ApiResponse {
+  const topText = req.query.get('top');
+  const top = topText === null ? DEFAULT_PAGE_SIZE : Number(topText);
+  if (!Number.isInteger(top) || top < 1)
+    return { status: 400, body: { message: `top must be a positive integer, not '${topText}'` } };
+  let after: string | undefined;
+  if (req.continuationToken) {
+    after = Buffer.from(req.continuationToken, 'base64url').toString('utf8');
+    if (!after) return { status: 400, body: { message: 'The continuation token is malformed.' } };
+  }
+  const showInput = req.query.get('showInput') !== 'false';
+  const ids = engine
+    .ids(filterFrom(req.query))
+    .filter((id) => after === undefined || id > after)
+    .sort();
+  const pageIds = ids.slice(0, top);
+  const page = pageIds.map((id) => engine.getStatus(id, { showInput })!);
+  countRead(engine, page.length, 1);
+  const more = ids.length > top;
+  return {
+    status: 200,
+    body: page,
+    headers: more
+      ? { 'x-ms-continuation-token': Buffer.from(pageIds.at(-1)!, 'utf8').toString('base64url') }
+      : {},
+  };
 }
 
 function deliveryResponse(result: 'accepted' | 'notFound' | 'notRunning', id: string): ApiResponse {

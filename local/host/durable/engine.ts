@@ -105,6 +105,8 @@ export interface InstanceStatus {
 }
 
 export interface InstanceFilter {
+  /** Ids starting with this only (the extension's `instanceIdPrefix`). */
+  instanceIdPrefix?: string;
   createdTimeFrom?: number;
   createdTimeTo?: number;
   runtimeStatus?: readonly string[];
@@ -221,6 +223,16 @@ export class DurableEngine {
 
   list(filter: InstanceFilter = {}): InstanceStatus[] {
     return [...this.#records.values()].filter((r) => matches(r, filter)).map((r) => this.#toStatus(r, {}));
+  }
+
+  /** The ids matching a filter, without building their statuses (a query page builds only its own). */
+  ids(filter: InstanceFilter = {}): string[] {
+    return [...this.#records.values()].filter((r) => matches(r, filter)).map((r) => r.instanceId);
+  }
+
+  /** The host clock, as the extension's "now" (a purge by filter ends now unless told). */
+  now(): number {
+    return this.#o.clock.now();
   }
 
   raiseEvent(instanceId: string, eventName: string, dataJson: string | undefined): DeliveryResult {
@@ -953,6 +965,8 @@ function compareReplays(
 }
 
 function matches(rec: InstanceRecord, filter: InstanceFilter): boolean {
+  if (filter.instanceIdPrefix !== undefined && !rec.instanceId.startsWith(filter.instanceIdPrefix))
+    return false;
   const created = Date.parse(rec.createdTime);
   if (filter.createdTimeFrom !== undefined && created < filter.createdTimeFrom) return false;
   if (filter.createdTimeTo !== undefined && created > filter.createdTimeTo) return false;
