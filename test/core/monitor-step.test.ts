@@ -4,6 +4,7 @@
  * (record, effects, reason). The effect loop in src/orchestrators/monitor.ts adds nothing but the activities.
  */
 import { describe, expect, it } from 'vitest';
+import { testPolicy } from '../support/plans';
 import fc from 'fast-check';
 import { initialMonitorState, type MonitorPolicy } from '../../src/core/monitor';
 import {
@@ -22,14 +23,7 @@ const T0 = Date.parse('2026-01-01T00:00:00Z');
 const INTERVAL = 30_000;
 const at = (ms: number) => new Date(T0 + ms);
 
-const policy: MonitorPolicy = {
-  failureThreshold: 3,
-  recoveryThreshold: 3,
-  automaticFailover: true,
-  failback: 'manual',
-  cooldown: 'PT30M',
-  maxPause: 'PT8H',
-};
+const policy = testPolicy();
 
 const fresh = (): MonitorRecord => initialMonitorRecord('plan-a', policy, INTERVAL);
 const tick = (ms: number, p: MonitorPolicy = policy): MonitorStepInput => ({

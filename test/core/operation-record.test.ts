@@ -3,7 +3,7 @@
  * fences and closing notices, and the failure to plan. The operation orchestrator only feeds them results.
  */
 import { describe, expect, it } from 'vitest';
-import type { MonitorPolicy } from '../../src/core/monitor';
+import { testPolicy } from '../support/plans';
 import type { OperationInput } from '../../src/core/monitor-record';
 import { EVENT_TYPES } from '../../src/core/notifications';
 import {
@@ -17,14 +17,7 @@ import {
 } from '../../src/core/operation-record';
 import type { PlannedAction, WorkflowTarget } from '../../src/core/planner';
 
-const policy: MonitorPolicy = {
-  failureThreshold: 3,
-  recoveryThreshold: 3,
-  automaticFailover: true,
-  failback: 'manual',
-  cooldown: 'PT30M',
-  maxPause: 'PT8H',
-};
+const policy = testPolicy();
 const now = new Date('2026-03-02T08:10:00Z');
 const input = (extra: Partial<OperationInput> = {}): OperationInput => ({
   planId: 'plan-a',

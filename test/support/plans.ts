@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Plan, PlanInput } from '../../src/plan/schema';
 import { validatePlan } from '../../src/plan/validate';
+import type { MonitorPolicy } from '../../src/core/monitor';
 
 export const PRIMARY_SUB = '11111111-2222-4333-8444-555555555555';
 
@@ -35,3 +36,14 @@ export function mailboxActiveActive(): string {
   Object.assign(mailbox, { role: 'active-active', stateSide: 'server' });
   return JSON.stringify(plan, null, 2).replaceAll('../infra/', `${join(root, 'infra')}/`);
 }
+
+/** A monitor policy for the core's table tests: 3 failures in a row, 3 healthy to recover, manual failback. */
+export const testPolicy = (extra: Partial<MonitorPolicy> = {}): MonitorPolicy => ({
+  failureThreshold: 3,
+  recoveryThreshold: 3,
+  automaticFailover: true,
+  failback: 'manual',
+  cooldown: 'PT30M',
+  maxPause: 'PT8H',
+  ...extra,
+});
