@@ -14,6 +14,7 @@ import { durationMs } from './core/duration';
 import { loadPlan, planSourceFromSettings } from './plan/load';
 import type { Plan } from './plan/schema';
 import { DefaultAzureCredential } from '@azure/identity';
+import { createEntraTokenVerifier, entraSignInFromSettings, type TokenVerifier } from './http/entra-token';
 
 export interface ControlPlane {
   plan: Plan;
@@ -113,4 +114,24 @@ export function activityDeps() {
     ...(notifier ? { notifier } : {}),
     ...(notificationTtlMs !== undefined ? { notificationTtlMs } : {}),
   };
+}
+
+let signIn: { verifier: TokenVerifier | undefined } | undefined;
+
+/** For tests and local hosts: verify bearer tokens with this (undefined: no Entra sign-in). */
+export function installSignIn(verifier: TokenVerifier | undefined): void {
+  signIn = { verifier };
+}
+
+/**
+ * The API's Entra token verifier from DR_AUTH_CLIENT_ID / DR_AUTH_TENANT_ID / DR_AUTH_AUDIENCE /
+ * DR_AUTH_AUTHORITY (src/http/entra-token.ts), or undefined when sign-in is not configured. Built once: its
+ * key cache lives as long as the process.
+ */
+export function signInVerifier(): TokenVerifier | undefined {
+  if (!signIn) {
+    const settings = entraSignInFromSettings(process.env);
+    signIn = { verifier: settings ? createEntraTokenVerifier(settings) : undefined };
+  }
+  return signIn.verifier;
 }

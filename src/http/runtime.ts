@@ -1,12 +1,12 @@
 /**
  * The HTTP API's composition root: the handlers over the process's control plane, the durable client from
- * the invocation, and the app settings the API reads (DR_REQUIRE_PRINCIPAL, DR_KEY_IS_OPERATOR, and
- * WEBSITE_AUTH_ENABLED, which Azure sets to True when App Service Authentication is on). `functions/http-*.ts`
- * register routes through `httpRegistration`, so each registration file stays one call.
+ * the invocation, the Entra token verifier (src/composition.ts signInVerifier) and the app settings the API
+ * reads (DR_REQUIRE_PRINCIPAL, DR_KEY_IS_OPERATOR). `functions/http-*.ts` register routes through
+ * `httpRegistration`, so each registration file stays one call.
  */
 import type { HttpFunctionOptions, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { controlPlane } from '../composition';
+import { controlPlane, signInVerifier } from '../composition';
 import { createHttpApi, type HttpHandler, type HttpApiSettings } from './api';
 import { HTTP_ROUTES, type HttpRouteKey } from './routes';
 
@@ -22,10 +22,10 @@ export interface LocalTrust {
 
 /**
  * Reads the API's settings; `true` (any case) turns a flag on, anything else leaves it off. The principal
- * header is trusted when App Service Authentication is enabled (Azure sets WEBSITE_AUTH_ENABLED=True;
- * Microsoft.Identity.Web reads the same signal) or a local host vouches for it. A function key alone may
- * operate only with DR_KEY_IS_OPERATOR=true (or a local host's opt-in), and never where DR_REQUIRE_PRINCIPAL
- * refuses key-only callers altogether.
+ * header is trusted only where a local host vouches for it in code: no setting (WEBSITE_AUTH_ENABLED
+ * included) makes it trustworthy, since App Service Authentication does not run on Flex Consumption. A
+ * function key alone may operate only with DR_KEY_IS_OPERATOR=true (or a local host's opt-in), and never
+ * where DR_REQUIRE_PRINCIPAL refuses key-only callers altogether.
  */
 export function httpSettingsFrom(
   settings: Readonly<Record<string, string | undefined>>,
@@ -34,7 +34,7 @@ export function httpSettingsFrom(
   const requirePrincipal = isTrue(settings.DR_REQUIRE_PRINCIPAL);
   return {
     requirePrincipal,
-    trustPrincipal: isTrue(settings.WEBSITE_AUTH_ENABLED) || local.principal === true,
+    trustPrincipal: local.principal === true,
     keyIsOperator: !requirePrincipal && (isTrue(settings.DR_KEY_IS_OPERATOR) || local.keyIsOperator === true),
   };
 }
@@ -56,7 +56,7 @@ export function keyIsOperatorWarning(
     return `${source} has no effect: DR_REQUIRE_PRINCIPAL=true refuses callers with only a function key`;
   return (
     `${source}: any caller with a function key may fail over, fail back, pause and resume, with no sign-in ` +
-    'and no app role. Prefer App Service Authentication with the Failover.Operator app role (docs/security.md)'
+    'and no app role. Prefer Entra sign-in with the Failover.Operator app role (docs/security.md)'
   );
 }
 
@@ -109,6 +109,7 @@ export function httpApi(): Record<HttpRouteKey, HttpHandler> {
     client: (context: InvocationContext) => df.getClient(context),
     // Read per request, so a changed app setting applies without a restart of this module.
     settings: () => httpSettingsFrom(process.env, localTrust),
+    signIn: () => signInVerifier(),
     now: () => clock(),
   });
   return api;
