@@ -210,3 +210,28 @@ describe('failures', () => {
     expect(h.durable.terminate(id)).toBe('notRunning');
   });
 });
+
+describe.each(['V1', 'V4'] as const)('callActivityWithRetry giving up (replay schema %s)', (schema) => {
+  test('after the last failed attempt the final retry timer fires at once: startRetry gives up after 15 s, not 31 s', async () => {
+    const h = await start(['give-up.ts'], { replaySchema: schema });
+    const t0 = h.clock.now();
+    const id = h.durable.startNew('giveUp');
+    await h.runUntilIdle();
+    // Five attempts, four waits between them: 1 + 2 + 4 + 8 s. Nothing waits after the fifth.
+    await h.clock.advanceBy(14_999);
+    expect(calls.get('always')).toBe(4);
+    expect(h.durable.getStatus(id)?.runtimeStatus).toBe('Running');
+    await h.clock.advanceBy(1);
+    await h.runUntilIdle();
+    expect(calls.get('always')).toBe(5);
+    const status = h.durable.getStatus(id)!;
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toMatch(new RegExp(`^gave up at ${new Date(t0 + 15_000).toISOString()}: .*failure 5`));
+    // The history still has the final timer (the replay needs it), created and fired at the same instant.
+    const history = h.durable.history(id)!;
+    const timers = history.filter((e) => e.EventType === 10);
+    expect(timers).toHaveLength(5);
+    expect(timers.at(-1)!.FireAt).toBe(new Date(t0 + 15_000).toISOString());
+    expect(types(history).filter((x) => x === 'TimerFired')).toHaveLength(5);
+  });
+});

@@ -813,7 +813,11 @@ function planTask(task: ReplayTask, rec: InstanceRecord, id: number, now: number
     }
     if (retry.isWaitingOnTimer) {
       const failedAttempts = (retry.attemptNumber ?? 2) - 1;
-      return { kind: 'timer', fireAt: now + retryDelay(retry.retryOptions, failedAttempts), canceled: false };
+      // After the last attempt the replay still waits on a timer before it gives up; DurableTask.Core's
+      // RetryInterceptor schedules that final timer with no delay (Azure/durabletask#661), so it fires at once.
+      const last = failedAttempts >= retry.retryOptions.maxNumberOfAttempts;
+      const delay = last ? 0 : retryDelay(retry.retryOptions, failedAttempts);
+      return { kind: 'timer', fireAt: now + delay, canceled: false };
     }
     return planAction(retryAction, rec, id);
   }
