@@ -2,7 +2,14 @@
  * What `GET /api/status` shows, computed from the monitor's published state: pure, so every field can be
  * tested from a state alone. The monitor's customStatus is the only source of truth for mode and counts.
  */
-import { ARM_WRITE_BURST, ARM_WRITE_REFILL_MS, GROUP_READ_BACK_MS } from '../core/actuation';
+import {
+  actuationQueueHops,
+  ARM_WRITE_BURST,
+  ARM_WRITE_REFILL_MS,
+  DETECTION_QUEUE_HOPS,
+  GROUP_READ_BACK_MS,
+  QUEUE_POLL_MAX_MS,
+} from '../core/actuation';
 import { durationMs, formatDuration } from '../core/duration';
 import { countedFailures, reportedMode, type MonitorPolicy } from '../core/monitor';
 import { entryTargets } from '../core/planner';
@@ -32,22 +39,28 @@ export interface PredictedRto {
 
 /**
  * Worst case from the start of an outage to the failover decision: the failures the policy needs, one probe
- * interval apart, plus the last probe's timeout; then the actuation, bounded by read-backs and ARM throttling.
+ * interval apart, plus the last probe's timeout and the task hub's queue hops to the operation's start; then
+ * the actuation, bounded by read-backs, ARM throttling and the queue hops of each group.
  */
 export function predictRto(plan: Plan, policy: MonitorPolicy): PredictedRto {
   const intervalMs = durationMs(plan.policy.probeInterval);
   const timeoutMs = durationMs(plan.healthCheck.timeout);
   const needed = policy.window?.failures ?? policy.failureThreshold ?? 1;
-  const detectionMs = needed * intervalMs + timeoutMs;
+  const detectionHopsMs = DETECTION_QUEUE_HOPS * QUEUE_POLL_MAX_MS;
+  const detectionMs = needed * intervalMs + timeoutMs + detectionHopsMs;
   const targets = plan.workflows.flatMap((e) => entryTargets(plan, e)).length;
   const groups = new Set(plan.workflows.map((e) => e.group ?? 0)).size;
+  const actuationHopsMs = actuationQueueHops(groups) * QUEUE_POLL_MAX_MS;
   const actuationMs =
-    groups * GROUP_READ_BACK_MS + Math.max(0, targets - ARM_WRITE_BURST) * ARM_WRITE_REFILL_MS;
+    groups * GROUP_READ_BACK_MS +
+    Math.max(0, targets - ARM_WRITE_BURST) * ARM_WRITE_REFILL_MS +
+    actuationHopsMs;
+  const hop = formatDuration(QUEUE_POLL_MAX_MS);
   return {
     detectionMs,
-    detection: `${needed} failed probe(s) ${policy.window ? `(${policy.window.failures} of the last ${policy.window.of}) ` : ''}x ${plan.policy.probeInterval} probe interval + ${plan.healthCheck.timeout} probe timeout = ${formatDuration(detectionMs)}`,
+    detection: `${needed} failed probe(s) ${policy.window ? `(${policy.window.failures} of the last ${policy.window.of}) ` : ''}x ${plan.policy.probeInterval} probe interval + ${plan.healthCheck.timeout} probe timeout + ${DETECTION_QUEUE_HOPS} queue hops x ${hop} = ${formatDuration(detectionMs)}`,
     actuationMs,
-    actuation: `${groups} group(s) x ~1 s read-back + ARM write throttling beyond ${ARM_WRITE_BURST} writes (${targets} workflow(s), at most one write each) = ${formatDuration(actuationMs)}; a planned failover may also wait for a split entry's next slot boundary`,
+    actuation: `${groups} group(s) x ~1 s read-back + ARM write throttling beyond ${ARM_WRITE_BURST} writes (${targets} workflow(s), at most one write each) + ${actuationQueueHops(groups)} queue hops x ${hop} = ${formatDuration(actuationMs)}; a planned failover may also wait for a split entry's next slot boundary`,
     totalMs: detectionMs + actuationMs,
     automaticFailover: policy.automaticFailover,
   };

@@ -275,7 +275,9 @@ describe('status view and predicted RTO', () => {
     const policy = { ...policyOf(plan), window: { failures: 4, of: 6 } } as ReturnType<typeof policyOf>;
     delete (policy as { failureThreshold?: number }).failureThreshold;
     const rto = predictRto(plan, policy);
-    expect(rto.detectionMs).toBe(4 * 30_000 + 10_000);
+    // Four probe intervals, the probe timeout, and five queue hops of at most 2 s (host.json).
+    expect(rto.detectionMs).toBe(4 * 30_000 + 10_000 + 5 * 2_000);
+    expect(rto.detection).toContain('+ 5 queue hops x PT2S');
     expect(rto.detection).toContain('(4 of the last 6)');
     const state = {
       ...initialMonitorState(),
