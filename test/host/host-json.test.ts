@@ -16,7 +16,9 @@ const hostJson = JSON.parse(readFileSync(join(__dirname, '../../host.json'), 'ut
 function timeSpanMs(text: string): number {
   const m = /^(\d{2}):(\d{2}):(\d{2})(\.\d{1,3})?$/.exec(text);
   if (!m) throw new Error(`${text} is not a TimeSpan hh:mm:ss`);
-  return ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + Math.round(Number(m[4] ?? 0) * 1000);
+  return (
+    ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 + Math.round(Number(m[4] ?? 0) * 1000)
+  );
 }
 
 describe('host.json: the Azure Storage provider polls idle queues often enough for a DR tool', () => {

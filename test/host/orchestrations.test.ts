@@ -226,7 +226,9 @@ describe.each(['V1', 'V4'] as const)('callActivityWithRetry giving up (replay sc
     expect(calls.get('always')).toBe(5);
     const status = h.durable.getStatus(id)!;
     expect(status.runtimeStatus).toBe('Completed');
-    expect(status.output).toMatch(new RegExp(`^gave up at ${new Date(t0 + 15_000).toISOString()}: .*failure 5`));
+    expect(status.output).toMatch(
+      new RegExp(`^gave up at ${new Date(t0 + 15_000).toISOString()}: .*failure 5`),
+    );
     // The history still has the final timer (the replay needs it), created and fired at the same instant.
     const history = h.durable.history(id)!;
     const timers = history.filter((e) => e.EventType === 10);

@@ -261,7 +261,9 @@ describe('status after an outage and an automatic failover', () => {
     expect(s.predictedRto).toMatchObject({
       // Plus five queue hops of at most 2 s each (host.json maxQueuePollingInterval).
       detectionMs: 3 * 30_000 + 10_000 + 5 * 2_000,
-      detection: expect.stringContaining('3 failed probe(s) x PT30S probe interval + PT10S probe timeout + 5 queue hops x PT2S'),
+      detection: expect.stringContaining(
+        '3 failed probe(s) x PT30S probe interval + PT10S probe timeout + 5 queue hops x PT2S',
+      ),
       automaticFailover: true,
     });
     expect(s.lastFailoverAt).toBe(s.lastOperation.startedAt);
