@@ -111,7 +111,7 @@ export function createEntraTokenVerifier(settings: EntraSignInSettings): TokenVe
 /** A verification failure as the 401 the caller sees: what was wrong, never the token. */
 function refusal(err: unknown, keys: TenantKeys, audiences: string[], refreshed = true): HttpApiError {
   if (err instanceof HttpApiError) return err;
-  const e = err as { code?: string; claim?: string; message?: string };
+  const e = err as { code?: string; claim?: string; message?: string; payload?: { iss?: unknown } };
   const why = (() => {
     switch (e.code) {
       case 'ERR_JWT_EXPIRED':
@@ -122,7 +122,7 @@ function refusal(err: unknown, keys: TenantKeys, audiences: string[], refreshed 
         if (e.claim === 'aud')
           return `the token is for another audience (this API accepts ${audiences.join(' or ')})`;
         if (e.claim === 'iss')
-          return `the token was issued by another issuer (this API accepts ${keys.issuer})`;
+          return `the token was issued by another issuer (this API accepts ${keys.issuer})${v1Hint(e)}`;
         return `the token's ${e.claim ?? 'claims'} claim is invalid: ${e.message ?? ''}`.trim();
       case 'ERR_JOSE_ALG_NOT_ALLOWED':
         return `the token's signing algorithm is not allowed (only ${ALGORITHMS.join(', ')} signed by the tenant)`;
@@ -139,6 +139,13 @@ function refusal(err: unknown, keys: TenantKeys, audiences: string[], refreshed 
     }
   })();
   return new UnauthenticatedError(`bearer token refused: ${why}`);
+}
+
+/** A version 1 token (issuer sts.windows.net): the app registration asks for v1 tokens. */
+function v1Hint(e: { payload?: { iss?: unknown } }): string {
+  return typeof e.payload?.iss === 'string' && e.payload.iss.startsWith('https://sts.windows.net/')
+    ? '; this is a version 1 token: set api.requestedAccessTokenVersion=2 on the app registration (docs/security.md)'
+    : '';
 }
 
 const NAME_CLAIMS = ['preferred_username', 'upn', 'unique_name', 'email', 'name'] as const;

@@ -105,6 +105,14 @@ describe('bearer tokens verified against the tenant discovery document and JWKS'
     expect(r).toMatchObject({ status: 401, error: expect.stringMatching(reason) });
   });
 
+  it('a version 1 token (issuer sts.windows.net) is refused with the app registration setting to change', async () => {
+    const v1 = await issuer.token({ ...OPERATOR, iss: `https://sts.windows.net/${TENANT}/` });
+    expect(await outcome(verifier(), v1, 'operate')).toMatchObject({
+      status: 401,
+      error: expect.stringContaining('set api.requestedAccessTokenVersion=2 on the app registration'),
+    });
+  });
+
   it('a small clock skew is allowed (60 s), no more', async () => {
     const v = verifier();
     expect(await outcome(v, await issuer.token({ ...READER, exp: now() - 30 }))).toMatchObject({

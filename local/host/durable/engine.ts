@@ -119,6 +119,8 @@ export interface DurableStats {
   activityFailures: number;
   timersFired: number;
   historyEvents: number;
+  /** Events raised to an instance whose start was not stored yet (dropped, as in Azure). */
+  eventsDiscarded: number;
   historyEventsByInstance: Record<string, { appended: number; current: number; executions: number }>;
 }
 
@@ -170,6 +172,8 @@ export class DurableEngine {
   readonly #lastErrors = new Map<string, Error>();
   #loop: Promise<void> | undefined;
   #stopped = false;
+  /** Executions whose ExecutionStarted an episode has taken: events for them are kept from then on. */
+  readonly #startTaken = new Set<string>();
   /** Instances whose dispatch is held (see hold()); their messages queue in the inbox meanwhile. */
   readonly #held = new Set<string>();
   readonly #stats = {
@@ -179,6 +183,7 @@ export class DurableEngine {
     activityFailures: 0,
     timersFired: 0,
     historyEvents: 0,
+    eventsDiscarded: 0,
   };
 
   constructor(options: DurableEngineOptions) {
@@ -207,7 +212,10 @@ export class DurableEngine {
     }
     if (existing) this.#cancelTimers(instanceId);
     this.#lastErrors.delete(instanceId);
-    this.#createInstance(instanceId, name, options.inputJson, undefined);
+    this.#createInstance(instanceId, name, options.inputJson, undefined, false);
+    // The start message waits for the dispatcher's next turn, as a queued ExecutionStarted waits for a poll:
+    // until then the start is not stored, and events raised to the instance are discarded (raiseEvent).
+    setImmediate(() => this.#kick());
     return instanceId;
   }
 
@@ -223,10 +231,24 @@ export class DurableEngine {
     return [...this.#records.values()].filter((r) => matches(r, filter)).map((r) => this.#toStatus(r, {}));
   }
 
+  /**
+   * Raises an event. As in Azure, an instance whose start is not stored yet (Pending: its ExecutionStarted has
+   * not been through an episode) has no history to add the event to: the Durable Task Framework discards such
+   * a message ("No such instance"), while the client was told it was accepted. Senders that must be heard
+   * raise again until the instance answers.
+   */
   raiseEvent(instanceId: string, eventName: string, dataJson: string | undefined): DeliveryResult {
     const rec = this.#records.get(instanceId);
     if (!rec) return 'notFound';
     if (!ACTIVE.has(rec.runtimeStatus)) return 'notRunning';
+    if (rec.runtimeStatus === 'Pending' && !this.#startTaken.has(rec.executionId)) {
+      this.#o.log(
+        'warning',
+        `Event '${eventName}' for instance ${instanceId} discarded: No such instance (its start is not stored yet)`,
+      );
+      this.#stats.eventsDiscarded += 1;
+      return 'accepted';
+    }
     this.#deliver(
       rec.instanceId,
       rec.executionId,
@@ -349,6 +371,7 @@ export class DurableEngine {
     name: string,
     inputJson: string | undefined,
     parent: InstanceRecord['parent'],
+    kickNow = true,
   ): InstanceRecord {
     const now = this.#o.clock.now();
     const iso = new Date(now).toISOString();
@@ -373,7 +396,7 @@ export class DurableEngine {
     this.#records.set(instanceId, rec);
     this.#o.store.save(rec);
     this.#ready.add(instanceId);
-    this.#kick();
+    if (kickNow) this.#kick();
     return rec;
   }
 
@@ -422,6 +445,7 @@ export class DurableEngine {
     const now = this.#o.clock.now();
     const executionId = rec.executionId;
     const taken = rec.inbox.length;
+    this.#startTaken.add(executionId);
     const newEvents = [events.orchestratorStarted(now), ...rec.inbox.slice(0, taken)];
     const history: StoredEvent[] = [...rec.history.map((e) => ({ ...e, IsPlayed: true })), ...newEvents];
     const started = history.find((e) => e.EventType === EventType.ExecutionStarted);
