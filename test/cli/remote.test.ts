@@ -48,7 +48,8 @@ describe('dr remote commands over HTTP', () => {
     expect(r.out).toContain('plan contoso-orders-dr: MONITORING, active region primary (westeurope)');
     expect(r.out).toContain('failures: 0 of 3 consecutive failed probes');
     expect(r.out).toMatch(/last probes: ok ok \(latest /);
-    expect(r.out).toContain('predicted RTO PT1M43S: detection 3 failed probe(s) x PT30S');
+    // 3 x 30 s + 10 s timeout + 5 queue hops x 2 s; 3 groups' read-backs + (2 + 8 x 3) queue hops x 2 s.
+    expect(r.out).toContain('predicted RTO PT2M45S: detection 3 failed probe(s) x PT30S');
     const j = await dr(['status', '--json', '--url', `${estate.host.url}/api/`, '--key', KEY], {});
     expect(j.code).toBe(0);
     expect(JSON.parse(j.out)).toMatchObject({
