@@ -6,7 +6,7 @@
 import * as path from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from '../../local/host';
-import { ensureMonitor, tickMonitor, tickSignal } from '../../src/app/monitor-instance';
+import { ensureMonitor, tickMonitor, tickSignal } from '../../src/durable/monitor-instance';
 import type { DurableClient } from '../../src/durable/client';
 import { MONITOR_SIGNAL, monitorInstanceId, monitorOf, type Signal } from '../../src/durable/contracts';
 import { askMonitor } from '../../src/http/monitor-requests';

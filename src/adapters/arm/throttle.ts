@@ -77,6 +77,7 @@ class TokenBucket {
         await this.clock.sleep(((1 - this.tokens) / this.spec.refillPerSecond) * 1000);
       }
     });
+    // The queue only orders turns; the caller gets this turn's failure through `turn`.
     this.queue = turn.catch(() => undefined);
     return turn;
   }
@@ -98,10 +99,15 @@ class TokenBucket {
 
 export interface ThrottleStats {
   requests: number;
+  /** How long ARM took to answer the last LATENCY_WINDOW answered requests (ms, oldest first). */
+  latenciesMs: number[];
   throttled: number;
   /** Lowest `remaining` header seen per kind. */
   lowestRemaining: { reads?: number; writes?: number };
 }
+
+/** Answered requests kept for the latency the RTO prediction assumes. */
+export const LATENCY_WINDOW = 50;
 
 /** This instance's share of ARM's buckets when `instances` instances share them. */
 export function bucketShare(
@@ -122,7 +128,7 @@ export function bucketShare(
 export class ArmThrottle {
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly specs: { reads: BucketSpec; writes: BucketSpec };
-  readonly stats: ThrottleStats = { requests: 0, throttled: 0, lowestRemaining: {} };
+  readonly stats: ThrottleStats = { requests: 0, latenciesMs: [], throttled: 0, lowestRemaining: {} };
 
   constructor(
     specs = ARM_BUCKETS,
@@ -143,6 +149,14 @@ export class ArmThrottle {
     return bucket;
   }
 
+  /**
+   * The slowest of the last LATENCY_WINDOW answers (undefined before the first): the per-request latency an
+   * RTO prediction must assume to be a bound. Requests ARM never answered are not in it (they time out).
+   */
+  observedLatencyMs(): number | undefined {
+    return this.stats.latenciesMs.length ? Math.max(...this.stats.latenciesMs) : undefined;
+  }
+
   policy(): PipelinePolicy {
     return {
       name: 'armSubscriptionThrottle',
@@ -153,7 +167,10 @@ export class ArmThrottle {
         const bucket = this.bucket(subscription, kind);
         await bucket.take();
         this.stats.requests++;
+        const sentAt = this.clock.now();
         const response = await next(request);
+        this.stats.latenciesMs.push(Math.round(this.clock.now() - sentAt));
+        if (this.stats.latenciesMs.length > LATENCY_WINDOW) this.stats.latenciesMs.shift();
         const remaining = Number(response.headers.get(`x-ms-ratelimit-remaining-subscription-${kind}`));
         if (
           Number.isFinite(remaining) &&

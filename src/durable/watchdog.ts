@@ -1,10 +1,10 @@
 /**
  * The watchdog: on every timer tick, make sure the plan's monitor orchestration is running and hand it the tick
- * (src/app/monitor-instance.ts; after starting the monitor it makes sure the first tick is not lost).
+ * (src/durable/monitor-instance.ts; after starting the monitor it makes sure the first tick is not lost).
  */
 import type { InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
-import { tickMonitor } from '../app/monitor-instance';
+import { tickMonitor } from './monitor-instance';
 import type { DurableClient } from '../durable/client';
 import type { Plan } from '../plan/schema';
 
