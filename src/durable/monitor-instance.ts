@@ -77,7 +77,7 @@ export interface TickOptions {
 /**
  * One watchdog run: make sure the monitor runs and hand it the tick. A monitor started (or restarted) moments
  * ago may not have stored its start yet, and Azure discards an event raised to it then ("No such instance"):
- * the first tick, which brings the monitor its policy, would be lost until the next one. So after a start the
+ * the first tick, and the probe it starts, would be lost until the next one. So after a start the
  * tick is raised again until the monitor shows it has had a tick since (ticks are idempotent: one probe per
  * cycle however many arrive), for at most confirmMs.
  */
@@ -105,7 +105,7 @@ export async function tickMonitor(
     await client.raiseEvent(instanceId, MONITOR_SIGNAL, tick);
   }
   log(
-    `monitor ${instanceId} has not shown tick ${tick.id} within ${Math.round(confirmMs / 1000)} s of its start; the next tick brings its policy`,
+    `monitor ${instanceId} has not shown tick ${tick.id} within ${Math.round(confirmMs / 1000)} s of its start; the next tick will probe`,
   );
   return 'unconfirmed';
 }
