@@ -26,6 +26,7 @@ import {
 import { loadPlan, planSourceFromSettings } from './plan/load';
 import type { Plan } from './plan/schema';
 import { DefaultAzureCredential } from '@azure/identity';
+import { createEntraTokenVerifier, entraSignInFromSettings, type TokenVerifier } from './http/entra-token';
 
 export interface ControlPlane {
   plan: Plan;
@@ -157,6 +158,26 @@ function activityDeps() {
   };
 }
 
+let signIn: { verifier: TokenVerifier | undefined } | undefined;
+
+/** For tests and local hosts: verify bearer tokens with this (undefined: no Entra sign-in). */
+export function installSignIn(verifier: TokenVerifier | undefined): void {
+  signIn = { verifier };
+}
+
+/**
+ * The API's Entra token verifier from DR_AUTH_CLIENT_ID / DR_AUTH_TENANT_ID / DR_AUTH_AUDIENCE /
+ * DR_AUTH_AUTHORITY (src/http/entra-token.ts), or undefined when sign-in is not configured. Built once: its
+ * key cache lives as long as the process.
+ */
+export function signInVerifier(): TokenVerifier | undefined {
+  if (!signIn) {
+    const settings = entraSignInFromSettings(process.env);
+    signIn = { verifier: settings ? createEntraTokenVerifier(settings) : undefined };
+  }
+  return signIn.verifier;
+}
+
 /** `registerActivity('probe')` and kin for functions/activity-*.ts: activities built per invocation. */
 export const { registerActivity, registerClientActivity, registerLoggingActivity } =
   createActivityRegistration(() => createActivities(activityDeps()));
@@ -164,9 +185,9 @@ export const { registerActivity, registerClientActivity, registerLoggingActivity
 const localTrust: LocalTrust = {};
 
 /**
- * For the in-process host (tests, the embedded `npm start`), which has no App Service Authentication in
- * front: believe x-ms-client-principal as if it had one. Deliberately code, not an app setting, so a
- * deployed app cannot be configured into trusting a header any key holder can write.
+ * For the in-process host (tests, the embedded `npm start`), which has no Entra tenant: believe a hand-made
+ * x-ms-client-principal. Deliberately code, not an app setting, so a deployed app cannot be configured into
+ * trusting a header any key holder can write (in Azure it is never believed).
  */
 export function installLocalPrincipalTrust(on: boolean): void {
   localTrust.principal = on;
@@ -201,6 +222,7 @@ export const httpRegistration = createHttpRegistration({
     control: () => controlPlane().control,
     // Read per request, so a changed app setting applies without a restart.
     settings: () => httpSettingsFrom(process.env, localTrust),
+    signIn: () => signInVerifier(),
     now: () => handlerNow(),
     notificationTtlMs: () => controlPlane().notificationTtlMs ?? DEFAULT_NOTIFICATION_TTL_MS,
     armLatencyMs: () => controlPlane().armLatencyMs?.(),

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { ArmConnection } from '../adapters/logicapps/arm';
 import { createArmAgent } from '../adapters/arm/agent';
-import { ArmThrottle } from '../adapters/arm/throttle';
+import { ARM_BUCKETS, ArmThrottle, realClock } from '../adapters/arm/throttle';
 import { DEFAULT_ARM_TIMEOUT_MS } from '../adapters/arm/timeout';
 import { DurationError, durationMs } from '../core/duration';
 
@@ -69,6 +69,25 @@ export function armEndpointFromSettings(
   return { endpoint, credentialScopes: [scope] };
 }
 
+/**
+ * DR_ARM_INSTANCES: how many instances of the app may call ARM at once and so share its per-subscription
+ * buckets (each paces to 1/n of them; default 4). A failover writes from one batch activity per group at a
+ * time plus one activity per entry that is not batched, so a few instances write at once, however far Flex
+ * Consumption scales out; set the app's maximum instance count here for a guarantee at any scale.
+ */
+export const DEFAULT_ARM_INSTANCES = 4;
+
+export function armInstancesFromSettings(settings: Readonly<Record<string, string | undefined>>): number {
+  const raw = settings.DR_ARM_INSTANCES?.trim();
+  if (!raw) return DEFAULT_ARM_INSTANCES;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 1000)
+    throw new ArmSettingsError(
+      `DR_ARM_INSTANCES: ${JSON.stringify(raw)} must be a whole number from 1 to 1000 (the instances that share ARM's request buckets)`,
+    );
+  return n;
+}
+
 /** The variables the SDK's proxy policy reads (either case); it routes through a proxy only without an agent. */
 const PROXY_SETTINGS = ['HTTPS_PROXY', 'ALL_PROXY', 'HTTP_PROXY'];
 const proxyConfigured = (settings: Readonly<Record<string, string | undefined>>) =>
@@ -77,7 +96,8 @@ const proxyConfigured = (settings: Readonly<Record<string, string | undefined>>)
 /**
  * Real Azure: DefaultAzureCredential (the managed identity in Azure, `az login` on a laptop).
  * DR_ARM_ENDPOINT selects a sovereign cloud (DR_ARM_SCOPE overrides the token scope derived from it);
- * DR_ARM_CA_FILE trusts a private CA (e.g. the simulator); DR_ARM_TIMEOUT bounds each request.
+ * DR_ARM_CA_FILE trusts a private CA (e.g. the simulator); DR_ARM_TIMEOUT bounds each request;
+ * DR_ARM_INSTANCES says how many instances share ARM's buckets.
  * Every setting is validated here, once, with an ArmSettingsError naming it.
  * Every ARM client shares one pooled agent (createArmAgent), except behind an HTTP(S) proxy without a private
  * CA: an agent of ours would bypass the SDK's proxy, which pools its own connections.
@@ -97,7 +117,7 @@ export function armConnectionFromSettings(
       : proxyConfigured(settings)
         ? {}
         : { agent: createArmAgent() }),
-    throttle: new ArmThrottle(),
+    throttle: new ArmThrottle(ARM_BUCKETS, realClock, armInstancesFromSettings(settings)),
     timeoutMs,
   };
 }

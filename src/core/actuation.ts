@@ -12,6 +12,27 @@ export const ARM_WRITE_REFILL_MS = 100;
 /** One read-back per group, about a second on a healthy ARM. */
 export const GROUP_READ_BACK_MS = 1_000;
 
+/**
+ * host.json `extensions.durableTask.storageProvider.maxQueuePollingInterval`: an idle task hub queue is
+ * polled at most this far apart, so a message can wait this long before it is seen (test/host/host-json
+ * checks the two agree).
+ */
+export const QUEUE_POLL_MAX_MS = 2_000;
+/**
+ * Queue hops from the last failed probe to the operation's first step, each of which may wait a full poll
+ * interval: the watchdog's tick to the monitor, the probe activity and its result, the startOperation
+ * activity, the operation's start message.
+ */
+export const DETECTION_QUEUE_HOPS = 5;
+/**
+ * Queue hops of the actuation: the planOperation activity and its result, then per group the batch
+ * sub-orchestration's start and completion, its two applyActions activities and their results (fences, then
+ * activations), and the read-back activity and its result.
+ */
+export function actuationQueueHops(groups: number): number {
+  return 2 + 8 * groups;
+}
+
 /** After a slot boundary, leave the slot's run time to start before switching (at most 30 s). */
 export function boundaryMarginMs(every: string): number {
   return Math.min(30_000, Math.floor(durationMs(every) / 20));
@@ -22,6 +43,8 @@ export interface ActuationPrediction {
   actuationMs: number;
   /** Of which: waiting for split entries' slot boundaries (planned operations and failbacks). */
   slotWaitMs: number;
+  /** Of which, at worst: messages waiting for an idle queue's next poll (QUEUE_POLL_MAX_MS per hop). */
+  queueWaitMs: number;
   /** ARM writes the plan makes (steps that are not no-ops). */
   writes: number;
 }
@@ -47,5 +70,6 @@ export function predictActuation(plan: OperationPlan, start: Date): ActuationPre
     at += wait + GROUP_READ_BACK_MS;
   }
   const throttleMs = Math.max(0, writes - ARM_WRITE_BURST) * ARM_WRITE_REFILL_MS;
-  return { actuationMs: at - start.getTime() + throttleMs, slotWaitMs, writes };
+  const queueWaitMs = actuationQueueHops(plan.groups.length) * QUEUE_POLL_MAX_MS;
+  return { actuationMs: at - start.getTime() + throttleMs + queueWaitMs, slotWaitMs, queueWaitMs, writes };
 }

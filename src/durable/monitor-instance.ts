@@ -8,6 +8,7 @@ import { initialMonitorRecord } from '../core/monitor-step';
 import { statusIfAny, type DurableClient, type InstanceInfo } from '../durable/client';
 import { emitEvent, LOG_EVENTS } from '../telemetry/events';
 import {
+  MONITOR_SIGNAL,
   ORCHESTRATIONS,
   monitorInstanceId,
   type MonitorInput,
@@ -66,7 +67,7 @@ export async function ensureMonitor(
   return previous?.state ? 'restarted' : 'started';
 }
 
-export function tickSignal(plan: Plan, at: Date): Signal {
+export function tickSignal(plan: Plan, at: Date): Extract<Signal, { kind: 'tick' }> {
   const second = new Date(Math.floor(at.getTime() / 1000) * 1000).toISOString();
   return {
     kind: 'tick',
@@ -75,4 +76,52 @@ export function tickSignal(plan: Plan, at: Date): Signal {
     policy: policyOf(plan),
     probeIntervalMs: durationMs(plan.policy.probeInterval),
   };
+}
+
+/** Poll steps while a just-started monitor has not shown the tick: quick first, then every 2 s. */
+const ACK_STEPS_MS = [50, 100, 250, 500, 1_000, 2_000];
+
+export interface TickOptions {
+  log?: (msg: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+  /** How long to keep raising a tick a just-started monitor has not shown (default 20 s). */
+  confirmMs?: number;
+  /** Sees the monitor's status as read before the tick (undefined: none yet), e.g. for the heartbeat record. */
+  seen?: (status: InstanceInfo | undefined) => void;
+}
+
+/**
+ * One watchdog run: make sure the monitor runs and hand it the tick. A monitor started (or restarted) moments
+ * ago may not have stored its start yet, and Azure discards an event raised to it then ("No such instance"):
+ * the first tick, and the probe it starts, would be lost until the next one. So after a start the
+ * tick is raised again until the monitor shows it has had a tick since (ticks are idempotent: one probe per
+ * cycle however many arrive), for at most confirmMs.
+ */
+export async function tickMonitor(
+  client: Pick<DurableClient, 'getStatus' | 'startNew' | 'raiseEvent'>,
+  plan: Plan,
+  at: Date,
+  options: TickOptions = {},
+): Promise<'delivered' | 'unconfirmed'> {
+  const log = options.log ?? (() => undefined);
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const instanceId = monitorInstanceId(plan.id);
+  const started = await ensureMonitor(client, plan, log, options.seen);
+  const tick = tickSignal(plan, at);
+  await client.raiseEvent(instanceId, MONITOR_SIGNAL, tick);
+  if (started === 'alive') return 'delivered';
+  const confirmMs = options.confirmMs ?? 20_000;
+  for (let waited = 0, step = 0; waited < confirmMs; step++) {
+    const delay = ACK_STEPS_MS[Math.min(step, ACK_STEPS_MS.length - 1)]!;
+    await sleep(delay);
+    waited += delay;
+    const status = await statusIfAny(client, instanceId);
+    const seen = status ? monitorOf(status)?.lastTickAt : undefined;
+    if (seen !== undefined && seen >= tick.at) return 'delivered';
+    await client.raiseEvent(instanceId, MONITOR_SIGNAL, tick);
+  }
+  log(
+    `monitor ${instanceId} has not shown tick ${tick.id} within ${Math.round(confirmMs / 1000)} s of its start; the next tick will probe`,
+  );
+  return 'unconfirmed';
 }

@@ -1,25 +1,21 @@
 /**
  * The watchdog: on every timer tick, make sure the plan's monitor orchestration is running and hand it the tick
- * (src/durable/monitor-instance.ts).
+ * (src/durable/monitor-instance.ts; after starting the monitor it makes sure the first tick is not lost).
  */
 import type { InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
-import { ensureMonitor, tickSignal } from './monitor-instance';
+import { tickMonitor } from './monitor-instance';
 import type { DurableClient } from '../durable/client';
-import { MONITOR_SIGNAL, monitorInstanceId } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
 import { emitEvent, heartbeatRecord } from '../telemetry/events';
 
 export function createWatchdogHandler(getPlan: () => Plan, now: () => Date = () => new Date()) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
-    const plan = getPlan();
     const client = df.getClient(context) as DurableClient;
-    await ensureMonitor(
-      client,
-      plan,
-      (m) => context.log(m),
-      (status) => emitEvent(heartbeatRecord(plan.id, status, now()), (line) => context.log(line)),
-    );
-    await client.raiseEvent(monitorInstanceId(plan.id), MONITOR_SIGNAL, tickSignal(plan, now()));
+    const plan = getPlan();
+    await tickMonitor(client, plan, now(), {
+      log: (m) => context.log(m),
+      seen: (status) => emitEvent(heartbeatRecord(plan.id, status, now()), (line) => context.log(line)),
+    });
   };
 }

@@ -1,15 +1,17 @@
 /**
- * Who is calling, and may they. The Functions host has already checked the function key; where App Service
- * Authentication runs in front, it forwards the signed-in principal as `x-ms-client-principal` (base64 JSON
- * with `claims: [{ typ, val }]`, `name_typ`, `role_typ`), whose app roles decide: `Failover.Operator` for
- * every POST, `Failover.Reader` (or Operator) for reads. The header is believed only where App Service
- * Authentication is on (it drops a client's own copy and writes the real one); anywhere else any key holder
- * could write it, so a principal sent there is refused rather than silently ignored. A caller with only a
- * function key is a reader: it may change the failover state only where DR_KEY_IS_OPERATOR=true says so.
+ * Who is calling, and may they. The Functions host has already checked the function key. A signed-in caller
+ * sends an Entra access token (`Authorization: Bearer`), which the API verifies itself (src/http/entra-token.ts:
+ * App Service Authentication is not supported on Flex Consumption, so nothing in front can be relied on);
+ * its app roles decide: `Failover.Operator` for every POST, `Failover.Reader` (or Operator) for reads.
+ * `x-ms-client-principal` is never believed in Azure (any key holder could write it): only a local host
+ * that says so in code believes it (the demo's hand-made principal); anywhere else a principal sent is refused
+ * rather than silently ignored. A caller with only a function key is a reader: it may change the failover
+ * state only where DR_KEY_IS_OPERATOR=true says so.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { ForbiddenError, UnauthenticatedError } from './errors';
+import type { TokenVerifier } from './entra-token';
 import { plainText } from './redact';
 
 export const APP_ROLES = { operator: 'Failover.Operator', reader: 'Failover.Reader' } as const;
@@ -24,7 +26,8 @@ export interface Identity {
   /** Principal name, or `function-key`. Goes into the signal's Caller and the audit log. */
   by: string;
   roles: string[];
-  via: 'principal' | 'function-key' | 'anonymous';
+  /** `token`: a verified Entra access token; `principal`: a local host's hand-made principal; `anonymous`: /health. */
+  via: 'token' | 'principal' | 'function-key' | 'anonymous';
 }
 
 const PrincipalSchema = z.object({
@@ -81,51 +84,36 @@ export interface AuthOptions {
    */
   keyIsOperator: boolean;
   /**
-   * Whether x-ms-client-principal can be believed: App Service Authentication is enabled
-   * (WEBSITE_AUTH_ENABLED=True), or a local host with no such front end said so explicitly.
+   * Whether x-ms-client-principal can be believed: only where a local host said so in code. Never from a
+   * setting: in Azure nothing in front of a Flex Consumption app vouches for it.
    */
   trustPrincipal: boolean;
 }
 
 /** Why a principal cannot be believed here, and what to do: the 401 a caller sees. */
 const UNTRUSTED_PRINCIPAL =
-  `${PRINCIPAL_HEADER} was sent, but App Service Authentication is not enabled on this Function App ` +
-  '(WEBSITE_AUTH_ENABLED is not True), so anyone with a function key could have written it: enable App ' +
-  'Service Authentication (docs/security.md), or call with the function key alone';
+  `${PRINCIPAL_HEADER} was sent, but this API never believes it outside a local host: anyone with a ` +
+  'function key could have written it. Sign in with an Entra access token (Authorization: Bearer) instead, ' +
+  'or call with the function key alone (docs/security.md)';
+
+/** How to sign in, or how to make signing in possible. */
+function signInHint(signIn: boolean): string {
+  return signIn
+    ? `sign in (send an Entra access token with the app role ${APP_ROLES.operator} as Authorization: Bearer, along with the key)`
+    : `configure Entra sign-in (azd env set DR_AUTH_CLIENT_ID <app registration client id>; docs/security.md) and call with an Entra access token with the app role ${APP_ROLES.operator}`;
+}
 
 /** Why a caller with only a function key may not change anything, and the two ways out: the 403 it sees. */
-function keyOnlyReader(trustPrincipal: boolean): string {
-  const signIn = trustPrincipal
-    ? `sign in through App Service Authentication (send a bearer token with the app role ${APP_ROLES.operator} along with the key)`
-    : `enable App Service Authentication (azd env set DR_AUTH_CLIENT_ID <app registration client id>) and call with a bearer token with the app role ${APP_ROLES.operator}`;
+function keyOnlyReader(signIn: boolean): string {
   return (
     'a function key alone may read but not change the failover state: ' +
-    `${signIn}, or let key holders operate with the app setting DR_KEY_IS_OPERATOR=true ` +
+    `${signInHint(signIn)}, or let key holders operate with the app setting DR_KEY_IS_OPERATOR=true ` +
     '(azd env set DR_KEY_IS_OPERATOR true); see docs/security.md'
   );
 }
 
-/** The caller's identity, or a 401/403 error. */
-export function authorise(
-  headers: { get(name: string): string | null },
-  access: Access,
-  options: AuthOptions,
-): Identity {
-  const header = headers.get(PRINCIPAL_HEADER);
-  if (header === null || header.trim() === '') {
-    if (options.requirePrincipal)
-      throw new UnauthenticatedError(
-        options.trustPrincipal
-          ? 'sign in: this API requires an App Service Authentication principal (DR_REQUIRE_PRINCIPAL=true)'
-          : 'DR_REQUIRE_PRINCIPAL=true, but App Service Authentication is not enabled on this Function App ' +
-              '(WEBSITE_AUTH_ENABLED is not True), so no caller can present a principal: enable it (docs/security.md)',
-      );
-    if (access === 'operate' && !options.keyIsOperator)
-      throw new ForbiddenError(keyOnlyReader(options.trustPrincipal), FUNCTION_KEY_CALLER);
-    return { by: FUNCTION_KEY_CALLER, roles: [], via: 'function-key' };
-  }
-  if (!options.trustPrincipal) throw new UnauthenticatedError(UNTRUSTED_PRINCIPAL);
-  const { by, roles } = parsePrincipal(header, headers.get(`${PRINCIPAL_HEADER}-name`));
+/** The roles check shared by every way of signing in. */
+function withRole(by: string, roles: string[], access: Access): void {
   const allowed = access === 'operate' ? [APP_ROLES.operator] : [APP_ROLES.reader, APP_ROLES.operator];
   if (!roles.some((r) => (allowed as string[]).includes(r))) {
     throw new ForbiddenError(
@@ -133,6 +121,59 @@ export function authorise(
       by,
     );
   }
+}
+
+const BEARER = /^Bearer[ \t]+(\S+)\s*$/i;
+
+/**
+ * The caller's identity, or a 401/403/503 error: a bearer token is verified by `signIn` (Entra sign-in
+ * configured) or refused (not configured); without one, see authorise.
+ */
+export async function authoriseRequest(
+  headers: { get(name: string): string | null },
+  access: Access,
+  options: AuthOptions,
+  signIn: TokenVerifier | undefined,
+): Promise<Identity> {
+  const authorization = headers.get('authorization');
+  const bearer = authorization ? BEARER.exec(authorization)?.[1] : undefined;
+  if (authorization && /^Bearer\b/i.test(authorization.trim()) && !bearer)
+    throw new UnauthenticatedError('the Authorization header says Bearer but carries no token');
+  if (bearer === undefined) return authorise(headers, access, options, signIn !== undefined);
+  if (!signIn)
+    throw new UnauthenticatedError(
+      'a bearer token was sent, but Entra sign-in is not configured on this Function App (app settings ' +
+        'DR_AUTH_TENANT_ID and DR_AUTH_CLIENT_ID), so it cannot be verified: configure it (docs/security.md), ' +
+        'or call with the function key alone',
+    );
+  const { by, roles } = await signIn.verify(bearer);
+  withRole(by, roles, access);
+  return { by, roles, via: 'token' };
+}
+
+/** The identity of a caller without a bearer token (a local principal, or the function key), or a 401/403. */
+export function authorise(
+  headers: { get(name: string): string | null },
+  access: Access,
+  options: AuthOptions,
+  signIn = false,
+): Identity {
+  const header = headers.get(PRINCIPAL_HEADER);
+  if (header === null || header.trim() === '') {
+    if (options.requirePrincipal)
+      throw new UnauthenticatedError(
+        signIn || options.trustPrincipal
+          ? 'sign in: this API requires an Entra access token (Authorization: Bearer) as well as the key (DR_REQUIRE_PRINCIPAL=true)'
+          : 'DR_REQUIRE_PRINCIPAL=true, but Entra sign-in is not configured on this Function App (app settings ' +
+              'DR_AUTH_TENANT_ID and DR_AUTH_CLIENT_ID), so no caller can sign in: configure it (docs/security.md)',
+      );
+    if (access === 'operate' && !options.keyIsOperator)
+      throw new ForbiddenError(keyOnlyReader(signIn), FUNCTION_KEY_CALLER);
+    return { by: FUNCTION_KEY_CALLER, roles: [], via: 'function-key' };
+  }
+  if (!options.trustPrincipal) throw new UnauthenticatedError(UNTRUSTED_PRINCIPAL);
+  const { by, roles } = parsePrincipal(header, headers.get(`${PRINCIPAL_HEADER}-name`));
+  withRole(by, roles, access);
   return { by, roles, via: 'principal' };
 }
 

@@ -1,9 +1,12 @@
 /**
  * A small client of the control plane's HTTP API, for `dr status|failover|failback|pause|resume`. It sends
- * the function key as `x-functions-key` and, where App Service Authentication is on, an Entra access token
- * from DR_API_TOKEN as `Authorization: Bearer`; it never prints either, and turns network failures into one
- * clear error.
+ * the function key as `x-functions-key` and, where the API has Entra sign-in, an Entra access token as
+ * `Authorization: Bearer`: DR_API_TOKEN as given, or one DefaultAzureCredential gets for DR_API_SCOPE (e.g.
+ * `api://<client id>/.default`; `az login`, a managed identity or a pipeline's federated identity). It never
+ * prints either, and turns network and sign-in failures into one clear error.
  */
+import { DefaultAzureCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/core-auth';
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:7071/api';
 
@@ -11,11 +14,16 @@ export interface ApiTarget {
   /** Base URL ending in `/api` (a trailing slash is fine). */
   url: string;
   key?: string;
-  /** An Entra access token for App Service Authentication (environment only: never a flag, never logged). */
+  /** An Entra access token (environment only: never a flag, never logged). */
   token?: string;
+  /** DR_API_SCOPE: get a token for this scope with DefaultAzureCredential (when no token is given). */
+  scope?: string;
 }
 
-/** `--url`/`--key` first, then DR_API_URL/DR_API_KEY, then the local default; the token from DR_API_TOKEN. */
+/**
+ * `--url`/`--key` first, then DR_API_URL/DR_API_KEY, then the local default; the token from DR_API_TOKEN, or
+ * from DR_API_SCOPE through DefaultAzureCredential.
+ */
 export function apiTarget(
   flags: { url?: string | undefined; key?: string | undefined },
   env: Readonly<Record<string, string | undefined>>,
@@ -23,14 +31,15 @@ export function apiTarget(
   const url = (flags.url ?? env.DR_API_URL ?? DEFAULT_API_URL).trim();
   const key = (flags.key ?? env.DR_API_KEY)?.trim();
   const token = env.DR_API_TOKEN?.trim();
-  return { url, ...(key ? { key } : {}), ...(token ? { token } : {}) };
+  const scope = env.DR_API_SCOPE?.trim();
+  return { url, ...(key ? { key } : {}), ...(token ? { token } : scope ? { scope } : {}) };
 }
 
 export class ApiTargetError extends Error {
   override name = 'ApiTargetError';
 }
 
-/** The API did not answer at all (refused, reset, DNS, timeout). */
+/** The API did not answer at all (refused, reset, DNS, timeout), or no token could be had to call it. */
 export class DrApiUnreachableError extends Error {
   override name = 'DrApiUnreachableError';
 }
@@ -46,12 +55,16 @@ export interface ApiReply {
 export interface DrApiClientOptions {
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** Gets the token for `target.scope` (default DefaultAzureCredential). */
+  credential?: TokenCredential;
 }
 
 export class DrApiClient {
   readonly #base: URL;
   readonly #key: string | undefined;
-  readonly #token: string | undefined;
+  #token: string | undefined;
+  readonly #scope: string | undefined;
+  readonly #credential: TokenCredential | undefined;
   readonly #timeoutMs: number;
   readonly #fetch: typeof fetch;
 
@@ -70,6 +83,8 @@ export class DrApiClient {
     this.#base = base;
     this.#key = target.key;
     this.#token = target.token;
+    this.#scope = target.token ? undefined : target.scope;
+    this.#credential = this.#scope ? (options.credential ?? new DefaultAzureCredential()) : undefined;
     // Above the API's own 15 s wait for the monitor's answer.
     this.#timeoutMs = options.timeoutMs ?? 30_000;
     this.#fetch = options.fetch ?? fetch;
@@ -100,6 +115,7 @@ export class DrApiClient {
     body: string | undefined,
     headers: Record<string, string>,
   ): Promise<ApiReply> {
+    const token = await this.#bearer();
     let res: Response;
     try {
       res = await this.#fetch(url, {
@@ -108,7 +124,7 @@ export class DrApiClient {
           accept: 'application/json',
           ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
           ...(this.#key ? { 'x-functions-key': this.#key } : {}),
-          ...(this.#token ? { authorization: `Bearer ${this.#token}` } : {}),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
           ...headers,
         },
         ...(body !== undefined ? { body } : {}),
@@ -132,6 +148,22 @@ export class DrApiClient {
       if (!(err instanceof SyntaxError)) throw err;
     }
     return { status: res.status, body: parsed, headers: res.headers, url: url.href };
+  }
+
+  /** DR_API_TOKEN, or a token for DR_API_SCOPE (the credential caches and renews it). */
+  async #bearer(): Promise<string | undefined> {
+    if (!this.#credential || !this.#scope) return this.#token;
+    let got: { token: string } | null;
+    try {
+      got = await this.#credential.getToken(this.#scope);
+    } catch (err) {
+      throw new DrApiUnreachableError(
+        `cannot get an Entra access token for DR_API_SCOPE=${this.#scope}: ${(err as Error).message.split('\n')[0]} ` +
+          '(sign in with az login, or set DR_API_TOKEN)',
+      );
+    }
+    if (!got?.token) throw new DrApiUnreachableError(`no Entra access token for DR_API_SCOPE=${this.#scope}`);
+    return got.token;
   }
 }
 
@@ -163,8 +195,8 @@ export function describeRefusal(reply: ApiReply): string {
     for (const i of body.issues) lines.push(`  ${i.path || '(body)'}: ${i.message}`);
   if (reply.status === 401 && !(typeof body === 'object' && body !== null && body.error))
     lines.push(
-      '  (the function key is missing or wrong: pass --key or set DR_API_KEY; where App Service ' +
-        'Authentication requires sign-in, also set DR_API_TOKEN to an Entra access token)',
+      '  (the function key is missing or wrong: pass --key or set DR_API_KEY; where the API requires ' +
+        'sign-in, also set DR_API_TOKEN to an Entra access token, or DR_API_SCOPE to api://<client id>/.default)',
     );
   return lines.join('\n');
 }

@@ -44,6 +44,8 @@ export interface Asked {
 
 /** Poll backoff: quick first looks (the monitor usually answers in tens of ms), then every 500 ms. */
 const POLL_STEPS_MS = [20, 40, 80, 160, 320, 500];
+/** Unanswered after this long, the signal is raised again (then after twice as long, and so on). */
+const RAISE_AGAIN_FIRST_MS = 1_000;
 
 async function publishedStatus(
   client: Pick<DurableClient, 'getStatus'>,
@@ -81,6 +83,7 @@ export async function askMonitor(
   await client.raiseEvent(instanceId, MONITOR_SIGNAL, signal);
 
   let waited = 0;
+  let raiseAgainAt = RAISE_AGAIN_FIRST_MS;
   for (let step = 0; waited < options.waitMs; step++) {
     const delay = Math.min(POLL_STEPS_MS[Math.min(step, POLL_STEPS_MS.length - 1)]!, options.waitMs - waited);
     await options.sleep(delay);
@@ -94,6 +97,12 @@ export async function askMonitor(
         replayed: false,
         ...(before ? { before } : {}),
       };
+    if (waited >= raiseAgainAt) {
+      // Not answered yet: the signal may have been discarded (a monitor whose start was not stored yet drops
+      // events in Azure). The monitor answers an id once, so raising it again is harmless.
+      await client.raiseEvent(instanceId, MONITOR_SIGNAL, signal);
+      raiseAgainAt *= 2;
+    }
   }
   throw new MonitorUnavailableError(
     `the monitor did not answer within ${Math.round(options.waitMs / 1000)} s; the request is queued and will be handled once: repeat it with Idempotency-Key ${options.idempotencyKey} to read the answer`,

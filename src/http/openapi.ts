@@ -150,7 +150,7 @@ export function openApiDocument(): Json {
       title: 'logic-apps-failover control plane',
       version: '1',
       description:
-        'Manual override and status of the Logic Apps failover monitor. Every route but /health needs a function key; behind App Service Authentication the principal\u2019s app roles decide.',
+        'Manual override and status of the Logic Apps failover monitor. Every route but /health needs a function key; a caller signed in with an Entra access token (Authorization: Bearer) is allowed what its app roles say.',
     },
     servers: [{ url: '/api' }],
     security: [{ functionKeyHeader: [] }, { functionKeyQuery: [] }],
@@ -164,7 +164,7 @@ export function openApiDocument(): Json {
           type: 'apiKey',
           in: 'header',
           name: PRINCIPAL_HEADER,
-          description: `Set by App Service Authentication (base64 JSON claims); app roles ${APP_ROLES.operator} and ${APP_ROLES.reader}`,
+          description: `Believed only by a local host (the demo); refused in Azure. Base64 JSON claims; app roles ${APP_ROLES.operator} and ${APP_ROLES.reader}`,
         },
       },
     },

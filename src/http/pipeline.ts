@@ -9,7 +9,8 @@ import type { z } from 'zod';
 import type { LogicAppsControl } from '../adapters/logicapps/port';
 import type { Plan } from '../plan/schema';
 import type { DurableClient } from '../durable/client';
-import { authorise, FUNCTION_KEY_CALLER, type Identity } from './auth';
+import { authoriseRequest, FUNCTION_KEY_CALLER, type Identity } from './auth';
+import type { TokenVerifier } from './entra-token';
 import {
   ForbiddenError,
   HttpApiError,
@@ -25,9 +26,9 @@ import { redactSecrets } from './redact';
 export { redactSecrets };
 
 export interface HttpApiSettings {
-  /** DR_REQUIRE_PRINCIPAL=true: an App Service Authentication principal is mandatory. */
+  /** DR_REQUIRE_PRINCIPAL=true: a signed-in caller (an Entra access token) is mandatory. */
   requirePrincipal: boolean;
-  /** x-ms-client-principal is believed (App Service Authentication on, or a local host opted in). */
+  /** x-ms-client-principal is believed: only a local host opts in, in code. */
   trustPrincipal: boolean;
   /** DR_KEY_IS_OPERATOR=true (or a local host opted in): a function key alone may change the state. */
   keyIsOperator: boolean;
@@ -39,6 +40,8 @@ export interface HttpApiDeps {
   control: () => LogicAppsControl;
   client: (context: InvocationContext) => DurableClient;
   settings: () => HttpApiSettings;
+  /** Verifies `Authorization: Bearer` tokens; undefined where Entra sign-in is not configured. */
+  signIn?: () => TokenVerifier | undefined;
   now: () => Date;
   /** DR_NOTIFY_TTL: how far back the status looks for notifications that may still be pending. */
   notificationTtlMs?: () => number;
@@ -151,7 +154,10 @@ export function routeHandler(
     let response: HttpResponseInit;
     try {
       const settings = deps.settings();
-      identity = spec.access === 'anonymous' ? ANONYMOUS : authorise(request.headers, spec.access, settings);
+      identity =
+        spec.access === 'anonymous'
+          ? ANONYMOUS
+          : await authoriseRequest(request.headers, spec.access, settings, deps.signIn?.());
       const plan = deps.plan();
       response = await run({
         request,

@@ -1,9 +1,8 @@
 /**
  * How `functions/http-*.ts` register routes (through the composition root's `httpRegistration`, so each
- * registration file stays one call): the handlers over the dependencies the root passes in, the durable client
- * from the invocation, and how the API's app settings read (DR_REQUIRE_PRINCIPAL, DR_KEY_IS_OPERATOR, and
- * WEBSITE_AUTH_ENABLED, which Azure sets to True when App Service Authentication is on). Only the root reads
- * them from the environment.
+ * registration file stays one call): the handlers over the dependencies the root passes in (the Entra token
+ * verifier among them), the durable client from the invocation, and how the API's app settings read
+ * (DR_REQUIRE_PRINCIPAL, DR_KEY_IS_OPERATOR). Only the root reads them from the environment.
  */
 import type { HttpFunctionOptions, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
@@ -12,7 +11,7 @@ import { HTTP_ROUTES, type HttpRouteKey } from './routes';
 
 const isTrue = (v: string | undefined): boolean => (v ?? '').trim().toLowerCase() === 'true';
 
-/** What a local host without App Service Authentication vouches for in code (never through a setting). */
+/** What a local host without an Entra tenant vouches for in code (never through a setting). */
 export interface LocalTrust {
   /** Believe x-ms-client-principal (the composition root's installLocalPrincipalTrust). */
   principal?: boolean;
@@ -22,10 +21,10 @@ export interface LocalTrust {
 
 /**
  * Reads the API's settings; `true` (any case) turns a flag on, anything else leaves it off. The principal
- * header is trusted when App Service Authentication is enabled (Azure sets WEBSITE_AUTH_ENABLED=True;
- * Microsoft.Identity.Web reads the same signal) or a local host vouches for it. A function key alone may
- * operate only with DR_KEY_IS_OPERATOR=true (or a local host's opt-in), and never where DR_REQUIRE_PRINCIPAL
- * refuses key-only callers altogether.
+ * header is trusted only where a local host vouches for it in code: no setting (WEBSITE_AUTH_ENABLED
+ * included) makes it trustworthy, since App Service Authentication does not run on Flex Consumption. A
+ * function key alone may operate only with DR_KEY_IS_OPERATOR=true (or a local host's opt-in), and never
+ * where DR_REQUIRE_PRINCIPAL refuses key-only callers altogether.
  */
 export function httpSettingsFrom(
   settings: Readonly<Record<string, string | undefined>>,
@@ -34,7 +33,7 @@ export function httpSettingsFrom(
   const requirePrincipal = isTrue(settings.DR_REQUIRE_PRINCIPAL);
   return {
     requirePrincipal,
-    trustPrincipal: isTrue(settings.WEBSITE_AUTH_ENABLED) || local.principal === true,
+    trustPrincipal: local.principal === true,
     keyIsOperator: !requirePrincipal && (isTrue(settings.DR_KEY_IS_OPERATOR) || local.keyIsOperator === true),
   };
 }
@@ -56,7 +55,7 @@ export function keyIsOperatorWarning(
     return `${source} has no effect: DR_REQUIRE_PRINCIPAL=true refuses callers with only a function key`;
   return (
     `${source}: any caller with a function key may fail over, fail back, pause and resume, with no sign-in ` +
-    'and no app role. Prefer App Service Authentication with the Failover.Operator app role (docs/security.md)'
+    'and no app role. Prefer Entra sign-in with the Failover.Operator app role (docs/security.md)'
   );
 }
 

@@ -272,11 +272,11 @@ export const StatusResponseSchema = z
           ),
         requirePrincipal: z
           .boolean()
-          .describe('DR_REQUIRE_PRINCIPAL=true: every call needs an App Service Authentication principal'),
+          .describe('DR_REQUIRE_PRINCIPAL=true: every call needs a signed-in caller (an Entra access token)'),
         principalTrusted: z
           .boolean()
           .describe(
-            'x-ms-client-principal is believed: App Service Authentication is on (WEBSITE_AUTH_ENABLED=True), or a local host vouches for it',
+            'x-ms-client-principal is believed: only where a local host vouches for it in code, never in Azure',
           ),
       })
       .describe('Who may do what over this API'),

@@ -2,7 +2,14 @@
  * What `GET /api/status` shows, computed from the monitor's published state: pure, so every field can be
  * tested from a state alone. The monitor's customStatus is the only source of truth for mode and counts.
  */
-import { ARM_WRITE_BURST, ARM_WRITE_REFILL_MS, GROUP_READ_BACK_MS } from '../core/actuation';
+import {
+  actuationQueueHops,
+  ARM_WRITE_BURST,
+  ARM_WRITE_REFILL_MS,
+  DETECTION_QUEUE_HOPS,
+  GROUP_READ_BACK_MS,
+  QUEUE_POLL_MAX_MS,
+} from '../core/actuation';
 import { durationMs, formatDuration } from '../core/duration';
 import { countedFailures, reportedMode, type MonitorPolicy } from '../core/monitor';
 import { entryTargets } from '../core/planner';
@@ -40,14 +47,16 @@ const LIST_PAGE = 100;
 
 /**
  * Worst case from the start of an outage to the failover decision: the failures the policy needs, one probe
- * interval apart, plus the last probe's timeout; then the actuation: per group the orchestration's own time
- * and its sequential ARM round trips at the ARM latency this instance observed, plus ARM's write throttling.
+ * interval apart, plus the last probe's timeout and the task hub's queue hops to the operation's start; then
+ * the actuation: per group the orchestration's own time and its sequential ARM round trips at the ARM latency
+ * this instance observed, plus ARM's write throttling and the queue hops of each group.
  */
 export function predictRto(plan: Plan, policy: MonitorPolicy, armLatencyMs?: number): PredictedRto {
   const intervalMs = durationMs(plan.policy.probeInterval);
   const timeoutMs = durationMs(plan.healthCheck.timeout);
   const needed = policy.window?.failures ?? policy.failureThreshold ?? 1;
-  const detectionMs = needed * intervalMs + timeoutMs;
+  const detectionHopsMs = DETECTION_QUEUE_HOPS * QUEUE_POLL_MAX_MS;
+  const detectionMs = needed * intervalMs + timeoutMs + detectionHopsMs;
   const targets = plan.workflows.flatMap((e) => entryTargets(plan, e)).length;
   const groups = new Set(plan.workflows.map((e) => e.group ?? 0)).size;
   // Planning lists every region's workflows, page after page: the longest list sets its round trips.
@@ -55,16 +64,18 @@ export function predictRto(plan: Plan, policy: MonitorPolicy, armLatencyMs?: num
   const roundTrips = planningTrips + groups * GROUP_ROUND_TRIPS;
   const latencyMs = armLatencyMs ?? 0;
   const throttleMs = Math.max(0, targets - ARM_WRITE_BURST) * ARM_WRITE_REFILL_MS;
-  const actuationMs = groups * GROUP_READ_BACK_MS + roundTrips * latencyMs + throttleMs;
+  const actuationHopsMs = actuationQueueHops(groups) * QUEUE_POLL_MAX_MS;
+  const actuationMs = groups * GROUP_READ_BACK_MS + roundTrips * latencyMs + throttleMs + actuationHopsMs;
+  const hop = formatDuration(QUEUE_POLL_MAX_MS);
   const latency =
     armLatencyMs === undefined
       ? 'ARM latency not counted: this instance has had no ARM answer yet'
       : `${roundTrips} sequential ARM round trips x ${latencyMs} ms (the slowest of the last ARM answers this instance saw)`;
   return {
     detectionMs,
-    detection: `${needed} failed probe(s) ${policy.window ? `(${policy.window.failures} of the last ${policy.window.of}) ` : ''}x ${plan.policy.probeInterval} probe interval + ${plan.healthCheck.timeout} probe timeout = ${formatDuration(detectionMs)}`,
+    detection: `${needed} failed probe(s) ${policy.window ? `(${policy.window.failures} of the last ${policy.window.of}) ` : ''}x ${plan.policy.probeInterval} probe interval + ${plan.healthCheck.timeout} probe timeout + ${DETECTION_QUEUE_HOPS} queue hops x ${hop} = ${formatDuration(detectionMs)}`,
     actuationMs,
-    actuation: `a bound: ${groups} group(s) x ~1 s of orchestration + ${latency} + ARM write throttling beyond ${ARM_WRITE_BURST} writes (${targets} workflow(s), at most one write each) = ${formatDuration(actuationMs)}; it assumes ARM answers as fast as it did lately, and a planned failover may also wait for a split entry's next slot boundary`,
+    actuation: `a bound: ${groups} group(s) x ~1 s of orchestration + ${latency} + ARM write throttling beyond ${ARM_WRITE_BURST} writes (${targets} workflow(s), at most one write each) + ${actuationQueueHops(groups)} queue hops x ${hop} = ${formatDuration(actuationMs)}; it assumes ARM answers as fast as it did lately, and a planned failover may also wait for a split entry's next slot boundary`,
     totalMs: detectionMs + actuationMs,
     automaticFailover: policy.automaticFailover,
   };

@@ -48,8 +48,9 @@ describe('dr remote commands over HTTP', () => {
     expect(r.out).toContain('plan contoso-orders-dr: MONITORING, active region primary (westeurope)');
     expect(r.out).toContain('failures: 0 of 3 consecutive failed probes');
     expect(r.out).toMatch(/last probes: ok ok \(latest /);
-    // 1 m 40 s of detection + 3 s for the groups + the round trips at the ARM latency observed so far.
-    expect(r.out).toMatch(/predicted RTO PT1M4[3-9](\.\d+)?S: detection 3 failed probe\(s\) x PT30S/);
+    // 1 m 40 s of detection + 5 queue hops x 2 s; 3 s for the groups + (2 + 8 x 3) queue hops x 2 s + the round
+    // trips at the ARM latency observed so far.
+    expect(r.out).toMatch(/predicted RTO PT2M4[5-9](\.\d+)?S: detection 3 failed probe\(s\) x PT30S/);
     const j = await dr(['status', '--json', '--url', `${estate.host.url}/api/`, '--key', KEY], {});
     expect(j.code).toBe(0);
     expect(JSON.parse(j.out)).toMatchObject({

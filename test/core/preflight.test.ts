@@ -80,9 +80,11 @@ describe('the check before a group', () => {
 describe('predicted actuation', () => {
   it('an emergency failover: one read-back per group, no slot waits', () => {
     const op = planOperation(plan, 'failover', primaryDown);
+    // Three groups: 3 s of read-backs, and at worst 2 + 8 x 3 queue hops of 2 s (host.json).
     expect(predictActuation(op, new Date('2026-03-02T08:05:00Z'))).toMatchObject({
-      actuationMs: 3_000,
+      actuationMs: 3_000 + 26 * 2_000,
       slotWaitMs: 0,
+      queueWaitMs: 26 * 2_000,
     });
   });
 
@@ -91,7 +93,7 @@ describe('predicted actuation', () => {
     // nightly-settlement: slots at :30 each hour; split-report every 10 minutes. Group 0 waits for the later.
     expect(predictActuation(op, new Date('2026-03-02T08:05:00Z'))).toMatchObject({
       slotWaitMs: 25 * 60_000 + 30_000,
-      actuationMs: 25 * 60_000 + 30_000 + 3_000,
+      actuationMs: 25 * 60_000 + 30_000 + 3_000 + 26 * 2_000,
     });
     expect(boundaryMarginMs('PT10M')).toBe(30_000);
     expect(boundaryMarginMs('PT1M')).toBe(3_000);
@@ -105,8 +107,9 @@ describe('predicted actuation', () => {
       groups: [{ group: 0, entries: [{ ...entry, steps: Array(250).fill(entry.steps[0]) }] }],
     };
     expect(predictActuation(many, new Date('2026-03-02T08:05:00Z'))).toEqual({
-      actuationMs: 1_000 + 50 * 100,
+      actuationMs: 1_000 + 50 * 100 + 10 * 2_000,
       slotWaitMs: 0,
+      queueWaitMs: 10 * 2_000,
       writes: 250,
     });
   });

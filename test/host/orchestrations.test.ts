@@ -126,14 +126,18 @@ describe('durable timers and events', () => {
   });
 
   test('an event raised before the orchestrator waits for it is buffered', async () => {
-    const h = await start(['timers.ts'], { maxConcurrentActivities: 1 });
-    const id = h.durable.startNew('lateWaiter');
-    // Delivered while the first activity is still pending.
-    h.durable.raiseEvent(id, 'Go', 'early');
+    const h = await start(['late-event.ts']);
+    const id = h.durable.startNew('timerThenEvent');
+    // Raised once the start is stored (a raise before that is discarded, as in Azure: test/host/
+    // event-race.test.ts), while the orchestrator still waits on its timer.
     await h.runUntilIdle();
+    expect(h.durable.raiseEvent(id, 'Go', 'early')).toBe('accepted');
+    await h.runUntilIdle();
+    expect(h.durable.getStatus(id)?.runtimeStatus).toBe('Running');
+    await h.clock.advanceBy(60_000);
     expect(h.durable.getStatus(id)).toMatchObject({ runtimeStatus: 'Completed', output: 'early' });
     const t = types(h.durable.history(id));
-    expect(t.indexOf('EventRaised')).toBeLessThan(t.indexOf('TaskCompleted'));
+    expect(t.indexOf('EventRaised')).toBeLessThan(t.indexOf('TimerFired'));
   });
 
   test('continueAsNew keeps history bounded over 1000 generations', async () => {
@@ -208,5 +212,32 @@ describe('failures', () => {
     expect(h.durable.getStatus(id)).toMatchObject({ runtimeStatus: 'Terminated', output: 'operator abort' });
     expect(calls.get('stamp:after')).toBeUndefined();
     expect(h.durable.terminate(id)).toBe('notRunning');
+  });
+});
+
+describe.each(['V1', 'V4'] as const)('callActivityWithRetry giving up (replay schema %s)', (schema) => {
+  test('after the last failed attempt the final retry timer fires at once: startRetry gives up after 15 s, not 31 s', async () => {
+    const h = await start(['give-up.ts'], { replaySchema: schema });
+    const t0 = h.clock.now();
+    const id = h.durable.startNew('giveUp');
+    await h.runUntilIdle();
+    // Five attempts, four waits between them: 1 + 2 + 4 + 8 s. Nothing waits after the fifth.
+    await h.clock.advanceBy(14_999);
+    expect(calls.get('always')).toBe(4);
+    expect(h.durable.getStatus(id)?.runtimeStatus).toBe('Running');
+    await h.clock.advanceBy(1);
+    await h.runUntilIdle();
+    expect(calls.get('always')).toBe(5);
+    const status = h.durable.getStatus(id)!;
+    expect(status.runtimeStatus).toBe('Completed');
+    expect(status.output).toMatch(
+      new RegExp(`^gave up at ${new Date(t0 + 15_000).toISOString()}: .*failure 5`),
+    );
+    // The history still has the final timer (the replay needs it), created and fired at the same instant.
+    const history = h.durable.history(id)!;
+    const timers = history.filter((e) => e.EventType === 10);
+    expect(timers).toHaveLength(5);
+    expect(timers.at(-1)!.FireAt).toBe(new Date(t0 + 15_000).toISOString());
+    expect(types(history).filter((x) => x === 'TimerFired')).toHaveLength(5);
   });
 });

@@ -82,7 +82,7 @@ describe('App Service Authentication principals and app roles', () => {
     expect((await estate.call('GET', 'status')).status).toBe(200);
   });
 
-  it('without App Service Authentication (no WEBSITE_AUTH_ENABLED, no local opt-in) a principal is a 401', async () => {
+  it('without a local opt-in a principal is a 401, even where WEBSITE_AUTH_ENABLED=True', async () => {
     installLocalPrincipalTrust(false);
     try {
       // A key holder claiming to be an operator: refused, audited as unauthenticated, nothing signalled.
@@ -92,8 +92,8 @@ describe('App Service Authentication principals and app roles', () => {
         body: { reason: 'forged', until: inFuture(estate, MIN) },
       });
       expect(forged.status).toBe(401);
-      expect(forged.body.error).toContain('App Service Authentication is not enabled');
-      expect(forged.body.error).toContain('WEBSITE_AUTH_ENABLED');
+      expect(forged.body.error).toContain('never believes it outside a local host');
+      expect(forged.body.error).toContain('Entra access token');
       expect((await estate.call('GET', 'status', { principal: READER })).status).toBe(401);
       expect(estate.monitor().answers).toHaveLength(answers);
       expect(auditLines(estate.logs).at(-1)).toMatchObject({
@@ -103,10 +103,10 @@ describe('App Service Authentication principals and app roles', () => {
       });
       // The key alone still works.
       expect((await estate.call('GET', 'status')).status).toBe(200);
-      // Azure's signal that App Service Authentication is on makes the header trustworthy.
+      // App Service Authentication's signal does not make the header trustworthy (it does not run on Flex).
       process.env.WEBSITE_AUTH_ENABLED = 'True';
-      expect((await estate.call('GET', 'status', { principal: READER })).status).toBe(200);
-      expect((await estate.call('POST', 'resume', { principal: READER, body: {} })).status).toBe(403);
+      expect((await estate.call('GET', 'status', { principal: READER })).status).toBe(401);
+      expect((await estate.call('POST', 'resume', { principal: OPERATOR, body: {} })).status).toBe(401);
     } finally {
       delete process.env.WEBSITE_AUTH_ENABLED;
       installLocalPrincipalTrust(true);
@@ -286,7 +286,7 @@ describe('a function key alone is a reader unless key-is-operator is on', () => 
       const r = await estate.call('POST', path, { body: POST_BODIES[path]() });
       expect(r.status, path).toBe(403);
       expect(r.body.error).toContain('a function key alone may read but not change the failover state');
-      expect(r.body.error).toContain('sign in through App Service Authentication');
+      expect(r.body.error).toContain('an Entra access token with the app role');
       expect(r.body.error).toContain('DR_KEY_IS_OPERATOR=true');
     }
     // Idempotency keys and dry runs do not get around it either.

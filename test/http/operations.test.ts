@@ -267,8 +267,11 @@ describe('status after an outage and an automatic failover', () => {
     expect(s.pendingFences.every((l: string) => l.startsWith('primary:'))).toBe(true);
     expect(s.lastOperation.measuredRtoMs).toBeGreaterThan(0);
     expect(s.predictedRto).toMatchObject({
-      detectionMs: 3 * 30_000 + 10_000,
-      detection: expect.stringContaining('3 failed probe(s) x PT30S probe interval + PT10S probe timeout'),
+      // Plus five queue hops of at most 2 s each (host.json maxQueuePollingInterval).
+      detectionMs: 3 * 30_000 + 10_000 + 5 * 2_000,
+      detection: expect.stringContaining(
+        '3 failed probe(s) x PT30S probe interval + PT10S probe timeout + 5 queue hops x PT2S',
+      ),
       automaticFailover: true,
     });
     // The actuation is a bound at the ARM latency this instance observed, and says so.

@@ -22,6 +22,8 @@ export interface CallOptions {
   key?: string | null;
   keyIn?: 'header' | 'query';
   principal?: string;
+  /** Sent as `Authorization: Bearer <token>` (an Entra access token). */
+  bearer?: string;
   idempotencyKey?: string;
 }
 
@@ -85,6 +87,7 @@ export async function startApiEstate(options: ApiEstateOptions = {}): Promise<Ap
     if (key !== null && o.keyIn === 'query') url.searchParams.set('code', key);
     else if (key !== null) headers['x-functions-key'] = key;
     if (o.principal !== undefined) headers['x-ms-client-principal'] = o.principal;
+    if (o.bearer !== undefined) headers.authorization = `Bearer ${o.bearer}`;
     if (o.idempotencyKey !== undefined) headers['idempotency-key'] = o.idempotencyKey;
     const payload = o.raw ?? (o.body === undefined ? undefined : JSON.stringify(o.body));
     const type = o.contentType === undefined ? 'application/json' : o.contentType;

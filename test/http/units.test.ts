@@ -90,12 +90,12 @@ describe('principals', () => {
     expect(refusal).toBeInstanceOf(ForbiddenError);
     expect(refusal).toMatchObject({ status: 403, caller: 'function-key' });
     expect((refusal as Error).message).toMatch(/function key alone may read but not change/);
-    expect((refusal as Error).message).toContain('sign in through App Service Authentication');
+    expect((refusal as Error).message).toContain('an Entra access token with the app role');
     expect((refusal as Error).message).toContain(APP_ROLES.operator);
     expect((refusal as Error).message).toContain('DR_KEY_IS_OPERATOR=true');
-    // Without App Service Authentication, signing in is not possible yet: the message says how to turn it on.
+    // Without Entra sign-in configured, signing in is not possible yet: the message says how to set it up.
     expect(() => authorise(headers({}), 'operate', { ...readerKey, trustPrincipal: false })).toThrow(
-      /enable App Service Authentication \(azd env set DR_AUTH_CLIENT_ID/,
+      /configure Entra sign-in \(azd env set DR_AUTH_CLIENT_ID/,
     );
     // An operator principal is unaffected by the setting.
     const operator = b64({
@@ -109,7 +109,7 @@ describe('principals', () => {
     );
   });
 
-  it('without App Service Authentication a principal is refused (401), never believed or silently dropped', () => {
+  it('outside a local host a principal is refused (401), never believed or silently dropped', () => {
     const forged = b64({
       claims: [
         { typ: 'name', val: 'ceo@contoso.com' },
@@ -118,27 +118,28 @@ describe('principals', () => {
     });
     const untrusted = { requirePrincipal: false, trustPrincipal: false, keyIsOperator: true };
     expect(() => authorise(headers({ 'x-ms-client-principal': forged }), 'operate', untrusted)).toThrow(
-      /x-ms-client-principal was sent, but App Service Authentication is not enabled.*WEBSITE_AUTH_ENABLED/,
+      /x-ms-client-principal was sent, but this API never believes it outside a local host.*Entra access token/,
     );
     // Even a malformed one: the refusal is about where it came from, not what it says.
     expect(() => authorise(headers({ 'x-ms-client-principal': '%%' }), 'read', untrusted)).toThrow(
-      /App Service Authentication is not enabled/,
+      /never believes it outside a local host/,
     );
     // The key alone still works, as the caller `function-key`.
     expect(authorise(headers({}), 'operate', untrusted).via).toBe('function-key');
     // Requiring a principal where none can be trustworthy says what is misconfigured.
     expect(() => authorise(headers({}), 'read', { ...untrusted, requirePrincipal: true })).toThrow(
-      /DR_REQUIRE_PRINCIPAL=true, but App Service Authentication is not enabled/,
+      /DR_REQUIRE_PRINCIPAL=true, but Entra sign-in is not configured/,
     );
   });
 
-  it('trusts the header when Azure says App Service Authentication is on, or a local host opts in', () => {
+  it('trusts the header only where a local host opts in, never because WEBSITE_AUTH_ENABLED says so', () => {
     expect(httpSettingsFrom({})).toEqual({
       requirePrincipal: false,
       trustPrincipal: false,
       keyIsOperator: false,
     });
-    expect(httpSettingsFrom({ WEBSITE_AUTH_ENABLED: 'True' }).trustPrincipal).toBe(true);
+    // App Service Authentication does not run on Flex Consumption: its signal vouches for nothing.
+    expect(httpSettingsFrom({ WEBSITE_AUTH_ENABLED: 'True' }).trustPrincipal).toBe(false);
     expect(httpSettingsFrom({ WEBSITE_AUTH_ENABLED: 'False' }).trustPrincipal).toBe(false);
     expect(httpSettingsFrom({ WEBSITE_AUTH_ENABLED: 'False' }, { principal: true }).trustPrincipal).toBe(
       true,
@@ -291,7 +292,9 @@ describe('status view and predicted RTO', () => {
     const policy = { ...policyOf(plan), window: { failures: 4, of: 6 } } as ReturnType<typeof policyOf>;
     delete (policy as { failureThreshold?: number }).failureThreshold;
     const rto = predictRto(plan, policy);
-    expect(rto.detectionMs).toBe(4 * 30_000 + 10_000);
+    // Four probe intervals, the probe timeout, and five queue hops of at most 2 s (host.json).
+    expect(rto.detectionMs).toBe(4 * 30_000 + 10_000 + 5 * 2_000);
+    expect(rto.detection).toContain('+ 5 queue hops x PT2S');
     expect(rto.detection).toContain('(4 of the last 6)');
     const state = {
       ...initialMonitorState(),

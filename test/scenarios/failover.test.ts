@@ -91,14 +91,15 @@ describe('failover scenarios', () => {
     );
     const completed = topicMessages(estate).find((m) => m.subject === EVENT_TYPES.failoverCompleted)!;
     expect(completed.correlationId).toBe(op.operationId);
-    // Automatic: measured from the first failed probe; predicted = 3 failures x 30 s + 3 groups' read-backs.
+    // Automatic: measured from the first failed probe; predicted = 3 failures x 30 s + 3 groups' read-backs
+    // + the worst-case queue hops of the actuation (2 + 8 per group, 2 s each: host.json).
     expect(op.rto).toMatchObject({
       basis: 'first-failed-probe',
       from: op.evidence!.firstFailureAt,
       to: op.readBack.at(-1)!.at,
       predictedDetectionMs: 90_000,
-      predictedActuationMs: 3_000,
-      predictedMs: 93_000,
+      predictedActuationMs: 3_000 + 26 * 2_000,
+      predictedMs: 90_000 + 3_000 + 26 * 2_000,
     });
     expect(op.rto.measuredMs).toBe(Date.parse(op.rto.to!) - Date.parse(op.rto.from!));
     expect(eventOf(completed, EVENT_TYPES.failoverCompleted)).toMatchObject({

@@ -121,6 +121,8 @@ export interface DurableStats {
   activityFailures: number;
   timersFired: number;
   historyEvents: number;
+  /** Events raised to an instance whose start was not stored yet (dropped, as in Azure). */
+  eventsDiscarded: number;
   historyEventsByInstance: Record<string, { appended: number; current: number; executions: number }>;
 }
 
@@ -172,6 +174,8 @@ export class DurableEngine {
   readonly #lastErrors = new Map<string, Error>();
   #loop: Promise<void> | undefined;
   #stopped = false;
+  /** Executions whose ExecutionStarted an episode has taken: events for them are kept from then on. */
+  readonly #startTaken = new Set<string>();
   /** Instances whose dispatch is held (see hold()); their messages queue in the inbox meanwhile. */
   readonly #held = new Set<string>();
   readonly #stats = {
@@ -181,6 +185,7 @@ export class DurableEngine {
     activityFailures: 0,
     timersFired: 0,
     historyEvents: 0,
+    eventsDiscarded: 0,
   };
 
   constructor(options: DurableEngineOptions) {
@@ -209,7 +214,10 @@ export class DurableEngine {
     }
     if (existing) this.#cancelTimers(instanceId);
     this.#lastErrors.delete(instanceId);
-    this.#createInstance(instanceId, name, options.inputJson, undefined);
+    this.#createInstance(instanceId, name, options.inputJson, undefined, false);
+    // The start message waits for the dispatcher's next turn, as a queued ExecutionStarted waits for a poll:
+    // until then the start is not stored, and events raised to the instance are discarded (raiseEvent).
+    setImmediate(() => this.#kick());
     return instanceId;
   }
 
@@ -235,10 +243,24 @@ export class DurableEngine {
     return this.#o.clock.now();
   }
 
+  /**
+   * Raises an event. As in Azure, an instance whose start is not stored yet (Pending: its ExecutionStarted has
+   * not been through an episode) has no history to add the event to: the Durable Task Framework discards such
+   * a message ("No such instance"), while the client was told it was accepted. Senders that must be heard
+   * raise again until the instance answers.
+   */
   raiseEvent(instanceId: string, eventName: string, dataJson: string | undefined): DeliveryResult {
     const rec = this.#records.get(instanceId);
     if (!rec) return 'notFound';
     if (!ACTIVE.has(rec.runtimeStatus)) return 'notRunning';
+    if (rec.runtimeStatus === 'Pending' && !this.#startTaken.has(rec.executionId)) {
+      this.#o.log(
+        'warning',
+        `Event '${eventName}' for instance ${instanceId} discarded: No such instance (its start is not stored yet)`,
+      );
+      this.#stats.eventsDiscarded += 1;
+      return 'accepted';
+    }
     this.#deliver(
       rec.instanceId,
       rec.executionId,
@@ -361,6 +383,7 @@ export class DurableEngine {
     name: string,
     inputJson: string | undefined,
     parent: InstanceRecord['parent'],
+    kickNow = true,
   ): InstanceRecord {
     const now = this.#o.clock.now();
     const iso = new Date(now).toISOString();
@@ -385,7 +408,7 @@ export class DurableEngine {
     this.#records.set(instanceId, rec);
     this.#o.store.save(rec);
     this.#ready.add(instanceId);
-    this.#kick();
+    if (kickNow) this.#kick();
     return rec;
   }
 
@@ -434,6 +457,7 @@ export class DurableEngine {
     const now = this.#o.clock.now();
     const executionId = rec.executionId;
     const taken = rec.inbox.length;
+    this.#startTaken.add(executionId);
     const newEvents = [events.orchestratorStarted(now), ...rec.inbox.slice(0, taken)];
     const history: StoredEvent[] = [...rec.history.map((e) => ({ ...e, IsPlayed: true })), ...newEvents];
     const started = history.find((e) => e.EventType === EventType.ExecutionStarted);
@@ -825,7 +849,11 @@ function planTask(task: ReplayTask, rec: InstanceRecord, id: number, now: number
     }
     if (retry.isWaitingOnTimer) {
       const failedAttempts = (retry.attemptNumber ?? 2) - 1;
-      return { kind: 'timer', fireAt: now + retryDelay(retry.retryOptions, failedAttempts), canceled: false };
+      // After the last attempt the replay still waits on a timer before it gives up; DurableTask.Core's
+      // RetryInterceptor schedules that final timer with no delay (Azure/durabletask#661), so it fires at once.
+      const last = failedAttempts >= retry.retryOptions.maxNumberOfAttempts;
+      const delay = last ? 0 : retryDelay(retry.retryOptions, failedAttempts);
+      return { kind: 'timer', fireAt: now + delay, canceled: false };
     }
     return planAction(retryAction, rec, id);
   }

@@ -2,6 +2,12 @@
  * Client-side pacing per subscription, so a failover of a thousand workflows follows ARM's token buckets
  * (writes 200 + 10/s, reads 250 + 25/s) instead of provoking a storm of 429s. Installed as a pipeline policy
  * in every ARM client, it also honours Retry-After and the `x-ms-ratelimit-remaining-*` headers.
+ *
+ * ARM's buckets are per subscription and principal, and every instance of the Function App is the same
+ * principal, while this limiter lives in one process. Flex Consumption scales out, so each instance paces
+ * to its share of the buckets (`instances`: DR_ARM_INSTANCES, see src/config/arm.ts): that many instances
+ * writing at once stay within ARM's bucket together. The remaining-header check narrows it further whenever
+ * ARM reports less than the share assumes.
  */
 import type {
   PipelinePolicy,
@@ -76,10 +82,13 @@ class TokenBucket {
     return turn;
   }
 
-  /** The server knows better: never believe we have more tokens than it says remain. */
-  observeRemaining(remaining: number): void {
+  /**
+   * The server knows better: never believe we have more tokens than our share of what it says remains (the
+   * other instances may spend theirs).
+   */
+  observeRemaining(remaining: number, instances: number): void {
     this.refill();
-    this.tokens = Math.min(this.tokens, remaining);
+    this.tokens = Math.min(this.tokens, remaining / instances);
   }
 
   blockFor(ms: number): void {
@@ -100,15 +109,35 @@ export interface ThrottleStats {
 /** Answered requests kept for the latency the RTO prediction assumes. */
 export const LATENCY_WINDOW = 50;
 
-/** One limiter per process: buckets per subscription and kind. */
+/** This instance's share of ARM's buckets when `instances` instances share them. */
+export function bucketShare(
+  specs: { reads: BucketSpec; writes: BucketSpec },
+  instances: number,
+): { reads: BucketSpec; writes: BucketSpec } {
+  if (!Number.isInteger(instances) || instances < 1)
+    throw new RangeError(`instances sharing ARM's buckets must be a whole number >= 1, got ${instances}`);
+  const share = (b: BucketSpec): BucketSpec => ({
+    // At least one token, or nothing could ever be sent.
+    capacity: Math.max(1, Math.floor(b.capacity / instances)),
+    refillPerSecond: b.refillPerSecond / instances,
+  });
+  return { reads: share(specs.reads), writes: share(specs.writes) };
+}
+
+/** One limiter per process: buckets per subscription and kind, this instance's share of ARM's. */
 export class ArmThrottle {
   private readonly buckets = new Map<string, TokenBucket>();
+  private readonly specs: { reads: BucketSpec; writes: BucketSpec };
   readonly stats: ThrottleStats = { requests: 0, latenciesMs: [], throttled: 0, lowestRemaining: {} };
 
   constructor(
-    private readonly specs = ARM_BUCKETS,
+    specs = ARM_BUCKETS,
     private readonly clock: Clock = realClock,
-  ) {}
+    /** How many instances share ARM's buckets (this one included); each paces to 1/instances of them. */
+    readonly instances = 1,
+  ) {
+    this.specs = bucketShare(specs, instances);
+  }
 
   private bucket(subscription: string, kind: 'reads' | 'writes'): TokenBucket {
     const key = `${subscription.toLowerCase()}/${kind}`;
@@ -147,7 +176,7 @@ export class ArmThrottle {
           Number.isFinite(remaining) &&
           response.headers.has(`x-ms-ratelimit-remaining-subscription-${kind}`)
         ) {
-          bucket.observeRemaining(remaining);
+          bucket.observeRemaining(remaining, this.instances);
           const low = this.stats.lowestRemaining[kind];
           this.stats.lowestRemaining[kind] = low === undefined ? remaining : Math.min(low, remaining);
         }

@@ -22,8 +22,9 @@ export const REMOTE_OPTIONS = {
 
 export const REMOTE_OPTIONS_HELP = `  --url URL   the API, e.g. https://func-dr.azurewebsites.net/api (default: $DR_API_URL, else
               ${'http://127.0.0.1:7071/api'})
-  --key KEY   function key, sent as x-functions-key (default: $DR_API_KEY); with App Service
-              Authentication, $DR_API_TOKEN (an Entra access token) is sent as Authorization: Bearer
+  --key KEY   function key, sent as x-functions-key (default: $DR_API_KEY); with Entra sign-in,
+              $DR_API_TOKEN (an Entra access token) is sent as Authorization: Bearer, or one for
+              $DR_API_SCOPE (api://<client id>/.default) from DefaultAzureCredential (az login)
   --json      print the API's JSON answer`;
 
 export const REMOTE_EXIT_HELP =
