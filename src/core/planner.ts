@@ -6,8 +6,9 @@ import type { Plan, SplitSide, WorkflowEntry, WorkflowRef } from '../plan/schema
 import { isSplitSide } from './plan-rules';
 import { refKey, refName } from './refs';
 import type { Recurrence } from './recurrence';
-import { unmetExpectation } from './verify';
+import { deactivates, unmetExpectation, unmetRouting } from './verify';
 import { splitSchedules, type SplitSchedules } from './schedule';
+import { entryRouter, type RouterObservation, type RouterTarget } from './routers';
 
 export type RegionName = 'primary' | 'secondary';
 
@@ -37,6 +38,8 @@ export type WorkflowObservation =
   | { reachable: false; error: string };
 
 export type Observe = (target: WorkflowTarget) => WorkflowObservation | undefined;
+/** What ARM said about an entry's router at planning (undefined: not read, e.g. read-back's expectations). */
+export type ObserveRouter = (router: RouterTarget) => RouterObservation | undefined;
 
 export type PlannedAction =
   | { op: 'disable'; target: WorkflowTarget; why: 'fence' | 'stand-down'; noop: boolean; observed?: string }
@@ -54,7 +57,31 @@ export type PlannedAction =
   /** The primary could not be reached: its fence is recorded and applied when its ARM answers again. */
   | { op: 'pending-fence'; target: WorkflowTarget; why: 'primary-unreachable' }
   /** The workflow does not exist: reported, never silently skipped. */
-  | { op: 'missing'; target: WorkflowTarget; why: 'not-found' };
+  | { op: 'missing'; target: WorkflowTarget; why: 'not-found' }
+  /**
+   * Sends the entry's callers to `target` (the workflow of region `to`) through its router. Runs after that
+   * workflow is enabled, and before the other region's copy is disabled at failback: never routed to a
+   * disabled workflow.
+   */
+  | {
+      op: 'switch-router';
+      target: WorkflowTarget;
+      router: RouterTarget;
+      to: RegionName;
+      why: 'route-to-secondary' | 'route-to-primary';
+      noop: boolean;
+      /** What the router showed at planning (one line, no secrets). */
+      observed?: string;
+    }
+  /** The router's ARM did not answer at planning: the switch is reported pending, callers stay where they are. */
+  | {
+      op: 'pending-switch';
+      target: WorkflowTarget;
+      router: RouterTarget;
+      to: RegionName;
+      why: 'router-unreachable';
+      error: string;
+    };
 
 export interface EntryPlan {
   entry: string;
@@ -96,11 +123,18 @@ export function planOperation(
   direction: Direction,
   observe: Observe,
   kind: 'planned' | 'emergency' = 'emergency',
+  observeRouter: ObserveRouter = () => undefined,
 ): OperationPlan {
   const groups = new Map<number, EntryPlan[]>();
   for (const entry of plan.workflows) {
     const group = entry.group ?? 0;
-    const entryPlan = planEntry(plan, entry, direction, observe, kind);
+    const entryPlan = withRouterSwitch(
+      plan,
+      entry,
+      direction,
+      planEntry(plan, entry, direction, observe, kind),
+      observeRouter,
+    );
     groups.set(group, [...(groups.get(group) ?? []), entryPlan]);
   }
   return {
@@ -251,6 +285,42 @@ function planEntry(
     ...(boundary ? { slotBoundary: { every: entry.schedule!.every, anchor: entry.schedule!.anchor } } : {}),
     steps,
   };
+}
+
+/**
+ * An entry with a router gets its switch: at failover after the fence and the activation (last), at failback
+ * between the primary's restore and the secondary's stand-down, so callers are never sent to a disabled
+ * workflow and the secondary is not disabled while callers are still sent to it.
+ */
+function withRouterSwitch(
+  plan: Plan,
+  entry: WorkflowEntry,
+  direction: Direction,
+  planned: EntryPlan,
+  observeRouter: ObserveRouter,
+): EntryPlan {
+  const router = entryRouter(plan, entry);
+  if (!router || entry.role === 'split-recurrence') return planned;
+  const to: RegionName = direction === 'failover' ? 'secondary' : 'primary';
+  const target = targetOf(plan, to, entry[to] as WorkflowRef);
+  const why = direction === 'failover' ? 'route-to-secondary' : 'route-to-primary';
+  const seen = observeRouter(router);
+  const step: PlannedAction =
+    seen && !seen.reachable
+      ? { op: 'pending-switch', target, router, to, why: 'router-unreachable', error: seen.error }
+      : {
+          op: 'switch-router',
+          target,
+          router,
+          to,
+          why,
+          noop: seen !== undefined && 'seen' in seen && unmetRouting({ to }, seen.seen) === undefined,
+          ...(seen && 'seen' in seen ? { observed: seen.seen.detail } : {}),
+          ...(seen && 'exists' in seen ? { observed: seen.error } : {}),
+        };
+  const before = planned.steps.filter((s) => direction === 'failover' || !deactivates(s));
+  const after = planned.steps.filter((s) => direction === 'failback' && deactivates(s));
+  return { ...planned, steps: [...before, step, ...after] };
 }
 
 /** Normal operation: which state each target should be in. */

@@ -27,6 +27,10 @@ function describe(action: PlannedAction): string {
       return `record pending fence ${action.target.label} (its region's ARM does not answer; applied when it does)`;
     case 'missing':
       return `MISSING ${action.target.label}: not found, this entry will complete with errors`;
+    case 'switch-router':
+      return `switch ${action.router.label} -> ${action.target.label} (${action.why})${action.noop ? '  [no-op: already routed there]' : action.observed ? `  [now: ${action.observed}]` : ''}`;
+    case 'pending-switch':
+      return `PENDING switch ${action.router.label} -> ${action.target.label}: its ARM does not answer (${action.error}); callers stay where the router sends them`;
     case 'set-recurrence':
       return `set recurrence ${action.target.label} -> ${JSON.stringify(action.recurrence)} (${action.why})${action.noop ? '  [no-op]' : ''}`;
     default:
