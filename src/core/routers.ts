@@ -202,3 +202,9 @@ export function endpointWrites(
     { name: names[other], enabled: false, priority: 2 },
   ];
 }
+
+/** A callback URL (listCallbackUrl's `value`) in parts: the URL without its query, and the query. */
+export function callbackParts(url: string): CallbackParts {
+  const u = new URL(url);
+  return { basePath: `${u.origin}${u.pathname}`, queries: Object.fromEntries(u.searchParams) };
+}

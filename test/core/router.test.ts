@@ -36,7 +36,7 @@ const TRAFFIC_MANAGER = {
 };
 
 function withEntries(...entries: Record<string, unknown>[]) {
-  const plan = minimalPlan();
+  const plan: Record<string, unknown> = minimalPlan();
   plan.workflows = entries.map((e, i) => ({
     name: `orders-${i}`,
     role: 'active-passive',
