@@ -6,6 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { createArmLogicAppsControl } from './adapters/logicapps/arm';
 import type { LogicAppsControl } from './adapters/logicapps/port';
+import { createArmRouterControl } from './adapters/routers/arm';
+import type { RouterControl } from './adapters/routers/port';
 import { createHealthProbe, type HealthProbe } from './adapters/probe';
 import { createServiceBusNotifier, type Notifier } from './adapters/servicebus';
 import { armConnectionFromSettings } from './config/arm';
@@ -18,6 +20,8 @@ import { DefaultAzureCredential } from '@azure/identity';
 export interface ControlPlane {
   plan: Plan;
   control: LogicAppsControl;
+  /** The routers in front of Request triggers (the same ARM connection). */
+  routers?: RouterControl;
   probe: HealthProbe;
   notifier?: Notifier;
   /** DR_NOTIFY_TTL: how long a notification is retried while Service Bus is unreachable (default a day). */
@@ -54,6 +58,7 @@ export function controlPlaneFromSettings(
   const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
   const connection = armConnectionFromSettings(settings);
   const control = createArmLogicAppsControl(connection);
+  const routers = createArmRouterControl(connection);
   // Entries that declare no trigger are held to the DR rules on their live definitions: logged now (never
   // awaited, so an unreachable ARM cannot hold up start-up) and enforced before every operation.
   void checkLiveRulesAtStartup(plan, control, console);
@@ -61,6 +66,7 @@ export function controlPlaneFromSettings(
   return {
     plan,
     control,
+    routers,
     probe,
     ...(notifierFor(plan, settings) ?? {}),
     ...notificationTtlFrom(settings),
@@ -105,10 +111,11 @@ function notifierFor(
 
 /** The activities over the installed (or configured) control plane. */
 export function activityDeps() {
-  const { plan, control, probe, notifier, notificationTtlMs } = controlPlane();
+  const { plan, control, routers, probe, notifier, notificationTtlMs } = controlPlane();
   return {
     plan,
     control,
+    ...(routers ? { routers } : {}),
     probe,
     ...(notifier ? { notifier } : {}),
     ...(notificationTtlMs !== undefined ? { notificationTtlMs } : {}),

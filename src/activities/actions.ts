@@ -4,6 +4,7 @@
  */
 import { ArmConcurrencyError, ArmTerminalError, ArmTransientError } from '../adapters/arm/errors';
 import { locatorFor } from '../app/locate';
+import { applySwitch } from '../app/routers';
 import type { SiteScope } from '../adapters/logicapps/port';
 import type { PlannedAction, WorkflowTarget } from '../core/planner';
 import type { ApplyActionResult, BatchActionResult } from '../durable/contracts';
@@ -12,7 +13,7 @@ import type { ActivityContext } from './context';
 const knownState = (action: PlannedAction) =>
   'observed' in action && action.observed !== undefined ? { knownState: action.observed } : {};
 
-export function actionActivities({ plan, control }: ActivityContext) {
+export function actionActivities({ plan, control, routers }: ActivityContext) {
   const applyAction = async (input: {
     operationId: string;
     action: PlannedAction;
@@ -39,6 +40,8 @@ export function actionActivities({ plan, control }: ActivityContext) {
               },
             )),
           };
+        case 'switch-router':
+          return { ok: true, ...(await applySwitch(plan, control, routers, action)) };
         default:
           return { ok: false, error: `${action.op} is not an ARM action` };
       }

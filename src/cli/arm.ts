@@ -4,6 +4,8 @@
  * nothing in src/ can fake a credential.
  */
 import { createArmLogicAppsControl, type ArmConnection } from '../adapters/logicapps/arm';
+import { createArmRouterControl } from '../adapters/routers/arm';
+import type { RouterControl } from '../adapters/routers/port';
 import type { LogicAppsControl } from '../adapters/logicapps/port';
 import { armConnectionFromSettings } from '../config/arm';
 import { UsageError } from './io';
@@ -41,4 +43,13 @@ export async function logicAppsControlFor(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<LogicAppsControl> {
   return createArmLogicAppsControl(await armConnectionFor(simUrl, env));
+}
+
+/** The Logic Apps and router controls over one ARM connection (whatif and ready read both). */
+export async function armControlsFor(
+  simUrl: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ control: LogicAppsControl; routers: RouterControl }> {
+  const connection = await armConnectionFor(simUrl, env);
+  return { control: createArmLogicAppsControl(connection), routers: createArmRouterControl(connection) };
 }

@@ -5,8 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
-import { planFromObserved } from '../app/live-check';
-import { observePlan } from '../app/observe';
+import { planFromEstate } from '../app/live-check';
 import { pauseProblem, policyOf, reportedMode } from '../core/monitor';
 import { isNotFound, type DurableClient, type InstanceInfo } from '../durable/client';
 import type { Direction } from '../core/planner';
@@ -89,12 +88,8 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
     routeHandler(deps, key, run);
 
   async function dryRun(plan: Plan, direction: Direction, kind: 'planned' | 'emergency') {
-    const observed = await observePlan(plan, deps.control());
     // The orchestration's own planning: entries the live DR rules refuse are shown blocked.
-    const op = planFromObserved(plan, direction, observed, kind);
-    const unreadable = [...observed.values()]
-      .filter((o) => !o.observation.reachable)
-      .map((o) => o.target.label);
+    const { op, unreadable } = await planFromEstate(plan, direction, kind, deps.control(), deps.routers?.());
     return { status: 200, jsonBody: { dryRun: true, direction, kind, plan: op, unreadable } };
   }
 

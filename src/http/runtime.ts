@@ -106,6 +106,7 @@ export function httpApi(): Record<HttpRouteKey, HttpHandler> {
   api ??= createHttpApi({
     plan: () => controlPlane().plan,
     control: () => controlPlane().control,
+    routers: () => controlPlane().routers,
     client: (context: InvocationContext) => df.getClient(context),
     // Read per request, so a changed app setting applies without a restart of this module.
     settings: () => httpSettingsFrom(process.env, localTrust),

@@ -38,16 +38,15 @@ const TRAFFIC_MANAGER: Router = {
     endpoints: { westeurope: 'weu', northeurope: 'neu' },
   },
 };
-const apim = (extra: Record<string, unknown>): Router =>
-  ({
-    apiManagement: {
-      ...edge,
-      service: 'apim-orders',
-      trigger: 'manual',
-      signature: 'backend-credentials',
-      ...extra,
-    },
-  });
+const apim = (extra: Record<string, unknown>): Router => ({
+  apiManagement: {
+    ...edge,
+    service: 'apim-orders',
+    trigger: 'manual',
+    signature: 'backend-credentials',
+    ...extra,
+  },
+});
 
 let sim: CheckedSimulator;
 let routers: RouterControl;

@@ -2,7 +2,8 @@ import { observePlan } from '../../app/observe';
 import { planFromObserved } from '../../app/live-check';
 import type { OperationPlan, PlannedAction } from '../../core/planner';
 import { loadPlan, planSourceFromSettings } from '../../plan/load';
-import { ARM_OPTIONS_HELP, logicAppsControlFor } from '../arm';
+import { ARM_OPTIONS_HELP, armControlsFor } from '../arm';
+import { observeRouters } from '../../app/routers';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, type CliIo } from '../io';
 import type { Command } from '../main';
@@ -75,13 +76,17 @@ export const whatifCommand: Command = {
     }
     const planArg = positionals.length > 1 ? positionals[0] : undefined;
     const { plan } = loadPlan(planArg ? { kind: 'file', path: planArg } : planSourceFromSettings(io.env));
-    const observed = await observePlan(plan, await logicAppsControlFor(values.sim, io.env));
+    const { control, routers } = await armControlsFor(values.sim, io.env);
+    const [observed, routed] = await Promise.all([
+      observePlan(plan, control),
+      observeRouters(plan, control, routers),
+    ]);
     const primaryUp = [...observed.values()].every(
       (o) => o.target.region !== 'primary' || o.observation.reachable,
     );
     const kind = values.kind ?? (primaryUp ? 'planned' : 'emergency');
     // As the orchestration plans it: entries whose live trigger forbids their role are blocked.
-    const op = planFromObserved(plan, direction, observed, kind);
+    const op = planFromObserved(plan, direction, observed, kind, routed);
     io.out(values.json ? JSON.stringify(op, null, 2) : renderOperationPlan(op));
     return EXIT.ok;
   },

@@ -1,0 +1,146 @@
+/**
+ * Reading and switching the routers of a plan's entries: where each sends calls now (for the planner, read-back
+ * and `dr ready`), and the switch itself. An APIM router is given the callback URL of the workflow it is
+ * switched to, resolved through listCallbackUrl at that moment and never stored (it carries a SAS signature).
+ */
+import { ArmTerminalError, ArmTransientError } from '../adapters/arm/errors';
+import type { LogicAppsControl } from '../adapters/logicapps/port';
+import type { RouterControl } from '../adapters/routers/port';
+import { targetOf, type PlannedAction, type RegionName } from '../core/planner';
+import {
+  callbackParts,
+  entryRouter,
+  routedRegion,
+  type CallbackParts,
+  type RouterObservation,
+  type RouterReading,
+  type RouterTarget,
+} from '../core/routers';
+import type { Plan, Router, WorkflowEntry, WorkflowRef } from '../plan/schema';
+import { locatorFor } from './locate';
+
+export interface ObservedRouter {
+  entry: string;
+  router: Router;
+  target: RouterTarget;
+  observation: RouterObservation;
+  reading?: RouterReading;
+  /** APIM: each region's callback URL as listCallbackUrl gave it now (undefined where it could not). */
+  callbacks: Partial<Record<RegionName, CallbackParts>>;
+  /** Why a region's callback URL could not be read (APIM). */
+  callbackErrors: Partial<Record<RegionName, string>>;
+}
+
+const REGIONS = ['primary', 'secondary'] as const;
+
+/** The router control, or a clear refusal when a plan with routers runs without one. */
+export function requireRouters(routers: RouterControl | undefined): RouterControl {
+  if (!routers)
+    throw new ArmTerminalError(
+      'this control plane was built without a router adapter',
+      { operation: 'switch router', target: 'plan' },
+      undefined,
+      'NoRouterControl',
+    );
+  return routers;
+}
+
+/** The callback URL of the entry's workflow in a region, in parts (the sig stays in memory only). */
+export async function callbackOf(
+  plan: Plan,
+  control: LogicAppsControl,
+  entry: WorkflowEntry,
+  region: RegionName,
+): Promise<CallbackParts> {
+  const router = entry.router!;
+  if (!('apiManagement' in router)) throw new Error('only an APIM router is given a callback URL');
+  const target = targetOf(plan, region, entry[region] as WorkflowRef);
+  return callbackParts(await control.getCallbackUrl(locatorFor(plan, target), router.apiManagement.trigger));
+}
+
+/** Where one entry's router sends calls now; never throws (a silent ARM is `reachable: false`). */
+export async function observeRouter(
+  plan: Plan,
+  control: LogicAppsControl,
+  routers: RouterControl | undefined,
+  entry: WorkflowEntry,
+): Promise<ObservedRouter | undefined> {
+  const target = entryRouter(plan, entry);
+  if (!target || !entry.router) return undefined;
+  const base = { entry: entry.name, router: entry.router, target, callbacks: {}, callbackErrors: {} };
+  let reading: RouterReading;
+  try {
+    reading = await requireRouters(routers).read(entry.router, target);
+  } catch (err) {
+    const message = (err as Error).message;
+    if (err instanceof ArmTransientError && err.status === undefined)
+      return { ...base, observation: { reachable: false, error: message } };
+    if (err instanceof ArmTerminalError && err.status === 404)
+      return { ...base, observation: { reachable: true, exists: false, error: message } };
+    // It answers, with errors: the switch is still tried (and retried), like a fence of a region that answers.
+    return {
+      ...base,
+      observation: { reachable: true, seen: { exact: false, detail: `could not be read: ${message}` } },
+    };
+  }
+  const callbacks: ObservedRouter['callbacks'] = {};
+  const callbackErrors: ObservedRouter['callbackErrors'] = {};
+  if (reading.kind === 'apiManagement') {
+    await Promise.all(
+      REGIONS.map(async (region) => {
+        try {
+          callbacks[region] = await callbackOf(plan, control, entry, region);
+        } catch (err) {
+          callbackErrors[region] = (err as Error).message;
+        }
+      }),
+    );
+  }
+  return {
+    ...base,
+    reading,
+    callbacks,
+    callbackErrors,
+    observation: { reachable: true, seen: routedRegion(target, reading, callbacks) },
+  };
+}
+
+/** Every entry's router (of the entries given), by entry name. */
+export async function observeRouters(
+  plan: Plan,
+  control: LogicAppsControl,
+  routers: RouterControl | undefined,
+  entries: readonly WorkflowEntry[] = plan.workflows,
+): Promise<Map<string, ObservedRouter>> {
+  const out = new Map<string, ObservedRouter>();
+  for (const o of await Promise.all(entries.map((e) => observeRouter(plan, control, routers, e))))
+    if (o) out.set(o.entry, o);
+  return out;
+}
+
+/** The planner's view of the observed routers (by the router's key). */
+export const routerObservations =
+  (observed: ReadonlyMap<string, ObservedRouter>) =>
+  (target: RouterTarget): RouterObservation | undefined =>
+    [...observed.values()].find((o) => o.target.key === target.key)?.observation;
+
+/** Performs a planned switch: APIM gets the callback URL of the workflow it now sends calls to. */
+export async function applySwitch(
+  plan: Plan,
+  control: LogicAppsControl,
+  routers: RouterControl | undefined,
+  step: Extract<PlannedAction, { op: 'switch-router' }>,
+): Promise<{ changed: boolean }> {
+  // One entry per switched router (the plan rules refuse two).
+  const entry = plan.workflows.find((w) => entryRouter(plan, w)?.key === step.router.key);
+  if (!entry?.router)
+    throw new ArmTerminalError(
+      `no entry of this plan has the router ${step.router.label}`,
+      { operation: 'switch router', target: step.router.label },
+      undefined,
+      'NoRouter',
+    );
+  const callback =
+    'apiManagement' in entry.router ? await callbackOf(plan, control, entry, step.to) : undefined;
+  return requireRouters(routers).switchTo(entry.router, step.router, step.to, callback);
+}
