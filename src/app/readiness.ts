@@ -13,6 +13,8 @@ import type { IntegrationAccounts } from '../adapters/logicapps/integration-acco
 import type { LogicAppsControl, RunInfo, WorkflowInfo } from '../adapters/logicapps/port';
 import type { Plan, WorkflowEntry } from '../plan/schema';
 import { locatorFor } from './locate';
+import { routerReadiness } from './routers';
+import type { RouterControl } from '../adapters/routers/port';
 import { observePlan, observeTarget, type Observed } from './observe';
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
@@ -28,7 +30,8 @@ export interface ReadinessCheck {
     | 'integration-account'
     | 'trigger-rules'
     | 'schedule'
-    | 'health-check';
+    | 'health-check'
+    | 'router';
   status: CheckStatus;
   detail: string;
 }
@@ -135,6 +138,8 @@ function hasResponseAction(actions: unknown): boolean {
 /** Optional readers beyond the workflow port; a check whose reader is absent reports `skip`, never `ok`. */
 export interface ReadinessDeps {
   integrationAccounts?: IntegrationAccounts;
+  /** The routers in front of Request triggers (checked when an entry has one). */
+  routers?: RouterControl;
 }
 
 const isStandardRef = (t: WorkflowTarget) => typeof t.ref !== 'string';
@@ -286,6 +291,7 @@ export async function checkReadiness(
   }
 
   checks.push(await checkHealthWorkflow(plan, control));
+  checks.push(...(await routerReadiness(plan, control, deps.routers)));
   const lostRuns = await runsInFlight(plan, control, seen);
   return { plan: plan.id, ready: checks.every((c) => c.status !== 'fail'), checks, lostRuns };
 }

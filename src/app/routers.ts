@@ -18,6 +18,7 @@ import {
 } from '../core/routers';
 import type { Plan, Router, WorkflowEntry, WorkflowRef } from '../plan/schema';
 import { locatorFor } from './locate';
+import { normaliseLocation } from '../core/plan-rules';
 
 export interface ObservedRouter {
   entry: string;
@@ -143,4 +144,86 @@ export async function applySwitch(
   const callback =
     'apiManagement' in entry.router ? await callbackOf(plan, control, entry, step.to) : undefined;
   return requireRouters(routers).switchTo(entry.router, step.router, step.to, callback);
+}
+
+/** One `dr ready` finding about a router (the readiness report's shape). */
+export interface RouterReadiness {
+  entry: string;
+  check: 'router';
+  status: 'ok' | 'fail';
+  detail: string;
+}
+
+/**
+ * `dr ready` for routers: each exists and answers, has an endpoint for each region (Traffic Manager: Priority
+ * routing), sends calls to the primary now (exactly: APIM with the current signature), and, for APIM, the
+ * secondary's callback URL it would be given resolves now (listCallbackUrl at switch time, so a regenerated
+ * key is picked up) and the service would survive the loss of the primary region.
+ */
+export async function routerReadiness(
+  plan: Plan,
+  control: LogicAppsControl,
+  routers: RouterControl | undefined,
+): Promise<RouterReadiness[]> {
+  const out: RouterReadiness[] = [];
+  for (const o of (await observeRouters(plan, control, routers)).values()) {
+    const add = (ok: boolean, detail: string) =>
+      out.push({
+        entry: o.entry,
+        check: 'router',
+        status: ok ? 'ok' : 'fail',
+        detail: `${o.target.label}: ${detail}`,
+      });
+    const obs = o.observation;
+    if (!obs.reachable) {
+      add(false, `its ARM did not answer (${obs.error}); a switch now would be pending`);
+      continue;
+    }
+    if ('exists' in obs) {
+      add(false, `does not exist (${obs.error})`);
+      continue;
+    }
+    const reading = o.reading;
+    if (!reading) {
+      add(false, obs.seen.detail);
+      continue;
+    }
+    if (reading.kind !== 'apiManagement') {
+      const names = o.target.endpoints;
+      const missing = names ? REGIONS.filter((r) => !reading.endpoints[names[r]]) : [...REGIONS];
+      add(
+        missing.length === 0,
+        missing.length === 0
+          ? `an endpoint for each region (${names!.primary}, ${names!.secondary})`
+          : `no endpoint for the ${missing.join(' and ')} region`,
+      );
+      if (reading.kind === 'trafficManager' && reading.routingMethod !== 'Priority')
+        add(false, `routing method is ${reading.routingMethod ?? 'unknown'}: the switch needs Priority`);
+    } else {
+      const primaryOnly = reading.locations.every(
+        (l) => normaliseLocation(l) === normaliseLocation(plan.primary.location),
+      );
+      add(
+        !primaryOnly,
+        primaryOnly
+          ? `the API Management service runs only in the primary region (${reading.locations.join(', ')}): it goes down with it, and callers with it; use a multi-region service or one in the secondary`
+          : `runs in ${reading.locations.join(', ')}: survives the loss of the primary region`,
+      );
+      const error = o.callbackErrors.secondary;
+      add(
+        error === undefined,
+        error === undefined
+          ? "the secondary workflow's callback URL resolves now; the switch reads it again when it runs, so a regenerated key is picked up"
+          : `the secondary workflow's callback URL cannot be read: ${error}`,
+      );
+    }
+    const now = obs.seen;
+    add(
+      now.pointsAt === 'primary' && now.exact,
+      now.pointsAt === 'primary' && now.exact
+        ? 'sends calls to the primary now'
+        : `expected to send calls to the primary only: ${now.pointsAt ? `it sends them to the ${now.pointsAt}` : 'it sends them to neither region'} (${now.detail})`,
+    );
+  }
+  return out;
 }

@@ -9,6 +9,8 @@ import { createArmRouterControl } from '../../src/adapters/routers/arm';
 import type { RouterControl } from '../../src/adapters/routers/port';
 import { callbackParts, routedRegion, routerTarget, type CallbackParts } from '../../src/core/routers';
 import type { Router } from '../../src/plan/schema';
+import { validatePlan } from '../../src/plan/validate';
+import { routerReadiness } from '../../src/app/routers';
 import {
   healthDefinition,
   specProblems,
@@ -285,5 +287,65 @@ describe('faults: the same as the Logic Apps ARM', () => {
         JSON.stringify({ properties: { credentials: { query: { sig: 'x' } } } }),
       ),
     ).not.toEqual([]);
+  });
+});
+
+describe('dr ready: the router checks', () => {
+  const planWith = (router: Router) => {
+    const { plan, issues } = validatePlan({
+      id: 'ready',
+      primary: regions.primary,
+      secondary: regions.secondary,
+      healthCheck: { workflow: 'health', trigger: 'manual', timeout: 'PT5S' },
+      policy: { probeInterval: 'PT30S', failureThreshold: 3 },
+      workflows: [
+        {
+          name: 'orders',
+          role: 'active-passive',
+          trigger: 'request',
+          primary: 'orders',
+          secondary: 'orders',
+          router,
+        },
+      ],
+    });
+    if (!plan) throw new Error(JSON.stringify(issues));
+    return plan;
+  };
+  const logic = () => createArmLogicAppsControl(simulatorConnection(sim));
+  const failed = async (router: Router) =>
+    (await routerReadiness(planWith(router), logic(), routers))
+      .filter((c) => c.status === 'fail')
+      .map((c) => c.detail);
+
+  it('passes for routers that exist, map both regions and send calls to the primary now', async () => {
+    await switchTo(FRONT_DOOR, 'primary');
+    await switchTo(apim({ backend: 'orders-la' }), 'primary');
+    expect(await failed(FRONT_DOOR)).toEqual([]);
+    expect(await failed(TRAFFIC_MANAGER)).toEqual([]);
+    const checks = await routerReadiness(planWith(apim({ backend: 'orders-la' })), logic(), routers);
+    expect(checks.map((c) => c.status)).toEqual(['ok', 'ok', 'ok']);
+    expect(checks.map((c) => c.detail).join('\n')).toMatch(
+      /survives the loss of the primary[\s\S]*callback URL resolves now[\s\S]*primary now/,
+    );
+  });
+
+  it('fails a router that sends calls to the secondary, lacks an endpoint, or does not answer', async () => {
+    await switchTo(apim({ backend: 'orders-la' }), 'secondary');
+    expect(await failed(apim({ backend: 'orders-la' }))).toEqual([
+      expect.stringContaining('expected to send calls to the primary only: it sends them to the secondary'),
+    ]);
+    await switchTo(apim({ backend: 'orders-la' }), 'primary');
+    const tm = (TRAFFIC_MANAGER).trafficManager;
+    const noEndpoint: Router = {
+      trafficManager: { ...tm, endpoints: { westeurope: 'weu', northeurope: 'gone' } },
+    };
+    expect((await failed(noEndpoint))[0]).toContain('no endpoint for the secondary region');
+    sim.outage('northeurope', { kind: 'down' });
+    try {
+      expect((await failed(apim({ backend: 'orders-la' })))[0]).toContain('did not answer');
+    } finally {
+      sim.restore('northeurope');
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { RunInfo } from '../../adapters/logicapps/port';
 import { checkReadiness } from '../../app/readiness';
+import { createArmRouterControl } from '../../adapters/routers/arm';
 import { loadPlan, planSourceFromSettings } from '../../plan/load';
 import { formatWarnings } from '../../plan/validate';
 import { createArmLogicAppsControl } from '../../adapters/logicapps/arm';
@@ -51,6 +52,7 @@ export const readyCommand: Command = {
     const connection = await armConnectionFor(values.sim, io.env);
     const report = await checkReadiness(plan, createArmLogicAppsControl(connection), {
       integrationAccounts: createArmIntegrationAccounts(connection),
+      routers: createArmRouterControl(connection),
     });
     if (values.json) io.out(JSON.stringify({ ...report, warnings }, null, 2));
     else {
