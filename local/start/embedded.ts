@@ -19,7 +19,8 @@ import { installLocalKeyIsOperator, installLocalPrincipalTrust } from '../../src
 import { parsePlan } from '../../src/plan/load';
 import type { Plan } from '../../src/plan/schema';
 import { createSimControlHandler, startArmSimulator, type ArmSimulator } from '../sim/arm';
-import { loadEntryDefinitions, sampleEstateSeed } from '../sim/sample-estate';
+import { loadEntryDefinitions, pointRoutersAtPrimary, sampleEstateSeed } from '../sim/sample-estate';
+import { createArmRouterControl } from '../../src/adapters/routers/arm';
 import { startServiceBusBroker, type BrokerMessage, type ServiceBusBroker } from '../sim/servicebus';
 import { localDemoPlan, type LocalCadence } from './local-plan';
 import { watchdogScheduleFor } from '../../src/config/watchdog-schedule';
@@ -201,6 +202,9 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     cleanups.push(() => closeServer(control));
 
     const rawControl = createArmLogicAppsControl({ ...simulatorConnection(sim), maxRetries: 0 });
+    const routers = createArmRouterControl({ ...simulatorConnection(sim), maxRetries: 0 });
+    // As the deployment leaves them: every entry's router sends calls to the primary.
+    await pointRoutersAtPrimary(plan, rawControl, routers);
     const notifier: Notifier = createServiceBusNotifier(
       { connectionString: broker.connectionString, ...(sb.topic ? { topic: sb.topic } : { queue: entity }) },
       { timeoutMs: 2_000 },
@@ -219,6 +223,7 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     installControlPlane({
       plan,
       control: loggingControl(rawControl, log, now),
+      routers,
       probe: loggingProbe(
         createHealthProbe({ control: rawControl, plan, settings: {}, ca: sim.caCertPem }),
         log,

@@ -11,7 +11,8 @@ import {
 import { coverageViolations, overlapViolations, type StateOf } from '../core/safety';
 import { deferredTargets, violationsAfterEntry } from '../core/preflight';
 import { unmetExpectation, unmetRouting } from '../core/verify';
-import { observeRouters } from '../app/routers';
+import { observeRouters, type ObservedRouter } from '../app/routers';
+import type { RegionName } from '../core/planner';
 import type { Plan } from '../plan/schema';
 import type { GroupCheck, ReadBackReport } from '../durable/contracts';
 import type { ActivityContext } from './context';
@@ -116,12 +117,31 @@ export function readBackActivities({ plan, control, routers, now }: ActivityCont
       .flatMap((g) => g.entries.flatMap((e) => e.steps.map((step) => ({ entry: e.entry, step }))))
       .filter(({ step }) => step.op === 'switch-router');
     if (switches.length === 0) return [];
+    // A read ARM answered with an error (or a callback URL it could not give) is read again after a pause, as
+    // for workflows: a flaky read is not a mismatch.
+    const flaky = (o: ObservedRouter | undefined, to: RegionName) =>
+      o !== undefined && (o.readError !== undefined || o.callbackErrors[to] !== undefined);
     const routed = await observeRouters(plan, control, routers, entries);
+    for (let attempt = 1; attempt < READ_BACK_ATTEMPTS; attempt++) {
+      const again = switches.filter(
+        ({ entry, step }) => step.op === 'switch-router' && flaky(routed.get(entry), step.to),
+      );
+      if (again.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, readBackPause(attempt)));
+      const names = new Set(again.map((a) => a.entry));
+      const seen = await observeRouters(
+        plan,
+        control,
+        routers,
+        entries.filter((e) => names.has(e.name)),
+      );
+      for (const [name, o] of seen) routed.set(name, o);
+    }
     const unreadable: string[] = [];
     for (const { entry, step } of switches) {
       if (step.op !== 'switch-router') continue;
       const o = routed.get(entry)?.observation;
-      if (!o || !o.reachable) unreadable.push(step.router.label);
+      if (!o || !o.reachable || flaky(routed.get(entry), step.to)) unreadable.push(step.router.label);
       else if ('exists' in o) mismatches.push(`${step.router.label} ${o.error}`);
       else {
         const unmet = unmetRouting(step, o.seen);

@@ -30,6 +30,8 @@ export interface ObservedRouter {
   callbacks: Partial<Record<RegionName, CallbackParts>>;
   /** Why a region's callback URL could not be read (APIM). */
   callbackErrors: Partial<Record<RegionName, string>>;
+  /** The router's ARM answered with an error (429, 5xx, 403...): what it shows is unknown. */
+  readError?: string;
 }
 
 const REGIONS = ['primary', 'secondary'] as const;
@@ -81,6 +83,7 @@ export async function observeRouter(
     // It answers, with errors: the switch is still tried (and retried), like a fence of a region that answers.
     return {
       ...base,
+      readError: message,
       observation: { reachable: true, seen: { exact: false, detail: `could not be read: ${message}` } },
     };
   }
