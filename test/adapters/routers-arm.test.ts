@@ -336,7 +336,7 @@ describe('dr ready: the router checks', () => {
       expect.stringContaining('expected to send calls to the primary only: it sends them to the secondary'),
     ]);
     await switchTo(apim({ backend: 'orders-la' }), 'primary');
-    const tm = (TRAFFIC_MANAGER).trafficManager;
+    const tm = TRAFFIC_MANAGER.trafficManager;
     const noEndpoint: Router = {
       trafficManager: { ...tm, endpoints: { westeurope: 'weu', northeurope: 'gone' } },
     };
