@@ -11,7 +11,7 @@ import type { SeedRouters } from './arm/routers';
 import type { LogicAppsControl } from '../../src/adapters/logicapps/port';
 import type { RouterControl } from '../../src/adapters/routers/port';
 import { endpointsByRegion, entryRouter } from '../../src/core/routers';
-import { callbackOf } from '../../src/app/routers';
+import { callbackOf } from '../../src/estate/routers';
 
 type Definition = Record<string, unknown>;
 

@@ -2,9 +2,14 @@
  * ARM writes: one planned action, and the fences left pending. Transient failures throw (the orchestration
  * retries them with backoff); terminal ones are returned as results, so a retry is never wasted on a 403.
  */
-import { ArmConcurrencyError, ArmTerminalError, ArmTransientError } from '../adapters/arm/errors';
-import { locatorFor } from '../app/locate';
-import { applySwitch } from '../app/routers';
+import {
+  ArmConcurrencyError,
+  ArmTerminalError,
+  ArmTransientError,
+  isArmFailure,
+} from '../adapters/arm/errors';
+import { locatorFor } from '../estate/locate';
+import { applySwitch } from '../estate/routers';
 import type { SiteScope } from '../adapters/logicapps/port';
 import type { PlannedAction, WorkflowTarget } from '../core/planner';
 import type { ApplyActionResult, BatchActionResult } from '../durable/contracts';
@@ -71,10 +76,12 @@ export function actionActivities({ plan, control, routers }: ActivityContext) {
     actions: PlannedAction[];
   }): Promise<BatchActionResult[]> => {
     const results = new Array<BatchActionResult>(input.actions.length);
-    const failed = (err: unknown): BatchActionResult =>
-      err instanceof ArmTransientError
-        ? { ok: false, error: err.message, transient: true }
-        : { ok: false, error: err instanceof ArmTerminalError ? err.message : String(err) };
+    // An ARM answer becomes the action's result; anything else (a bug) fails the activity.
+    const failed = (err: unknown): BatchActionResult => {
+      if (err instanceof ArmTransientError) return { ok: false, error: err.message, transient: true };
+      if (err instanceof ArmTerminalError) return { ok: false, error: err.message };
+      throw err;
+    };
     const sites = new Map<string, { scope: SiteScope; indices: number[] }>();
     const single: number[] = [];
     input.actions.forEach((action, i) => {
@@ -132,8 +139,9 @@ export function actionActivities({ plan, control, routers }: ActivityContext) {
         await control.setState(locatorFor(plan, target), 'Disabled');
         applied.push(target);
       } catch (err) {
+        if (!isArmFailure(err)) throw err; // a bug, not a region's answer: fail the activity
         pending.push(target);
-        errors.push((err as Error).message);
+        errors.push(err.message);
         if (err instanceof ArmTransientError && err.status === undefined) silent.add(target.region);
       }
     }

@@ -1,6 +1,6 @@
 /** Planning a failover or failback from live ARM states, with the same planner as `dr whatif`. */
 import { targetKey } from '../core/refs';
-import { planFromEstate } from '../app/live-check';
+import { planFromEstate } from '../estate/live-check';
 import type { Direction } from '../core/planner';
 import { overlapViolations, type StateOf } from '../core/safety';
 import type { PlannedOperation, ReadBackReport } from '../durable/contracts';

@@ -1,6 +1,6 @@
 /** Reading back what a group changed, and the safety check just before a group runs. */
 import { targetKey } from '../core/refs';
-import { observeTargets, type Observed } from '../app/observe';
+import { observeTargets, type Observed } from '../estate/observe';
 import {
   entryTargets,
   planOperation,
@@ -11,16 +11,16 @@ import {
 import { coverageViolations, overlapViolations, type StateOf } from '../core/safety';
 import { deferredTargets, violationsAfterEntry } from '../core/preflight';
 import { unmetExpectation, unmetRouting } from '../core/verify';
-import { observeRouters, type ObservedRouter } from '../app/routers';
+import { observeRouters, type ObservedRouter } from '../estate/routers';
 import type { RegionName } from '../core/planner';
 import type { Plan } from '../plan/schema';
 import type { GroupCheck, ReadBackReport } from '../durable/contracts';
+import { READ_BACK_BACKOFF, backoffMs } from '../durable/retries';
 import type { ActivityContext } from './context';
 import { stateOfObserved } from './planning';
 
-/** Reads of one target during a read-back, spaced 100 ms, 200 ms, 400 ms ... (capped at 2 s). */
+/** Reads of one target during a read-back, spaced as READ_BACK_BACKOFF says (100 ms doubling to 2 s). */
 const READ_BACK_ATTEMPTS = 6;
-const readBackPause = (attempt: number) => Math.min(2_000, 100 * 2 ** (attempt - 1));
 
 export function readBackActivities({ plan, control, routers, now }: ActivityContext) {
   /**
@@ -32,7 +32,7 @@ export function readBackActivities({ plan, control, routers, now }: ActivityCont
     for (let attempt = 1; attempt < READ_BACK_ATTEMPTS; attempt++) {
       const again = read.flatMap((o, i) => ('error' in o.observation && o.observation.reachable ? [i] : []));
       if (again.length === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, readBackPause(attempt)));
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(READ_BACK_BACKOFF, attempt)));
       const seen = await observeTargets(
         plan,
         control,
@@ -127,7 +127,7 @@ export function readBackActivities({ plan, control, routers, now }: ActivityCont
         ({ entry, step }) => step.op === 'switch-router' && flaky(routed.get(entry), step.to),
       );
       if (again.length === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, readBackPause(attempt)));
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(READ_BACK_BACKOFF, attempt)));
       const names = new Set(again.map((a) => a.entry));
       const seen = await observeRouters(
         plan,

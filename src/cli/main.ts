@@ -1,4 +1,6 @@
 /** `dr`: the operator CLI. Each command lives in its own module; this file only dispatches. */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { checkCommand } from './commands/check';
 import { classifyCommand } from './commands/classify';
 import { scheduleCommand } from './commands/schedule';
@@ -9,7 +11,10 @@ import { failoverCommand } from './commands/failover';
 import { failbackCommand } from './commands/failback';
 import { pauseCommand } from './commands/pause';
 import { resumeCommand } from './commands/resume';
-import { EXIT, processIo, UsageError, type CliIo } from './io';
+import { historyCommand } from './commands/history';
+import { operationCommand } from './commands/operation';
+import type { Command } from './command';
+import { EstateUnreadableError, EXIT, UsageError, type CliIo } from './io';
 import { PlanError } from '../plan/validate';
 import { ScheduleError } from '../core/schedule';
 import { RecurrenceError } from '../core/recurrence';
@@ -18,12 +23,6 @@ import { ClassificationInputError } from '../core/classify';
 
 /** Errors caused by what the user typed or wrote: one clear message, exit 2, no stack trace. */
 const INPUT_ERRORS = [PlanError, ScheduleError, RecurrenceError, DurationError, ClassificationInputError];
-
-export interface Command {
-  summary: string;
-  usage: string;
-  run(args: string[], io: CliIo): Promise<number>;
-}
 
 export const COMMANDS: Record<string, Command> = {
   check: checkCommand,
@@ -36,7 +35,25 @@ export const COMMANDS: Record<string, Command> = {
   failback: failbackCommand,
   pause: pauseCommand,
   resume: resumeCommand,
+  history: historyCommand,
+  operation: operationCommand,
 };
+
+/** The package's version, from the package.json above this file (sources and dist/ alike). */
+function version(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'logic-apps-failover') return pkg.version ?? 'unknown';
+    } catch {
+      // not here: look further up
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
@@ -47,15 +64,20 @@ function help(): string {
     '',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Exit codes: 0 ok, 1 the answer is no (e.g. not ready), 2 invalid input (nothing changed), 70 internal error.',
+    'Exit codes: 0 ok, 1 the answer is no (e.g. not ready), 2 invalid input (nothing changed), 3 the estate could',
+    'not be read (no answer was given), 70 internal error.',
   ].join('\n');
 }
 
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
     return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(`dr (logic-apps-failover) ${version()}`);
+    return EXIT.ok;
   }
   const command = COMMANDS[name];
   if (!command) {
@@ -72,6 +94,11 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     if (err instanceof UsageError) {
       io.err(`dr ${name}: ${err.message}\n\n${command.usage}`);
       return EXIT.usage;
+    }
+    if (err instanceof EstateUnreadableError) {
+      const detail = err.detail instanceof Error ? err.detail.message : JSON.stringify(err.detail);
+      io.err(`dr ${name}: ${err.message}${io.env.DR_DEBUG && detail ? `\n${detail}` : ''}`);
+      return EXIT.unreadable;
     }
     if (INPUT_ERRORS.some((type) => err instanceof type)) {
       io.err(err instanceof PlanError ? err.message : `dr ${name}: ${(err as Error).message}`);

@@ -3,110 +3,36 @@
  * would perform. `dr whatif` prints it; the failover orchestration executes it. One source of truth.
  */
 import type { Plan, SplitSide, WorkflowEntry, WorkflowRef } from '../plan/schema';
+import type {
+  Direction,
+  EntryPlan,
+  Observe,
+  ObserveRouter,
+  OperationPlan,
+  PlannedAction,
+  RegionName,
+  WorkflowTarget,
+} from './operation-plan';
 import { isSplitSide } from './plan-rules';
-import { refKey, refName } from './refs';
 import type { Recurrence } from './recurrence';
+import { refKey, refName } from './refs';
 import { deactivates, unmetExpectation, unmetRouting } from './verify';
 import { splitSchedules, type SplitSchedules } from './schedule';
-import { entryRouter, type RouterObservation, type RouterTarget } from './routers';
+import { entryRouter } from './routers';
 
-export type RegionName = 'primary' | 'secondary';
-
-/** One workflow in one region, as the planner and the activities address it. */
-export interface WorkflowTarget {
-  region: RegionName;
-  ref: WorkflowRef;
-  /** Stable identity (subscription/resource group/name, lower case) for maps and logs. */
-  key: string;
-  /** Human label: `primary:order-webhook` or `secondary:la-neu/invoice-sync`. */
-  label: string;
-}
-
-/** What ARM said about a workflow just now; `reachable: false` when its region's ARM did not answer. */
-export type WorkflowObservation =
-  /** `state: 'Unknown'` with `error` when ARM answered with an error: the region is there, act normally. */
-  | {
-      reachable: true;
-      state: string;
-      recurrence?: unknown;
-      /** The adapter's revision token of this read, so a rewrite can refuse if the workflow changed since. */
-      revision?: string;
-      exists?: true;
-      error?: string;
-    }
-  | { reachable: true; exists: false }
-  | { reachable: false; error: string };
-
-export type Observe = (target: WorkflowTarget) => WorkflowObservation | undefined;
-/** What ARM said about an entry's router at planning (undefined: not read, e.g. read-back's expectations). */
-export type ObserveRouter = (router: RouterTarget) => RouterObservation | undefined;
-
-export type PlannedAction =
-  | { op: 'disable'; target: WorkflowTarget; why: 'fence' | 'stand-down'; noop: boolean; observed?: string }
-  | { op: 'enable'; target: WorkflowTarget; why: 'activate' | 'restore'; noop: boolean; observed?: string }
-  | {
-      op: 'set-recurrence';
-      target: WorkflowTarget;
-      triggerName?: string;
-      recurrence: Recurrence;
-      why: 'take-every-slot' | 'restore-split';
-      noop: boolean;
-      /** Revision read while planning: the rewrite is refused if the workflow changed since (someone else's write). */
-      basedOn?: string;
-    }
-  /** The primary could not be reached: its fence is recorded and applied when its ARM answers again. */
-  | { op: 'pending-fence'; target: WorkflowTarget; why: 'primary-unreachable' }
-  /** The workflow does not exist: reported, never silently skipped. */
-  | { op: 'missing'; target: WorkflowTarget; why: 'not-found' }
-  /**
-   * Sends the entry's callers to `target` (the workflow of region `to`) through its router. Runs after that
-   * workflow is enabled, and before the other region's copy is disabled at failback: never routed to a
-   * disabled workflow.
-   */
-  | {
-      op: 'switch-router';
-      target: WorkflowTarget;
-      router: RouterTarget;
-      to: RegionName;
-      why: 'route-to-secondary' | 'route-to-primary';
-      noop: boolean;
-      /** What the router showed at planning (one line, no secrets). */
-      observed?: string;
-    }
-  /** The router's ARM did not answer at planning: the switch is reported pending, callers stay where they are. */
-  | {
-      op: 'pending-switch';
-      target: WorkflowTarget;
-      router: RouterTarget;
-      to: RegionName;
-      why: 'router-unreachable';
-      error: string;
-    };
-
-export interface EntryPlan {
-  entry: string;
-  role: WorkflowEntry['role'];
-  /** Split entries switch just after a slot boundary so no slot runs twice or is skipped. */
-  slotBoundary?: { every: string; anchor: string };
-  /** Executed in order: a fence always precedes the activation it protects. */
-  steps: PlannedAction[];
-  /** Set (and `steps` empty) when the DR rules refuse the entry's live trigger for its role: nothing runs. */
-  blocked?: string;
-}
-
-export interface GroupPlan {
-  group: number;
-  /** Entries of one group run in parallel. */
-  entries: EntryPlan[];
-}
-
-export type Direction = 'failover' | 'failback';
-
-export interface OperationPlan {
-  direction: Direction;
-  kind: 'planned' | 'emergency';
-  groups: GroupPlan[];
-}
+// The plan's vocabulary lives in operation-plan.ts (so verify and safety need not import the planner).
+export type {
+  RegionName,
+  WorkflowTarget,
+  WorkflowObservation,
+  Observe,
+  ObserveRouter,
+  PlannedAction,
+  EntryPlan,
+  GroupPlan,
+  Direction,
+  OperationPlan,
+} from './operation-plan';
 
 export function targetOf(plan: Plan, region: RegionName, ref: WorkflowRef): WorkflowTarget {
   return { region, ref, key: refKey(ref, plan[region]), label: `${region}:${refName(ref)}` };

@@ -5,7 +5,7 @@
  */
 import type { Plan, Router, WorkflowEntry } from '../plan/schema';
 import { normaliseLocation } from './plan-rules';
-import type { RegionName } from './planner';
+import type { RegionName } from './operation-plan';
 export type RouterKind = 'apiManagement' | 'frontDoor' | 'trafficManager';
 
 /** An entry's router as the planner and the activities address it. */

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
-import { planFromEstate } from '../app/live-check';
+import { planFromEstate } from '../estate/live-check';
 import { pauseProblem, policyOf, reportedMode } from '../core/monitor';
 import { isNotFound, type DurableClient, type InstanceInfo } from '../durable/client';
 import type { Direction } from '../core/planner';
@@ -41,6 +41,8 @@ export type { HttpApiDeps, HttpApiSettings, HttpHandler } from './pipeline';
 
 const DEFAULT_ANSWER_WAIT_MS = 15_000;
 
+const armLatency = (ms: number | undefined) => (ms === undefined ? {} : { armLatencyMs: ms });
+
 function monitorState(plan: Plan, status: InstanceInfo | undefined): MonitorStatus {
   const custom = status ? monitorOf(status) : undefined;
   if (!custom)
@@ -74,8 +76,9 @@ async function newestFailover(
   if (!newest) return undefined; // purged from the task hub: lastFailoverAt still says when
   try {
     return { instance: await client.getStatus(operationInstanceId(plan.id, newest.operationId)) };
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (isNotFound(err)) return undefined; // purged between the list and this read
+    throw err;
   }
 }
 
@@ -143,30 +146,38 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
     key: string,
     checkNew?: () => void,
   ): Promise<HttpResponseInit> {
-    const { answer, monitor, replayed } = await askMonitor(call.client, call.plan, signal, {
+    const { answer, monitor, replayed, before } = await askMonitor(call.client, call.plan, signal, {
       waitMs,
       sleep,
-      needsPolicy: true,
       idempotencyKey: key,
       log: (m) => call.context.log(m),
       ...(checkNew ? { checkNew } : {}),
     });
     call.audit.replayed = replayed;
-    return pauseReply(answer, monitor);
+    const reply = pauseReply(answer, monitor);
+    // A resume says which pause it ended, or that nothing was paused (unknown for a replayed answer).
+    if (signal.kind !== 'resume' || replayed) return reply;
+    return { ...reply, jsonBody: { ...(reply.jsonBody as object), endedPause: activePause(before) } };
   }
+
+  const activePause = (m: MonitorStatus | undefined) => {
+    const pause = m?.state.pause;
+    return pause && Date.parse(pause.until) > deps.now().getTime()
+      ? { until: pause.until, by: pause.by, reason: pause.reason }
+      : null;
+  };
 
   function pauseReply(answer: RequestAnswer, monitor: MonitorStatus): HttpResponseInit {
     if (answer.status !== 'applied')
       throw new ConflictError(
         answer.status === 'refused' || answer.status === 'conflict' ? answer.reason : 'refused',
       );
-    const pause = monitor.state.pause;
     return {
       status: 200,
       jsonBody: {
         status: 'applied',
         mode: reportedMode(monitor.state, deps.now()),
-        pause: pause && Date.parse(pause.until) > deps.now().getTime() ? pause : null,
+        pause: activePause(monitor),
       },
     };
   }
@@ -185,8 +196,9 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
         if (!id) return undefined;
         try {
           return await client.getStatus(operationInstanceId(plan.id, id));
-        } catch {
-          return undefined; // purged or unreadable: the summary from the monitor still stands
+        } catch (err) {
+          if (isNotFound(err)) return undefined; // purged: the summary from the monitor still stands
+          throw err;
         }
       };
       const [current, last] = await Promise.all([
@@ -212,6 +224,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
           ...(lastRecord ? { lastRecord } : {}),
           ...(lastFailover ? { lastFailover } : {}),
           ...(deliveries ? { deliveries } : {}),
+          ...armLatency(deps.armLatencyMs?.()),
           auth: settings,
         }),
       };

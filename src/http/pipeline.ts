@@ -43,6 +43,8 @@ export interface HttpApiDeps {
   client: (context: InvocationContext) => DurableClient;
   settings: () => HttpApiSettings;
   now: () => Date;
+  /** The slowest recent ARM answer this process observed (ms), for the predicted RTO. */
+  armLatencyMs?: () => number | undefined;
   /** How long a POST waits for the monitor's answer (default 15 s). */
   answerWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -106,9 +108,8 @@ export async function readBody<S extends z.ZodType>(request: HttpRequest, schema
     try {
       value = JSON.parse(text);
     } catch (err) {
-      throw new RequestValidationError('body', [
-        { path: '', message: `is not valid JSON (${(err as Error).message})` },
-      ]);
+      if (!(err instanceof SyntaxError)) throw err;
+      throw new RequestValidationError('body', [{ path: '', message: `is not valid JSON (${err.message})` }]);
     }
   }
   return validate(schema, value, 'body');
@@ -165,7 +166,8 @@ export function routeHandler(
         audit.refusal = err.message;
         if (err instanceof ForbiddenError) refusedCaller = err.caller;
       } else {
-        // The message may quote an SDK error; it goes to the log, the caller gets the invocation id.
+        // Anything else is ours to fix, not the caller's: a logged 500. The message may quote an SDK error; it
+        // goes to the log, the caller gets the invocation id.
         context.error(`${spec.method} /api/${spec.route} failed: ${redactSecrets((err as Error).message)}`);
         response = {
           status: 500,

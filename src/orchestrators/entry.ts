@@ -7,28 +7,21 @@ import { nextSlotBoundary } from '../core/schedule';
 import { boundaryMarginMs } from '../core/actuation';
 import { gateEntry, gateRouterStep, gateStep } from '../core/entry-gate';
 import { deactivates } from '../core/verify';
-import type { Direction, EntryPlan, PlannedAction } from '../core/planner';
+import type { EntryPlan, PlannedAction } from '../core/planner';
 import {
   type ApplyActionResult,
   type BatchActionResult,
+  type BatchInput,
+  type EntryInput,
   type EntryResult,
   type StepResult,
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
-import { armRetry } from '../durable/retries';
-import { callActivity } from '../durable/activity-calls';
+import { ARM_ATTEMPTS, ARM_BACKOFF, armRetry, backoffMs } from '../durable/retries';
+import { callActivity, type Gen } from '../durable/activity-calls';
 
-export interface EntryInput {
-  operationId: string;
-  group: number;
-  entry: EntryPlan;
-  override: string[];
-  direction: Direction;
-  /** The check before the group found that this entry, once its steps are done, would run in both regions. */
-  unsafe?: string;
-}
-
-type Gen<T> = Generator<df.Task, T, unknown>;
+// The sub-orchestrations' inputs are durable contracts (typed calls: activity-calls.ts subOrchestrationTask).
+export type { BatchInput, EntryInput } from '../durable/contracts';
 
 /**
  * Entries whose steps are only disables and enables, every disable before every enable, with no slot boundary
@@ -47,9 +40,8 @@ export function isBatchable(entry: EntryPlan, unsafe: boolean): boolean {
   return true;
 }
 
-/** Tries of one batched action whose failures are transient (as armRetry: pauses 1, 2, 4 ... 30 s). */
-const BATCH_ATTEMPTS = 10;
-const batchPauseMs = (attempt: number) => Math.min(30_000, 1_000 * 2 ** (attempt - 1));
+/** Tries of one batched action whose failures are transient (as armRetry, with its pauses). */
+const BATCH_ATTEMPTS = ARM_ATTEMPTS;
 
 /**
  * Applies actions with applyActions, trying the transiently failed ones again (only those: what succeeded is
@@ -78,17 +70,13 @@ function* applyActionsBatch(
       else out.set(action, 'transient' in r ? { ok: false, error: `gave up after retries: ${r.error}` } : r);
     });
     if (again.length) {
-      yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + batchPauseMs(attempt)));
+      yield context.df.createTimer(
+        new Date(context.df.currentUtcDateTime.getTime() + backoffMs(ARM_BACKOFF, attempt)),
+      );
     }
     todo = again;
   }
   return out;
-}
-
-/** The input of the batch sub-orchestration: a group's batchable entries. */
-export interface BatchInput {
-  operationId: string;
-  inputs: EntryInput[];
 }
 
 /**

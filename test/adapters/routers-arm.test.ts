@@ -10,7 +10,7 @@ import type { RouterControl } from '../../src/adapters/routers/port';
 import { callbackParts, routedRegion, routerTarget, type CallbackParts } from '../../src/core/routers';
 import type { Router } from '../../src/plan/schema';
 import { validatePlan } from '../../src/plan/validate';
-import { routerReadiness } from '../../src/app/routers';
+import { routerReadiness } from '../../src/estate/routers';
 import {
   healthDefinition,
   specProblems,

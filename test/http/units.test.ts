@@ -16,7 +16,7 @@ import {
 import { historyPage, type InstanceInfo } from '../../src/http/history';
 import { MAX_BODY_BYTES, readBody, redactSecrets } from '../../src/http/pipeline';
 import { plainText } from '../../src/http/redact';
-import { announceHttpAuth, httpSettingsFrom, keyIsOperatorWarning } from '../../src/http/runtime';
+import { createHttpRegistration, httpSettingsFrom, keyIsOperatorWarning } from '../../src/http/runtime';
 import { askMonitor } from '../../src/http/monitor-requests';
 import { lastFailoverView, predictRto, statusView } from '../../src/http/status-view';
 import { EXAMPLE_PLAN } from '../support/estate';
@@ -171,16 +171,19 @@ describe('principals', () => {
     );
   });
 
-  it('logs the warning once per process, at the first route registration', () => {
+  it('logs the warning once, at the first route registration', () => {
     const warned: string[] = [];
     const log = { warn: (m: string) => void warned.push(m) };
-    process.env.DR_KEY_IS_OPERATOR = 'true';
-    try {
-      announceHttpAuth(log);
-      announceHttpAuth(log);
-    } finally {
-      delete process.env.DR_KEY_IS_OPERATOR;
-    }
+    const unused = () => {
+      throw new Error('not built at registration');
+    };
+    const httpRegistration = createHttpRegistration({
+      api: { plan: unused, control: unused, settings: unused, now: unused },
+      startupWarning: () => keyIsOperatorWarning({ DR_KEY_IS_OPERATOR: 'true' }),
+      log,
+    });
+    expect(httpRegistration('status')[0]).toBe('drHttpStatus');
+    httpRegistration('failover');
     expect(warned).toEqual([expect.stringMatching(/^HTTP API: DR_KEY_IS_OPERATOR=true: any caller/)]);
   });
 });
@@ -270,6 +273,20 @@ describe('waiting for the monitor\u2019s answer', () => {
 });
 
 describe('status view and predicted RTO', () => {
+  it('the actuation counts the ARM latency observed, so it bounds a slow ARM, and says what it assumes', () => {
+    const policy = policyOf(plan);
+    const unobserved = predictRto(plan, policy);
+    expect(unobserved.actuation).toContain(
+      'ARM latency not counted: this instance has had no ARM answer yet',
+    );
+    // The example plan measured 7.0 s of actuation with ARM answering in 400 ms (3.0 s was predicted).
+    const slow = predictRto(plan, policy, 400);
+    expect(slow.actuationMs).toBeGreaterThanOrEqual(7_000);
+    expect(slow.actuationMs - unobserved.actuationMs).toBe(16 * 400); // 1 planning + 3 groups x 5 trips
+    expect(slow.actuation).toContain('16 sequential ARM round trips x 400 ms (the slowest of the last ARM');
+    expect(slow.totalMs).toBe(slow.detectionMs + slow.actuationMs);
+  });
+
   it('window policy: k of n counted, detection bound from window.failures', () => {
     const policy = { ...policyOf(plan), window: { failures: 4, of: 6 } } as ReturnType<typeof policyOf>;
     delete (policy as { failureThreshold?: number }).failureThreshold;
@@ -320,6 +337,7 @@ describe('status view and predicted RTO', () => {
       monitor: {
         planId: plan.id,
         state,
+        policy: policyOf(plan),
         pendingFences: [],
         answers: [],
         operationSeq: 0,

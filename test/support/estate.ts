@@ -2,12 +2,13 @@
  * The whole control plane on local protocol servers: the ARM simulator seeded from the example plan, the AMQP
  * broker receiving notifications, real adapters over both, and the in-process host running `functions/`.
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { createHealthProbe } from '../../src/adapters/probe';
 import { createServiceBusNotifier } from '../../src/adapters/servicebus';
-import { installControlPlane } from '../../src/composition';
+import { installControlPlane, installHttpClock } from '../../src/composition';
 import { simulatorConnection } from '../../local/sim/arm';
 import { ArmThrottle } from '../../src/adapters/arm/throttle';
 import { loadPlan } from '../../src/plan/load';
@@ -23,7 +24,6 @@ import {
   type FunctionsHostOptions,
   type HostLogEntry,
 } from '../../local/host';
-import { installHttpClock } from '../../src/http/runtime';
 import {
   monitorInstanceId,
   monitorOf,
@@ -68,6 +68,11 @@ export interface EstateOptions {
   start?: Date;
   /** Kills the host after an activity's side effect, before its result is recorded (see FunctionsHostOptions). */
   crashAfterActivity?: FunctionsHostOptions['crashAfterActivity'];
+  /**
+   * Files of functions/ the first host does not load (e.g. `operation.ts`: the task hub then refuses to start
+   * that orchestration); `restartHost` loads them all, as a deployment that brings them back.
+   */
+  withoutFunctions?: string[];
 }
 
 export interface FaultWindow {
@@ -104,8 +109,9 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
   const broker = await startServiceBusBroker(
     sb.topic ? { topics: [{ name: sb.topic, subscriptions: ['audit'] }] } : { queues: [sb.queue!] },
   );
+  const throttle = new ArmThrottle();
   const control = createArmLogicAppsControl({
-    ...simulatorConnection(sim, new ArmThrottle()),
+    ...simulatorConnection(sim, throttle),
     maxRetries: options.sdkRetries ?? 0,
   });
   let hostNow: () => number = Date.now;
@@ -128,6 +134,7 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
     notifier,
     ...(options.notificationTtlMs ? { notificationTtlMs: options.notificationTtlMs } : {}),
     describe: 'test estate',
+    armLatencyMs: () => throttle.observedLatencyMs(),
   });
   const hostExtras = {
     ...(options.storeDir ? { storeDir: options.storeDir } : {}),
@@ -135,9 +142,15 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
     ...(options.log ? { log: options.log } : {}),
     ...(options.crashAfterActivity ? { crashAfterActivity: options.crashAfterActivity } : {}),
   };
+  const functionsDir = join(ROOT, 'functions');
+  const without = options.withoutFunctions ?? [];
   const startHost = () =>
     startFunctionsHost({
-      files: [join(ROOT, 'functions')],
+      files: without.length
+        ? readdirSync(functionsDir)
+            .filter((f) => f.endsWith('.ts') && !without.includes(f))
+            .map((f) => join(functionsDir, f))
+        : [functionsDir],
       settings: { DR_WATCHDOG_SCHEDULE: '*/30 * * * * *' },
       clock: 'virtual',
       startTime: sim.clock.now(),

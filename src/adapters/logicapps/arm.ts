@@ -4,6 +4,7 @@
  */
 import { LogicManagementClient, type Workflow } from '@azure/arm-logic';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
+import { hasLinkedResources, linkedResourcesOf, type LinkedResources } from '../../core/linked-resources';
 import { ArmConcurrencyError, ArmTerminalError } from '../arm/errors';
 import { armClientKit, callArm, type ArmConnection } from '../arm/clients';
 import {
@@ -32,6 +33,7 @@ class KeyedMutex {
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.tails.get(key) ?? Promise.resolve();
     const result = prev.then(fn, fn);
+    // The tail only orders writes to one key; the caller gets the failure through `result`.
     const tail = result.catch(() => undefined);
     this.tails.set(key, tail);
     try {
@@ -109,7 +111,17 @@ export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsC
     ...(w.changedTime ? { changedTime: w.changedTime.toISOString() } : {}),
     ...(w.version ? { version: w.version } : {}),
     ...(w.integrationAccount?.id ? { integrationAccountId: w.integrationAccount.id } : {}),
+    ...linkedOf(w),
   });
+
+  const linkedOf = (w: Workflow): { linked?: LinkedResources } => {
+    const linked = linkedResourcesOf({
+      parameters: w.parameters,
+      identity: w.identity,
+      integrationAccountId: w.integrationAccount?.id,
+    });
+    return hasLinkedResources(linked) ? { linked } : {};
+  };
 
   const getConsumption = (t: Consumption) =>
     call('get', t, async () => toInfo(await logic(t.subscriptionId).workflows.get(t.resourceGroup, t.name)));

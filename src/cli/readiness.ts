@@ -4,18 +4,20 @@
  * apart, use connections and integration accounts in their own region, that live triggers allow the roles,
  * and that the health-check workflow can answer probes; and lists the primary's runs in flight.
  */
+import { isArmFailure } from '../adapters/arm/errors';
 import { targetKey } from '../core/refs';
 import { checkLiveTriggerRules } from '../core/live-rules';
 import { entryTargets, normalState, type WorkflowTarget } from '../core/planner';
 import { coverageViolations, overlapViolations } from '../core/safety';
+import { linkedGrantsNeeded } from '../core/linked-resources';
 import { normaliseLocation } from '../core/plan-rules';
 import type { IntegrationAccounts } from '../adapters/logicapps/integration-accounts';
 import type { LogicAppsControl, RunInfo, WorkflowInfo } from '../adapters/logicapps/port';
 import type { Plan, WorkflowEntry } from '../plan/schema';
-import { locatorFor } from './locate';
-import { routerReadiness } from './routers';
+import { locatorFor } from '../estate/locate';
+import { observePlan, observeTarget, type Observed } from '../estate/observe';
+import { routerReadiness } from '../estate/routers';
 import type { RouterControl } from '../adapters/routers/port';
-import { observePlan, observeTarget, type Observed } from './observe';
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
 
@@ -28,6 +30,7 @@ export interface ReadinessCheck {
     | 'drift'
     | 'connections'
     | 'integration-account'
+    | 'linked-access'
     | 'trigger-rules'
     | 'schedule'
     | 'health-check'
@@ -113,12 +116,45 @@ function twinPairs(plan: Plan, entry: WorkflowEntry): [WorkflowTarget, WorkflowT
 }
 
 function connectionLocations(info: WorkflowInfo): { name: string; location: string }[] {
-  const value =
-    (info.parameters?.$connections as { value?: Record<string, { id?: string }> } | undefined)?.value ?? {};
-  return Object.entries(value).flatMap(([name, c]) => {
+  return Object.entries(connectionsOf(info)).flatMap(([name, c]) => {
     const m = /\/locations\/([^/]+)\/managedApis\//i.exec(c.id ?? '');
     return m ? [{ name, location: m[1]! }] : [];
   });
+}
+
+const connectionsOf = (info: WorkflowInfo): Record<string, { id?: string; connectionId?: string }> =>
+  (
+    info.parameters?.$connections as
+      { value?: Record<string, { id?: string; connectionId?: string }> } | undefined
+  )?.value ?? {};
+
+/**
+ * Connections whose `connectionId` (the API connection resource) lies in the other region's resource group:
+ * a template copied from the primary keeps the managed API id right and the connection resource wrong.
+ */
+function connectionsInOtherRegion(
+  plan: Plan,
+  t: WorkflowTarget,
+  info: WorkflowInfo,
+): { name: string; connectionId: string }[] {
+  const other = plan[t.region === 'primary' ? 'secondary' : 'primary'];
+  const own = plan[t.region];
+  const sameGroup =
+    own.subscriptionId.toLowerCase() === other.subscriptionId.toLowerCase() &&
+    own.resourceGroup.toLowerCase() === other.resourceGroup.toLowerCase();
+  return sameGroup
+    ? []
+    : Object.entries(connectionsOf(info)).flatMap(([name, c]) => {
+        const m =
+          /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Web\/connections\//i.exec(
+            c.connectionId ?? '',
+          );
+        return m &&
+          m[1]!.toLowerCase() === other.subscriptionId.toLowerCase() &&
+          m[2]!.toLowerCase() === other.resourceGroup.toLowerCase()
+          ? [{ name, connectionId: c.connectionId! }]
+          : [];
+      });
 }
 
 function hasResponseAction(actions: unknown): boolean {
@@ -143,6 +179,12 @@ export interface ReadinessDeps {
 }
 
 const isStandardRef = (t: WorkflowTarget) => typeof t.ref !== 'string';
+
+const isRewriteSide = (side: unknown): boolean =>
+  typeof side === 'object' &&
+  side !== null &&
+  'workflow' in side &&
+  (side as { mode?: unknown }).mode === 'rewrite';
 
 const STANDARD_SKIP =
   'Logic Apps Standard: the definition and connections.json live in the site’s files, which ARM does not return; compare them in your deployment pipeline';
@@ -230,13 +272,17 @@ export async function checkReadiness(
         drift.length ? drift.join('; ') : 'definitions match (parameters and connection ids aside)',
       );
 
-      const foreign = targets.flatMap((t) =>
-        connectionLocations(info(t))
+      const foreign = targets.flatMap((t) => [
+        ...connectionLocations(info(t))
           .filter((c) => normaliseLocation(c.location) !== normaliseLocation(plan[t.region].location))
           .map(
             (c) => `${t.label} uses connection "${c.name}" in ${c.location}, not ${plan[t.region].location}`,
           ),
-      );
+        ...connectionsInOtherRegion(plan, t, info(t)).map(
+          (c) =>
+            `${t.label} uses connection "${c.name}" through ${c.connectionId}, the ${t.region === 'primary' ? 'secondary' : 'primary'} region's resource group`,
+        ),
+      ]);
       const count = targets.reduce((n, t) => n + connectionLocations(info(t)).length, 0);
       add(
         'connections',
@@ -255,6 +301,23 @@ export async function checkReadiness(
       deps.integrationAccounts,
     );
     if (accountCheck) add('integration-account', accountCheck.status, accountCheck.detail);
+
+    // A rewrite PUTs the workflow back whole; ARM then checks join/assign on what it links to. Who may do that
+    // is not readable here (the control plane's identity is not the caller), so this lists what it needs.
+    const rewritten = targets.filter((t) => !isStandardRef(t) && isRewriteSide(entry[t.region]));
+    if (rewritten.length) {
+      const needed = rewritten.flatMap((t) => {
+        const linked = info(t).linked;
+        return linked ? linkedGrantsNeeded(linked).map((n) => `${t.label}: ${n.action} on ${n.id}`) : [];
+      });
+      add(
+        'linked-access',
+        needed.length ? 'skip' : 'ok',
+        needed.length
+          ? `not checked: the control plane's identity needs ${needed.join('; ')} (a rewrite PUTs them back: 403 LinkedAuthorizationFailed without). azd provision grants them when the preprovision hook could read the workflow, and warns when it could not: then run azd provision again`
+          : 'the rewritten workflows link to no API connection, user-assigned identity or integration account',
+      );
+    }
 
     if (entry.trigger === undefined) {
       const issues = live.checked.get(entry.name);
@@ -336,7 +399,8 @@ async function checkIntegrationAccounts(
         );
       } else located.push(`${t.label}: ${name} in ${account.location}`);
     } catch (err) {
-      problems.push(`${t.label}: integration account ${name} could not be read (${(err as Error).message})`);
+      if (!isArmFailure(err)) throw err;
+      problems.push(`${t.label}: integration account ${name} could not be read (${err.message})`);
     }
   }
   return problems.length
@@ -374,7 +438,8 @@ async function runsInFlight(
         const runs = await control.listRunningRuns(locatorFor(plan, t));
         out.push({ ...base, status: 'listed', runs });
       } catch (err) {
-        out.push({ ...base, status: 'unreadable', runs: [], detail: (err as Error).message });
+        if (!isArmFailure(err)) throw err;
+        out.push({ ...base, status: 'unreadable', runs: [], detail: err.message });
       }
     }
   }
