@@ -424,7 +424,7 @@ var trafficManagerSwitchActions = [
   'Microsoft.Network/trafficManagerProfiles/nestedEndpoints/write' // the same, for nested profiles
 ]
 
-resource apimSwitchRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(apiManagementServiceNames)) {
+resource apimSwitchRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (defineRoles && !empty(apiManagementServiceNames)) {
   name: guid(resourceGroup().id, 'logic-apps-failover-apim-switch')
   properties: {
     roleName: 'Logic Apps Failover APIM Router Switch (${resourceGroup().name} ${scopeToken})'
@@ -449,7 +449,7 @@ resource apimServices 'Microsoft.ApiManagement/service@2024-05-01' existing = [
 ]
 
 resource apimSwitchAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (name, i) in apiManagementServiceNames: {
+  for (name, i) in apiManagementServiceNames: if (assignRoles) {
     name: guid(apimServices[i].id, principalId, apimSwitchRole.id)
     scope: apimServices[i]
     properties: {
@@ -460,7 +460,7 @@ resource apimSwitchAssignments 'Microsoft.Authorization/roleAssignments@2022-04-
   }
 ]
 
-resource frontDoorSwitchRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(frontDoorProfileNames)) {
+resource frontDoorSwitchRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (defineRoles && !empty(frontDoorProfileNames)) {
   name: guid(resourceGroup().id, 'logic-apps-failover-frontdoor-switch')
   properties: {
     roleName: 'Logic Apps Failover Front Door Router Switch (${resourceGroup().name} ${scopeToken})'
@@ -485,7 +485,7 @@ resource frontDoorProfiles 'Microsoft.Cdn/profiles@2024-02-01' existing = [
 ]
 
 resource frontDoorSwitchAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (name, i) in frontDoorProfileNames: {
+  for (name, i) in frontDoorProfileNames: if (assignRoles) {
     name: guid(frontDoorProfiles[i].id, principalId, frontDoorSwitchRole.id)
     scope: frontDoorProfiles[i]
     properties: {
@@ -496,7 +496,7 @@ resource frontDoorSwitchAssignments 'Microsoft.Authorization/roleAssignments@202
   }
 ]
 
-resource trafficManagerSwitchRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(trafficManagerProfileNames)) {
+resource trafficManagerSwitchRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (defineRoles && !empty(trafficManagerProfileNames)) {
   name: guid(resourceGroup().id, 'logic-apps-failover-trafficmanager-switch')
   properties: {
     roleName: 'Logic Apps Failover Traffic Manager Router Switch (${resourceGroup().name} ${scopeToken})'
@@ -521,7 +521,7 @@ resource trafficManagerProfiles 'Microsoft.Network/trafficmanagerprofiles@2022-0
 ]
 
 resource trafficManagerSwitchAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (name, i) in trafficManagerProfileNames: {
+  for (name, i) in trafficManagerProfileNames: if (assignRoles) {
     name: guid(trafficManagerProfiles[i].id, principalId, trafficManagerSwitchRole.id)
     scope: trafficManagerProfiles[i]
     properties: {
@@ -534,7 +534,7 @@ resource trafficManagerSwitchAssignments 'Microsoft.Authorization/roleAssignment
 
 // An APIM switch reads the callback URL of the workflow it points the router at: listCallbackUrl, on exactly
 // the routed workflows (a role of its own, like the health probe's).
-resource routedCallbackRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(routedWorkflowNames)) {
+resource routedCallbackRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (defineRoles && !empty(routedWorkflowNames)) {
   name: guid(resourceGroup().id, 'logic-apps-failover-routed-callback')
   properties: {
     roleName: 'Logic Apps Failover Routed Callback Reader (${resourceGroup().name} ${scopeToken})'
@@ -559,7 +559,7 @@ resource routedWorkflows 'Microsoft.Logic/workflows@2019-05-01' existing = [
 ]
 
 resource routedCallbackAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (name, i) in routedWorkflowNames: {
+  for (name, i) in routedWorkflowNames: if (assignRoles) {
     name: guid(routedWorkflows[i].id, principalId, routedCallbackRole.id)
     scope: routedWorkflows[i]
     properties: {

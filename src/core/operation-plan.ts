@@ -4,7 +4,6 @@
  */
 import type { WorkflowEntry, WorkflowRef } from '../plan/schema';
 import type { Recurrence } from './recurrence';
-import type { RouterObservation, RouterTarget } from './routers';
 
 export type RegionName = 'primary' | 'secondary';
 
@@ -106,3 +105,38 @@ export interface OperationPlan {
 
 /** Current state of a target; `unknown` when its region's ARM does not answer (then nothing can be proven). */
 export type StateOf = (target: WorkflowTarget) => { state: string; recurrence?: unknown } | 'unknown';
+
+export type RouterKind = 'apiManagement' | 'frontDoor' | 'trafficManager';
+
+/** An entry's router as the planner and the activities address it. */
+export interface RouterTarget {
+  kind: RouterKind;
+  /**
+   * Stable identity of what the switch writes (an APIM backend or API, a Front Door origin group, a Traffic
+   * Manager profile), lower case: two entries switching the same one are refused at load.
+   */
+  key: string;
+  /** Human label: `apiManagement apim-orders/backends/orders-la`. */
+  label: string;
+  /** The name of each region's endpoint (Front Door origin, Traffic Manager endpoint); APIM has none. */
+  endpoints?: Record<RegionName, string>;
+}
+
+/** Where a router sends calls now, as the planner and read-back compare it. */
+export interface RouterSeen {
+  /** The region whose workflow receives the calls; undefined when neither (or nothing) does. */
+  pointsAt?: RegionName;
+  /**
+   * The router is exactly as a switch to `pointsAt` leaves it: APIM with the current signature and query,
+   * Front Door and Traffic Manager with the other region's endpoint disabled.
+   */
+  exact: boolean;
+  /** One line: what it shows, never a signature. */
+  detail: string;
+}
+
+/** What ARM said about a router at planning: `reachable: false` when its ARM did not answer. */
+export type RouterObservation =
+  | { reachable: true; seen: RouterSeen }
+  | { reachable: true; exists: false; error: string }
+  | { reachable: false; error: string };

@@ -18,7 +18,6 @@ import { durationMs } from './duration';
 import { ScheduleError, splitSchedules } from './schedule';
 import { allowedRoles, DR_RULES, type TriggerTraits } from './roles';
 import { WORKFLOW_RESOURCE_ID, refKey } from './refs';
-import { checkRouters } from './router-rules';
 
 export interface PlanIssue {
   /** JSON path of the offending value, e.g. ['workflows', 2, 'role']. */
@@ -142,7 +141,6 @@ export function checkPlanParts(parts: PlanParts, triggersOf: TriggerLookup): Rul
   if (parts.healthCheck) checkHealthCheck(parts.healthCheck, regions, parts.policy, add);
   if (parts.notifications) checkNotifications(parts.notifications, add);
   checkWorkflows(parts.workflows, regions, triggersOf, add, warn);
-  checkRouters(parts.workflows, regions, triggersOf, add, warn);
   if (parts.healthCheck && regions)
     checkProbesNotFailedOver(parts.healthCheck, parts.workflows, regions, add);
   return { issues, warnings };

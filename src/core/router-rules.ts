@@ -4,8 +4,10 @@
  */
 import type { WorkflowEntry } from '../plan/schema';
 import {
+  checkPlanParts,
   normaliseLocation,
   sideRefs,
+  type RuleFindings,
   type PlanIssue,
   type PlanParts,
   type PlanRegions,
@@ -156,4 +158,19 @@ export function checkRouters(
       );
     else switchedBy.set(target.key, `workflow "${entry.name}"`);
   });
+}
+
+/** The plan rules and the router rules together: what the loader and `dr check` apply. */
+export function checkPlanAndRouters(parts: PlanParts, triggersOf: TriggerLookup): RuleFindings {
+  const { issues, warnings } = checkPlanParts(parts, triggersOf);
+  const regions =
+    parts.primary && parts.secondary ? { primary: parts.primary, secondary: parts.secondary } : undefined;
+  checkRouters(
+    parts.workflows,
+    regions,
+    triggersOf,
+    (i) => issues.push(i),
+    (i) => warnings.push(i),
+  );
+  return { issues, warnings };
 }

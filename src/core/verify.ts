@@ -3,8 +3,14 @@
  * it, the check before a group predicts the estate after an entry's steps from it, an entry counts a step as
  * a fence by it, and read-back compares ARM's answer with it. Pure.
  */
-import type { EntryPlan, PlannedAction, RegionName, StateOf, WorkflowTarget } from './operation-plan';
-import type { RouterSeen } from './routers';
+import type {
+  EntryPlan,
+  PlannedAction,
+  RegionName,
+  RouterSeen,
+  StateOf,
+  WorkflowTarget,
+} from './operation-plan';
 import type { Recurrence } from './recurrence';
 import { targetKey } from './refs';
 import { slotsFired } from './schedule';
