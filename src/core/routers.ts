@@ -5,7 +5,7 @@
  */
 import type { Plan, Router, WorkflowEntry } from '../plan/schema';
 import { normaliseLocation } from './plan-rules';
-import type { RegionName, RouterKind, RouterObservation, RouterSeen, RouterTarget } from './operation-plan';
+import type { RegionName, RouterKind, RouterSeen, RouterTarget } from './operation-plan';
 
 export type { RouterKind, RouterObservation, RouterSeen, RouterTarget } from './operation-plan';
 

@@ -1,12 +1,7 @@
 /** Schema + DR rules → a plan or every problem with it, each naming where, which rule, and the fix. */
 import type { z } from 'zod';
 import { checkPlanAndRouters } from '../core/router-rules';
-import {
-  formatPath,
-  type PlanIssue,
-  type PlanParts,
-  type TriggerLookup,
-} from '../core/plan-rules';
+import { formatPath, type PlanIssue, type PlanParts, type TriggerLookup } from '../core/plan-rules';
 import {
   HealthCheckSchema,
   NotificationsSchema,
