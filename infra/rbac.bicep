@@ -383,3 +383,189 @@ output rewriteRoleDefinitionId string = empty(rewriteWorkflowNames) ? '' : rewri
 output standardRoleDefinitionId string = empty(standardSiteNames) ? '' : standardRole.id
 output healthProbeRoleDefinitionId string = empty(healthCheckWorkflowNames) ? '' : healthProbeRole.id
 output linkRoleDefinitionId string = anyLinked ? linkRole.id : ''
+
+// ---- Routers in front of Request-triggered workflows (docs/router.md) ----------------------------------------
+// The switch writes exactly one part of each router: an API Management backend, API and secret named value,
+// a Front Door origin, or a Traffic Manager endpoint. Each role holds only those actions (plus the reads that
+// decide whether to write) and is assigned on the router resource the plan names, in this resource group.
+
+@description('API Management services in this resource group whose backends, APIs or named values the plan switches.')
+param apiManagementServiceNames array = []
+@description('Front Door (Standard/Premium) profiles in this resource group whose origins the plan switches.')
+param frontDoorProfileNames array = []
+@description('Traffic Manager profiles in this resource group whose endpoints the plan switches.')
+param trafficManagerProfileNames array = []
+@description('Consumption workflows in this resource group fronted by an API Management router: the switch reads their callback URL.')
+param routedWorkflowNames array = []
+
+var apimSwitchActions = [
+  'Microsoft.ApiManagement/service/read' // where the service runs (dr ready: does it survive the primary's loss)
+  'Microsoft.ApiManagement/service/backends/read' // the backend's url and credentials, and its ETag
+  'Microsoft.ApiManagement/service/backends/write' // the active region's callback URL (If-Match the ETag read)
+  'Microsoft.ApiManagement/service/apis/read' // or the API whose serviceUrl carries the callback URL
+  'Microsoft.ApiManagement/service/apis/write' // point the API's serviceUrl at the active region
+  'Microsoft.ApiManagement/service/namedValues/read' // find the secret named value holding the sig
+  'Microsoft.ApiManagement/service/namedValues/write' // write the active region's sig into it
+  'Microsoft.ApiManagement/service/namedValues/listValue/action' // compare the sig before writing it
+]
+var frontDoorSwitchActions = [
+  'Microsoft.Cdn/profiles/read' // find the Front Door profile
+  'Microsoft.Cdn/profiles/originGroups/read' // find the origin group of the entry
+  'Microsoft.Cdn/profiles/originGroups/origins/read' // read each origin's enabledState and priority
+  'Microsoft.Cdn/profiles/originGroups/origins/write' // enabledState and priority of the two origins
+]
+var trafficManagerSwitchActions = [
+  'Microsoft.Network/trafficManagerProfiles/read' // the endpoints and the routing method
+  'Microsoft.Network/trafficManagerProfiles/externalEndpoints/read' // read each endpoint's endpointStatus
+  'Microsoft.Network/trafficManagerProfiles/externalEndpoints/write' // endpointStatus of the two endpoints
+  'Microsoft.Network/trafficManagerProfiles/azureEndpoints/read' // the same, for Azure endpoints
+  'Microsoft.Network/trafficManagerProfiles/azureEndpoints/write' // the same, for Azure endpoints
+  'Microsoft.Network/trafficManagerProfiles/nestedEndpoints/read' // the same, for nested profiles
+  'Microsoft.Network/trafficManagerProfiles/nestedEndpoints/write' // the same, for nested profiles
+]
+
+resource apimSwitchRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (defineRoles && !empty(apiManagementServiceNames)) {
+  name: guid(resourceGroup().id, 'logic-apps-failover-apim-switch')
+  properties: {
+    roleName: 'Logic Apps Failover APIM Router Switch (${resourceGroup().name} ${scopeToken})'
+    description: 'Point an API Management backend or API at the active region\'s Logic Apps callback URL; assigned on each service.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: apimSwitchActions
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+resource apimServices 'Microsoft.ApiManagement/service@2024-05-01' existing = [
+  for name in apiManagementServiceNames: {
+    name: name
+  }
+]
+
+resource apimSwitchAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, i) in apiManagementServiceNames: if (assignRoles) {
+    name: guid(apimServices[i].id, principalId, apimSwitchRole.id)
+    scope: apimServices[i]
+    properties: {
+      principalId: principalId
+      principalType: principalType
+      roleDefinitionId: apimSwitchRole.id
+    }
+  }
+]
+
+resource frontDoorSwitchRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (defineRoles && !empty(frontDoorProfileNames)) {
+  name: guid(resourceGroup().id, 'logic-apps-failover-frontdoor-switch')
+  properties: {
+    roleName: 'Logic Apps Failover Front Door Router Switch (${resourceGroup().name} ${scopeToken})'
+    description: 'Enable and disable the origins of the plan\'s Front Door origin groups; assigned on each profile.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: frontDoorSwitchActions
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+resource frontDoorProfiles 'Microsoft.Cdn/profiles@2024-02-01' existing = [
+  for name in frontDoorProfileNames: {
+    name: name
+  }
+]
+
+resource frontDoorSwitchAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, i) in frontDoorProfileNames: if (assignRoles) {
+    name: guid(frontDoorProfiles[i].id, principalId, frontDoorSwitchRole.id)
+    scope: frontDoorProfiles[i]
+    properties: {
+      principalId: principalId
+      principalType: principalType
+      roleDefinitionId: frontDoorSwitchRole.id
+    }
+  }
+]
+
+resource trafficManagerSwitchRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (defineRoles && !empty(trafficManagerProfileNames)) {
+  name: guid(resourceGroup().id, 'logic-apps-failover-trafficmanager-switch')
+  properties: {
+    roleName: 'Logic Apps Failover Traffic Manager Router Switch (${resourceGroup().name} ${scopeToken})'
+    description: 'Enable and disable the endpoints of the plan\'s Traffic Manager profiles; assigned on each profile.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: trafficManagerSwitchActions
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+resource trafficManagerProfiles 'Microsoft.Network/trafficmanagerprofiles@2022-04-01' existing = [
+  for name in trafficManagerProfileNames: {
+    name: name
+  }
+]
+
+resource trafficManagerSwitchAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, i) in trafficManagerProfileNames: if (assignRoles) {
+    name: guid(trafficManagerProfiles[i].id, principalId, trafficManagerSwitchRole.id)
+    scope: trafficManagerProfiles[i]
+    properties: {
+      principalId: principalId
+      principalType: principalType
+      roleDefinitionId: trafficManagerSwitchRole.id
+    }
+  }
+]
+
+// An APIM switch reads the callback URL of the workflow it points the router at: listCallbackUrl, on exactly
+// the routed workflows (a role of its own, like the health probe's).
+resource routedCallbackRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (defineRoles && !empty(routedWorkflowNames)) {
+  name: guid(resourceGroup().id, 'logic-apps-failover-routed-callback')
+  properties: {
+    roleName: 'Logic Apps Failover Routed Callback Reader (${resourceGroup().name} ${scopeToken})'
+    description: 'Read the callback URL of the Request-triggered workflows an API Management router sends calls to; assigned on each.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: healthProbeActions
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+resource routedWorkflows 'Microsoft.Logic/workflows@2019-05-01' existing = [
+  for name in routedWorkflowNames: {
+    name: name
+  }
+]
+
+resource routedCallbackAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, i) in routedWorkflowNames: if (assignRoles) {
+    name: guid(routedWorkflows[i].id, principalId, routedCallbackRole.id)
+    scope: routedWorkflows[i]
+    properties: {
+      principalId: principalId
+      principalType: principalType
+      roleDefinitionId: routedCallbackRole.id
+    }
+  }
+]

@@ -10,6 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createArmLogicAppsControl } from './adapters/logicapps/arm';
 import type { LogicAppsControl } from './adapters/logicapps/port';
+import { createArmRouterControl } from './adapters/routers/arm';
+import type { RouterControl } from './adapters/routers/port';
 import { createHealthProbe, type HealthProbe } from './adapters/probe';
 import { createServiceBusNotifier, type Notifier } from './adapters/servicebus';
 import { createActivities } from './activities';
@@ -31,6 +33,8 @@ import { createEntraTokenVerifier, entraSignInFromSettings, type TokenVerifier }
 export interface ControlPlane {
   plan: Plan;
   control: LogicAppsControl;
+  /** The routers in front of Request triggers (the same ARM connection). */
+  routers?: RouterControl;
   probe: HealthProbe;
   notifier?: Notifier;
   /** DR_NOTIFY_TTL: how long a notification is retried while Service Bus is unreachable (default a day). */
@@ -83,6 +87,7 @@ export function controlPlaneFromSettings(
   const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
   const connection = armConnectionFromSettings(settings);
   const control = createArmLogicAppsControl(connection);
+  const routers = createArmRouterControl(connection);
   // Entries that declare no trigger are held to the DR rules on their live definitions: logged now (never
   // awaited, so an unreachable ARM cannot hold up start-up) and enforced before every operation.
   void checkLiveRulesAtStartup(plan, control, console);
@@ -90,6 +95,7 @@ export function controlPlaneFromSettings(
   return {
     plan,
     control,
+    routers,
     probe,
     ...(notifierFor(plan, settings) ?? {}),
     ...notificationTtlFrom(settings),
@@ -148,10 +154,11 @@ function notifierFor(
 
 /** The activities' dependencies: the installed (or configured) control plane. */
 function activityDeps() {
-  const { plan, control, probe, notifier, notificationTtlMs } = controlPlane();
+  const { plan, control, routers, probe, notifier, notificationTtlMs } = controlPlane();
   return {
     plan,
     control,
+    ...(routers ? { routers } : {}),
     probe,
     ...(notifier ? { notifier } : {}),
     ...(notificationTtlMs !== undefined ? { notificationTtlMs } : {}),
@@ -220,6 +227,7 @@ export const httpRegistration = createHttpRegistration({
   api: {
     plan: () => controlPlane().plan,
     control: () => controlPlane().control,
+    routers: () => controlPlane().routers,
     // Read per request, so a changed app setting applies without a restart.
     settings: () => httpSettingsFrom(process.env, localTrust),
     signIn: () => signInVerifier(),

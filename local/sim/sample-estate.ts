@@ -5,8 +5,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { entrySchedules, entryTargets, normalState, type WorkflowTarget } from '../../src/core/planner';
-import type { Plan, WorkflowEntry } from '../../src/plan/schema';
-import type { SimSeed } from './arm';
+import type { Plan, Router, WorkflowEntry } from '../../src/plan/schema';
+import type { SimRouterRef, SimSeed } from './arm';
+import type { SeedRouters } from './arm/routers';
+import type { LogicAppsControl } from '../../src/adapters/logicapps/port';
+import type { RouterControl } from '../../src/adapters/routers/port';
+import { endpointsByRegion, entryRouter } from '../../src/core/routers';
+import { callbackOf } from '../../src/estate/routers';
 
 type Definition = Record<string, unknown>;
 
@@ -172,6 +177,7 @@ export function sampleEstateSeed(
       string,
       { name: string; workflows: { name: string; definition: Definition; state: 'Enabled' | 'Disabled' }[] }
     >;
+    routers: SeedRouters;
   };
   const subs = new Map<string, Map<string, Group>>();
   const group = (subscriptionId: string, resourceGroup: string, location: string): Group => {
@@ -180,7 +186,7 @@ export function sampleEstateSeed(
     const key = resourceGroup.toLowerCase();
     let g = rgs.get(key);
     if (!g) {
-      g = { name: resourceGroup, location, workflows: [], sites: new Map() };
+      g = { name: resourceGroup, location, workflows: [], sites: new Map(), routers: {} };
       rgs.set(key, g);
     }
     return g;
@@ -228,6 +234,8 @@ export function sampleEstateSeed(
     }
   }
 
+  for (const entry of plan.workflows) if (entry.router) seedRouter(plan, entry.router, group);
+
   return {
     subscriptions: [...subs.entries()].map(([id, rgs]) => ({
       id,
@@ -236,7 +244,125 @@ export function sampleEstateSeed(
         location: g.location,
         workflows: g.workflows,
         sites: [...g.sites.values()],
+        ...g.routers,
       })),
     })),
+  };
+}
+
+/**
+ * An entry's router as its deployment leaves it: an APIM service in the secondary region (the one that survives
+ * the loss of the primary) whose backend or API is not yet pointed anywhere (pointRoutersAtPrimary does that,
+ * as the deployment would), a Front Door origin group and a Traffic Manager profile (global) sending calls to
+ * the primary. Entries sharing a service or profile share it here too.
+ */
+function seedRouter(
+  plan: Plan,
+  router: Router,
+  group: (subscriptionId: string, resourceGroup: string, location: string) => { routers: SeedRouters },
+): void {
+  const names = endpointsByRegion(router, plan);
+  const host = (region: 'primary' | 'secondary') => `${plan[region].location}.logic.sim`;
+  if ('apiManagement' in router) {
+    const a = router.apiManagement;
+    const g = group(a.subscriptionId, a.resourceGroup, plan.secondary.location).routers;
+    const list = (g.apiManagement ??= []);
+    let service = list.find((s) => s.name === a.service);
+    if (!service) list.push((service = { name: a.service, backends: [], apis: [], namedValues: [] }));
+    const unset = 'https://not-yet-pointed.invalid/';
+    if (a.backend !== undefined) service.backends!.push({ name: a.backend, url: unset });
+    else service.apis!.push({ name: a.api!, path: a.api!, serviceUrl: unset });
+    if (typeof a.signature === 'object')
+      service.namedValues!.push({ name: a.signature.namedValue, value: 'unset', secret: true });
+    return;
+  }
+  if (!names) return; // The plan rules refuse it; nothing to seed.
+  if ('frontDoor' in router) {
+    const f = router.frontDoor;
+    const list = (group(f.subscriptionId, f.resourceGroup, plan.secondary.location).routers.frontDoor ??= []);
+    let profile = list.find((p) => p.name === f.profile);
+    if (!profile) list.push((profile = { name: f.profile, originGroups: [] }));
+    profile.originGroups!.push({
+      name: f.originGroup,
+      origins: [
+        { name: names.primary, hostName: host('primary'), enabledState: 'Enabled', priority: 1 },
+        { name: names.secondary, hostName: host('secondary'), enabledState: 'Disabled', priority: 2 },
+      ],
+    });
+    return;
+  }
+  const t = router.trafficManager;
+  const list = (group(t.subscriptionId, t.resourceGroup, plan.secondary.location).routers.trafficManager ??=
+    []);
+  list.push({
+    name: t.profile,
+    routingMethod: 'Priority',
+    endpoints: [
+      {
+        name: names.primary,
+        type: t.endpointType,
+        target: host('primary'),
+        priority: 1,
+        endpointLocation: plan.primary.location,
+      },
+      {
+        name: names.secondary,
+        type: t.endpointType,
+        target: host('secondary'),
+        priority: 2,
+        endpointStatus: 'Disabled',
+        endpointLocation: plan.secondary.location,
+      },
+    ],
+  });
+}
+
+/**
+ * What the deployment does once: point each entry's router at the primary (APIM gets the primary workflow's
+ * callback URL, read through listCallbackUrl), through the control plane's own adapters.
+ */
+export async function pointRoutersAtPrimary(
+  plan: Plan,
+  control: LogicAppsControl,
+  routers: RouterControl,
+): Promise<void> {
+  for (const entry of plan.workflows) {
+    const target = entryRouter(plan, entry);
+    if (!target || !entry.router) continue;
+    const callback =
+      'apiManagement' in entry.router ? await callbackOf(plan, control, entry, 'primary') : undefined;
+    await routers.switchTo(entry.router, target, 'primary', callback);
+  }
+}
+
+/** Where the simulated router of an entry sends a call now (its data plane), by the sim's reference. */
+export function simRouterRef(router: Router): SimRouterRef {
+  if ('apiManagement' in router) {
+    const a = router.apiManagement;
+    return {
+      kind: 'apiManagement',
+      subscriptionId: a.subscriptionId,
+      resourceGroup: a.resourceGroup,
+      name: a.service,
+      part: a.backend ?? a.api!,
+    };
+  }
+  if ('frontDoor' in router) {
+    const f = router.frontDoor;
+    return {
+      kind: 'frontDoor',
+      subscriptionId: f.subscriptionId,
+      resourceGroup: f.resourceGroup,
+      name: f.profile,
+      part: f.originGroup,
+    };
+  }
+  const t = router.trafficManager;
+  return {
+    kind: 'trafficManager',
+    subscriptionId: t.subscriptionId,
+    resourceGroup: t.resourceGroup,
+    name: t.profile,
+    part: t.profile,
   };
 }

@@ -23,7 +23,8 @@ import { parsePlan } from '../../src/plan/load';
 import type { Plan } from '../../src/plan/schema';
 import type { DemoPlan } from '../../src/cli/arm';
 import { createSimControlHandler, startArmSimulator, type ArmSimulator } from '../sim/arm';
-import { loadEntryDefinitions, sampleEstateSeed } from '../sim/sample-estate';
+import { loadEntryDefinitions, pointRoutersAtPrimary, sampleEstateSeed } from '../sim/sample-estate';
+import { createArmRouterControl } from '../../src/adapters/routers/arm';
 import { startServiceBusBroker, type BrokerMessage, type ServiceBusBroker } from '../sim/servicebus';
 import { localDemoPlan, type LocalCadence } from './local-plan';
 import { watchdogScheduleFor } from '../../src/config/watchdog-schedule';
@@ -217,6 +218,9 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
 
     const armConnection = { ...simulatorConnection(sim), maxRetries: 0 };
     const rawControl = createArmLogicAppsControl(armConnection);
+    const routers = createArmRouterControl(armConnection);
+    // As the deployment leaves them: every entry's router sends calls to the primary.
+    await pointRoutersAtPrimary(plan, rawControl, routers);
     const notifier: Notifier = createServiceBusNotifier(
       { connectionString: broker.connectionString, ...(sb.topic ? { topic: sb.topic } : { queue: entity }) },
       { timeoutMs: 2_000 },
@@ -235,6 +239,7 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     installControlPlane({
       plan,
       control: loggingControl(rawControl, log, now),
+      routers,
       probe: loggingProbe(
         createHealthProbe({ control: rawControl, plan, settings: {}, ca: sim.caCertPem }),
         log,

@@ -9,6 +9,7 @@ import {
   isArmFailure,
 } from '../adapters/arm/errors';
 import { locatorFor } from '../estate/locate';
+import { applySwitch } from '../estate/routers';
 import type { SiteScope } from '../adapters/logicapps/port';
 import type { PlannedAction, WorkflowTarget } from '../core/planner';
 import type { ApplyActionResult, BatchActionResult } from '../durable/contracts';
@@ -17,7 +18,7 @@ import type { ActivityContext } from './context';
 const knownState = (action: PlannedAction) =>
   'observed' in action && action.observed !== undefined ? { knownState: action.observed } : {};
 
-export function actionActivities({ plan, control }: ActivityContext) {
+export function actionActivities({ plan, control, routers }: ActivityContext) {
   const applyAction = async (input: {
     operationId: string;
     action: PlannedAction;
@@ -44,6 +45,8 @@ export function actionActivities({ plan, control }: ActivityContext) {
               },
             )),
           };
+        case 'switch-router':
+          return { ok: true, ...(await applySwitch(plan, control, routers, action)) };
         default:
           return { ok: false, error: `${action.op} is not an ARM action` };
       }

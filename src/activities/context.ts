@@ -1,5 +1,6 @@
 /** What every activity factory is built over: the plan and the ports (tests wire adapters to local servers). */
 import type { LogicAppsControl } from '../adapters/logicapps/port';
+import type { RouterControl } from '../adapters/routers/port';
 import type { HealthProbe } from '../adapters/probe';
 import type { Notifier } from '../adapters/servicebus';
 import type { Plan } from '../plan/schema';
@@ -7,6 +8,8 @@ import type { Plan } from '../plan/schema';
 export interface ActivityDeps {
   plan: Plan;
   control: LogicAppsControl;
+  /** The routers in front of Request triggers (API Management, Front Door, Traffic Manager). */
+  routers?: RouterControl;
   probe: HealthProbe;
   /** Undefined when the plan configures no notifications. */
   notifier?: Notifier;

@@ -1,7 +1,6 @@
 /** Planning a failover or failback from live ARM states, with the same planner as `dr whatif`. */
 import { targetKey } from '../core/refs';
-import { observePlan } from '../estate/observe';
-import { planFromObserved } from '../estate/live-check';
+import { planFromEstate } from '../estate/live-check';
 import type { Direction } from '../core/planner';
 import { overlapViolations, type StateOf } from '../core/safety';
 import type { PlannedOperation, ReadBackReport } from '../durable/contracts';
@@ -19,17 +18,19 @@ export const stateOfObserved =
       : 'unknown';
   };
 
-export function planningActivities({ plan, control, now }: ActivityContext) {
+export function planningActivities({ plan, control, routers, now }: ActivityContext) {
   const planOperation = async (input: {
     direction: Direction;
     kind: 'planned' | 'emergency';
   }): Promise<PlannedOperation> => {
-    const observed = await observePlan(plan, control);
     // Entries that left their trigger to the live definition are held to the DR rules here, before any write.
-    const op = planFromObserved(plan, input.direction, observed, input.kind);
-    const unreadable = [...observed.values()]
-      .filter((o) => !o.observation.reachable)
-      .map((o) => o.target.label);
+    const { op, observed, unreadable } = await planFromEstate(
+      plan,
+      input.direction,
+      input.kind,
+      control,
+      routers,
+    );
     const before: ReadBackReport = {
       group: -1,
       at: now().toISOString(),

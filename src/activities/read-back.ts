@@ -10,7 +10,9 @@ import {
 } from '../core/planner';
 import { coverageViolations, overlapViolations, type StateOf } from '../core/safety';
 import { deferredTargets, violationsAfterEntry } from '../core/preflight';
-import { unmetExpectation } from '../core/verify';
+import { unmetExpectation, unmetRouting } from '../core/verify';
+import { observeRouters, type ObservedRouter } from '../estate/routers';
+import type { RegionName } from '../core/planner';
 import type { Plan } from '../plan/schema';
 import type { GroupCheck, ReadBackReport } from '../durable/contracts';
 import { READ_BACK_BACKOFF, backoffMs } from '../durable/retries';
@@ -20,7 +22,7 @@ import { stateOfObserved } from './planning';
 /** Reads of one target during a read-back, spaced as READ_BACK_BACKOFF says (100 ms doubling to 2 s). */
 const READ_BACK_ATTEMPTS = 6;
 
-export function readBackActivities({ plan, control, now }: ActivityContext) {
+export function readBackActivities({ plan, control, routers, now }: ActivityContext) {
   /**
    * Reads the targets (list pages where they share a resource group or a site, GETs otherwise); a read ARM
    * answered with an error is tried again the same way, after a pause: a flaky read is not a mismatch.
@@ -78,6 +80,7 @@ export function readBackActivities({ plan, control, now }: ActivityContext) {
         if (unmet) mismatches.push(`${action.target.label} ${unmet}`);
       }
     }
+    const routerUnreadable = await readBackRouters(wanted, entries, mismatches);
     const stateOf = stateOfObserved(observed);
     const active = input.direction === 'failover' ? 'secondary' : 'primary';
     // The region taking over answers but would not show its state: the failover is not verified there.
@@ -92,10 +95,60 @@ export function readBackActivities({ plan, control, now }: ActivityContext) {
       violations: [...overlapViolations(sub, stateOf), ...coverageViolations(sub, stateOf, active)].map(
         (v) => ({ entry: v.entry, rule: v.rule, message: v.message }),
       ),
-      unreadable: [...observed.values()]
-        .filter((o) => !o.observation.reachable || 'error' in o.observation)
-        .map((o) => o.target.label),
+      unreadable: [
+        ...[...observed.values()]
+          .filter((o) => !o.observation.reachable || 'error' in o.observation)
+          .map((o) => o.target.label),
+        ...routerUnreadable,
+      ],
     };
+  };
+
+  /**
+   * Reads back the routers the group switched: each must send calls to the region the operation moved to, and
+   * only there (mismatches are added); returns the labels of routers whose ARM did not answer.
+   */
+  const readBackRouters = async (
+    wanted: ReturnType<typeof planOperation>,
+    entries: Plan['workflows'],
+    mismatches: string[],
+  ): Promise<string[]> => {
+    const switches = wanted.groups
+      .flatMap((g) => g.entries.flatMap((e) => e.steps.map((step) => ({ entry: e.entry, step }))))
+      .filter(({ step }) => step.op === 'switch-router');
+    if (switches.length === 0) return [];
+    // A read ARM answered with an error (or a callback URL it could not give) is read again after a pause, as
+    // for workflows: a flaky read is not a mismatch.
+    const flaky = (o: ObservedRouter | undefined, to: RegionName) =>
+      o !== undefined && (o.readError !== undefined || o.callbackErrors[to] !== undefined);
+    const routed = await observeRouters(plan, control, routers, entries);
+    for (let attempt = 1; attempt < READ_BACK_ATTEMPTS; attempt++) {
+      const again = switches.filter(
+        ({ entry, step }) => step.op === 'switch-router' && flaky(routed.get(entry), step.to),
+      );
+      if (again.length === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(READ_BACK_BACKOFF, attempt)));
+      const names = new Set(again.map((a) => a.entry));
+      const seen = await observeRouters(
+        plan,
+        control,
+        routers,
+        entries.filter((e) => names.has(e.name)),
+      );
+      for (const [name, o] of seen) routed.set(name, o);
+    }
+    const unreadable: string[] = [];
+    for (const { entry, step } of switches) {
+      if (step.op !== 'switch-router') continue;
+      const o = routed.get(entry)?.observation;
+      if (!o || !o.reachable || flaky(routed.get(entry), step.to)) unreadable.push(step.router.label);
+      else if ('exists' in o) mismatches.push(`${step.router.label} ${o.error}`);
+      else {
+        const unmet = unmetRouting(step, o.seen);
+        if (unmet) mismatches.push(`${step.router.label} ${unmet}`);
+      }
+    }
+    return unreadable;
   };
 
   /**

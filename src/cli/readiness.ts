@@ -16,6 +16,8 @@ import type { LogicAppsControl, RunInfo, WorkflowInfo } from '../adapters/logica
 import type { Plan, WorkflowEntry } from '../plan/schema';
 import { locatorFor } from '../estate/locate';
 import { observePlan, observeTarget, type Observed } from '../estate/observe';
+import { routerReadiness } from '../estate/routers';
+import type { RouterControl } from '../adapters/routers/port';
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
 
@@ -31,7 +33,8 @@ export interface ReadinessCheck {
     | 'linked-access'
     | 'trigger-rules'
     | 'schedule'
-    | 'health-check';
+    | 'health-check'
+    | 'router';
   status: CheckStatus;
   detail: string;
 }
@@ -171,6 +174,8 @@ function hasResponseAction(actions: unknown): boolean {
 /** Optional readers beyond the workflow port; a check whose reader is absent reports `skip`, never `ok`. */
 export interface ReadinessDeps {
   integrationAccounts?: IntegrationAccounts;
+  /** The routers in front of Request triggers (checked when an entry has one). */
+  routers?: RouterControl;
 }
 
 const isStandardRef = (t: WorkflowTarget) => typeof t.ref !== 'string';
@@ -349,6 +354,7 @@ export async function checkReadiness(
   }
 
   checks.push(await checkHealthWorkflow(plan, control));
+  checks.push(...(await routerReadiness(plan, control, deps.routers)));
   const lostRuns = await runsInFlight(plan, control, seen);
   return { plan: plan.id, ready: checks.every((c) => c.status !== 'fail'), checks, lostRuns };
 }

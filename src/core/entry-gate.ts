@@ -6,6 +6,7 @@
 import type { EntryPlan, PlannedAction } from './planner';
 import { SAFETY_RULES } from './safety';
 import { deactivates } from './verify';
+import { targetKey } from './refs';
 
 export type Gate = { run: true; overrideUsed?: string } | { run: false; blocked: string };
 
@@ -43,4 +44,40 @@ export function gateStep(
     run: false,
     blocked: `not activating ${action.target.label}: ${fenceFailure}, so it could run in both regions. Fix the fence, or fail over again ${hint}`,
   };
+}
+
+/** A step's outcome so far in the entry, as the router gate reads it. */
+export interface StepSoFar {
+  action: PlannedAction;
+  status: string;
+}
+
+const RAN = new Set(['done', 'noop']);
+
+/**
+ * The router's rules, before each step: a switch runs only if no earlier step of the entry on the workflow it
+ * routes to failed, was blocked or found it missing (callers are never sent to a disabled workflow); a step
+ * after a switch that did not happen is blocked (at failback, disabling the secondary while callers are still
+ * sent to it would route them nowhere). Not overridable: no safety rule is traded here, only callers.
+ */
+export function gateRouterStep(action: PlannedAction, earlier: readonly StepSoFar[]): Gate {
+  if (action.op === 'switch-router') {
+    const failed = earlier.find(
+      (s) => targetKey(s.action.target) === targetKey(action.target) && !RAN.has(s.status),
+    );
+    if (failed)
+      return {
+        run: false,
+        blocked: `not switching ${action.router.label} to ${action.target.label}: its ${failed.action.op} step is ${failed.status}, so callers would reach a workflow that is not enabled`,
+      };
+  }
+  const unswitched = earlier.find(
+    (s) => (s.action.op === 'switch-router' || s.action.op === 'pending-switch') && !RAN.has(s.status),
+  );
+  if (unswitched)
+    return {
+      run: false,
+      blocked: `not running ${action.op} ${action.target.label}: the switch of ${'router' in unswitched.action ? unswitched.action.router.label : 'its router'} is ${unswitched.status}, and its callers are still sent where this step would stop`,
+    };
+  return { run: true };
 }

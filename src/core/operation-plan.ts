@@ -33,6 +33,8 @@ export type WorkflowObservation =
   | { reachable: false; error: string };
 
 export type Observe = (target: WorkflowTarget) => WorkflowObservation | undefined;
+/** What ARM said about an entry's router at planning (undefined: not read, e.g. read-back's expectations). */
+export type ObserveRouter = (router: RouterTarget) => RouterObservation | undefined;
 
 export type PlannedAction =
   | { op: 'disable'; target: WorkflowTarget; why: 'fence' | 'stand-down'; noop: boolean; observed?: string }
@@ -50,7 +52,31 @@ export type PlannedAction =
   /** The primary could not be reached: its fence is recorded and applied when its ARM answers again. */
   | { op: 'pending-fence'; target: WorkflowTarget; why: 'primary-unreachable' }
   /** The workflow does not exist: reported, never silently skipped. */
-  | { op: 'missing'; target: WorkflowTarget; why: 'not-found' };
+  | { op: 'missing'; target: WorkflowTarget; why: 'not-found' }
+  /**
+   * Sends the entry's callers to `target` (the workflow of region `to`) through its router. Runs after that
+   * workflow is enabled, and before the other region's copy is disabled at failback: never routed to a
+   * disabled workflow.
+   */
+  | {
+      op: 'switch-router';
+      target: WorkflowTarget;
+      router: RouterTarget;
+      to: RegionName;
+      why: 'route-to-secondary' | 'route-to-primary';
+      noop: boolean;
+      /** What the router showed at planning (one line, no secrets). */
+      observed?: string;
+    }
+  /** The router's ARM did not answer at planning: the switch is reported pending, callers stay where they are. */
+  | {
+      op: 'pending-switch';
+      target: WorkflowTarget;
+      router: RouterTarget;
+      to: RegionName;
+      why: 'router-unreachable';
+      error: string;
+    };
 
 export interface EntryPlan {
   entry: string;
@@ -79,3 +105,38 @@ export interface OperationPlan {
 
 /** Current state of a target; `unknown` when its region's ARM does not answer (then nothing can be proven). */
 export type StateOf = (target: WorkflowTarget) => { state: string; recurrence?: unknown } | 'unknown';
+
+export type RouterKind = 'apiManagement' | 'frontDoor' | 'trafficManager';
+
+/** An entry's router as the planner and the activities address it. */
+export interface RouterTarget {
+  kind: RouterKind;
+  /**
+   * Stable identity of what the switch writes (an APIM backend or API, a Front Door origin group, a Traffic
+   * Manager profile), lower case: two entries switching the same one are refused at load.
+   */
+  key: string;
+  /** Human label: `apiManagement apim-orders/backends/orders-la`. */
+  label: string;
+  /** The name of each region's endpoint (Front Door origin, Traffic Manager endpoint); APIM has none. */
+  endpoints?: Record<RegionName, string>;
+}
+
+/** Where a router sends calls now, as the planner and read-back compare it. */
+export interface RouterSeen {
+  /** The region whose workflow receives the calls; undefined when neither (or nothing) does. */
+  pointsAt?: RegionName;
+  /**
+   * The router is exactly as a switch to `pointsAt` leaves it: APIM with the current signature and query,
+   * Front Door and Traffic Manager with the other region's endpoint disabled.
+   */
+  exact: boolean;
+  /** One line: what it shows, never a signature. */
+  detail: string;
+}
+
+/** What ARM said about a router at planning: `reachable: false` when its ARM did not answer. */
+export type RouterObservation =
+  | { reachable: true; seen: RouterSeen }
+  | { reachable: true; exists: false; error: string }
+  | { reachable: false; error: string };

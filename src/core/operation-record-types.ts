@@ -4,7 +4,15 @@
  */
 import type { PlannedAction } from './planner';
 
-export type StepStatus = 'done' | 'noop' | 'pending-fence' | 'missing' | 'failed' | 'blocked';
+export type StepStatus =
+  | 'done'
+  | 'noop'
+  | 'pending-fence'
+  /** A router switch its ARM did not answer for: callers are still sent where they were. */
+  | 'pending-switch'
+  | 'missing'
+  | 'failed'
+  | 'blocked';
 
 export interface StepResult {
   action: PlannedAction;

@@ -204,7 +204,13 @@ export function closeOperationRecord(
     record.entries.some(
       (e) =>
         e.blocked ||
-        e.steps.some((s) => s.status === 'failed' || s.status === 'missing' || s.status === 'blocked'),
+        e.steps.some(
+          (s) =>
+            s.status === 'failed' ||
+            s.status === 'missing' ||
+            s.status === 'blocked' ||
+            s.status === 'pending-switch',
+        ),
     ) || record.readBack.slice(1).some((r) => r.mismatches.length > 0 || r.violations.length > 0);
   const outcome: OperationOutcome = problems ? 'completed-with-errors' : 'succeeded';
   const rto = { ...record.rto };

@@ -7,6 +7,7 @@ import type {
   Direction,
   EntryPlan,
   Observe,
+  ObserveRouter,
   OperationPlan,
   PlannedAction,
   RegionName,
@@ -15,8 +16,9 @@ import type {
 import { isSplitSide } from './plan-rules';
 import type { Recurrence } from './recurrence';
 import { refKey, refName } from './refs';
-import { unmetExpectation } from './verify';
+import { deactivates, unmetExpectation, unmetRouting } from './verify';
 import { splitSchedules, type SplitSchedules } from './schedule';
+import { entryRouter } from './routers';
 
 // The plan's vocabulary lives in operation-plan.ts (so verify and safety need not import the planner).
 export type {
@@ -24,6 +26,7 @@ export type {
   WorkflowTarget,
   WorkflowObservation,
   Observe,
+  ObserveRouter,
   PlannedAction,
   EntryPlan,
   GroupPlan,
@@ -46,11 +49,18 @@ export function planOperation(
   direction: Direction,
   observe: Observe,
   kind: 'planned' | 'emergency' = 'emergency',
+  observeRouter: ObserveRouter = () => undefined,
 ): OperationPlan {
   const groups = new Map<number, EntryPlan[]>();
   for (const entry of plan.workflows) {
     const group = entry.group ?? 0;
-    const entryPlan = planEntry(plan, entry, direction, observe, kind);
+    const entryPlan = withRouterSwitch(
+      plan,
+      entry,
+      direction,
+      planEntry(plan, entry, direction, observe, kind),
+      observeRouter,
+    );
     groups.set(group, [...(groups.get(group) ?? []), entryPlan]);
   }
   return {
@@ -201,6 +211,42 @@ function planEntry(
     ...(boundary ? { slotBoundary: { every: entry.schedule!.every, anchor: entry.schedule!.anchor } } : {}),
     steps,
   };
+}
+
+/**
+ * An entry with a router gets its switch: at failover after the fence and the activation (last), at failback
+ * between the primary's restore and the secondary's stand-down, so callers are never sent to a disabled
+ * workflow and the secondary is not disabled while callers are still sent to it.
+ */
+function withRouterSwitch(
+  plan: Plan,
+  entry: WorkflowEntry,
+  direction: Direction,
+  planned: EntryPlan,
+  observeRouter: ObserveRouter,
+): EntryPlan {
+  const router = entryRouter(plan, entry);
+  if (!router || entry.role === 'split-recurrence') return planned;
+  const to: RegionName = direction === 'failover' ? 'secondary' : 'primary';
+  const target = targetOf(plan, to, entry[to] as WorkflowRef);
+  const why = direction === 'failover' ? 'route-to-secondary' : 'route-to-primary';
+  const seen = observeRouter(router);
+  const step: PlannedAction =
+    seen && !seen.reachable
+      ? { op: 'pending-switch', target, router, to, why: 'router-unreachable', error: seen.error }
+      : {
+          op: 'switch-router',
+          target,
+          router,
+          to,
+          why,
+          noop: seen !== undefined && 'seen' in seen && unmetRouting({ to }, seen.seen) === undefined,
+          ...(seen && 'seen' in seen ? { observed: seen.seen.detail } : {}),
+          ...(seen && 'exists' in seen ? { observed: seen.error } : {}),
+        };
+  const before = planned.steps.filter((s) => direction === 'failover' || !deactivates(s));
+  const after = planned.steps.filter((s) => direction === 'failback' && deactivates(s));
+  return { ...planned, steps: [...before, step, ...after] };
 }
 
 /** Normal operation: which state each target should be in. */

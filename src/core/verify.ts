@@ -3,7 +3,14 @@
  * it, the check before a group predicts the estate after an entry's steps from it, an entry counts a step as
  * a fence by it, and read-back compares ARM's answer with it. Pure.
  */
-import type { EntryPlan, PlannedAction, StateOf, WorkflowTarget } from './operation-plan';
+import type {
+  EntryPlan,
+  PlannedAction,
+  RegionName,
+  RouterSeen,
+  StateOf,
+  WorkflowTarget,
+} from './operation-plan';
 import type { Recurrence } from './recurrence';
 import { targetKey } from './refs';
 import { slotsFired } from './schedule';
@@ -38,8 +45,20 @@ export function expectedAfter(step: PlannedAction): ExpectedState | undefined {
     case 'missing':
       return { state: 'Disabled' }; // Does not exist: runs nothing.
     case 'pending-fence':
+    case 'switch-router': // Changes the router, not the workflow (see unmetRouting).
+    case 'pending-switch':
       return undefined;
   }
+}
+
+/**
+ * Why the router does not send calls as a switch to `to` leaves it ("points at the primary, expected the
+ * secondary"); undefined when it does, exactly (APIM with the current signature, the other endpoint disabled).
+ */
+export function unmetRouting(step: { to: RegionName }, seen: RouterSeen): string | undefined {
+  if (seen.pointsAt === step.to && seen.exact) return undefined;
+  const where = seen.pointsAt ? `the ${seen.pointsAt}` : 'neither region';
+  return `sends calls to ${where} (${seen.detail}), expected the ${step.to} only`;
 }
 
 /**

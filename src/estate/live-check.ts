@@ -10,6 +10,8 @@ import { isUndeclared } from '../core/plan-rules';
 import { planOperation, type Direction, type OperationPlan } from '../core/planner';
 import type { Plan } from '../plan/schema';
 import { observePlan, type Observed } from './observe';
+import { observeRouters, routerObservations, type ObservedRouter } from './routers';
+import type { RouterControl } from '../adapters/routers/port';
 
 export interface StartupLog {
   warn(message: string): void;
@@ -55,9 +57,38 @@ export function planFromObserved(
   direction: Direction,
   observed: ReadonlyMap<string, Observed>,
   kind: 'planned' | 'emergency',
+  routers: ReadonlyMap<string, ObservedRouter> = new Map(),
 ): OperationPlan {
   return blockRefusedEntries(
-    planOperation(plan, direction, (t) => observed.get(targetKey(t))?.observation, kind),
+    planOperation(
+      plan,
+      direction,
+      (t) => observed.get(targetKey(t))?.observation,
+      kind,
+      routerObservations(routers),
+    ),
     checkLiveTriggerRules(plan, (t) => observed.get(targetKey(t))?.info),
   );
+}
+
+/**
+ * Reads the estate (workflows and routers) and plans from it: the planning activity, `dr whatif` and the HTTP
+ * dry run all plan this one way. `unreadable`: what did not answer (workflows and routers, by label).
+ */
+export async function planFromEstate(
+  plan: Plan,
+  direction: Direction,
+  kind: 'planned' | 'emergency',
+  control: LogicAppsControl,
+  routers: RouterControl | undefined,
+): Promise<{ op: OperationPlan; observed: Map<string, Observed>; unreadable: string[] }> {
+  const [observed, routed] = await Promise.all([
+    observePlan(plan, control),
+    observeRouters(plan, control, routers),
+  ]);
+  const unreadable = [
+    ...[...observed.values()].filter((o) => !o.observation.reachable).map((o) => o.target.label),
+    ...[...routed.values()].filter((o) => !o.observation.reachable).map((o) => o.target.label),
+  ];
+  return { op: planFromObserved(plan, direction, observed, kind, routed), observed, unreadable };
 }

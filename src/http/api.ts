@@ -5,8 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
-import { planFromObserved } from '../estate/live-check';
-import { observePlan } from '../estate/observe';
+import { planFromEstate } from '../estate/live-check';
 import { pauseProblem, policyOf, reportedMode } from '../core/monitor';
 import { isNotFound, statusIfAny, type DurableClient, type InstanceInfo } from '../durable/client';
 import { queryAllInstances } from '../durable/instance-query';
@@ -111,12 +110,8 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
     routeHandler(deps, key, run);
 
   async function dryRun(plan: Plan, direction: Direction, kind: 'planned' | 'emergency') {
-    const observed = await observePlan(plan, deps.control());
     // The orchestration's own planning: entries the live DR rules refuse are shown blocked.
-    const op = planFromObserved(plan, direction, observed, kind);
-    const unreadable = [...observed.values()]
-      .filter((o) => !o.observation.reachable)
-      .map((o) => o.target.label);
+    const { op, unreadable } = await planFromEstate(plan, direction, kind, deps.control(), deps.routers?.());
     return { status: 200, jsonBody: { dryRun: true, direction, kind, plan: op, unreadable } };
   }
 

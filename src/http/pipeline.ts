@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
+import type { RouterControl } from '../adapters/routers/port';
 import type { LogicAppsControl } from '../adapters/logicapps/port';
 import type { Plan } from '../plan/schema';
 import type { DurableClient } from '../durable/client';
@@ -38,6 +39,8 @@ export interface HttpApiDeps {
   plan: () => Plan;
   /** ARM reads for dry runs. */
   control: () => LogicAppsControl;
+  /** The routers in front of Request triggers, for the dry run's switch steps. */
+  routers?: () => RouterControl | undefined;
   client: (context: InvocationContext) => DurableClient;
   settings: () => HttpApiSettings;
   /** Verifies `Authorization: Bearer` tokens; undefined where Entra sign-in is not configured. */

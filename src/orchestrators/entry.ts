@@ -5,7 +5,7 @@
 import type * as df from 'durable-functions';
 import { nextSlotBoundary } from '../core/schedule';
 import { boundaryMarginMs } from '../core/actuation';
-import { gateEntry, gateStep } from '../core/entry-gate';
+import { gateEntry, gateRouterStep, gateStep } from '../core/entry-gate';
 import { deactivates } from '../core/verify';
 import type { EntryPlan, PlannedAction } from '../core/planner';
 import {
@@ -162,6 +162,17 @@ export function* runEntrySteps(
     }
     if (action.op === 'pending-fence') {
       steps.push({ action, status: 'pending-fence', at: now() });
+      continue;
+    }
+    const routed = gateRouterStep(action, steps);
+    if (!routed.run) {
+      blocked = routed.blocked;
+      steps.push({ action, status: 'blocked', at: now(), error: blocked });
+      continue;
+    }
+    if (action.op === 'pending-switch') {
+      const error = `its router's ARM did not answer at planning (${action.error}); callers are still sent where they were`;
+      steps.push({ action, status: 'pending-switch', at: now(), error });
       continue;
     }
     const step = gateStep(entry, action, fenceFailure, input.override);

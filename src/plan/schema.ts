@@ -93,6 +93,75 @@ export const SplitCadenceSchema = z
   })
   .describe('The split cadence of a split-recurrence entry');
 
+/** One name per plan region, keyed by the region's location (`westeurope` or `West Europe`). */
+const perRegion = (what: string) =>
+  z
+    .record(z.string(), nonEmpty)
+    .describe(`The ${what} of each region, keyed by the plan's primary and secondary locations`);
+
+const routerScope = {
+  subscriptionId: RegionSchema.shape.subscriptionId,
+  resourceGroup: RegionSchema.shape.resourceGroup,
+};
+
+/**
+ * The router in front of a Request-triggered entry: the failover switches it to the secondary's workflow and
+ * the failback back. One resource may front several entries (one APIM service, one Front Door profile), each
+ * with its own backend, API or origin group.
+ */
+export const RouterSchema = z
+  .union([
+    z
+      .strictObject({
+        apiManagement: z.strictObject({
+          ...routerScope,
+          service: nonEmpty.describe('The API Management service'),
+          backend: nonEmpty.optional().describe('The backend that fronts the workflow (its url is switched)'),
+          api: nonEmpty.optional().describe('Or the API whose serviceUrl is switched'),
+          trigger: nonEmpty.describe('The Request trigger whose callback URL the router is given'),
+          signature: z
+            .union([
+              z.literal('backend-credentials'),
+              z
+                .strictObject({ namedValue: nonEmpty })
+                .describe('A secret named value holding the sig (the API policy adds it as ?sig=)'),
+            ])
+            .default('backend-credentials')
+            .describe(
+              'Where the callback URL’s sig goes: the backend’s credentials.query, or a secret named value',
+            ),
+        }),
+      })
+      .describe(
+        'API Management: the switch writes the active region’s callback URL into a backend or an API',
+      ),
+    z
+      .strictObject({
+        frontDoor: z.strictObject({
+          ...routerScope,
+          profile: nonEmpty.describe('The Front Door Standard/Premium profile'),
+          originGroup: nonEmpty,
+          origins: perRegion('origin'),
+        }),
+      })
+      .describe(
+        'Front Door: the switch enables the active region’s origin (priority 1) and disables the other',
+      ),
+    z
+      .strictObject({
+        trafficManager: z.strictObject({
+          ...routerScope,
+          profile: nonEmpty.describe('A Traffic Manager profile with Priority routing'),
+          endpointType: z
+            .enum(['ExternalEndpoints', 'AzureEndpoints', 'NestedEndpoints'])
+            .default('ExternalEndpoints'),
+          endpoints: perRegion('endpoint'),
+        }),
+      })
+      .describe('Traffic Manager: the switch enables the active region’s endpoint and disables the other'),
+  ])
+  .describe('The router callers reach the workflow through');
+
 export const WorkflowEntrySchema = z
   .strictObject({
     name: nonEmpty.describe('Unique name of this entry'),
@@ -111,6 +180,7 @@ export const WorkflowEntrySchema = z
     schedule: SplitCadenceSchema.optional(),
     primary: z.union([WorkflowRefSchema, SplitSideSchema]),
     secondary: z.union([WorkflowRefSchema, SplitSideSchema]),
+    router: RouterSchema.optional(),
   })
   .describe('A workflow pair and the role it plays');
 
@@ -236,6 +306,7 @@ export type Region = z.output<typeof RegionSchema>;
 export type WorkflowRef = z.output<typeof WorkflowRefSchema>;
 export type SplitSide = z.output<typeof SplitSideSchema>;
 export type WorkflowEntry = z.output<typeof WorkflowEntrySchema>;
+export type Router = z.output<typeof RouterSchema>;
 export type HealthCheck = z.output<typeof HealthCheckSchema>;
 export type DependencyProbe = z.output<typeof DependencyProbeSchema>;
 export type Policy = z.output<typeof PolicySchema>;

@@ -1,12 +1,7 @@
 /** Schema + DR rules → a plan or every problem with it, each naming where, which rule, and the fix. */
 import type { z } from 'zod';
-import {
-  checkPlanParts,
-  formatPath,
-  type PlanIssue,
-  type PlanParts,
-  type TriggerLookup,
-} from '../core/plan-rules';
+import { checkPlanAndRouters } from '../core/router-rules';
+import { formatPath, type PlanIssue, type PlanParts, type TriggerLookup } from '../core/plan-rules';
 import {
   HealthCheckSchema,
   NotificationsSchema,
@@ -218,7 +213,7 @@ export function validatePlan(raw: unknown, triggersOf: TriggerLookup = () => und
   if (unsafe.length) return { issues: unsafe, warnings: [] };
   const parsed = PlanSchema.safeParse(raw);
   if (parsed.success) {
-    const { issues, warnings } = checkPlanParts(parsed.data, triggersOf);
+    const { issues, warnings } = checkPlanAndRouters(parsed.data, triggersOf);
     return issues.length ? { issues, warnings } : { plan: parsed.data, issues, warnings };
   }
   const schemaIssues = fromZod(parsed.error.issues, raw);
@@ -232,7 +227,7 @@ export function validatePlan(raw: unknown, triggersOf: TriggerLookup = () => und
     notifications: part(NotificationsSchema, doc.notifications),
     workflows: Array.isArray(doc.workflows) ? doc.workflows.map((w) => part(WorkflowEntrySchema, w)) : [],
   };
-  const { issues, warnings } = checkPlanParts(parts, triggersOf);
+  const { issues, warnings } = checkPlanAndRouters(parts, triggersOf);
   return { issues: [...schemaIssues, ...issues], warnings };
 }
 

@@ -9,7 +9,10 @@ import { loadPlan } from '../../src/plan/load';
 import { armClientOptionsFor, simulatorCredential, type ArmSimulator } from '../../local/sim/arm';
 import { installLocalCli } from '../../local/cli/simulator';
 import { startCheckedSimulator } from '../sim/arm/helpers';
-import { loadEntryDefinitions, sampleEstateSeed } from '../../local/sim/sample-estate';
+import { loadEntryDefinitions, pointRoutersAtPrimary, sampleEstateSeed } from '../../local/sim/sample-estate';
+import { simulatorConnection } from '../../local/sim/arm';
+import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
+import { createArmRouterControl } from '../../src/adapters/routers/arm';
 import { mailboxActiveActive } from '../support/plans';
 
 const planFile = join(__dirname, '../../examples/plan.json');
@@ -28,6 +31,13 @@ beforeAll(async () => {
     controlPort: 0,
     seed: sampleEstateSeed(plan, loadEntryDefinitions(plan, planFile)),
   });
+  // As the deployment leaves it: the example plan's APIM router sends calls to the primary.
+  const connection = simulatorConnection(sim);
+  await pointRoutersAtPrimary(
+    plan,
+    createArmLogicAppsControl(connection),
+    createArmRouterControl(connection),
+  );
 });
 afterAll(async () => sim?.stop());
 

@@ -104,7 +104,10 @@ describe('planner, preflight and read-back agree on it', () => {
         const seen = afterByKey.get(targetKey(t));
         return seen ? { reachable: true, exists: true, ...seen } : steadyState(t);
       };
-      const again = planOperation(plan, direction, after);
+      // Routers: each sends calls exactly where the operation's switch moved them.
+      const to: 'primary' | 'secondary' = direction === 'failover' ? 'secondary' : 'primary';
+      const routed = () => ({ reachable: true as const, seen: { pointsAt: to, exact: true, detail: '' } });
+      const again = planOperation(plan, direction, after, 'emergency', routed);
       const checked = again.groups.flatMap((g) =>
         g.entries.flatMap((e) => e.steps.map((step) => ({ entry: e.entry, step }))),
       );

@@ -33,6 +33,32 @@ const HEALTH_PROBE_ACTIONS = ['Microsoft.Logic/workflows/triggers/listCallbackUr
  * Each custom role, its actions, and where it is assigned: one assignment per name of a parameter list, on
  * the existing resource of that name (never the resource group).
  */
+const APIM_SWITCH_ACTIONS = [
+  'Microsoft.ApiManagement/service/read',
+  'Microsoft.ApiManagement/service/backends/read',
+  'Microsoft.ApiManagement/service/backends/write',
+  'Microsoft.ApiManagement/service/apis/read',
+  'Microsoft.ApiManagement/service/apis/write',
+  'Microsoft.ApiManagement/service/namedValues/read',
+  'Microsoft.ApiManagement/service/namedValues/write',
+  'Microsoft.ApiManagement/service/namedValues/listValue/action',
+];
+const FRONT_DOOR_SWITCH_ACTIONS = [
+  'Microsoft.Cdn/profiles/read',
+  'Microsoft.Cdn/profiles/originGroups/read',
+  'Microsoft.Cdn/profiles/originGroups/origins/read',
+  'Microsoft.Cdn/profiles/originGroups/origins/write',
+];
+const TRAFFIC_MANAGER_SWITCH_ACTIONS = [
+  'Microsoft.Network/trafficManagerProfiles/read',
+  'Microsoft.Network/trafficManagerProfiles/externalEndpoints/read',
+  'Microsoft.Network/trafficManagerProfiles/externalEndpoints/write',
+  'Microsoft.Network/trafficManagerProfiles/azureEndpoints/read',
+  'Microsoft.Network/trafficManagerProfiles/azureEndpoints/write',
+  'Microsoft.Network/trafficManagerProfiles/nestedEndpoints/read',
+  'Microsoft.Network/trafficManagerProfiles/nestedEndpoints/write',
+];
+
 const ROLES = [
   {
     role: 'switchRole',
@@ -69,6 +95,42 @@ const ROLES = [
     on: 'healthCheckWorkflows',
     type: 'Microsoft.Logic/workflows',
     names: 'healthCheckWorkflowNames',
+  },
+  {
+    role: 'apimSwitchRole',
+    actionsVar: 'apimSwitchActions',
+    actions: APIM_SWITCH_ACTIONS,
+    assignment: 'apimSwitchAssignments',
+    on: 'apimServices',
+    type: 'Microsoft.ApiManagement/service',
+    names: 'apiManagementServiceNames',
+  },
+  {
+    role: 'frontDoorSwitchRole',
+    actionsVar: 'frontDoorSwitchActions',
+    actions: FRONT_DOOR_SWITCH_ACTIONS,
+    assignment: 'frontDoorSwitchAssignments',
+    on: 'frontDoorProfiles',
+    type: 'Microsoft.Cdn/profiles',
+    names: 'frontDoorProfileNames',
+  },
+  {
+    role: 'trafficManagerSwitchRole',
+    actionsVar: 'trafficManagerSwitchActions',
+    actions: TRAFFIC_MANAGER_SWITCH_ACTIONS,
+    assignment: 'trafficManagerSwitchAssignments',
+    on: 'trafficManagerProfiles',
+    type: 'Microsoft.Network/trafficmanagerprofiles',
+    names: 'trafficManagerProfileNames',
+  },
+  {
+    role: 'routedCallbackRole',
+    actionsVar: 'healthProbeActions',
+    actions: HEALTH_PROBE_ACTIONS,
+    assignment: 'routedCallbackAssignments',
+    on: 'routedWorkflows',
+    type: 'Microsoft.Logic/workflows',
+    names: 'routedWorkflowNames',
   },
 ] as const;
 
@@ -168,7 +230,11 @@ describe('custom roles in rbac.bicep', () => {
     expect(holders('Microsoft.Logic/workflows/write')).toEqual(['rewriteRole']);
     expect(holders('Microsoft.Web/sites/config/list/action')).toEqual(['standardRole']);
     expect(holders('Microsoft.Web/sites/config/write')).toEqual(['standardRole']);
-    expect(holders('Microsoft.Logic/workflows/triggers/listCallbackUrl/action')).toEqual(['healthProbeRole']);
+    // Callback URLs (they carry a signature): the health-check workflows, and those an APIM router fronts.
+    expect(holders('Microsoft.Logic/workflows/triggers/listCallbackUrl/action')).toEqual([
+      'healthProbeRole',
+      'routedCallbackRole',
+    ]);
     // Every workflow that is rewritten is switched as well (it is enabled and disabled too).
     expect(compact(declaration(rbac, 'switchedWorkflowNames').value)).toBe(
       'union(workflowNames,rewriteWorkflowNames)',
@@ -181,6 +247,10 @@ describe('custom roles in rbac.bicep', () => {
       'rewriteWorkflowNames',
       'standardSiteNames',
       'healthCheckWorkflowNames',
+      'apiManagementServiceNames',
+      'frontDoorProfileNames',
+      'trafficManagerProfileNames',
+      'routedWorkflowNames',
     ]) {
       const p = declaration(rbac, name);
       expect(p.kind, name).toBe('param');
@@ -210,6 +280,9 @@ describe('custom roles in rbac.bicep', () => {
       ...REWRITE_ACTIONS,
       ...STANDARD_ACTIONS,
       ...HEALTH_PROBE_ACTIONS,
+      ...APIM_SWITCH_ACTIONS,
+      ...FRONT_DOOR_SWITCH_ACTIONS,
+      ...TRAFFIC_MANAGER_SWITCH_ACTIONS,
     ]) {
       const line = rbac.text.split('\n').find((l) => l.includes(`'${action}'`));
       expect(line, action).toMatch(/\/\/ \w+.{10,}/);

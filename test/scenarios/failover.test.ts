@@ -225,11 +225,17 @@ describe('failover scenarios', () => {
       );
       expect(new Set(entry.steps.map((s) => s.status))).toEqual(new Set(['blocked']));
     }
-    for (const name of ['queue-consumer', 'orders-api', 'ledger-fifo'])
+    for (const name of ['queue-consumer', 'ledger-fifo'])
       expect(op.entries.find((e) => e.entry === name)!.steps.map((s) => s.status)).toEqual([
         'pending-fence',
         'done',
       ]);
+    // orders-api also switches its router (APIM) to the secondary once that runs.
+    expect(op.entries.find((e) => e.entry === 'orders-api')!.steps.map((s) => s.status)).toEqual([
+      'pending-fence',
+      'done',
+      'done',
+    ]);
     // Checked just before each group: the first from the planning reads, later ones from ARM.
     expect(op.checks.map((c) => [c.group, c.source])).toEqual([
       [0, 'plan'],
@@ -482,6 +488,7 @@ describe('failover scenarios', () => {
     expect(op.entries.find((e) => e.entry === 'orders-api')!.steps.map((s) => s.status)).toEqual([
       'failed',
       'noop',
+      'done', // its router now sends calls to the secondary, which runs
     ]); // active-active: never blocked
     expect(stateOf(estate, 'northeurope', 'order-webhook')).toBe('Disabled');
 

@@ -16,7 +16,8 @@ import type { Plan } from '../../src/plan/schema';
 import { type ArmSimulator } from '../../local/sim/arm';
 import { startCheckedSimulator } from '../sim/arm/helpers';
 import { startServiceBusBroker, type ServiceBusBroker } from '../../local/sim/servicebus';
-import { loadEntryDefinitions, sampleEstateSeed } from '../../local/sim/sample-estate';
+import { loadEntryDefinitions, pointRoutersAtPrimary, sampleEstateSeed } from '../../local/sim/sample-estate';
+import { createArmRouterControl } from '../../src/adapters/routers/arm';
 import {
   startFunctionsHost,
   type FunctionsHost,
@@ -119,9 +120,16 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
     // The breaker's pause is on the host's virtual clock, like the delivery retries it cuts short.
     { timeoutMs: 2_000, now: () => hostNow() },
   );
+  const routers = createArmRouterControl({
+    ...simulatorConnection(sim, new ArmThrottle()),
+    maxRetries: options.sdkRetries ?? 0,
+  });
+  // As the deployment leaves them: every router sends calls to the primary.
+  await pointRoutersAtPrimary(plan, control, routers);
   installControlPlane({
     plan,
     control,
+    routers,
     probe: createHealthProbe({ control, plan, settings: {}, ca: sim.caCertPem }),
     notifier,
     ...(options.notificationTtlMs ? { notificationTtlMs: options.notificationTtlMs } : {}),

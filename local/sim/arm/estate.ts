@@ -19,6 +19,7 @@ import {
   type StateChangeCause,
 } from './model';
 import { parseSimSeed } from './seed';
+import { RouterEstate, type RouterProvider } from './routers';
 
 /** Trigger types the simulator fires on the virtual clock. */
 const SCHEDULED_TRIGGER_TYPES = new Set(['recurrence', 'slidingwindow']);
@@ -56,6 +57,8 @@ function key(name: string): string {
  * the state-change log. Knows nothing about HTTP; time comes from the injected clocks.
  */
 export class Estate {
+  /** API Management, Front Door and Traffic Manager resources (seeded with the resource groups). */
+  readonly routers = new RouterEstate();
   private readonly subscriptions = new Map<string, SimSubscription>();
   private readonly stateChanges: StateChange[] = [];
   private readonly runLog: SimRun[] = [];
@@ -95,6 +98,7 @@ export class Estate {
             where,
           );
         }
+        this.routers.seed(subscription.id, group.name, group.location, rg);
         for (const account of rg.integrationAccounts) {
           if (group.integrationAccounts.has(key(account.name))) continue;
           group.integrationAccounts.set(key(account.name), {
@@ -292,9 +296,11 @@ export class Estate {
   resourceRegion(
     subscriptionId: string,
     resourceGroup: string,
-    provider: 'logic' | 'web' | 'integrationAccounts',
+    provider: 'logic' | 'web' | 'integrationAccounts' | RouterProvider,
     name: string,
   ): string | undefined {
+    if (provider === 'apiManagement' || provider === 'cdn' || provider === 'trafficManager')
+      return this.routers.regionOf(provider, subscriptionId, resourceGroup, name);
     const group = this.subscriptions.get(key(subscriptionId))?.resourceGroups.get(key(resourceGroup));
     const resource =
       provider === 'web'

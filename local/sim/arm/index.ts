@@ -8,7 +8,10 @@ export type {
   ArmSimulatorOptions,
   RequestLogEntry,
   SimWorkflowSummary,
+  SimRouterRef,
 } from './simulator';
+export type { RouteNow } from './routers';
+export { APIM_API_VERSION, CDN_API_VERSION, TRAFFIC_MANAGER_API_VERSION } from './routers';
 export { createSimControlHandler } from './control';
 export type { SimSeed } from './seed';
 export type { SimRun, SimRunOrigin, SimWorkflowState, SimPlan, StateChange, StateChangeCause } from './model';

@@ -3,6 +3,13 @@ import { ArmError } from './errors';
 import { type Estate } from './estate';
 import { type SimWorkflow, type SimWorkflowState } from './model';
 import {
+  APIM_API_VERSION,
+  CDN_API_VERSION,
+  TRAFFIC_MANAGER_API_VERSION,
+  type RouterEstate,
+  type RouterProvider,
+} from './routers';
+import {
   appSettingsResource,
   integrationAccountResource,
   runResource,
@@ -10,6 +17,13 @@ import {
   triggerResource,
   workflowResource,
 } from './resources';
+
+/** The api-versions of the router SDKs (@azure/arm-apimanagement 10.0.0, arm-cdn 9.1.0, arm-trafficmanager 6.1.0). */
+const ROUTER_API_VERSIONS: Record<RouterProvider, string> = {
+  apiManagement: APIM_API_VERSION,
+  cdn: CDN_API_VERSION,
+  trafficManager: TRAFFIC_MANAGER_API_VERSION,
+};
 
 /** The Logic Apps api-version the simulator serves (the one @azure/arm-logic 8.2.0 sends). */
 export const LOGIC_API_VERSION = '2019-05-01';
@@ -23,6 +37,8 @@ export interface ArmRequest {
   url: URL;
   /** Raw request body; empty string when none. */
   body: string;
+  /** The If-Match header, when sent (API Management's updates require one). */
+  ifMatch?: string;
 }
 
 export interface ArmResponse {
@@ -36,7 +52,7 @@ export interface ArmResponse {
 export interface ArmPathInfo {
   subscriptionId?: string;
   resourceGroup?: string;
-  provider?: 'logic' | 'web' | 'integrationAccounts';
+  provider?: 'logic' | 'web' | 'integrationAccounts' | RouterProvider;
   /** Top-level resource name (workflow, site or integration account). */
   name?: string;
   /** Segments after the top-level resource name. */
@@ -45,6 +61,8 @@ export interface ArmPathInfo {
 
 export interface ArmRouterOptions {
   estate: Estate;
+  /** API Management, Front Door and Traffic Manager. */
+  routers: RouterEstate;
   clock: VirtualClock;
   /** `https://127.0.0.1:<port>` of the ARM listener, for absolute nextLinks. */
   armBaseUrl: () => string;
@@ -81,6 +99,10 @@ export function describeArmPath(pathname: string): ArmPathInfo {
   else if (eq(seg[5], 'Microsoft.Logic') && eq(seg[6], 'integrationAccounts'))
     info.provider = 'integrationAccounts';
   else if (eq(seg[5], 'Microsoft.Web') && eq(seg[6], 'sites')) info.provider = 'web';
+  else if (eq(seg[5], 'Microsoft.ApiManagement') && eq(seg[6], 'service')) info.provider = 'apiManagement';
+  else if (eq(seg[5], 'Microsoft.Cdn') && eq(seg[6], 'profiles')) info.provider = 'cdn';
+  else if (eq(seg[5], 'Microsoft.Network') && eq(seg[6], 'trafficmanagerprofiles'))
+    info.provider = 'trafficManager';
   else return info;
   if (seg[7] !== undefined) info.name = seg[7];
   info.rest = seg.slice(8);
@@ -146,10 +168,38 @@ export class ArmRouter {
     const method = request.method.toUpperCase();
     const info = describeArmPath(url.pathname);
     if (!info.subscriptionId || !info.resourceGroup || !info.provider) throw notFoundPath(url.pathname);
+    if (info.provider in ROUTER_API_VERSIONS) return this.handleRouter(request, info);
     this.checkApiVersion(url, info.provider);
     if (info.provider === 'web') return this.handleWeb(method, request, info);
     if (info.provider === 'integrationAccounts') return this.handleIntegrationAccount(method, request, info);
     return this.handleLogic(method, request, info);
+  }
+
+  /** API Management, Front Door and Traffic Manager, each at the api-version its SDK sends. */
+  private handleRouter(request: ArmRequest, info: ArmPathInfo): ArmResponse {
+    const provider = info.provider as RouterProvider;
+    const wanted = ROUTER_API_VERSIONS[provider];
+    const version = request.url.searchParams.get('api-version');
+    if (version !== wanted) {
+      throw new ArmError(
+        400,
+        version ? 'InvalidApiVersionParameter' : 'MissingApiVersionParameter',
+        `The api-version '${version ?? ''}' is invalid. The supported versions are '${wanted}'.`,
+      );
+    }
+    if (info.name === undefined) throw notFoundPath(request.url.pathname);
+    return this.options.routers.handle(
+      provider,
+      request.method.toUpperCase(),
+      {
+        subscriptionId: info.subscriptionId as string,
+        resourceGroup: info.resourceGroup as string,
+        name: info.name,
+        rest: info.rest,
+      },
+      request.body,
+      request.ifMatch,
+    );
   }
 
   private checkApiVersion(url: URL, provider: NonNullable<ArmPathInfo['provider']>): void {

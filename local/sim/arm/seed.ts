@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SimInputError } from './errors';
+import { seedApiManagement, seedFrontDoor, seedTrafficManager } from './routers';
 
 const state = z.enum(['Enabled', 'Disabled']);
 const jsonObject = z.record(z.string(), z.unknown());
@@ -53,6 +54,10 @@ const seedResourceGroup = z
     workflows: z.array(seedWorkflow).default([]),
     sites: z.array(seedSite).default([]),
     integrationAccounts: z.array(seedIntegrationAccount).default([]),
+    /** Routers in front of Request-triggered workflows (see routers.ts). */
+    apiManagement: z.array(seedApiManagement).default([]),
+    frontDoor: z.array(seedFrontDoor).default([]),
+    trafficManager: z.array(seedTrafficManager).default([]),
   })
   .strict();
 

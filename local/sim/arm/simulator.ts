@@ -23,6 +23,7 @@ import { normaliseLocation } from './location';
 import { type SimPlan, type SimRun, type SimWorkflowState, type StateChange } from './model';
 import { type ArmResponse, ArmRouter, describeArmPath } from './routes';
 import { handleCallback } from './runtime';
+import { type RouteNow } from './routers';
 import { type SimSeed } from './seed';
 import { createSimControlHandler } from './control';
 import { ArmThrottle, categoryOf, type ThrottleLimits } from './throttle';
@@ -171,7 +172,23 @@ export interface ArmSimulator {
   requestLog(): RequestLogEntry[];
   clearRequestLog(): void;
   stateChanges(): StateChange[];
+  /**
+   * Where a call sent through a router goes now (its data plane): an APIM backend's or API's URL with the
+   * query it adds, or the Front Door origin / Traffic Manager endpoint it picks; `nowhere` when none.
+   */
+  routeNow(router: SimRouterRef): RouteNow;
   stop(): Promise<void>;
+}
+
+/** A router's switchable part: an APIM backend or API, a Front Door origin group, a Traffic Manager profile. */
+export interface SimRouterRef {
+  kind: 'apiManagement' | 'frontDoor' | 'trafficManager';
+  subscriptionId: string;
+  resourceGroup: string;
+  /** The APIM service, Front Door profile or Traffic Manager profile. */
+  name: string;
+  /** The backend or API (APIM), origin group (Front Door); ignored for Traffic Manager. */
+  part: string;
 }
 
 const AUTH_HEADER = /^Bearer\s+\S+/i;
@@ -254,6 +271,7 @@ class ArmSimulatorImpl implements ArmSimulator {
     }
     this.router = new ArmRouter({
       estate: this.estate,
+      routers: this.estate.routers,
       clock: this.clock,
       armBaseUrl: () => this.armEndpoint,
       runtimeBaseUrl: (region) => this.ensureRuntime(region),
@@ -390,6 +408,16 @@ class ArmSimulatorImpl implements ArmSimulator {
 
   stateChanges(): StateChange[] {
     return this.estate.stateChangeLog();
+  }
+
+  routeNow(router: SimRouterRef): RouteNow {
+    return this.estate.routers.route(
+      router.kind,
+      router.subscriptionId,
+      router.resourceGroup,
+      router.name,
+      router.part,
+    );
   }
 
   async stop(): Promise<void> {
@@ -587,7 +615,8 @@ class ArmSimulatorImpl implements ArmSimulator {
         );
       }
     }
-    return this.router.handle({ method, url, body });
+    const ifMatch = req.headers['if-match'];
+    return this.router.handle({ method, url, body, ...(typeof ifMatch === 'string' ? { ifMatch } : {}) });
   }
 
   /**

@@ -4,12 +4,9 @@
  */
 import { LogicManagementClient, type Workflow } from '@azure/arm-logic';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
-import type { TokenCredential } from '@azure/core-auth';
-import type { Agent } from 'node:https';
 import { hasLinkedResources, linkedResourcesOf, type LinkedResources } from '../../core/linked-resources';
-import { ArmConcurrencyError, ArmTerminalError, classifyArmError } from '../arm/errors';
-import type { ArmThrottle } from '../arm/throttle';
-import { armTimeoutPolicy, DEFAULT_ARM_TIMEOUT_MS } from '../arm/timeout';
+import { ArmConcurrencyError, ArmTerminalError } from '../arm/errors';
+import { armClientKit, callArm, type ArmConnection } from '../arm/clients';
 import {
   locatorLabel,
   type ListedWorkflow,
@@ -23,24 +20,7 @@ import {
   type WorkflowState,
 } from './port';
 
-export interface ArmConnection {
-  credential: TokenCredential;
-  /** ARM endpoint; default public cloud. Sovereign clouds and the simulator set their own. */
-  endpoint?: string;
-  /** Needed whenever the endpoint is not the public cloud's (the token audience stays ARM's). */
-  credentialScopes?: string[];
-  /**
-   * The connection pool of every SDK client made from this connection (createArmAgent: keep-alive, one TLS
-   * context, bounded; it also carries a private CA's trust for the simulator). Without one each client keeps
-   * its own pool, as the SDK does by default.
-   */
-  agent?: Agent;
-  throttle?: ArmThrottle;
-  /** SDK retry budget for 429/5xx before our own (orchestration-level) retries take over. */
-  maxRetries?: number;
-  /** Deadline of one request attempt (default 15 s); a request that times out counts as ARM unreachable. */
-  timeoutMs?: number;
-}
+export type { ArmConnection } from '../arm/clients';
 
 type Consumption = Extract<WorkflowLocator, { name: string }>;
 type Standard = Extract<WorkflowLocator, { site: string }>;
@@ -67,57 +47,12 @@ class KeyedMutex {
 export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsControl {
   const siteLocks = new KeyedMutex();
 
-  const options = () => ({
-    ...(connection.endpoint ? { endpoint: connection.endpoint } : {}),
-    ...(connection.credentialScopes ? { credentialScopes: connection.credentialScopes } : {}),
-    ...(connection.agent ? { agent: connection.agent } : {}),
-    retryOptions: { maxRetries: connection.maxRetries ?? 2 },
-  });
-  const timeoutMs = connection.timeoutMs ?? DEFAULT_ARM_TIMEOUT_MS;
-  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new RangeError(`ArmConnection.timeoutMs must be a number of ms > 0, got ${String(timeoutMs)}`);
-  }
-  const timeout = armTimeoutPolicy(timeoutMs);
-  const withPolicies = <C extends { pipeline: { addPolicy(p: unknown, o?: unknown): void } }>(
-    client: C,
-  ): C => {
-    if (connection.throttle) client.pipeline.addPolicy(connection.throttle.policy(), { afterPhase: 'Retry' });
-    // After signing: the deadline covers the HTTP exchange, not a wait for a throttle token.
-    client.pipeline.addPolicy(timeout, { afterPhase: 'Sign' });
-    return client;
-  };
-  /** One SDK client per subscription and kind, created on first use (they share the throttle). */
-  const perSubscription = <C extends { pipeline: { addPolicy(p: unknown, o?: unknown): void } }>(
-    make: (subscriptionId: string) => C,
-  ) => {
-    const clients = new Map<string, C>();
-    return (subscriptionId: string): C => {
-      let c = clients.get(subscriptionId);
-      if (!c) {
-        c = withPolicies(make(subscriptionId));
-        clients.set(subscriptionId, c);
-      }
-      return c;
-    };
-  };
+  const { options, perSubscription } = armClientKit(connection);
   const logic = perSubscription((sub) => new LogicManagementClient(connection.credential, sub, options()));
   const web = perSubscription((sub) => new WebSiteManagementClient(connection.credential, sub, options()));
 
-  const call = async <T>(
-    operation: string,
-    target: WorkflowLocator | string,
-    fn: () => Promise<T>,
-  ): Promise<T> => {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof ArmConcurrencyError) throw err;
-      throw classifyArmError(err, {
-        operation,
-        target: typeof target === 'string' ? target : locatorLabel(target),
-      });
-    }
-  };
+  const call = <T>(operation: string, target: WorkflowLocator | string, fn: () => Promise<T>): Promise<T> =>
+    callArm(operation, typeof target === 'string' ? target : locatorLabel(target), fn);
 
   const flowStateKey = (workflow: string) => `Workflows.${workflow}.FlowState`;
   const siteLabel = (s: SiteScope) => s.label ?? `${s.resourceGroup}/${s.site}`;

@@ -1,5 +1,6 @@
 import type { RunInfo } from '../../adapters/logicapps/port';
 import { checkReadiness } from '../readiness';
+import { createArmRouterControl } from '../../adapters/routers/arm';
 import { formatWarnings } from '../../plan/validate';
 import { createArmLogicAppsControl } from '../../adapters/logicapps/arm';
 import { createArmIntegrationAccounts } from '../../adapters/logicapps/integration-accounts';
@@ -51,6 +52,7 @@ export const readyCommand: Command = {
     const connection = sim?.connection ?? (await azureConnection(io.env));
     const report = await checkReadiness(plan, createArmLogicAppsControl(connection), {
       integrationAccounts: createArmIntegrationAccounts(connection),
+      routers: createArmRouterControl(connection),
     });
     if (values.json) io.out(JSON.stringify({ ...report, warnings }, null, 2));
     else {

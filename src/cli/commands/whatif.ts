@@ -4,6 +4,8 @@ import type { OperationPlan, PlannedAction } from '../../core/planner';
 import { createArmLogicAppsControl } from '../../adapters/logicapps/arm';
 import { ARM_OPTIONS_HELP, azureConnection, simulatorFor } from '../arm';
 import { commandPlan } from '../plan';
+import { observeRouters } from '../../estate/routers';
+import { createArmRouterControl } from '../../adapters/routers/arm';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, type CliIo } from '../io';
 import type { Command } from '../command';
@@ -29,6 +31,10 @@ function describe(action: PlannedAction): string {
       return `record pending fence ${action.target.label} (its region's ARM does not answer; applied when it does)`;
     case 'missing':
       return `MISSING ${action.target.label}: not found, this entry will complete with errors`;
+    case 'switch-router':
+      return `switch ${action.router.label} -> ${action.target.label} (${action.why})${action.noop ? '  [no-op: already routed there]' : action.observed ? `  [now: ${action.observed}]` : ''}`;
+    case 'pending-switch':
+      return `PENDING switch ${action.router.label} -> ${action.target.label}: its ARM does not answer (${action.error}); callers stay where the router sends them`;
     case 'set-recurrence':
       return `set recurrence ${action.target.label} -> ${JSON.stringify(action.recurrence)} (${action.why})${action.noop ? '  [no-op]' : ''}`;
     default:
@@ -75,13 +81,17 @@ export const whatifCommand: Command = {
     const sim = await simulatorFor(values.sim, io.env);
     const { plan } = commandPlan(planArg, io, sim?.demoPlan);
     const connection = sim?.connection ?? (await azureConnection(io.env));
-    const observed = await observePlan(plan, createArmLogicAppsControl(connection));
+    const control = createArmLogicAppsControl(connection);
+    const [observed, routed] = await Promise.all([
+      observePlan(plan, control),
+      observeRouters(plan, control, createArmRouterControl(connection)),
+    ]);
     const primaryUp = [...observed.values()].every(
       (o) => o.target.region !== 'primary' || o.observation.reachable,
     );
     const kind = values.kind ?? (primaryUp ? 'planned' : 'emergency');
     // As the orchestration plans it: entries whose live trigger forbids their role are blocked.
-    const op = planFromObserved(plan, direction, observed, kind);
+    const op = planFromObserved(plan, direction, observed, kind, routed);
     const unreadable = [...observed.values()].flatMap((o) =>
       'error' in o.observation && o.observation.error !== undefined
         ? [`${o.target.label}: ${o.observation.error.split('\n')[0]}`]

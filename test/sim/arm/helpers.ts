@@ -127,6 +127,8 @@ export function workflowPath(sub: string, rg: string, name: string): string {
 // ---- the spec subset as response validators -------------------------------------------------------------------
 
 interface SpecOperation {
+  /** Which spec subset: the ajv schema id its $refs resolve in. */
+  specId: string;
   method: string;
   template: string;
   pattern: RegExp;
@@ -137,18 +139,38 @@ interface SpecOperation {
 
 type Json = Record<string, unknown>;
 
-export const spec = JSON.parse(readFileSync(join(SPEC_DIR, 'logic-workflows-subset.json'), 'utf8')) as {
+interface SpecSubset {
   paths: Record<string, Record<string, Json>>;
   definitions: Json;
-};
+}
 
-function rewriteRefs(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(rewriteRefs);
+export const spec = JSON.parse(
+  readFileSync(join(SPEC_DIR, 'logic-workflows-subset.json'), 'utf8'),
+) as SpecSubset;
+
+/**
+ * The router specs beside the Logic Apps one (`<specs>/<service>/<api-version>/`): API Management, Front Door
+ * (Microsoft.Cdn) and Traffic Manager, at the api-versions their SDKs send.
+ */
+export const ROUTER_SPEC_FILES = {
+  apim: join(SPEC_DIR, '../../apimanagement/2024-05-01/apimanagement-subset.json'),
+  cdn: join(SPEC_DIR, '../../cdn/2024-02-01/cdn-afd-subset.json'),
+  tm: join(SPEC_DIR, '../../trafficmanager/2022-04-01/trafficmanager-subset.json'),
+} as const;
+const routerSpecs = Object.fromEntries(
+  Object.entries(ROUTER_SPEC_FILES).map(([id, file]) => {
+    if (!existsSync(file)) throw new Error(`the router spec subset ${file} is missing (beside ${SPEC_DIR})`);
+    return [id, JSON.parse(readFileSync(file, 'utf8')) as SpecSubset];
+  }),
+);
+
+function rewriteRefs(value: unknown, id = 'logic'): unknown {
+  if (Array.isArray(value)) return value.map((v) => rewriteRefs(v, id));
   if (typeof value !== 'object' || value === null) return value;
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [
       k,
-      k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `logic${v}` : rewriteRefs(v),
+      k === '$ref' && typeof v === 'string' && v.startsWith('#/') ? `${id}${v}` : rewriteRefs(v, id),
     ]),
   );
 }
@@ -157,6 +179,7 @@ const ajv = new Ajv({ strict: false, allErrors: true });
 addFormats(ajv);
 ajv.addFormat('int32', true);
 ajv.addFormat('int64', true);
+ajv.addFormat('arm-id', true);
 /**
  * One reading of the spec made explicit: a workflow parameter's `value` is the spec's `Object`, which AutoRest
  * (the generator of @azure/arm-logic from this very spec) reads as any JSON value (`value?: any`). ARM answers a
@@ -171,25 +194,57 @@ function withParameterValuesAsAny(definitions: Json): Json {
 }
 
 ajv.addSchema({ $id: 'logic', definitions: rewriteRefs(withParameterValuesAsAny(spec.definitions)) });
+/**
+ * Swagger 2.0 writes exclusive bounds as draft-04 booleans beside `minimum`/`maximum` (the CDN spec does);
+ * ajv speaks the later drafts, where the bound itself is the number.
+ */
+function draft4Bounds(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(draft4Bounds);
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Json = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, draft4Bounds(v)]));
+  for (const [flag, bound] of [
+    ['exclusiveMinimum', 'minimum'],
+    ['exclusiveMaximum', 'maximum'],
+  ] as const) {
+    if (typeof out[flag] !== 'boolean') continue;
+    if (out[flag]) out[flag] = out[bound];
+    else delete out[flag];
+    if (out[flag] !== undefined) delete out[bound];
+  }
+  return out;
+}
 
-export const operations: SpecOperation[] = Object.entries(spec.paths).flatMap(([template, methods]) =>
-  Object.entries(methods)
-    .filter(([m]) => m !== 'parameters')
-    .map(([method, op]) => ({
-      method: method.toUpperCase(),
-      template,
-      pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`, 'i'),
-      operationId: op.operationId as string,
-      responses: op.responses as SpecOperation['responses'],
-      examples: Object.values((op['x-ms-examples'] ?? {}) as Record<string, { $ref: string }>).map((e) =>
-        e.$ref.replace('./examples/', ''),
-      ),
-    })),
-);
+for (const [id, subset] of Object.entries(routerSpecs))
+  ajv.addSchema({ $id: id, definitions: rewriteRefs(draft4Bounds(subset.definitions), id) });
+
+const operationsOf = (specId: string, subset: SpecSubset): SpecOperation[] =>
+  Object.entries(subset.paths).flatMap(([template, methods]) =>
+    Object.entries(methods)
+      .filter(([m]) => m !== 'parameters')
+      .map(([method, op]) => ({
+        specId,
+        method: method.toUpperCase(),
+        template,
+        pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`, 'i'),
+        operationId: op.operationId as string,
+        responses: op.responses as SpecOperation['responses'],
+        examples: Object.values((op['x-ms-examples'] ?? {}) as Record<string, { $ref: string }>).map((e) =>
+          e.$ref.replace('./examples/', ''),
+        ),
+      })),
+  );
+
+/** The Logic Apps operations (the examples below are theirs). */
+export const operations: SpecOperation[] = operationsOf('logic', spec);
+/** Every operation of every subset, routers included, for response validation. */
+const allOperations: SpecOperation[] = [
+  ...operations,
+  ...Object.entries(routerSpecs).flatMap(([id, subset]) => operationsOf(id, subset)),
+];
 
 export function findOperation(method: string, pathname: string): SpecOperation | undefined {
   // Literal paths (e.g. .../triggers/{t}/run) must win over ones with a parameter in the same place.
-  return operations
+  return allOperations
     .filter((o) => o.method === method.toUpperCase() && o.pattern.test(pathname))
     .sort((a, b) => (a.template.match(/\{/g)?.length ?? 0) - (b.template.match(/\{/g)?.length ?? 0))[0];
 }
@@ -207,10 +262,10 @@ export function specProblems(method: string, pathname: string, status: number, b
   // Operations documented only by `default` ("all status codes are acceptable", e.g. trigger run) may succeed
   // without a body, as the official example shows.
   if (bodyText === '' && response === op.responses.default && status < 400) return [];
-  const cacheKey = `${op.operationId}|${status in op.responses ? status : 'default'}`;
+  const cacheKey = `${op.specId}|${op.operationId}|${status in op.responses ? status : 'default'}`;
   let validate = validators.get(cacheKey);
   if (!validate) {
-    validate = ajv.compile(rewriteRefs(response.schema) as Json);
+    validate = ajv.compile(rewriteRefs(response.schema, op.specId) as Json);
     validators.set(cacheKey, validate);
   }
   let body: unknown;

@@ -1,0 +1,189 @@
+/**
+ * The router switch end to end: callers send requests "through" the simulated router (its data plane: where
+ * it sends a call now, then the call itself to that region's Logic Apps runtime) all along a failover and a
+ * failback, and each request's fate is recorded: which region's workflow ran it, or why none did.
+ */
+import { request } from 'node:https';
+import { describe, expect, it } from 'vitest';
+import {
+  MONITOR_SIGNAL,
+  monitorInstanceId,
+  type OperationRecord,
+  type Signal,
+} from '../../src/durable/contracts';
+import { simRouterRef } from '../../local/sim/sample-estate';
+import { simulatorConnection } from '../../local/sim/arm';
+import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
+import type { Plan, Router } from '../../src/plan/schema';
+import { estatePerTest, type Estate } from '../support/estate';
+
+const MIN = 60_000;
+const estates = estatePerTest();
+
+const APIM: Router = {
+  apiManagement: {
+    subscriptionId: '6f1c2a4e-3b7d-4c59-9a0e-2d8f5b1c7e93',
+    resourceGroup: 'rg-orders-edge',
+    service: 'apim-orders',
+    backend: 'orders-api',
+    trigger: 'manual',
+    signature: 'backend-credentials',
+  },
+};
+const FRONT_DOOR: Router = {
+  frontDoor: {
+    subscriptionId: '6f1c2a4e-3b7d-4c59-9a0e-2d8f5b1c7e93',
+    resourceGroup: 'rg-orders-edge',
+    profile: 'afd-orders',
+    originGroup: 'orders-api',
+    origins: { westeurope: 'orders-weu', northeurope: 'orders-neu' },
+  },
+};
+/** orders-api (active-active, Request) behind the router; the other entries as the example plan has them. */
+const withRouter =
+  (router: Router) =>
+  (plan: Plan): Plan => ({
+    ...plan,
+    workflows: plan.workflows.map((w) => (w.name === 'orders-api' ? { ...w, router } : w)),
+  });
+
+type Fate = { at: number; outcome: string };
+
+/** One request through the router: `ran:<region>`, `refused:<status> <region>`, `unreachable <region>`, `nowhere`. */
+async function send(e: Estate, router: Router): Promise<string> {
+  const route = e.sim.routeNow(simRouterRef(router));
+  if (route.kind === 'nowhere') return 'nowhere';
+  const regionOfHost = (url: string) =>
+    e.sim.regions().find((r) => e.sim.runtimeEndpoint(r) === new URL(url).origin) ?? '?';
+  let url: string;
+  let region: string;
+  if (route.kind === 'url') {
+    url = route.url;
+    region = regionOfHost(url);
+  } else {
+    // Front Door / Traffic Manager forward to the origin's host: here, that region's callback URL.
+    region = route.host.replace('.logic.sim', '');
+    url = await callbackUrl(e, region);
+  }
+  const status = await new Promise<number | undefined>((resolve) => {
+    const req = request(url, { method: 'POST', ca: e.sim.caCertPem, agent: false, timeout: 2_000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(undefined));
+    req.end('{}');
+  });
+  if (status === undefined) return `unreachable ${region}`;
+  return status < 300 ? `ran:${region}` : `refused:${status} ${region}`;
+}
+
+const callbacks = new Map<string, string>();
+async function callbackUrl(e: Estate, region: string): Promise<string> {
+  const known = callbacks.get(region);
+  if (known) return known;
+  const control = createArmLogicAppsControl(simulatorConnection(e.sim));
+  const rg = region === 'westeurope' ? e.plan.primary.resourceGroup : e.plan.secondary.resourceGroup;
+  const url = await control.getCallbackUrl(
+    { subscriptionId: e.plan.primary.subscriptionId, resourceGroup: rg, name: 'orders-api' },
+    'manual',
+  );
+  callbacks.set(region, url);
+  return url;
+}
+
+/** Advances in steps, sending one request through the router at each, until `done` (or `limitMs`). */
+async function trafficUntil(e: Estate, router: Router, done: () => boolean, limitMs: number, stepMs = 5_000) {
+  const fates: Fate[] = [];
+  for (let waited = 0; waited < limitMs; waited += stepMs) {
+    fates.push({ at: e.host.clock.now(), outcome: await send(e, router) });
+    if (done()) break;
+    await e.advance(stepMs, stepMs);
+  }
+  expect(done()).toBe(true);
+  // And a few more once it is over.
+  for (let i = 0; i < 3; i++) {
+    await e.advance(stepMs, stepMs);
+    fates.push({ at: e.host.clock.now(), outcome: await send(e, router) });
+  }
+  return fates;
+}
+
+const operation = (e: Estate, direction: 'failover' | 'failback') =>
+  e.operations().find((o) => o.output?.request.direction === direction && o.runtimeStatus === 'Completed')
+    ?.output;
+const switchedAt = (op: OperationRecord) => {
+  const step = op.entries.flatMap((x) => x.steps).find((s) => s.action.op === 'switch-router');
+  expect(step?.status).toBe('done');
+  return Date.parse(step!.at);
+};
+
+function failback(e: Estate) {
+  const signal: Signal = {
+    kind: 'request-operation',
+    id: 'failback-1',
+    request: {
+      direction: 'failback',
+      kind: 'planned',
+      trigger: 'manual',
+      caller: { by: 'ops@contoso', reason: 'primary healthy again' },
+      override: [],
+    },
+  };
+  e.host.durable.raiseEvent(monitorInstanceId(e.plan.id), MONITOR_SIGNAL, signal);
+}
+
+describe.each([
+  ['API Management', APIM],
+  ['Front Door', FRONT_DOOR],
+])('traffic through %s follows the failover and the failback', (_, router) => {
+  it('after the switch every request runs in the secondary; during the failback none fails', async () => {
+    const e = await estates.start({ planPatch: withRouter(router) });
+    await e.advance(2 * MIN);
+    expect(await send(e, router)).toBe('ran:westeurope');
+
+    // The primary region goes down: the failover fences what it can, enables, then switches the router.
+    e.outage('westeurope', { kind: 'down' });
+    const over = await trafficUntil(e, router, () => operation(e, 'failover') !== undefined, 30 * MIN);
+    const failover = operation(e, 'failover')!;
+    expect(failover.status).toBe('succeeded'); // Its fences pending, applied when the region returns.
+    const steps = failover.entries.find((x) => x.entry === 'orders-api')!.steps;
+    expect(steps.map((s) => `${s.action.op} ${s.action.target.label} ${s.status}`)).toEqual([
+      'pending-fence primary:orders-api pending-fence',
+      'enable secondary:orders-api noop',
+      'switch-router secondary:orders-api done',
+    ]);
+    const switched = switchedAt(failover);
+    const after = over.filter((f) => f.at > switched).map((f) => f.outcome);
+    expect(after.length).toBeGreaterThan(0);
+    expect(new Set(after)).toEqual(new Set(['ran:northeurope']));
+    // Before the switch the router still sent calls to the dead primary; never nowhere.
+    expect(over.filter((f) => f.at <= switched).map((f) => f.outcome)).not.toContain('nowhere');
+    expect(failover.readBack.slice(1).flatMap((r) => r.mismatches)).toEqual([]);
+
+    // The region returns; the failback restores the primary, switches back, then stands the secondary down.
+    await e.restore('westeurope');
+    await e.advance(5 * MIN);
+    failback(e);
+    const back = await trafficUntil(
+      e,
+      router,
+      () => operation(e, 'failback') !== undefined,
+      2 * 60 * MIN,
+      10_000,
+    );
+    const failbackOp = operation(e, 'failback')!;
+    expect(failbackOp.status).toBe('succeeded');
+    const order = failbackOp.entries
+      .find((x) => x.entry === 'orders-api')!
+      .steps.map((s) => `${s.action.op} ${s.action.target.label}`);
+    expect(order).toEqual(['enable primary:orders-api', 'switch-router primary:orders-api']);
+    const switchedBack = switchedAt(failbackOp);
+    // Not one request failed during the failback, and after its switch every one ran in the primary.
+    expect(back.map((f) => f.outcome).filter((o) => !o.startsWith('ran:'))).toEqual([]);
+    expect(new Set(back.filter((f) => f.at > switchedBack).map((f) => f.outcome))).toEqual(
+      new Set(['ran:westeurope']),
+    );
+    expect(await send(e, router)).toBe('ran:westeurope');
+  });
+});
