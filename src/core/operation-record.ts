@@ -3,7 +3,7 @@
  * (measured and predicted) and the notices it sends. The operation orchestrator only runs the activities and
  * sub-orchestrations and hands their results to these functions.
  */
-import { predictActuation } from './actuation';
+import { DETECTION_QUEUE_HOPS, QUEUE_POLL_MAX_MS, predictActuation } from './actuation';
 import type { FailureEvidence, MonitorPolicy } from './monitor';
 import type { OperationInput, OperationOutcome, OperationRequest } from './monitor-record';
 import {
@@ -67,7 +67,7 @@ export const DEFAULT_PROBE_INTERVAL_MS = 30_000;
 
 /**
  * Predicted RTO: for an automatic failover, the worst-case detection (the failures the policy needs, one probe
- * interval apart) plus the actuation; for anything an operator asked for, or a failback, the actuation alone
+ * interval apart, plus the queue hops that carry them) plus the actuation; for anything an operator asked for, or a failback, the actuation alone
  * (measured from the request). The actuation comes from the plan: ARM's write bucket, one read-back per group,
  * and the slot boundaries split entries wait for.
  */
@@ -81,7 +81,11 @@ export function predictedRto(
   if (!p || input.request.trigger !== 'automatic' || input.request.direction !== 'failover')
     return { predictedMs: actuationMs, predictedActuationMs: actuationMs };
   const failures = p.window?.failures ?? p.failureThreshold ?? 1;
-  const detectionMs = failures * (input.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS);
+  // Each failed probe is one cycle apart; the signals that carry detection wait, at worst, one idle-queue poll
+  // per hop (host.json maxQueuePollingInterval), as the status page's prediction says too.
+  const detectionMs =
+    failures * (input.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS) +
+    DETECTION_QUEUE_HOPS * QUEUE_POLL_MAX_MS;
   return {
     predictedMs: detectionMs + actuationMs,
     predictedDetectionMs: detectionMs,

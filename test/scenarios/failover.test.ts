@@ -97,9 +97,9 @@ describe('failover scenarios', () => {
       basis: 'first-failed-probe',
       from: op.evidence!.firstFailureAt,
       to: op.readBack.at(-1)!.at,
-      predictedDetectionMs: 90_000,
+      predictedDetectionMs: 90_000 + 5 * 2_000,
       predictedActuationMs: 3_000 + 26 * 2_000,
-      predictedMs: 90_000 + 3_000 + 26 * 2_000,
+      predictedMs: 90_000 + 5 * 2_000 + 3_000 + 26 * 2_000,
     });
     expect(op.rto.measuredMs).toBe(Date.parse(op.rto.to!) - Date.parse(op.rto.from!));
     expect(eventOf(completed, EVENT_TYPES.failoverCompleted)).toMatchObject({
