@@ -184,6 +184,24 @@ describe.skipIf(!cli)(SUITE, () => {
       expect(settings().properties).toBeDefined();
     });
 
+    it('gets the Entra sign-in settings the API verifies tokens with, and no App Service Authentication', () => {
+      const props = settings().properties as unknown as string;
+      // union(appSettings, {...}) compiles to one expression string holding the settings object.
+      expect(props).toContain("'DR_AUTH_CLIENT_ID', parameters('authClientId')");
+      expect(props).toContain(
+        "'DR_AUTH_TENANT_ID', if(empty(parameters('authClientId')), '', tenant().tenantId)",
+      );
+      expect(props).toContain("'DR_AUTH_AUTHORITY', environment().authentication.loginEndpoint");
+      const functionApp = deployment('functionapp');
+      expect((functionApp.properties as { parameters: Json }).parameters).toHaveProperty('authClientId');
+      expect(
+        allResources(main).filter(
+          (r) =>
+            r.resource.type === 'Microsoft.Web/sites/config' && r.resource.name.includes('authsettingsV2'),
+        ),
+      ).toEqual([]);
+    });
+
     it('has identity-based settings and no key material anywhere in the compiled template', () => {
       const text = JSON.stringify(main);
       expect(text).toContain('AzureWebJobsStorage__credential');
