@@ -187,6 +187,10 @@ module workflowRoleDefinitions './rbac.bicep' = [
       standardSiteNames: group.sites
       healthCheckWorkflowNames: group.healthCheckWorkflows
       linkedResources: group.linked
+      apiManagementServiceNames: group.apiManagementServices
+      frontDoorProfileNames: group.frontDoorProfiles
+      trafficManagerProfileNames: group.trafficManagerProfiles
+      routedWorkflowNames: group.routedWorkflows
       listWorkflows: listWorkflowsInResourceGroups
       assignRoles: false
     }
@@ -205,6 +209,10 @@ module workflowRoles './rbac.bicep' = [
       standardSiteNames: target.sites
       healthCheckWorkflowNames: target.healthCheckWorkflows
       linkedResources: target.linked
+      apiManagementServiceNames: target.apiManagementServices
+      frontDoorProfileNames: target.frontDoorProfiles
+      trafficManagerProfileNames: target.trafficManagerProfiles
+      routedWorkflowNames: target.routedWorkflows
       listWorkflows: listWorkflowsInResourceGroups && target.first
       defineRoles: false
     }

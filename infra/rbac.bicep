@@ -478,7 +478,7 @@ resource frontDoorSwitchRole 'Microsoft.Authorization/roleDefinitions@2022-04-01
   }
 }
 
-resource frontDoorProfiles 'Microsoft.Cdn/profiles@2024-02-01' existing = [
+resource frontDoorProfiles 'Microsoft.Cdn/profiles@2025-06-01' existing = [
   for name in frontDoorProfileNames: {
     name: name
   }
@@ -514,7 +514,7 @@ resource trafficManagerSwitchRole 'Microsoft.Authorization/roleDefinitions@2022-
   }
 }
 
-resource trafficManagerProfiles 'Microsoft.Network/trafficmanagerprofiles@2022-04-01' existing = [
+resource trafficManagerProfiles 'Microsoft.Network/trafficmanagerprofiles@2026-09-01' existing = [
   for name in trafficManagerProfileNames: {
     name: name
   }
