@@ -41,10 +41,10 @@ param createServiceBusNamespace bool = true
 @description('Optional [{ name, uri }] the health check calls before answering Healthy.')
 param healthCheckDependencies array = []
 
-@description('Client id of the Entra app registration for App Service Authentication (docs/security.md); empty: off, and the API refuses x-ms-client-principal.')
+@description('Client id of the Entra app registration whose tokens the API verifies (DR_AUTH_CLIENT_ID, docs/security.md); empty: no Entra sign-in, callers are key-only.')
 param authClientId string = ''
 
-@description('DR_REQUIRE_PRINCIPAL: refuse callers that present only a function key, at the platform and in the API. Empty (the default): true when authClientId is set, else false. "false" with authClientId keeps key-only callers as readers.')
+@description('DR_REQUIRE_PRINCIPAL: the API refuses callers that present only a function key. Empty (the default): true when authClientId is set, else false. "false" with authClientId keeps key-only callers as readers.')
 @allowed(['', 'true', 'false'])
 param requirePrincipal string = ''
 
@@ -187,6 +187,10 @@ module workflowRoleDefinitions './rbac.bicep' = [
       standardSiteNames: group.sites
       healthCheckWorkflowNames: group.healthCheckWorkflows
       linkedResources: group.linked
+      apiManagementServiceNames: group.apiManagementServices
+      frontDoorProfileNames: group.frontDoorProfiles
+      trafficManagerProfileNames: group.trafficManagerProfiles
+      routedWorkflowNames: group.routedWorkflows
       listWorkflows: listWorkflowsInResourceGroups
       assignRoles: false
     }
@@ -205,6 +209,10 @@ module workflowRoles './rbac.bicep' = [
       standardSiteNames: target.sites
       healthCheckWorkflowNames: target.healthCheckWorkflows
       linkedResources: target.linked
+      apiManagementServiceNames: target.apiManagementServices
+      frontDoorProfileNames: target.frontDoorProfiles
+      trafficManagerProfileNames: target.trafficManagerProfiles
+      routedWorkflowNames: target.routedWorkflows
       listWorkflows: listWorkflowsInResourceGroups && target.first
       defineRoles: false
     }
@@ -229,7 +237,6 @@ module functionApp './modules/functionapp.bicep' = {
     deploymentContainerName: deploymentContainerName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     authClientId: authClientId
-    requirePrincipal: principalRequired
     appSettings: {
       DR_PLAN_PATH: planPath
       DR_WATCHDOG_SCHEDULE: watchdogSchedule

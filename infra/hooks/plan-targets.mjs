@@ -104,6 +104,14 @@ const LINKED_TYPES = {
 export const MAX_ASSIGNMENTS_PER_DEPLOYMENT = 400;
 
 const emptyLinked = () => ({ connections: [], userAssignedIdentities: [], integrationAccounts: [] });
+/** The router lists of a scope (docs/router.md): rbac.bicep assigns each router role on exactly these. */
+const ROUTER_LISTS = [
+  'apiManagementServices',
+  'frontDoorProfiles',
+  'trafficManagerProfiles',
+  'routedWorkflows',
+];
+const emptyRouters = () => Object.fromEntries(ROUTER_LISTS.map((list) => [list, []]));
 
 /**
  * One resource group's lists cut into deployments of at most `max` role assignments. A rewritten workflow
@@ -126,6 +134,9 @@ export function chunkScope(scope, max = MAX_ASSIGNMENTS_PER_DEPLOYMENT) {
     ...Object.keys(LINKED_TYPES).flatMap((kind) =>
       scope.linked[kind].map((name) => ({ weight: 1, add: (c) => c.linked[kind].push(name) })),
     ),
+    ...ROUTER_LISTS.flatMap((list) =>
+      scope[list].map((name) => ({ weight: 1, add: (c) => c[list].push(name) })),
+    ),
   ];
   const fresh = (first) => ({
     subscriptionId: scope.subscriptionId,
@@ -136,6 +147,7 @@ export function chunkScope(scope, max = MAX_ASSIGNMENTS_PER_DEPLOYMENT) {
     sites: [],
     healthCheckWorkflows: [],
     linked: emptyLinked(),
+    ...emptyRouters(),
   });
   const chunks = [fresh(true)];
   let used = 0;
@@ -175,6 +187,7 @@ export function planTargets(plan, { linked, serviceBusScope } = {}) {
         sites: [],
         healthCheckWorkflows: [],
         linked: emptyLinked(),
+        ...emptyRouters(),
       };
       scopes.set(key, scope);
     }
@@ -222,12 +235,21 @@ export function planTargets(plan, { linked, serviceBusScope } = {}) {
           continue;
         }
         addOnce(scope.workflows, resolved.name);
+        // An API Management switch reads the callback URL of the workflow it points the router at.
+        if (entry?.router?.apiManagement) addOnce(scope.routedWorkflows, resolved.name);
         if (rewrite) {
           addOnce(scope.rewriteWorkflows, resolved.name);
           addLinked(resolved, path);
         }
       }
     }
+    // The router in front of the entry: its switch role is assigned on that one resource, where it lives.
+    const router = entry?.router;
+    if (router?.apiManagement)
+      addOnce(scopeFor(router.apiManagement).apiManagementServices, router.apiManagement.service);
+    if (router?.frontDoor) addOnce(scopeFor(router.frontDoor).frontDoorProfiles, router.frontDoor.profile);
+    if (router?.trafficManager)
+      addOnce(scopeFor(router.trafficManager).trafficManagerProfiles, router.trafficManager.profile);
   });
 
   const healthCheck = plan.healthCheck ?? {};
@@ -398,6 +420,14 @@ export function rbacCommands(targets, principalId = '"$DR_CONTROL_PLANE_PRINCIPA
         ? [`healthCheckWorkflowNames=${list(scope.healthCheckWorkflows)}`]
         : []),
       ...(anyLinked(scope.linked) ? [`linkedResources='${JSON.stringify(scope.linked)}'`] : []),
+      ...(scope.apiManagementServices.length
+        ? [`apiManagementServiceNames=${list(scope.apiManagementServices)}`]
+        : []),
+      ...(scope.frontDoorProfiles.length ? [`frontDoorProfileNames=${list(scope.frontDoorProfiles)}`] : []),
+      ...(scope.trafficManagerProfiles.length
+        ? [`trafficManagerProfileNames=${list(scope.trafficManagerProfiles)}`]
+        : []),
+      ...(scope.routedWorkflows.length ? [`routedWorkflowNames=${list(scope.routedWorkflows)}`] : []),
     ].join(' '),
   );
 }

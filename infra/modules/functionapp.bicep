@@ -12,10 +12,8 @@ param deploymentContainerName string
 param applicationInsightsName string
 @description('Settings the control plane reads (DR_*); merged over the identity-based host settings.')
 param appSettings object
-@description('Client id of the Entra app registration (app roles Failover.Operator, Failover.Reader) whose tokens App Service Authentication validates; empty leaves it off, and the API then refuses x-ms-client-principal.')
+@description('Client id of the Entra app registration (app roles Failover.Operator, Failover.Reader) whose tokens the API verifies itself (src/http/entra-token.ts); empty: no Entra sign-in, callers are key-only.')
 param authClientId string = ''
-@description('With authClientId: refuse requests without a valid Entra token at the platform (401), before the function key is checked. Match DR_REQUIRE_PRINCIPAL.')
-param requirePrincipal bool = true
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
@@ -92,6 +90,11 @@ resource site 'Microsoft.Web/sites@2025-03-01' = {
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
       // DefaultAzureCredential picks the user-assigned identity for ARM and Service Bus.
       AZURE_CLIENT_ID: identityClientId
+      // Entra sign-in, verified by the API itself (App Service Authentication does not run on Flex Consumption):
+      // the app registration, its tenant and this cloud's login endpoint (sovereign clouds differ).
+      DR_AUTH_CLIENT_ID: authClientId
+      DR_AUTH_TENANT_ID: empty(authClientId) ? '' : tenant().tenantId
+      DR_AUTH_AUTHORITY: environment().authentication.loginEndpoint
     })
   }
 }
@@ -111,48 +114,6 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
   name: 'scm'
   properties: {
     allow: false
-  }
-}
-
-// App Service Authentication (Easy Auth) with Entra ID: it validates a caller's bearer token, drops any
-// x-ms-client-principal the caller sent and forwards the real one, which is what makes the app roles
-// trustworthy (Azure then sets WEBSITE_AUTH_ENABLED=True, the signal src/http/auth.ts checks). With
-// requirePrincipal (the default here) a request without a valid token is answered 401 by the platform, function
-// key or not: a leaked key is not enough, and an API answers 401 rather than redirecting to a login page.
-// Without it, requests without a token pass on to the function-key check and the API treats them as readers.
-resource auth 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(authClientId)) {
-  parent: site
-  name: 'authsettingsV2'
-  properties: {
-    platform: {
-      enabled: true
-    }
-    globalValidation: {
-      requireAuthentication: requirePrincipal
-      unauthenticatedClientAction: requirePrincipal ? 'Return401' : 'AllowAnonymous'
-      // The dead-man's switch is anonymous by design (availability tests sign in to nothing); it reveals nothing.
-      excludedPaths: ['/api/health']
-    }
-    identityProviders: {
-      azureActiveDirectory: {
-        enabled: true
-        registration: {
-          clientId: authClientId
-          openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
-        }
-        validation: {
-          allowedAudiences: [
-            'api://${authClientId}'
-            authClientId
-          ]
-        }
-      }
-    }
-    login: {
-      tokenStore: {
-        enabled: false
-      }
-    }
   }
 }
 

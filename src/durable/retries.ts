@@ -21,7 +21,7 @@ export const backoffMs = (b: Backoff, attempt: number): number =>
  */
 export const ARM_BACKOFF: Backoff = { firstMs: 1_000, factor: 2, maxMs: 30_000 };
 export const ARM_ATTEMPTS = 10;
-/** Starting an operation instance: the task hub answers at once or is briefly busy (waits 1, 2, 4, 8 s). */
+/** Starting an operation instance: the task hub answers at once or is briefly busy (waits 1, 2, 4, 8 s: about 15 s in all). */
 export const START_BACKOFF: Backoff = { firstMs: 1_000, factor: 2, maxMs: 8_000 };
 export const START_ATTEMPTS = 5;
 /** A notification's delivery: 2 s doubling to at most 5 min (a long outage costs one send per 5 min). */

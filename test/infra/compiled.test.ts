@@ -92,6 +92,10 @@ describe.skipIf(!cli)(SUITE, () => {
           'Microsoft.Logic/integrationAccounts', // linked: join
           'Microsoft.ServiceBus/namespaces/queues', // Data Sender on the entity
           'Microsoft.ServiceBus/namespaces/topics',
+          'Microsoft.ApiManagement/service', // router switch
+          'Microsoft.Cdn/profiles', // router switch
+          'Microsoft.Network/trafficmanagerprofiles', // router switch
+          'Microsoft.Logic/workflows', // callback URL of an APIM-routed workflow
         ].sort(),
       );
       const onGroup = scoped.filter((r) => !r.scope);
@@ -103,7 +107,7 @@ describe.skipIf(!cli)(SUITE, () => {
 
     it('custom roles are assignable only in their resource group, and the linked-resources role holds exactly join/assign', () => {
       const roles = rbac.resources.filter((r) => r.type === ROLE_DEFINITION);
-      expect(roles).toHaveLength(6);
+      expect(roles).toHaveLength(10); // 6 for workflows, sites and linked resources; 4 for routers
       for (const r of roles) {
         expect((r.properties as { assignableScopes: string[] }).assignableScopes).toEqual([
           '[resourceGroup().id]',
@@ -150,6 +154,33 @@ describe.skipIf(!cli)(SUITE, () => {
       expect(storage[0]!.resource.copy?.count).toMatch(/storageRoles/);
     });
 
+    it("each workflow group's deployments get the router lists the hook derived from the plan", () => {
+      const lists = {
+        apiManagementServiceNames: 'apiManagementServices',
+        frontDoorProfileNames: 'frontDoorProfiles',
+        trafficManagerProfileNames: 'trafficManagerProfiles',
+        routedWorkflowNames: 'routedWorkflows',
+      };
+      for (const [name, source] of [
+        ['workflowRoleDefinitions', 'groups'],
+        ['workflowRoles', 'scopes'],
+      ] as const) {
+        const params = deployment(name).properties?.parameters as Record<string, { value: string }>;
+        for (const [param, field] of Object.entries(lists))
+          expect(params[param]?.value, `${name}.${param}`).toBe(
+            `[variables('targets').${source}[copyIndex()].${field}]`,
+          );
+      }
+      // ...and rbac.json assigns each router role on the one resource named, not on the group.
+      const apim = rbac.resources.find(
+        (r) => r.type === ROLE_ASSIGNMENT && r.scope?.includes("'Microsoft.ApiManagement/service'"),
+      )!;
+      expect(apim.scope).toBe(
+        "[resourceId('Microsoft.ApiManagement/service', parameters('apiManagementServiceNames')[copyIndex()])]",
+      );
+      expect(apim.copy?.count).toBe("[length(parameters('apiManagementServiceNames'))]");
+    });
+
     it('Data Sender on an existing namespace goes to the resource group the hook was told', () => {
       const existing = main.resources.find(
         (r) => r.name === "[format('rbac-servicebus-{0}', variables('resourceToken'))]",
@@ -182,6 +213,24 @@ describe.skipIf(!cli)(SUITE, () => {
       expect(text).not.toContain('"DR_PLAN"');
       expect(text).not.toMatch(/planBase64/);
       expect(settings().properties).toBeDefined();
+    });
+
+    it('gets the Entra sign-in settings the API verifies tokens with, and no App Service Authentication', () => {
+      const props = settings().properties as unknown as string;
+      // union(appSettings, {...}) compiles to one expression string holding the settings object.
+      expect(props).toContain("'DR_AUTH_CLIENT_ID', parameters('authClientId')");
+      expect(props).toContain(
+        "'DR_AUTH_TENANT_ID', if(empty(parameters('authClientId')), '', tenant().tenantId)",
+      );
+      expect(props).toContain("'DR_AUTH_AUTHORITY', environment().authentication.loginEndpoint");
+      const functionApp = deployment('functionapp');
+      expect((functionApp.properties as { parameters: Json }).parameters).toHaveProperty('authClientId');
+      expect(
+        allResources(main).filter(
+          (r) =>
+            r.resource.type === 'Microsoft.Web/sites/config' && r.resource.name.includes('authsettingsV2'),
+        ),
+      ).toEqual([]);
     });
 
     it('has identity-based settings and no key material anywhere in the compiled template', () => {

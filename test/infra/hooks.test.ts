@@ -21,6 +21,10 @@ interface Scope {
   sites: string[];
   healthCheckWorkflows: string[];
   linked: Linked;
+  apiManagementServices: string[];
+  frontDoorProfiles: string[];
+  trafficManagerProfiles: string[];
+  routedWorkflows: string[];
 }
 interface Targets {
   plan: { id: string; primary: { location: string }; secondary: { location: string } };
@@ -94,6 +98,14 @@ beforeAll(async () => {
 const SUB_A = '11111111-1111-4111-8111-111111111111';
 const SUB_B = '22222222-2222-4222-8222-222222222222';
 
+/** A group's router lists when the plan names no router. */
+const NO_ROUTERS = {
+  apiManagementServices: [],
+  frontDoorProfiles: [],
+  trafficManagerProfiles: [],
+  routedWorkflows: [],
+};
+
 /** A valid plan (checked against the project's schema) with overrides. */
 function plan(overrides: Record<string, unknown> = {}): unknown {
   const p = {
@@ -126,6 +138,7 @@ describe('plan → deployment targets', () => {
         sites: [],
         healthCheckWorkflows: ['dr-healthcheck'],
         linked: { connections: [], userAssignedIdentities: [], integrationAccounts: [] },
+        ...NO_ROUTERS,
       },
       {
         subscriptionId: SUB_A,
@@ -135,6 +148,7 @@ describe('plan → deployment targets', () => {
         sites: [],
         healthCheckWorkflows: [],
         linked: { connections: [], userAssignedIdentities: [], integrationAccounts: [] },
+        ...NO_ROUTERS,
       },
     ]);
     // Small groups are one assignment deployment each.
@@ -196,6 +210,7 @@ describe('plan → deployment targets', () => {
         sites: ['la-weu'],
         healthCheckWorkflows: ['dr-healthcheck'],
         linked: { connections: [], userAssignedIdentities: [], integrationAccounts: [] },
+        ...NO_ROUTERS,
       },
       {
         subscriptionId: SUB_B,
@@ -205,6 +220,7 @@ describe('plan → deployment targets', () => {
         sites: [],
         healthCheckWorkflows: [],
         linked: { connections: [], userAssignedIdentities: [], integrationAccounts: [] },
+        ...NO_ROUTERS,
       },
       {
         subscriptionId: SUB_A,
@@ -215,6 +231,7 @@ describe('plan → deployment targets', () => {
         sites: ['la-neu'],
         healthCheckWorkflows: [],
         linked: { connections: [], userAssignedIdentities: [], integrationAccounts: [] },
+        ...NO_ROUTERS,
       },
     ]);
   });
@@ -319,9 +336,94 @@ describe('plan → deployment targets', () => {
     expect(targets.scopes.map((s) => [s.resourceGroup, s.rewriteWorkflows, s.sites])).toEqual([
       ['rg-orders-weu', ['nightly-settlement'], ['la-orders-weu']],
       ['rg-orders-neu', ['nightly-settlement'], ['la-orders-neu']],
+      // The API Management service in front of orders-api: its switch role is assigned there.
+      ['rg-orders-edge', [], []],
     ]);
+    expect(targets.scopes[2]!.apiManagementServices).toEqual(['apim-orders']);
     const entries = example.workflows.length as number;
     expect(targets.scopes[0]!.workflows.length).toBeGreaterThanOrEqual(entries - 2);
+  });
+
+  it('names each router where it lives, and the workflows an API Management router reads the callback URL of', () => {
+    const apim = {
+      subscriptionId: SUB_B,
+      resourceGroup: 'rg-edge',
+      service: 'apim-orders',
+      backend: 'orders-backend',
+      trigger: 'manual',
+    };
+    const { targets, warnings } = hook.planTargets(
+      plan({
+        workflows: [
+          {
+            name: 'orders',
+            role: 'active-passive',
+            trigger: 'webhook',
+            primary: 'orders',
+            secondary: 'orders',
+            router: { apiManagement: apim },
+          },
+          {
+            name: 'billing',
+            role: 'active-passive',
+            trigger: 'webhook',
+            primary: 'billing',
+            secondary: 'billing',
+            router: {
+              trafficManager: {
+                subscriptionId: SUB_A,
+                resourceGroup: 'rg-edge-tm',
+                profile: 'tm-billing',
+                endpoints: { westeurope: 'weu', northeurope: 'neu' },
+              },
+            },
+          },
+          {
+            name: 'web',
+            role: 'active-passive',
+            trigger: 'webhook',
+            primary: 'web',
+            secondary: 'web',
+            router: {
+              frontDoor: {
+                subscriptionId: SUB_B,
+                resourceGroup: 'rg-edge',
+                profile: 'afd-web',
+                originGroup: 'web',
+                origins: { westeurope: 'weu', northeurope: 'neu' },
+              },
+            },
+          },
+        ],
+      }),
+    );
+    expect(warnings).toEqual([]);
+    const group = (rg: string) => targets.groups.find((g) => g.resourceGroup === rg)!;
+    expect(group('rg-edge')).toMatchObject({
+      subscriptionId: SUB_B,
+      workflows: [],
+      apiManagementServices: ['apim-orders'],
+      frontDoorProfiles: ['afd-web'],
+      trafficManagerProfiles: [],
+      routedWorkflows: [],
+    });
+    expect(group('rg-edge-tm')).toMatchObject({
+      subscriptionId: SUB_A,
+      trafficManagerProfiles: ['tm-billing'],
+    });
+    // Only the APIM-routed workflow: Front Door and Traffic Manager switches read no callback URL.
+    for (const rg of ['rg-weu', 'rg-neu']) {
+      expect(group(rg)).toMatchObject({ routedWorkflows: ['orders'], apiManagementServices: [] });
+    }
+    // The assignment deployments carry them too (main.bicep assigns from targets.scopes).
+    expect(targets.scopes.find((s) => s.resourceGroup === 'rg-edge')).toMatchObject({
+      apiManagementServices: ['apim-orders'],
+      frontDoorProfiles: ['afd-web'],
+    });
+    expect(hook.rbacCommands(targets, 'pid-1')).toContain(
+      `az deployment group create --subscription ${SUB_B} -g rg-edge -f infra/rbac.bicep -p principalId=pid-1 ` +
+        `apiManagementServiceNames='["apim-orders"]' frontDoorProfileNames='["afd-web"]'`,
+    );
   });
 
   it('prints, per resource group, the rbac.bicep deployment another team can run with exactly those names', () => {
@@ -616,9 +718,12 @@ describe('preprovision hook, run as azd would run it', () => {
     });
     expect(result.status, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');
-    expect(lines).toHaveLength(2);
+    expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(
-      /^az deployment group create --subscription \S+ -g rg-orders-weu -f infra\/rbac\.bicep -p principalId=0000-pid workflowNames='\[.*"order-webhook".*\]' rewriteWorkflowNames='\["nightly-settlement"\]' standardSiteNames='\["la-orders-weu"\]' healthCheckWorkflowNames='\["dr-healthcheck"\]'$/,
+      /^az deployment group create --subscription \S+ -g rg-orders-weu -f infra\/rbac\.bicep -p principalId=0000-pid workflowNames='\[.*"order-webhook".*\]' rewriteWorkflowNames='\["nightly-settlement"\]' standardSiteNames='\["la-orders-weu"\]' healthCheckWorkflowNames='\["dr-healthcheck"\]' routedWorkflowNames='\["orders-api"\]'$/,
+    );
+    expect(lines[2]).toMatch(
+      /^az deployment group create --subscription \S+ -g rg-orders-edge -f infra\/rbac\.bicep -p principalId=0000-pid apiManagementServiceNames='\["apim-orders"\]'$/,
     );
   });
 

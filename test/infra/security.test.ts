@@ -164,6 +164,9 @@ describe('no keys, no secrets', () => {
         'AzureWebJobsStorage__accountName',
         'AzureWebJobsStorage__clientId',
         'AzureWebJobsStorage__credential',
+        'DR_AUTH_AUTHORITY',
+        'DR_AUTH_CLIENT_ID',
+        'DR_AUTH_TENANT_ID',
         'DR_KEY_IS_OPERATOR',
         'DR_PLAN_PATH',
         'DR_REQUIRE_PRINCIPAL',
@@ -223,41 +226,28 @@ describe('no keys, no secrets', () => {
   });
 });
 
-describe('App Service Authentication (what makes x-ms-client-principal trustworthy)', () => {
-  it('is off unless an Entra app registration is given, and then validates its tokens without a secret', () => {
+describe('Entra sign-in (the API verifies tokens itself: App Service Authentication does not run on Flex Consumption)', () => {
+  it('is off unless an Entra app registration is given; its client id, tenant and login endpoint reach the app as settings', () => {
     const app = file('infra/modules/functionapp.bicep');
     const param = declarations(app).find((d) => d.kind === 'param' && d.name === 'authClientId')!;
     expect(literal(param.value)).toBe('');
-    const auth = resource(app, 'Microsoft.Web/sites/config@').find(
-      (d) => literal(property(d.body, 'name')) === 'authsettingsV2',
-    )!;
-    expect(auth).toBeDefined();
-    expect(auth.condition).toBe('(!empty(authClientId))');
-    expect(compact(property(auth.body, 'parent'))).toBe('site');
-    expect(literal(propertyPath(auth.body, ['properties', 'platform', 'enabled']))).toBe(true);
-    // With a principal required, the platform answers 401 to a request without a token (function key or
-    // not; an API, so never a login redirect); without, such requests reach the API as readers.
-    const validation = propertyPath(auth.body, ['properties', 'globalValidation']);
-    expect(compact(property(validation, 'requireAuthentication'))).toBe('requirePrincipal');
-    expect(compact(property(validation, 'unauthenticatedClientAction'))).toBe(
-      "requirePrincipal?'Return401':'AllowAnonymous'",
-    );
-    const required = declarations(app).find((d) => d.kind === 'param' && d.name === 'requirePrincipal')!;
-    expect(literal(required.value)).toBe(true);
-    const aad = propertyPath(auth.body, ['properties', 'identityProviders', 'azureActiveDirectory']);
-    expect(literal(property(aad, 'enabled'))).toBe(true);
-    expect(compact(propertyPath(aad, ['registration', 'clientId']))).toBe('authClientId');
-    // Validating tokens needs no client secret: none is configured.
-    expect(propertyNames(property(aad, 'registration')).sort()).toEqual(['clientId', 'openIdIssuer']);
-    expect(compact(propertyPath(aad, ['validation', 'allowedAudiences']))).toContain(
-      "'api://${authClientId}'",
-    );
+    // No platform authentication resource: it would not run on Flex Consumption, and nothing relies on it.
+    expect(
+      resource(app, 'Microsoft.Web/sites/config@').filter(
+        (d) => literal(property(d.body, 'name')) === 'authsettingsV2',
+      ),
+    ).toEqual([]);
+    expect(app.text).not.toMatch(/authsettingsV2/);
+    const settings = appSettings(files);
+    expect(compact(settings.get('DR_AUTH_CLIENT_ID'))).toBe('authClientId');
+    // No tenant without an app: the API then reads no sign-in settings at all.
+    expect(compact(settings.get('DR_AUTH_TENANT_ID'))).toBe("empty(authClientId)?'':tenant().tenantId");
+    expect(compact(settings.get('DR_AUTH_AUTHORITY'))).toBe('environment().authentication.loginEndpoint');
 
     const main = file('infra/main.bicep');
     const mod = declarations(main).find((d) => d.kind === 'module' && d.name === 'functionApp')!;
     expect(compact(propertyPath(mod.body, ['params', 'authClientId']))).toBe('authClientId');
-    // One value for the platform and the API.
-    expect(compact(propertyPath(mod.body, ['params', 'requirePrincipal']))).toBe('principalRequired');
+    expect(propertyNames(property(mod.body, 'params'))).not.toContain('requirePrincipal');
     expect(compact(appSettings(files).get('DR_REQUIRE_PRINCIPAL'))).toBe("principalRequired?'true':'false'");
   });
 
