@@ -138,17 +138,7 @@ export function chunkScope(scope, max = MAX_ASSIGNMENTS_PER_DEPLOYMENT) {
       scope[list].map((name) => ({ weight: 1, add: (c) => c[list].push(name) })),
     ),
   ];
-  const fresh = (first) => ({
-    subscriptionId: scope.subscriptionId,
-    resourceGroup: scope.resourceGroup,
-    first,
-    workflows: [],
-    rewriteWorkflows: [],
-    sites: [],
-    healthCheckWorkflows: [],
-    linked: emptyLinked(),
-    ...emptyRouters(),
-  });
+  const fresh = (first) => ({ ...emptyScope(scope.subscriptionId, scope.resourceGroup), first });
   const chunks = [fresh(true)];
   let used = 0;
   for (const item of items) {
@@ -160,6 +150,20 @@ export function chunkScope(scope, max = MAX_ASSIGNMENTS_PER_DEPLOYMENT) {
     used += item.weight;
   }
   return chunks;
+}
+
+/** One resource group's targets, empty: what main.bicep reads of a scope. */
+function emptyScope(subscriptionId, resourceGroup) {
+  return {
+    subscriptionId,
+    resourceGroup,
+    workflows: [],
+    rewriteWorkflows: [],
+    sites: [],
+    healthCheckWorkflows: [],
+    linked: emptyLinked(),
+    ...emptyRouters(),
+  };
 }
 
 /**
@@ -179,16 +183,7 @@ export function planTargets(plan, { linked, serviceBusScope } = {}) {
     const key = scopeKey(ref.subscriptionId, ref.resourceGroup);
     let scope = scopes.get(key);
     if (!scope) {
-      scope = {
-        subscriptionId: ref.subscriptionId,
-        resourceGroup: ref.resourceGroup,
-        workflows: [],
-        rewriteWorkflows: [],
-        sites: [],
-        healthCheckWorkflows: [],
-        linked: emptyLinked(),
-        ...emptyRouters(),
-      };
+      scope = emptyScope(ref.subscriptionId, ref.resourceGroup);
       scopes.set(key, scope);
     }
     return scope;
