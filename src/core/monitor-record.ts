@@ -117,6 +117,8 @@ export interface MonitorRecord {
   /** Last probe cycle (index of probeInterval since the epoch): one probe per cycle, however many ticks come. */
   lastProbeCycle?: number;
   lastTickAt?: string;
+  /** The id of the last tick handled: the watchdog confirms its tick by id, not by comparing its clock with ours. */
+  lastTickId?: string;
   /** The last probe cycle's conclusion, in words (from the decision core). */
   lastCycle?: { at: string; reason: string };
   /** The one answer to "does an operation run": set by the decision that starts it, cleared when it ends. */

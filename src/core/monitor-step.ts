@@ -199,6 +199,7 @@ function onTick(record0: MonitorRecord, tick: Extract<Signal, { kind: 'tick' }>,
     policy: tick.policy,
     probeIntervalMs: tick.probeIntervalMs,
     lastTickAt: now.toISOString(),
+    lastTickId: tick.id,
   };
   const cycle = Math.floor(now.getTime() / tick.probeIntervalMs);
   if (record.lastProbeCycle !== undefined && cycle <= record.lastProbeCycle)

@@ -116,8 +116,10 @@ export async function tickMonitor(
     await sleep(delay);
     waited += delay;
     const status = await statusIfAny(client, instanceId);
-    const seen = status ? monitorOf(status)?.lastTickAt : undefined;
-    if (seen !== undefined && seen >= tick.at) return 'delivered';
+    // Tick ids carry their second (tick-<ISO>), so a later watchdog's tick counts as having had this one. The
+    // ids, not the monitor's lastTickAt: that is orchestration time, which another machine's clock may not match.
+    const seen = status ? monitorOf(status)?.lastTickId : undefined;
+    if (seen !== undefined && seen >= tick.id) return 'delivered';
     await client.raiseEvent(instanceId, MONITOR_SIGNAL, tick);
   }
   log(

@@ -100,6 +100,20 @@ describe('the watchdog and the HTTP API racing a monitor start', () => {
     expect(e.monitor().state.probes).toBe(2);
   });
 
+  test("the first tick is confirmed by its id: a watchdog whose clock differs from the monitor's does not wait out confirmMs", async () => {
+    const e = await estates.start();
+    const logs: string[] = [];
+    // The watchdog's machine is an hour ahead of orchestration time (on the local host: real time vs virtual).
+    const result = await tickMonitor(engineClient(e), e.plan, new Date(e.host.clock.now() + 3_600_000), {
+      log: (m) => logs.push(m),
+      sleep: hostTurn(e),
+      confirmMs: 5_000,
+    });
+    expect(result).toBe('delivered');
+    expect(e.monitor().lastTickId).toMatch(/^tick-/);
+    expect(logs.some((l) => l.includes('has not shown tick'))).toBe(false);
+  });
+
   test('an HTTP request that starts the monitor is answered, not left queued forever', async () => {
     const e = await estates.start();
     const signal: Signal = {
