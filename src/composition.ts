@@ -22,6 +22,8 @@ export interface ControlPlane {
   notifier?: Notifier;
   /** DR_NOTIFY_TTL: how long a notification is retried while Service Bus is unreachable (default a day). */
   notificationTtlMs?: number;
+  /** DR_FENCE_BUDGET: how long fences against a region answering with errors are retried per group (60 s). */
+  fenceBudgetMs?: number;
   /** Where the ARM calls go, said loudly at start-up. */
   describe: string;
 }
@@ -42,7 +44,8 @@ export function controlPlane(): ControlPlane {
  * Settings: DR_PLAN_PATH or DR_PLAN (the plan); DR_ARM_ENDPOINT / DR_ARM_SCOPE / DR_ARM_CA_FILE /
  * DR_ARM_TIMEOUT (see config/arm.ts); AZURE_CLIENT_ID (the user-assigned identity); DR_SERVICEBUS_CONNECTION
  * (name of a setting holding a connection string, overriding the plan's Service Bus target); DR_NOTIFY_TTL
- * (ISO 8601 duration a notification is retried for, default P1D). ARM is always
+ * (ISO 8601 duration a notification is retried for, default P1D); DR_FENCE_BUDGET (ISO 8601 duration fences
+ * against a region answering with errors are retried per group, default PT60S, at most PT10M). ARM is always
  * reached with DefaultAzureCredential: a local simulator is installed by `local/` through installControlPlane,
  * never chosen by a setting.
  */
@@ -64,6 +67,7 @@ export function controlPlaneFromSettings(
     probe,
     ...(notifierFor(plan, settings) ?? {}),
     ...notificationTtlFrom(settings),
+    ...fenceBudgetFrom(settings),
     describe: `Azure Resource Manager at ${settings.DR_ARM_ENDPOINT ?? 'https://management.azure.com'}`,
   };
 }
@@ -77,6 +81,18 @@ function notificationTtlFrom(settings: Readonly<Record<string, string | undefine
   if (ms < 60_000)
     throw new Error(`app setting DR_NOTIFY_TTL is ${raw}: use at least PT1M (an ISO 8601 duration)`);
   return { notificationTtlMs: ms };
+}
+
+/** The longest fence budget accepted: past it a break-glass would wait longer than an operator can. */
+const MAX_FENCE_BUDGET_MS = 10 * 60_000;
+
+function fenceBudgetFrom(settings: Readonly<Record<string, string | undefined>>): { fenceBudgetMs?: number } {
+  const raw = settings.DR_FENCE_BUDGET?.trim();
+  if (!raw) return {};
+  const ms = durationMs(raw, 'app setting DR_FENCE_BUDGET');
+  if (ms > MAX_FENCE_BUDGET_MS)
+    throw new Error(`app setting DR_FENCE_BUDGET is ${raw}: use at most PT10M (an ISO 8601 duration)`);
+  return { fenceBudgetMs: ms };
 }
 
 function notifierFor(
@@ -105,12 +121,13 @@ function notifierFor(
 
 /** The activities over the installed (or configured) control plane. */
 export function activityDeps() {
-  const { plan, control, probe, notifier, notificationTtlMs } = controlPlane();
+  const { plan, control, probe, notifier, notificationTtlMs, fenceBudgetMs } = controlPlane();
   return {
     plan,
     control,
     probe,
     ...(notifier ? { notifier } : {}),
     ...(notificationTtlMs !== undefined ? { notificationTtlMs } : {}),
+    ...(fenceBudgetMs !== undefined ? { fenceBudgetMs } : {}),
   };
 }

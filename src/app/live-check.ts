@@ -7,7 +7,7 @@ import { targetKey } from '../core/refs';
 import type { LogicAppsControl } from '../adapters/logicapps/port';
 import { blockRefusedEntries, checkLiveTriggerRules, type LiveRuleFindings } from '../core/live-rules';
 import { isUndeclared } from '../core/plan-rules';
-import { planOperation, type Direction, type OperationPlan } from '../core/planner';
+import { planOperation, type Direction, type OperationPlan, type PlanOptions } from '../core/planner';
 import type { Plan } from '../plan/schema';
 import { observePlan, type Observed } from './observe';
 
@@ -54,9 +54,10 @@ export function planFromObserved(
   direction: Direction,
   observed: ReadonlyMap<string, Observed>,
   kind: 'planned' | 'emergency',
+  options: PlanOptions = {},
 ): OperationPlan {
   return blockRefusedEntries(
-    planOperation(plan, direction, (t) => observed.get(targetKey(t))?.observation, kind),
+    planOperation(plan, direction, (t) => observed.get(targetKey(t))?.observation, kind, options),
     checkLiveTriggerRules(plan, (t) => observed.get(targetKey(t))?.info),
   );
 }

@@ -63,8 +63,22 @@ export interface EntryPlan {
   slotBoundary?: { every: string; anchor: string };
   /** Executed in order: a fence always precedes the activation it protects. */
   steps: PlannedAction[];
-  /** Set (and `steps` empty) when the DR rules refuse the entry's live trigger for its role: nothing runs. */
+  /**
+   * Set (and `steps` empty) when nothing of the entry may run: the DR rules refuse its live trigger for its
+   * role, or the entry is held because the region taking it over cannot take it (see `held`).
+   */
   blocked?: string;
+  /**
+   * Held whole at planning under this safety rule: the region taking over cannot activate the entry (its copy
+   * is missing, unreadable or cannot be enabled, or the region is unfit), so nothing is fenced or stood down
+   * either: the entry keeps running where it runs.
+   */
+  held?: 'every-entry-runs';
+  /**
+   * Failback only: how to undo each protective step (by its index in `steps`) when an activation after it
+   * fails, so the entry keeps running in the secondary instead of nowhere.
+   */
+  undo?: { step: number; action: PlannedAction }[];
 }
 
 export interface GroupPlan {
@@ -91,16 +105,25 @@ export function entrySchedules(entry: WorkflowEntry): SplitSchedules | undefined
   return splitSchedules({ ...entry.schedule, form: 'auto' });
 }
 
+export interface PlanOptions {
+  /**
+   * Why the region taking over cannot take any entry (at failback: the primary's health check fails). Every
+   * entry is then held whole: nothing is stood down that could not be brought up.
+   */
+  unfit?: string;
+}
+
 export function planOperation(
   plan: Plan,
   direction: Direction,
   observe: Observe,
   kind: 'planned' | 'emergency' = 'emergency',
+  options: PlanOptions = {},
 ): OperationPlan {
   const groups = new Map<number, EntryPlan[]>();
   for (const entry of plan.workflows) {
     const group = entry.group ?? 0;
-    const entryPlan = planEntry(plan, entry, direction, observe, kind);
+    const entryPlan = holdUnfit(planEntry(plan, entry, direction, observe, kind), direction, options.unfit);
     groups.set(group, [...(groups.get(group) ?? []), entryPlan]);
   }
   return {
@@ -108,6 +131,39 @@ export function planOperation(
     kind,
     groups: [...groups.entries()].sort(([a], [b]) => a - b).map(([group, entries]) => ({ group, entries })),
   };
+}
+
+/** Taking over: the secondary at failover, the primary at failback. */
+export const takingOver = (direction: Direction): RegionName =>
+  direction === 'failover' ? 'secondary' : 'primary';
+
+const heldMessage = (entry: string, direction: Direction, why: string) =>
+  `held: ${why}, so ${direction === 'failover' ? 'fencing the primary' : 'standing the secondary down'} would leave ${entry} running nowhere [every-entry-runs]. Nothing of ${entry} was changed; fix this, then ${direction === 'failover' ? 'fail over' : 'fail back'} again`;
+
+function holdUnfit(entry: EntryPlan, direction: Direction, unfit: string | undefined): EntryPlan {
+  if (!unfit || entry.blocked) return entry;
+  const { undo: _undo, ...rest } = entry;
+  return {
+    ...rest,
+    steps: [],
+    blocked: heldMessage(entry.entry, direction, unfit),
+    held: 'every-entry-runs',
+  };
+}
+
+/** Why the region taking over could not activate a target, from what ARM said of it; undefined when it can. */
+export function cannotActivate(
+  target: WorkflowTarget,
+  seen: WorkflowObservation | undefined,
+): string | undefined {
+  if (!seen) return undefined; // Not read (a dry plan): nothing to judge.
+  if (!seen.reachable)
+    return `${target.label} could not be read (its region's ARM did not answer: ${seen.error})`;
+  if (seen.exists === false) return `${target.label} does not exist`;
+  if (seen.error !== undefined) return `${target.label} could not be read (${seen.error})`;
+  if (seen.state !== 'Enabled' && seen.state !== 'Disabled')
+    return `${target.label} is ${seen.state} and cannot be enabled`;
+  return undefined;
 }
 
 function planEntry(
@@ -119,6 +175,14 @@ function planEntry(
 ): EntryPlan {
   const t = (region: RegionName, ref: WorkflowRef) => targetOf(plan, region, ref);
   const steps: PlannedAction[] = [];
+  // Never none: what the region taking over must activate has to be there and able to run, before anything
+  // of the entry is fenced or stood down.
+  const holds: string[] = [];
+  const checkTakingOver = (target: WorkflowTarget, seen: WorkflowObservation | undefined) => {
+    if (target.region !== takingOver(direction)) return;
+    const why = cannotActivate(target, seen);
+    if (why && !holds.includes(why)) holds.push(why);
+  };
 
   const setState = (
     target: WorkflowTarget,
@@ -126,6 +190,7 @@ function planEntry(
     why: 'fence' | 'stand-down' | 'activate' | 'restore',
   ) => {
     const seen = observe(target);
+    if (want === 'Enabled') checkTakingOver(target, seen);
     if (seen && !seen.reachable) {
       // Only fences may wait for the primary to come back; anything else must happen now.
       if (want === 'Disabled' && target.region === 'primary') {
@@ -155,6 +220,7 @@ function planEntry(
     why: 'take-every-slot' | 'restore-split',
   ) => {
     const seen = observe(target);
+    checkTakingOver(target, seen);
     if (seen && seen.reachable && seen.exists === false) {
       steps.push({ op: 'missing', target, why: 'not-found' });
       return;
@@ -244,13 +310,49 @@ function planEntry(
       break;
     }
   }
+  if (holds.length)
+    return {
+      entry: entry.name,
+      role: entry.role,
+      steps: [],
+      blocked: heldMessage(entry.name, direction, holds.join('; ')),
+      held: 'every-entry-runs',
+    };
   const boundary = entry.role === 'split-recurrence' && entry.schedule && (kind === 'planned' || !failover);
+  const undo = failover ? [] : undoSteps(entry, steps);
   return {
     entry: entry.name,
     role: entry.role,
     ...(boundary ? { slotBoundary: { every: entry.schedule!.every, anchor: entry.schedule!.anchor } } : {}),
     steps,
+    ...(undo.length ? { undo } : {}),
   };
+}
+
+/**
+ * At failback, how to take back each step that stopped or narrowed the secondary's copy: enable it again, or
+ * give it every slot again. Run when the primary then fails to take the entry, so it never runs nowhere.
+ */
+function undoSteps(entry: WorkflowEntry, steps: PlannedAction[]): { step: number; action: PlannedAction }[] {
+  const out: { step: number; action: PlannedAction }[] = [];
+  steps.forEach((s, step) => {
+    if (s.target.region !== 'secondary') return;
+    if (s.op === 'disable')
+      out.push({ step, action: { op: 'enable', target: s.target, why: 'activate', noop: false } });
+    if (s.op === 'set-recurrence' && s.why === 'restore-split')
+      out.push({
+        step,
+        action: {
+          op: 'set-recurrence',
+          target: s.target,
+          recurrence: entrySchedules(entry)!.secondaryAfterFailover,
+          why: 'take-every-slot',
+          noop: false,
+          ...(s.triggerName ? { triggerName: s.triggerName } : {}),
+        },
+      });
+  });
+  return out;
 }
 
 /** Normal operation: which state each target should be in. */

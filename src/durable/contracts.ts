@@ -262,6 +262,8 @@ export interface GroupCheck {
 export interface PlannedOperation {
   plan: OperationPlan;
   before: ReadBackReport;
+  /** How long fences against a region answering with errors are retried per group (DR_FENCE_BUDGET). */
+  fenceBudgetMs?: number;
 }
 
 /** One ARM action's result: terminal failures are results (never retried), transient ones throw. */
@@ -358,6 +360,8 @@ export const EVENT_TYPES = {
   fenceApplied: 'com.logicappsfailover.fence.applied',
   primaryRecovered: 'com.logicappsfailover.primary.recovered',
   overrideAccepted: 'com.logicappsfailover.override.accepted',
+  /** An entry held (nothing of it changed) or an activation blocked: sent the moment it happens. */
+  activationBlocked: 'com.logicappsfailover.activation.blocked',
   paused: 'com.logicappsfailover.monitor.paused',
   resumed: 'com.logicappsfailover.monitor.resumed',
 } as const;

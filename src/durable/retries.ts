@@ -18,3 +18,10 @@ export function startRetry(): df.RetryOptions {
   retry.backoffCoefficient = 2;
   return retry;
 }
+
+/**
+ * Fences against a region whose ARM answers with errors are retried for at most this long per group (the
+ * app setting DR_FENCE_BUDGET overrides it); then what they protect is blocked (or, under a break-glass
+ * override, activated) at once instead of after armRetry's two and a half minutes per group.
+ */
+export const DEFAULT_FENCE_BUDGET_MS = 60_000;

@@ -6,6 +6,8 @@ import type * as df from 'durable-functions';
 import { predictActuation } from '../core/actuation';
 import type { EntryPlan, GroupPlan, OperationPlan } from '../core/planner';
 import { deferredTargets } from '../core/preflight';
+import { fencesLeftPending, regionsFoundFailing } from '../core/entry-gate';
+import type { RegionName } from '../core/planner';
 import {
   EVENT_TYPES,
   ORCHESTRATIONS,
@@ -151,6 +153,8 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   // When a region holding deferred fences last failed to answer (planning found it silent).
   let silentAt = context.df.currentUtcDateTime.getTime();
   const probeIntervalMs = input.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
+  // Regions whose fences ran out of budget in an earlier group: tried once from then on.
+  let failingRegions: RegionName[] = [];
 
   for (const [gi, group] of planned.plan.groups.entries()) {
     const check = yield* checkBefore(context, group, gi === 0, silentAt, probeIntervalMs);
@@ -168,6 +172,9 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       override: request.override,
       direction: request.direction,
       ...(unsafe.has(entry.entry) ? { unsafe: unsafe.get(entry.entry)! } : {}),
+      planId: input.planId,
+      ...(planned.fenceBudgetMs !== undefined ? { fenceBudgetMs: planned.fenceBudgetMs } : {}),
+      ...(failingRegions.length ? { failingRegions } : {}),
     });
     // Plain enables and disables are applied batched, in one sub-orchestration for the whole group (two
     // activities: the fences, then the activations); every other entry in a sub-orchestration of its own.
@@ -201,6 +208,9 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     let next = 0;
     const entryResults = group.entries.map((e) => fromBatch.get(e.entry) ?? (results[next++] as EntryResult));
     record.entries.push(...entryResults);
+    failingRegions = [
+      ...new Set([...failingRegions, ...regionsFoundFailing(entryResults.flatMap((e) => e.steps))]),
+    ];
     mark(`group ${group.group} applied`);
     try {
       const readBack = yield* callActivity(
@@ -233,9 +243,8 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   }
   if (!startedQueued) record.notifications.push(...(yield* queueNotifications(context, [started])));
 
-  record.pendingFences = record.entries.flatMap((e) =>
-    e.steps.filter((s) => s.status === 'pending-fence').map((s) => s.action.target),
-  );
+  // Deferred and failed fences of entries that were activated (never those of a held or blocked entry).
+  record.pendingFences = record.entries.flatMap((e) => fencesLeftPending(e.steps));
   const overrides = record.entries.filter((e) => e.overrideUsed).map((e) => `${e.entry}: ${e.overrideUsed}`);
   const closing = overrides.length
     ? [notification(EVENT_TYPES.overrideAccepted, 'override', { overrides })]
