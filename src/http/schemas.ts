@@ -144,6 +144,12 @@ const OperationSummarySchema = z.object({
   outcome: z.string().optional(),
 });
 
+const NotMovedSchema = z
+  .array(z.object({ entry: z.string(), reason: z.string() }))
+  .describe(
+    'Entries the operation did not move (held whole, or blocked), each with why: a partial operation',
+  );
+
 const LastFailoverSchema = z
   .object({
     operationId: z.string(),
@@ -161,6 +167,7 @@ const LastFailoverSchema = z
     pendingFences: z
       .array(z.string())
       .describe('Fences the failover left pending (the top-level pendingFences says which still are)'),
+    notMoved: NotMovedSchema.optional(),
     error: z.string().optional(),
   })
   .describe('The newest failover, kept after a failback: its outcome, RTO and the fences it left pending');
@@ -198,6 +205,7 @@ export const StatusResponseSchema = z
     }).nullable(),
     lastOperation: OperationSummarySchema.extend({
       measuredRtoMs: z.number().optional(),
+      notMoved: NotMovedSchema.optional(),
       error: z.string().optional(),
     }).nullable(),
     lastFailover: LastFailoverSchema.nullable(),
