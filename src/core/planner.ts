@@ -6,7 +6,7 @@ import type { Plan, SplitSide, WorkflowEntry, WorkflowRef } from '../plan/schema
 import { isSplitSide } from './plan-rules';
 import { refKey, refName } from './refs';
 import type { Recurrence } from './recurrence';
-import { unmetExpectation } from './verify';
+import { protects, unmetExpectation } from './verify';
 import { splitSchedules, type SplitSchedules } from './schedule';
 
 export type RegionName = 'primary' | 'secondary';
@@ -151,18 +151,26 @@ function holdUnfit(entry: EntryPlan, direction: Direction, unfit: string | undef
   };
 }
 
-/** Why the region taking over could not activate a target, from what ARM said of it; undefined when it can. */
+/**
+ * Why the region taking over could not activate a target, from what ARM said of it; undefined when it can.
+ * `certain`: it cannot, whatever happens next (missing, or in a state no enable leaves); otherwise it could not
+ * be read, and an activation tried with retries might still succeed.
+ */
 export function cannotActivate(
   target: WorkflowTarget,
   seen: WorkflowObservation | undefined,
-): string | undefined {
+): { why: string; certain: boolean } | undefined {
   if (!seen) return undefined; // Not read (a dry plan): nothing to judge.
   if (!seen.reachable)
-    return `${target.label} could not be read (its region's ARM did not answer: ${seen.error})`;
-  if (seen.exists === false) return `${target.label} does not exist`;
-  if (seen.error !== undefined) return `${target.label} could not be read (${seen.error})`;
+    return {
+      why: `${target.label} could not be read (its region's ARM did not answer: ${seen.error})`,
+      certain: false,
+    };
+  if (seen.exists === false) return { why: `${target.label} does not exist`, certain: true };
+  if (seen.error !== undefined)
+    return { why: `${target.label} could not be read (${seen.error})`, certain: false };
   if (seen.state !== 'Enabled' && seen.state !== 'Disabled')
-    return `${target.label} is ${seen.state} and cannot be enabled`;
+    return { why: `${target.label} is ${seen.state} and cannot be enabled`, certain: true };
   return undefined;
 }
 
@@ -177,11 +185,11 @@ function planEntry(
   const steps: PlannedAction[] = [];
   // Never none: what the region taking over must activate has to be there and able to run, before anything
   // of the entry is fenced or stood down.
-  const holds: string[] = [];
+  const holds: { why: string; certain: boolean }[] = [];
   const checkTakingOver = (target: WorkflowTarget, seen: WorkflowObservation | undefined) => {
     if (target.region !== takingOver(direction)) return;
-    const why = cannotActivate(target, seen);
-    if (why && !holds.includes(why)) holds.push(why);
+    const cannot = cannotActivate(target, seen);
+    if (cannot && !holds.some((h) => h.why === cannot.why)) holds.push(cannot);
   };
 
   const setState = (
@@ -310,12 +318,16 @@ function planEntry(
       break;
     }
   }
-  if (holds.length)
+  // A target that could not be read holds the entry only when a protective step would write now: with every
+  // fence deferred (its region silent) the activation is tried with retries, and a deferred fence whose
+  // activation did not happen is never applied (core/entry-gate fencesLeftPending).
+  const writesProtection = steps.some((s) => s.op !== 'pending-fence' && protects(s));
+  if (holds.some((h) => h.certain) || (holds.length && writesProtection))
     return {
       entry: entry.name,
       role: entry.role,
       steps: [],
-      blocked: heldMessage(entry.name, direction, holds.join('; ')),
+      blocked: heldMessage(entry.name, direction, holds.map((h) => h.why).join('; ')),
       held: 'every-entry-runs',
     };
   const boundary = entry.role === 'split-recurrence' && entry.schedule && (kind === 'planned' || !failover);

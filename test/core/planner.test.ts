@@ -214,6 +214,15 @@ describe('failover planner', () => {
       );
     });
 
+    it('a secondary that could not be read holds nothing while every fence is deferred (nothing is written first)', () => {
+      const observe: Observe = (t) =>
+        t.region === 'primary'
+          ? { reachable: false, error: 'ECONNREFUSED' }
+          : { reachable: true, state: 'Unknown', error: '503 ServiceUnavailable' };
+      const op = planOperation(plan, 'failover', observe);
+      expect(op.groups.flatMap((g) => g.entries).filter((e) => e.blocked)).toEqual([]);
+    });
+
     it('a fence the primary cannot take (deferred, or missing there) holds nothing', () => {
       const op = planOperation(plan, 'failover', observeFrom(steadyState(), 'primary'));
       expect(op.groups.flatMap((g) => g.entries).filter((e) => e.blocked)).toEqual([]);
