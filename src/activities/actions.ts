@@ -1,22 +1,31 @@
 /**
- * ARM writes: one planned action, and the fences left pending. Transient failures throw (the orchestration
- * retries them with backoff); terminal ones are returned as results, so a retry is never wasted on a 403.
+ * ARM writes: one planned action, and the fences left pending. Every failure is a result: transient ones say
+ * so (with ARM's Retry-After), for the orchestration to try again after a pause on a durable timer; terminal
+ * ones are final, so a retry is never wasted on a 403.
  */
 import { ArmConcurrencyError, ArmTerminalError, ArmTransientError } from '../adapters/arm/errors';
 import { locatorFor } from '../app/locate';
 import type { SiteScope } from '../adapters/logicapps/port';
 import type { PlannedAction, WorkflowTarget } from '../core/planner';
-import type { ApplyActionResult, BatchActionResult } from '../durable/contracts';
+import type { BatchActionResult } from '../durable/contracts';
 import type { ActivityContext } from './context';
 
 const knownState = (action: PlannedAction) =>
   'observed' in action && action.observed !== undefined ? { knownState: action.observed } : {};
 
+/** A transient ARM failure as a result, with the Retry-After ARM sent (429, 503) for the next try. */
+const transientResult = (err: ArmTransientError): BatchActionResult => ({
+  ok: false,
+  error: err.message,
+  transient: true,
+  ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+});
+
 export function actionActivities({ plan, control }: ActivityContext) {
   const applyAction = async (input: {
     operationId: string;
     action: PlannedAction;
-  }): Promise<ApplyActionResult> => {
+  }): Promise<BatchActionResult> => {
     const { action } = input;
     const locator = locatorFor(plan, action.target);
     try {
@@ -51,7 +60,8 @@ export function actionActivities({ plan, control }: ActivityContext) {
           error: `${action.target.label} changed since planning, not overwritten (${err.message}); check the change, then run the operation again to plan from a fresh read`,
         };
       if (err instanceof ArmTerminalError) return { ok: false, error: err.message };
-      throw err; // Transient: the orchestration retries with backoff.
+      if (err instanceof ArmTransientError) return transientResult(err);
+      throw err; // Not an ARM answer at all (a bug): the orchestration's retry policy decides.
     }
   };
 
@@ -70,7 +80,7 @@ export function actionActivities({ plan, control }: ActivityContext) {
     const results = new Array<BatchActionResult>(input.actions.length);
     const failed = (err: unknown): BatchActionResult =>
       err instanceof ArmTransientError
-        ? { ok: false, error: err.message, transient: true }
+        ? transientResult(err)
         : { ok: false, error: err instanceof ArmTerminalError ? err.message : String(err) };
     const sites = new Map<string, { scope: SiteScope; indices: number[] }>();
     const single: number[] = [];

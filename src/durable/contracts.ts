@@ -266,10 +266,14 @@ export interface PlannedOperation {
   fenceBudgetMs?: number;
 }
 
-/** One ARM action's result: terminal failures are results (never retried), transient ones throw. */
+/** One ARM action's final result, as an entry records it. */
 export type ApplyActionResult = { ok: true; changed: boolean } | { ok: false; error: string };
-/** One action of a batch: `transient` failures are for the orchestration to try again after a pause. */
-export type BatchActionResult = ApplyActionResult | { ok: false; error: string; transient: true };
+/**
+ * One action as applied once: `transient` failures are for the orchestration to try again after a pause,
+ * at least `retryAfterMs` when ARM said (Retry-After).
+ */
+export type BatchActionResult =
+  ApplyActionResult | { ok: false; error: string; transient: true; retryAfterMs?: number };
 
 /**
  * A notification as an operation's audit record keeps it: handed to its delivery orchestration (the outbox),

@@ -17,7 +17,13 @@ import {
   type StepResult,
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
-import { armRetry, DEFAULT_FENCE_BUDGET_MS } from '../durable/retries';
+import {
+  armRetry,
+  DEFAULT_FENCE_BUDGET_MS,
+  MAX_WRITE_ATTEMPTS,
+  WRITE_RETRY_WINDOW_MS,
+  writeRetryPauseMs,
+} from '../durable/retries';
 import { callActivity } from '../durable/activity-calls';
 import { queueNotifications } from './notify';
 
@@ -56,10 +62,6 @@ export function isBatchable(entry: EntryPlan, unsafe: boolean): boolean {
   return true;
 }
 
-/** Tries of one batched action whose failures are transient (as armRetry: pauses 1, 2, 4 ... 30 s). */
-const BATCH_ATTEMPTS = 10;
-const batchPauseMs = (attempt: number) => Math.min(30_000, 1_000 * 2 ** (attempt - 1));
-
 /**
  * When the fences of this entry give up: their budget from now, or now for a region whose fences already ran
  * out of budget in this operation (tried once: waiting again would only delay the break-glass).
@@ -76,10 +78,16 @@ function fenceDeadline(
 const giveUpWords = (deadline: number | undefined) =>
   deadline === undefined ? `${GAVE_UP} after retries` : `${GAVE_UP}: the fence budget ran out`;
 
+/** Whether a transiently failed write is tried again: within its deadline, and within the retry window. */
+const tryAgain = (attempt: number, started: number, now: number, deadline: number | undefined) =>
+  (deadline === undefined || now < deadline) &&
+  now - started < WRITE_RETRY_WINDOW_MS &&
+  attempt < MAX_WRITE_ATTEMPTS;
+
 /**
  * Applies actions with applyActions, trying the transiently failed ones again (only those: what succeeded is
- * never written twice) after a durable pause, up to BATCH_ATTEMPTS tries, and for fences not past their
- * deadline (the fence budget).
+ * never written twice) after a durable pause (ARM's Retry-After when it sent one), for armRetry's window, and
+ * for fences not past their deadline (the fence budget).
  */
 function* applyActionsBatch(
   context: df.OrchestrationContext,
@@ -88,56 +96,74 @@ function* applyActionsBatch(
   deadlineOf: (action: PlannedAction) => number | undefined = () => undefined,
 ): Gen<Map<PlannedAction, ApplyActionResult>> {
   const out = new Map<PlannedAction, ApplyActionResult>();
+  const started = context.df.currentUtcDateTime.getTime();
   let todo = actions;
   for (let attempt = 1; todo.length > 0; attempt++) {
     let results: BatchActionResult[];
     try {
       results = yield* callActivity(context, 'applyActions', { operationId, actions: todo }, armRetry());
     } catch (err) {
-      const error = `gave up after retries: ${errorMessage(err)}`;
+      const error = `${GAVE_UP} after retries: ${errorMessage(err)}`;
       for (const a of todo) out.set(a, { ok: false, error });
       break;
     }
     const now = context.df.currentUtcDateTime.getTime();
     const again: PlannedAction[] = [];
+    const retryAfter: number[] = [];
     todo.forEach((action, i) => {
       const r = results[i] ?? { ok: false, error: 'no result', transient: true };
       const deadline = deadlineOf(action);
-      const inTime = deadline === undefined || now < deadline;
-      if ('transient' in r && attempt < BATCH_ATTEMPTS && inTime) again.push(action);
-      else
+      if ('transient' in r && tryAgain(attempt, started, now, deadline)) {
+        again.push(action);
+        if (r.retryAfterMs !== undefined) retryAfter.push(r.retryAfterMs);
+      } else
         out.set(action, 'transient' in r ? { ok: false, error: `${giveUpWords(deadline)}: ${r.error}` } : r);
     });
     if (again.length) {
-      // Never past the earliest deadline among them: a fence's budget is a bound, not a hint.
+      // As long as the longest Retry-After asked, and never past the earliest deadline among them.
       const deadlines = again.map(deadlineOf).filter((d): d is number => d !== undefined);
-      const pause = Math.min(batchPauseMs(attempt), ...deadlines.map((d) => d - now));
-      yield context.df.createTimer(new Date(now + Math.max(0, pause)));
+      const asked = retryAfter.length ? Math.max(...retryAfter) : undefined;
+      const pause = writeRetryPauseMs(
+        attempt,
+        asked,
+        now,
+        deadlines.length ? Math.min(...deadlines) : undefined,
+      );
+      yield context.df.createTimer(new Date(now + pause));
     }
     todo = again;
   }
   return out;
 }
 
-/** One fence, tried again on transient failures until its deadline (the fence budget), never past it. */
-function* applyFenceWithin(
+/**
+ * One action, tried again on transient failures after a durable pause (ARM's Retry-After when it sent one),
+ * for armRetry's window and, for a fence, never past its deadline (the fence budget).
+ */
+function* applyOne(
   context: df.OrchestrationContext,
   operationId: string,
   action: PlannedAction,
-  deadline: number,
+  deadline?: number,
 ): Gen<ApplyActionResult> {
+  const started = context.df.currentUtcDateTime.getTime();
   for (let attempt = 1; ; attempt++) {
+    let result: BatchActionResult;
     try {
-      return yield* callActivity(context, 'applyAction', { operationId, action });
+      result = yield* callActivity(context, 'applyAction', { operationId, action });
     } catch (err) {
-      const now = context.df.currentUtcDateTime.getTime();
-      if (now >= deadline || attempt >= BATCH_ATTEMPTS)
-        return {
-          ok: false,
-          error: `${giveUpWords(now >= deadline ? deadline : undefined)}: ${errorMessage(err)}`,
-        };
-      yield context.df.createTimer(new Date(now + Math.min(batchPauseMs(attempt), deadline - now)));
+      result = { ok: false, error: errorMessage(err), transient: true };
     }
+    if (!('transient' in result)) return result;
+    const now = context.df.currentUtcDateTime.getTime();
+    if (!tryAgain(attempt, started, now, deadline))
+      return {
+        ok: false,
+        error: `${giveUpWords(deadline !== undefined && now >= deadline ? deadline : undefined)}: ${result.error}`,
+      };
+    yield context.df.createTimer(
+      new Date(now + writeRetryPauseMs(attempt, result.retryAfterMs, now, deadline)),
+    );
   }
 }
 
@@ -234,21 +260,10 @@ export function* applyEntryOrchestrator(context: df.OrchestrationContext): Gen<E
   const input = context.df.getInput<EntryInput>();
   let deadlineOf: ((action: PlannedAction) => number) | undefined;
   const result = yield* runEntrySteps(context, input, function* (action) {
-    if (protects(action)) {
-      // Set at the first fence, after any slot boundary the entry waited for.
-      deadlineOf ??= fenceDeadline(context, input);
-      return yield* applyFenceWithin(context, input.operationId, action, deadlineOf(action));
-    }
-    try {
-      return yield* callActivity(
-        context,
-        'applyAction',
-        { operationId: input.operationId, action },
-        armRetry(),
-      );
-    } catch (err) {
-      return { ok: false, error: `gave up after retries: ${errorMessage(err)}` };
-    }
+    if (!protects(action)) return yield* applyOne(context, input.operationId, action);
+    // Set at the first fence, after any slot boundary the entry waited for.
+    deadlineOf ??= fenceDeadline(context, input);
+    return yield* applyOne(context, input.operationId, action, deadlineOf(action));
   });
   yield* noticeBlocked(context, [input], [result]);
   return result;

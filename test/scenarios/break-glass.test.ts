@@ -118,4 +118,32 @@ describe('break-glass within minutes', () => {
     );
     expect(checkInvariants(e, { detectedAt: started })).toEqual([]);
   });
+
+  it("ARM's Retry-After is honoured: writes go through within a Retry-After of the throttle lifting, not a backoff step later", async () => {
+    const e = await estates.start();
+    await e.advance(5 * MIN);
+    e.outage(PRIMARY, { kind: 'down', mode: 'refused' });
+    e.outage(SECONDARY, { kind: 'throttled', retryAfterSeconds: 5 });
+    for (let waited = 0; e.operations().length === 0 && waited < 5 * MIN; waited += 5_000)
+      await e.advance(5_000, 5_000);
+    // Lifted 20 to 25 s into the operation: backoff would try next at 31 s (1, 2, 4, 8, 16 s pauses).
+    await e.advance(20_000, 1_000);
+    const liftedAt = e.host.clock.now();
+    e.sim.restore(SECONDARY, 'throttled');
+    await e.advance(10_000, 1_000);
+    await e.advance(2 * MIN, 10_000);
+
+    const [op] = records(e);
+    expect(op!.status).toBe('succeeded');
+    const writes = e.sim
+      .requestLog()
+      .filter((r) => r.listener === 'arm' && r.region === SECONDARY && r.method !== 'GET');
+    expect(writes.some((r) => r.status === 429)).toBe(true);
+    // Every write that was throttled went through after the lift, at most one Retry-After (5 s) later.
+    const firstAfterLift = writes.find((r) => r.status! < 300 && Date.parse(r.virtualTime) >= liftedAt);
+    expect(firstAfterLift).toBeDefined();
+    expect(Date.parse(firstAfterLift!.virtualTime) - liftedAt).toBeLessThanOrEqual(5_000);
+    expect(stateOf(e, SECONDARY, 'order-webhook')).toBe('Enabled');
+    expect(Date.parse(op!.readBack.at(-1)!.at) - liftedAt).toBeLessThanOrEqual(10_000);
+  }, 120_000);
 });
