@@ -6,7 +6,11 @@
 import { ArmConcurrencyError, ArmTerminalError, ArmTransientError } from '../adapters/arm/errors';
 import { locatorFor } from '../app/locate';
 import type { SiteScope } from '../adapters/logicapps/port';
-import type { PlannedAction, WorkflowTarget } from '../core/planner';
+import { entryTargets, type PlannedAction, type WorkflowTarget } from '../core/planner';
+import { targetKey } from '../core/refs';
+import { coverageViolations, SAFETY_RULES } from '../core/safety';
+import { observeTargets } from '../app/observe';
+import { stateOfObserved } from './planning';
 import type { BatchActionResult } from '../durable/contracts';
 import type { ActivityContext } from './context';
 
@@ -124,15 +128,20 @@ export function actionActivities({ plan, control }: ActivityContext) {
   /**
    * The monitor tries this every probe cycle while fences are pending, so a region whose ARM does not answer
    * costs one refused call per cycle: its remaining targets wait for the next cycle without being asked.
+   * Never none: a fence is applied only while the entry it belongs to runs in the other region (read first,
+   * one list read per resource group); otherwise it stays pending, unapplied, and says why.
    */
   const applyPendingFences = async (targets: WorkflowTarget[]) => {
     const applied: WorkflowTarget[] = [];
     const pending: WorkflowTarget[] = [];
     const errors: string[] = [];
     const silent = new Set<string>();
+    const held = await fencesThatWouldLeaveNone(targets);
     for (const target of targets) {
-      if (silent.has(target.region)) {
+      const why = held.get(targetKey(target));
+      if (silent.has(target.region) || why) {
         pending.push(target);
+        if (why) errors.push(why);
         continue;
       }
       try {
@@ -145,6 +154,50 @@ export function actionActivities({ plan, control }: ActivityContext) {
       }
     }
     return { applied, pending, errors };
+  };
+
+  /** Pending fences whose entry does not (provably) run in the other region now, by target key, with why. */
+  const fencesThatWouldLeaveNone = async (targets: WorkflowTarget[]): Promise<Map<string, string>> => {
+    const out = new Map<string, string>();
+    const entryOf = (t: WorkflowTarget) =>
+      plan.workflows.find((e) => entryTargets(plan, e).some((x) => targetKey(x) === targetKey(t)));
+    const others = new Map<string, WorkflowTarget>();
+    for (const t of targets) {
+      const entry = entryOf(t);
+      for (const o of entry ? entryTargets(plan, entry) : [])
+        if (o.region !== t.region) others.set(targetKey(o), o);
+    }
+    const observed = new Map(
+      (await observeTargets(plan, control, [...others.values()])).map((o) => [targetKey(o.target), o]),
+    );
+    for (const t of targets) {
+      const entry = entryOf(t);
+      if (!entry) continue;
+      const running = t.region === 'primary' ? 'secondary' : 'primary';
+      const read = stateOfObserved(observed);
+      const unread = entryTargets(plan, entry).filter((x) => x.region === running && read(x) === 'unknown');
+      if (unread.length) {
+        out.set(
+          targetKey(t),
+          `${t.label} not fenced yet: ${unread.map((x) => x.label).join(', ')} could not be read, so it is not known to run ${entry.name}`,
+        );
+        continue;
+      }
+      // As if fenced: this target disabled, the rest of its region unknown (it does not count for coverage).
+      const after = (x: WorkflowTarget) =>
+        targetKey(x) === targetKey(t)
+          ? { state: 'Disabled' }
+          : x.region === running
+            ? read(x)
+            : ('unknown' as const);
+      const none = coverageViolations({ ...plan, workflows: [entry] }, after, running);
+      if (none.length)
+        out.set(
+          targetKey(t),
+          `${t.label} not fenced: ${none[0]!.message}, so fencing it would leave ${entry.name} running nowhere [${SAFETY_RULES.everyEntryRuns}]`,
+        );
+    }
+    return out;
   };
 
   return { applyAction, applyActions, applyPendingFences };

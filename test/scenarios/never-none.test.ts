@@ -127,6 +127,38 @@ describe('never none', () => {
   });
 });
 
+describe('never none, later', () => {
+  it('a fence deferred while the primary was down is not applied once its entry no longer runs in the secondary', async () => {
+    const e = await start();
+    await e.advance(5 * MIN);
+    e.outage(PRIMARY, { kind: 'down', mode: 'refused' });
+    await e.advance(20 * MIN);
+    const [op] = records(e);
+    expect(op!.pendingFences.map((t) => t.label)).toEqual(
+      expect.arrayContaining(['primary:order-webhook', 'primary:mailbox-poller']),
+    );
+    // Someone deletes the secondary's webhook while the primary is still down.
+    const client = new LogicManagementClient(
+      simulatorCredential,
+      e.plan.secondary.subscriptionId,
+      armClientOptionsFor(e.sim),
+    );
+    await client.workflows.delete(e.plan.secondary.resourceGroup, 'order-webhook');
+    await e.restore(PRIMARY);
+    await e.advance(2 * MIN);
+
+    expect(stateOf(e, PRIMARY, 'mailbox-poller')).toBe('Disabled'); // its entry runs in the secondary
+    expect(stateOf(e, PRIMARY, 'order-webhook')).toBe('Enabled'); // the only copy left: never fenced
+    expect(e.monitor().pendingFences.map((t) => t.label)).toEqual(['primary:order-webhook']);
+    const fenced = events(e).find((m) => m.subject === EVENT_TYPES.fenceApplied)!;
+    expect(fenced.data.errors).toContainEqual(
+      expect.stringMatching(
+        /^primary:order-webhook not fenced: workflow "order-webhook" is not enabled in the secondary region, so fencing it would leave order-webhook running nowhere \[every-entry-runs\]/,
+      ),
+    );
+  });
+});
+
 describe('failback under faults', () => {
   it('the secondary answering 503: what re-activates the primary waits for the secondary step that protects it', async () => {
     const e = await start();
