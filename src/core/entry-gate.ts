@@ -113,3 +113,15 @@ export function regionsFoundFailing(steps: readonly (StepOutcome & { error?: str
     .map((s) => s.action.target.region);
   return [...new Set(regions)];
 }
+
+/**
+ * A failback in which every entry was held or blocked (nothing moved, or what moved was put back): it failed,
+ * so the monitor keeps the secondary active and a failback can be asked for again. (A failover's outcome is the
+ * monitor's to judge: a failed one would be started again at the next failed probe.)
+ */
+export function failbackMovedNothing(
+  direction: 'failover' | 'failback',
+  entries: readonly { blocked?: string }[],
+): boolean {
+  return direction === 'failback' && entries.length > 0 && entries.every((e) => e.blocked !== undefined);
+}

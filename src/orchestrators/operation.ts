@@ -6,7 +6,7 @@ import type * as df from 'durable-functions';
 import { predictActuation } from '../core/actuation';
 import type { EntryPlan, GroupPlan, OperationPlan } from '../core/planner';
 import { deferredTargets } from '../core/preflight';
-import { fencesLeftPending, regionsFoundFailing } from '../core/entry-gate';
+import { failbackMovedNothing, fencesLeftPending, regionsFoundFailing } from '../core/entry-gate';
 import type { RegionName } from '../core/planner';
 import {
   EVENT_TYPES,
@@ -255,7 +255,11 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
         e.blocked ||
         e.steps.some((s) => s.status === 'failed' || s.status === 'missing' || s.status === 'blocked'),
     ) || record.readBack.slice(1).some((r) => r.mismatches.length > 0 || r.violations.length > 0);
-  const outcome: OperationOutcome = problems ? 'completed-with-errors' : 'succeeded';
+  const outcome: OperationOutcome = failbackMovedNothing(request.direction, record.entries)
+    ? 'failed'
+    : problems
+      ? 'completed-with-errors'
+      : 'succeeded';
   const last = record.readBack.at(-1);
   if (last) record.rto.to = last.at;
   if (record.rto.from && record.rto.to)

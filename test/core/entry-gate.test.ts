@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   compensation,
+  failbackMovedNothing,
   fencesLeftPending,
   gateEntry,
   gateStep,
@@ -235,5 +236,12 @@ describe('what an entry leaves behind', () => {
     expect(
       regionsFoundFailing([{ action: fence, status: 'failed', error: 'AuthorizationFailed (403)' }]),
     ).toEqual([]);
+  });
+
+  it('a failback in which every entry was held or blocked failed; a partial one, or a failover, is for others to judge', () => {
+    expect(failbackMovedNothing('failback', [{ blocked: 'held: x' }, { blocked: 'held: y' }])).toBe(true);
+    expect(failbackMovedNothing('failback', [{ blocked: 'held: x' }, {}])).toBe(false);
+    expect(failbackMovedNothing('failover', [{ blocked: 'held: x' }])).toBe(false);
+    expect(failbackMovedNothing('failback', [])).toBe(false);
   });
 });

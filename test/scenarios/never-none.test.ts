@@ -194,7 +194,8 @@ describe('failback under faults', () => {
     await e.advance(5 * MIN);
 
     const back = records(e).find((o) => o.request.direction === 'failback')!;
-    expect(back.status).toBe('completed-with-errors');
+    expect(back.status).toBe('failed'); // nothing moved: the secondary stays the active region
+    expect(e.monitor().state).toMatchObject({ mode: 'failed-over', activeRegion: 'secondary' });
     for (const entry of back.entries) {
       expect(entry.steps).toEqual([]);
       expect(entry.blocked).toMatch(
