@@ -75,8 +75,24 @@ const PRODUCT_BOUNDARY = {
   ],
 };
 
+// One composition root at the top: only it reads the environment, and nothing below it reaches up to it (it
+// injects what each part needs). functions/ and local/ may import it; the CLI's root is bin/dr.js.
+const COMPOSITION_ROOT = 'src/composition.ts';
+const BELOW_THE_ROOT = {
+  regex: '(^|/)composition$',
+  message:
+    'Only functions/ and local/ import the composition root: take what you need as a parameter, the root injects it.',
+};
+const ENV_AT_THE_ROOT = {
+  object: 'process',
+  property: 'env',
+  message: 'Only the composition root (src/composition.ts) reads process.env: take settings as a parameter.',
+};
+
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'bin/**', '**/*.mjs'] },
+  {
+    ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'bin/**', '**/*.mjs', '.package/**', '.tools/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -93,6 +109,21 @@ export default tseslint.config(
   {
     files: ['src/**/*.ts', 'functions/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', PRODUCT_BOUNDARY] },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: [COMPOSITION_ROOT],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [...PRODUCT_BOUNDARY.patterns, BELOW_THE_ROOT] }],
+      'no-restricted-properties': ['error', ENV_AT_THE_ROOT],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "VariableDeclarator[init.type='Identifier'][init.name='process']",
+          message: ENV_AT_THE_ROOT.message,
+        },
+      ],
+    },
   },
   {
     files: ['src/core/**/*.ts', 'src/orchestrators/**/*.ts', 'src/durable/contracts.ts'],

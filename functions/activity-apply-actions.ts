@@ -1,4 +1,4 @@
 // Activity: applyActions, a group's plain enables or disables in one go (see src/activities).
-import { registerActivity } from '../src/activities/register';
+import { registerActivity } from '../src/composition';
 
 registerActivity('applyActions');

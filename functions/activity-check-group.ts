@@ -1,4 +1,4 @@
 // Activity: checkGroup, the safety check just before a group runs (see src/activities).
-import { registerActivity } from '../src/activities/register';
+import { registerActivity } from '../src/composition';
 
 registerActivity('checkGroup');

@@ -1,4 +1,4 @@
 // Activity: sendNotification (see src/activities).
-import { registerActivity } from '../src/activities/register';
+import { registerActivity } from '../src/composition';
 
 registerActivity('sendNotification');

@@ -1,4 +1,4 @@
 // Activity: startOperation, through the durable client (see src/activities).
-import { registerClientActivity } from '../src/activities/register';
+import { registerClientActivity } from '../src/composition';
 
 registerClientActivity('startOperation');

@@ -1,5 +1,5 @@
 // HTTP: POST /api/failover (handler in src/http/api.ts).
 import { app } from '@azure/functions';
-import { httpRegistration } from '../src/http/runtime';
+import { httpRegistration } from '../src/composition';
 
 app.http(...httpRegistration('failover'));

@@ -1,5 +1,5 @@
 // HTTP: GET /api/operations/{id} (handler in src/http/api.ts).
 import { app } from '@azure/functions';
-import { httpRegistration } from '../src/http/runtime';
+import { httpRegistration } from '../src/composition';
 
 app.http(...httpRegistration('operation'));

@@ -2,7 +2,7 @@
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import { controlPlane } from '../src/composition';
-import { createWatchdogHandler } from '../src/triggers/watchdog';
+import { createWatchdogHandler } from '../src/durable/watchdog';
 
 app.timer('drWatchdog', {
   schedule: '%DR_WATCHDOG_SCHEDULE%',

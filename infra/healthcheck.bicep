@@ -107,7 +107,8 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
   name: 'workflow-runtime-logs'
   scope: healthCheck
   properties: {
-    workspaceId: empty(logAnalyticsWorkspaceId) ? workspace.outputs.id : logAnalyticsWorkspaceId
+    // The workspace module is conditional: `.?` says its output may be absent (BCP318), the given id is then used.
+    workspaceId: empty(logAnalyticsWorkspaceId) ? workspace.?outputs.id : logAnalyticsWorkspaceId
     logs: [
       {
         category: 'WorkflowRuntime'

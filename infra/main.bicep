@@ -11,10 +11,10 @@ targetScope = 'subscription'
 @description('azd environment name; names and tags every resource.')
 param environmentName string
 
-@description('The failover plan, base64 of its JSON text (set by infra/hooks/preprovision.mjs from DR_PLAN_FILE).')
-param planBase64 string
+@description('DR_PLAN_PATH: the plan file inside the app package, relative to the app root (written by npm run package).')
+param planPath string = 'plan/plan.json'
 
-@description('Where the control plane acts, derived from the plan by the preprovision hook (base64 of JSON).')
+@description('Where the control plane acts, derived from the plan by the preprovision hook (base64 of JSON). The plan itself travels in the app package (npm run package writes it to planPath), not in a parameter: a large plan would not fit in one.')
 param targetsBase64 string
 
 @description('The plan file this deployment was made from (a tag, for operators).')
@@ -54,9 +54,9 @@ param keyIsOperator bool = false
 @description('Name of the control plane resource group; empty for rg-<environmentName>.')
 param resourceGroupName string = ''
 
-var planText = base64ToString(planBase64)
-var plan = json(planText)
 var targets = json(base64ToString(targetsBase64))
+// The plan's id and regions (the hook's copy of them): the plan itself is in the app package.
+var plan = targets.plan
 // The control plane must outlive the primary, so it always runs in the plan's secondary region: taken from
 // the plan, not from a parameter that could disagree with it (the hook refuses an AZURE_LOCATION that does).
 var controlPlaneLocation = plan.secondary.location
@@ -74,7 +74,7 @@ var healthCheckTarget = targets.healthCheck
 // decide; without one there is nobody to sign in, and a function key alone is a reader (see keyIsOperator).
 var principalRequired = empty(requirePrincipal) ? !empty(authClientId) : requirePrincipal == 'true'
 
-resource controlPlaneGroup 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+resource controlPlaneGroup 'Microsoft.Resources/resourceGroups@2025-04-01' = {
   name: empty(resourceGroupName) ? 'rg-${environmentName}' : resourceGroupName
   location: controlPlaneLocation
   tags: tags
@@ -138,6 +138,19 @@ module notificationRoles './rbac.bicep' = if (serviceBus.enabled && createServic
   }
 }
 
+// A namespace that already exists (DR_CREATE_SERVICEBUS_NAMESPACE=false) lives in the resource group the hook
+// was told (DR_SERVICEBUS_RESOURCE_GROUP): Data Sender is granted there, on the one entity.
+module existingNotificationRoles './rbac.bicep' = if (serviceBus.enabled && !createServiceBusNamespace) {
+  name: 'rbac-servicebus-${resourceToken}'
+  scope: resourceGroup(serviceBus.subscriptionId, serviceBus.resourceGroup)
+  params: {
+    principalId: identity.outputs.principalId
+    serviceBusNamespaceName: serviceBus.namespaceName
+    serviceBusEntityKind: serviceBus.entityKind
+    serviceBusEntityName: serviceBus.entityName
+  }
+}
+
 module healthCheck './healthcheck.bicep' = if (deployHealthCheck && healthCheckTarget.enabled) {
   name: 'healthcheck-${resourceToken}'
   scope: resourceGroup(healthCheckTarget.subscriptionId, healthCheckTarget.resourceGroup)
@@ -150,25 +163,50 @@ module healthCheck './healthcheck.bicep' = if (deployHealthCheck && healthCheckT
   }
 }
 
+// Custom roles first, one deployment per resource group, all finished before any assignment deployment starts
+// (a role and its assignment in one deployment race: RoleDefinitionDoesNotExist). Then the assignments, in
+// chunks the hook sized under ARM's 800 resources per deployment (targets.scopes: one or more per group).
+module workflowRoleDefinitions './rbac.bicep' = [
+  for (group, i) in targets.groups: if (assignWorkflowRoles) {
+    name: 'rbac-roles-${resourceToken}-${i}'
+    scope: resourceGroup(group.subscriptionId, group.resourceGroup)
+    params: {
+      principalId: identity.outputs.principalId
+      workflowNames: group.workflows
+      rewriteWorkflowNames: group.rewriteWorkflows
+      standardSiteNames: group.sites
+      healthCheckWorkflowNames: group.healthCheckWorkflows
+      linkedResources: group.linked
+      listWorkflows: listWorkflowsInResourceGroups
+      assignRoles: false
+    }
+  }
+]
+
 module workflowRoles './rbac.bicep' = [
   for (target, i) in targets.scopes: if (assignWorkflowRoles) {
     name: 'rbac-workflows-${resourceToken}-${i}'
     scope: resourceGroup(target.subscriptionId, target.resourceGroup)
-    dependsOn: [healthCheck]
+    dependsOn: [healthCheck, workflowRoleDefinitions]
     params: {
       principalId: identity.outputs.principalId
       workflowNames: target.workflows
       rewriteWorkflowNames: target.rewriteWorkflows
       standardSiteNames: target.sites
       healthCheckWorkflowNames: target.healthCheckWorkflows
-      listWorkflows: listWorkflowsInResourceGroups
+      linkedResources: target.linked
+      listWorkflows: listWorkflowsInResourceGroups && target.first
+      defineRoles: false
     }
   }
 ]
 
+// The app starts as soon as it exists: every role it needs (storage and telemetry come with their modules'
+// outputs; ARM and Service Bus here) is assigned first, so its first calls are not refused.
 module functionApp './modules/functionapp.bicep' = {
   name: 'functionapp'
   scope: controlPlaneGroup
+  dependsOn: [workflowRoles, notificationRoles, existingNotificationRoles]
   params: {
     name: functionAppName
     planName: 'plan-dr-${resourceToken}'
@@ -183,7 +221,7 @@ module functionApp './modules/functionapp.bicep' = {
     authClientId: authClientId
     requirePrincipal: principalRequired
     appSettings: {
-      DR_PLAN: planText
+      DR_PLAN_PATH: planPath
       DR_WATCHDOG_SCHEDULE: watchdogSchedule
       DR_TASK_HUB: taskHubName
       DR_REQUIRE_PRINCIPAL: principalRequired ? 'true' : 'false'
@@ -202,4 +240,5 @@ output DR_CONTROL_PLANE_CLIENT_ID string = identity.outputs.clientId
 // For operators (`azd env get-values`): the app itself reads the namespace from the plan, not from a setting.
 output DR_SERVICEBUS_NAMESPACE string = serviceBus.enabled ? serviceBus.fullyQualifiedNamespace : ''
 output DR_TASK_HUB string = taskHubName
-output DR_HEALTHCHECK_WORKFLOW_ID string = deployHealthCheck && healthCheckTarget.enabled ? healthCheck.outputs.id : ''
+// `.?` with `??`: the module is conditional, so its outputs may be null (BCP318) when it is not deployed.
+output DR_HEALTHCHECK_WORKFLOW_ID string = healthCheck.?outputs.id ?? ''

@@ -4,6 +4,10 @@
 // code it runs (WEBSITE_RUN_FROM_PACKAGE), and a workflow's definition is code too, so write access to either
 // stays on exactly the resources the control plane must change. Nothing is scoped to the subscription.
 // Assignments are named guid(scope, principal, role) so a redeployment finds the same assignment.
+// A rewrite-mode workflow is PUT back whole, so ARM also checks join/assign on the API connections,
+// user-assigned identities and integration account it links to: those get one more role, on each of them.
+// main.bicep deploys this file twice per resource group: once to define the roles (assignRoles=false), then,
+// after that finished, to assign them (defineRoles=false), in chunks ARM accepts.
 // A team that owns a workflow resource group and will not let the control plane's deployer in can deploy
 // this file itself: az deployment group create -g <rg> -f infra/rbac.bicep -p principalId=<id> ...
 // (`node infra/hooks/preprovision.mjs --rbac PLAN` prints that command for each resource group of a plan).
@@ -25,6 +29,18 @@ param healthCheckWorkflowNames array = []
 
 @description('Opt-in: let the control plane list this resource group\'s workflows (read only, at resource-group scope) so it reads the plan\'s workflows a page at a time instead of one GET each. Off by default: every role then stays on the named workflows and each read is one GET (the control plane falls back by itself when a list is refused).')
 param listWorkflows bool = false
+
+@description('Resources in this resource group that the rewrite-mode workflows reference, by kind (connections, userAssignedIdentities, integrationAccounts; names). A rewrite PUTs the whole workflow back with its $connections, identities and integration account, and ARM then checks join/assign on each of them (LinkedAuthorizationFailed otherwise).')
+param linkedResources object = {
+  connections: []
+  userAssignedIdentities: []
+  integrationAccounts: []
+}
+
+@description('Create the custom role definitions. main.bicep defines them in a deployment of their own that completes before any assignment deployment starts, and then passes false.')
+param defineRoles bool = true
+@description('Create the role assignments; false deploys the role definitions only (see defineRoles).')
+param assignRoles bool = true
 
 @description('Service Bus namespace in this resource group that receives the CloudEvents; empty for none.')
 param serviceBusNamespaceName string = ''
@@ -64,12 +80,23 @@ var listActions = [
 // A rewritten workflow is switched too, so it gets the switch role even if only listed for rewriting.
 var switchedWorkflowNames = union(workflowNames, rewriteWorkflowNames)
 
+// What ARM checks, besides workflows/write, when a rewrite PUTs a workflow that references other resources:
+var linkActions = [
+  'Microsoft.Web/connections/join/action' // a $connections entry: use the API connection in the workflow
+  'Microsoft.ManagedIdentity/userAssignedIdentities/assign/action' // an identity the workflow runs as
+  'Microsoft.Logic/integrationAccounts/join/action' // the integration account the workflow is linked to
+]
+var linkedConnections = linkedResources.?connections ?? []
+var linkedIdentities = linkedResources.?userAssignedIdentities ?? []
+var linkedIntegrationAccounts = linkedResources.?integrationAccounts ?? []
+var anyLinked = !empty(linkedConnections) || !empty(linkedIdentities) || !empty(linkedIntegrationAccounts)
+
 var serviceBusDataSender = '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
 // Custom role names are unique per tenant: tie each to this resource group.
 var scopeToken = uniqueString(resourceGroup().id)
 
 // The id of the former resource-group-wide operator role: redeploying narrows that role in place.
-resource switchRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(switchedWorkflowNames)) {
+resource switchRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (defineRoles && !empty(switchedWorkflowNames)) {
   name: guid(resourceGroup().id, 'logic-apps-failover-operator')
   properties: {
     roleName: 'Logic Apps Failover Operator (${resourceGroup().name} ${scopeToken})'
@@ -87,7 +114,7 @@ resource switchRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!
   }
 }
 
-resource rewriteRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(rewriteWorkflowNames)) {
+resource rewriteRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (defineRoles && !empty(rewriteWorkflowNames)) {
   name: guid(resourceGroup().id, 'logic-apps-failover-schedule-writer')
   properties: {
     roleName: 'Logic Apps Failover Schedule Writer (${resourceGroup().name} ${scopeToken})'
@@ -105,7 +132,7 @@ resource rewriteRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (
   }
 }
 
-resource standardRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(standardSiteNames)) {
+resource standardRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (defineRoles && !empty(standardSiteNames)) {
   name: guid(resourceGroup().id, 'logic-apps-failover-standard-switch')
   properties: {
     roleName: 'Logic Apps Failover Standard Switch (${resourceGroup().name} ${scopeToken})'
@@ -126,7 +153,7 @@ resource standardRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if 
 // Only worth it where the plan has several workflows in this resource group.
 var grantList = listWorkflows && length(switchedWorkflowNames) > 1
 
-resource listRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (grantList) {
+resource listRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (defineRoles && grantList) {
   name: guid(resourceGroup().id, 'logic-apps-failover-lister')
   properties: {
     roleName: 'Logic Apps Failover Lister (${resourceGroup().name} ${scopeToken})'
@@ -145,7 +172,7 @@ resource listRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (gra
 }
 
 // No scope: the resource group this file is deployed to.
-resource listAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantList) {
+resource listAssignment 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (assignRoles && grantList) {
   name: guid(resourceGroup().id, principalId, listRole.id)
   properties: {
     principalId: principalId
@@ -161,7 +188,7 @@ resource switchedWorkflows 'Microsoft.Logic/workflows@2019-05-01' existing = [
 ]
 
 resource switchAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (workflowName, i) in switchedWorkflowNames: {
+  for (workflowName, i) in switchedWorkflowNames: if (assignRoles) {
     name: guid(switchedWorkflows[i].id, principalId, switchRole.id)
     scope: switchedWorkflows[i]
     properties: {
@@ -179,7 +206,7 @@ resource rewrittenWorkflows 'Microsoft.Logic/workflows@2019-05-01' existing = [
 ]
 
 resource rewriteAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (workflowName, i) in rewriteWorkflowNames: {
+  for (workflowName, i) in rewriteWorkflowNames: if (assignRoles) {
     name: guid(rewrittenWorkflows[i].id, principalId, rewriteRole.id)
     scope: rewrittenWorkflows[i]
     properties: {
@@ -190,14 +217,14 @@ resource rewriteAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01'
   }
 ]
 
-resource standardSites 'Microsoft.Web/sites@2024-04-01' existing = [
+resource standardSites 'Microsoft.Web/sites@2025-03-01' existing = [
   for siteName in standardSiteNames: {
     name: siteName
   }
 ]
 
 resource standardAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (siteName, i) in standardSiteNames: {
+  for (siteName, i) in standardSiteNames: if (assignRoles) {
     name: guid(standardSites[i].id, principalId, standardRole.id)
     scope: standardSites[i]
     properties: {
@@ -208,7 +235,7 @@ resource standardAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01
   }
 ]
 
-resource healthProbeRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (!empty(healthCheckWorkflowNames)) {
+resource healthProbeRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (defineRoles && !empty(healthCheckWorkflowNames)) {
   name: guid(resourceGroup().id, 'logic-apps-failover-health-probe')
   properties: {
     roleName: 'Logic Apps Failover Health Probe (${resourceGroup().name} ${scopeToken})'
@@ -233,7 +260,7 @@ resource healthCheckWorkflows 'Microsoft.Logic/workflows@2019-05-01' existing = 
 ]
 
 resource healthProbeAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (workflowName, i) in healthCheckWorkflowNames: {
+  for (workflowName, i) in healthCheckWorkflowNames: if (assignRoles) {
     name: guid(healthCheckWorkflows[i].id, principalId, healthProbeRole.id)
     scope: healthCheckWorkflows[i]
     properties: {
@@ -244,22 +271,94 @@ resource healthProbeAssignments 'Microsoft.Authorization/roleAssignments@2022-04
   }
 ]
 
-resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' existing = if (!empty(serviceBusNamespaceName)) {
+resource linkRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = if (defineRoles && anyLinked) {
+  name: guid(resourceGroup().id, 'logic-apps-failover-linked-resources')
+  properties: {
+    roleName: 'Logic Apps Failover Linked Resources (${resourceGroup().name} ${scopeToken})'
+    description: 'Let a rewrite of a plan workflow keep its API connections, user-assigned identities and integration account in ${resourceGroup().name}; assigned on each referenced resource.'
+    type: 'CustomRole'
+    permissions: [
+      {
+        actions: linkActions
+        notActions: []
+      }
+    ]
+    assignableScopes: [
+      resourceGroup().id
+    ]
+  }
+}
+
+resource connections 'Microsoft.Web/connections@2016-06-01' existing = [
+  for name in linkedConnections: {
+    name: name
+  }
+]
+
+resource connectionAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, i) in linkedConnections: if (assignRoles) {
+    name: guid(connections[i].id, principalId, linkRole.id)
+    scope: connections[i]
+    properties: {
+      principalId: principalId
+      principalType: principalType
+      roleDefinitionId: linkRole.id
+    }
+  }
+]
+
+resource identities 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = [
+  for name in linkedIdentities: {
+    name: name
+  }
+]
+
+resource identityAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, i) in linkedIdentities: if (assignRoles) {
+    name: guid(identities[i].id, principalId, linkRole.id)
+    scope: identities[i]
+    properties: {
+      principalId: principalId
+      principalType: principalType
+      roleDefinitionId: linkRole.id
+    }
+  }
+]
+
+resource integrationAccounts 'Microsoft.Logic/integrationAccounts@2019-05-01' existing = [
+  for name in linkedIntegrationAccounts: {
+    name: name
+  }
+]
+
+resource integrationAccountAssignments 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (name, i) in linkedIntegrationAccounts: if (assignRoles) {
+    name: guid(integrationAccounts[i].id, principalId, linkRole.id)
+    scope: integrationAccounts[i]
+    properties: {
+      principalId: principalId
+      principalType: principalType
+      roleDefinitionId: linkRole.id
+    }
+  }
+]
+
+resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' existing = if (!empty(serviceBusNamespaceName)) {
   name: serviceBusNamespaceName
 }
 
-resource queue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' existing = if (!empty(serviceBusNamespaceName) && serviceBusEntityKind == 'queue') {
+resource queue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' existing = if (!empty(serviceBusNamespaceName) && serviceBusEntityKind == 'queue') {
   parent: namespace
   name: serviceBusEntityName
 }
 
-resource topic 'Microsoft.ServiceBus/namespaces/topics@2022-10-01-preview' existing = if (!empty(serviceBusNamespaceName) && serviceBusEntityKind == 'topic') {
+resource topic 'Microsoft.ServiceBus/namespaces/topics@2026-01-01' existing = if (!empty(serviceBusNamespaceName) && serviceBusEntityKind == 'topic') {
   parent: namespace
   name: serviceBusEntityName
 }
 
 // Azure Service Bus Data Sender on the one entity the CloudEvents go to, not on the namespace.
-resource queueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(serviceBusNamespaceName) && serviceBusEntityKind == 'queue') {
+resource queueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (assignRoles && !empty(serviceBusNamespaceName) && serviceBusEntityKind == 'queue') {
   name: guid(queue.id, principalId, serviceBusDataSender)
   scope: queue
   properties: {
@@ -269,7 +368,7 @@ resource queueSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (
   }
 }
 
-resource topicSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(serviceBusNamespaceName) && serviceBusEntityKind == 'topic') {
+resource topicSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (assignRoles && !empty(serviceBusNamespaceName) && serviceBusEntityKind == 'topic') {
   name: guid(topic.id, principalId, serviceBusDataSender)
   scope: topic
   properties: {
@@ -283,3 +382,4 @@ output switchRoleDefinitionId string = empty(switchedWorkflowNames) ? '' : switc
 output rewriteRoleDefinitionId string = empty(rewriteWorkflowNames) ? '' : rewriteRole.id
 output standardRoleDefinitionId string = empty(standardSiteNames) ? '' : standardRole.id
 output healthProbeRoleDefinitionId string = empty(healthCheckWorkflowNames) ? '' : healthProbeRole.id
+output linkRoleDefinitionId string = anyLinked ? linkRole.id : ''

@@ -1,12 +1,29 @@
 /**
  * `npm run package`: the Function App package exactly as it ships to Azure, from `npm run build`: every file of
  * the clone that `.funcignore` does not exclude (gitignore syntax, as `func` and azd read it) plus the
- * production dependencies (`npm ls --omit=dev`). `--out DIR` copies it there; the summary says what and how big.
+ * production dependencies (`npm ls --omit=dev`). `--out DIR` copies it there, with the failover plan
+ * (DR_PLAN_FILE, default examples/plan.json, checked by the project's rules) at PLAN_IN_PACKAGE, the path the
+ * app setting DR_PLAN_PATH names; the summary says what and how big. azd runs `npm run package` and deploys
+ * `.package/` (azure.yaml `dist`), so dev dependencies never ship.
  * test/package/package.test.ts asserts that nothing from local/ and no local-only dependency is in it.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parsePlan } from '../src/plan/load';
+
+/** Where the plan goes in the package: infra/main.bicep's planPath (DR_PLAN_PATH, relative to the app root). */
+export const PLAN_IN_PACKAGE = 'plan/plan.json';
 
 interface IgnoreRule {
   regex: RegExp;
@@ -114,19 +131,34 @@ export function packageContents(root: string): PackageContents {
   return { files: unique, bytes, packages: [...new Set(names)].sort() };
 }
 
-function main(argv: string[]): void {
-  const root = join(__dirname, '..');
+/**
+ * Writes the package to `out`: the files of packageContents and the plan (checked, as the app will load it;
+ * `definition` and `$schema` paths dropped: they point at the deployer's files).
+ */
+export async function writePackage(root: string, out: string, planFile: string): Promise<PackageContents> {
+  const text = readFileSync(planFile, 'utf8');
+  const { plan } = parsePlan(text, planFile, dirname(resolve(planFile)));
+  const hook = (await import(pathToFileURL(join(root, 'infra/hooks/plan-targets.mjs')).href)) as {
+    deployablePlan(plan: unknown): unknown;
+  };
   const contents = packageContents(root);
-  const outAt = argv.indexOf('--out');
-  if (outAt >= 0) {
-    const out = argv[outAt + 1];
-    if (!out) throw new Error('--out needs a directory');
-    rmSync(out, { recursive: true, force: true });
-    for (const f of contents.files) {
-      mkdirSync(dirname(join(out, f)), { recursive: true });
-      cpSync(join(root, f), join(out, f));
-    }
+  rmSync(out, { recursive: true, force: true });
+  for (const f of contents.files) {
+    mkdirSync(dirname(join(out, f)), { recursive: true });
+    cpSync(join(root, f), join(out, f));
   }
+  mkdirSync(dirname(join(out, PLAN_IN_PACKAGE)), { recursive: true });
+  writeFileSync(join(out, PLAN_IN_PACKAGE), `${JSON.stringify(hook.deployablePlan(plan), null, 2)}\n`);
+  return contents;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const root = join(__dirname, '..');
+  const outAt = argv.indexOf('--out');
+  const out = outAt >= 0 ? argv[outAt + 1] : undefined;
+  if (outAt >= 0 && !out) throw new Error('--out needs a directory');
+  const planFile = process.env.DR_PLAN_FILE?.trim() || 'examples/plan.json';
+  const contents = out ? await writePackage(root, out, planFile) : packageContents(root);
   const ownFiles = contents.files.filter((f) => !f.startsWith('node_modules/'));
   const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MiB`;
   const ownBytes = ownFiles.reduce((n, f) => n + statSync(join(root, f)).size, 0);
@@ -135,9 +167,14 @@ function main(argv: string[]): void {
       `package: ${contents.files.length} files, ${mib(contents.bytes)}`,
       `  control plane: ${ownFiles.length} files, ${mib(ownBytes)} (${[...new Set(ownFiles.map((f) => f.split('/')[0]))].join(', ')})`,
       `  production dependencies: ${contents.packages.length} packages, ${mib(contents.bytes - ownBytes)}`,
-      ...(outAt >= 0 ? [`  written to ${argv[outAt + 1]}`] : []),
+      ...(out ? [`  written to ${out}, with the plan ${planFile} at ${PLAN_IN_PACKAGE}`] : []),
     ].join('\n'),
   );
 }
 
-if (require.main === module) main(process.argv.slice(2));
+if (require.main === module) {
+  main(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(`package: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  });
+}

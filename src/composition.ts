@@ -1,16 +1,27 @@
 /**
- * The composition root: the one place that reads app settings (process.env in Azure) and builds the control
- * plane's dependencies. `functions/` files ask it for their handlers' dependencies; `npm start` and the tests
- * may install ready-made ones (real adapters pointed at local protocol servers) before the host loads them.
+ * The composition root: the one module that reads app settings (process.env in Azure), builds the control
+ * plane's dependencies and injects them into the activities and the HTTP API. `functions/` files register
+ * through it (registerActivity, httpRegistration, controlPlane); nothing else under src/ imports it (lint rule).
+ * `npm start` and the tests install ready-made dependencies here (real adapters pointed at local protocol
+ * servers, the local host's trust and clock) before the host loads the function files.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createArmLogicAppsControl } from './adapters/logicapps/arm';
 import type { LogicAppsControl } from './adapters/logicapps/port';
 import { createHealthProbe, type HealthProbe } from './adapters/probe';
 import { createServiceBusNotifier, type Notifier } from './adapters/servicebus';
+import { createActivities } from './activities';
+import { createActivityRegistration } from './activities/register';
 import { armConnectionFromSettings } from './config/arm';
-import { checkLiveRulesAtStartup } from './app/live-check';
+import { checkLiveRulesAtStartup } from './estate/live-check';
 import { durationMs } from './core/duration';
+import {
+  createHttpRegistration,
+  httpSettingsFrom,
+  keyIsOperatorWarning,
+  type LocalTrust,
+} from './http/runtime';
 import { loadPlan, planSourceFromSettings } from './plan/load';
 import type { Plan } from './plan/schema';
 import { DefaultAzureCredential } from '@azure/identity';
@@ -29,6 +40,17 @@ export interface ControlPlane {
 }
 
 let installed: ControlPlane | undefined;
+
+/**
+ * The Function App's root: the nearest directory above `from` holding host.json (the package's root in Azure,
+ * the clone locally). DR_PLAN_PATH is relative to it, wherever the worker's current directory is.
+ */
+export function appRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'host.json'))) return dir;
+    if (dirname(dir) === dir) return process.cwd();
+  }
+}
 
 /** For `npm start` and tests: use these dependencies instead of building them from settings. */
 export function installControlPlane(plane: ControlPlane | undefined): void {
@@ -52,7 +74,7 @@ export function controlPlane(): ControlPlane {
 export function controlPlaneFromSettings(
   settings: Readonly<Record<string, string | undefined>>,
 ): ControlPlane {
-  const { plan } = loadPlan(planSourceFromSettings(settings));
+  const { plan } = loadPlan(planSourceFromSettings(settings, appRoot(__dirname)));
   const caFile = settings.DR_ARM_CA_FILE?.trim();
   const ca = caFile ? readFileSync(caFile, 'utf8') : undefined;
   const connection = armConnectionFromSettings(settings);
@@ -119,8 +141,8 @@ function notifierFor(
   };
 }
 
-/** The activities over the installed (or configured) control plane. */
-export function activityDeps() {
+/** The activities' dependencies: the installed (or configured) control plane. */
+function activityDeps() {
   const { plan, control, probe, notifier, notificationTtlMs, fenceBudgetMs } = controlPlane();
   return {
     plan,
@@ -131,3 +153,49 @@ export function activityDeps() {
     ...(fenceBudgetMs !== undefined ? { fenceBudgetMs } : {}),
   };
 }
+
+/** `registerActivity('probe')` and kin for functions/activity-*.ts: activities built per invocation. */
+export const { registerActivity, registerClientActivity, registerLoggingActivity } =
+  createActivityRegistration(() => createActivities(activityDeps()));
+
+const localTrust: LocalTrust = {};
+
+/**
+ * For the in-process host (tests, the embedded `npm start`), which has no App Service Authentication in
+ * front: believe x-ms-client-principal as if it had one. Deliberately code, not an app setting, so a
+ * deployed app cannot be configured into trusting a header any key holder can write.
+ */
+export function installLocalPrincipalTrust(on: boolean): void {
+  localTrust.principal = on;
+}
+
+/**
+ * For the in-process host (tests, the embedded `npm start` demo), which has no Entra sign-in to give anyone
+ * an app role: let the function key operate. Code, not a setting that could be copied into an Azure app;
+ * a deployment opts in with DR_KEY_IS_OPERATOR=true, loudly.
+ */
+export function installLocalKeyIsOperator(on: boolean): void {
+  localTrust.keyIsOperator = on;
+}
+
+let httpClock: (() => Date) | undefined;
+
+/**
+ * For the in-process host on virtual time: the HTTP handlers' "now" (pause limits, whether a pause is still
+ * in force) must be the host's clock, as the monitor's is. Pass undefined to go back to the wall clock.
+ */
+export function installHttpClock(now: (() => Date) | undefined): void {
+  httpClock = now;
+}
+
+/** `app.http(...httpRegistration('status'))` for functions/http-*.ts. */
+export const httpRegistration = createHttpRegistration({
+  api: {
+    plan: () => controlPlane().plan,
+    control: () => controlPlane().control,
+    // Read per request, so a changed app setting applies without a restart.
+    settings: () => httpSettingsFrom(process.env, localTrust),
+    now: () => (httpClock ? httpClock() : new Date()),
+  },
+  startupWarning: () => keyIsOperatorWarning(process.env, localTrust),
+});

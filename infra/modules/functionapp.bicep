@@ -1,4 +1,4 @@
-// The control plane: a Flex Consumption (FC1) Function App on Node 20 that runs as the user-assigned identity.
+// The control plane: a Flex Consumption (FC1) Function App on Node 22 (the code and tests also run on Node 20) that runs as the user-assigned identity.
 // Every connection it makes (host storage, deployment package, telemetry, ARM, Service Bus) uses that identity.
 param name string
 param planName string
@@ -26,7 +26,7 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
 }
 
-resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
   name: planName
   location: location
   tags: tags
@@ -40,7 +40,7 @@ resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   }
 }
 
-resource site 'Microsoft.Web/sites@2024-04-01' = {
+resource site 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
   tags: union(tags, { 'azd-service-name': 'api' })
@@ -75,7 +75,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
       }
       runtime: {
         name: 'node'
-        version: '20'
+        version: '22'
       }
     }
   }
@@ -98,7 +98,7 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
 
 // No deployment with a user name and password: azd and the Flex Consumption package container authenticate
 // with Entra ID, so the FTP and SCM (Kudu) basic-auth publishing credentials are switched off explicitly.
-resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'ftp'
   properties: {
@@ -106,7 +106,7 @@ resource ftpPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
   }
 }
 
-resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2024-04-01' = {
+resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2025-03-01' = {
   parent: site
   name: 'scm'
   properties: {
@@ -120,7 +120,7 @@ resource scmPublishing 'Microsoft.Web/sites/basicPublishingCredentialsPolicies@2
 // requirePrincipal (the default here) a request without a valid token is answered 401 by the platform, function
 // key or not: a leaked key is not enough, and an API answers 401 rather than redirecting to a login page.
 // Without it, requests without a token pass on to the function-key check and the API treats them as readers.
-resource auth 'Microsoft.Web/sites/config@2024-04-01' = if (!empty(authClientId)) {
+resource auth 'Microsoft.Web/sites/config@2025-03-01' = if (!empty(authClientId)) {
   parent: site
   name: 'authsettingsV2'
   properties: {

@@ -11,7 +11,7 @@ param topicSubscriptionName string = 'all-events'
 @description('How long Service Bus remembers message ids; a retried notification inside this window is dropped.')
 param duplicateDetectionWindow string = 'PT1H'
 
-resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
+resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' = {
   name: namespaceName
   location: location
   tags: tags
@@ -26,7 +26,7 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
   }
 }
 
-resource queue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = if (entityKind == 'queue') {
+resource queue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' = if (entityKind == 'queue') {
   parent: namespace
   name: entityName
   properties: {
@@ -38,7 +38,7 @@ resource queue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = if 
   }
 }
 
-resource topic 'Microsoft.ServiceBus/namespaces/topics@2022-10-01-preview' = if (entityKind == 'topic') {
+resource topic 'Microsoft.ServiceBus/namespaces/topics@2026-01-01' = if (entityKind == 'topic') {
   parent: namespace
   name: entityName
   properties: {
@@ -48,7 +48,7 @@ resource topic 'Microsoft.ServiceBus/namespaces/topics@2022-10-01-preview' = if 
   }
 }
 
-resource topicSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2022-10-01-preview' = if (entityKind == 'topic') {
+resource topicSubscription 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2026-01-01' = if (entityKind == 'topic') {
   parent: topic
   name: topicSubscriptionName
   properties: {

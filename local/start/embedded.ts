@@ -11,11 +11,14 @@ import { dirname, resolve } from 'node:path';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { createHealthProbe } from '../../src/adapters/probe';
 import { createServiceBusNotifier, type Notifier } from '../../src/adapters/servicebus';
-import { installControlPlane } from '../../src/composition';
+import {
+  installControlPlane,
+  installLocalKeyIsOperator,
+  installLocalPrincipalTrust,
+} from '../../src/composition';
 import { simulatorConnection } from '../sim/arm';
 import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from '../host';
 import { presentsKey } from '../host/keys';
-import { installLocalKeyIsOperator, installLocalPrincipalTrust } from '../../src/http/runtime';
 import { parsePlan } from '../../src/plan/load';
 import type { Plan } from '../../src/plan/schema';
 import { createSimControlHandler, startArmSimulator, type ArmSimulator } from '../sim/arm';

@@ -3,13 +3,18 @@
  * so (with ARM's Retry-After), for the orchestration to try again after a pause on a durable timer; terminal
  * ones are final, so a retry is never wasted on a 403.
  */
-import { ArmConcurrencyError, ArmTerminalError, ArmTransientError } from '../adapters/arm/errors';
-import { locatorFor } from '../app/locate';
+import {
+  ArmConcurrencyError,
+  ArmTerminalError,
+  ArmTransientError,
+  isArmFailure,
+} from '../adapters/arm/errors';
+import { locatorFor } from '../estate/locate';
 import type { SiteScope } from '../adapters/logicapps/port';
 import { entryTargets, type PlannedAction, type WorkflowTarget } from '../core/planner';
 import { targetKey } from '../core/refs';
 import { coverageViolations, SAFETY_RULES } from '../core/safety';
-import { observeTargets } from '../app/observe';
+import { observeTargets } from '../estate/observe';
 import { stateOfObserved } from './planning';
 import type { BatchActionResult } from '../durable/contracts';
 import type { ActivityContext } from './context';
@@ -82,10 +87,12 @@ export function actionActivities({ plan, control }: ActivityContext) {
     actions: PlannedAction[];
   }): Promise<BatchActionResult[]> => {
     const results = new Array<BatchActionResult>(input.actions.length);
-    const failed = (err: unknown): BatchActionResult =>
-      err instanceof ArmTransientError
-        ? transientResult(err)
-        : { ok: false, error: err instanceof ArmTerminalError ? err.message : String(err) };
+    // An ARM answer becomes the action's result; anything else (a bug) fails the activity.
+    const failed = (err: unknown): BatchActionResult => {
+      if (err instanceof ArmTransientError) return transientResult(err);
+      if (err instanceof ArmTerminalError) return { ok: false, error: err.message };
+      throw err;
+    };
     const sites = new Map<string, { scope: SiteScope; indices: number[] }>();
     const single: number[] = [];
     input.actions.forEach((action, i) => {
@@ -148,8 +155,9 @@ export function actionActivities({ plan, control }: ActivityContext) {
         await control.setState(locatorFor(plan, target), 'Disabled');
         applied.push(target);
       } catch (err) {
+        if (!isArmFailure(err)) throw err; // a bug, not a region's answer: fail the activity
         pending.push(target);
-        errors.push((err as Error).message);
+        errors.push(err.message);
         if (err instanceof ArmTransientError && err.status === undefined) silent.add(target.region);
       }
     }

@@ -1,6 +1,6 @@
 /** The outbox's activities: hand events to their delivery orchestrations, send one, report one dropped. */
 import { NotifyTerminalError } from '../adapters/servicebus';
-import { toCloudEvent } from '../app/cloudevents';
+import { toCloudEvent } from './cloudevents';
 import { errorMessage } from '../core/errors';
 import {
   ORCHESTRATIONS,
@@ -60,6 +60,7 @@ export function notifyActivities({ notifier, plan, notificationTtlMs }: Activity
           }
           return { ...record, deliveryId: instanceId, queued: true };
         } catch (err) {
+          // Any failure: the hand-off runs beside a failover's first group, so it is recorded (status shows it), never thrown.
           return { ...record, queued: false, error: `not queued: ${errorMessage(err)}` };
         }
       }),

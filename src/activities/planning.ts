@@ -1,7 +1,7 @@
 /** Planning a failover or failback from live ARM states, with the same planner as `dr whatif`. */
 import { targetKey } from '../core/refs';
-import { observePlan, observeTargets } from '../app/observe';
-import { planFromObserved } from '../app/live-check';
+import { observePlan, observeTargets } from '../estate/observe';
+import { planFromObserved } from '../estate/live-check';
 import type { Direction } from '../core/planner';
 import { overlapViolations, type StateOf } from '../core/safety';
 import type { PlannedOperation, ReadBackReport } from '../durable/contracts';

@@ -1,6 +1,6 @@
 /** Reading back what a group changed, and the safety check just before a group runs. */
 import { targetKey } from '../core/refs';
-import { observeTargets, type Observed } from '../app/observe';
+import { observeTargets, type Observed } from '../estate/observe';
 import {
   entryTargets,
   planOperation,

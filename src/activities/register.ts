@@ -1,6 +1,7 @@
 /**
  * Registers one activity under its name from the ACTIVITIES table, with the handler of the same key in the
- * activities factory, so a functions/activity-* file cannot pair a name with the wrong handler or input.
+ * activities factory, so a functions/activity-* file cannot pair a name with the wrong handler or input. The
+ * composition root passes in the activities (built over its control plane) and hands these to functions/.
  */
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
@@ -8,7 +9,6 @@ import type { ActivityName } from '../durable/activity-calls';
 import type { DurableClient } from '../durable/client';
 import { ACTIVITIES } from '../durable/contracts';
 import type { Activities } from './index';
-import { activities, durableClient } from './runtime';
 
 /** The second parameter, if the activity has one (never when it has none). */
 type Extra<K extends ActivityName> = NonNullable<Parameters<Activities[K]>[1]>;
@@ -34,23 +34,33 @@ export type PlainActivityName = {
 // The name/handler pairing is typed by the names above; the call itself goes through the untyped binding.
 type Untyped = (input: unknown, extra?: unknown) => unknown;
 
-export function registerActivity(name: PlainActivityName): void {
-  df.app.activity(ACTIVITIES[name], {
-    handler: (input: unknown) => (activities()[name] as Untyped)(input),
-  });
+export interface ActivityRegistration {
+  registerActivity: (name: PlainActivityName) => void;
+  registerClientActivity: (name: ClientActivityName) => void;
+  registerLoggingActivity: (name: LoggingActivityName) => void;
 }
 
-export function registerClientActivity(name: ClientActivityName): void {
-  df.app.activity(ACTIVITIES[name], {
-    extraInputs: [df.input.durableClient()],
-    handler: (input: unknown, context: InvocationContext) =>
-      (activities()[name] as Untyped)(input, durableClient(context)),
-  });
-}
-
-export function registerLoggingActivity(name: LoggingActivityName): void {
-  df.app.activity(ACTIVITIES[name], {
-    handler: (input: unknown, context: InvocationContext) =>
-      (activities()[name] as Untyped)(input, (line: string) => context.error(line)),
-  });
+/** `activities` is called per invocation (cheap), so an installed control plane applies to the next one. */
+export function createActivityRegistration(activities: () => Activities): ActivityRegistration {
+  const handlerOf = (name: ActivityName) => activities()[name] as Untyped;
+  return {
+    registerActivity(name) {
+      df.app.activity(ACTIVITIES[name], {
+        handler: (input: unknown) => handlerOf(name)(input),
+      });
+    },
+    registerClientActivity(name) {
+      df.app.activity(ACTIVITIES[name], {
+        extraInputs: [df.input.durableClient()],
+        handler: (input: unknown, context: InvocationContext) =>
+          handlerOf(name)(input, df.getClient(context)),
+      });
+    },
+    registerLoggingActivity(name) {
+      df.app.activity(ACTIVITIES[name], {
+        handler: (input: unknown, context: InvocationContext) =>
+          handlerOf(name)(input, (line: string) => context.error(line)),
+      });
+    },
+  };
 }

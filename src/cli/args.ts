@@ -8,6 +8,11 @@ export function parseCommandArgs<O extends Options>(args: string[], options: O) 
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, ''));
+    // util.parseArgs refuses input with a TypeError coded ERR_PARSE_ARGS_*; anything else is not the user's.
+    if (!(
+      err instanceof TypeError && String((err as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS')
+    ))
+      throw err;
+    throw new UsageError(err.message.replace(/\. To specify a positional argument.*$/s, ''));
   }
 }

@@ -5,11 +5,14 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
 }
 
-export const processIo: CliIo = {
-  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
-  env: process.env,
-};
+/** The binary's io: bin/dr.js, the CLI's composition root, passes its `process` (streams and environment). */
+export function processIo(proc: Pick<NodeJS.Process, 'stdout' | 'stderr' | 'env'>): CliIo {
+  return {
+    out: (text) => proc.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+    err: (text) => proc.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    env: proc.env,
+  };
+}
 
 /** Exit codes, documented in the README. */
 export const EXIT = {

@@ -9,7 +9,8 @@ import { failoverCommand } from './commands/failover';
 import { failbackCommand } from './commands/failback';
 import { pauseCommand } from './commands/pause';
 import { resumeCommand } from './commands/resume';
-import { EXIT, processIo, UsageError, type CliIo } from './io';
+import type { Command } from './command';
+import { EXIT, UsageError, type CliIo } from './io';
 import { PlanError } from '../plan/validate';
 import { ScheduleError } from '../core/schedule';
 import { RecurrenceError } from '../core/recurrence';
@@ -18,12 +19,6 @@ import { ClassificationInputError } from '../core/classify';
 
 /** Errors caused by what the user typed or wrote: one clear message, exit 2, no stack trace. */
 const INPUT_ERRORS = [PlanError, ScheduleError, RecurrenceError, DurationError, ClassificationInputError];
-
-export interface Command {
-  summary: string;
-  usage: string;
-  run(args: string[], io: CliIo): Promise<number>;
-}
 
 export const COMMANDS: Record<string, Command> = {
   check: checkCommand,
@@ -51,7 +46,7 @@ function help(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());

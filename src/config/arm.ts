@@ -8,7 +8,7 @@ import type { ArmConnection } from '../adapters/logicapps/arm';
 import { createArmAgent } from '../adapters/arm/agent';
 import { ArmThrottle } from '../adapters/arm/throttle';
 import { DEFAULT_ARM_TIMEOUT_MS } from '../adapters/arm/timeout';
-import { durationMs } from '../core/duration';
+import { DurationError, durationMs } from '../core/duration';
 
 export const PUBLIC_ARM_SCOPE = 'https://management.azure.com/.default';
 
@@ -31,7 +31,8 @@ export function armTimeoutFromSettings(settings: Readonly<Record<string, string 
     try {
       ms = durationMs(raw, 'DR_ARM_TIMEOUT');
     } catch (err) {
-      throw new ArmSettingsError(`${(err as Error).message} (or a number of milliseconds, e.g. 15000)`);
+      if (!(err instanceof DurationError)) throw err;
+      throw new ArmSettingsError(`${err.message} (or a number of milliseconds, e.g. 15000)`);
     }
   }
   if (ms < TIMEOUT_MIN_MS || ms > TIMEOUT_MAX_MS) {
@@ -55,7 +56,8 @@ export function armEndpointFromSettings(
   let url: URL;
   try {
     url = new URL(endpoint);
-  } catch {
+  } catch (err) {
+    if (!(err instanceof TypeError)) throw err; // new URL's "Invalid URL"
     throw new ArmSettingsError(
       `DR_ARM_ENDPOINT: ${JSON.stringify(endpoint)} is not a URL (e.g. https://management.usgovcloudapi.net)`,
     );

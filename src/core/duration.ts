@@ -12,8 +12,9 @@ export function isIsoDuration(value: string): boolean {
   try {
     durationMs(value);
     return true;
-  } catch {
-    return false;
+  } catch (err) {
+    if (err instanceof DurationError) return false;
+    throw err;
   }
 }
 

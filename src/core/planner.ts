@@ -3,97 +3,34 @@
  * would perform. `dr whatif` prints it; the failover orchestration executes it. One source of truth.
  */
 import type { Plan, SplitSide, WorkflowEntry, WorkflowRef } from '../plan/schema';
+import type {
+  Direction,
+  EntryPlan,
+  Observe,
+  OperationPlan,
+  PlannedAction,
+  RegionName,
+  WorkflowObservation,
+  WorkflowTarget,
+} from './operation-plan';
 import { isSplitSide } from './plan-rules';
-import { refKey, refName } from './refs';
 import type { Recurrence } from './recurrence';
+import { refKey, refName } from './refs';
 import { protects, unmetExpectation } from './verify';
 import { splitSchedules, type SplitSchedules } from './schedule';
 
-export type RegionName = 'primary' | 'secondary';
-
-/** One workflow in one region, as the planner and the activities address it. */
-export interface WorkflowTarget {
-  region: RegionName;
-  ref: WorkflowRef;
-  /** Stable identity (subscription/resource group/name, lower case) for maps and logs. */
-  key: string;
-  /** Human label: `primary:order-webhook` or `secondary:la-neu/invoice-sync`. */
-  label: string;
-}
-
-/** What ARM said about a workflow just now; `reachable: false` when its region's ARM did not answer. */
-export type WorkflowObservation =
-  /** `state: 'Unknown'` with `error` when ARM answered with an error: the region is there, act normally. */
-  | {
-      reachable: true;
-      state: string;
-      recurrence?: unknown;
-      /** The adapter's revision token of this read, so a rewrite can refuse if the workflow changed since. */
-      revision?: string;
-      exists?: true;
-      error?: string;
-    }
-  | { reachable: true; exists: false }
-  | { reachable: false; error: string };
-
-export type Observe = (target: WorkflowTarget) => WorkflowObservation | undefined;
-
-export type PlannedAction =
-  | { op: 'disable'; target: WorkflowTarget; why: 'fence' | 'stand-down'; noop: boolean; observed?: string }
-  | { op: 'enable'; target: WorkflowTarget; why: 'activate' | 'restore'; noop: boolean; observed?: string }
-  | {
-      op: 'set-recurrence';
-      target: WorkflowTarget;
-      triggerName?: string;
-      recurrence: Recurrence;
-      why: 'take-every-slot' | 'restore-split';
-      noop: boolean;
-      /** Revision read while planning: the rewrite is refused if the workflow changed since (someone else's write). */
-      basedOn?: string;
-    }
-  /** The primary could not be reached: its fence is recorded and applied when its ARM answers again. */
-  | { op: 'pending-fence'; target: WorkflowTarget; why: 'primary-unreachable' }
-  /** The workflow does not exist: reported, never silently skipped. */
-  | { op: 'missing'; target: WorkflowTarget; why: 'not-found' };
-
-export interface EntryPlan {
-  entry: string;
-  role: WorkflowEntry['role'];
-  /** Split entries switch just after a slot boundary so no slot runs twice or is skipped. */
-  slotBoundary?: { every: string; anchor: string };
-  /** Executed in order: a fence always precedes the activation it protects. */
-  steps: PlannedAction[];
-  /**
-   * Set (and `steps` empty) when nothing of the entry may run: the DR rules refuse its live trigger for its
-   * role, or the entry is held because the region taking it over cannot take it (see `held`).
-   */
-  blocked?: string;
-  /**
-   * Held whole at planning under this safety rule: the region taking over cannot activate the entry (its copy
-   * is missing, unreadable or cannot be enabled, or the region is unfit), so nothing is fenced or stood down
-   * either: the entry keeps running where it runs.
-   */
-  held?: 'every-entry-runs';
-  /**
-   * Failback only: how to undo each protective step (by its index in `steps`) when an activation after it
-   * fails, so the entry keeps running in the secondary instead of nowhere.
-   */
-  undo?: { step: number; action: PlannedAction }[];
-}
-
-export interface GroupPlan {
-  group: number;
-  /** Entries of one group run in parallel. */
-  entries: EntryPlan[];
-}
-
-export type Direction = 'failover' | 'failback';
-
-export interface OperationPlan {
-  direction: Direction;
-  kind: 'planned' | 'emergency';
-  groups: GroupPlan[];
-}
+// The plan's vocabulary lives in operation-plan.ts (so verify and safety need not import the planner).
+export type {
+  RegionName,
+  WorkflowTarget,
+  WorkflowObservation,
+  Observe,
+  PlannedAction,
+  EntryPlan,
+  GroupPlan,
+  Direction,
+  OperationPlan,
+} from './operation-plan';
 
 export function targetOf(plan: Plan, region: RegionName, ref: WorkflowRef): WorkflowTarget {
   return { region, ref, key: refKey(ref, plan[region]), label: `${region}:${refName(ref)}` };

@@ -212,8 +212,9 @@ function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
   try {
     return JSON.stringify(value) ?? typeof value;
-  } catch {
-    return typeof value; // e.g. a cycle or a bigint
+  } catch (err) {
+    if (err instanceof TypeError) return typeof value; // a cycle or a bigint: JSON.stringify's TypeError
+    throw err;
   }
 }
 

@@ -3,7 +3,8 @@
  * never enabled in both, and after a failover every entry runs somewhere. Pure: states come in as a function.
  */
 import type { Plan, WorkflowEntry } from '../plan/schema';
-import { entryTargets, type RegionName, type WorkflowTarget } from './planner';
+import type { RegionName, StateOf, WorkflowTarget } from './operation-plan';
+import { entryTargets } from './planner';
 import { slotsFired } from './schedule';
 
 export const SAFETY_RULES = {
@@ -21,8 +22,7 @@ export interface SafetyViolation {
   targets: string[];
 }
 
-/** Current state of a target; `unknown` when its region's ARM does not answer (then nothing can be proven). */
-export type StateOf = (target: WorkflowTarget) => { state: string; recurrence?: unknown } | 'unknown';
+export type { StateOf } from './operation-plan';
 
 const SLOTS = 8;
 const ALL_SLOTS = Array.from({ length: SLOTS }, (_, i) => i);

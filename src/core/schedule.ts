@@ -10,11 +10,12 @@
  *   alone covers every slot; failback disables it again;
  * - primaryPassive fires the odd slots, the symmetric twin for when the secondary region is the one that fails.
  */
-import { durationMs } from './duration';
+import { DurationError, durationMs } from './duration';
 import {
   MAX_INTERVAL,
   occurrencesBetween,
   parseRecurrence,
+  RecurrenceError,
   type Recurrence,
   type RecurrenceFrequency,
   WINDOWS_TIME_ZONES,
@@ -63,7 +64,8 @@ export function parseIsoDuration(value: string, where: string): number {
   try {
     ms = durationMs(value, where);
   } catch (err) {
-    throw new ScheduleError((err as Error).message);
+    if (!(err instanceof DurationError)) throw err;
+    throw new ScheduleError(err.message);
   }
   if (ms % 1000 !== 0)
     throw new ScheduleError(`${where}: ${JSON.stringify(value)} must be in whole numbers of seconds`);
@@ -284,8 +286,9 @@ export function slotsFired(
   let r: Recurrence;
   try {
     r = parseRecurrence(recurrence, 'recurrence');
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (err instanceof RecurrenceError) return undefined; // not a recurrence we can evaluate: no slots to compare
+    throw err;
   }
   const every = durationMs(schedule.every);
   // Look a day ahead of the anchor so anchored and schedule forms are both in their steady state.

@@ -3,9 +3,8 @@
  * it, the check before a group predicts the estate after an entry's steps from it, an entry counts a step as
  * a fence by it, and read-back compares ARM's answer with it. Pure.
  */
-import type { EntryPlan, PlannedAction, WorkflowTarget } from './planner';
+import type { EntryPlan, PlannedAction, StateOf, WorkflowTarget } from './operation-plan';
 import type { Recurrence } from './recurrence';
-import type { StateOf } from './safety';
 import { targetKey } from './refs';
 import { slotsFired } from './schedule';
 

@@ -27,8 +27,8 @@ export interface DurableClient {
 export const isNotFound = (err: unknown): boolean => err instanceof Error && /\b404\b/.test(err.message);
 
 /**
- * The instance's status, or undefined when there is none to read: getStatus throws on 404, and a store that
- * does not answer leaves nothing to act on either (callers then start, or wait, as for a missing instance).
+ * The instance's status, or undefined when there is none (getStatus throws on 404). Any other failure, e.g. a
+ * store that does not answer, surfaces: taken for "no instance", it would start a fresh monitor over a live one.
  */
 export async function statusIfAny(
   client: Pick<DurableClient, 'getStatus'>,
@@ -36,7 +36,8 @@ export async function statusIfAny(
 ): Promise<InstanceInfo | undefined> {
   try {
     return await client.getStatus(instanceId);
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
   }
 }

@@ -5,8 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
-import { planFromObserved } from '../app/live-check';
-import { observePlan } from '../app/observe';
+import { planFromObserved } from '../estate/live-check';
+import { observePlan } from '../estate/observe';
 import { pauseProblem, policyOf, reportedMode } from '../core/monitor';
 import { isNotFound, type DurableClient, type InstanceInfo } from '../durable/client';
 import type { Direction } from '../core/planner';
@@ -75,8 +75,9 @@ async function newestFailover(
   if (!newest) return undefined; // purged from the task hub: lastFailoverAt still says when
   try {
     return { instance: await client.getStatus(operationInstanceId(plan.id, newest.operationId)) };
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (isNotFound(err)) return undefined; // purged between the list and this read
+    throw err;
   }
 }
 
@@ -190,8 +191,9 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
         if (!id) return undefined;
         try {
           return await client.getStatus(operationInstanceId(plan.id, id));
-        } catch {
-          return undefined; // purged or unreadable: the summary from the monitor still stands
+        } catch (err) {
+          if (isNotFound(err)) return undefined; // purged: the summary from the monitor still stands
+          throw err;
         }
       };
       const [current, last] = await Promise.all([

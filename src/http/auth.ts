@@ -53,7 +53,8 @@ export function parsePrincipal(header: string, nameHeader?: string | null): { by
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(text, 'base64').toString('utf8'));
-  } catch {
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
     throw new UnauthenticatedError(`${PRINCIPAL_HEADER} is not base64-encoded JSON`);
   }
   const parsed = PrincipalSchema.safeParse(json);

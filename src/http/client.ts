@@ -57,7 +57,8 @@ export class DrApiClient {
     let base: URL;
     try {
       base = new URL(target.url.endsWith('/') ? target.url : `${target.url}/`);
-    } catch {
+    } catch (err) {
+      if (!(err instanceof TypeError)) throw err; // new URL's "Invalid URL"
       throw new ApiTargetError(
         `API URL "${target.url}" is not a URL (e.g. https://func-dr.azurewebsites.net/api)`,
       );
@@ -112,6 +113,7 @@ export class DrApiClient {
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
+      // fetch rejects only when no answer came (network, TLS, the timeout): each is "unreachable", with why.
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const why =
         (err as Error).name === 'TimeoutError'
@@ -123,8 +125,9 @@ export class DrApiClient {
     let parsed: unknown = text;
     try {
       parsed = text ? JSON.parse(text) : undefined;
-    } catch {
+    } catch (err) {
       // not JSON (e.g. an HTML error page in front of the app): keep the text
+      if (!(err instanceof SyntaxError)) throw err;
     }
     return { status: res.status, body: parsed, headers: res.headers };
   }

@@ -12,7 +12,7 @@ import {
   monitorOf,
 } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
-import { ensureMonitor } from '../app/monitor-instance';
+import { ensureMonitor } from '../durable/monitor-instance';
 import { statusIfAny, type DurableClient } from '../durable/client';
 import { IdempotencyKeyReusedError, MonitorUnavailableError } from './errors';
 

@@ -103,9 +103,8 @@ export async function readBody<S extends z.ZodType>(request: HttpRequest, schema
     try {
       value = JSON.parse(text);
     } catch (err) {
-      throw new RequestValidationError('body', [
-        { path: '', message: `is not valid JSON (${(err as Error).message})` },
-      ]);
+      if (!(err instanceof SyntaxError)) throw err;
+      throw new RequestValidationError('body', [{ path: '', message: `is not valid JSON (${err.message})` }]);
     }
   }
   return validate(schema, value, 'body');
@@ -162,7 +161,8 @@ export function routeHandler(
         audit.refusal = err.message;
         if (err instanceof ForbiddenError) refusedCaller = err.caller;
       } else {
-        // The message may quote an SDK error; it goes to the log, the caller gets the invocation id.
+        // Anything else is ours to fix, not the caller's: a logged 500. The message may quote an SDK error; it
+        // goes to the log, the caller gets the invocation id.
         context.error(`${spec.method} /api/${spec.route} failed: ${redactSecrets((err as Error).message)}`);
         response = {
           status: 500,

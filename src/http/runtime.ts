@@ -1,22 +1,22 @@
 /**
- * The HTTP API's composition root: the handlers over the process's control plane, the durable client from
- * the invocation, and the app settings the API reads (DR_REQUIRE_PRINCIPAL, DR_KEY_IS_OPERATOR, and
- * WEBSITE_AUTH_ENABLED, which Azure sets to True when App Service Authentication is on). `functions/http-*.ts`
- * register routes through `httpRegistration`, so each registration file stays one call.
+ * How `functions/http-*.ts` register routes (through the composition root's `httpRegistration`, so each
+ * registration file stays one call): the handlers over the dependencies the root passes in, the durable client
+ * from the invocation, and how the API's app settings read (DR_REQUIRE_PRINCIPAL, DR_KEY_IS_OPERATOR, and
+ * WEBSITE_AUTH_ENABLED, which Azure sets to True when App Service Authentication is on). Only the root reads
+ * them from the environment.
  */
 import type { HttpFunctionOptions, InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { controlPlane } from '../composition';
-import { createHttpApi, type HttpHandler, type HttpApiSettings } from './api';
+import { createHttpApi, type HttpApiDeps, type HttpHandler, type HttpApiSettings } from './api';
 import { HTTP_ROUTES, type HttpRouteKey } from './routes';
 
 const isTrue = (v: string | undefined): boolean => (v ?? '').trim().toLowerCase() === 'true';
 
 /** What a local host without App Service Authentication vouches for in code (never through a setting). */
 export interface LocalTrust {
-  /** Believe x-ms-client-principal (installLocalPrincipalTrust). */
+  /** Believe x-ms-client-principal (the composition root's installLocalPrincipalTrust). */
   principal?: boolean;
-  /** Let a function key alone operate (installLocalKeyIsOperator). */
+  /** Let a function key alone operate (the composition root's installLocalKeyIsOperator). */
   keyIsOperator?: boolean;
 }
 
@@ -60,72 +60,41 @@ export function keyIsOperatorWarning(
   );
 }
 
-const localTrust: LocalTrust = {};
-
-/**
- * For the in-process host (tests, the embedded `npm start`), which has no App Service Authentication in
- * front: believe x-ms-client-principal as if it had one. Deliberately code, not an app setting, so a
- * deployed app cannot be configured into trusting a header any key holder can write.
- */
-export function installLocalPrincipalTrust(on: boolean): void {
-  localTrust.principal = on;
+export interface HttpRegistrationDeps {
+  /** The handlers' dependencies, from the composition root; the durable client comes from each invocation. */
+  api: Omit<HttpApiDeps, 'client'>;
+  /** What to warn about when the first route is registered (keyIsOperatorWarning), if anything. */
+  startupWarning: () => string | undefined;
+  log?: Pick<Console, 'warn'>;
 }
 
 /**
- * For the in-process host (tests, the embedded `npm start` demo), which has no Entra sign-in to give anyone
- * an app role: let the function key operate. Code, not a setting that could be copied into an Azure app;
- * a deployment opts in with DR_KEY_IS_OPERATOR=true, loudly.
+ * `app.http(...httpRegistration('status'))`: name, route, method, function-level key, durable client. The
+ * handlers are built on the first request; the start-up warning is logged once, at the first registration.
  */
-export function installLocalKeyIsOperator(on: boolean): void {
-  localTrust.keyIsOperator = on;
-}
-
-let announced = false;
-
-/** Logs the key-is-operator warning once per process: at start-up, when the first route is registered. */
-export function announceHttpAuth(log: Pick<Console, 'warn'> = console): void {
-  if (announced) return;
-  announced = true;
-  const warning = keyIsOperatorWarning(process.env, localTrust);
-  if (warning) log.warn(`HTTP API: ${warning}`);
-}
-
-let clock: () => Date = () => new Date();
-
-/**
- * For the in-process host on virtual time: the handlers' "now" (pause limits, whether a pause is still in
- * force) must be the host's clock, as the monitor's is. Pass undefined to go back to the wall clock.
- */
-export function installHttpClock(now: (() => Date) | undefined): void {
-  clock = now ?? (() => new Date());
-}
-
-let api: Record<HttpRouteKey, HttpHandler> | undefined;
-
-export function httpApi(): Record<HttpRouteKey, HttpHandler> {
-  api ??= createHttpApi({
-    plan: () => controlPlane().plan,
-    control: () => controlPlane().control,
-    client: (context: InvocationContext) => df.getClient(context),
-    // Read per request, so a changed app setting applies without a restart of this module.
-    settings: () => httpSettingsFrom(process.env, localTrust),
-    now: () => clock(),
-  });
-  return api;
-}
-
-/** `app.http(...httpRegistration('status'))`: name, route, method, function-level key, durable client. */
-export function httpRegistration(key: HttpRouteKey): [string, HttpFunctionOptions] {
-  announceHttpAuth();
-  const spec = HTTP_ROUTES[key];
-  return [
-    spec.name,
-    {
-      route: spec.route,
-      methods: [spec.method],
-      authLevel: 'function',
-      extraInputs: [df.input.durableClient()],
-      handler: (request, context) => httpApi()[key](request, context),
-    },
-  ];
+export function createHttpRegistration(
+  deps: HttpRegistrationDeps,
+): (key: HttpRouteKey) => [string, HttpFunctionOptions] {
+  let announced = false;
+  let api: Record<HttpRouteKey, HttpHandler> | undefined;
+  const httpApi = () =>
+    (api ??= createHttpApi({ ...deps.api, client: (context: InvocationContext) => df.getClient(context) }));
+  return (key) => {
+    if (!announced) {
+      announced = true;
+      const warning = deps.startupWarning();
+      if (warning) (deps.log ?? console).warn(`HTTP API: ${warning}`);
+    }
+    const spec = HTTP_ROUTES[key];
+    return [
+      spec.name,
+      {
+        route: spec.route,
+        methods: [spec.method],
+        authLevel: 'function',
+        extraInputs: [df.input.durableClient()],
+        handler: (request, context) => httpApi()[key](request, context),
+      },
+    ];
+  };
 }

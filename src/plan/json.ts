@@ -108,7 +108,8 @@ export function parseJsonWithLocations(
         pos++;
         try {
           return JSON.parse(input.slice(start, pos)) as string;
-        } catch {
+        } catch (err) {
+          if (!(err instanceof SyntaxError)) throw err;
           return fail('invalid escape sequence in string', start);
         }
       }

@@ -3,8 +3,8 @@
  * All or nothing: either a fully checked plan comes back or a PlanError lists every problem.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { classifyDocument } from '../core/classify';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { ClassificationInputError, classifyDocument } from '../core/classify';
 import type { EntryTriggers } from '../core/plan-rules';
 import {
   DEFINITION_READ,
@@ -34,10 +34,16 @@ export interface LoadedPlan {
   locate?: (path: JsonPath) => JsonLocation | undefined;
 }
 
-/** DR_PLAN_PATH wins over DR_PLAN; one of the two must be set. */
-export function planSourceFromSettings(settings: Readonly<Record<string, string | undefined>>): PlanSource {
+/**
+ * DR_PLAN_PATH wins over DR_PLAN; one of the two must be set. A relative DR_PLAN_PATH is resolved against
+ * `baseDir` when given (the app root in Azure, where the package carries the plan), else the current directory.
+ */
+export function planSourceFromSettings(
+  settings: Readonly<Record<string, string | undefined>>,
+  baseDir?: string,
+): PlanSource {
   const path = settings.DR_PLAN_PATH?.trim();
-  if (path) return { kind: 'file', path };
+  if (path) return { kind: 'file', path: baseDir && !isAbsolute(path) ? resolve(baseDir, path) : path };
   const text = settings.DR_PLAN?.trim();
   if (text) return { kind: 'inline', text, name: 'app setting DR_PLAN' };
   throw new PlanError('settings', [
@@ -50,19 +56,22 @@ export function planSourceFromSettings(settings: Readonly<Record<string, string 
   ]);
 }
 
+/** A failed file-system call (ENOENT, EACCES, EISDIR...): what a read of a named file may expect. */
+export const isFileError = (err: unknown): err is NodeJS.ErrnoException & { code: string } =>
+  err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string';
+
 export function loadPlan(source: PlanSource): LoadedPlan {
   if (source.kind === 'inline') return parsePlan(source.text, source.name, process.cwd());
   let text: string;
   try {
     text = readFileSync(source.path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    if (!isFileError(err)) throw err;
     throw new PlanError(source.path, [
       {
         path: [],
         rule: 'plan-unreadable',
-        message:
-          code === 'ENOENT' ? 'plan file not found' : `plan file cannot be read (${code ?? String(err)})`,
+        message: err.code === 'ENOENT' ? 'plan file not found' : `plan file cannot be read (${err.code})`,
         fix: 'check the path (relative paths are resolved from the current directory)',
       },
     ]);
@@ -137,15 +146,17 @@ function entryTriggers(
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
-  } catch {
+  } catch (err) {
+    if (!isFileError(err)) throw err;
     return fail(`definition file ${file} cannot be read`, 'check the path; it is relative to the plan file');
   }
   let classified;
   try {
     classified = classifyDocument(parseJsonWithLocations(text, file, DEFINITION_READ).value, file);
   } catch (err) {
+    if (!(err instanceof JsonSyntaxError || err instanceof ClassificationInputError)) throw err;
     return fail(
-      (err as Error).message,
+      err.message,
       'point "definition" at a workflow definition, ARM resource, ARM template or workflow.json',
     );
   }

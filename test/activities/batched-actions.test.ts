@@ -11,6 +11,10 @@ import { sampleEstateSeed } from '../../local/sim/sample-estate';
 import { startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
 import { minimalPlan } from '../support/plans';
 import { activitiesOn, type Activities } from '../support/activities';
+import { createActivities } from '../../src/activities';
+import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
+import { createHealthProbe } from '../../src/adapters/probe';
+import { simulatorConnection } from '../../local/sim/arm';
 
 const STANDARD = ['orders', 'billing', 'invoices', 'refunds'];
 const CONSUMPTION = Array.from({ length: 30 }, (_, i) => `wf-${i}`);
@@ -147,5 +151,30 @@ describe('read-back of workflows that share a resource group or a site', () => {
         'POST Microsoft.Web/sites/la-std-neu/config/appsettings/list',
       ].sort(),
     );
+  });
+});
+
+describe('a failure that is not an ARM answer', () => {
+  it('fails the activity (a bug surfaces) instead of becoming a failed step in the audit', async () => {
+    const real = createArmLogicAppsControl({ ...simulatorConnection(sim), maxRetries: 0 });
+    // The adapter throws only ARM's classified answers; this stands in for a bug behind the port.
+    const bug = new TypeError("Cannot read properties of undefined (reading 'properties')");
+    const control = new Proxy(real, {
+      get: (target, name, receiver) =>
+        name === 'setState' || name === 'setSiteStates'
+          ? () => Promise.reject(bug)
+          : Reflect.get(target, name, receiver),
+    });
+    const broken = createActivities({
+      plan,
+      control,
+      probe: createHealthProbe({ control, plan, settings: {}, ca: sim.caCertPem }),
+    });
+    await expect(
+      broken.applyActions({ operationId: 'op-bug', actions: enable(CONSUMPTION.slice(0, 1)) }),
+    ).rejects.toBe(bug);
+    await expect(broken.applyActions({ operationId: 'op-bug', actions: enable(STANDARD) })).rejects.toBe(bug);
+    const [fence] = secondary(CONSUMPTION.slice(0, 1));
+    await expect(broken.applyPendingFences([fence!])).rejects.toBe(bug);
   });
 });

@@ -7,7 +7,7 @@ import { createServer as createHttpServer, type IncomingHttpHeaders } from 'node
 import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDr } from '../support/cli';
-import { installLocalKeyIsOperator } from '../../src/http/runtime';
+import { installLocalKeyIsOperator } from '../../src/composition';
 import { KEY, MIN, startApiEstate, type ApiEstate } from '../http/support';
 
 let estate: ApiEstate;

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { activityTask, callActivity, type ActivityOutput } from '../../src/durable/activity-calls';
 import { ACTIVITIES } from '../../src/durable/contracts';
 import { armRetry } from '../../src/durable/retries';
-import type { registerActivity, registerClientActivity } from '../../src/activities/register';
+import type { registerActivity, registerClientActivity } from '../../src/composition';
 
 function recordingContext() {
   const calls: { name: string; input: unknown; retry?: df.RetryOptions }[] = [];

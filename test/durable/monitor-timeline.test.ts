@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MONITOR_SIGNAL, monitorInstanceId } from '../../src/durable/contracts';
-import { tickSignal } from '../../src/app/monitor-instance';
+import { tickSignal } from '../../src/durable/monitor-instance';
 import { estatePerTest, type Estate } from '../support/estate';
 
 const estates = estatePerTest();

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MONITOR_SIGNAL, ORCHESTRATIONS, monitorInstanceId } from '../../src/durable/contracts';
-import { ensureMonitor, tickSignal } from '../../src/app/monitor-instance';
+import { ensureMonitor, tickSignal } from '../../src/durable/monitor-instance';
 import type { DurableClient } from '../../src/durable/client';
 import type { HostLogEntry } from '../../local/host';
 import { estatePerTest, type Estate } from '../support/estate';

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APP_ROLES } from '../../src/http/auth';
-import { installLocalKeyIsOperator, installLocalPrincipalTrust } from '../../src/http/runtime';
+import { installLocalKeyIsOperator, installLocalPrincipalTrust } from '../../src/composition';
 import { auditLines, inFuture, KEY, MIN, principal, startApiEstate, type ApiEstate } from './support';
 
 let estate: ApiEstate;

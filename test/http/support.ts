@@ -1,6 +1,6 @@
 /** Calling the HTTP API of an estate's host the way an operator's tools do, and collecting what it logs. */
 import type { HostLogEntry } from '../../local/host';
-import { installLocalKeyIsOperator, installLocalPrincipalTrust } from '../../src/http/runtime';
+import { installLocalKeyIsOperator, installLocalPrincipalTrust } from '../../src/composition';
 import { startEstate, type Estate, type EstateOptions } from '../support/estate';
 
 export const KEY = 'fk-test-0123456789abcdef';

@@ -16,7 +16,7 @@ import {
 import { historyPage, type InstanceInfo } from '../../src/http/history';
 import { MAX_BODY_BYTES, readBody, redactSecrets } from '../../src/http/pipeline';
 import { plainText } from '../../src/http/redact';
-import { announceHttpAuth, httpSettingsFrom, keyIsOperatorWarning } from '../../src/http/runtime';
+import { createHttpRegistration, httpSettingsFrom, keyIsOperatorWarning } from '../../src/http/runtime';
 import { askMonitor } from '../../src/http/monitor-requests';
 import { lastFailoverView, predictRto, statusView } from '../../src/http/status-view';
 import { EXAMPLE_PLAN } from '../support/estate';
@@ -171,16 +171,19 @@ describe('principals', () => {
     );
   });
 
-  it('logs the warning once per process, at the first route registration', () => {
+  it('logs the warning once, at the first route registration', () => {
     const warned: string[] = [];
     const log = { warn: (m: string) => void warned.push(m) };
-    process.env.DR_KEY_IS_OPERATOR = 'true';
-    try {
-      announceHttpAuth(log);
-      announceHttpAuth(log);
-    } finally {
-      delete process.env.DR_KEY_IS_OPERATOR;
-    }
+    const unused = () => {
+      throw new Error('not built at registration');
+    };
+    const httpRegistration = createHttpRegistration({
+      api: { plan: unused, control: unused, settings: unused, now: unused },
+      startupWarning: () => keyIsOperatorWarning({ DR_KEY_IS_OPERATOR: 'true' }),
+      log,
+    });
+    expect(httpRegistration('status')[0]).toBe('drHttpStatus');
+    httpRegistration('failover');
     expect(warned).toEqual([expect.stringMatching(/^HTTP API: DR_KEY_IS_OPERATOR=true: any caller/)]);
   });
 });

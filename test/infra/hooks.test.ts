@@ -8,6 +8,11 @@ import { PlanSchema } from '../../src/plan/schema';
 import { watchdogScheduleFor } from '../../src/config/watchdog-schedule';
 import { type BicepFile, INFRA, REPO, declarations, loadInfra } from './bicep';
 
+interface Linked {
+  connections: string[];
+  userAssignedIdentities: string[];
+  integrationAccounts: string[];
+}
 interface Scope {
   subscriptionId: string;
   resourceGroup: string;
@@ -15,9 +20,12 @@ interface Scope {
   rewriteWorkflows: string[];
   sites: string[];
   healthCheckWorkflows: string[];
+  linked: Linked;
 }
 interface Targets {
-  scopes: Scope[];
+  plan: { id: string; primary: { location: string }; secondary: { location: string } };
+  groups: Scope[];
+  scopes: (Scope & { first: boolean })[];
   healthCheck: { enabled: boolean; subscriptionId: string; resourceGroup: string; name: string };
   serviceBus: {
     enabled: boolean;
@@ -25,14 +33,39 @@ interface Targets {
     namespaceName: string;
     entityKind: 'queue' | 'topic';
     entityName: string;
+    subscriptionId: string;
+    resourceGroup: string;
   };
 }
+interface PlanTargetsOptions {
+  linked?: Map<string, Linked>;
+  serviceBusScope?: { create: boolean; resourceGroup?: string; subscriptionId?: string };
+}
 interface PlanTargetsModule {
-  planTargets(plan: unknown): { targets: Targets; warnings: string[] };
+  planTargets(
+    plan: unknown,
+    options?: PlanTargetsOptions,
+  ): { targets: Targets; warnings: string[]; unknownLinks: string[] };
+  workflowKey(subscriptionId: string, resourceGroup: string, name: string): string;
+  readLinkedResources(
+    targets: Targets,
+    getWorkflow: (t: { subscriptionId: string; resourceGroup: string; name: string }) => Promise<{
+      linked?: Linked;
+    }>,
+  ): Promise<{ linked: Map<string, Linked>; unread: string[] }>;
+  serviceBusScopeFromEnv(env: Record<string, string | undefined>): PlanTargetsOptions['serviceBusScope'];
+  azdEnvFile(parameters: Record<string, string>): string;
+  namespaceNameProblem(
+    name: string,
+    availability: { nameAvailable: boolean; reason?: string; message?: string },
+    ownNamespaceExists: boolean,
+    controlPlaneGroup: string,
+  ): string | undefined;
+  MAX_ASSIGNMENTS_PER_DEPLOYMENT: number;
   deployablePlan(plan: unknown): Record<string, unknown>;
   deploymentParameters(
     plan: unknown,
-    options?: { watchdogSchedule?: string },
+    options?: { watchdogSchedule?: string } & PlanTargetsOptions,
   ): {
     parameters: Record<string, string>;
     targets: Targets;
@@ -84,7 +117,7 @@ describe('plan → deployment targets', () => {
   it("names the workflows to switch in both regions' groups and the health check where it lives", () => {
     const { targets, warnings } = hook.planTargets(plan());
     expect(warnings).toEqual([]);
-    expect(targets.scopes).toEqual([
+    expect(targets.groups).toEqual([
       {
         subscriptionId: SUB_A,
         resourceGroup: 'rg-weu',
@@ -92,6 +125,7 @@ describe('plan → deployment targets', () => {
         rewriteWorkflows: [],
         sites: [],
         healthCheckWorkflows: ['dr-healthcheck'],
+        linked: { connections: [], userAssignedIdentities: [], integrationAccounts: [] },
       },
       {
         subscriptionId: SUB_A,
@@ -100,8 +134,16 @@ describe('plan → deployment targets', () => {
         rewriteWorkflows: [],
         sites: [],
         healthCheckWorkflows: [],
+        linked: { connections: [], userAssignedIdentities: [], integrationAccounts: [] },
       },
     ]);
+    // Small groups are one assignment deployment each.
+    expect(targets.scopes).toEqual(targets.groups.map((g) => ({ ...g, first: true })));
+    expect(targets.plan).toEqual({
+      id: 'test-plan',
+      primary: { location: 'westeurope' },
+      secondary: { location: 'northeurope' },
+    });
     expect(targets.healthCheck).toEqual({
       enabled: true,
       subscriptionId: SUB_A,
@@ -114,6 +156,8 @@ describe('plan → deployment targets', () => {
       namespaceName: 'sb-dr',
       entityKind: 'queue',
       entityName: 'dr-events',
+      subscriptionId: SUB_A,
+      resourceGroup: 'rg-neu',
     });
   });
 
@@ -143,7 +187,7 @@ describe('plan → deployment targets', () => {
         ],
       }),
     );
-    expect(targets.scopes).toEqual([
+    expect(targets.groups).toEqual([
       {
         subscriptionId: SUB_A,
         resourceGroup: 'rg-weu',
@@ -151,6 +195,7 @@ describe('plan → deployment targets', () => {
         rewriteWorkflows: [],
         sites: ['la-weu'],
         healthCheckWorkflows: ['dr-healthcheck'],
+        linked: { connections: [], userAssignedIdentities: [], integrationAccounts: [] },
       },
       {
         subscriptionId: SUB_B,
@@ -159,6 +204,7 @@ describe('plan → deployment targets', () => {
         rewriteWorkflows: [],
         sites: [],
         healthCheckWorkflows: [],
+        linked: { connections: [], userAssignedIdentities: [], integrationAccounts: [] },
       },
       {
         subscriptionId: SUB_A,
@@ -168,11 +214,22 @@ describe('plan → deployment targets', () => {
         rewriteWorkflows: ['split'],
         sites: ['la-neu'],
         healthCheckWorkflows: [],
+        linked: { connections: [], userAssignedIdentities: [], integrationAccounts: [] },
       },
     ]);
   });
 
   it('grants write only for rewrite-mode sides, in either region, and names each workflow and site once', () => {
+    const read = new Map(
+      [
+        ['rg-weu', 'settlement'],
+        ['rg-neu', 'settlement'],
+        ['rg-neu', 'report'],
+      ].map(([rg, name]) => [
+        hook.workflowKey(SUB_A, rg!, name!),
+        { connections: [], userAssignedIdentities: [], integrationAccounts: [] },
+      ]),
+    );
     const { targets, warnings } = hook.planTargets(
       plan({
         workflows: [
@@ -210,6 +267,7 @@ describe('plan → deployment targets', () => {
           },
         ],
       }),
+      { linked: read },
     );
     expect(warnings).toEqual([]);
     const byGroup = Object.fromEntries(targets.scopes.map((s) => [s.resourceGroup, s]));
@@ -357,7 +415,9 @@ describe('plan → deployment targets', () => {
       ],
     });
     const { parameters } = hook.deploymentParameters(withPaths, { watchdogSchedule: '*/30 * * * * *' });
-    const deployed = JSON.parse(Buffer.from(parameters.planBase64!, 'base64').toString('utf8'));
+    // The plan goes in the package (npm run package writes deployablePlan), not in a parameter.
+    expect(Object.keys(parameters).sort()).toEqual(['targetsBase64', 'watchdogSchedule']);
+    const deployed = hook.deployablePlan(withPaths);
     expect(deployed.$schema).toBeUndefined();
     expect(deployed.workflows).toEqual([
       { name: 'orders', role: 'active-passive', primary: 'orders', secondary: 'orders' },
@@ -411,14 +471,21 @@ describe('main.bicep and the hook agree', () => {
     const main = files.find((f) => f.path === 'infra/main.bicep')!;
     const { targets } = hook.planTargets(plan());
     // Aliases main.bicep gives to parts of `targets`.
-    const shapes: Record<string, object> = { targets, target: targets.scopes[0]! };
+    const shapes: Record<string, object> = { targets, target: targets.scopes[0]!, group: targets.groups[0]! };
     for (const m of main.text.matchAll(/var (\w+) = targets\.(\w+)\n/g)) {
       shapes[m[1]!] = (targets as unknown as Record<string, object>)[m[2]!]!;
     }
-    expect(Object.keys(shapes).sort()).toEqual(['healthCheckTarget', 'serviceBus', 'target', 'targets']);
-    const reads = [...main.text.matchAll(/\b(targets|target|serviceBus|healthCheckTarget)\.(\w+)/g)].map(
-      (m) => [m[1]!, m[2]!] as const,
-    );
+    expect(Object.keys(shapes).sort()).toEqual([
+      'group',
+      'healthCheckTarget',
+      'plan',
+      'serviceBus',
+      'target',
+      'targets',
+    ]);
+    const reads = [
+      ...main.text.matchAll(/\b(targets|target|group|serviceBus|healthCheckTarget)\.(\w+)/g),
+    ].map((m) => [m[1]!, m[2]!] as const);
     expect(reads.length).toBeGreaterThan(10);
     const unknown = reads.filter(([alias, field]) => !(field in shapes[alias]!)).map(([a, f]) => `${a}.${f}`);
     expect(unknown).toEqual([]);
@@ -435,11 +502,7 @@ describe('main.bicep and the hook agree', () => {
     );
     expect(file.parameters.environmentName.value).toBe('${AZURE_ENV_NAME}');
     // Every hook-derived value comes without a default: a stale or missing one must not deploy silently.
-    expect(Object.keys(hook.AZD_ENV_NAMES).sort()).toEqual([
-      'planBase64',
-      'targetsBase64',
-      'watchdogSchedule',
-    ]);
+    expect(Object.keys(hook.AZD_ENV_NAMES).sort()).toEqual(['targetsBase64', 'watchdogSchedule']);
     for (const [param, env] of Object.entries(hook.AZD_ENV_NAMES)) {
       expect(file.parameters[param].value, param).toBe(`\${${env}}`);
     }
@@ -482,12 +545,10 @@ describe('preprovision hook, run as azd would run it', () => {
     const result = run(['--print', 'examples/plan.json'], { AZURE_LOCATION: 'North Europe' });
     expect(result.status, result.stderr).toBe(0);
     const params = JSON.parse(result.stdout);
-    expect(Object.keys(params.parameters).sort()).toEqual([
-      'planBase64',
-      'targetsBase64',
-      'watchdogSchedule',
-    ]);
-    const deployed = JSON.parse(Buffer.from(params.parameters.planBase64.value, 'base64').toString('utf8'));
+    expect(Object.keys(params.parameters).sort()).toEqual(['targetsBase64', 'watchdogSchedule']);
+    const deployed = JSON.parse(
+      Buffer.from(params.parameters.targetsBase64.value, 'base64').toString('utf8'),
+    ).plan;
     const example = JSON.parse(readFileSync(join(REPO, 'examples/plan.json'), 'utf8'));
     expect(deployed.id).toBe(example.id);
     expect(example.policy.probeInterval).toBe('PT30S');
@@ -578,5 +639,168 @@ describe('preprovision hook, run as azd would run it', () => {
     expect(result.stderr).toMatch(
       /cannot read the plan file .*does\/not\/exist\.json \(ENOENT\); set DR_PLAN_FILE/,
     );
+  });
+});
+
+describe('a large plan and an existing Service Bus namespace', () => {
+  /** A valid plan of `n` active-passive workflows (Request triggers declared, so nothing is read). */
+  const largePlan = (n: number) =>
+    plan({
+      workflows: Array.from({ length: n }, (_, i) => ({
+        name: `orders-intake-workflow-${String(i).padStart(4, '0')}`,
+        role: 'active-passive',
+        trigger: 'request',
+        primary: `orders-intake-workflow-${String(i).padStart(4, '0')}`,
+        secondary: `orders-intake-workflow-${String(i).padStart(4, '0')}`,
+      })),
+    });
+
+  it('deploys a 1000-workflow plan: azd gets the parameters from a file, no argument near 32,767 characters', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dr-hook-1000-'));
+    try {
+      const planFile = join(dir, 'plan.json');
+      writeFileSync(planFile, JSON.stringify(largePlan(1000)));
+      // A stand-in for the azd CLI on the PATH that records how it was called and the file it was given.
+      const bin = join(dir, 'bin');
+      const record = join(dir, 'azd-calls.jsonl');
+      writeFileSync(
+        join(dir, 'azd.cjs'),
+        `const fs = require('node:fs');\nconst args = process.argv.slice(2);\nconst at = args.indexOf('--file');\nfs.appendFileSync(${JSON.stringify(record)}, JSON.stringify({ args, file: at >= 0 ? fs.readFileSync(args[at + 1], 'utf8') : null }) + '\\n');\n`,
+      );
+      spawnSync('mkdir', ['-p', bin]);
+      writeFileSync(
+        join(bin, 'azd'),
+        `#!/bin/sh\nexec "${process.execPath}" "${join(dir, 'azd.cjs')}" "$@"\n`,
+        {
+          mode: 0o755,
+        },
+      );
+      const result = spawnSync(process.execPath, [HOOK], {
+        cwd: REPO,
+        encoding: 'utf8',
+        env: {
+          ...process.env,
+          PATH: `${bin}:${process.env.PATH}`,
+          DR_PLAN_FILE: planFile,
+          AZURE_LOCATION: 'northeurope',
+          // An existing namespace: no name check through ARM, offline.
+          DR_CREATE_SERVICEBUS_NAMESPACE: 'false',
+          DR_SERVICEBUS_RESOURCE_GROUP: 'rg-messaging',
+        },
+        timeout: 120_000,
+      });
+      expect(result.status, result.stderr).toBe(0);
+      const calls = readFileSync(record, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { args: string[]; file: string | null });
+      expect(calls.map((c) => c.args.slice(0, 3))).toEqual([['env', 'set', '--file']]);
+      // The plan the roles come from is the one npm run package will pack.
+      expect(calls[0]!.file!.split('\n')).toContain(`DR_PLAN_FILE='${planFile}'`);
+      const longest = Math.max(...calls.flatMap((c) => c.args.map((a) => a.length)));
+      expect(longest).toBeLessThan(1000);
+      const targetsLine = calls[0]!.file!.split('\n').find((l) => l.startsWith('DR_TARGETS_BASE64='))!;
+      // What the old one-argument-per-value way would have put on one command line.
+      expect(targetsLine.length).toBeGreaterThan(32_767);
+      const targets = JSON.parse(
+        Buffer.from(targetsLine.slice("DR_TARGETS_BASE64='".length, -1), 'base64').toString('utf8'),
+      ) as Targets;
+      expect(targets.groups.map((g) => g.workflows.length)).toEqual([1000, 1000]);
+      // Each rbac.bicep deployment stays under ARM's 800 resources (and 800 per copy loop).
+      for (const chunk of targets.scopes) {
+        const assignments =
+          chunk.workflows.length +
+          chunk.rewriteWorkflows.length +
+          chunk.sites.length +
+          chunk.healthCheckWorkflows.length +
+          Object.values(chunk.linked).reduce((n, l) => n + l.length, 0);
+        expect(assignments).toBeLessThanOrEqual(hook.MAX_ASSIGNMENTS_PER_DEPLOYMENT);
+      }
+      expect(targets.scopes.filter((c) => c.first)).toHaveLength(2);
+      expect(targets.scopes.flatMap((c) => c.workflows)).toHaveLength(2000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('grants Data Sender on an existing namespace in the group DR_SERVICEBUS_RESOURCE_GROUP names, and refuses without it', () => {
+    const existing = hook.serviceBusScopeFromEnv({
+      DR_CREATE_SERVICEBUS_NAMESPACE: 'false',
+      DR_SERVICEBUS_RESOURCE_GROUP: 'rg-messaging',
+      DR_SERVICEBUS_SUBSCRIPTION_ID: SUB_B,
+    });
+    const { targets } = hook.planTargets(plan(), { serviceBusScope: existing });
+    expect(targets.serviceBus).toMatchObject({
+      enabled: true,
+      namespaceName: 'sb-dr',
+      subscriptionId: SUB_B,
+      resourceGroup: 'rg-messaging',
+    });
+    const missing = hook.serviceBusScopeFromEnv({ DR_CREATE_SERVICEBUS_NAMESPACE: 'false' });
+    expect(() => hook.planTargets(plan(), { serviceBusScope: missing })).toThrow(
+      /DR_CREATE_SERVICEBUS_NAMESPACE=false: set DR_SERVICEBUS_RESOURCE_GROUP to the resource group of the existing namespace sb-dr/,
+    );
+    expect(hook.serviceBusScopeFromEnv({})).toEqual({ create: true });
+  });
+});
+
+describe('a Service Bus namespace main.bicep creates (DR_CREATE_SERVICEBUS_NAMESPACE=true)', () => {
+  it('stops at preprovision when the name is taken elsewhere, saying what to do; passes when free or already ours', () => {
+    expect(hook.namespaceNameProblem('sb-dr', { nameAvailable: true }, false, 'rg-dr')).toBeUndefined();
+    const taken = {
+      nameAvailable: false,
+      reason: 'NameInUse',
+      message: 'The specified name is not available.',
+    };
+    expect(hook.namespaceNameProblem('sb-dr', taken, true, 'rg-dr')).toBeUndefined();
+    expect(hook.namespaceNameProblem('sb-dr', taken, false, 'rg-dr')).toBe(
+      `the plan's Service Bus namespace "sb-dr" is taken by a namespace outside rg-dr (The specified name is not available.): ` +
+        'choose another name in notifications.serviceBus.namespace, or, if that namespace is yours, set ' +
+        'DR_CREATE_SERVICEBUS_NAMESPACE=false and DR_SERVICEBUS_RESOURCE_GROUP to its resource group',
+    );
+    expect(
+      hook.namespaceNameProblem('sb', { nameAvailable: false, reason: 'InvalidName' }, false, 'rg-dr'),
+    ).toBe(`the plan's Service Bus namespace "sb" cannot be created: InvalidName`);
+  });
+});
+
+describe('azd down', () => {
+  it('is refused by the predown hook, which prints what removes only the deployment’s own resources', () => {
+    const yaml = readFileSync(join(REPO, 'azure.yaml'), 'utf8');
+    expect(yaml.match(/run: node infra\/hooks\/predown\.mjs/g)).toHaveLength(2);
+    const { targets } = hook.planTargets(plan());
+    const result = spawnSync(process.execPath, [join(INFRA, 'hooks/predown.mjs')], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        DR_TARGETS_BASE64: Buffer.from(JSON.stringify(targets)).toString('base64'),
+        DR_CONTROL_PLANE_PRINCIPAL_ID: 'p-1',
+        AZURE_RESOURCE_GROUP: 'rg-dr',
+        AZURE_SUBSCRIPTION_ID: SUB_A,
+        AZURE_ENV_NAME: 'dr',
+      },
+      timeout: 60_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('refusing `azd down`');
+    const commands = result.stdout.split('\n').filter((l) => l.startsWith('az '));
+    // Only the control plane's own group is deleted whole; in the workload groups, only what was added.
+    expect(commands.filter((c) => c.startsWith('az group delete'))).toEqual([
+      `az group delete --subscription ${SUB_A} -n rg-dr --yes`,
+    ]);
+    expect(commands).toContain(
+      `az resource delete --ids /subscriptions/${SUB_A}/resourceGroups/rg-weu/providers/Microsoft.Logic/workflows/dr-healthcheck`,
+    );
+    for (const rg of ['rg-weu', 'rg-neu']) {
+      expect(
+        commands.some(
+          (c) => c.includes(`resourceGroups/${rg} --include-descendants`) && c.includes("principalId=='p-1'"),
+        ),
+      ).toBe(true);
+      expect(
+        commands.some((c) => c.startsWith('az role definition list') && c.includes(`resourceGroups/${rg} `)),
+      ).toBe(true);
+    }
   });
 });

@@ -109,7 +109,7 @@ describe('custom roles in rbac.bicep', () => {
       customRoles(rbac)
         .map((d) => d.name)
         .sort(),
-    ).toEqual([...ROLES.map((r) => r.role), 'listRole'].sort());
+    ).toEqual([...ROLES.map((r) => r.role), 'listRole', 'linkRole'].sort());
     expect(
       files.filter((f) => f !== rbac).flatMap((f) => customRoles(f).map((d) => `${f.path}#${d.name}`)),
     ).toEqual([]);
@@ -129,8 +129,8 @@ describe('custom roles in rbac.bicep', () => {
       expect(target.loop).toBe(true);
       expect(target.target?.split('@')[0]).toBe(type);
       expect(target.node.text).toMatch(new RegExp(`for \\w+ in ${names}:`));
-      // The role exists only where there is something to assign it on.
-      expect(declaration(rbac, role).condition).toBe(`(!empty(${names}))`);
+      // The role exists only where there is something to assign it on (and in the pass that defines roles).
+      expect(declaration(rbac, role).condition).toBe(`(defineRoles && !empty(${names}))`);
     },
   );
 
@@ -143,16 +143,17 @@ describe('custom roles in rbac.bicep', () => {
     expect(compact(declaration(rbac, 'grantList').value)).toBe(
       'listWorkflows&&length(switchedWorkflowNames)>1',
     );
-    expect(declaration(rbac, 'listRole').condition).toBe('(grantList)');
+    expect(declaration(rbac, 'listRole').condition).toBe('(defineRoles && grantList)');
     const a = declaration(rbac, 'listAssignment');
-    expect(a.condition).toBe('(grantList)');
+    expect(a.condition).toBe('(assignRoles && grantList)');
     expect(a.loop).toBe(false);
     expect(property(a.body, 'scope')).toBeUndefined(); // the resource group this file is deployed to
     expect(compact(propertyPath(a.body, ['properties', 'roleDefinitionId']))).toBe('listRole.id');
     expect(compact(property(a.body, 'name'))).toBe('guid(resourceGroup().id,principalId,listRole.id)');
     const mod = declaration(main, 'workflowRoles');
+    // Once per resource group: only its first assignment deployment assigns on the group.
     expect(compact(property(property(mod.body, 'params'), 'listWorkflows'))).toBe(
-      'listWorkflowsInResourceGroups',
+      'listWorkflowsInResourceGroups&&target.first',
     );
     expect(compact(declaration(main, 'listWorkflowsInResourceGroups').value)).toBe('false');
   });

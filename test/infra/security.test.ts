@@ -165,13 +165,13 @@ describe('no keys, no secrets', () => {
         'AzureWebJobsStorage__clientId',
         'AzureWebJobsStorage__credential',
         'DR_KEY_IS_OPERATOR',
-        'DR_PLAN',
+        'DR_PLAN_PATH',
         'DR_REQUIRE_PRINCIPAL',
         'DR_TASK_HUB',
         'DR_WATCHDOG_SCHEDULE',
       ].sort(),
     );
-    expect(compact(settings.get('DR_PLAN'))).toBe('planText');
+    expect(compact(settings.get('DR_PLAN_PATH'))).toBe('planPath');
     expect(compact(settings.get('AZURE_CLIENT_ID'))).toBe('identityClientId');
     expect(settings.get('APPLICATIONINSIGHTS_AUTHENTICATION_STRING')!.text).toContain('Authorization=AAD');
     expect(compact(settings.get('DR_KEY_IS_OPERATOR'))).toBe("keyIsOperator?'true':'false'");
@@ -310,14 +310,14 @@ describe('publishing credentials', () => {
 });
 
 describe('services', () => {
-  it('runs the control plane on Flex Consumption (FC1), Node 20, with an identity-authenticated deployment container', () => {
+  it('runs the control plane on Flex Consumption (FC1), Node 22, with an identity-authenticated deployment container', () => {
     const app = file('infra/modules/functionapp.bicep');
     const plan = resource(app, 'Microsoft.Web/serverfarms@')[0]!;
     expect(literal(property(plan.body, 'sku'))).toEqual({ name: 'FC1', tier: 'FlexConsumption' });
     const site = resource(app, 'Microsoft.Web/sites@')[0]!;
     expect(literal(propertyPath(site.body, ['identity', 'type']))).toBe('UserAssigned');
     const config = propertyPath(site.body, ['properties', 'functionAppConfig']);
-    expect(literal(property(config, 'runtime'))).toEqual({ name: 'node', version: '20' });
+    expect(literal(property(config, 'runtime'))).toEqual({ name: 'node', version: '22' });
     const storage = propertyPath(config, ['deployment', 'storage']);
     expect(literal(property(storage, 'type'))).toBe('blobContainer');
     expect(literal(propertyPath(storage, ['authentication', 'type']))).toBe('UserAssignedIdentity');

@@ -111,3 +111,49 @@ describe('lint boundary between what ships and what simulates', () => {
     ).toEqual([]);
   });
 });
+
+describe('one composition root at the top', () => {
+  it.each([
+    ['process.env', 'src/http/boundary-fixture.ts', 'export const f = () => process.env.DR_KEY_IS_OPERATOR;'],
+    ['process["env"]', 'src/activities/boundary-fixture.ts', 'export const f = () => process["env"];'],
+    [
+      'env destructured from process',
+      'src/cli/boundary-fixture.ts',
+      'const { env } = process; export const e = env;',
+    ],
+    [
+      'an import of the root',
+      'src/activities/boundary-fixture.ts',
+      'import { controlPlane } from "../composition"; export const c = controlPlane;',
+    ],
+    [
+      'an import of the root from the top of src/',
+      'src/boundary-fixture.ts',
+      'import { controlPlane } from "./composition"; export const c = controlPlane;',
+    ],
+  ])('refuses %s below the root', async (_what, file, code) => {
+    expect(await problems(file, code)).not.toEqual([]);
+  });
+
+  it('lets the root read process.env, and functions/ import the root', async () => {
+    expect(
+      await problems('src/composition.ts', 'export const settings = () => process.env.DR_PLAN_PATH;'),
+    ).toEqual([]);
+    expect(
+      await problems(
+        'functions/boundary-fixture.ts',
+        'import { httpRegistration } from "../src/composition"; export const h = httpRegistration;',
+      ),
+    ).toEqual([]);
+  });
+
+  it('holds for every file under src/ as it is', async () => {
+    const results = await eslint.lintFiles(['src/**/*.ts']);
+    const offences = results.flatMap((r) =>
+      r.messages
+        .filter((m) => /composition root/.test(m.message))
+        .map((m) => `${r.filePath.slice(process.cwd().length + 1)}:${m.line}: ${m.message}`),
+    );
+    expect(offences).toEqual([]);
+  });
+});

@@ -7,7 +7,7 @@ import { afterEach } from 'vitest';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { createHealthProbe } from '../../src/adapters/probe';
 import { createServiceBusNotifier } from '../../src/adapters/servicebus';
-import { installControlPlane } from '../../src/composition';
+import { installControlPlane, installHttpClock } from '../../src/composition';
 import { simulatorConnection } from '../../local/sim/arm';
 import { ArmThrottle } from '../../src/adapters/arm/throttle';
 import { loadPlan } from '../../src/plan/load';
@@ -22,7 +22,6 @@ import {
   type FunctionsHostOptions,
   type HostLogEntry,
 } from '../../local/host';
-import { installHttpClock } from '../../src/http/runtime';
 import {
   monitorInstanceId,
   monitorOf,

@@ -88,7 +88,8 @@ export class Estate {
               definition: wf.definition,
               parameters: wf.parameters ?? {},
               tags: wf.tags ?? {},
-              extraProperties: {},
+              extraProperties: wf.integrationAccount ? { integrationAccount: wf.integrationAccount } : {},
+              ...(wf.identity ? { identity: wf.identity } : {}),
             },
             'seed',
             where,
@@ -372,6 +373,10 @@ export class Estate {
       );
     }
     const tags = parseTags(body.tags);
+    const identity = body.identity;
+    if (identity !== undefined && identity !== null && !isObject(identity)) {
+      throw new ArmError(400, 'InvalidRequestContent', "The workflow 'identity' must be a JSON object.");
+    }
     const extraProperties: JsonObject = {};
     for (const [k, v] of Object.entries(properties)) {
       if (k === 'definition' || k === 'parameters' || k === 'state' || READ_ONLY_PROPERTIES.has(k)) continue;
@@ -391,6 +396,7 @@ export class Estate {
           parameters: parameters ?? {},
           tags: tags ?? {},
           extraProperties,
+          ...(isObject(identity) ? { identity } : {}),
         },
         'create',
         'workflow',
@@ -411,6 +417,9 @@ export class Estate {
     if (parameters !== undefined) existing.parameters = structuredClone(parameters);
     if (tags !== undefined) existing.tags = tags;
     existing.extraProperties = structuredClone(extraProperties);
+    // PUT replaces the resource: an identity left out is removed, as ARM does.
+    if (isObject(identity)) existing.identity = structuredClone(identity);
+    else delete existing.identity;
     this.bumpVersion(existing);
     if (state !== undefined && state !== existing.state) this.setState(existing, state, 'update');
     else if (firesAfterSave) this.fireWorkflow(existing, now);
@@ -617,6 +626,7 @@ export class Estate {
       definition: structuredClone(init.definition),
       parameters: structuredClone(init.parameters),
       extraProperties: structuredClone(init.extraProperties),
+      ...(init.identity ? { identity: structuredClone(init.identity) } : {}),
       triggers: readTriggers(init.definition, `${where}.definition`),
       triggerStates: new Map(),
       runtimeId: randomBytes(16).toString('hex'),
@@ -688,6 +698,7 @@ interface WorkflowInit {
   parameters: JsonObject;
   tags: Record<string, string>;
   extraProperties: JsonObject;
+  identity?: JsonObject;
 }
 
 function parseTags(value: unknown): Record<string, string> | undefined {

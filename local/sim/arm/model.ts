@@ -40,6 +40,8 @@ export interface SimWorkflow {
   parameters: Record<string, unknown>;
   /** `properties` the client sent that the simulator does not interpret; echoed back unchanged. */
   extraProperties: Record<string, unknown>;
+  /** The resource's `identity` (managed identities), echoed back as sent; absent when it has none. */
+  identity?: Record<string, unknown>;
   triggers: SimTrigger[];
   /** Per-trigger state set through triggers/setState; absent = Enabled. */
   triggerStates: Map<string, SimWorkflowState>;

@@ -67,6 +67,7 @@ export function workflowResource(wf: SimWorkflow, accessEndpoint: string): Recor
     type: 'Microsoft.Logic/workflows',
     location: wf.location,
     tags: { ...wf.tags },
+    ...(wf.identity ? { identity: structuredClone(wf.identity) } : {}),
   };
 }
 

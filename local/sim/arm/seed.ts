@@ -13,6 +13,13 @@ const seedWorkflow = z
     definition: jsonObject,
     parameters: jsonObject.optional(),
     tags: z.record(z.string(), z.string()).optional(),
+    /** The workflow's managed identity, as ARM spells it (`{ type, userAssignedIdentities }`). */
+    identity: jsonObject.optional(),
+    /** `{ id }` of the integration account the workflow is linked to. */
+    integrationAccount: z
+      .object({ id: z.string().min(1) })
+      .strict()
+      .optional(),
   })
   .strict();
 

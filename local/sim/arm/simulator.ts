@@ -26,6 +26,7 @@ import { handleCallback } from './runtime';
 import { type SimSeed } from './seed';
 import { createSimControlHandler } from './control';
 import { ArmThrottle, categoryOf, type ThrottleLimits } from './throttle';
+import { linkedGrantsNeeded, linkedResourcesOf } from '../../../src/core/linked-resources';
 
 /** The request body, or undefined after dropping a connection whose body could not be read. */
 async function readBodyOrDrop(req: IncomingMessage, res: ServerResponse): Promise<string | undefined> {
@@ -76,7 +77,16 @@ export interface ArmSimulatorOptions {
    * (roles on single workflows): listing a resource group's workflows is refused with 403 AuthorizationFailed,
    * as ARM refuses it without `Microsoft.Logic/workflows/read` on the group. Default: allowed.
    */
-  grants?: { listWorkflows?: boolean };
+  grants?: {
+    listWorkflows?: boolean;
+    /**
+     * Ids of the API connections, user-assigned identities and integration accounts on which the caller holds
+     * join/assign (the roles infra/rbac.bicep assigns on them). When given, a workflow PUT that references
+     * any other is refused with 403 LinkedAuthorizationFailed, as ARM checks each linked resource besides
+     * workflows/write. Default: not checked (every link allowed).
+     */
+    linkedResources?: Iterable<string>;
+  };
 }
 
 /** One request as the simulator saw it. `path` includes the query string with `sig` redacted. */
@@ -210,6 +220,7 @@ class ArmSimulatorImpl implements ArmSimulator {
   private followTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly listWorkflowsGranted: boolean;
+  private readonly linkedGranted: Set<string> | undefined;
   /** Listener open/close steps caused by faults, in order. */
   private transitions: Promise<void> = Promise.resolve();
   private transitionError: unknown;
@@ -227,6 +238,8 @@ class ArmSimulatorImpl implements ArmSimulator {
     this.recordBodies = options.recordBodies ?? false;
     this.onArmResponse = options.onArmResponse;
     this.listWorkflowsGranted = options.grants?.listWorkflows ?? true;
+    const linked = options.grants?.linkedResources;
+    this.linkedGranted = linked ? new Set([...linked].map((id) => id.toLowerCase())) : undefined;
     const start = options.now ?? new Date(Math.floor(this.realNow() / 1000) * 1000);
     this.clock = new VirtualClock(start);
     this.estate = new Estate({
@@ -536,6 +549,8 @@ class ArmSimulatorImpl implements ArmSimulator {
         `The client does not have authorization to perform action 'Microsoft.Logic/workflows/read' over scope '/subscriptions/${info.subscriptionId}/resourceGroups/${info.resourceGroup}' or the scope is invalid.`,
       );
     }
+    if (method === 'PUT' && info.provider === 'logic' && info.name !== undefined && info.rest.length === 0)
+      this.checkLinkedAuthorization(url, body);
     if (info.subscriptionId) {
       const category = categoryOf(method);
       const decision = this.throttle.take(info.subscriptionId, category);
@@ -573,6 +588,41 @@ class ArmSimulatorImpl implements ArmSimulator {
       }
     }
     return this.router.handle({ method, url, body });
+  }
+
+  /**
+   * ARM authorizes a workflow PUT on the workflow (workflows/write) and, separately, on every resource the body
+   * links: each `$connections` connection, each user-assigned identity, the integration account.
+   */
+  private checkLinkedAuthorization(url: URL, body: string): void {
+    const granted = this.linkedGranted;
+    if (!granted) return;
+    let doc: unknown;
+    try {
+      doc = JSON.parse(body);
+    } catch {
+      return; // the router answers the malformed body
+    }
+    if (typeof doc !== 'object' || doc === null) return;
+    const w = doc as {
+      identity?: { userAssignedIdentities?: Record<string, unknown> };
+      properties?: { parameters?: Record<string, unknown>; integrationAccount?: { id?: unknown } };
+    };
+    const account = w.properties?.integrationAccount?.id;
+    const needed = linkedGrantsNeeded(
+      linkedResourcesOf({
+        parameters: w.properties?.parameters,
+        identity: w.identity,
+        integrationAccountId: typeof account === 'string' ? account : undefined,
+      }),
+    );
+    const missing = needed.filter((n) => !granted.has(n.id.toLowerCase()));
+    if (missing.length === 0) return;
+    throw new ArmError(
+      403,
+      'LinkedAuthorizationFailed',
+      `The client has permission to perform action 'Microsoft.Logic/workflows/write' on scope '${url.pathname}', however, it does not have permission to perform action(s) '${missing.map((m) => m.action).join(',')}' on the linked scope(s) '${missing.map((m) => m.id).join(',')}' (respectively) or the linked scope(s) are invalid.`,
+    );
   }
 
   /** Two draws in [0, 1) for the n-th time this method and path are requested. */

@@ -45,6 +45,11 @@ export class ArmConcurrencyError extends ArmFailure {
   override name = 'ArmConcurrencyError';
 }
 
+/** An answer from ARM (or its absence), as the adapters throw it: anything else is not ARM's but a bug. */
+export const isArmFailure = (
+  err: unknown,
+): err is ArmTransientError | ArmTerminalError | ArmConcurrencyError => err instanceof ArmFailure;
+
 const TRANSIENT_NETWORK = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -74,8 +79,8 @@ function armErrorBody(err: RestErrorLike): { code?: string; message?: string } {
     try {
       const body = JSON.parse(text) as { error?: { code?: string; message?: string } };
       if (body.error) return body.error;
-    } catch {
-      // Not JSON: fall back to the SDK's message.
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err; // Not JSON: fall back to the SDK's message.
     }
   }
   return {};

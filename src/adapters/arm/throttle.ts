@@ -71,6 +71,7 @@ class TokenBucket {
         await this.clock.sleep(((1 - this.tokens) / this.spec.refillPerSecond) * 1000);
       }
     });
+    // The queue only orders turns; the caller gets this turn's failure through `turn`.
     this.queue = turn.catch(() => undefined);
     return turn;
   }

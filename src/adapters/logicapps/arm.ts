@@ -6,6 +6,7 @@ import { LogicManagementClient, type Workflow } from '@azure/arm-logic';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
 import type { TokenCredential } from '@azure/core-auth';
 import type { Agent } from 'node:https';
+import { hasLinkedResources, linkedResourcesOf, type LinkedResources } from '../../core/linked-resources';
 import { ArmConcurrencyError, ArmTerminalError, classifyArmError } from '../arm/errors';
 import type { ArmThrottle } from '../arm/throttle';
 import { armTimeoutPolicy, DEFAULT_ARM_TIMEOUT_MS } from '../arm/timeout';
@@ -52,6 +53,7 @@ class KeyedMutex {
   async run<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.tails.get(key) ?? Promise.resolve();
     const result = prev.then(fn, fn);
+    // The tail only orders writes to one key; the caller gets the failure through `result`.
     const tail = result.catch(() => undefined);
     this.tails.set(key, tail);
     try {
@@ -174,7 +176,17 @@ export function createArmLogicAppsControl(connection: ArmConnection): LogicAppsC
     ...(w.changedTime ? { changedTime: w.changedTime.toISOString() } : {}),
     ...(w.version ? { version: w.version } : {}),
     ...(w.integrationAccount?.id ? { integrationAccountId: w.integrationAccount.id } : {}),
+    ...linkedOf(w),
   });
+
+  const linkedOf = (w: Workflow): { linked?: LinkedResources } => {
+    const linked = linkedResourcesOf({
+      parameters: w.parameters,
+      identity: w.identity,
+      integrationAccountId: w.integrationAccount?.id,
+    });
+    return hasLinkedResources(linked) ? { linked } : {};
+  };
 
   const getConsumption = (t: Consumption) =>
     call('get', t, async () => toInfo(await logic(t.subscriptionId).workflows.get(t.resourceGroup, t.name)));

@@ -1,4 +1,5 @@
 /** The port through which the control plane changes Logic Apps. One adapter per kind of Logic App behind it. */
+import type { LinkedResources } from '../../core/linked-resources';
 
 /** A consumption workflow, or a Logic Apps Standard workflow inside a site. */
 export type WorkflowLocator =
@@ -19,6 +20,8 @@ export interface WorkflowInfo {
   /** Opaque token that changes with every write (changedTime + version): pass it back as `basedOn`. */
   revision: string;
   integrationAccountId?: string;
+  /** Consumption only, when any: what a PUT of this workflow also needs join/assign on (see core/linked-resources). */
+  linked?: LinkedResources;
 }
 
 export interface TriggerInfo {

@@ -4,7 +4,7 @@
  * probes the plan's dependencies alongside. Never rejects: every problem is a failed ProbeResult with a class.
  */
 import { performance } from 'node:perf_hooks';
-import { locatorFor } from '../../app/locate';
+import { locatorFor } from '../../estate/locate';
 import { DurationError, durationMs } from '../../core/duration';
 import type { FailureClass, ProbeResult } from '../../core/monitor';
 import type { DependencyProbe, HealthCheck, Plan, WorkflowRef } from '../../plan/schema';
@@ -194,8 +194,8 @@ export function createHealthProbe(deps: HealthProbeDeps): HealthProbe {
     try {
       timeoutMs = durationMs(timeout, `${name} timeout`);
     } catch (error) {
-      const message = error instanceof DurationError ? error.message : String(error);
-      return result({ healthy: false, failure: 'error', detail: message });
+      if (!(error instanceof DurationError)) throw error;
+      return result({ healthy: false, failure: 'error', detail: error.message });
     }
 
     const resolution = await resolve(target, timeoutMs);
@@ -256,7 +256,8 @@ function parseHttpUrl(value: string): URL | undefined {
   try {
     const url = new URL(value);
     return url.protocol === 'https:' || url.protocol === 'http:' ? url : undefined;
-  } catch {
-    return undefined;
+  } catch (err) {
+    if (err instanceof TypeError) return undefined; // new URL's "Invalid URL"
+    throw err;
   }
 }

@@ -48,7 +48,8 @@ export function judgeResponse(status: number, bodyText: string, expect: ProbeExp
   let body: unknown;
   try {
     body = JSON.parse(bodyText);
-  } catch {
+  } catch (err) {
+    if (!(err instanceof SyntaxError)) throw err;
     return {
       healthy: false,
       failure: 'body',

@@ -136,6 +136,7 @@ export function createServiceBusNotifier(target: NotificationTarget, deps: Notif
         ? new ServiceBusClient(target.connectionString, clientOptions)
         : new ServiceBusClient(target.namespace ?? '', deps.credential as TokenCredential, clientOptions);
   } catch (err) {
+    // The SDK's constructors throw only for what they were given (connection string, namespace): a config error.
     throw new NotifierConfigError(`${where}: ${redact(err instanceof Error ? err.message : String(err))}`);
   }
   // The SDK connects lazily, on the first send.
@@ -188,7 +189,7 @@ export function createServiceBusNotifier(target: NotificationTarget, deps: Notif
       const closing = client?.close();
       client = undefined;
       if (!closing) return;
-      // A hung connection must not hang shutdown either.
+      // A hung connection must not hang shutdown either, and a failed close leaves nothing to undo: ignored.
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
         closing.catch(() => undefined),

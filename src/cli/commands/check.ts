@@ -3,7 +3,7 @@ import { loadPlan, planSourceFromSettings, type LoadedPlan, type PlanSource } fr
 import { formatWarnings } from '../../plan/validate';
 import { parseCommandArgs } from '../args';
 import { EXIT, type CliIo } from '../io';
-import type { Command } from '../main';
+import type { Command } from '../command';
 import { table } from '../table';
 
 const usage = `Usage: dr check [PLAN] [--json]

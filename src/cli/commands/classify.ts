@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { classifyDocument, type ClassifiedWorkflow } from '../../core/classify';
-import { DEFINITION_READ, parseJsonWithLocations } from '../../plan/json';
+import { ClassificationInputError, classifyDocument, type ClassifiedWorkflow } from '../../core/classify';
+import { DEFINITION_READ, JsonSyntaxError, parseJsonWithLocations } from '../../plan/json';
+import { isFileError } from '../../plan/load';
 import { EXIT, UsageError, type CliIo } from '../io';
 import { parseCommandArgs } from '../args';
-import type { Command } from '../main';
+import type { Command } from '../command';
 
 const usage = `Usage: dr classify FILE... [--compact]
 
@@ -29,8 +30,10 @@ export const classifyCommand: Command = {
         const doc = parseJsonWithLocations(readFileSync(file, 'utf8'), file, DEFINITION_READ).value;
         results.push({ file, workflows: classifyDocument(doc, file) });
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        failures.push(code ? `${file}: cannot be read (${code})` : (err as Error).message);
+        if (isFileError(err)) failures.push(`${file}: cannot be read (${err.code})`);
+        else if (err instanceof JsonSyntaxError || err instanceof ClassificationInputError)
+          failures.push(err.message);
+        else throw err;
       }
     }
     io.out(values.compact ? JSON.stringify(results) : JSON.stringify(results, null, 2));

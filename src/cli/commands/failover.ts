@@ -2,7 +2,7 @@ import { SAFETY_RULES } from '../../core/safety';
 import type { OperationPlan } from '../../core/planner';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
-import type { Command } from '../main';
+import type { Command } from '../command';
 import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
 import { renderOperationPlan } from './whatif';
 

@@ -1,7 +1,7 @@
 import { durationMs, DurationError } from '../../core/duration';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
-import type { Command } from '../main';
+import type { Command } from '../command';
 import { requireReason } from './failover';
 import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
 

@@ -1,5 +1,5 @@
 import type { RunInfo } from '../../adapters/logicapps/port';
-import { checkReadiness } from '../../app/readiness';
+import { checkReadiness } from '../readiness';
 import { loadPlan, planSourceFromSettings } from '../../plan/load';
 import { formatWarnings } from '../../plan/validate';
 import { createArmLogicAppsControl } from '../../adapters/logicapps/arm';
@@ -7,7 +7,7 @@ import { createArmIntegrationAccounts } from '../../adapters/logicapps/integrati
 import { ARM_OPTIONS_HELP, armConnectionFor } from '../arm';
 import { parseCommandArgs } from '../args';
 import { EXIT, type CliIo } from '../io';
-import type { Command } from '../main';
+import type { Command } from '../command';
 import { table } from '../table';
 
 const usage = `Usage: dr ready [PLAN] [--json] [--sim URL]

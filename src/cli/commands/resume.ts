@@ -1,6 +1,6 @@
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
-import type { Command } from '../main';
+import type { Command } from '../command';
 import { renderPause } from './pause';
 import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
 

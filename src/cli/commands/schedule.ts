@@ -1,7 +1,7 @@
 import { splitSchedules } from '../../core/schedule';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, type CliIo } from '../io';
-import type { Command } from '../main';
+import type { Command } from '../command';
 
 /** Slot 0 of the default grid; any midnight works the same for cadences that divide a day. */
 export const DEFAULT_ANCHOR = '2024-01-01T00:00:00Z';

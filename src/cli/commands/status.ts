@@ -11,7 +11,7 @@ import {
 import type { StatusView } from '../../http/status-view';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, type CliIo } from '../io';
-import type { Command } from '../main';
+import type { Command } from '../command';
 
 /** Flags every remote command takes. */
 export const REMOTE_OPTIONS = {

@@ -1,11 +1,11 @@
-import { observePlan } from '../../app/observe';
-import { planFromObserved } from '../../app/live-check';
+import { observePlan } from '../../estate/observe';
+import { planFromObserved } from '../../estate/live-check';
 import type { OperationPlan, PlannedAction } from '../../core/planner';
 import { loadPlan, planSourceFromSettings } from '../../plan/load';
 import { ARM_OPTIONS_HELP, logicAppsControlFor } from '../arm';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, type CliIo } from '../io';
-import type { Command } from '../main';
+import type { Command } from '../command';
 
 const usage = `Usage: dr whatif [PLAN] failover|failback [--kind planned|emergency] [--json] [--sim URL]
 

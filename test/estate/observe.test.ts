@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
-import { LIST_PAGE_SIZE, observePlan } from '../../src/app/observe';
+import { LIST_PAGE_SIZE, observePlan } from '../../src/estate/observe';
 import { simulatorConnection } from '../../local/sim/arm';
 import { ArmThrottle } from '../../src/adapters/arm/throttle';
 import { validatePlan } from '../../src/plan/validate';
@@ -288,5 +288,24 @@ describe('reading workflows that share a resource group (Workflows_ListByResourc
     expect(lists.length).toBeGreaterThan(0);
     expect(lists.every((e) => e.status === 403 && e.errorCode === 'AuthorizationFailed')).toBe(true);
     expect(armRequests(smallSim).filter((e) => !isList(e.path))).toHaveLength(2 * 5);
+  });
+});
+
+describe('a failure that is not an ARM answer', () => {
+  it('is thrown (a bug surfaces), not observed as a workflow in an Unknown state', async () => {
+    const plan = planOf(2, 'spread');
+    const sim = await start(plan);
+    const real = createArmLogicAppsControl(connection(sim));
+    // The adapter throws only ARM's classified answers; this stands in for a bug behind the port.
+    const broken = new Proxy(real, {
+      get: (target, name, receiver) =>
+        name === 'getWorkflow'
+          ? () => Promise.reject(new TypeError("Cannot read properties of undefined (reading 'state')"))
+          : Reflect.get(target, name, receiver),
+    });
+    await expect(observePlan(plan, broken)).rejects.toThrow(TypeError);
+    // An ARM answer is still an observation: the same plan reads normally through the real adapter.
+    const observed = [...(await observePlan(plan, real)).values()];
+    expect(observed.every((o) => o.observation.reachable)).toBe(true);
   });
 });

@@ -1,10 +1,10 @@
 /**
  * The watchdog: on every timer tick, make sure the plan's monitor orchestration is running and hand it the tick
- * (src/app/monitor-instance.ts).
+ * (src/durable/monitor-instance.ts).
  */
 import type { InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
-import { ensureMonitor, tickSignal } from '../app/monitor-instance';
+import { ensureMonitor, tickSignal } from './monitor-instance';
 import type { DurableClient } from '../durable/client';
 import { MONITOR_SIGNAL, monitorInstanceId } from '../durable/contracts';
 import type { Plan } from '../plan/schema';

@@ -40,6 +40,7 @@ export async function checkLiveRulesAtStartup(
     }
     return findings;
   } catch (err) {
+    // Any failure: this check is advisory and unawaited (every operation checks again), so it is logged, not thrown.
     log.warn(`plan ${plan.id}: the start-up check of live triggers failed: ${(err as Error).message}`);
     return undefined;
   }

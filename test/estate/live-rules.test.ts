@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createActivities } from '../../src/activities';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { createHealthProbe } from '../../src/adapters/probe';
-import { checkLiveRulesAtStartup } from '../../src/app/live-check';
+import { checkLiveRulesAtStartup } from '../../src/estate/live-check';
 import { renderOperationPlan } from '../../src/cli/commands/whatif';
 import { simulatorConnection } from '../../local/sim/arm';
 import type { WorkflowEntry } from '../../src/plan/schema';

@@ -1,5 +1,5 @@
 /** Reads what ARM says about every workflow of a plan, without ever throwing for one workflow's failure. */
-import { ArmTerminalError, ArmTransientError } from '../adapters/arm/errors';
+import { ArmTerminalError, ArmTransientError, isArmFailure } from '../adapters/arm/errors';
 import type {
   LogicAppsControl,
   ResourceGroupScope,
@@ -44,8 +44,9 @@ function observedFrom(target: WorkflowTarget, info: WorkflowInfo): Observed {
   };
 }
 
-/** What a failed read says about one target. */
+/** What a failed read says about one target; an error that is not ARM's answer (a bug) is thrown on. */
 function failedFrom(target: WorkflowTarget, err: unknown): Observed {
+  if (!isArmFailure(err)) throw err;
   if (err instanceof ArmTerminalError && err.status === 404) {
     return { target, observation: { reachable: true, exists: false } };
   }
@@ -54,7 +55,7 @@ function failedFrom(target: WorkflowTarget, err: unknown): Observed {
   if (isNoAnswer(err)) {
     return { target, observation: { reachable: false, error: err.message } };
   }
-  return { target, observation: { reachable: true, state: 'Unknown', error: (err as Error).message } };
+  return { target, observation: { reachable: true, state: 'Unknown', error: err.message } };
 }
 
 const isNoAnswer = (err: unknown): err is ArmTransientError =>
@@ -168,7 +169,8 @@ async function observeListed(
     if (err instanceof ArmTransientError) return targets.map((t) => failedFrom(t, err));
     // Refused (e.g. no read permission at resource-group scope, which roles on single workflows do not give):
     // each target is read by GET instead.
-    return targets.map(() => undefined);
+    if (err instanceof ArmTerminalError) return targets.map(() => undefined);
+    throw err;
   }
   return targets.map((t) => {
     const info = found.get(nameOf(t));

@@ -4,16 +4,18 @@
  * apart, use connections and integration accounts in their own region, that live triggers allow the roles,
  * and that the health-check workflow can answer probes; and lists the primary's runs in flight.
  */
+import { isArmFailure } from '../adapters/arm/errors';
 import { targetKey } from '../core/refs';
 import { checkLiveTriggerRules } from '../core/live-rules';
 import { entryTargets, normalState, type WorkflowTarget } from '../core/planner';
 import { coverageViolations, overlapViolations } from '../core/safety';
+import { linkedGrantsNeeded } from '../core/linked-resources';
 import { normaliseLocation } from '../core/plan-rules';
 import type { IntegrationAccounts } from '../adapters/logicapps/integration-accounts';
 import type { LogicAppsControl, RunInfo, WorkflowInfo } from '../adapters/logicapps/port';
 import type { Plan, WorkflowEntry } from '../plan/schema';
-import { locatorFor } from './locate';
-import { observePlan, observeTarget, type Observed } from './observe';
+import { locatorFor } from '../estate/locate';
+import { observePlan, observeTarget, type Observed } from '../estate/observe';
 
 export type CheckStatus = 'ok' | 'fail' | 'skip';
 
@@ -26,6 +28,7 @@ export interface ReadinessCheck {
     | 'drift'
     | 'connections'
     | 'integration-account'
+    | 'linked-access'
     | 'trigger-rules'
     | 'schedule'
     | 'health-check';
@@ -139,6 +142,12 @@ export interface ReadinessDeps {
 
 const isStandardRef = (t: WorkflowTarget) => typeof t.ref !== 'string';
 
+const isRewriteSide = (side: unknown): boolean =>
+  typeof side === 'object' &&
+  side !== null &&
+  'workflow' in side &&
+  (side as { mode?: unknown }).mode === 'rewrite';
+
 const STANDARD_SKIP =
   'Logic Apps Standard: the definition and connections.json live in the site’s files, which ARM does not return; compare them in your deployment pipeline';
 
@@ -251,6 +260,23 @@ export async function checkReadiness(
     );
     if (accountCheck) add('integration-account', accountCheck.status, accountCheck.detail);
 
+    // A rewrite PUTs the workflow back whole; ARM then checks join/assign on what it links to. Who may do that
+    // is not readable here (the control plane's identity is not the caller), so this lists what it needs.
+    const rewritten = targets.filter((t) => !isStandardRef(t) && isRewriteSide(entry[t.region]));
+    if (rewritten.length) {
+      const needed = rewritten.flatMap((t) => {
+        const linked = info(t).linked;
+        return linked ? linkedGrantsNeeded(linked).map((n) => `${t.label}: ${n.action} on ${n.id}`) : [];
+      });
+      add(
+        'linked-access',
+        needed.length ? 'skip' : 'ok',
+        needed.length
+          ? `not checked: the control plane's identity needs ${needed.join('; ')} (a rewrite PUTs them back: 403 LinkedAuthorizationFailed without). azd provision grants them when the preprovision hook could read the workflow, and warns when it could not: then run azd provision again`
+          : 'the rewritten workflows link to no API connection, user-assigned identity or integration account',
+      );
+    }
+
     if (entry.trigger === undefined) {
       const issues = live.checked.get(entry.name);
       if (issues === undefined) {
@@ -330,7 +356,8 @@ async function checkIntegrationAccounts(
         );
       } else located.push(`${t.label}: ${name} in ${account.location}`);
     } catch (err) {
-      problems.push(`${t.label}: integration account ${name} could not be read (${(err as Error).message})`);
+      if (!isArmFailure(err)) throw err;
+      problems.push(`${t.label}: integration account ${name} could not be read (${err.message})`);
     }
   }
   return problems.length
@@ -368,7 +395,8 @@ async function runsInFlight(
         const runs = await control.listRunningRuns(locatorFor(plan, t));
         out.push({ ...base, status: 'listed', runs });
       } catch (err) {
-        out.push({ ...base, status: 'unreadable', runs: [], detail: (err as Error).message });
+        if (!isArmFailure(err)) throw err;
+        out.push({ ...base, status: 'unreadable', runs: [], detail: err.message });
       }
     }
   }
