@@ -44,6 +44,15 @@ const events = (e: Estate) =>
     correlationId: String(m.correlationId),
     data: bodyOf(m.body).data,
   }));
+/** Deletes a secondary workflow through ARM, as someone outside the control plane would. */
+const deleteSecondary = (e: Estate, name: string) =>
+  new LogicManagementClient(
+    simulatorCredential,
+    e.plan.secondary.subscriptionId,
+    armClientOptionsFor(e.sim),
+  ).workflows.delete(e.plan.secondary.resourceGroup, name);
+const stepsOf = (op: OperationRecord, name: string) =>
+  entryOf(op, name).steps.map((s) => `${s.action.op}:${s.action.target.label}:${s.status}`);
 const records = (e: Estate) =>
   e
     .operations()
@@ -82,12 +91,7 @@ async function failedOver(e: Estate): Promise<OperationRecord> {
 describe('never none', () => {
   it('the secondary copy deleted, then the primary fails: the entry is held whole, reported, never fenced later', async () => {
     const e = await start();
-    const client = new LogicManagementClient(
-      simulatorCredential,
-      e.plan.secondary.subscriptionId,
-      armClientOptionsFor(e.sim),
-    );
-    await client.workflows.delete(e.plan.secondary.resourceGroup, 'order-webhook');
+    await deleteSecondary(e, 'order-webhook');
     await e.advance(5 * MIN);
     e.outage(PRIMARY, { kind: 'unhealthy', mode: 'status' });
     await e.advance(20 * MIN);
@@ -138,12 +142,7 @@ describe('never none, later', () => {
       expect.arrayContaining(['primary:order-webhook', 'primary:mailbox-poller']),
     );
     // Someone deletes the secondary's webhook while the primary is still down.
-    const client = new LogicManagementClient(
-      simulatorCredential,
-      e.plan.secondary.subscriptionId,
-      armClientOptionsFor(e.sim),
-    );
-    await client.workflows.delete(e.plan.secondary.resourceGroup, 'order-webhook');
+    await deleteSecondary(e, 'order-webhook');
     await e.restore(PRIMARY);
     await e.advance(2 * MIN);
 
@@ -174,8 +173,7 @@ describe('failback under faults', () => {
 
     const back = records(e).find((o) => o.request.direction === 'failback')!;
     expect(back.status).toBe('completed-with-errors');
-    const settlement = entryOf(back, 'nightly-settlement');
-    expect(settlement.steps.map((s) => `${s.action.op}:${s.action.target.label}:${s.status}`)).toEqual([
+    expect(stepsOf(back, 'nightly-settlement')).toEqual([
       'set-recurrence:secondary:nightly-settlement:failed',
       'set-recurrence:primary:nightly-settlement:blocked',
       'enable:primary:nightly-settlement:blocked',
@@ -227,7 +225,7 @@ describe('failback under faults', () => {
     const back = records(e).find((o) => o.request.direction === 'failback')!;
     expect(back.status).toBe('completed-with-errors');
     const webhook = entryOf(back, 'order-webhook');
-    expect(webhook.steps.map((s) => `${s.action.op}:${s.action.target.label}:${s.status}`)).toEqual([
+    expect(stepsOf(back, 'order-webhook')).toEqual([
       'disable:secondary:order-webhook:done',
       'enable:primary:order-webhook:failed',
       'enable:secondary:order-webhook:done',
