@@ -37,6 +37,8 @@ export interface ControlPlane {
   fenceBudgetMs?: number;
   /** Where the ARM calls go, said loudly at start-up. */
   describe: string;
+  /** The slowest recent ARM answer (ms) the adapter observed, for the predicted RTO. */
+  armLatencyMs?: () => number | undefined;
 }
 
 let installed: ControlPlane | undefined;
@@ -90,6 +92,7 @@ export function controlPlaneFromSettings(
     ...(notifierFor(plan, settings) ?? {}),
     ...notificationTtlFrom(settings),
     ...fenceBudgetFrom(settings),
+    armLatencyMs: () => connection.throttle?.observedLatencyMs(),
     describe: `Azure Resource Manager at ${settings.DR_ARM_ENDPOINT ?? 'https://management.azure.com'}`,
   };
 }
@@ -196,6 +199,7 @@ export const httpRegistration = createHttpRegistration({
     // Read per request, so a changed app setting applies without a restart.
     settings: () => httpSettingsFrom(process.env, localTrust),
     now: () => (httpClock ? httpClock() : new Date()),
+    armLatencyMs: () => controlPlane().armLatencyMs?.(),
   },
   startupWarning: () => keyIsOperatorWarning(process.env, localTrust),
 });

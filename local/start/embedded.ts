@@ -21,12 +21,13 @@ import { startFunctionsHost, type FunctionsHost, type HostLogEntry } from '../ho
 import { presentsKey } from '../host/keys';
 import { parsePlan } from '../../src/plan/load';
 import type { Plan } from '../../src/plan/schema';
+import type { DemoPlan } from '../../src/cli/arm';
 import { createSimControlHandler, startArmSimulator, type ArmSimulator } from '../sim/arm';
 import { loadEntryDefinitions, sampleEstateSeed } from '../sim/sample-estate';
 import { startServiceBusBroker, type BrokerMessage, type ServiceBusBroker } from '../sim/servicebus';
 import { localDemoPlan, type LocalCadence } from './local-plan';
 import { watchdogScheduleFor } from '../../src/config/watchdog-schedule';
-import { loggingControl, loggingProbe, watchControlPlane, type LiveLog } from './live-log';
+import { causalLog, loggingControl, loggingProbe, watchControlPlane, type LiveLog } from './live-log';
 
 export interface EmbeddedOptions {
   /** The plan file the estate is built from (examples/plan.json). */
@@ -58,6 +59,8 @@ export interface ReceivedNotification {
   time: string | undefined;
   enqueuedTime: string;
   data: unknown;
+  /** The message body exactly as it arrived: the whole CloudEvent a subscriber would parse. */
+  cloudEvent: unknown;
 }
 
 export interface EmbeddedEstate {
@@ -96,6 +99,7 @@ export function toReceivedNotification(m: BrokerMessage): ReceivedNotification {
     time: str(body.time),
     enqueuedTime: m.enqueuedTime.toISOString(),
     data: body.data ?? m.body,
+    cloudEvent: m.body,
   };
 }
 
@@ -130,28 +134,33 @@ async function closeServer(server: Server): Promise<void> {
 }
 
 /** Reads the plan file and applies the local cadence; the result is checked like any plan. */
-export function loadLocalPlan(planFile: string, cadence: LocalCadence): { plan: Plan; notes: string[] } {
+export function loadLocalPlan(
+  planFile: string,
+  cadence: LocalCadence,
+): { plan: Plan; notes: string[]; demoPlan: DemoPlan } {
   const text = readFileSync(planFile, 'utf8');
   const local = localDemoPlan(JSON.parse(text) as unknown, cadence);
-  const { plan } = parsePlan(
-    JSON.stringify(local.document),
-    `${planFile} (local cadence)`,
-    dirname(resolve(planFile)),
-  );
-  return { plan, notes: local.notes };
+  const demoText = JSON.stringify(local.document, null, 2);
+  const { plan } = parsePlan(demoText, `${planFile} (local cadence)`, dirname(resolve(planFile)));
+  return {
+    plan,
+    notes: local.notes,
+    demoPlan: { text: demoText, file: resolve(planFile), notes: local.notes },
+  };
 }
 
 export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<EmbeddedEstate> {
   const now = options.now ?? (() => new Date());
-  const log = options.log;
-  const { plan, notes } = loadLocalPlan(options.planFile, options.cadence);
+  // In causal order: lines seen by polling the host are held until what they caused can follow them.
+  const log = causalLog(options.log, () => now().getTime());
+  const { plan, notes, demoPlan } = loadLocalPlan(options.planFile, options.cadence);
   const watchdogSchedule = watchdogScheduleFor(plan.policy.probeInterval);
   const sb = plan.notifications?.serviceBus;
   const entity = sb?.topic ?? sb?.queue;
   if (!sb || !entity)
     throw new EmbeddedStartError(`${options.planFile}: the embedded estate needs notifications.serviceBus`);
 
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: (() => Promise<void>)[] = [async () => log.close()];
   const stopAll = async (): Promise<void> => {
     for (const cleanup of cleanups.splice(0).reverse()) {
       try {
@@ -178,8 +187,11 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     const notifications = (): ReceivedNotification[] => broker.messages(entity).map(toReceivedNotification);
 
     // `/sim/info` reads this object on every request, so the API address can be filled in once known.
-    const info: Record<string, unknown> = { plan, localCadence: notes };
-    const simHandler = createSimControlHandler(sim, info);
+    // demoPlan: what `dr ready|whatif --sim` check against, so they see the cadences this demo writes.
+    const info: Record<string, unknown> = { plan, localCadence: notes, demoPlan };
+    const simHandler = createSimControlHandler(sim, info, [
+      { route: 'GET /sim/notifications', what: 'the CloudEvents the broker received, each also raw' },
+    ]);
     // The control API injects outages and shows the function key (/sim/info): not for any local process.
     const simKey = options.simKey ?? randomBytes(18).toString('base64url');
     const control = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -203,7 +215,8 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     const simPort = await listen(control, options.simPort, 'the simulator control API (SIM_PORT)');
     cleanups.push(() => closeServer(control));
 
-    const rawControl = createArmLogicAppsControl({ ...simulatorConnection(sim), maxRetries: 0 });
+    const armConnection = { ...simulatorConnection(sim), maxRetries: 0 };
+    const rawControl = createArmLogicAppsControl(armConnection);
     const notifier: Notifier = createServiceBusNotifier(
       { connectionString: broker.connectionString, ...(sb.topic ? { topic: sb.topic } : { queue: entity }) },
       { timeoutMs: 2_000 },
@@ -229,6 +242,7 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
       ),
       notifier,
       describe: `the local ARM simulator at ${sim.armEndpoint}`,
+      armLatencyMs: () => armConnection.throttle?.observedLatencyMs(),
     });
 
     if (!options.keepState) rmSync(options.storeDir, { recursive: true, force: true });

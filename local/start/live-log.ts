@@ -31,6 +31,39 @@ export function formatLogLine(line: LogLine): string {
   return `${time} ${line.topic.padEnd(9)} ${line.message}`;
 }
 
+/** How long a line waits for earlier ones seen later (the watcher polls the host every 250 ms). */
+export const CAUSAL_HOLD_MS = 750;
+
+/**
+ * A log that prints lines in the order things happened, not the order they were seen: each line is held for
+ * CAUSAL_HOLD_MS and released sorted by its own time, so an operation's request (seen by polling) precedes
+ * the ARM writes it caused (seen at once). `close()` releases everything held.
+ */
+export function causalLog(
+  sink: LiveLog,
+  now: () => number = Date.now,
+  holdMs = CAUSAL_HOLD_MS,
+): LiveLog & { release(): void; close(): void } {
+  let held: LogLine[] = [];
+  const release = (all = false): void => {
+    const cutoff = now() - holdMs;
+    const due = held.filter((l) => all || l.at.getTime() <= cutoff);
+    if (!due.length) return;
+    held = held.filter((l) => !due.includes(l));
+    // A stable sort: lines of one instant keep the order they were logged in.
+    for (const line of due.sort((a, b) => a.at.getTime() - b.at.getTime())) sink(line);
+  };
+  const timer = setInterval(() => release(), 100);
+  timer.unref();
+  return Object.assign((line: LogLine) => void held.push(line), {
+    release: () => release(),
+    close: () => {
+      clearInterval(timer);
+      release(true);
+    },
+  });
+}
+
 /** The health probe, logging every result (healthy or the failure class, with latency). */
 export function loggingProbe(probe: HealthProbe, log: LiveLog, now: () => Date): HealthProbe {
   return {
@@ -52,18 +85,19 @@ export function loggingProbe(probe: HealthProbe, log: LiveLog, now: () => Date):
 
 /** The Logic Apps port, logging every write (state changes and recurrence rewrites) and its outcome. */
 export function loggingControl(control: LogicAppsControl, log: LiveLog, now: () => Date): LogicAppsControl {
+  // A pending fence is retried every probe cycle: its same failure again is news only once (the watcher
+  // names every pending fence once per cycle).
+  const lastFailure = new Map<string, string>();
   const logged = async <T extends { changed: boolean }>(what: string, run: () => Promise<T>): Promise<T> => {
     try {
       const result = await run();
+      lastFailure.delete(what);
       log({ at: now(), topic: 'action', message: `${what}: ${result.changed ? 'done' : 'already so'}` });
       return result;
     } catch (err) {
-      log({
-        at: now(),
-        topic: 'action',
-        level: 'warn',
-        message: `${what}: failed (${err instanceof Error ? err.message : String(err)})`,
-      });
+      const message = `${what}: failed (${err instanceof Error ? err.message : String(err)})`;
+      if (lastFailure.get(what) !== message) log({ at: now(), topic: 'action', level: 'warn', message });
+      lastFailure.set(what, message);
       throw err;
     }
   };
@@ -110,6 +144,7 @@ export function watchControlPlane(
 ): () => void {
   const monitorId = monitorInstanceId(planId);
   let last: { mode: string; activeRegion: string; paused: boolean; failures: number } | undefined;
+  let lastCycle: number | undefined;
   const timelineSeen = new Map<string, number>();
   const finished = new Set<string>();
 
@@ -142,6 +177,22 @@ export function watchControlPlane(
         });
       }
       last = next;
+      const cycle = status.lastProbeCycle;
+      if (
+        cycle !== undefined &&
+        cycle !== lastCycle &&
+        lastCycle !== undefined &&
+        status.pendingFences.length
+      ) {
+        const fences = status.pendingFences.map((t) => t.label);
+        log({
+          at: now(),
+          topic: 'monitor',
+          level: 'warn',
+          message: `${fences.length} pending fence(s), tried this cycle, applied when their region's ARM answers: ${fences.join(', ')}${status.omitted?.pendingFences ? ` and ${status.omitted.pendingFences} more` : ''}`,
+        });
+      }
+      lastCycle = cycle;
     }
     for (const op of host.durable.list()) {
       if (op.name !== ORCHESTRATIONS.operation) continue;
@@ -149,7 +200,13 @@ export function watchControlPlane(
       const timeline = progress?.timeline ?? [];
       const seen = timelineSeen.get(op.instanceId) ?? 0;
       for (const item of timeline.slice(seen)) {
-        log({ at: now(), topic: 'operation', message: `${shortId(op.instanceId)}: ${item.event}` });
+        // The operation's own time for each step, so the log orders it before the writes it caused.
+        const at = new Date(item.at);
+        log({
+          at: Number.isNaN(at.getTime()) ? now() : at,
+          topic: 'operation',
+          message: `${shortId(op.instanceId)}: ${item.event}`,
+        });
       }
       timelineSeen.set(op.instanceId, Math.max(seen, timeline.length));
       if (op.runtimeStatus !== 'Running' && op.runtimeStatus !== 'Pending' && !finished.has(op.instanceId)) {

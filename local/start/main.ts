@@ -16,7 +16,14 @@ import { controlPlane, installControlPlane } from '../../src/composition';
 import { startFunctionsHost, type FunctionsHost } from '../host';
 import { startEmbeddedEstate, type EmbeddedEstate } from './embedded';
 import { watchdogScheduleFor } from '../../src/config/watchdog-schedule';
-import { formatLogLine, loggingControl, loggingProbe, watchControlPlane, type LiveLog } from './live-log';
+import {
+  causalLog,
+  formatLogLine,
+  loggingControl,
+  loggingProbe,
+  watchControlPlane,
+  type LiveLog,
+} from './live-log';
 import { startSettings, type StartSettings } from './settings';
 
 const ROOT = join(__dirname, '../..');
@@ -118,12 +125,13 @@ async function runAgainstAzure(
   settings: Extract<StartSettings, { mode: 'azure' }>,
 ): Promise<() => Promise<void>> {
   const now = () => new Date();
+  const log = causalLog(print);
   // Builds (and so checks) the plan, the credential and the adapters before anything listens.
   const plane = controlPlane();
   installControlPlane({
     ...plane,
-    control: loggingControl(plane.control, print, now),
-    probe: loggingProbe(plane.probe, print, now),
+    control: loggingControl(plane.control, log, now),
+    probe: loggingProbe(plane.probe, log, now),
   });
   const { keys, where, ready } = azureFunctionKeys(settings);
   const schedule =
@@ -144,7 +152,7 @@ async function runAgainstAzure(
         level === 'warning' ||
         (e.category === 'user' && level !== 'debug')
       )
-        print({
+        log({
           at: now(),
           topic: 'host',
           level: level === 'information' ? 'info' : 'warn',
@@ -152,7 +160,7 @@ async function runAgainstAzure(
         });
     },
   });
-  const stopWatching = watchControlPlane(host, plane.plan.id, print, now);
+  const stopWatching = watchControlPlane(host, plane.plan.id, log, now);
   const loud = '!'.repeat(78);
   for (const line of [
     loud,
@@ -172,6 +180,7 @@ async function runAgainstAzure(
   return async () => {
     stopWatching();
     await host.stop();
+    log.close();
     installControlPlane(undefined);
   };
 }

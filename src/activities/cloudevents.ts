@@ -1,8 +1,13 @@
 /** Notifications as CloudEvents 1.0 (structured mode): one event per thing an operator should know. */
 import type { CloudEvent } from '../adapters/servicebus';
-import type { NotificationInput } from '../durable/contracts';
+import type { EventType, NotificationData, NotificationInput } from '../durable/contracts';
 
-export function toCloudEvent(n: NotificationInput): CloudEvent<Record<string, unknown>> {
+/** The control plane's CloudEvents: each type with its own data (the contract in core/notifications.ts). */
+export type NotificationEvent = {
+  [K in EventType]: CloudEvent<NotificationData[K] & { planId: string }, K>;
+}[EventType];
+
+export function toCloudEvent(n: NotificationInput): NotificationEvent {
   return {
     specversion: '1.0',
     id: n.messageId,
@@ -12,5 +17,5 @@ export function toCloudEvent(n: NotificationInput): CloudEvent<Record<string, un
     subject: n.planId,
     datacontenttype: 'application/json',
     data: { planId: n.planId, ...n.data },
-  };
+  } as NotificationEvent;
 }

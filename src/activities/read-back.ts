@@ -13,12 +13,12 @@ import { deferredTargets, violationsAfterEntry } from '../core/preflight';
 import { unmetExpectation } from '../core/verify';
 import type { Plan } from '../plan/schema';
 import type { GroupCheck, ReadBackReport } from '../durable/contracts';
+import { READ_BACK_BACKOFF, backoffMs } from '../durable/retries';
 import type { ActivityContext } from './context';
 import { stateOfObserved } from './planning';
 
-/** Reads of one target during a read-back, spaced 100 ms, 200 ms, 400 ms ... (capped at 2 s). */
+/** Reads of one target during a read-back, spaced as READ_BACK_BACKOFF says (100 ms doubling to 2 s). */
 const READ_BACK_ATTEMPTS = 6;
-const readBackPause = (attempt: number) => Math.min(2_000, 100 * 2 ** (attempt - 1));
 
 export function readBackActivities({ plan, control, now }: ActivityContext) {
   /**
@@ -30,7 +30,7 @@ export function readBackActivities({ plan, control, now }: ActivityContext) {
     for (let attempt = 1; attempt < READ_BACK_ATTEMPTS; attempt++) {
       const again = read.flatMap((o, i) => ('error' in o.observation && o.observation.reachable ? [i] : []));
       if (again.length === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, readBackPause(attempt)));
+      await new Promise((resolve) => setTimeout(resolve, backoffMs(READ_BACK_BACKOFF, attempt)));
       const seen = await observeTargets(
         plan,
         control,

@@ -21,6 +21,8 @@ export const EXIT = {
   notOk: 1,
   /** The user's input is wrong: arguments, plan, files. Nothing was changed. */
   usage: 2,
+  /** The estate could not be read (no ARM token, workflows ARM did not show): no answer was given. */
+  unreadable: 3,
   /** A bug or an unexpected failure; the message says what. */
   internal: 70,
 } as const;
@@ -28,4 +30,19 @@ export const EXIT = {
 /** A mistake of the user's: printed as one clear message, never as a stack trace. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/**
+ * What the command needed to read could not be read: printed as one line, exit 3. A report built from
+ * unread states would be a guess.
+ */
+export class EstateUnreadableError extends Error {
+  override name = 'EstateUnreadableError';
+  constructor(
+    message: string,
+    /** What failed underneath (shown with DR_DEBUG=1). */
+    readonly detail?: unknown,
+  ) {
+    super(message);
+  }
 }

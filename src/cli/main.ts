@@ -1,4 +1,6 @@
 /** `dr`: the operator CLI. Each command lives in its own module; this file only dispatches. */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { checkCommand } from './commands/check';
 import { classifyCommand } from './commands/classify';
 import { scheduleCommand } from './commands/schedule';
@@ -9,8 +11,10 @@ import { failoverCommand } from './commands/failover';
 import { failbackCommand } from './commands/failback';
 import { pauseCommand } from './commands/pause';
 import { resumeCommand } from './commands/resume';
+import { historyCommand } from './commands/history';
+import { operationCommand } from './commands/operation';
 import type { Command } from './command';
-import { EXIT, UsageError, type CliIo } from './io';
+import { EstateUnreadableError, EXIT, UsageError, type CliIo } from './io';
 import { PlanError } from '../plan/validate';
 import { ScheduleError } from '../core/schedule';
 import { RecurrenceError } from '../core/recurrence';
@@ -31,7 +35,25 @@ export const COMMANDS: Record<string, Command> = {
   failback: failbackCommand,
   pause: pauseCommand,
   resume: resumeCommand,
+  history: historyCommand,
+  operation: operationCommand,
 };
+
+/** The package's version, from the package.json above this file (sources and dist/ alike). */
+function version(): string {
+  for (let dir = __dirname; ; dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'logic-apps-failover') return pkg.version ?? 'unknown';
+    } catch {
+      // not here: look further up
+    }
+    if (dirname(dir) === dir) return 'unknown';
+  }
+}
 
 function help(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
@@ -42,7 +64,8 @@ function help(): string {
     '',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'Exit codes: 0 ok, 1 the answer is no (e.g. not ready), 2 invalid input (nothing changed), 70 internal error.',
+    'Exit codes: 0 ok, 1 the answer is no (e.g. not ready), 2 invalid input (nothing changed), 3 the estate could',
+    'not be read (no answer was given), 70 internal error.',
   ].join('\n');
 }
 
@@ -51,6 +74,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
     return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(`dr (logic-apps-failover) ${version()}`);
+    return EXIT.ok;
   }
   const command = COMMANDS[name];
   if (!command) {
@@ -67,6 +94,11 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (err instanceof UsageError) {
       io.err(`dr ${name}: ${err.message}\n\n${command.usage}`);
       return EXIT.usage;
+    }
+    if (err instanceof EstateUnreadableError) {
+      const detail = err.detail instanceof Error ? err.detail.message : JSON.stringify(err.detail);
+      io.err(`dr ${name}: ${err.message}${io.env.DR_DEBUG && detail ? `\n${detail}` : ''}`);
+      return EXIT.unreadable;
     }
     if (INPUT_ERRORS.some((type) => err instanceof type)) {
       io.err(err instanceof PlanError ? err.message : `dr ${name}: ${(err as Error).message}`);

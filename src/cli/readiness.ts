@@ -113,12 +113,45 @@ function twinPairs(plan: Plan, entry: WorkflowEntry): [WorkflowTarget, WorkflowT
 }
 
 function connectionLocations(info: WorkflowInfo): { name: string; location: string }[] {
-  const value =
-    (info.parameters?.$connections as { value?: Record<string, { id?: string }> } | undefined)?.value ?? {};
-  return Object.entries(value).flatMap(([name, c]) => {
+  return Object.entries(connectionsOf(info)).flatMap(([name, c]) => {
     const m = /\/locations\/([^/]+)\/managedApis\//i.exec(c.id ?? '');
     return m ? [{ name, location: m[1]! }] : [];
   });
+}
+
+const connectionsOf = (info: WorkflowInfo): Record<string, { id?: string; connectionId?: string }> =>
+  (
+    info.parameters?.$connections as
+      { value?: Record<string, { id?: string; connectionId?: string }> } | undefined
+  )?.value ?? {};
+
+/**
+ * Connections whose `connectionId` (the API connection resource) lies in the other region's resource group:
+ * a template copied from the primary keeps the managed API id right and the connection resource wrong.
+ */
+function connectionsInOtherRegion(
+  plan: Plan,
+  t: WorkflowTarget,
+  info: WorkflowInfo,
+): { name: string; connectionId: string }[] {
+  const other = plan[t.region === 'primary' ? 'secondary' : 'primary'];
+  const own = plan[t.region];
+  const sameGroup =
+    own.subscriptionId.toLowerCase() === other.subscriptionId.toLowerCase() &&
+    own.resourceGroup.toLowerCase() === other.resourceGroup.toLowerCase();
+  return sameGroup
+    ? []
+    : Object.entries(connectionsOf(info)).flatMap(([name, c]) => {
+        const m =
+          /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Web\/connections\//i.exec(
+            c.connectionId ?? '',
+          );
+        return m &&
+          m[1]!.toLowerCase() === other.subscriptionId.toLowerCase() &&
+          m[2]!.toLowerCase() === other.resourceGroup.toLowerCase()
+          ? [{ name, connectionId: c.connectionId! }]
+          : [];
+      });
 }
 
 function hasResponseAction(actions: unknown): boolean {
@@ -234,13 +267,17 @@ export async function checkReadiness(
         drift.length ? drift.join('; ') : 'definitions match (parameters and connection ids aside)',
       );
 
-      const foreign = targets.flatMap((t) =>
-        connectionLocations(info(t))
+      const foreign = targets.flatMap((t) => [
+        ...connectionLocations(info(t))
           .filter((c) => normaliseLocation(c.location) !== normaliseLocation(plan[t.region].location))
           .map(
             (c) => `${t.label} uses connection "${c.name}" in ${c.location}, not ${plan[t.region].location}`,
           ),
-      );
+        ...connectionsInOtherRegion(plan, t, info(t)).map(
+          (c) =>
+            `${t.label} uses connection "${c.name}" through ${c.connectionId}, the ${t.region === 'primary' ? 'secondary' : 'primary'} region's resource group`,
+        ),
+      ]);
       const count = targets.reduce((n, t) => n + connectionLocations(info(t)).length, 0);
       add(
         'connections',

@@ -3,8 +3,40 @@
  * cross between the watchdog, the monitor, the operations and the HTTP API. No magic strings elsewhere.
  */
 import { stableHash } from '../core/hash';
-import type { FailureEvidence, MonitorPolicy, MonitorState, ProbeResult } from '../core/monitor';
-import type { Direction, OperationPlan, PlannedAction, WorkflowTarget } from '../core/planner';
+import type { MonitorRecord } from '../core/monitor-record';
+import type { Notification, EventType } from '../core/notifications';
+import type { EntryResult, ReadBackReport } from '../core/operation-record';
+import type { Direction, EntryPlan, OperationPlan, RegionName } from '../core/planner';
+
+// The shapes the monitor's step and the operation's record builder work on live in the core (pure data);
+// the durable edges use them under these names.
+export type {
+  Caller,
+  OperationInput,
+  OperationOutcome,
+  OperationProgress,
+  OperationRequest,
+  OperationSummary,
+  ProbeActivityResult,
+  RequestAnswer,
+  Signal,
+} from '../core/monitor-record';
+export type {
+  EntryResult,
+  GroupCheck,
+  NotificationRecord,
+  OperationRecord,
+  ReadBackReport,
+  StepResult,
+  StepStatus,
+} from '../core/operation-record';
+export { EVENT_TYPES, MAX_MESSAGE_ID_LENGTH, messageIdOf } from '../core/notifications';
+export type { EventType, Notification, NotificationData } from '../core/notifications';
+
+/** The monitor's persisted record: each execution's input, and (fitted) its custom status. */
+export type MonitorInput = MonitorRecord;
+/** One event on its way to the outbox. */
+export type NotificationInput = Notification;
 
 export const ORCHESTRATIONS = {
   monitor: 'drMonitor',
@@ -41,106 +73,6 @@ export const OPERATION_PREFIX = (planId: string): string => `dr-op-${planId}-`;
 export const DELIVERY_PREFIX = (planId: string): string => `dr-n-${planId}-`;
 export const deliveryInstanceId = (planId: string, messageId: string): string =>
   `${DELIVERY_PREFIX(planId)}${stableHash(messageId)}`;
-
-/** Service Bus refuses message ids over 128 characters. */
-export const MAX_MESSAGE_ID_LENGTH = 128;
-
-/**
- * A message id from its parts (operation or plan id, step, request id) that always fits: parts that make it
- * too long are replaced by a hash of the whole, keeping a readable prefix. Deterministic, so a re-sent event
- * keeps its id and duplicate detection drops it.
- */
-export function messageIdOf(...parts: string[]): string {
-  const id = parts.join(':');
-  if (id.length <= MAX_MESSAGE_ID_LENGTH) return id;
-  const hash = stableHash(id);
-  return `${id.slice(0, MAX_MESSAGE_ID_LENGTH - hash.length - 1)}~${hash}`;
-}
-
-export interface Caller {
-  /** Who asked: a principal name from App Service Authentication, or `function-key`, or `automatic`. */
-  by: string;
-  reason: string;
-}
-
-export interface OperationRequest {
-  direction: Direction;
-  kind: 'planned' | 'emergency';
-  trigger: 'automatic' | 'manual';
-  caller: Caller;
-  /** Break-glass: safety rules the operator explicitly allows to be broken (recorded and notified). */
-  override: string[];
-  /** Failback only: skip the soak-time gate. */
-  force?: boolean;
-}
-
-export type Signal =
-  | { kind: 'tick'; id: string; at: string; policy: MonitorPolicy; probeIntervalMs: number }
-  | { kind: 'pause'; id: string; until: string; caller: Caller; fingerprint?: string }
-  | { kind: 'resume'; id: string; caller: Caller; fingerprint?: string }
-  | { kind: 'request-operation'; id: string; request: OperationRequest; fingerprint?: string }
-  | {
-      kind: 'operation-finished';
-      id: string;
-      operationId: string;
-      direction: Direction;
-      outcome: OperationOutcome;
-      pendingFences: WorkflowTarget[];
-    };
-
-export type OperationOutcome = 'succeeded' | 'completed-with-errors' | 'failed';
-
-/**
- * An operation instance as the monitor's reconciliation sees it: still running (or unknown), or over, with the
- * same outcome and pending fences its `operation-finished` signal carries.
- */
-export type OperationProgress =
-  | { finished: false; runtimeStatus?: string }
-  | {
-      finished: true;
-      runtimeStatus: string;
-      outcome: OperationOutcome;
-      pendingFences: WorkflowTarget[];
-    };
-
-/** What the monitor answered to a request signal, kept so the HTTP API can read it (and replay it for retries). */
-export type RequestAnswer = (
-  | { id: string; status: 'accepted'; operationId: string }
-  | { id: string; status: 'conflict'; operationId: string; reason: string }
-  | { id: string; status: 'refused'; reason: string }
-  | { id: string; status: 'applied' }
-) & {
-  /** The request's fingerprint (route and body), so a key reused for another request is refused, not replayed. */
-  fingerprint?: string;
-};
-
-export interface OperationSummary {
-  operationId: string;
-  direction: Direction;
-  trigger: 'automatic' | 'manual';
-  startedAt: string;
-  finishedAt?: string;
-  outcome?: OperationOutcome;
-}
-
-export interface MonitorInput {
-  planId: string;
-  state: MonitorState;
-  policy?: MonitorPolicy;
-  probeIntervalMs?: number;
-  /** Last probe cycle (index of probeInterval since the epoch): one probe per cycle, however many ticks come. */
-  lastProbeCycle?: number;
-  lastTickAt?: string;
-  /** The last probe cycle's conclusion, in words (from the decision core). */
-  lastCycle?: { at: string; reason: string };
-  activeOperation?: OperationSummary;
-  lastOperation?: OperationSummary;
-  pendingFences: WorkflowTarget[];
-  /** Answers to the last requests, newest last (idempotency across retries and continueAsNew). */
-  answers: RequestAnswer[];
-  operationSeq: number;
-  executions: number;
-}
 
 /**
  * What the monitor publishes with setCustomStatus. Readers take the full state from the execution's input
@@ -204,58 +136,33 @@ export function monitorOf(info: {
   return published && typeof published === 'object' && published.state ? published : undefined;
 }
 
-export interface OperationInput {
-  planId: string;
+/** One plan entry of an operation, as its sub-orchestration gets it. */
+export interface EntryInput {
   operationId: string;
-  request: OperationRequest;
-  evidence?: FailureEvidence;
-  policy?: MonitorPolicy;
-  probeIntervalMs?: number;
-  requestedAt: string;
-}
-
-export type StepStatus = 'done' | 'noop' | 'pending-fence' | 'missing' | 'failed' | 'blocked';
-
-export interface StepResult {
-  action: PlannedAction;
-  status: StepStatus;
-  at: string;
-  error?: string;
-}
-
-export interface EntryResult {
-  entry: string;
   group: number;
-  steps: StepResult[];
-  blocked?: string;
-  overrideUsed?: string;
+  entry: EntryPlan;
+  override: string[];
+  direction: Direction;
+  /** The check before the group found that this entry, once its steps are done, would run in both regions. */
+  unsafe?: string;
+  /** For the `activation.blocked` notice this entry sends the moment it is held or blocked. */
+  planId?: string;
+  /** How long fences against a region answering with errors are retried before what they protect is blocked. */
+  fenceBudgetMs?: number;
+  /** Regions whose fences already ran out of budget in this operation: their fences are tried once. */
+  failingRegions?: RegionName[];
 }
 
-export interface ReadBackReport {
-  group: number;
-  at: string;
-  /** Targets whose state read back differs from what their last step wanted. */
-  mismatches: string[];
-  /** Safety rule violations over the whole estate after this group. */
-  violations: { entry: string; rule: string; message: string }[];
-  unreadable: string[];
+/** The input of the batch sub-orchestration: a group's batchable entries. */
+export interface BatchInput {
+  operationId: string;
+  inputs: EntryInput[];
 }
 
-/** The safety check just before a group runs (see src/core/preflight.ts). */
-export interface GroupCheck {
-  group: number;
-  at: string;
-  /**
-   * `live`: deferred fences' targets read from ARM just now; `plan`: nothing worth reading (the first group,
-   * no deferred fence, or their region was silent within the last probe interval): the planning reads stand.
-   */
-  source: 'live' | 'plan';
-  /** Targets read for this check. */
-  read: string[];
-  /** Deferred targets whose state is still unknown (their region does not answer). */
-  unreadable: string[];
-  /** `no-dual-active` violations the entries' own steps would leave: those entries are blocked unless overridden. */
-  violations: { entry: string; rule: string; message: string }[];
+/** Every sub-orchestration an orchestrator calls: its input and its output (typed calls in activity-calls.ts). */
+export interface SubOrchestrations {
+  entry: { input: EntryInput; output: EntryResult };
+  batch: { input: BatchInput; output: EntryResult[] };
 }
 
 /** What planning hands the operation: the plan, and the estate as it was read (group -1 of the read-backs). */
@@ -275,22 +182,6 @@ export type ApplyActionResult = { ok: true; changed: boolean } | { ok: false; er
 export type BatchActionResult =
   ApplyActionResult | { ok: false; error: string; transient: true; retryAfterMs?: number };
 
-/**
- * A notification as an operation's audit record keeps it: handed to its delivery orchestration (the outbox),
- * never waited on. Whether and when it was delivered is that instance's status (the operation view reads it).
- */
-export interface NotificationRecord {
-  type: string;
-  messageId: string;
-  /** The delivery orchestration's instance id, once queued. */
-  deliveryId?: string;
-  queued: boolean;
-  /** Why nothing was queued on purpose (the plan configures no notifications). */
-  skipped?: string;
-  /** One line: why it could not be handed off (the durable store refused). */
-  error?: string;
-}
-
 /** A delivery orchestration's input: the event, when it was queued, and how long it may keep trying. */
 export interface DeliveryInput {
   notification: NotificationInput;
@@ -303,7 +194,7 @@ export interface DeliveryInput {
 /** A delivery's published status and output: the status page counts pending and lists dropped ones. */
 export interface DeliveryStatus {
   state: 'pending' | 'delivered' | 'dropped' | 'skipped';
-  type: string;
+  type: EventType;
   messageId: string;
   correlationId: string;
   queuedAt: string;
@@ -313,70 +204,4 @@ export interface DeliveryStatus {
   nextAttemptAt?: string;
   deliveredAt?: string;
   droppedAt?: string;
-}
-
-/** The audit record of a failover or failback: the operation orchestration's output. */
-export interface OperationRecord {
-  operationId: string;
-  planId: string;
-  request: OperationRequest;
-  status: 'running' | OperationOutcome;
-  timeline: { at: string; event: string }[];
-  evidence?: FailureEvidence;
-  policy?: MonitorPolicy;
-  plan?: OperationPlan;
-  entries: EntryResult[];
-  /** One safety check per group, taken just before it ran. */
-  checks: GroupCheck[];
-  readBack: ReadBackReport[];
-  pendingFences: WorkflowTarget[];
-  notifications: NotificationRecord[];
-  rto: {
-    /** The first failed probe of the evidence, or (no failed probe: a planned operation, a failback) the request. */
-    from?: string;
-    basis?: 'first-failed-probe' | 'request';
-    /** The last group's read-back. */
-    to?: string;
-    measuredMs?: number;
-    /** Detection (automatic failovers only) plus the actuation predicted from the plan. */
-    predictedMs?: number;
-    predictedDetectionMs?: number;
-    predictedActuationMs?: number;
-  };
-  error?: string;
-}
-
-export interface ProbeActivityResult extends ProbeResult {
-  dependencies?: { name: string; result: ProbeResult }[];
-}
-
-/** CloudEvent types this control plane emits. */
-export const EVENT_TYPES = {
-  healthDegraded: 'com.logicappsfailover.health.degraded',
-  healthRecovered: 'com.logicappsfailover.health.recovered',
-  failoverWithheld: 'com.logicappsfailover.failover.withheld',
-  failoverStarted: 'com.logicappsfailover.failover.started',
-  failoverCompleted: 'com.logicappsfailover.failover.completed',
-  failoverFailed: 'com.logicappsfailover.failover.failed',
-  failbackStarted: 'com.logicappsfailover.failback.started',
-  failbackCompleted: 'com.logicappsfailover.failback.completed',
-  failbackFailed: 'com.logicappsfailover.failback.failed',
-  fenceApplied: 'com.logicappsfailover.fence.applied',
-  primaryRecovered: 'com.logicappsfailover.primary.recovered',
-  overrideAccepted: 'com.logicappsfailover.override.accepted',
-  /** An entry held (nothing of it changed) or an activation blocked: sent the moment it happens. */
-  activationBlocked: 'com.logicappsfailover.activation.blocked',
-  paused: 'com.logicappsfailover.monitor.paused',
-  resumed: 'com.logicappsfailover.monitor.resumed',
-} as const;
-
-export interface NotificationInput {
-  type: string;
-  planId: string;
-  /** Operation id (or monitor cycle id): becomes correlationId. */
-  correlationId: string;
-  /** Deterministic: operation id + step, so a retried send is dropped by duplicate detection. */
-  messageId: string;
-  time: string;
-  data: Record<string, unknown>;
 }

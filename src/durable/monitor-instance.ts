@@ -3,7 +3,8 @@
  * Failed or Terminated one from its last published state, counts intact), and the tick each timer run hands it.
  */
 import { durationMs } from '../core/duration';
-import { initialMonitorState, policyOf } from '../core/monitor';
+import { policyOf } from '../core/monitor';
+import { initialMonitorRecord } from '../core/monitor-step';
 import { statusIfAny, type DurableClient } from '../durable/client';
 import {
   ORCHESTRATIONS,
@@ -30,16 +31,12 @@ export async function ensureMonitor(
   if (status?.runtimeStatus && ALIVE.has(status.runtimeStatus)) return 'alive';
   // The failed execution's input: the whole state (the published status may be trimmed to fit 16 KB).
   const previous = status ? monitorOf(status) : undefined;
+  // The plan's policy from the start (and on a restart, the plan's current one, as the next tick would bring).
+  const policy = policyOf(plan);
+  const probeIntervalMs = durationMs(plan.policy.probeInterval);
   const input: MonitorInput = previous?.state
-    ? { ...previous, executions: previous.executions ?? 0 }
-    : {
-        planId: plan.id,
-        state: initialMonitorState(),
-        pendingFences: [],
-        answers: [],
-        operationSeq: 0,
-        executions: 0,
-      };
+    ? { ...previous, policy, probeIntervalMs, executions: previous.executions ?? 0 }
+    : initialMonitorRecord(plan.id, policy, probeIntervalMs);
   try {
     await client.startNew(ORCHESTRATIONS.monitor, { instanceId, input });
   } catch (err) {

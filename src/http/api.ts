@@ -42,6 +42,8 @@ export type { HttpApiDeps, HttpApiSettings, HttpHandler } from './pipeline';
 
 const DEFAULT_ANSWER_WAIT_MS = 15_000;
 
+const armLatency = (ms: number | undefined) => (ms === undefined ? {} : { armLatencyMs: ms });
+
 function monitorState(plan: Plan, status: InstanceInfo | undefined): MonitorStatus {
   const custom = status ? monitorOf(status) : undefined;
   if (!custom)
@@ -149,30 +151,38 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
     key: string,
     checkNew?: () => void,
   ): Promise<HttpResponseInit> {
-    const { answer, monitor, replayed } = await askMonitor(call.client, call.plan, signal, {
+    const { answer, monitor, replayed, before } = await askMonitor(call.client, call.plan, signal, {
       waitMs,
       sleep,
-      needsPolicy: true,
       idempotencyKey: key,
       log: (m) => call.context.log(m),
       ...(checkNew ? { checkNew } : {}),
     });
     call.audit.replayed = replayed;
-    return pauseReply(answer, monitor);
+    const reply = pauseReply(answer, monitor);
+    // A resume says which pause it ended, or that nothing was paused (unknown for a replayed answer).
+    if (signal.kind !== 'resume' || replayed) return reply;
+    return { ...reply, jsonBody: { ...(reply.jsonBody as object), endedPause: activePause(before) } };
   }
+
+  const activePause = (m: MonitorStatus | undefined) => {
+    const pause = m?.state.pause;
+    return pause && Date.parse(pause.until) > deps.now().getTime()
+      ? { until: pause.until, by: pause.by, reason: pause.reason }
+      : null;
+  };
 
   function pauseReply(answer: RequestAnswer, monitor: MonitorStatus): HttpResponseInit {
     if (answer.status !== 'applied')
       throw new ConflictError(
         answer.status === 'refused' || answer.status === 'conflict' ? answer.reason : 'refused',
       );
-    const pause = monitor.state.pause;
     return {
       status: 200,
       jsonBody: {
         status: 'applied',
         mode: reportedMode(monitor.state, deps.now()),
-        pause: pause && Date.parse(pause.until) > deps.now().getTime() ? pause : null,
+        pause: activePause(monitor),
       },
     };
   }
@@ -219,6 +229,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
           ...(lastRecord ? { lastRecord } : {}),
           ...(lastFailover ? { lastFailover } : {}),
           ...(deliveries ? { deliveries } : {}),
+          ...armLatency(deps.armLatencyMs?.()),
           auth: settings,
         }),
       };

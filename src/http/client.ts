@@ -39,6 +39,8 @@ export interface ApiReply {
   status: number;
   body: unknown;
   headers: Headers;
+  /** The URL asked. */
+  url: string;
 }
 
 export interface DrApiClientOptions {
@@ -129,7 +131,7 @@ export class DrApiClient {
       // not JSON (e.g. an HTML error page in front of the app): keep the text
       if (!(err instanceof SyntaxError)) throw err;
     }
-    return { status: res.status, body: parsed, headers: res.headers };
+    return { status: res.status, body: parsed, headers: res.headers, url: url.href };
   }
 }
 

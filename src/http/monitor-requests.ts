@@ -22,8 +22,6 @@ export interface AskOptions {
   /** Longest the caller waits for the answer (Azure's HTTP front end gives up at 230 s; we answer well before). */
   waitMs: number;
   sleep: (ms: number) => Promise<void>;
-  /** For pause/resume: refuse early when the monitor has no policy yet (it would refuse anyway). */
-  needsPolicy?: boolean;
   /** The Idempotency-Key (given or generated) the caller can repeat to read a late answer. */
   idempotencyKey: string;
   log?: (message: string) => void;
@@ -40,6 +38,8 @@ export interface Asked {
   monitor: MonitorStatus;
   /** True when the answer was already there (a retried Idempotency-Key): no new signal was raised. */
   replayed: boolean;
+  /** The monitor's published state just before the signal was raised (absent for a replayed answer). */
+  before?: MonitorStatus;
 }
 
 /** Poll backoff: quick first looks (the monitor usually answers in tens of ms), then every 500 ms. */
@@ -77,13 +77,7 @@ export async function askMonitor(
   options.checkNew?.();
 
   await ensureMonitor(client, plan, options.log);
-  if (options.needsPolicy) {
-    const current = before ?? (await publishedStatus(client, instanceId));
-    if (!current?.policy)
-      throw new MonitorUnavailableError(
-        `the monitor of plan ${plan.id} has not had its first watchdog tick yet; try again in a probe interval (${plan.policy.probeInterval})`,
-      );
-  }
+  // The monitor has the plan's policy from its start (ensureMonitor): a request before its first tick is judged.
   await client.raiseEvent(instanceId, MONITOR_SIGNAL, signal);
 
   let waited = 0;
@@ -94,7 +88,12 @@ export async function askMonitor(
     const m = await publishedStatus(client, instanceId);
     const answer = answerIn(m, signal.id);
     if (answer && m)
-      return { answer: answerFor(answer, signal, options.idempotencyKey), monitor: m, replayed: false };
+      return {
+        answer: answerFor(answer, signal, options.idempotencyKey),
+        monitor: m,
+        replayed: false,
+        ...(before ? { before } : {}),
+      };
   }
   throw new MonitorUnavailableError(
     `the monitor did not answer within ${Math.round(options.waitMs / 1000)} s; the request is queued and will be handled once: repeat it with Idempotency-Key ${options.idempotencyKey} to read the answer`,

@@ -40,6 +40,8 @@ export interface HttpApiDeps {
   client: (context: InvocationContext) => DurableClient;
   settings: () => HttpApiSettings;
   now: () => Date;
+  /** The slowest recent ARM answer this process observed (ms), for the predicted RTO. */
+  armLatencyMs?: () => number | undefined;
   /** How long a POST waits for the monitor's answer (default 15 s). */
   answerWaitMs?: number;
   sleep?: (ms: number) => Promise<void>;

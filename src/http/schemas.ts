@@ -356,6 +356,13 @@ export const PauseResponseSchema = z
     status: z.literal('applied'),
     mode: ModeSchema,
     pause: z.object({ until: z.string(), by: z.string(), reason: z.string() }).nullable(),
+    endedPause: z
+      .object({ until: z.string(), by: z.string(), reason: z.string() })
+      .nullable()
+      .optional()
+      .describe(
+        'Resume only: the pause it ended, or null when nothing was paused (absent when the answer is replayed)',
+      ),
   })
   .describe('The monitor applied the pause or resume');
 

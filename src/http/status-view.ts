@@ -31,23 +31,40 @@ export interface PredictedRto {
 }
 
 /**
- * Worst case from the start of an outage to the failover decision: the failures the policy needs, one probe
- * interval apart, plus the last probe's timeout; then the actuation, bounded by read-backs and ARM throttling.
+ * Sequential ARM round trips of one group, at most: the check before it (a read, when a fence was deferred),
+ * its steps in order (a fence, then the activation; a recurrence rewrite is a read and a write), the read-back.
  */
-export function predictRto(plan: Plan, policy: MonitorPolicy): PredictedRto {
+export const GROUP_ROUND_TRIPS = 5;
+/** Workflows one list read returns (observe.ts LIST_PAGE_SIZE): planning reads a resource group page by page. */
+const LIST_PAGE = 100;
+
+/**
+ * Worst case from the start of an outage to the failover decision: the failures the policy needs, one probe
+ * interval apart, plus the last probe's timeout; then the actuation: per group the orchestration's own time
+ * and its sequential ARM round trips at the ARM latency this instance observed, plus ARM's write throttling.
+ */
+export function predictRto(plan: Plan, policy: MonitorPolicy, armLatencyMs?: number): PredictedRto {
   const intervalMs = durationMs(plan.policy.probeInterval);
   const timeoutMs = durationMs(plan.healthCheck.timeout);
   const needed = policy.window?.failures ?? policy.failureThreshold ?? 1;
   const detectionMs = needed * intervalMs + timeoutMs;
   const targets = plan.workflows.flatMap((e) => entryTargets(plan, e)).length;
   const groups = new Set(plan.workflows.map((e) => e.group ?? 0)).size;
-  const actuationMs =
-    groups * GROUP_READ_BACK_MS + Math.max(0, targets - ARM_WRITE_BURST) * ARM_WRITE_REFILL_MS;
+  // Planning lists every region's workflows, page after page: the longest list sets its round trips.
+  const planningTrips = Math.max(1, Math.ceil(targets / 2 / LIST_PAGE));
+  const roundTrips = planningTrips + groups * GROUP_ROUND_TRIPS;
+  const latencyMs = armLatencyMs ?? 0;
+  const throttleMs = Math.max(0, targets - ARM_WRITE_BURST) * ARM_WRITE_REFILL_MS;
+  const actuationMs = groups * GROUP_READ_BACK_MS + roundTrips * latencyMs + throttleMs;
+  const latency =
+    armLatencyMs === undefined
+      ? 'ARM latency not counted: this instance has had no ARM answer yet'
+      : `${roundTrips} sequential ARM round trips x ${latencyMs} ms (the slowest of the last ARM answers this instance saw)`;
   return {
     detectionMs,
     detection: `${needed} failed probe(s) ${policy.window ? `(${policy.window.failures} of the last ${policy.window.of}) ` : ''}x ${plan.policy.probeInterval} probe interval + ${plan.healthCheck.timeout} probe timeout = ${formatDuration(detectionMs)}`,
     actuationMs,
-    actuation: `${groups} group(s) x ~1 s read-back + ARM write throttling beyond ${ARM_WRITE_BURST} writes (${targets} workflow(s), at most one write each) = ${formatDuration(actuationMs)}; a planned failover may also wait for a split entry's next slot boundary`,
+    actuation: `a bound: ${groups} group(s) x ~1 s of orchestration + ${latency} + ARM write throttling beyond ${ARM_WRITE_BURST} writes (${targets} workflow(s), at most one write each) = ${formatDuration(actuationMs)}; it assumes ARM answers as fast as it did lately, and a planned failover may also wait for a split entry's next slot boundary`,
     totalMs: detectionMs + actuationMs,
     automaticFailover: policy.automaticFailover,
   };
@@ -72,6 +89,8 @@ export interface StatusInputs {
   lastFailover?: { summary?: OperationSummary; instance?: InstanceInfo };
   /** The task hub's delivery instances (the outbox); omitted when the instance list is unreadable. */
   deliveries?: InstanceInfo[];
+  /** The slowest recent ARM answer this instance observed (ms), for the predicted RTO; none yet: undefined. */
+  armLatencyMs?: number;
   /** The API's auth settings, shown so that an operator sees at once whether a key alone may fail over. */
   auth: { keyIsOperator: boolean; requirePrincipal: boolean; trustPrincipal: boolean };
 }
@@ -208,7 +227,7 @@ export function statusView(i: StatusInputs): StatusView {
     lastFailover: lastFailoverView(plan.id, i.lastFailover),
     lastFailoverAt: state.lastFailoverAt ?? null,
     lastFailbackAt: state.lastFailbackAt ?? null,
-    predictedRto: predictRto(plan, policy),
+    predictedRto: predictRto(plan, policy, i.armLatencyMs),
     pendingFences: m.pendingFences.map((t) => t.label),
     notifications: notificationsView(plan.id, i.deliveries),
     auth: {

@@ -7,16 +7,17 @@ import { nextSlotBoundary } from '../core/schedule';
 import { boundaryMarginMs } from '../core/actuation';
 import { compensation, GAVE_UP, gateEntry, gateStep, heldAfterCompensation } from '../core/entry-gate';
 import { protects } from '../core/verify';
-import type { Direction, EntryPlan, PlannedAction, RegionName } from '../core/planner';
+import type { EntryPlan, PlannedAction } from '../core/planner';
 import {
-  EVENT_TYPES,
-  messageIdOf,
   type ApplyActionResult,
   type BatchActionResult,
+  type BatchInput,
+  type EntryInput,
   type EntryResult,
   type StepResult,
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
+import { EVENT_TYPES, notificationOf } from '../core/notifications';
 import {
   armRetry,
   DEFAULT_FENCE_BUDGET_MS,
@@ -24,26 +25,11 @@ import {
   WRITE_RETRY_WINDOW_MS,
   writeRetryPauseMs,
 } from '../durable/retries';
-import { callActivity } from '../durable/activity-calls';
+import { callActivity, type Gen } from '../durable/activity-calls';
 import { queueNotifications } from './notify';
 
-export interface EntryInput {
-  operationId: string;
-  group: number;
-  entry: EntryPlan;
-  override: string[];
-  direction: Direction;
-  /** The check before the group found that this entry, once its steps are done, would run in both regions. */
-  unsafe?: string;
-  /** For the `activation.blocked` notice this entry sends the moment it is held or blocked. */
-  planId?: string;
-  /** How long fences against a region answering with errors are retried before what they protect is blocked. */
-  fenceBudgetMs?: number;
-  /** Regions whose fences already ran out of budget in this operation: their fences are tried once. */
-  failingRegions?: RegionName[];
-}
-
-type Gen<T> = Generator<df.Task, T, unknown>;
+// The sub-orchestrations' inputs are durable contracts (typed calls: activity-calls.ts subOrchestrationTask).
+export type { BatchInput, EntryInput } from '../durable/contracts';
 
 /**
  * Entries whose steps are only disables and enables, every disable before every enable, with no slot boundary
@@ -180,16 +166,15 @@ function* noticeBlocked(
   const first = inputs[0];
   if (!blocked.length || !first?.planId) return;
   yield* queueNotifications(context, [
-    {
-      type: EVENT_TYPES.activationBlocked,
-      planId: first.planId,
-      correlationId: first.operationId,
-      messageId: messageIdOf(
-        first.operationId,
-        `blocked:g${first.group}:${blocked.map((r) => r.entry).join(',')}`,
-      ),
-      time: context.df.currentUtcDateTime.toISOString(),
-      data: {
+    notificationOf(
+      EVENT_TYPES.activationBlocked,
+      {
+        planId: first.planId,
+        correlationId: first.operationId,
+        idParts: [first.operationId, `blocked:g${first.group}:${blocked.map((r) => r.entry).join(',')}`],
+        now: context.df.currentUtcDateTime,
+      },
+      {
         operationId: first.operationId,
         direction: first.direction,
         group: first.group,
@@ -197,20 +182,14 @@ function* noticeBlocked(
           const input = inputs.find((i) => i.entry.entry === r.entry);
           return {
             entry: r.entry,
-            reason: r.blocked,
+            reason: r.blocked ?? '',
             ...(input?.entry.held ? { held: input.entry.held } : {}),
             steps: r.steps.map((st) => `${st.action.op} ${st.action.target.label}: ${st.status}`),
           };
         }),
       },
-    },
+    ),
   ]);
-}
-
-/** The input of the batch sub-orchestration: a group's batchable entries. */
-export interface BatchInput {
-  operationId: string;
-  inputs: EntryInput[];
 }
 
 /**

@@ -12,18 +12,11 @@ import {
   type NotificationRecord,
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
-import { activityTask, callActivity, type TypedTask } from '../durable/activity-calls';
+import { activityTask, callActivity, type Gen, type TypedTask } from '../durable/activity-calls';
+import { DELIVERY_BACKOFF, backoffMs } from '../durable/retries';
 
-type Gen<T> = Generator<df.Task, T, unknown>;
-
-/** Backoff between attempts: 2 s doubling to at most 5 min (a long outage costs one send per 5 min). */
-export const FIRST_RETRY_MS = 2_000;
-export const MAX_RETRY_MS = 5 * 60_000;
 /** History stays bounded: after this many attempts in one execution the delivery continues as new. */
 export const ATTEMPTS_PER_EXECUTION = 20;
-
-export const retryDelayMs = (attempt: number): number =>
-  Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.min(attempt - 1, 20));
 
 /**
  * Hands events to the outbox (one activity that starts their delivery orchestrations). The activity records
@@ -45,6 +38,7 @@ export function* queueNotifications(
   try {
     return yield* callActivity(context, 'queueNotifications', notifications);
   } catch (err) {
+    // The hand-off activity failed after its retries: each event is recorded as not queued, with why.
     const error = `not queued: ${errorMessage(err)}`;
     return notifications.map((n) => ({ type: n.type, messageId: n.messageId, queued: false, error }));
   }
@@ -75,6 +69,7 @@ export function* deliveryOrchestrator(context: df.OrchestrationContext): Gen<Del
       context.df.setCustomStatus(status);
       return status;
     } catch (err) {
+      // Any send failure (broker down, refused, undeliverable) is tried again until the TTL: it is the outbox's job.
       status = { ...status, attempts: attempt, lastError: errorMessage(err) };
     }
     const now = context.df.currentUtcDateTime.getTime();
@@ -89,7 +84,7 @@ export function* deliveryOrchestrator(context: df.OrchestrationContext): Gen<Del
       }
       return status;
     }
-    const next = Math.min(deadline, now + retryDelayMs(attempt));
+    const next = Math.min(deadline, now + backoffMs(DELIVERY_BACKOFF, attempt));
     status = { ...status, nextAttemptAt: new Date(next).toISOString() };
     context.df.setCustomStatus(status);
     yield context.df.createTimer(new Date(next));

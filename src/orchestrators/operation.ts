@@ -3,19 +3,22 @@
  * (steps in order inside an entry), read back after each group, notify, and return the audit record.
  */
 import type * as df from 'durable-functions';
-import { predictActuation } from '../core/actuation';
-import type { EntryPlan, GroupPlan, OperationPlan } from '../core/planner';
+import type { EntryPlan, GroupPlan, RegionName } from '../core/planner';
 import { deferredTargets } from '../core/preflight';
-import { failbackMovedNothing, fencesLeftPending, regionsFoundFailing } from '../core/entry-gate';
-import type { RegionName } from '../core/planner';
+import { regionsFoundFailing } from '../core/entry-gate';
 import {
-  EVENT_TYPES,
-  ORCHESTRATIONS,
-  messageIdOf,
-  type EntryResult,
+  DEFAULT_PROBE_INTERVAL_MS,
+  closeOperationRecord,
+  failedToPlan,
+  openOperationRecord,
+  predictedRto,
+  startedNotice,
+} from '../core/operation-record';
+import {
+  type EntryInput,
+  type BatchInput,
   type GroupCheck,
   type NotificationInput,
-  type NotificationRecord,
   type OperationInput,
   type OperationOutcome,
   type OperationRecord,
@@ -24,66 +27,19 @@ import {
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
 import { queueNotifications, queueTask } from './notify';
-import { callActivity } from '../durable/activity-calls';
+import { allOf, callActivity, subOrchestrationTask, type Gen } from '../durable/activity-calls';
 import { armRetry } from '../durable/retries';
-import { isBatchable, type BatchInput, type EntryInput } from './entry';
+import { isBatchable } from './entry';
 import { targetKey } from '../core/refs';
 
-type Gen<T> = Generator<df.Task, T, unknown>;
-
-const DEFAULT_PROBE_INTERVAL_MS = 30_000;
-
-/**
- * Predicted RTO: for an automatic failover, the worst-case detection (the failures the policy needs, one probe
- * interval apart) plus the actuation; for anything an operator asked for, or a failback, the actuation alone
- * (measured from the request). The actuation comes from the plan: ARM's write bucket, one read-back per group,
- * and the slot boundaries split entries wait for.
- */
-export function predictedRto(
-  input: OperationInput,
-  plan: OperationPlan,
-  start: Date,
-): { predictedMs: number; predictedDetectionMs?: number; predictedActuationMs: number } {
-  const { actuationMs } = predictActuation(plan, start);
-  const p = input.policy;
-  if (!p || input.request.trigger !== 'automatic' || input.request.direction !== 'failover')
-    return { predictedMs: actuationMs, predictedActuationMs: actuationMs };
-  const failures = p.window?.failures ?? p.failureThreshold ?? 1;
-  const detectionMs = failures * (input.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS);
-  return {
-    predictedMs: detectionMs + actuationMs,
-    predictedDetectionMs: detectionMs,
-    predictedActuationMs: actuationMs,
-  };
-}
-
-/** Where the measured RTO starts: the first failed probe of the evidence, else the request. */
-export function rtoStart(input: OperationInput): Pick<OperationRecord['rto'], 'from' | 'basis'> {
-  const failed = input.evidence?.firstFailureAt;
-  return failed
-    ? { from: failed, basis: 'first-failed-probe' }
-    : { from: input.requestedAt, basis: 'request' };
-}
+// The record's pure parts (outcome, RTO, notices) are built in the core; re-exported for their callers.
+export { predictedRto, rtoStart } from '../core/operation-record';
 
 export function* operationOrchestrator(context: df.OrchestrationContext): Gen<OperationRecord> {
   const input = context.df.getInput<OperationInput>();
   const { request } = input;
   const now = () => context.df.currentUtcDateTime.toISOString();
-  const record: OperationRecord = {
-    operationId: input.operationId,
-    planId: input.planId,
-    request,
-    status: 'running',
-    timeline: [],
-    ...(input.evidence ? { evidence: input.evidence } : {}),
-    ...(input.policy ? { policy: input.policy } : {}),
-    entries: [],
-    checks: [],
-    readBack: [],
-    pendingFences: [],
-    notifications: [],
-    rto: rtoStart(input),
-  };
+  let record = openOperationRecord(input);
   const mark = (event: string) => {
     record.timeline.push({ at: now(), event });
     context.df.setCustomStatus({
@@ -93,23 +49,6 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       entriesDone: record.entries.length,
     });
   };
-  const failover = request.direction === 'failover';
-  const notification = (type: string, step: string, data: Record<string, unknown>): NotificationInput => ({
-    type,
-    planId: input.planId,
-    correlationId: input.operationId,
-    messageId: messageIdOf(input.operationId, step),
-    time: now(),
-    data: {
-      operationId: input.operationId,
-      direction: request.direction,
-      kind: request.kind,
-      trigger: request.trigger,
-      caller: request.caller,
-      override: request.override,
-      ...data,
-    },
-  });
 
   mark(`${request.direction} requested by ${request.caller.by}: ${request.caller.reason}`);
   let planned: PlannedOperation;
@@ -121,15 +60,11 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       armRetry(),
     );
   } catch (err) {
-    record.status = 'failed';
-    record.error = `could not read the estate to plan the ${request.direction}: ${errorMessage(err)}`;
-    mark(record.error);
-    yield* finish(context, input, record, 'failed', [
-      notification(failover ? EVENT_TYPES.failoverFailed : EVENT_TYPES.failbackFailed, 'failed', {
-        error: record.error,
-        evidence: input.evidence,
-      }),
-    ]);
+    // Planning failed after its retries (ARM unreadable): the operation ends failed, saying why.
+    const failed = failedToPlan(record, input, errorMessage(err), context.df.currentUtcDateTime);
+    record = failed.record;
+    mark(record.error!);
+    yield* finish(context, input, record, 'failed', failed.notices);
     return record;
   }
   record.plan = planned.plan;
@@ -138,17 +73,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   Object.assign(record.rto, predictedRto(input, planned.plan, context.df.currentUtcDateTime));
   mark(`plan: ${planned.plan.kind} ${request.direction}, ${planned.plan.groups.length} group(s)`);
 
-  const started = notification(
-    failover ? EVENT_TYPES.failoverStarted : EVENT_TYPES.failbackStarted,
-    'started',
-    {
-      evidence: input.evidence,
-      policy: input.policy,
-      actions: planned.plan.groups.flatMap((g) =>
-        g.entries.flatMap((e) => e.steps.map((s) => `${s.op} ${s.target.label}`)),
-      ),
-    },
-  );
+  const started = startedNotice(input, planned.plan, context.df.currentUtcDateTime);
   let startedQueued = false;
   // When a region holding deferred fences last failed to answer (planning found it silent).
   let silentAt = context.df.currentUtcDateTime.getTime();
@@ -180,33 +105,33 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     // activities: the fences, then the activations); every other entry in a sub-orchestration of its own.
     const batched = new Set(group.entries.filter((e) => isBatchable(e, unsafe.has(e.entry))));
     const batch: BatchInput = { operationId: input.operationId, inputs: [...batched].map(inputOf) };
-    const batchTask = batched.size
-      ? [context.df.callSubOrchestrator(ORCHESTRATIONS.batch, batch, `${context.df.instanceId}-g${gi}-batch`)]
-      : [];
-    const tasks = group.entries.flatMap((entry: EntryPlan, ei) =>
-      batched.has(entry)
-        ? []
-        : [
-            context.df.callSubOrchestrator(
-              ORCHESTRATIONS.entry,
-              inputOf(entry),
-              `${context.df.instanceId}-g${gi}-e${ei}`,
-            ),
-          ],
-    );
     // The "started" notice is handed to the outbox alongside the first group (a store write that never
     // throws), so the first ARM writes wait for nothing, and Service Bus is not involved at all.
-    const all = [...(startedQueued ? [] : [queueTask(context, [started])]), ...batchTask, ...tasks];
-    const results = (all.length ? yield context.df.Task.all(all) : []) as unknown[];
+    const results = yield* allOf(context, {
+      queued: startedQueued ? [] : [queueTask(context, [started])],
+      batch: batched.size
+        ? [subOrchestrationTask(context, 'batch', batch, `${context.df.instanceId}-g${gi}-batch`)]
+        : [],
+      entries: group.entries.flatMap((entry: EntryPlan, ei) =>
+        batched.has(entry)
+          ? []
+          : [
+              subOrchestrationTask(
+                context,
+                'entry',
+                inputOf(entry),
+                `${context.df.instanceId}-g${gi}-e${ei}`,
+              ),
+            ],
+      ),
+    });
     if (!startedQueued) {
-      record.notifications.push(...(results.shift() as NotificationRecord[]));
+      record.notifications.push(...results.queued.flat());
       startedQueued = true;
     }
-    const fromBatch = new Map(
-      (batchTask.length ? (results.shift() as EntryResult[]) : []).map((r) => [r.entry, r]),
-    );
+    const fromBatch = new Map(results.batch.flat().map((r) => [r.entry, r]));
     let next = 0;
-    const entryResults = group.entries.map((e) => fromBatch.get(e.entry) ?? (results[next++] as EntryResult));
+    const entryResults = group.entries.map((e) => fromBatch.get(e.entry) ?? results.entries[next++]!);
     record.entries.push(...entryResults);
     failingRegions = [
       ...new Set([...failingRegions, ...regionsFoundFailing(entryResults.flatMap((e) => e.steps))]),
@@ -232,6 +157,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
         `group ${group.group} read back: ${readBack.mismatches.length} mismatch(es), ${readBack.violations.length} violation(s)`,
       );
     } catch (err) {
+      // The read-back activity failed after its retries: the group is recorded as unverified, and the next runs.
       record.readBack.push({
         group: group.group,
         at: now(),
@@ -243,50 +169,10 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   }
   if (!startedQueued) record.notifications.push(...(yield* queueNotifications(context, [started])));
 
-  // Deferred and failed fences of entries that were activated (never those of a held or blocked entry).
-  record.pendingFences = record.entries.flatMap((e) => fencesLeftPending(e.steps));
-  const overrides = record.entries.filter((e) => e.overrideUsed).map((e) => `${e.entry}: ${e.overrideUsed}`);
-  const closing = overrides.length
-    ? [notification(EVENT_TYPES.overrideAccepted, 'override', { overrides })]
-    : [];
-  const problems =
-    record.entries.some(
-      (e) =>
-        e.blocked ||
-        e.steps.some((s) => s.status === 'failed' || s.status === 'missing' || s.status === 'blocked'),
-    ) || record.readBack.slice(1).some((r) => r.mismatches.length > 0 || r.violations.length > 0);
-  const outcome: OperationOutcome = failbackMovedNothing(request.direction, record.entries)
-    ? 'failed'
-    : problems
-      ? 'completed-with-errors'
-      : 'succeeded';
-  const last = record.readBack.at(-1);
-  if (last) record.rto.to = last.at;
-  if (record.rto.from && record.rto.to)
-    record.rto.measuredMs = Date.parse(record.rto.to) - Date.parse(record.rto.from);
-
-  record.status = outcome;
-  mark(`${request.direction} ${outcome}`);
-  closing.push(
-    notification(failover ? EVENT_TYPES.failoverCompleted : EVENT_TYPES.failbackCompleted, 'completed', {
-      outcome,
-      evidence: input.evidence,
-      results: record.entries.map((e) => ({
-        entry: e.entry,
-        blocked: e.blocked,
-        steps: e.steps.map((s) => ({
-          action: `${s.action.op} ${s.action.target.label}`,
-          status: s.status,
-          error: s.error,
-        })),
-      })),
-      checks: record.checks,
-      readBack: record.readBack,
-      pendingFences: record.pendingFences.map((t) => t.label),
-      rto: record.rto,
-    }),
-  );
-  yield* finish(context, input, record, outcome, closing);
+  const closed = closeOperationRecord(record, input, context.df.currentUtcDateTime);
+  record = closed.record;
+  mark(`${request.direction} ${closed.outcome}`);
+  yield* finish(context, input, record, closed.outcome, closed.notices);
   return record;
 }
 
@@ -351,6 +237,7 @@ function* finish(
   try {
     yield* callActivity(context, 'signalMonitor', signal, armRetry());
   } catch (err) {
+    // The signal could not be raised after its retries: the monitor learns the end from this instance's status.
     record.timeline.push({
       at: context.df.currentUtcDateTime.toISOString(),
       event: `could not tell the monitor: ${errorMessage(err)}`,

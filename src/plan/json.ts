@@ -219,3 +219,73 @@ export function parseJsonWithLocations(
     },
   };
 }
+
+/** A JSON Schema node, as far as field suggestions need one. */
+interface SchemaNode {
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  additionalProperties?: SchemaNode | boolean;
+  anyOf?: SchemaNode[];
+  oneOf?: SchemaNode[];
+  allOf?: SchemaNode[];
+  then?: SchemaNode;
+  else?: SchemaNode;
+}
+
+/** Every field name the schema allows at `path` (over all union branches). */
+export function fieldsAt(schema: unknown, path: JsonPath): string[] {
+  let nodes = [schema as SchemaNode];
+  const expand = (n: SchemaNode): SchemaNode[] => [
+    n,
+    ...[
+      ...(n.anyOf ?? []),
+      ...(n.oneOf ?? []),
+      ...(n.allOf ?? []),
+      ...(n.then ? [n.then] : []),
+      ...(n.else ? [n.else] : []),
+    ].flatMap(expand),
+  ];
+  for (const step of path) {
+    nodes = nodes
+      .flatMap(expand)
+      .flatMap((n) =>
+        typeof step === 'number'
+          ? n.items
+            ? [n.items]
+            : []
+          : n.properties?.[step]
+            ? [n.properties[step]]
+            : typeof n.additionalProperties === 'object'
+              ? [n.additionalProperties]
+              : [],
+      );
+  }
+  return [...new Set(nodes.flatMap(expand).flatMap((n) => Object.keys(n.properties ?? {})))];
+}
+
+/** Edit distance with adjacent transpositions (optimal string alignment), case-insensitive. */
+function editDistance(a: string, b: string): number {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()];
+  const d = Array.from({ length: x.length + 1 }, (_, i) =>
+    Array.from({ length: y.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= x.length; i++)
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1])
+        d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  return d[x.length]![y.length]!;
+}
+
+/** The known name a misspelt one most likely meant: a few edits away (more for longer names), else none. */
+export function didYouMean(word: string, known: readonly string[]): string | undefined {
+  const limit = Math.max(1, Math.floor(word.length / 4));
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(word, name);
+    if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}

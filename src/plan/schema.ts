@@ -6,12 +6,20 @@ import { z } from 'zod';
 import { isIsoDuration } from '../core/duration';
 import { ROLES, STATE_SIDES, TRIGGER_KINDS } from '../core/roles';
 
+/**
+ * For editors: the durations isIsoDuration accepts (days, hours, minutes, seconds; at least one amount), so
+ * `30s`, `PT` or `P1M` are underlined as they are typed. The loader's message says why.
+ */
+export const DURATION_PATTERN =
+  '^P(?=\\d|T\\d)(?:\\d+D)?(?:T(?=\\d)(?:\\d+H)?(?:\\d+M)?(?:\\d+(?:\\.\\d+)?S)?)?$';
+
 const duration = (what: string) =>
   z
     .string()
     .refine(isIsoDuration, {
       error: `${what} must be an ISO 8601 duration such as PT30S, PT10M, PT1H or P1D`,
     })
+    .meta({ pattern: DURATION_PATTERN })
     .describe(`${what} (ISO 8601 duration, e.g. PT30S)`);
 
 const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
@@ -233,11 +241,37 @@ export type DependencyProbe = z.output<typeof DependencyProbeSchema>;
 export type Policy = z.output<typeof PolicySchema>;
 export type Notifications = z.output<typeof NotificationsSchema>;
 
-/** The JSON Schema editors use for autocompletion. */
+type JsonSchema = Record<string, unknown>;
+
+const jsonSchemaOf = (schema: z.ZodType): JsonSchema => {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+  return rest;
+};
+
+/**
+ * What a workflow entry needs by its role, for editors (zod has no conditional shapes; the loader checks the
+ * same with its own messages): a split entry needs `schedule` and split sides ({ active, passive } or
+ * { workflow, mode: "rewrite" }); any other role plain workflow references.
+ */
+function roleConditions(): JsonSchema {
+  const side = jsonSchemaOf(SplitSideSchema);
+  const ref = jsonSchemaOf(WorkflowRefSchema);
+  return {
+    if: { properties: { role: { const: 'split-recurrence' } }, required: ['role'] },
+    then: { required: ['schedule'], properties: { primary: side, secondary: side } },
+    else: { properties: { primary: ref, secondary: ref } },
+  };
+}
+
+/** The JSON Schema editors use for autocompletion and to underline what the loader would refuse. */
 export function planJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(PlanSchema, { io: 'input', unrepresentable: 'any' }) as Record<
-    string,
-    unknown
-  >;
-  return { ...schema, title: 'logic-apps-failover plan' };
+  const schema = jsonSchemaOf(PlanSchema) as JsonSchema & {
+    properties: { workflows: { items: JsonSchema } };
+  };
+  Object.assign(schema.properties.workflows.items, { allOf: [roleConditions()] });
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    ...schema,
+    title: 'logic-apps-failover plan',
+  };
 }

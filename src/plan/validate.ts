@@ -11,6 +11,7 @@ import {
   HealthCheckSchema,
   NotificationsSchema,
   type Plan,
+  planJsonSchema,
   PlanSchema,
   PolicySchema,
   RegionSchema,
@@ -18,6 +19,8 @@ import {
 } from './schema';
 import {
   DEPTH_FIX,
+  didYouMean,
+  fieldsAt,
   type JsonLocation,
   type JsonPath,
   PLAN_MAX_DEPTH,
@@ -98,6 +101,10 @@ function entryName(raw: unknown, path: readonly PropertyKey[]): string | undefin
   return typeof name === 'string' ? name : undefined;
 }
 
+let schemaCache: Record<string, unknown> | undefined;
+/** The published JSON Schema, the list of field names suggestions are drawn from. */
+const publishedSchema = () => (schemaCache ??= planJsonSchema());
+
 /** Turns zod's issues into plan issues; for unions, reports the branch that came closest. */
 function fromZod(issues: readonly z.core.$ZodIssue[], raw: unknown): PlanIssue[] {
   const out: PlanIssue[] = [];
@@ -111,10 +118,13 @@ function fromZod(issues: readonly z.core.$ZodIssue[], raw: unknown): PlanIssue[]
     switch (issue.code) {
       case 'unrecognized_keys':
         for (const key of issue.keys) {
+          const meant = didYouMean(key, fieldsAt(publishedSchema(), path));
           push(
             [...path, key],
-            `unknown field "${key}"`,
-            'remove it or check its spelling against schema/plan.schema.json',
+            `unknown field "${key}"${meant ? `; did you mean "${meant}"?` : ''}`,
+            meant
+              ? `rename it to "${meant}"`
+              : 'remove it or check its spelling against schema/plan.schema.json',
             'unknown-field',
           );
         }

@@ -40,15 +40,16 @@ function setup(
   const send = async (
     method: string,
     subscription: string,
-    answer: { status?: number; headers?: Record<string, string> } = {},
+    answer: { status?: number; headers?: Record<string, string>; latencyMs?: number } = {},
   ): Promise<number> => {
     let sentAt = -1;
     const request = createPipelineRequest({
       url: `https://management.azure.com/subscriptions/${subscription}/resourceGroups/rg/providers/Microsoft.Logic/workflows/w?api-version=2019-05-01`,
       method: method as PipelineRequest['method'],
     });
-    await policy.sendRequest(request, (req): Promise<PipelineResponse> => {
+    await policy.sendRequest(request, async (req): Promise<PipelineResponse> => {
       sentAt = clock.now();
+      if (answer.latencyMs) await clock.sleep(answer.latencyMs); // ARM taking its time to answer
       return Promise.resolve({
         request: req,
         status: answer.status ?? 200,
@@ -97,6 +98,19 @@ describe('ArmThrottle (client-side pacing per subscription)', () => {
     expect(await send('POST', SUB_A)).toBe(0);
     expect(await send('GET', SUB_A)).toBeCloseTo(100, 6);
     expect(throttle.stats.lowestRemaining).toEqual({ reads: 0 });
+  });
+
+  it('observes how long ARM takes to answer: the slowest of the last 50 answers', async () => {
+    const { throttle, send } = setup({
+      reads: { capacity: 100, refillPerSecond: 10 },
+      writes: { capacity: 100, refillPerSecond: 10 },
+    });
+    expect(throttle.observedLatencyMs()).toBeUndefined();
+    await send('GET', SUB_A, { latencyMs: 400 });
+    await send('POST', SUB_B, { latencyMs: 120 });
+    expect(throttle.observedLatencyMs()).toBe(400);
+    for (let i = 0; i < 50; i++) await send('GET', SUB_A, { latencyMs: 90 });
+    expect(throttle.observedLatencyMs()).toBe(90); // the 400 ms answer left the window
   });
 
   it('a 429 blocks that subscription and kind for Retry-After, and nothing else', async () => {

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { inCliTerms } from '../../src/cli/commands/status';
 import { COMMANDS } from '../../src/cli/main';
 import { runDr } from '../support/cli';
 
@@ -29,6 +30,26 @@ describe('dr CLI', () => {
     expect(r.out).toContain('detected within PT1M40S');
   });
 
+  it('refusals speak in flags: --force, --kind emergency, --idempotency-key', () => {
+    expect(inCliTerms('not healthy for the soak yet; pass force to fail back anyway')).toBe(
+      'not healthy for the soak yet; pass --force to fail back anyway',
+    );
+    expect(inCliTerms('the primary is failing its health check: ask for kind "emergency"')).toBe(
+      'the primary is failing its health check: ask for --kind emergency',
+    );
+    expect(inCliTerms('repeat it with Idempotency-Key abc to read the answer')).toBe(
+      'repeat it with --idempotency-key abc to read the answer',
+    );
+  });
+
+  it('--version prints the package version', async () => {
+    const r = await dr(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(
+      `dr (logic-apps-failover) ${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}\n`,
+    );
+  });
+
   it('check: reads the plan from DR_PLAN_PATH, or inline from DR_PLAN', async () => {
     expect((await dr(['check', '--json'], { DR_PLAN_PATH: example })).code).toBe(0);
     const inline = readFileSync(example, 'utf8').replaceAll(
@@ -42,7 +63,13 @@ describe('dr CLI', () => {
       source: 'app setting DR_PLAN',
       summary: { id: 'contoso-orders-dr' },
     });
-    expect((await dr(['check'])).err).toContain('set the app setting DR_PLAN_PATH');
+    // In CLI terms, not the app-setting advice meant for a deployed app.
+    const none = await dr(['check']);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(
+      /^dr check: no plan: pass a PLAN path or set DR_PLAN_PATH \(or DR_PLAN to the plan JSON\)\n/,
+    );
+    expect(none.err).not.toContain('app setting');
   });
 
   it('check: an unsafe plan exits 2 and lists every problem, with file positions and fixes', async () => {

@@ -44,6 +44,7 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
     const before = JSON.stringify(sim.workflows());
     const r = await dr('whatif', planFile, 'failover');
     expect(r.code).toBe(0);
+    expect(r.err).toBe('');
     expect(r.out).toMatch(/^planned failover: 3 group\(s\)/);
     expect(r.out).toMatch(
       /order-webhook \[active-passive\]\n\s+1\. disable primary:order-webhook \(fence\)\n\s+2\. enable secondary:order-webhook \(activate\)/,
@@ -62,6 +63,15 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
       expect(r.out).toMatch(/^emergency failover/);
       expect(r.out).toContain('record pending fence primary:order-webhook');
       expect(r.out).toContain('enable secondary:order-webhook (activate)');
+      // The primary's states were not read: the plan is printed, but it is not an answer (exit 3).
+      expect(r.code).toBe(3);
+      expect(r.err).toMatch(/^dr whatif: \d+ of \d+ workflow state\(s\) could not be read/);
+      expect(r.err).toContain('  primary:order-webhook: ');
+      const json = await dr('whatif', planFile, 'failover', '--json');
+      expect(json.code).toBe(3);
+      expect(JSON.parse(json.out).unreadable).toContainEqual(
+        expect.stringMatching(/^primary:order-webhook: /),
+      );
       const ready = await dr('ready', planFile);
       expect(ready.code).toBe(1);
       expect(ready.out).toMatch(/health-check\s+FAIL/);
@@ -101,27 +111,50 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
     }
   });
 
-  it('ready: a secondary whose API connection is in the primary region fails the connections check', async () => {
+  /** Runs `dr ready` with the secondary mailbox poller's first connection edited, then puts it back. */
+  async function readyWithSecondaryConnection(edit: (c: { id: string; connectionId: string }) => void) {
     const client = logic();
     const rg = plan.secondary.resourceGroup;
     const original = await client.workflows.get(rg, 'mailbox-poller');
     const parameters = structuredClone(original.parameters) as {
-      $connections: { value: Record<string, { id: string }> };
+      $connections: { value: Record<string, { id: string; connectionId: string }> };
     };
     const [name, connection] = Object.entries(parameters.$connections.value)[0]!;
-    connection.id = connection.id.replace('/locations/northeurope/', '/locations/westeurope/');
+    edit(connection);
     await client.workflows.createOrUpdate(rg, 'mailbox-poller', { ...original, parameters });
     try {
-      const r = await dr('ready', planFile);
-      expect(r.code).toBe(1);
-      expect(r.out).toMatch(
-        new RegExp(
-          `mailbox-poller\\s+connections\\s+FAIL\\s+secondary:mailbox-poller uses connection "${name}" in westeurope, not northeurope`,
-        ),
-      );
+      return { name, ...(await dr('ready', planFile)) };
     } finally {
       await client.workflows.createOrUpdate(rg, 'mailbox-poller', original);
     }
+  }
+
+  it('ready: a secondary whose API connection is in the primary region fails the connections check', async () => {
+    const r = await readyWithSecondaryConnection((c) => {
+      c.id = c.id.replace('/locations/northeurope/', '/locations/westeurope/');
+    });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      new RegExp(
+        `mailbox-poller\\s+connections\\s+FAIL\\s+secondary:mailbox-poller uses connection "${r.name}" in westeurope, not northeurope`,
+      ),
+    );
+  });
+
+  it('ready: a secondary whose connectionId is the primary’s connection resource fails (the managed API id is right)', async () => {
+    const r = await readyWithSecondaryConnection((c) => {
+      expect(c.id).toContain('/locations/northeurope/');
+      c.connectionId = c.connectionId.replace(
+        `/resourceGroups/${plan.secondary.resourceGroup}/`,
+        `/resourceGroups/${plan.primary.resourceGroup}/`,
+      );
+    });
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(
+      new RegExp(
+        `mailbox-poller\\s+connections\\s+FAIL\\s+secondary:mailbox-poller uses connection "${r.name}" through \\S+/resourceGroups/${plan.primary.resourceGroup}/providers/Microsoft.Web/connections/\\S+, the primary region's resource group`,
+      ),
+    );
   });
 
   it('ready: reads each integration account’s region through ARM; wrong-region, shared and missing ones fail', async () => {

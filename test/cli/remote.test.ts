@@ -48,7 +48,8 @@ describe('dr remote commands over HTTP', () => {
     expect(r.out).toContain('plan contoso-orders-dr: MONITORING, active region primary (westeurope)');
     expect(r.out).toContain('failures: 0 of 3 consecutive failed probes');
     expect(r.out).toMatch(/last probes: ok ok \(latest /);
-    expect(r.out).toContain('predicted RTO PT1M43S: detection 3 failed probe(s) x PT30S');
+    // 1 m 40 s of detection + 3 s for the groups + the round trips at the ARM latency observed so far.
+    expect(r.out).toMatch(/predicted RTO PT1M4[3-9](\.\d+)?S: detection 3 failed probe\(s\) x PT30S/);
     const j = await dr(['status', '--json', '--url', `${estate.host.url}/api/`, '--key', KEY], {});
     expect(j.code).toBe(0);
     expect(JSON.parse(j.out)).toMatchObject({
@@ -126,8 +127,14 @@ describe('dr remote commands over HTTP', () => {
     expect(tooLong.err).toContain("until: exceeds the plan's maxPause (PT8H)");
     const r = await dr(['resume', '--reason', 'done']);
     expect(r.code).toBe(0);
-    expect(r.out).toBe('not paused; mode monitoring\n');
+    expect(r.out).toMatch(
+      /^resumed \(was paused until \S+ by function-key: patching the gateway\); mode monitoring\n$/,
+    );
     expect(estate.monitor().state.pause).toBeUndefined();
+    // Nothing paused: the API says so (endedPause null), and so does the CLI.
+    const again = await dr(['resume', '--json']);
+    expect(JSON.parse(again.out)).toMatchObject({ status: 'applied', pause: null, endedPause: null });
+    expect((await dr(['resume'])).out).toBe('nothing was paused; mode monitoring\n');
   });
 
   it('failover --dry-run prints the plan and changes nothing', async () => {
@@ -166,6 +173,7 @@ describe('dr remote commands over HTTP', () => {
     const early = await dr(['failback', '--reason', 'looks fine']);
     expect(early.code).toBe(1);
     expect(early.err).toContain('has not been healthy for the soak yet');
+    expect(early.err).toContain('pass --force to fail back anyway'); // the flag, not the API's body field
     const forced = await dr(['failback', '--reason', 'looks fine', '--force', '--json']);
     expect(forced.code).toBe(0);
     expect(JSON.parse(forced.out)).toMatchObject({
@@ -173,6 +181,36 @@ describe('dr remote commands over HTTP', () => {
       operationId: expect.stringMatching(/^failback-2-/),
     });
     expect(estate.operations()).toHaveLength(2);
+  });
+
+  it('history lists the operations newest first; operation ID shows one; an unknown ID is exit 1', async () => {
+    const h = await dr(['history']);
+    expect(h.code).toBe(0);
+    expect(h.out).toMatch(/^operation\s+status\s+kind\s+by\s+started\s+rto\s+reason\n/);
+    expect(h.out).toMatch(
+      /\n(failback-2-\S+)\s+\S+\s+manual planned\s+function-key .*looks fine\n(failover-1-\S+)\s+succeeded\s+manual emergency\s+/,
+    );
+    const page = await dr(['history', '--limit', '1']);
+    const failback = /\n(failback-2-\S+)/.exec(page.out)![1]!;
+    expect(page.out).toContain(`older: dr history --before ${failback}`);
+    const failover = /\n(failover-1-\S+)/.exec(h.out)![1]!;
+    const op = await dr(['operation', failover]);
+    expect(op.code).toBe(0);
+    expect(op.out).toMatch(new RegExp(`^${failover}: \\S+ \\(\\w+\\), started `));
+    expect(op.out).toContain('manual emergency failover asked by function-key: eu-west degraded');
+    const json = JSON.parse((await dr(['operation', failover, '--json'])).out);
+    expect(json.operationId).toBe(failover);
+    const missing = await dr(['operation', 'failover-99-nope']);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('dr operation: 404');
+  });
+
+  it('--url without /api: the 404 comes with the fix', async () => {
+    const r = await dr(['status', '--url', estate.host.url]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(
+      `(the API's routes are under /api: pass --url ${estate.host.url}/api, or set DR_API_URL to it)`,
+    );
   });
 
   it.each([
@@ -193,10 +231,13 @@ describe('dr remote commands over HTTP', () => {
     expect(r.err).toContain(message);
   });
 
-  it.each(['status', 'failover', 'failback', 'pause', 'resume'])('dr %s --help', async (name) => {
-    const r = await dr([name, '--help']);
-    expect(r.code).toBe(0);
-    expect(r.out).toContain(`Usage: dr ${name}`);
-    expect(r.out).toContain('--url URL');
-  });
+  it.each(['status', 'failover', 'failback', 'pause', 'resume', 'history', 'operation'])(
+    'dr %s --help',
+    async (name) => {
+      const r = await dr([name, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.out).toContain(`Usage: dr ${name}`);
+      expect(r.out).toContain('--url URL');
+    },
+  );
 });

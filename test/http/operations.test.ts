@@ -6,6 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/durable/contracts';
 import { auditLines, inFuture, KEY, MIN, startApiEstate, type ApiEstate } from './support';
+import { eventOf } from '../support/notifications';
+import type { EventType } from '../../src/core/notifications';
 
 let estate: ApiEstate | undefined;
 afterEach(async () => {
@@ -15,7 +17,7 @@ afterEach(async () => {
 
 const TOPIC = 'failover-events';
 // Notifications go through the outbox: delivered by their own orchestrations once the host has run them.
-const events = async (e: ApiEstate, type: string) => {
+const events = async (e: ApiEstate, type: EventType) => {
   await e.host.runUntilIdle();
   return e.broker.messages(TOPIC).filter((m) => (m.body as { type?: string }).type === type);
 };
@@ -101,7 +103,7 @@ describe('manual failover and failback over HTTP', () => {
     // The "failover started" notification carries the caller.
     const started = await events(e, EVENT_TYPES.failoverStarted);
     expect(started).toHaveLength(1);
-    expect((started[0]!.body as { data: { caller: unknown } }).data.caller).toEqual({
+    expect(eventOf(started[0]!, EVENT_TYPES.failoverStarted).data.caller).toEqual({
       by: 'function-key',
       reason: 'region drill',
     });
@@ -183,7 +185,7 @@ describe('manual failover and failback over HTTP', () => {
     });
     const paused = await events(e, EVENT_TYPES.paused);
     expect(paused).toHaveLength(1); // one effect for the two requests
-    expect((paused[0]!.body as { data: unknown }).data).toMatchObject({
+    expect(eventOf(paused[0]!, EVENT_TYPES.paused).data).toMatchObject({
       caller: { by: 'function-key' },
       until,
     });
@@ -204,7 +206,13 @@ describe('manual failover and failback over HTTP', () => {
     expect(e.operations()).toEqual([]);
 
     const resumed = await e.call('POST', 'resume', { body: { reason: 'done early' } });
-    expect(resumed.body).toEqual({ status: 'applied', mode: 'degraded', pause: null });
+    // The resume says which pause it ended.
+    expect(resumed.body).toEqual({
+      status: 'applied',
+      mode: 'degraded',
+      pause: null,
+      endedPause: { until, by: 'function-key', reason: 'network maintenance' },
+    });
     expect(await events(e, EVENT_TYPES.resumed)).toHaveLength(1);
     expect((await e.call('GET', 'status')).body.pause).toBeNull();
 
@@ -263,6 +271,10 @@ describe('status after an outage and an automatic failover', () => {
       detection: expect.stringContaining('3 failed probe(s) x PT30S probe interval + PT10S probe timeout'),
       automaticFailover: true,
     });
+    // The actuation is a bound at the ARM latency this instance observed, and says so.
+    expect(s.predictedRto.actuation).toMatch(
+      /^a bound: .* sequential ARM round trips x \d+ ms \(the slowest/,
+    );
     expect(s.lastFailoverAt).toBe(s.lastOperation.startedAt);
     const items = (await e.call('GET', 'history')).body.items;
     expect(items).toEqual([
@@ -314,10 +326,16 @@ describe('dry runs and the monitor lifecycle', () => {
     expect(early.status).toBe(503);
     expect(early.body.error).toContain('not running yet');
     expect(early.headers.get('retry-after')).toBeTruthy();
-    // A pause before the first tick: the monitor is started, but it has no policy to check the pause against.
-    const tooEarly = await e.call('POST', 'pause', { body: { reason: 'x', until: inFuture(e, MIN) } });
-    expect(tooEarly.status).toBe(503);
-    expect(tooEarly.body.error).toContain('first watchdog tick');
+    // A pause before the first tick: the monitor has the plan's policy from its start, so it judges the pause
+    // (before, it answered 503 until the first tick brought the policy).
+    const beforeTick = await e.call('POST', 'pause', { body: { reason: 'x', until: inFuture(e, MIN) } });
+    expect(beforeTick.status, beforeTick.text).toBe(200);
+    expect(beforeTick.body).toMatchObject({ status: 'applied', mode: 'paused' });
+    const tooLong = await e.call('POST', 'pause', {
+      body: { reason: 'x', until: inFuture(e, 9 * 60 * MIN) },
+    });
+    expect(tooLong.status).toBe(400);
+    expect((await e.call('POST', 'resume', { body: { reason: 'x' } })).status).toBe(200);
     await e.advance(MIN);
 
     const workflows = JSON.stringify(e.sim.workflows());

@@ -273,6 +273,20 @@ describe('waiting for the monitor\u2019s answer', () => {
 });
 
 describe('status view and predicted RTO', () => {
+  it('the actuation counts the ARM latency observed, so it bounds a slow ARM, and says what it assumes', () => {
+    const policy = policyOf(plan);
+    const unobserved = predictRto(plan, policy);
+    expect(unobserved.actuation).toContain(
+      'ARM latency not counted: this instance has had no ARM answer yet',
+    );
+    // The example plan measured 7.0 s of actuation with ARM answering in 400 ms (3.0 s was predicted).
+    const slow = predictRto(plan, policy, 400);
+    expect(slow.actuationMs).toBeGreaterThanOrEqual(7_000);
+    expect(slow.actuationMs - unobserved.actuationMs).toBe(16 * 400); // 1 planning + 3 groups x 5 trips
+    expect(slow.actuation).toContain('16 sequential ARM round trips x 400 ms (the slowest of the last ARM');
+    expect(slow.totalMs).toBe(slow.detectionMs + slow.actuationMs);
+  });
+
   it('window policy: k of n counted, detection bound from window.failures', () => {
     const policy = { ...policyOf(plan), window: { failures: 4, of: 6 } } as ReturnType<typeof policyOf>;
     delete (policy as { failureThreshold?: number }).failureThreshold;
@@ -323,6 +337,7 @@ describe('status view and predicted RTO', () => {
       monitor: {
         planId: plan.id,
         state,
+        policy: policyOf(plan),
         pendingFences: [],
         answers: [],
         operationSeq: 0,

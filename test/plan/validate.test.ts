@@ -677,6 +677,27 @@ describe('plan validation', () => {
     expect(issuesOf((p) => p.workflows.push(...safe))).toEqual([]);
   });
 
+  it('suggests the field a misspelt one meant, at its own level, and nothing far-fetched', () => {
+    const issues = issuesOf((p) => {
+      (p.policy as Record<string, unknown>).failureTreshold = 3;
+      (p.healthCheck as Record<string, unknown>).timout = 'PT5S';
+      (p.workflows[0] as Record<string, unknown>).roel = 'x';
+      (p as Record<string, unknown>).wobble = 1;
+    });
+    const unknown = issues.filter((i) => i.rule === 'unknown-field');
+    expect(unknown.map((i) => [i.message, i.fix])).toEqual(
+      expect.arrayContaining([
+        [
+          'unknown field "failureTreshold"; did you mean "failureThreshold"?',
+          'rename it to "failureThreshold"',
+        ],
+        ['unknown field "timout"; did you mean "timeout"?', 'rename it to "timeout"'],
+        ['workflow "api": unknown field "roel"; did you mean "role"?', 'rename it to "role"'],
+        ['unknown field "wobble"', 'remove it or check its spelling against schema/plan.schema.json'],
+      ]),
+    );
+  });
+
   it('lists every problem at once, not only the first', () => {
     const issues = issuesOf((p) => {
       p.policy.failureThreshold = 0;

@@ -18,6 +18,7 @@ import {
 import { armClientOptionsFor, simulatorCredential } from '../../local/sim/arm';
 import { estatePerTest, type Estate } from '../support/estate';
 import { checkInvariants } from '../support/invariants';
+import { eventOf } from '../support/notifications';
 
 const MIN = 60_000;
 const estates = estatePerTest();
@@ -26,12 +27,6 @@ let estate: Estate | undefined;
 const PRIMARY = 'westeurope';
 const SECONDARY = 'northeurope';
 const topicMessages = (e: Estate) => e.broker.messages('failover-events');
-const cloudEvent = (m: { body: unknown }) =>
-  (typeof m.body === 'string'
-    ? JSON.parse(m.body)
-    : Buffer.isBuffer(m.body)
-      ? JSON.parse(m.body.toString('utf8'))
-      : m.body) as { specversion: string; type: string; data: Record<string, any> };
 
 function onlyOperation(e: Estate): OperationRecord {
   const ops = e.operations();
@@ -106,7 +101,7 @@ describe('failover scenarios', () => {
       predictedMs: 93_000,
     });
     expect(op.rto.measuredMs).toBe(Date.parse(op.rto.to!) - Date.parse(op.rto.from!));
-    expect(cloudEvent(completed)).toMatchObject({
+    expect(eventOf(completed, EVENT_TYPES.failoverCompleted)).toMatchObject({
       specversion: '1.0',
       type: EVENT_TYPES.failoverCompleted,
       data: { outcome: 'succeeded', evidence: { consecutiveFailures: 3 } },
@@ -293,7 +288,7 @@ describe('failover scenarios', () => {
     const accepted = topicMessages(estate).find(
       (m) => m.subject === EVENT_TYPES.overrideAccepted && m.correlationId === op.operationId,
     )!;
-    expect(cloudEvent(accepted).data.overrides).toEqual(
+    expect(eventOf(accepted, EVENT_TYPES.overrideAccepted).data.overrides).toEqual(
       expect.arrayContaining([expect.stringMatching(/^order-webhook: no-dual-active: ran order-webhook/)]),
     );
     // The deferred fences were kept, and the monitor applied them once the operation was over.
@@ -322,8 +317,8 @@ describe('failover scenarios', () => {
     expect(op.pendingFences.map((t) => t.label)).not.toContain('primary:mailbox-poller');
     expect(stepStatuses(op)).toContain('enable:secondary:order-webhook:done');
     const completed = topicMessages(estate).find((m) => m.subject === EVENT_TYPES.failoverCompleted)!;
-    expect(cloudEvent(completed).data.outcome).toBe('completed-with-errors');
-    expect(cloudEvent(completed).data.results).toContainEqual(
+    expect(eventOf(completed, EVENT_TYPES.failoverCompleted).data.outcome).toBe('completed-with-errors');
+    expect(eventOf(completed, EVENT_TYPES.failoverCompleted).data.results).toContainEqual(
       expect.objectContaining({ entry: 'mailbox-poller', blocked: poller.blocked }),
     );
     // When the primary returns, its copy keeps running the entry: no fence of it is ever applied.

@@ -10,6 +10,7 @@ import { LogicManagementClient } from '@azure/arm-logic';
 import { EVENT_TYPES } from '../../src/durable/contracts';
 import { armClientOptionsFor, simulatorCredential } from '../../local/sim/arm';
 import { ROOT, estatePerTest, type Estate } from '../support/estate';
+import { eventOf } from '../support/notifications';
 
 const MIN = 60_000;
 const estates = estatePerTest();
@@ -72,9 +73,7 @@ it('an undeclared active-active entry whose live trigger is a webhook is refused
   const completed = estate.broker
     .messages('failover-events')
     .find((m) => m.subject === EVENT_TYPES.failoverCompleted)!;
-  const body = (typeof completed.body === 'string' ? JSON.parse(completed.body) : completed.body) as {
-    data: { results: { entry: string; blocked?: string }[] };
-  };
+  const body = eventOf(completed, EVENT_TYPES.failoverCompleted);
   expect(body.data.results.find((r) => r.entry === 'partner-hook')?.blocked).toContain(
     '[webhook-single-region]',
   );

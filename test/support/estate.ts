@@ -2,6 +2,7 @@
  * The whole control plane on local protocol servers: the ARM simulator seeded from the example plan, the AMQP
  * broker receiving notifications, real adapters over both, and the in-process host running `functions/`.
  */
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
@@ -66,6 +67,11 @@ export interface EstateOptions {
   start?: Date;
   /** Kills the host after an activity's side effect, before its result is recorded (see FunctionsHostOptions). */
   crashAfterActivity?: FunctionsHostOptions['crashAfterActivity'];
+  /**
+   * Files of functions/ the first host does not load (e.g. `operation.ts`: the task hub then refuses to start
+   * that orchestration); `restartHost` loads them all, as a deployment that brings them back.
+   */
+  withoutFunctions?: string[];
 }
 
 export interface FaultWindow {
@@ -102,8 +108,9 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
   const broker = await startServiceBusBroker(
     sb.topic ? { topics: [{ name: sb.topic, subscriptions: ['audit'] }] } : { queues: [sb.queue!] },
   );
+  const throttle = new ArmThrottle();
   const control = createArmLogicAppsControl({
-    ...simulatorConnection(sim, new ArmThrottle()),
+    ...simulatorConnection(sim, throttle),
     maxRetries: options.sdkRetries ?? 0,
   });
   let hostNow: () => number = Date.now;
@@ -119,6 +126,7 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
     notifier,
     ...(options.notificationTtlMs ? { notificationTtlMs: options.notificationTtlMs } : {}),
     describe: 'test estate',
+    armLatencyMs: () => throttle.observedLatencyMs(),
   });
   const hostExtras = {
     ...(options.storeDir ? { storeDir: options.storeDir } : {}),
@@ -126,9 +134,15 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
     ...(options.log ? { log: options.log } : {}),
     ...(options.crashAfterActivity ? { crashAfterActivity: options.crashAfterActivity } : {}),
   };
+  const functionsDir = join(ROOT, 'functions');
+  const without = options.withoutFunctions ?? [];
   const startHost = () =>
     startFunctionsHost({
-      files: [join(ROOT, 'functions')],
+      files: without.length
+        ? readdirSync(functionsDir)
+            .filter((f) => f.endsWith('.ts') && !without.includes(f))
+            .map((f) => join(functionsDir, f))
+        : [functionsDir],
       settings: { DR_WATCHDOG_SCHEDULE: '*/30 * * * * *' },
       clock: 'virtual',
       startTime: sim.clock.now(),

@@ -34,13 +34,45 @@ function parseJson(text: string, where: string): unknown {
   }
 }
 
+/** One control route, as `GET /sim` lists it. */
+export interface SimRoute {
+  route: string;
+  what: string;
+}
+
+export const SIM_ROUTES: SimRoute[] = [
+  { route: 'GET /sim', what: 'this list' },
+  {
+    route: 'GET /sim/info',
+    what: 'ARM endpoint, CA certificate, regions, faults, and the plan the demo runs',
+  },
+  {
+    route: 'POST /sim/regions/{region}/outage',
+    what: '{"kind":"down"|"slow"|"errors"|"throttled"|"unhealthy", ...options}: break a region',
+  },
+  {
+    route: 'POST /sim/regions/{region}/restore',
+    what: 'no body or {}: restore everything; {"kind":...}: clear that fault only',
+  },
+  { route: 'GET /sim/workflows', what: 'every workflow and its state' },
+  { route: 'GET /sim/runs', what: 'runs, and the recurrence slots each region ran' },
+  { route: 'GET /sim/state-changes', what: 'every enable and disable, in order' },
+  { route: 'GET /sim/requests', what: 'the ARM requests the simulator answered' },
+  {
+    route: 'POST /sim/clock/advance',
+    what: '{"ms":N} or {"to":ISO}: move simulated time (virtual clock only)',
+  },
+];
+
 /**
  * A plain-http request listener for operating the simulator from outside the process (`npm start`, demos):
- * everything lives under `/sim/`. Pass it to `http.createServer`.
+ * everything lives under `/sim/`. Pass it to `http.createServer`. `moreRoutes` are served by the caller in
+ * front of this handler; `GET /sim` lists them too.
  */
 export function createSimControlHandler(
   sim: ArmSimulator,
   extra: Record<string, unknown> = {},
+  moreRoutes: SimRoute[] = [],
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
@@ -73,7 +105,10 @@ export function createSimControlHandler(
         }
         if (parts[3] === 'restore') {
           const body = parseJson(text, `POST /sim/regions/${location}/restore`);
-          if (body === undefined) sim.restore(location);
+          const empty =
+            body === undefined ||
+            (typeof body === 'object' && body !== null && !Array.isArray(body) && !Object.keys(body).length);
+          if (empty) sim.restore(location);
           else {
             const parsed = restoreSchema.safeParse(body);
             if (!parsed.success) {
@@ -91,6 +126,8 @@ export function createSimControlHandler(
         }
       }
       switch (route) {
+        case 'GET /':
+          return reply(200, { routes: [...SIM_ROUTES, ...moreRoutes] });
         case 'GET /workflows':
           return reply(200, { now: sim.clock.now().toISOString(), workflows: sim.workflows() });
         case 'GET /runs': {

@@ -90,15 +90,20 @@ class TokenBucket {
 
 export interface ThrottleStats {
   requests: number;
+  /** How long ARM took to answer the last LATENCY_WINDOW answered requests (ms, oldest first). */
+  latenciesMs: number[];
   throttled: number;
   /** Lowest `remaining` header seen per kind. */
   lowestRemaining: { reads?: number; writes?: number };
 }
 
+/** Answered requests kept for the latency the RTO prediction assumes. */
+export const LATENCY_WINDOW = 50;
+
 /** One limiter per process: buckets per subscription and kind. */
 export class ArmThrottle {
   private readonly buckets = new Map<string, TokenBucket>();
-  readonly stats: ThrottleStats = { requests: 0, throttled: 0, lowestRemaining: {} };
+  readonly stats: ThrottleStats = { requests: 0, latenciesMs: [], throttled: 0, lowestRemaining: {} };
 
   constructor(
     private readonly specs = ARM_BUCKETS,
@@ -115,6 +120,14 @@ export class ArmThrottle {
     return bucket;
   }
 
+  /**
+   * The slowest of the last LATENCY_WINDOW answers (undefined before the first): the per-request latency an
+   * RTO prediction must assume to be a bound. Requests ARM never answered are not in it (they time out).
+   */
+  observedLatencyMs(): number | undefined {
+    return this.stats.latenciesMs.length ? Math.max(...this.stats.latenciesMs) : undefined;
+  }
+
   policy(): PipelinePolicy {
     return {
       name: 'armSubscriptionThrottle',
@@ -125,7 +138,10 @@ export class ArmThrottle {
         const bucket = this.bucket(subscription, kind);
         await bucket.take();
         this.stats.requests++;
+        const sentAt = this.clock.now();
         const response = await next(request);
+        this.stats.latenciesMs.push(Math.round(this.clock.now() - sentAt));
+        if (this.stats.latenciesMs.length > LATENCY_WINDOW) this.stats.latenciesMs.shift();
         const remaining = Number(response.headers.get(`x-ms-ratelimit-remaining-subscription-${kind}`));
         if (
           Number.isFinite(remaining) &&

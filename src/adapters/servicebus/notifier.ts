@@ -11,11 +11,12 @@ import {
 } from '@azure/service-bus';
 import { NotifyTerminalError, NotifyTransientError, classifyNotifyError } from './errors';
 
-export interface CloudEvent<T = unknown> {
+/** A CloudEvent whose `type` decides its `data` (the control plane's own events: app/cloudevents.ts). */
+export interface CloudEvent<T = unknown, Type extends string = string> {
   specversion: '1.0';
   id: string;
   source: string;
-  type: string;
+  type: Type;
   time: string;
   subject?: string;
   datacontenttype: 'application/json';

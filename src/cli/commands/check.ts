@@ -1,5 +1,6 @@
 import { durationMs, formatDuration } from '../../core/duration';
-import { loadPlan, planSourceFromSettings, type LoadedPlan, type PlanSource } from '../../plan/load';
+import type { LoadedPlan } from '../../plan/load';
+import { commandPlan } from '../plan';
 import { formatWarnings } from '../../plan/validate';
 import { parseCommandArgs } from '../args';
 import { EXIT, type CliIo } from '../io';
@@ -59,10 +60,7 @@ export const checkCommand: Command = {
   usage,
   async run(args, io: CliIo) {
     const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' } });
-    const source: PlanSource = positionals[0]
-      ? { kind: 'file', path: positionals[0] }
-      : planSourceFromSettings(io.env);
-    const loaded = loadPlan(source); // throws PlanError: reported by main with exit 2
+    const loaded = commandPlan(positionals[0], io); // throws PlanError: reported by main with exit 2
     const summary = summarisePlan(loaded);
     if (values.json) {
       io.out(

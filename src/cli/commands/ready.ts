@@ -1,10 +1,10 @@
 import type { RunInfo } from '../../adapters/logicapps/port';
 import { checkReadiness } from '../readiness';
-import { loadPlan, planSourceFromSettings } from '../../plan/load';
 import { formatWarnings } from '../../plan/validate';
 import { createArmLogicAppsControl } from '../../adapters/logicapps/arm';
 import { createArmIntegrationAccounts } from '../../adapters/logicapps/integration-accounts';
-import { ARM_OPTIONS_HELP, armConnectionFor } from '../arm';
+import { ARM_OPTIONS_HELP, azureConnection, simulatorFor } from '../arm';
+import { commandPlan } from '../plan';
 import { parseCommandArgs } from '../args';
 import { EXIT, type CliIo } from '../io';
 import type { Command } from '../command';
@@ -27,7 +27,8 @@ ${ARM_OPTIONS_HELP}
 The plan's warnings (those dr check prints, e.g. a declared stateSide "server" that makes a client-state
 trigger active-active) are printed on stderr and in --json as "warnings"; they do not change the exit code.
 
-Exit codes: 0 ready, 1 not ready (the failing checks are listed), 2 invalid plan or arguments.`;
+Exit codes: 0 ready, 1 not ready (the failing checks are listed), 2 invalid plan or arguments, 3 no ARM
+token (nothing was read).`;
 
 /** The first few runs by name and start time; the JSON has them all. */
 function describeRuns(runs: RunInfo[]): string {
@@ -43,12 +44,11 @@ export const readyCommand: Command = {
       json: { type: 'boolean' },
       sim: { type: 'string' },
     });
-    const { plan, warnings, source, locate } = loadPlan(
-      positionals[0] ? { kind: 'file', path: positionals[0] } : planSourceFromSettings(io.env),
-    );
+    const sim = await simulatorFor(values.sim, io.env);
+    const { plan, warnings, source, locate } = commandPlan(positionals[0], io, sim?.demoPlan);
     // Before ARM is asked, so the warning stands even when the estate cannot be read.
     if (warnings.length && !values.json) io.err(formatWarnings(warnings, source, locate));
-    const connection = await armConnectionFor(values.sim, io.env);
+    const connection = sim?.connection ?? (await azureConnection(io.env));
     const report = await checkReadiness(plan, createArmLogicAppsControl(connection), {
       integrationAccounts: createArmIntegrationAccounts(connection),
     });

@@ -1,7 +1,7 @@
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
 import type { Command } from '../command';
-import { renderPause } from './pause';
+import type { PauseState } from './pause';
 import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
 
 const usage = `Usage: dr resume [--reason TEXT] [--idempotency-key KEY] [--url URL] [--key KEY] [--json]
@@ -13,6 +13,15 @@ Ends a pause now (POST /api/resume): automatic failover and failback apply again
 ${REMOTE_OPTIONS_HELP}
 
 ${REMOTE_EXIT_HELP}`;
+
+type Pause = { until: string; by: string; reason: string };
+
+export const renderResume = (s: PauseState & { endedPause?: Pause | null }) =>
+  s.endedPause === null
+    ? `nothing was paused; mode ${s.mode}`
+    : s.endedPause
+      ? `resumed (was paused until ${s.endedPause.until} by ${s.endedPause.by}: ${s.endedPause.reason}); mode ${s.mode}`
+      : `resumed; mode ${s.mode}`;
 
 export const resumeCommand: Command = {
   summary: 'end a pause now',
@@ -33,7 +42,7 @@ export const resumeCommand: Command = {
         api.post('resume', values.reason?.trim() ? { reason: values.reason } : {}, {
           idempotencyKey: values['idempotency-key'],
         }),
-      renderPause,
+      renderResume,
     );
   },
 };

@@ -41,6 +41,25 @@ export function remoteClient(
   }
 }
 
+/** The API's words for its body fields, as the flags a CLI user types instead. */
+const CLI_TERMS: [RegExp, string][] = [
+  [/\bkind "?(planned|emergency)"?/g, '--kind $1'],
+  [/\b(pass|unless|with) "?force"?( ?: ?true)?\b/g, '$1 --force'],
+  [/\bIdempotency-Key (\S+)/g, '--idempotency-key $1'],
+  [/\boverride \["?([a-z-]+)"?\]/g, '--override $1'],
+];
+
+export const inCliTerms = (message: string): string =>
+  CLI_TERMS.reduce((text, [pattern, flag]) => text.replace(pattern, flag), message);
+
+/** A 404 from a URL outside /api/ is almost always a --url without its /api. */
+function apiPathHint(reply: ApiReply): string {
+  if (reply.status !== 404) return '';
+  const url = new URL(reply.url);
+  if (url.pathname.includes('/api/')) return '';
+  return `\n  (the API's routes are under /api: pass --url ${url.origin}/api, or set DR_API_URL to it)`;
+}
+
 /**
  * Sends a request and prints the outcome: the rendered success (or the JSON with --json) on stdout, a
  * refusal on stderr. Returns the exit code.
@@ -68,7 +87,7 @@ export async function runRemote(
     return EXIT.ok;
   }
   if (json) io.out(JSON.stringify(reply.body ?? { status: reply.status }, null, 2));
-  io.err(`dr ${name}: ${describeRefusal(reply)}`);
+  io.err(`dr ${name}: ${inCliTerms(describeRefusal(reply))}${apiPathHint(reply)}`);
   return outcome === 'invalid' ? EXIT.usage : EXIT.notOk;
 }
 

@@ -1,8 +1,9 @@
 import { observePlan } from '../../estate/observe';
 import { planFromObserved } from '../../estate/live-check';
 import type { OperationPlan, PlannedAction } from '../../core/planner';
-import { loadPlan, planSourceFromSettings } from '../../plan/load';
-import { ARM_OPTIONS_HELP, logicAppsControlFor } from '../arm';
+import { createArmLogicAppsControl } from '../../adapters/logicapps/arm';
+import { ARM_OPTIONS_HELP, azureConnection, simulatorFor } from '../arm';
+import { commandPlan } from '../plan';
 import { parseCommandArgs } from '../args';
 import { EXIT, UsageError, type CliIo } from '../io';
 import type { Command } from '../command';
@@ -19,7 +20,8 @@ role). Changes nothing. The failover orchestration executes the same plan.
   --json       print the operation plan as JSON
 ${ARM_OPTIONS_HELP}
 
-Exit codes: 0 printed, 2 invalid plan or arguments.`;
+Exit codes: 0 printed, every state read; 2 invalid plan or arguments; 3 some state could not be read (the
+plan is printed and the unread workflows are listed on stderr), or no ARM token.`;
 
 function describe(action: PlannedAction): string {
   switch (action.op) {
@@ -70,15 +72,31 @@ export const whatifCommand: Command = {
       throw new UsageError(`--kind must be planned or emergency, not "${values.kind}"`);
     }
     const planArg = positionals.length > 1 ? positionals[0] : undefined;
-    const { plan } = loadPlan(planArg ? { kind: 'file', path: planArg } : planSourceFromSettings(io.env));
-    const observed = await observePlan(plan, await logicAppsControlFor(values.sim, io.env));
+    const sim = await simulatorFor(values.sim, io.env);
+    const { plan } = commandPlan(planArg, io, sim?.demoPlan);
+    const connection = sim?.connection ?? (await azureConnection(io.env));
+    const observed = await observePlan(plan, createArmLogicAppsControl(connection));
     const primaryUp = [...observed.values()].every(
       (o) => o.target.region !== 'primary' || o.observation.reachable,
     );
     const kind = values.kind ?? (primaryUp ? 'planned' : 'emergency');
     // As the orchestration plans it: entries whose live trigger forbids their role are blocked.
     const op = planFromObserved(plan, direction, observed, kind);
-    io.out(values.json ? JSON.stringify(op, null, 2) : renderOperationPlan(op));
-    return EXIT.ok;
+    const unreadable = [...observed.values()].flatMap((o) =>
+      'error' in o.observation && o.observation.error !== undefined
+        ? [`${o.target.label}: ${o.observation.error.split('\n')[0]}`]
+        : [],
+    );
+    io.out(values.json ? JSON.stringify({ ...op, unreadable }, null, 2) : renderOperationPlan(op));
+    if (!unreadable.length) return EXIT.ok;
+    // A plan built on states nobody read is a guess: say which, and do not exit 0.
+    io.err(
+      [
+        `dr whatif: ${unreadable.length} of ${observed.size} workflow state(s) could not be read; the steps for them assume what the operation would (an unanswered region's fences deferred, an erroring one's tried):`,
+        ...unreadable.slice(0, 10).map((u) => `  ${u}`),
+        ...(unreadable.length > 10 ? [`  and ${unreadable.length - 10} more (--json lists them all)`] : []),
+      ].join('\n'),
+    );
+    return EXIT.unreadable;
   },
 };

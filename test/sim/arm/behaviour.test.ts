@@ -418,6 +418,7 @@ interface ControlJson {
   recurrenceSlots: Record<string, Record<string, string[]>>;
   workflows: SimWorkflowSummary[];
   error: { message: string };
+  routes: { route: string; what: string }[];
 }
 
 function controlRequest(
@@ -495,6 +496,25 @@ describe('HTTP control endpoints', () => {
       ['rg-neu', 'job', 'northeurope', 'Disabled'],
       ['rg-neu', 'health', 'northeurope', 'Enabled'],
     ]);
+  });
+
+  it('GET /sim lists its routes; restore with {} restores everything, as with no body', async () => {
+    const sim = await start({ seed: twinSeed(), controlPort: 0 });
+    const base = sim.controlEndpoint!;
+    const index = await controlRequest(base, 'GET', '/sim');
+    expect(index.status).toBe(200);
+    expect(index.json.routes.map((r) => r.route)).toEqual(
+      expect.arrayContaining([
+        'GET /sim/info',
+        'POST /sim/regions/{region}/outage',
+        'POST /sim/regions/{region}/restore',
+        'GET /sim/workflows',
+      ]),
+    );
+    await controlRequest(base, 'POST', '/sim/regions/westeurope/outage', { kind: 'down' });
+    await controlRequest(base, 'POST', '/sim/regions/westeurope/outage', { kind: 'slow', latencyMs: 100 });
+    const restored = await controlRequest(base, 'POST', '/sim/regions/westeurope/restore', {});
+    expect([restored.status, restored.json.faults]).toEqual([200, null]);
   });
 
   it('answers 400 with a clear message on bad bodies', async () => {

@@ -1,0 +1,541 @@
+/**
+ * The monitor as one pure step: `step(record, input, now) → { record, effects, reason }`. Every decision the
+ * monitor makes is here; the orchestrator (src/orchestrators/monitor.ts) only takes the signal, runs each
+ * effect as an activity, feeds the result (or the failure) back through `step`, publishes and continues as new.
+ *
+ * Inputs are the signal of the execution and the results of the effects it asked for; effects are data:
+ * probe, start an operation, ask an operation's status, apply pending fences, notify. Answers to requests are
+ * part of the record (the HTTP API reads them from the published record).
+ */
+import {
+  decide,
+  initialMonitorState,
+  type FailureEvidence,
+  type MonitorPolicy,
+  type MonitorState,
+} from './monitor';
+import type {
+  FencesApplied,
+  MonitorRecord,
+  OperationInput,
+  OperationOutcome,
+  OperationProgress,
+  OperationRequest,
+  ProbeActivityResult,
+  RequestAnswer,
+  Signal,
+} from './monitor-record';
+import {
+  EVENT_TYPES,
+  notificationOf,
+  type EventType,
+  type Notification,
+  type NotificationData,
+} from './notifications';
+import type { WorkflowTarget } from './planner';
+import { targetKey } from './refs';
+
+export type MonitorEffect =
+  | { type: 'probe'; at: string }
+  /** Idempotent on the operation id: starting it again finds the instance the first start made. */
+  | { type: 'start-operation'; input: OperationInput }
+  | { type: 'operation-status'; planId: string; operationId: string }
+  | { type: 'apply-fences'; targets: WorkflowTarget[] }
+  | { type: 'notify'; notification: Notification };
+
+/** An effect whose result comes back as an input (notifications go to the outbox and nothing comes back). */
+export type ActiveEffect = Exclude<MonitorEffect, { type: 'notify' }>;
+
+export type MonitorStepInput =
+  | { type: 'signal'; signal: Signal }
+  | { type: 'probed'; result: ProbeActivityResult }
+  | { type: 'operation-started'; operationId: string }
+  | { type: 'operation-status'; operationId: string; progress: OperationProgress }
+  | { type: 'fences-applied'; result: FencesApplied }
+  /** The effect's activity failed after its retries: a fact like any other, decided on here. */
+  | { type: 'effect-failed'; effect: ActiveEffect; error: string };
+
+export interface MonitorStep {
+  record: MonitorRecord;
+  /** In order; each result is fed back through `step` before the next effect runs. */
+  effects: MonitorEffect[];
+  /** What this step concluded and why, in one sentence (a probe cycle's is kept as `lastCycle`). */
+  reason: string;
+}
+
+const KEEP_ANSWERS = 50;
+
+/** A new monitor's record: the watchdog has the plan, so the policy is there from the start. */
+export function initialMonitorRecord(
+  planId: string,
+  policy: MonitorPolicy,
+  probeIntervalMs: number,
+): MonitorRecord {
+  return {
+    planId,
+    state: initialMonitorState(),
+    policy,
+    probeIntervalMs,
+    pendingFences: [],
+    answers: [],
+    operationSeq: 0,
+    executions: 0,
+  };
+}
+
+/**
+ * The record an execution starts from: its input, checked. A record without a policy was not started by the
+ * watchdog: fail fast (the watchdog restarts a failed monitor with the plan's policy).
+ */
+export function monitorRecordOf(input: unknown): MonitorRecord {
+  const record = input as Partial<MonitorRecord> | null | undefined;
+  if (!record || typeof record !== 'object' || !record.state || !Array.isArray(record.answers))
+    throw new Error(
+      'the monitor was started without a record (planId, state, policy, answers): start it through the watchdog',
+    );
+  if (!record.policy)
+    throw new Error(
+      `the monitor record of plan ${record.planId ?? '(unknown)'} has no policy: the watchdog starts and restarts the monitor with the plan's policy`,
+    );
+  return record as MonitorRecord;
+}
+
+export function step(record: MonitorRecord, input: MonitorStepInput, now: Date): MonitorStep {
+  switch (input.type) {
+    case 'signal':
+      return onSignal(record, input.signal, now);
+    case 'probed':
+      return onProbe(record, input.result, now);
+    case 'operation-started':
+      return started(record, input.operationId);
+    case 'operation-status':
+      return input.progress.finished
+        ? finish(record, { operationId: input.operationId, ...input.progress }, now)
+        : same(
+            record,
+            `${input.operationId} still runs (${input.progress.runtimeStatus ?? 'no status yet'})`,
+          );
+    case 'fences-applied':
+      return fencesApplied(record, input.result, now);
+    case 'effect-failed':
+      return effectFailed(record, input.effect, input.error, now);
+  }
+}
+
+const same = (record: MonitorRecord, reason: string): MonitorStep => ({ record, effects: [], reason });
+
+function onSignal(record: MonitorRecord, signal: Signal, now: Date): MonitorStep {
+  // A retried request: already answered (its answer stands, fingerprint included).
+  if (signal.kind !== 'tick' && record.answers.some((a) => a.id === signal.id))
+    return same(record, `${signal.id} was answered already`);
+  const out = dispatch(record, signal, now);
+  // Only the request that got the answer stamps it: a repeat must not overwrite the first one's fingerprint.
+  if (!('fingerprint' in signal) || !signal.fingerprint) return out;
+  const { fingerprint } = signal;
+  const answers = out.record.answers.map((a) => (a.id === signal.id ? { ...a, fingerprint } : a));
+  return { ...out, record: { ...out.record, answers } };
+}
+
+function dispatch(record: MonitorRecord, signal: Signal, now: Date): MonitorStep {
+  switch (signal.kind) {
+    case 'tick':
+      return onTick(record, signal, now);
+    case 'pause':
+    case 'resume':
+      return onPauseOrResume(record, signal, now);
+    case 'request-operation':
+      return onRequest(record, signal, now);
+    case 'operation-finished':
+      return finish(record, signal, now);
+    default:
+      // Not a signal this version knows: ignored, so the record survives to continueAsNew.
+      return same(record, `unknown signal ${(signal as { kind?: unknown }).kind as string} ignored`);
+  }
+}
+
+function answer(record: MonitorRecord, a: RequestAnswer): MonitorRecord {
+  return {
+    ...record,
+    answers: [...record.answers.filter((x) => x.id !== a.id), a].slice(-KEEP_ANSWERS),
+  };
+}
+
+/** A monitor notification: the monitor's mode, region, count and policy at the moment of the event. */
+function notice<K extends EventType>(
+  record: MonitorRecord,
+  type: K,
+  key: string,
+  data: Omit<NotificationData[K], 'monitor'>,
+  now: Date,
+): MonitorEffect {
+  const monitor = {
+    mode: record.state.mode,
+    activeRegion: record.state.activeRegion,
+    consecutiveFailures: record.state.consecutiveFailures,
+    policy: record.policy,
+  };
+  const notification = notificationOf(
+    type,
+    {
+      planId: record.planId,
+      correlationId: record.activeOperation?.operationId ?? `monitor-${record.planId}`,
+      idParts: [record.planId, key],
+      now,
+    },
+    { ...data, monitor } as NotificationData[K],
+  );
+  return { type: 'notify', notification };
+}
+
+/**
+ * A tick: the policy and probe interval the watchdog read from the plan, then at most one probe per
+ * probe-interval cycle of orchestration time (duplicate and late ticks change nothing else). Before the probe:
+ * an operation whose start failed is started again, or one that has run longer than a probe interval is asked
+ * whether it is over (its `operation-finished` signal may have been dropped at continueAsNew).
+ */
+function onTick(record0: MonitorRecord, tick: Extract<Signal, { kind: 'tick' }>, now: Date): MonitorStep {
+  let record: MonitorRecord = {
+    ...record0,
+    policy: tick.policy,
+    probeIntervalMs: tick.probeIntervalMs,
+    lastTickAt: now.toISOString(),
+  };
+  const cycle = Math.floor(now.getTime() / tick.probeIntervalMs);
+  if (record.lastProbeCycle !== undefined && cycle <= record.lastProbeCycle)
+    return same(record, `tick ${tick.id}: probe cycle ${cycle} has run already`);
+  record = { ...record, lastProbeCycle: cycle };
+  const effects: MonitorEffect[] = [];
+  const active = record.activeOperation;
+  if (record.unstarted) effects.push({ type: 'start-operation', input: record.unstarted.input });
+  else if (active && now.getTime() - Date.parse(active.startedAt) > tick.probeIntervalMs)
+    effects.push({ type: 'operation-status', planId: record.planId, operationId: active.operationId });
+  effects.push({ type: 'probe', at: now.toISOString() });
+  return { record, effects, reason: `tick ${tick.id}: probe cycle ${cycle}` };
+}
+
+/** A probe's result (or a failed probe activity, as a failed probe): the decision core, then what it says. */
+function onProbe(record0: MonitorRecord, probe: ProbeActivityResult, now: Date): MonitorStep {
+  const d = decide(record0.state, { type: 'probe', result: probe }, record0.policy, now);
+  const waiting = record0.unstarted;
+  const reason = waiting
+    ? `${d.reason}; the ${waiting.input.request.direction} ${waiting.input.operationId} could not be started yet (${waiting.failedAttempts} failed start(s), last: ${waiting.error}): it is started again next probe cycle`
+    : d.reason;
+  let record: MonitorRecord = {
+    ...record0,
+    state: d.state,
+    lastCycle: { at: now.toISOString(), reason },
+  };
+  const cycle = record.lastProbeCycle ?? 0;
+  const effects: MonitorEffect[] = [];
+  for (const c of d.commands) {
+    switch (c.type) {
+      case 'alert-degraded':
+        effects.push(
+          notice(record, EVENT_TYPES.healthDegraded, `degraded:${cycle}`, { evidence: c.evidence }, now),
+        );
+        break;
+      case 'failover-withheld':
+        effects.push(
+          notice(
+            record,
+            EVENT_TYPES.failoverWithheld,
+            `withheld:${cycle}`,
+            { reason: c.reason, until: c.until, evidence: c.evidence },
+            now,
+          ),
+        );
+        break;
+      case 'health-recovered':
+      case 'primary-recovered':
+        effects.push(
+          notice(
+            record,
+            c.type === 'health-recovered' ? EVENT_TYPES.healthRecovered : EVENT_TYPES.primaryRecovered,
+            `${c.type === 'health-recovered' ? 'recovered' : 'primary-recovered'}:${cycle}`,
+            { since: c.since, recentProbes: record.state.recentProbes.slice(-5) },
+            now,
+          ),
+        );
+        break;
+      case 'start-operation': {
+        const begun = begin(record, automaticRequest(record.state, c), c.evidence, now);
+        record = begun.record;
+        effects.push(begun.effect);
+        break;
+      }
+      case 'pause-expired':
+      case 'rejected':
+      case 'conflict':
+        break; // Answers to operator requests; a probe asks nothing that needs answering.
+    }
+  }
+  // Every cycle, healthy or not: the primary's ARM may answer while its health check still fails.
+  if (record.pendingFences.length && !record.activeOperation)
+    effects.push({ type: 'apply-fences', targets: record.pendingFences });
+  return { record, effects, reason };
+}
+
+/** The request the monitor makes of itself when the core starts an operation on a probe. */
+export function automaticRequest(
+  state: MonitorState,
+  command: { direction: 'failover' | 'failback'; healthySince?: string },
+): OperationRequest {
+  return command.direction === 'failover'
+    ? {
+        direction: 'failover',
+        kind: 'emergency',
+        trigger: 'automatic',
+        caller: {
+          by: 'automatic',
+          reason: `primary health check failed (${state.consecutiveFailures} in a row)`,
+        },
+        override: [],
+      }
+    : {
+        direction: 'failback',
+        kind: 'planned',
+        trigger: 'automatic',
+        caller: { by: 'automatic', reason: `primary healthy since ${command.healthySince}` },
+        override: [],
+      };
+}
+
+/**
+ * The evidence a manual failover carries: the current streak as the monitor sees it. Unlike the core's
+ * automatic evidence, no failed probe means an empty `firstFailureAt` (not the last probe's time), so a
+ * planned failover's RTO is measured from the request, and always the last 5 probes.
+ */
+export function manualEvidence(state: MonitorState): FailureEvidence {
+  return {
+    firstFailureAt: state.firstFailureAt ?? '',
+    consecutiveFailures: state.consecutiveFailures,
+    recentProbes: state.recentProbes.slice(-5),
+  };
+}
+
+/**
+ * The one place an operation begins: the decision has moved the state to failing-over or failing-back; this
+ * gives the operation its id and makes it the record's active operation (the one answer to "does an operation
+ * run"), and asks for its start.
+ */
+function begin(
+  record: MonitorRecord,
+  request: OperationRequest,
+  evidence: FailureEvidence | undefined,
+  now: Date,
+): { record: MonitorRecord; effect: MonitorEffect; operationId: string } {
+  const seq = record.operationSeq + 1;
+  const at = now.toISOString();
+  const operationId = `${request.direction}-${seq}-${at.replace(/[-:]/g, '').slice(0, 15)}`;
+  const input: OperationInput = {
+    planId: record.planId,
+    operationId,
+    request,
+    ...(evidence ? { evidence } : {}),
+    policy: record.policy,
+    ...(record.probeIntervalMs ? { probeIntervalMs: record.probeIntervalMs } : {}),
+    requestedAt: at,
+  };
+  return {
+    record: {
+      ...record,
+      operationSeq: seq,
+      activeOperation: { operationId, direction: request.direction, trigger: request.trigger, startedAt: at },
+    },
+    effect: { type: 'start-operation', input },
+    operationId,
+  };
+}
+
+function started(record: MonitorRecord, operationId: string): MonitorStep {
+  if (record.unstarted?.input.operationId !== operationId) return same(record, `${operationId} started`);
+  const { unstarted: _started, ...rest } = record;
+  return same(rest, `${operationId} started after ${record.unstarted.failedAttempts} failed start(s)`);
+}
+
+function onPauseOrResume(
+  record: MonitorRecord,
+  signal: Extract<Signal, { kind: 'pause' | 'resume' }>,
+  now: Date,
+): MonitorStep {
+  const d = decide(
+    record.state,
+    signal.kind === 'pause'
+      ? { type: 'pause', until: signal.until, reason: signal.caller.reason, by: signal.caller.by }
+      : { type: 'resume', by: signal.caller.by },
+    record.policy,
+    now,
+  );
+  const rejected = d.commands.find((c) => c.type === 'rejected');
+  if (rejected)
+    return same(answer(record, { id: signal.id, status: 'refused', reason: rejected.reason }), d.reason);
+  const next = answer({ ...record, state: d.state }, { id: signal.id, status: 'applied' });
+  const effect =
+    signal.kind === 'pause'
+      ? notice(
+          next,
+          EVENT_TYPES.paused,
+          `pause:${signal.id}`,
+          { caller: signal.caller, until: d.state.pause?.until },
+          now,
+        )
+      : notice(next, EVENT_TYPES.resumed, `resume:${signal.id}`, { caller: signal.caller }, now);
+  return { record: next, effects: [effect], reason: d.reason };
+}
+
+/** Asks the referee (core/monitor.ts) and does what it says: answer, or start the operation and answer. */
+function onRequest(
+  record: MonitorRecord,
+  signal: Extract<Signal, { kind: 'request-operation' }>,
+  now: Date,
+): MonitorStep {
+  const { request } = signal;
+  const active = record.activeOperation;
+  const d = decide(
+    record.state,
+    {
+      type: 'operation-requested',
+      direction: request.direction,
+      kind: request.kind,
+      force: request.force === true,
+      overrides: request.override.length > 0,
+      ...(active ? { active: { operationId: active.operationId, direction: active.direction } } : {}),
+      ...(record.lastOperation?.outcome ? { lastOutcome: record.lastOperation.outcome } : {}),
+    },
+    record.policy,
+    now,
+  );
+  // The verdict, whatever else the cycle noticed (an expired pause comes first).
+  const verdict = d.commands.find(
+    (c) => c.type === 'conflict' || c.type === 'rejected' || c.type === 'start-operation',
+  );
+  if (verdict?.type === 'conflict')
+    return same(
+      answer(record, {
+        id: signal.id,
+        status: 'conflict',
+        operationId: verdict.operationId,
+        reason: verdict.reason,
+      }),
+      d.reason,
+    );
+  if (verdict?.type !== 'start-operation')
+    return same(
+      answer(record, {
+        id: signal.id,
+        status: 'refused',
+        reason: verdict?.type === 'rejected' ? verdict.reason : 'the monitor could not judge this request',
+      }),
+      d.reason,
+    );
+  const begun = begin(
+    { ...record, state: d.state },
+    request,
+    request.direction === 'failover' ? manualEvidence(record.state) : undefined,
+    now,
+  );
+  return {
+    record: answer(begun.record, { id: signal.id, status: 'accepted', operationId: begun.operationId }),
+    effects: [begun.effect],
+    reason: d.reason,
+  };
+}
+
+/**
+ * Frees the operation slot and keeps the fences the operation left pending. Reached by the operation's own
+ * signal or by reconciliation (whichever comes first); the other then finds no such active operation.
+ */
+function finish(
+  record: MonitorRecord,
+  done: { operationId: string; outcome: OperationOutcome; pendingFences: WorkflowTarget[] },
+  now: Date,
+): MonitorStep {
+  const active = record.activeOperation;
+  if (!active || active.operationId !== done.operationId)
+    return same(record, `${done.operationId} finished, but it is not the active operation: nothing to do`);
+  const event = active.direction === 'failover' ? 'failover-finished' : 'failback-finished';
+  const d = decide(
+    record.state,
+    { type: event, operationId: done.operationId, outcome: done.outcome },
+    record.policy,
+    now,
+  );
+  const pendingFences =
+    active.direction === 'failback' && done.outcome !== 'failed'
+      ? []
+      : mergeTargets(record.pendingFences, done.pendingFences);
+  const { activeOperation: _done, unstarted: _none, ...rest } = record;
+  return same(
+    {
+      ...rest,
+      state: d.state,
+      lastOperation: { ...active, finishedAt: now.toISOString(), outcome: done.outcome },
+      pendingFences,
+    },
+    `${active.direction} ${done.operationId} ${done.outcome}; the monitor is ${d.state.mode}`,
+  );
+}
+
+function mergeTargets(a: WorkflowTarget[], b: WorkflowTarget[]): WorkflowTarget[] {
+  const seen = new Set(a.map(targetKey));
+  return [...a, ...b.filter((t) => !seen.has(targetKey(t)))];
+}
+
+function fencesApplied(record: MonitorRecord, result: FencesApplied, now: Date): MonitorStep {
+  const effects = result.applied.length
+    ? [
+        notice(
+          record,
+          EVENT_TYPES.fenceApplied,
+          `fence:${record.lastProbeCycle ?? 0}`,
+          {
+            applied: result.applied.map((t) => t.label),
+            stillPending: result.pending.map((t) => t.label),
+            errors: result.errors,
+          },
+          now,
+        ),
+      ]
+    : [];
+  return {
+    record: { ...record, pendingFences: result.pending },
+    effects,
+    reason: `${result.applied.length} pending fence(s) applied, ${result.pending.length} still pending`,
+  };
+}
+
+/**
+ * An effect's activity failed after its retries. A probe that could not run is a failed probe; a start that
+ * failed keeps the operation active and is tried again next cycle (the monitor stays alive); a status or
+ * fence application that failed changes nothing and is asked again next cycle.
+ */
+function effectFailed(record: MonitorRecord, effect: ActiveEffect, error: string, now: Date): MonitorStep {
+  switch (effect.type) {
+    case 'probe':
+      return onProbe(
+        record,
+        { at: now.toISOString(), healthy: false, latencyMs: 0, failure: 'error', detail: error },
+        now,
+      );
+    case 'start-operation': {
+      const { operationId, request } = effect.input;
+      const failedAttempts = (record.unstarted?.failedAttempts ?? 0) + 1;
+      const reason = `the ${request.direction} ${operationId} could not be started (${error}): it is started again next probe cycle`;
+      return same(
+        {
+          ...record,
+          unstarted: { input: effect.input, failedAttempts, error, at: now.toISOString() },
+          lastCycle: { at: now.toISOString(), reason },
+        },
+        reason,
+      );
+    }
+    case 'operation-status':
+      return same(
+        record,
+        `the status of ${effect.operationId} could not be read (${error}): asked again next cycle`,
+      );
+    case 'apply-fences':
+      return same(record, `pending fences could not be applied (${error}): tried again next cycle`);
+  }
+}

@@ -1,0 +1,693 @@
+/**
+ * The monitor's one pure step, driven through every path the durable scenarios take (tick, probe, start,
+ * reconcile, fences, operator requests, an operation's end, failed effects), as tables of (record, input) →
+ * (record, effects, reason). The effect loop in src/orchestrators/monitor.ts adds nothing but the activities.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { initialMonitorState, type MonitorPolicy } from '../../src/core/monitor';
+import {
+  initialMonitorRecord,
+  manualEvidence,
+  monitorRecordOf,
+  step,
+  type MonitorEffect,
+  type MonitorStepInput,
+} from '../../src/core/monitor-step';
+import type { MonitorRecord, OperationRequest, Signal } from '../../src/core/monitor-record';
+import { EVENT_TYPES } from '../../src/core/notifications';
+import type { WorkflowTarget } from '../../src/core/planner';
+
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const INTERVAL = 30_000;
+const at = (ms: number) => new Date(T0 + ms);
+
+const policy: MonitorPolicy = {
+  failureThreshold: 3,
+  recoveryThreshold: 3,
+  automaticFailover: true,
+  failback: 'manual',
+  cooldown: 'PT30M',
+  maxPause: 'PT8H',
+};
+
+const fresh = (): MonitorRecord => initialMonitorRecord('plan-a', policy, INTERVAL);
+const tick = (ms: number, p: MonitorPolicy = policy): MonitorStepInput => ({
+  type: 'signal',
+  signal: { kind: 'tick', id: `tick-${ms}`, at: at(ms).toISOString(), policy: p, probeIntervalMs: INTERVAL },
+});
+const probed = (ms: number, healthy: boolean): MonitorStepInput => ({
+  type: 'probed',
+  result: {
+    at: at(ms).toISOString(),
+    healthy,
+    latencyMs: 5,
+    ...(healthy ? { status: 200 } : { failure: 'timeout' as const }),
+  },
+});
+const signal = (s: Signal): MonitorStepInput => ({ type: 'signal', signal: s });
+const target = (label: string): WorkflowTarget =>
+  ({ label, region: 'primary', name: label }) as unknown as WorkflowTarget;
+const caller = { by: 'ops@contoso', reason: 'test' };
+const manual = (
+  direction: 'failover' | 'failback',
+  extra: Partial<OperationRequest> = {},
+): OperationRequest => ({
+  direction,
+  kind: direction === 'failover' ? 'emergency' : 'planned',
+  trigger: 'manual',
+  caller,
+  override: [],
+  ...extra,
+});
+
+const types = (effects: MonitorEffect[]) =>
+  effects.map((e) =>
+    e.type === 'notify' ? `notify ${e.notification.type.split('.').slice(-2).join('.')}` : e.type,
+  );
+
+/**
+ * Plays the effect loop without activities: each effect's result comes from `results` (a function of the
+ * effect), notifications are collected. Returns the final record and everything that happened.
+ */
+function cycle(
+  record: MonitorRecord,
+  input: MonitorStepInput,
+  ms: number,
+  results: (e: Exclude<MonitorEffect, { type: 'notify' }>) => MonitorStepInput,
+) {
+  let out = step(record, input, at(ms));
+  const done: string[] = [];
+  const reasons = [out.reason];
+  let queue = out.effects;
+  let current = out.record;
+  while (queue.length) {
+    const [effect, ...rest] = queue as [MonitorEffect, ...MonitorEffect[]];
+    done.push(...types([effect]));
+    if (effect.type === 'notify') {
+      queue = rest;
+      continue;
+    }
+    out = step(current, results(effect), at(ms));
+    reasons.push(out.reason);
+    current = out.record;
+    queue = [...out.effects, ...rest];
+  }
+  return { record: current, done, reasons };
+}
+
+/** An estate where every activity works: probes as given, starts succeed, fences apply. */
+const working =
+  (healthy: boolean, finished?: { outcome: 'succeeded' | 'failed'; pendingFences: WorkflowTarget[] }) =>
+  (e: Exclude<MonitorEffect, { type: 'notify' }>): MonitorStepInput => {
+    switch (e.type) {
+      case 'probe':
+        return probed(Date.parse(e.at) - T0, healthy);
+      case 'start-operation':
+        return { type: 'operation-started', operationId: e.input.operationId };
+      case 'operation-status':
+        return {
+          type: 'operation-status',
+          operationId: e.operationId,
+          progress: finished
+            ? { finished: true, runtimeStatus: 'Completed', ...finished }
+            : { finished: false, runtimeStatus: 'Running' },
+        };
+      case 'apply-fences':
+        return { type: 'fences-applied', result: { applied: e.targets, pending: [], errors: [] } };
+    }
+  };
+
+/** Ticks once per interval from `fromMs`, each probe with the given outcome. */
+function run(record: MonitorRecord, outcomes: boolean[], fromMs = 0) {
+  let r = record;
+  const log: { done: string[]; reasons: string[] }[] = [];
+  outcomes.forEach((failed, i) => {
+    const ms = fromMs + i * INTERVAL;
+    const c = cycle(r, tick(ms), ms, working(!failed));
+    r = c.record;
+    log.push(c);
+  });
+  return { record: r, log };
+}
+
+describe('the monitor record', () => {
+  it('is refused without a policy (the watchdog always gives one): fail fast, naming the plan', () => {
+    const { policy: _none, ...noPolicy } = fresh();
+    expect(() => monitorRecordOf(noPolicy)).toThrow(/monitor record of plan plan-a has no policy/);
+    expect(() => monitorRecordOf(undefined)).toThrow(/without a record/);
+    expect(monitorRecordOf(fresh())).toEqual(fresh());
+  });
+});
+
+describe('a tick', () => {
+  it('takes the policy, then one probe per probe-interval cycle: a duplicate or late tick probes nothing', () => {
+    const first = step(fresh(), tick(0), at(0));
+    expect(types(first.effects)).toEqual(['probe']);
+    expect(first.record).toMatchObject({ lastProbeCycle: T0 / INTERVAL, lastTickAt: at(0).toISOString() });
+    const again = step(first.record, tick(10_000), at(10_000));
+    expect(again.effects).toEqual([]);
+    expect(again.reason).toMatch(/has run already/);
+    const stricter = { ...policy, failureThreshold: 5 };
+    expect(step(first.record, tick(10_000, stricter), at(10_000)).record.policy).toEqual(stricter);
+    expect(types(step(first.record, tick(INTERVAL), at(INTERVAL)).effects)).toEqual(['probe']);
+  });
+
+  it('asks an operation that has run longer than a probe interval whether it is over, before the probe', () => {
+    const r: MonitorRecord = {
+      ...fresh(),
+      state: { ...initialMonitorState(), mode: 'failing-over' },
+      activeOperation: {
+        operationId: 'op1',
+        direction: 'failover',
+        trigger: 'manual',
+        startedAt: at(0).toISOString(),
+      },
+    };
+    expect(types(step(r, tick(INTERVAL), at(INTERVAL)).effects)).toEqual(['probe']);
+    expect(step(r, tick(2 * INTERVAL), at(2 * INTERVAL)).effects).toEqual([
+      { type: 'operation-status', planId: 'plan-a', operationId: 'op1' },
+      { type: 'probe', at: at(2 * INTERVAL).toISOString() },
+    ]);
+  });
+});
+
+describe('probe cycles', () => {
+  it('healthy: nothing to say, the cycle says so', () => {
+    const { record, log } = run(fresh(), [false, false]);
+    expect(log.map((l) => l.done)).toEqual([['probe'], ['probe']]);
+    expect(record.lastCycle).toEqual({ at: at(INTERVAL).toISOString(), reason: 'primary healthy' });
+  });
+
+  it('first failure: degraded notice with the evidence and the monitor as it is now', () => {
+    const out = cycle(fresh(), tick(0), 0, working(false));
+    expect(out.done).toEqual(['probe', 'notify health.degraded']);
+    const notice = step(step(fresh(), tick(0), at(0)).record, probed(0, false), at(0)).effects[0]!;
+    expect(notice).toMatchObject({
+      type: 'notify',
+      notification: {
+        type: EVENT_TYPES.healthDegraded,
+        planId: 'plan-a',
+        correlationId: 'monitor-plan-a',
+        messageId: `plan-a:degraded:${T0 / INTERVAL}`,
+        time: at(0).toISOString(),
+        data: {
+          evidence: { consecutiveFailures: 1, firstFailureAt: at(0).toISOString() },
+          monitor: { mode: 'degraded', activeRegion: 'primary', consecutiveFailures: 1, policy },
+        },
+      },
+    });
+  });
+
+  it('threshold: the failover starts with the automatic request and the evidence; the record has it active', () => {
+    const { record, log } = run(fresh(), [true, true, true]);
+    expect(log[2]!.done).toEqual(['probe', 'start-operation']);
+    expect(log[2]!.reasons).toContain('failover starts: 3 failed probe(s) in a row (fails over at 3)');
+    const start = step(run(fresh(), [true, true]).record, tick(2 * INTERVAL), at(2 * INTERVAL));
+    const decided = step(start.record, probed(2 * INTERVAL, false), at(2 * INTERVAL));
+    const effect = decided.effects.find((e) => e.type === 'start-operation')!;
+    expect(effect).toEqual({
+      type: 'start-operation',
+      input: {
+        planId: 'plan-a',
+        operationId: 'failover-1-20260101T000100',
+        request: {
+          direction: 'failover',
+          kind: 'emergency',
+          trigger: 'automatic',
+          caller: { by: 'automatic', reason: 'primary health check failed (3 in a row)' },
+          override: [],
+        },
+        evidence: expect.objectContaining({ consecutiveFailures: 3, firstFailureAt: at(0).toISOString() }),
+        policy,
+        probeIntervalMs: INTERVAL,
+        requestedAt: at(2 * INTERVAL).toISOString(),
+      },
+    });
+    expect(record).toMatchObject({
+      operationSeq: 1,
+      state: { mode: 'failing-over' },
+      activeOperation: {
+        operationId: 'failover-1-20260101T000100',
+        direction: 'failover',
+        trigger: 'automatic',
+      },
+    });
+  });
+
+  it('threshold with automatic failover off: withheld once, never started', () => {
+    // The tick brings the plan's policy: play it with automatic failover off throughout.
+    let r: MonitorRecord = fresh();
+    const off = { ...policy, automaticFailover: false };
+    const done: string[][] = [];
+    for (let i = 0; i < 4; i++) {
+      const c = cycle(r, tick(i * INTERVAL, off), i * INTERVAL, working(false));
+      r = c.record;
+      done.push(c.done);
+    }
+    expect(done).toEqual([
+      ['probe', 'notify health.degraded'],
+      ['probe'],
+      ['probe', 'notify failover.withheld'],
+      ['probe'],
+    ]);
+    expect(r.activeOperation).toBeUndefined();
+  });
+
+  it('recovery below the threshold: health.recovered once the streak is back', () => {
+    const { log } = run(fresh(), [true, false, false, false]);
+    expect(log.map((l) => l.done)).toEqual([
+      ['probe', 'notify health.degraded'],
+      ['probe'],
+      ['probe'],
+      ['probe', 'notify health.recovered'],
+    ]);
+  });
+
+  it('a probe activity that failed is a failed probe (class error, its message as detail)', () => {
+    const r = step(fresh(), tick(0), at(0)).record;
+    const out = step(
+      r,
+      { type: 'effect-failed', effect: { type: 'probe', at: at(0).toISOString() }, error: 'boom' },
+      at(0),
+    );
+    expect(out.record.state.recentProbes.at(-1)).toEqual({
+      at: at(0).toISOString(),
+      healthy: false,
+      latencyMs: 0,
+      failure: 'error',
+      detail: 'boom',
+    });
+    expect(types(out.effects)).toEqual(['notify health.degraded']);
+  });
+});
+
+describe('an operation ends', () => {
+  const failingOver = (): MonitorRecord => run(fresh(), [true, true, true]).record;
+  const opId = 'failover-1-20260101T000100';
+  const finished = (
+    outcome: 'succeeded' | 'failed',
+    pendingFences: WorkflowTarget[] = [],
+  ): MonitorStepInput =>
+    signal({
+      kind: 'operation-finished',
+      id: `${opId}:finished`,
+      operationId: opId,
+      direction: 'failover',
+      outcome,
+      pendingFences,
+    });
+
+  it('by its signal: the slot is free, the fences it left pending are kept, the mode follows the outcome', () => {
+    const out = step(failingOver(), finished('succeeded', [target('primary:a')]), at(4 * INTERVAL));
+    expect(out.record.activeOperation).toBeUndefined();
+    expect(out.record.lastOperation).toMatchObject({
+      operationId: opId,
+      outcome: 'succeeded',
+      finishedAt: at(4 * INTERVAL).toISOString(),
+    });
+    expect(out.record.state).toMatchObject({ mode: 'failed-over', activeRegion: 'secondary' });
+    expect(out.record.pendingFences.map((t) => t.label)).toEqual(['primary:a']);
+    const failed = step(failingOver(), finished('failed'), at(4 * INTERVAL));
+    expect(failed.record.state.mode).toBe('degraded');
+  });
+
+  it('a signal for another operation (or a second one) changes nothing', () => {
+    const r = failingOver();
+    const other = step(
+      r,
+      signal({
+        kind: 'operation-finished',
+        id: 'x',
+        operationId: 'op-x',
+        direction: 'failover',
+        outcome: 'succeeded',
+        pendingFences: [],
+      }),
+      at(0),
+    );
+    expect(other.record).toEqual(r);
+    const once = step(r, finished('succeeded'), at(0)).record;
+    expect(step(once, finished('succeeded'), at(0)).record).toEqual(once);
+  });
+
+  it('by reconciliation: a finished status does what the signal does; a running one nothing', () => {
+    const r = failingOver();
+    const ms = 3 * INTERVAL + 2 * INTERVAL;
+    const over = cycle(
+      r,
+      tick(ms),
+      ms,
+      working(false, { outcome: 'succeeded', pendingFences: [target('primary:b')] }),
+    );
+    expect(over.done).toEqual(['operation-status', 'probe', 'apply-fences', 'notify fence.applied']);
+    expect(over.record).toMatchObject({ state: { mode: 'failed-over' }, pendingFences: [] });
+    const still = cycle(r, tick(ms), ms, working(false));
+    expect(still.done).toEqual(['operation-status', 'probe']);
+    expect(still.record.activeOperation?.operationId).toBe(opId);
+  });
+
+  it('a failback that did not fail clears the pending fences; one that failed keeps them', () => {
+    const r: MonitorRecord = {
+      ...fresh(),
+      state: { ...initialMonitorState(), mode: 'failing-back', activeRegion: 'secondary' },
+      pendingFences: [target('primary:a')],
+      activeOperation: {
+        operationId: 'fb',
+        direction: 'failback',
+        trigger: 'manual',
+        startedAt: at(0).toISOString(),
+      },
+    };
+    const end = (outcome: 'succeeded' | 'failed') =>
+      step(
+        r,
+        signal({
+          kind: 'operation-finished',
+          id: 'fb:finished',
+          operationId: 'fb',
+          direction: 'failback',
+          outcome,
+          pendingFences: [],
+        }),
+        at(0),
+      ).record;
+    expect(end('succeeded')).toMatchObject({
+      pendingFences: [],
+      state: { mode: 'monitoring', activeRegion: 'primary' },
+    });
+    expect(end('failed')).toMatchObject({
+      pendingFences: [target('primary:a')],
+      state: { mode: 'failed-over' },
+    });
+  });
+});
+
+describe('pending fences', () => {
+  const withFences = (): MonitorRecord => ({
+    ...fresh(),
+    state: { ...initialMonitorState(), mode: 'failed-over', activeRegion: 'secondary' },
+    pendingFences: [target('primary:a'), target('primary:b')],
+  });
+
+  it('are tried every cycle with no operation running, healthy or not; applied ones are notified', () => {
+    const r = step(withFences(), tick(0), at(0)).record;
+    const afterProbe = step(r, probed(0, false), at(0));
+    expect(afterProbe.effects).toEqual([{ type: 'apply-fences', targets: withFences().pendingFences }]);
+    const applied = step(
+      afterProbe.record,
+      {
+        type: 'fences-applied',
+        result: { applied: [target('primary:a')], pending: [target('primary:b')], errors: ['b: 503'] },
+      },
+      at(0),
+    );
+    expect(applied.record.pendingFences.map((t) => t.label)).toEqual(['primary:b']);
+    expect(applied.effects).toMatchObject([
+      {
+        type: 'notify',
+        notification: {
+          type: EVENT_TYPES.fenceApplied,
+          messageId: `plan-a:fence:${T0 / INTERVAL}`,
+          data: { applied: ['primary:a'], stillPending: ['primary:b'], errors: ['b: 503'] },
+        },
+      },
+    ]);
+    const none = step(
+      afterProbe.record,
+      { type: 'fences-applied', result: { applied: [], pending: withFences().pendingFences, errors: [] } },
+      at(0),
+    );
+    expect(none.effects).toEqual([]);
+  });
+
+  it('wait while an operation runs, and a failed application changes nothing', () => {
+    const running: MonitorRecord = {
+      ...withFences(),
+      state: { ...withFences().state, mode: 'failing-back' },
+      activeOperation: {
+        operationId: 'fb',
+        direction: 'failback',
+        trigger: 'manual',
+        startedAt: at(0).toISOString(),
+      },
+    };
+    expect(cycle(running, tick(0), 0, working(true)).done).toEqual(['probe']);
+    const r = withFences();
+    const failed = step(
+      r,
+      {
+        type: 'effect-failed',
+        effect: { type: 'apply-fences', targets: r.pendingFences },
+        error: 'ARM down',
+      },
+      at(0),
+    );
+    expect(failed.record).toEqual(r);
+    expect(failed.reason).toMatch(/could not be applied \(ARM down\)/);
+  });
+});
+
+describe('operator requests', () => {
+  const request = (id: string, r: OperationRequest, fingerprint?: string): MonitorStepInput =>
+    signal({ kind: 'request-operation', id, request: r, ...(fingerprint ? { fingerprint } : {}) });
+
+  it('an accepted failover: answered with its id, started with the manual evidence, the request as given', () => {
+    const degraded = run(fresh(), [true]).record;
+    const out = step(degraded, request('req-1', manual('failover'), 'fp-1'), at(INTERVAL));
+    expect(out.record.answers).toEqual([
+      { id: 'req-1', status: 'accepted', operationId: 'failover-1-20260101T000030', fingerprint: 'fp-1' },
+    ]);
+    expect(out.effects).toEqual([
+      {
+        type: 'start-operation',
+        input: expect.objectContaining({
+          operationId: 'failover-1-20260101T000030',
+          request: manual('failover'),
+          evidence: manualEvidence(degraded.state),
+        }),
+      },
+    ]);
+    expect(out.record.state.mode).toBe('failing-over');
+  });
+
+  it('manual evidence without a failed probe has an empty firstFailureAt (the RTO counts from the request)', () => {
+    const healthy = run(fresh(), [false]).record;
+    expect(manualEvidence(healthy.state)).toEqual({
+      firstFailureAt: '',
+      consecutiveFailures: 0,
+      recentProbes: healthy.state.recentProbes,
+    });
+  });
+
+  it('a second request while one runs: conflict with the running one; a repeat: its first answer, unchanged', () => {
+    const accepted = step(fresh(), request('req-1', manual('failover'), 'fp-1'), at(0)).record;
+    const second = step(accepted, request('req-2', manual('failover')), at(0));
+    expect(second.record.answers.at(-1)).toEqual({
+      id: 'req-2',
+      status: 'conflict',
+      operationId: 'failover-1-20260101T000000',
+      reason: 'failover failover-1-20260101T000000 is in progress',
+    });
+    expect(second.effects).toEqual([]);
+    const repeat = step(accepted, request('req-1', manual('failover'), 'fp-other'), at(0));
+    expect(repeat.record).toEqual(accepted);
+    expect(repeat.effects).toEqual([]);
+  });
+
+  it('refused: nothing to fail back (the record is unchanged but for the answer)', () => {
+    const out = step(fresh(), request('req-1', manual('failback', { force: true })), at(0));
+    expect(out.record).toEqual({
+      ...fresh(),
+      answers: [
+        { id: 'req-1', status: 'refused', reason: 'nothing to fail back: the monitor is monitoring' },
+      ],
+    });
+  });
+
+  it('a request at the moment a pause expires is judged, not refused as unjudgeable', () => {
+    const paused: MonitorRecord = {
+      ...fresh(),
+      state: { ...initialMonitorState(), pause: { until: at(0).toISOString(), by: 'x', reason: 'y' } },
+    };
+    const out = step(paused, request('req-1', manual('failover')), at(1));
+    expect(out.record.answers[0]).toMatchObject({ status: 'accepted' });
+  });
+
+  it('pause and resume: applied and notified with the caller, or refused with the rule', () => {
+    const until = at(60 * 60_000).toISOString();
+    const paused = step(fresh(), signal({ kind: 'pause', id: 'p1', until, caller }), at(0));
+    expect(paused.record.answers).toEqual([{ id: 'p1', status: 'applied' }]);
+    expect(paused.record.state.pause).toEqual({ until, by: caller.by, reason: caller.reason });
+    expect(paused.effects).toMatchObject([
+      { notification: { type: EVENT_TYPES.paused, messageId: 'plan-a:pause:p1', data: { caller, until } } },
+    ]);
+    const resumed = step(paused.record, signal({ kind: 'resume', id: 'r1', caller }), at(0));
+    expect(resumed.record.state.pause).toBeUndefined();
+    expect(resumed.effects).toMatchObject([
+      { notification: { type: EVENT_TYPES.resumed, data: { caller } } },
+    ]);
+    const tooLong = step(
+      fresh(),
+      signal({ kind: 'pause', id: 'p2', until: at(9 * 3_600_000).toISOString(), caller }),
+      at(0),
+    );
+    expect(tooLong.record.answers[0]).toMatchObject({
+      status: 'refused',
+      reason: expect.stringMatching(/maxPause/),
+    });
+    expect(tooLong.record.state).toEqual(fresh().state);
+    expect(tooLong.effects).toEqual([]);
+  });
+});
+
+describe('a failed start', () => {
+  const decided = () => {
+    const r = run(fresh(), [true, true]).record;
+    const t = step(r, tick(2 * INTERVAL), at(2 * INTERVAL)).record;
+    return step(t, probed(2 * INTERVAL, false), at(2 * INTERVAL));
+  };
+
+  it('keeps the operation active, records why, and starts the same operation again on the next cycle', () => {
+    const d = decided();
+    const start = d.effects.find((e) => e.type === 'start-operation')!;
+    const failed = step(
+      d.record,
+      {
+        type: 'effect-failed',
+        effect: start as Exclude<MonitorEffect, { type: 'notify' }>,
+        error: 'hub busy',
+      },
+      at(2 * INTERVAL),
+    );
+    const id = 'failover-1-20260101T000100';
+    expect(failed.record).toMatchObject({
+      activeOperation: { operationId: id },
+      unstarted: { failedAttempts: 1, error: 'hub busy', input: { operationId: id } },
+      state: { mode: 'failing-over' },
+    });
+    expect(failed.reason).toBe(
+      `the failover ${id} could not be started (hub busy): it is started again next probe cycle`,
+    );
+    // A duplicate tick in the same cycle does not retry; the next cycle does, before its probe.
+    expect(step(failed.record, tick(2 * INTERVAL + 1), at(2 * INTERVAL + 1)).effects).toEqual([]);
+    const next = step(failed.record, tick(3 * INTERVAL), at(3 * INTERVAL));
+    expect(next.effects).toEqual([
+      { type: 'start-operation', input: failed.record.unstarted!.input },
+      { type: 'probe', at: at(3 * INTERVAL).toISOString() },
+    ]);
+    // Failing again counts; the probe cycle says it is still not started; success clears it.
+    const again = step(
+      next.record,
+      {
+        type: 'effect-failed',
+        effect: next.effects[0] as Exclude<MonitorEffect, { type: 'notify' }>,
+        error: 'hub busy',
+      },
+      at(3 * INTERVAL),
+    );
+    expect(again.record.unstarted?.failedAttempts).toBe(2);
+    const probedAfter = step(again.record, probed(3 * INTERVAL, false), at(3 * INTERVAL));
+    expect(probedAfter.record.lastCycle?.reason).toMatch(
+      /could not be started yet \(2 failed start\(s\), last: hub busy\)/,
+    );
+    expect(probedAfter.effects).toEqual([]); // no fences, no second start: an operation is active
+    const ok = step(probedAfter.record, { type: 'operation-started', operationId: id }, at(4 * INTERVAL));
+    expect(ok.record.unstarted).toBeUndefined();
+    expect(ok.record.activeOperation?.operationId).toBe(id);
+  });
+
+  it('a manual request meanwhile is answered with the operation that is not started yet', () => {
+    const d = decided();
+    const start = d.effects.find((e) => e.type === 'start-operation') as Exclude<
+      MonitorEffect,
+      { type: 'notify' }
+    >;
+    const failed = step(
+      d.record,
+      { type: 'effect-failed', effect: start, error: 'x' },
+      at(2 * INTERVAL),
+    ).record;
+    const out = step(
+      failed,
+      signal({ kind: 'request-operation', id: 'req', request: manual('failover') }),
+      at(2 * INTERVAL),
+    );
+    expect(out.record.answers.at(-1)).toMatchObject({
+      status: 'conflict',
+      operationId: 'failover-1-20260101T000100',
+    });
+  });
+
+  it('a status that could not be read changes nothing (asked again next cycle)', () => {
+    const r = decided().record;
+    const out = step(
+      r,
+      {
+        type: 'effect-failed',
+        effect: { type: 'operation-status', planId: 'plan-a', operationId: 'x' },
+        error: 'e',
+      },
+      at(0),
+    );
+    expect(out.record).toEqual(r);
+  });
+});
+
+describe('one answer to "does an operation run"', () => {
+  it('the mode is failing-over or failing-back exactly while the record has an active operation (property)', () => {
+    const inputArb = fc.oneof(
+      fc.boolean().map((failed) => ({ kind: 'tick' as const, failed })),
+      fc.constantFrom('failover', 'failback').map((direction) => ({ kind: 'request' as const, direction })),
+      fc
+        .constantFrom('succeeded', 'completed-with-errors', 'failed')
+        .map((outcome) => ({ kind: 'finish' as const, outcome })),
+      fc.constant({ kind: 'start-fails' as const }),
+    );
+    fc.assert(
+      fc.property(fc.array(inputArb, { maxLength: 80 }), (inputs) => {
+        let r = fresh();
+        let ms = 0;
+        let failStart = false;
+        for (const [i, input] of inputs.entries()) {
+          ms += INTERVAL;
+          const results = (e: Exclude<MonitorEffect, { type: 'notify' }>): MonitorStepInput =>
+            e.type === 'start-operation' && failStart
+              ? { type: 'effect-failed', effect: e, error: 'refused' }
+              : working(input.kind === 'tick' ? !input.failed : true)(e);
+          if (input.kind === 'start-fails') failStart = !failStart;
+          else if (input.kind === 'tick') r = cycle(r, tick(ms), ms, results).record;
+          else if (input.kind === 'request')
+            r = cycle(
+              r,
+              signal({
+                kind: 'request-operation',
+                id: `r${i}`,
+                request: manual(input.direction, { force: true }),
+              }),
+              ms,
+              results,
+            ).record;
+          else if (r.activeOperation)
+            r = cycle(
+              r,
+              signal({
+                kind: 'operation-finished',
+                id: 'f',
+                operationId: r.activeOperation.operationId,
+                direction: r.activeOperation.direction,
+                outcome: input.outcome,
+                pendingFences: [],
+              }),
+              ms,
+              results,
+            ).record;
+          const running = r.state.mode === 'failing-over' || r.state.mode === 'failing-back';
+          expect(running).toBe(r.activeOperation !== undefined);
+          if (r.unstarted) expect(r.unstarted.input.operationId).toBe(r.activeOperation?.operationId);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,157 @@
+/**
+ * The notification contract as the tests and the docs use it: a typed reader for the CloudEvents the broker
+ * received, and the description of every event type and of every field of its data. The description is typed
+ * against the contract (src/core/notifications.ts): an event type or a field it does not describe, or one that
+ * no longer exists, is a compile error; test/core/notifications.test.ts renders docs/notifications.md's table
+ * from it.
+ */
+import type { NotificationEvent } from '../../src/activities/cloudevents';
+import { EVENT_TYPES, type EventType, type NotificationData } from '../../src/core/notifications';
+
+/** The CloudEvent in a broker message, checked to be of `type`, with that type's data. */
+export function eventOf<K extends EventType>(
+  message: { body: unknown },
+  type: K,
+): Extract<NotificationEvent, { type: K }> {
+  const body = message.body;
+  const event = (
+    typeof body === 'string'
+      ? JSON.parse(body)
+      : Buffer.isBuffer(body)
+        ? JSON.parse(body.toString('utf8'))
+        : body
+  ) as NotificationEvent;
+  if (event.type !== type) throw new Error(`expected a ${type} event, got ${String(event.type)}`);
+  return event as Extract<NotificationEvent, { type: K }>;
+}
+
+type Described = {
+  [K in EventType]: { when: string; fields: { [F in keyof NotificationData[K]]-?: string } };
+};
+
+const monitor = 'the monitor now: mode, active region, consecutive failures, policy';
+const facts = {
+  operationId: 'the operation (also the correlationId)',
+  direction: '`failover` or `failback`',
+  kind: '`planned` or `emergency`',
+  trigger: '`automatic` or `manual`',
+  caller: 'who asked and why (`by`, `reason`)',
+  override: 'the break-glass rules the operator allowed',
+} as const;
+const started = {
+  when: 'an operation has planned and starts its first group',
+  fields: {
+    ...facts,
+    evidence: 'the probes that led to it (automatic failover; a manual failover: the current streak)',
+    policy: 'the policy it ran under',
+    actions: '`op target` of every planned step, in order',
+  },
+};
+const completed = {
+  when: 'an operation ends',
+  fields: {
+    ...facts,
+    outcome:
+      '`succeeded`, `completed-with-errors`, or `failed` (a failback in which every entry was held or blocked)',
+    evidence: 'as in started',
+    results: 'per entry: blocked (why), each step with its status and error',
+    checks: 'the safety check before each group',
+    readBack: 'each group read back: mismatches, violations, unreadable',
+    pendingFences: 'fences left for the monitor to apply when the region returns',
+    rto: 'measured (from, to, basis) and predicted (detection + actuation)',
+  },
+};
+const failed = {
+  when: 'an operation could not even plan (the estate could not be read)',
+  fields: { ...facts, error: 'why', evidence: 'as in started' },
+};
+const recovered = (when: string) => ({
+  when,
+  fields: { since: 'first probe of the healthy streak', recentProbes: 'the last 5 probes', monitor },
+});
+
+export const NOTIFICATION_DOCS = {
+  [EVENT_TYPES.healthDegraded]: {
+    when: 'first failed probe of a streak',
+    fields: { evidence: 'first failure, counts, recent probes (time, status, latency, class)', monitor },
+  },
+  [EVENT_TYPES.failoverWithheld]: {
+    when: 'threshold reached, but automatic failover is off, paused or in cooldown',
+    fields: {
+      reason: '`automatic-failover-off`, `paused` or `cooldown`',
+      until: 'end of the pause or cooldown',
+      evidence: 'as in health.degraded',
+      monitor,
+    },
+  },
+  [EVENT_TYPES.healthRecovered]: recovered(
+    'healthy again after `recoveryThreshold` probes, before any failover',
+  ),
+  [EVENT_TYPES.primaryRecovered]: recovered(
+    'failed over, and the primary is healthy for `recoveryThreshold` probes',
+  ),
+  [EVENT_TYPES.fenceApplied]: {
+    when: 'pending fences applied after the primary region answered again',
+    fields: {
+      applied: 'labels fenced now',
+      stillPending: 'labels still pending',
+      errors: 'why the others failed',
+      monitor,
+    },
+  },
+  [EVENT_TYPES.paused]: {
+    when: 'an operator paused automatic operations',
+    fields: { caller: 'who and why', until: 'end of the pause', monitor },
+  },
+  [EVENT_TYPES.resumed]: { when: 'an operator resumed', fields: { caller: 'who and why', monitor } },
+  [EVENT_TYPES.failoverStarted]: started,
+  [EVENT_TYPES.failbackStarted]: started,
+  [EVENT_TYPES.failoverCompleted]: completed,
+  [EVENT_TYPES.failbackCompleted]: completed,
+  [EVENT_TYPES.failoverFailed]: failed,
+  [EVENT_TYPES.failbackFailed]: failed,
+  [EVENT_TYPES.overrideAccepted]: {
+    when: 'a break-glass override was used',
+    fields: { ...facts, overrides: '`entry: rule: what ran although`, per use' },
+  },
+  [EVENT_TYPES.activationBlocked]: {
+    when: 'an entry was held (nothing of it changed) or its activation blocked, sent the moment it happens',
+    fields: {
+      operationId: facts.operationId,
+      direction: facts.direction,
+      group: 'the plan group the entries belong to',
+      entries:
+        'per entry: `entry`, `reason` (why), `held` (the rule it was held whole by), `steps` (`op target: status`)',
+    },
+  },
+} satisfies Described;
+
+const PREFIX = 'com.logicappsfailover.';
+
+/** The table docs/notifications.md carries, as cells: one row per event type, every field of its data. */
+export function notificationTable(): string[][] {
+  return [
+    [`type (\`${PREFIX}…\`)`, 'when', 'data (besides `planId`)'],
+    ...(Object.entries(NOTIFICATION_DOCS) as [EventType, Described[EventType]][]).map(([type, d]) => [
+      `\`${type.slice(PREFIX.length)}\``,
+      d.when,
+      Object.entries(d.fields as Record<string, string>)
+        .map(([f, what]) => `\`${f}\`: ${what}`)
+        .join('; '),
+    ]),
+  ];
+}
+
+/** A markdown table's cells (the separator row left out), however a formatter aligned it. */
+export function tableCells(markdown: string): string[][] {
+  return markdown
+    .split('\n')
+    .filter((l) => l.trim().startsWith('|') && !/^\|[\s|:-]+\|$/.test(l.trim()))
+    .map((l) =>
+      l
+        .trim()
+        .slice(1, -1)
+        .split(' | ')
+        .map((c) => c.trim()),
+    );
+}
