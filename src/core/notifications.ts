@@ -6,7 +6,7 @@
 import { stableHash } from './hash';
 import type { FailureEvidence, MonitorMode, MonitorPolicy, ProbeResult } from './monitor';
 import type { Caller, OperationOutcome, OperationRequest } from './monitor-record';
-import type { GroupCheck, OperationRecord, ReadBackReport, StepStatus } from './operation-record';
+import type { GroupCheck, OperationRto, ReadBackReport, StepStatus } from './operation-record-types';
 
 /** CloudEvent types this control plane emits. */
 export const EVENT_TYPES = {
@@ -68,7 +68,7 @@ interface Completed extends OperationFacts {
   checks: GroupCheck[];
   readBack: ReadBackReport[];
   pendingFences: string[];
-  rto: OperationRecord['rto'];
+  rto: OperationRto;
 }
 interface Failed extends OperationFacts {
   error: string;

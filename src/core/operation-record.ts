@@ -15,51 +15,17 @@ import {
   type NotificationData,
   type OperationFacts,
 } from './notifications';
-import type { OperationPlan, PlannedAction, WorkflowTarget } from './planner';
+import type { OperationPlan, WorkflowTarget } from './planner';
+import type { EntryResult, GroupCheck, OperationRto, ReadBackReport } from './operation-record-types';
 
-export type StepStatus = 'done' | 'noop' | 'pending-fence' | 'missing' | 'failed' | 'blocked';
-
-export interface StepResult {
-  action: PlannedAction;
-  status: StepStatus;
-  at: string;
-  error?: string;
-}
-
-export interface EntryResult {
-  entry: string;
-  group: number;
-  steps: StepResult[];
-  blocked?: string;
-  overrideUsed?: string;
-}
-
-export interface ReadBackReport {
-  group: number;
-  at: string;
-  /** Targets whose state read back differs from what their last step wanted. */
-  mismatches: string[];
-  /** Safety rule violations over the whole estate after this group. */
-  violations: { entry: string; rule: string; message: string }[];
-  unreadable: string[];
-}
-
-/** The safety check just before a group runs (see src/core/preflight.ts). */
-export interface GroupCheck {
-  group: number;
-  at: string;
-  /**
-   * `live`: deferred fences' targets read from ARM just now; `plan`: nothing worth reading (the first group,
-   * no deferred fence, or their region was silent within the last probe interval): the planning reads stand.
-   */
-  source: 'live' | 'plan';
-  /** Targets read for this check. */
-  read: string[];
-  /** Deferred targets whose state is still unknown (their region does not answer). */
-  unreadable: string[];
-  /** `no-dual-active` violations the entries' own steps would leave: those entries are blocked unless overridden. */
-  violations: { entry: string; rule: string; message: string }[];
-}
+export type {
+  EntryResult,
+  GroupCheck,
+  OperationRto,
+  ReadBackReport,
+  StepResult,
+  StepStatus,
+} from './operation-record-types';
 
 /**
  * A notification as an operation's audit record keeps it: handed to its delivery orchestration (the outbox),
@@ -93,18 +59,7 @@ export interface OperationRecord {
   readBack: ReadBackReport[];
   pendingFences: WorkflowTarget[];
   notifications: NotificationRecord[];
-  rto: {
-    /** The first failed probe of the evidence, or (no failed probe: a planned operation, a failback) the request. */
-    from?: string;
-    basis?: 'first-failed-probe' | 'request';
-    /** The last group's read-back. */
-    to?: string;
-    measuredMs?: number;
-    /** Detection (automatic failovers only) plus the actuation predicted from the plan. */
-    predictedMs?: number;
-    predictedDetectionMs?: number;
-    predictedActuationMs?: number;
-  };
+  rto: OperationRto;
   error?: string;
 }
 
