@@ -243,7 +243,7 @@ describe('monitor decision core', () => {
     expect(reportedMode(resumed, now)).toBe('monitoring');
   });
 
-  it('respects the cooldown between failovers (property)', () => {
+  it('the cooldown after a failover doubles detection, and never holds a failover back longer (property)', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 4 }),
@@ -279,15 +279,77 @@ describe('monitor decision core', () => {
             policy,
             { start: state, t0: t1 },
           );
-          const at = second.failoverAt[0]!;
-          expect(second.failoverAt).toHaveLength(1);
-          expect(t1 + at * INTERVAL - failoverTime).toBeGreaterThanOrEqual(30 * 60_000);
+          // The n-th failed probe of the second outage (1-based) fails over when the threshold is reached
+          // and either the cooldown is over or twice the threshold failed: never later.
+          const cooldownEnds = failoverTime + 30 * 60_000;
+          let expected = 1;
+          while (
+            expected < threshold ||
+            (t1 + (gapProbes + expected - 1) * INTERVAL < cooldownEnds && expected < 2 * threshold)
+          )
+            expected++;
+          expect(second.failoverAt).toEqual([gapProbes + expected - 1]);
+          expect(expected).toBeLessThanOrEqual(2 * threshold);
           const withheld = second.log.flat().filter((c) => c.type === 'failover-withheld');
           expect(withheld.length).toBeLessThanOrEqual(1);
         },
       ),
       { numRuns: 500 },
     );
+  });
+
+  it.each([
+    // policy, failed probes in a row after a failback 5 min after the failover → probe index that fails over
+    { name: 'threshold 3, in cooldown', policy: consecutive(3), failsOverAt: 6 },
+    { name: 'threshold 1, in cooldown', policy: consecutive(1), failsOverAt: 2 },
+    {
+      name: 'window 3 of 5, in cooldown',
+      policy: consecutive(3, { failureThreshold: undefined, window: { failures: 3, of: 5 } }),
+      failsOverAt: 6,
+    },
+    {
+      name: 'threshold 3, cooldown PT1M (over)',
+      policy: consecutive(3, { cooldown: 'PT1M' }),
+      failsOverAt: 3,
+    },
+    {
+      name: 'threshold 3, automatic failover off',
+      policy: consecutive(3, { automaticFailover: false }),
+      failsOverAt: undefined,
+    },
+  ])('a dead primary after a failback: $name', ({ policy, failsOverAt }) => {
+    const first = run(
+      [true, true, true, true, true, true].slice(0, policy.window?.failures ?? policy.failureThreshold),
+      {
+        ...policy,
+        automaticFailover: true,
+      },
+    );
+    expect(first.failoverAt).toHaveLength(1);
+    const failoverTime = T0 + first.failoverAt[0]! * INTERVAL;
+    let state = decide(
+      first.state,
+      { type: 'failover-finished', operationId: 'op1', outcome: 'succeeded' },
+      policy,
+      new Date(failoverTime),
+    ).state;
+    state = decide(
+      state,
+      { type: 'operation-requested', direction: 'failback', force: true, overrides: false },
+      policy,
+      new Date(failoverTime + 4 * 60_000),
+    ).state;
+    state = decide(
+      state,
+      { type: 'failback-finished', operationId: 'fb', outcome: 'succeeded' },
+      policy,
+      new Date(failoverTime + 5 * 60_000),
+    ).state;
+    const second = run(Array<boolean>(20).fill(true), policy, {
+      start: state,
+      t0: failoverTime + 5 * 60_000 + INTERVAL,
+    });
+    expect(second.failoverAt).toEqual(failsOverAt === undefined ? [] : [failsOverAt - 1]);
   });
 
   it('only alerts when automatic failover is off', () => {
