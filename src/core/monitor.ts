@@ -417,6 +417,14 @@ function explain(
     ? `${counted} of the last ${state.recentOutcomes.length} probes failed (fails over at ${policy.window.failures} of ${policy.window.of})`
     : `${state.consecutiveFailures} failed probe(s) in a row (fails over at ${policy.failureThreshold})`;
   const pause = state.pause ? `paused until ${state.pause.until} by ${state.pause.by}; ` : '';
+  // While the primary is active, every cycle says what would withhold an automatic failover now.
+  const cooldownEnds = at(state.lastFailoverAt) + durationMs(policy.cooldown);
+  const withholds =
+    pause +
+    (policy.automaticFailover ? '' : 'automatic failover is off; ') +
+    (now.getTime() < cooldownEnds
+      ? `cooldown until ${iso(cooldownEnds)} (detection doubled: fails over at ${2 * (policy.window?.failures ?? policy.failureThreshold ?? 0)} failed probes in a row); `
+      : '');
   for (const c of commands) {
     if (c.type === 'start-operation')
       return c.direction === 'failover'
@@ -431,11 +439,11 @@ function explain(
     case 'failing-back':
       return `${pause}an operation runs; the probe (${healthy ? 'healthy' : 'failed'}) is kept as evidence`;
     case 'monitoring':
-      return `${pause}primary healthy`;
+      return `${withholds}primary healthy`;
     case 'degraded':
       return healthy
-        ? `${pause}primary answered: ${state.consecutiveSuccesses} of ${policy.recoveryThreshold} healthy probes to recover`
-        : `${pause}primary failing: ${needs}`;
+        ? `${withholds}primary answered: ${state.consecutiveSuccesses} of ${policy.recoveryThreshold} healthy probes to recover`
+        : `${withholds}primary failing: ${needs}`;
     case 'failed-over': {
       if (!healthy) return `${pause}failed over; the primary still fails its health check`;
       const soak = policy.failback === 'manual' ? undefined : durationMs(policy.failback.automaticAfter);
