@@ -77,6 +77,34 @@ function run(
   return { state, log, failoverAt };
 }
 
+/** A failover that finished at `failoverTime`, then a forced failback requested and finished `afterMs` later. */
+function failedBack(
+  state0: MonitorState,
+  policy: MonitorPolicy,
+  failoverTime: number,
+  afterMs = 0,
+): MonitorState {
+  let state = decide(
+    state0,
+    { type: 'failover-finished', operationId: 'op1', outcome: 'succeeded' },
+    policy,
+    new Date(failoverTime),
+  ).state;
+  state = decide(
+    state,
+    { type: 'operation-requested', direction: 'failback', force: true, overrides: false },
+    policy,
+    new Date(failoverTime + afterMs),
+  ).state;
+  expect(state.mode).toBe('failing-back');
+  return decide(
+    state,
+    { type: 'failback-finished', operationId: 'fb', outcome: 'succeeded' },
+    policy,
+    new Date(failoverTime + afterMs),
+  ).state;
+}
+
 const outcomesArb = fc.array(fc.boolean(), { minLength: 1, maxLength: 200 });
 
 describe('monitor decision core', () => {
@@ -254,25 +282,7 @@ describe('monitor decision core', () => {
           const first = run(Array<boolean>(threshold).fill(true), policy);
           expect(first.failoverAt).toEqual([threshold - 1]);
           const failoverTime = T0 + (threshold - 1) * INTERVAL;
-          let state = decide(
-            first.state,
-            { type: 'failover-finished', operationId: 'op1', outcome: 'succeeded' },
-            policy,
-            new Date(failoverTime),
-          ).state;
-          state = decide(
-            state,
-            { type: 'operation-requested', direction: 'failback', force: true, overrides: false },
-            policy,
-            new Date(failoverTime),
-          ).state;
-          expect(state.mode).toBe('failing-back');
-          state = decide(
-            state,
-            { type: 'failback-finished', operationId: 'fb', outcome: 'succeeded' },
-            policy,
-            new Date(failoverTime),
-          ).state;
+          const state = failedBack(first.state, policy, failoverTime);
           const t1 = failoverTime + INTERVAL;
           const second = run(
             [...Array<boolean>(gapProbes).fill(false), ...Array<boolean>(200).fill(true)],
@@ -327,24 +337,7 @@ describe('monitor decision core', () => {
     );
     expect(first.failoverAt).toHaveLength(1);
     const failoverTime = T0 + first.failoverAt[0]! * INTERVAL;
-    let state = decide(
-      first.state,
-      { type: 'failover-finished', operationId: 'op1', outcome: 'succeeded' },
-      policy,
-      new Date(failoverTime),
-    ).state;
-    state = decide(
-      state,
-      { type: 'operation-requested', direction: 'failback', force: true, overrides: false },
-      policy,
-      new Date(failoverTime + 4 * 60_000),
-    ).state;
-    state = decide(
-      state,
-      { type: 'failback-finished', operationId: 'fb', outcome: 'succeeded' },
-      policy,
-      new Date(failoverTime + 5 * 60_000),
-    ).state;
+    const state = failedBack(first.state, policy, failoverTime, 5 * 60_000);
     const second = run(Array<boolean>(20).fill(true), policy, {
       start: state,
       t0: failoverTime + 5 * 60_000 + INTERVAL,
