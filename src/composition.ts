@@ -41,6 +41,8 @@ export interface ControlPlane {
   notificationTtlMs?: number;
   /** DR_RETENTION: how long finished notifications and operation sub-orchestrations stay in the task hub. */
   retentionMs?: number;
+  /** DR_FENCE_BUDGET: how long fences against a region answering with errors are retried per group (60 s). */
+  fenceBudgetMs?: number;
   /** Where the ARM calls go, said loudly at start-up. */
   describe: string;
   /** The slowest recent ARM answer (ms) the adapter observed, for the predicted RTO. */
@@ -75,7 +77,9 @@ export function controlPlane(): ControlPlane {
  * DR_ARM_TIMEOUT (see config/arm.ts); AZURE_CLIENT_ID (the user-assigned identity); DR_SERVICEBUS_CONNECTION
  * (name of a setting holding a connection string, overriding the plan's Service Bus target); DR_NOTIFY_TTL
  * (ISO 8601 duration a notification is retried for, default P1D); DR_RETENTION (ISO 8601 duration finished
- * notifications and operation sub-orchestrations are kept in the task hub, default P90D). ARM is always
+ * notifications and operation sub-orchestrations are kept in the task hub, default P90D); DR_FENCE_BUDGET (ISO
+ * 8601 duration fences against a region answering with errors are retried per group, default PT60S, at most
+ * PT10M). ARM is always
  * reached with DefaultAzureCredential: a local simulator is installed by `local/` through installControlPlane,
  * never chosen by a setting.
  */
@@ -100,6 +104,7 @@ export function controlPlaneFromSettings(
     ...(notifierFor(plan, settings) ?? {}),
     ...notificationTtlFrom(settings),
     ...retentionFrom(settings),
+    ...fenceBudgetFrom(settings),
     armLatencyMs: () => connection.throttle?.observedLatencyMs(),
     describe: `Azure Resource Manager at ${settings.DR_ARM_ENDPOINT ?? 'https://management.azure.com'}`,
   };
@@ -128,6 +133,18 @@ function retentionFrom(settings: Readonly<Record<string, string | undefined>>): 
   return { retentionMs: ms };
 }
 
+/** The longest fence budget accepted: past it a break-glass would wait longer than an operator can. */
+const MAX_FENCE_BUDGET_MS = 10 * 60_000;
+
+function fenceBudgetFrom(settings: Readonly<Record<string, string | undefined>>): { fenceBudgetMs?: number } {
+  const raw = settings.DR_FENCE_BUDGET?.trim();
+  if (!raw) return {};
+  const ms = durationMs(raw, 'app setting DR_FENCE_BUDGET');
+  if (ms > MAX_FENCE_BUDGET_MS)
+    throw new Error(`app setting DR_FENCE_BUDGET is ${raw}: use at most PT10M (an ISO 8601 duration)`);
+  return { fenceBudgetMs: ms };
+}
+
 function notifierFor(
   plan: Plan,
   settings: Readonly<Record<string, string | undefined>>,
@@ -154,7 +171,7 @@ function notifierFor(
 
 /** The activities' dependencies: the installed (or configured) control plane. */
 function activityDeps() {
-  const { plan, control, routers, probe, notifier, notificationTtlMs } = controlPlane();
+  const { plan, control, routers, probe, notifier, notificationTtlMs, fenceBudgetMs } = controlPlane();
   return {
     plan,
     control,
@@ -162,6 +179,7 @@ function activityDeps() {
     probe,
     ...(notifier ? { notifier } : {}),
     ...(notificationTtlMs !== undefined ? { notificationTtlMs } : {}),
+    ...(fenceBudgetMs !== undefined ? { fenceBudgetMs } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * ARM writes: one planned action, and the fences left pending. Transient failures throw (the orchestration
- * retries them with backoff); terminal ones are returned as results, so a retry is never wasted on a 403.
+ * ARM writes: one planned action, and the fences left pending. Every failure is a result: transient ones say
+ * so (with ARM's Retry-After), for the orchestration to try again after a pause on a durable timer; terminal
+ * ones are final, so a retry is never wasted on a 403.
  */
 import {
   ArmConcurrencyError,
@@ -11,18 +12,30 @@ import {
 import { locatorFor } from '../estate/locate';
 import { applySwitch } from '../estate/routers';
 import type { SiteScope } from '../adapters/logicapps/port';
-import type { PlannedAction, WorkflowTarget } from '../core/planner';
-import type { ApplyActionResult, BatchActionResult } from '../durable/contracts';
+import { entryTargets, type PlannedAction, type WorkflowTarget } from '../core/planner';
+import { targetKey } from '../core/refs';
+import { coverageViolations, SAFETY_RULES } from '../core/safety';
+import { observeTargets } from '../estate/observe';
+import { stateOfObserved } from './planning';
+import type { BatchActionResult } from '../durable/contracts';
 import type { ActivityContext } from './context';
 
 const knownState = (action: PlannedAction) =>
   'observed' in action && action.observed !== undefined ? { knownState: action.observed } : {};
 
+/** A transient ARM failure as a result, with the Retry-After ARM sent (429, 503) for the next try. */
+const transientResult = (err: ArmTransientError): BatchActionResult => ({
+  ok: false,
+  error: err.message,
+  transient: true,
+  ...(err.retryAfterMs !== undefined ? { retryAfterMs: err.retryAfterMs } : {}),
+});
+
 export function actionActivities({ plan, control, routers }: ActivityContext) {
   const applyAction = async (input: {
     operationId: string;
     action: PlannedAction;
-  }): Promise<ApplyActionResult> => {
+  }): Promise<BatchActionResult> => {
     const { action } = input;
     const locator = locatorFor(plan, action.target);
     try {
@@ -59,7 +72,8 @@ export function actionActivities({ plan, control, routers }: ActivityContext) {
           error: `${action.target.label} changed since planning, not overwritten (${err.message}); check the change, then run the operation again to plan from a fresh read`,
         };
       if (err instanceof ArmTerminalError) return { ok: false, error: err.message };
-      throw err; // Transient: the orchestration retries with backoff.
+      if (err instanceof ArmTransientError) return transientResult(err);
+      throw err; // Not an ARM answer at all (a bug): the orchestration's retry policy decides.
     }
   };
 
@@ -78,7 +92,7 @@ export function actionActivities({ plan, control, routers }: ActivityContext) {
     const results = new Array<BatchActionResult>(input.actions.length);
     // An ARM answer becomes the action's result; anything else (a bug) fails the activity.
     const failed = (err: unknown): BatchActionResult => {
-      if (err instanceof ArmTransientError) return { ok: false, error: err.message, transient: true };
+      if (err instanceof ArmTransientError) return transientResult(err);
       if (err instanceof ArmTerminalError) return { ok: false, error: err.message };
       throw err;
     };
@@ -124,15 +138,20 @@ export function actionActivities({ plan, control, routers }: ActivityContext) {
   /**
    * The monitor tries this every probe cycle while fences are pending, so a region whose ARM does not answer
    * costs one refused call per cycle: its remaining targets wait for the next cycle without being asked.
+   * Never none: a fence is applied only while the entry it belongs to runs in the other region (read first,
+   * one list read per resource group); otherwise it stays pending, unapplied, and says why.
    */
   const applyPendingFences = async (targets: WorkflowTarget[]) => {
     const applied: WorkflowTarget[] = [];
     const pending: WorkflowTarget[] = [];
     const errors: string[] = [];
     const silent = new Set<string>();
+    const held = await fencesThatWouldLeaveNone(targets);
     for (const target of targets) {
-      if (silent.has(target.region)) {
+      const why = held.get(targetKey(target));
+      if (silent.has(target.region) || why) {
         pending.push(target);
+        if (why) errors.push(why);
         continue;
       }
       try {
@@ -146,6 +165,50 @@ export function actionActivities({ plan, control, routers }: ActivityContext) {
       }
     }
     return { applied, pending, errors };
+  };
+
+  /** Pending fences whose entry does not (provably) run in the other region now, by target key, with why. */
+  const fencesThatWouldLeaveNone = async (targets: WorkflowTarget[]): Promise<Map<string, string>> => {
+    const out = new Map<string, string>();
+    const entryOf = (t: WorkflowTarget) =>
+      plan.workflows.find((e) => entryTargets(plan, e).some((x) => targetKey(x) === targetKey(t)));
+    const others = new Map<string, WorkflowTarget>();
+    for (const t of targets) {
+      const entry = entryOf(t);
+      for (const o of entry ? entryTargets(plan, entry) : [])
+        if (o.region !== t.region) others.set(targetKey(o), o);
+    }
+    const observed = new Map(
+      (await observeTargets(plan, control, [...others.values()])).map((o) => [targetKey(o.target), o]),
+    );
+    for (const t of targets) {
+      const entry = entryOf(t);
+      if (!entry) continue;
+      const running = t.region === 'primary' ? 'secondary' : 'primary';
+      const read = stateOfObserved(observed);
+      const unread = entryTargets(plan, entry).filter((x) => x.region === running && read(x) === 'unknown');
+      if (unread.length) {
+        out.set(
+          targetKey(t),
+          `${t.label} not fenced yet: ${unread.map((x) => x.label).join(', ')} could not be read, so it is not known to run ${entry.name}`,
+        );
+        continue;
+      }
+      // As if fenced: this target disabled, the rest of its region unknown (it does not count for coverage).
+      const after = (x: WorkflowTarget) =>
+        targetKey(x) === targetKey(t)
+          ? { state: 'Disabled' }
+          : x.region === running
+            ? read(x)
+            : ('unknown' as const);
+      const none = coverageViolations({ ...plan, workflows: [entry] }, after, running);
+      if (none.length)
+        out.set(
+          targetKey(t),
+          `${t.label} not fenced: ${none[0]!.message}, so fencing it would leave ${entry.name} running nowhere [${SAFETY_RULES.everyEntryRuns}]`,
+        );
+    }
+    return out;
   };
 
   return { applyAction, applyActions, applyPendingFences };

@@ -16,6 +16,8 @@ export interface ActivityDeps {
   now?: () => Date;
   /** How long a notification's delivery keeps retrying before it is dropped with an alert (DR_NOTIFY_TTL). */
   notificationTtlMs?: number;
+  /** How long fences against a region answering with errors are retried per group (DR_FENCE_BUDGET). */
+  fenceBudgetMs?: number;
 }
 
 /** ActivityDeps with the clock resolved. */

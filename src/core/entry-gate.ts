@@ -3,9 +3,9 @@
  * check before its group found unsafe runs nothing (unless overridden); a failed fence blocks the activations
  * after it (unless overridden, or the entry is active-active, where both regions running is the design).
  */
-import type { EntryPlan, PlannedAction } from './planner';
+import type { EntryPlan, PlannedAction, RegionName, WorkflowTarget } from './planner';
 import { SAFETY_RULES } from './safety';
-import { deactivates } from './verify';
+import { protects } from './verify';
 import { targetKey } from './refs';
 
 export type Gate = { run: true; overrideUsed?: string } | { run: false; blocked: string };
@@ -27,14 +27,17 @@ export function gateEntry(entry: EntryPlan, unsafe: string | undefined, override
   };
 }
 
-/** Before each step. `fenceFailure`: why an earlier fence of the entry failed, if one did. */
+/**
+ * Before each step. `fenceFailure`: why an earlier protective step of the entry (a fence, a stand-down, the
+ * secondary's rewrite back to its half at failback) failed, if one did.
+ */
 export function gateStep(
   entry: EntryPlan,
   action: PlannedAction,
   fenceFailure: string | undefined,
   override: readonly string[],
 ): Gate {
-  if (deactivates(action) || !fenceFailure || entry.role === 'active-active') return { run: true };
+  if (protects(action) || !fenceFailure || entry.role === 'active-active') return { run: true };
   if (overridden(override))
     return {
       run: true,
@@ -80,4 +83,82 @@ export function gateRouterStep(action: PlannedAction, earlier: readonly StepSoFa
       blocked: `not running ${action.op} ${action.target.label}: the switch of ${'router' in unswitched.action ? unswitched.action.router.label : 'its router'} is ${unswitched.status}, and its callers are still sent where this step would stop`,
     };
   return { run: true };
+}
+
+/** One step's outcome as the operation records it (the parts these rules read). */
+export interface StepOutcome {
+  action: PlannedAction;
+  status: 'done' | 'noop' | 'pending-fence' | 'pending-switch' | 'missing' | 'failed' | 'blocked';
+}
+
+/**
+ * The fences an entry hands to the monitor, to apply when their region answers again: those deferred at
+ * planning and those that failed (with an override too: a failed fence stays pending), but only when every
+ * activation of the entry happened. A fence whose activation did not happen is dropped: applying it later would
+ * leave the entry running nowhere.
+ */
+export function fencesLeftPending(steps: readonly StepOutcome[]): WorkflowTarget[] {
+  const activations = steps.filter((s) => !protects(s.action) && s.action.op !== 'pending-fence');
+  if (activations.some((s) => s.status !== 'done' && s.status !== 'noop')) return [];
+  return steps
+    .filter(
+      (s) =>
+        s.status === 'pending-fence' ||
+        (s.status === 'failed' && s.action.op === 'disable' && protects(s.action)),
+    )
+    .map((s) => s.action.target);
+}
+
+/**
+ * At failback, when an activation fails after the entry's protective steps ran: what puts the secondary's copy
+ * back as it was (the steps this operation changed, newest first), so the entry keeps running there.
+ */
+export function compensation(entry: EntryPlan, steps: readonly StepOutcome[]): PlannedAction[] {
+  return (entry.undo ?? [])
+    .filter((u) => steps[u.step]?.status === 'done')
+    .reverse()
+    .map((u) => u.action);
+}
+
+/** The reason an entry is held after its compensation: what failed, and what was put back. */
+export function heldAfterCompensation(
+  entry: EntryPlan,
+  failure: string,
+  undone: readonly { action: PlannedAction; ok: boolean; error?: string }[],
+): string {
+  const back = undone.filter((u) => u.ok).map((u) => u.action.target.label);
+  const failed = undone.filter((u) => !u.ok);
+  const restored = back.length
+    ? `${back.join(', ')} put back as before, so ${entry.entry} keeps running in the secondary`
+    : `nothing of the secondary needed putting back`;
+  const lost = failed.length
+    ? `; putting back ${failed.map((u) => `${u.action.target.label} failed too (${u.error ?? 'unknown error'})`).join(', ')}: ${entry.entry} may run nowhere, enable it by hand`
+    : '';
+  return `held: ${failure}; ${restored}${lost} [${SAFETY_RULES.everyEntryRuns}]. Fail back again once the primary can take it`;
+}
+
+/** How a step's error starts when its retries (or its fence budget) ran out: the region kept failing. */
+export const GAVE_UP = 'gave up';
+
+/**
+ * Regions whose fences ran out of retries in these entries: later groups of the same operation try their
+ * fences there once, instead of spending the whole budget again on a region already found failing.
+ */
+export function regionsFoundFailing(steps: readonly (StepOutcome & { error?: string })[]): RegionName[] {
+  const regions = steps
+    .filter((s) => s.status === 'failed' && protects(s.action) && s.error?.startsWith(GAVE_UP))
+    .map((s) => s.action.target.region);
+  return [...new Set(regions)];
+}
+
+/**
+ * A failback in which every entry was held or blocked (nothing moved, or what moved was put back): it failed,
+ * so the monitor keeps the secondary active and a failback can be asked for again. (A failover's outcome is the
+ * monitor's to judge: a failed one would be started again at the next failed probe.)
+ */
+export function failbackMovedNothing(
+  direction: 'failover' | 'failback',
+  entries: readonly { blocked?: string }[],
+): boolean {
+  return direction === 'failback' && entries.length > 0 && entries.every((e) => e.blocked !== undefined);
 }

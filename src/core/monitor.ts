@@ -181,6 +181,19 @@ export function thresholdReached(state: MonitorState, policy: MonitorPolicy): bo
   return countedFailures(state, policy) >= needed;
 }
 
+/**
+ * Detection doubled, as the cooldown after a recent failover asks: twice the failed probes in a row that the
+ * policy needs (window mode: twice `window.failures`, in a row). A region that stays down is failed over after
+ * at most twice the detection bound, whatever the cooldown: the cooldown damps flapping, it never keeps a
+ * failover from a dead region.
+ */
+export function doubledThresholdReached(state: MonitorState, policy: MonitorPolicy): boolean {
+  const needed = policy.window
+    ? policy.window.failures
+    : (policy.failureThreshold ?? Number.POSITIVE_INFINITY);
+  return state.consecutiveFailures >= 2 * needed;
+}
+
 function evidence(state: MonitorState, policy: MonitorPolicy): FailureEvidence {
   return {
     firstFailureAt: state.firstFailureAt ?? state.recentProbes.at(-1)?.at ?? '',
@@ -314,7 +327,8 @@ function onProbe(
         };
         if (!policy.automaticFailover) withheld('automatic-failover-off');
         else if (paused) withheld('paused', state.pause?.until);
-        else if (now.getTime() < cooldownEnds) withheld('cooldown', new Date(cooldownEnds).toISOString());
+        else if (now.getTime() < cooldownEnds && !doubledThresholdReached(state, policy))
+          withheld('cooldown', new Date(cooldownEnds).toISOString());
         else {
           commands.push({
             type: 'start-operation',
@@ -403,13 +417,21 @@ function explain(
     ? `${counted} of the last ${state.recentOutcomes.length} probes failed (fails over at ${policy.window.failures} of ${policy.window.of})`
     : `${state.consecutiveFailures} failed probe(s) in a row (fails over at ${policy.failureThreshold})`;
   const pause = state.pause ? `paused until ${state.pause.until} by ${state.pause.by}; ` : '';
+  // While the primary is active, every cycle says what would withhold an automatic failover now.
+  const cooldownEnds = at(state.lastFailoverAt) + durationMs(policy.cooldown);
+  const withholds =
+    pause +
+    (policy.automaticFailover ? '' : 'automatic failover is off; ') +
+    (now.getTime() < cooldownEnds
+      ? `cooldown until ${iso(cooldownEnds)} (detection doubled: fails over at ${2 * (policy.window?.failures ?? policy.failureThreshold ?? 0)} failed probes in a row); `
+      : '');
   for (const c of commands) {
     if (c.type === 'start-operation')
       return c.direction === 'failover'
         ? `failover starts: ${needs}`
         : `failback starts: the primary has been healthy since ${c.healthySince}`;
     if (c.type === 'failover-withheld')
-      return `failover withheld (${c.reason === 'automatic-failover-off' ? 'automatic failover is off' : c.reason === 'paused' ? `paused until ${c.until}` : `cooldown until ${c.until}`}): ${needs}`;
+      return `failover withheld (${c.reason === 'automatic-failover-off' ? 'automatic failover is off' : c.reason === 'paused' ? `paused until ${c.until}` : `cooldown until ${c.until}: detection doubled, fails over at ${2 * (policy.window?.failures ?? policy.failureThreshold ?? 0)} failed probes in a row`}): ${needs}`;
   }
   const healthy = event.result.healthy;
   switch (state.mode) {
@@ -417,11 +439,11 @@ function explain(
     case 'failing-back':
       return `${pause}an operation runs; the probe (${healthy ? 'healthy' : 'failed'}) is kept as evidence`;
     case 'monitoring':
-      return `${pause}primary healthy`;
+      return `${withholds}primary healthy`;
     case 'degraded':
       return healthy
-        ? `${pause}primary answered: ${state.consecutiveSuccesses} of ${policy.recoveryThreshold} healthy probes to recover`
-        : `${pause}primary failing: ${needs}`;
+        ? `${withholds}primary answered: ${state.consecutiveSuccesses} of ${policy.recoveryThreshold} healthy probes to recover`
+        : `${withholds}primary failing: ${needs}`;
     case 'failed-over': {
       if (!healthy) return `${pause}failed over; the primary still fails its health check`;
       const soak = policy.failback === 'manual' ? undefined : durationMs(policy.failback.automaticAfter);

@@ -22,6 +22,8 @@ export const EVENT_TYPES = {
   fenceApplied: 'com.logicappsfailover.fence.applied',
   primaryRecovered: 'com.logicappsfailover.primary.recovered',
   overrideAccepted: 'com.logicappsfailover.override.accepted',
+  /** An entry held (nothing of it changed) or an activation blocked: sent the moment it happens. */
+  activationBlocked: 'com.logicappsfailover.activation.blocked',
   paused: 'com.logicappsfailover.monitor.paused',
   resumed: 'com.logicappsfailover.monitor.resumed',
 } as const;
@@ -104,6 +106,19 @@ export interface NotificationData {
   [EVENT_TYPES.failoverFailed]: Failed;
   [EVENT_TYPES.failbackFailed]: Failed;
   [EVENT_TYPES.overrideAccepted]: OperationFacts & { overrides: string[] };
+  [EVENT_TYPES.activationBlocked]: {
+    operationId: string;
+    direction: OperationRequest['direction'];
+    group: number;
+    entries: {
+      entry: string;
+      reason: string;
+      /** The rule an entry was held whole by (nothing of it changed). */
+      held?: string;
+      /** `op label: status` per step. */
+      steps: string[];
+    }[];
+  };
 }
 
 export type EventType = keyof NotificationData;

@@ -85,8 +85,22 @@ export interface EntryPlan {
   slotBoundary?: { every: string; anchor: string };
   /** Executed in order: a fence always precedes the activation it protects. */
   steps: PlannedAction[];
-  /** Set (and `steps` empty) when the DR rules refuse the entry's live trigger for its role: nothing runs. */
+  /**
+   * Set (and `steps` empty) when nothing of the entry may run: the DR rules refuse its live trigger for its
+   * role, or the entry is held because the region taking it over cannot take it (see `held`).
+   */
   blocked?: string;
+  /**
+   * Held whole at planning under this safety rule: the region taking over cannot activate the entry (its copy
+   * is missing, unreadable or cannot be enabled, or the region is unfit), so nothing is fenced or stood down
+   * either: the entry keeps running where it runs.
+   */
+  held?: 'every-entry-runs';
+  /**
+   * Failback only: how to undo each protective step (by its index in `steps`) when an activation after it
+   * fails, so the entry keeps running in the secondary instead of nowhere.
+   */
+  undo?: { step: number; action: PlannedAction }[];
 }
 
 export interface GroupPlan {

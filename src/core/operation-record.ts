@@ -4,6 +4,7 @@
  * sub-orchestrations and hands their results to these functions.
  */
 import { DETECTION_QUEUE_HOPS, QUEUE_POLL_MAX_MS, predictActuation } from './actuation';
+import { failbackMovedNothing, fencesLeftPending } from './entry-gate';
 import type { FailureEvidence, MonitorPolicy } from './monitor';
 import type { OperationInput, OperationOutcome, OperationRequest } from './monitor-record';
 import {
@@ -191,8 +192,9 @@ export function startedNotice(input: OperationInput, plan: OperationPlan, now: D
 }
 
 /**
- * The operation is over: the fences it left pending, its outcome (any failed, missing or blocked step, or any
- * read-back mismatch or violation makes it `completed-with-errors`), its measured RTO (to the last read-back),
+ * The operation is over: the fences it left pending, its outcome (a failback that moved nothing has `failed`;
+ * any failed, missing or blocked step, or any read-back mismatch or violation makes it
+ * `completed-with-errors`), its measured RTO (to the last read-back),
  * and its closing notices (overrides used, then completed).
  */
 export function closeOperationRecord(
@@ -200,9 +202,8 @@ export function closeOperationRecord(
   input: OperationInput,
   now: Date,
 ): { record: OperationRecord; outcome: OperationOutcome; notices: Notification[] } {
-  const pendingFences = record.entries.flatMap((e) =>
-    e.steps.filter((s) => s.status === 'pending-fence').map((s) => s.action.target),
-  );
+  // Deferred and failed fences of entries that were activated (never those of a held or blocked entry).
+  const pendingFences = record.entries.flatMap((e) => fencesLeftPending(e.steps));
   const overrides = record.entries.filter((e) => e.overrideUsed).map((e) => `${e.entry}: ${e.overrideUsed}`);
   const problems =
     record.entries.some(
@@ -216,7 +217,11 @@ export function closeOperationRecord(
             s.status === 'pending-switch',
         ),
     ) || record.readBack.slice(1).some((r) => r.mismatches.length > 0 || r.violations.length > 0);
-  const outcome: OperationOutcome = problems ? 'completed-with-errors' : 'succeeded';
+  const outcome: OperationOutcome = failbackMovedNothing(input.request.direction, record.entries)
+    ? 'failed'
+    : problems
+      ? 'completed-with-errors'
+      : 'succeeded';
   const rto = { ...record.rto };
   const last = record.readBack.at(-1);
   if (last) rto.to = last.at;

@@ -11,12 +11,13 @@ import type {
   OperationPlan,
   PlannedAction,
   RegionName,
+  WorkflowObservation,
   WorkflowTarget,
 } from './operation-plan';
 import { isSplitSide } from './plan-rules';
 import type { Recurrence } from './recurrence';
 import { refKey, refName } from './refs';
-import { deactivates, unmetExpectation, unmetRouting } from './verify';
+import { deactivates, protects, unmetExpectation, unmetRouting } from './verify';
 import { splitSchedules, type SplitSchedules } from './schedule';
 import { entryRouter } from './routers';
 
@@ -44,22 +45,36 @@ export function entrySchedules(entry: WorkflowEntry): SplitSchedules | undefined
   return splitSchedules({ ...entry.schedule, form: 'auto' });
 }
 
+export interface PlanOptions {
+  /**
+   * Why the region taking over cannot take any entry (at failback: the primary's health check fails). Every
+   * entry is then held whole: nothing is stood down that could not be brought up.
+   */
+  unfit?: string;
+  /** What each router answered (undefined: not read); an entry with a router gets its switch step. */
+  observeRouter?: ObserveRouter;
+}
+
 export function planOperation(
   plan: Plan,
   direction: Direction,
   observe: Observe,
   kind: 'planned' | 'emergency' = 'emergency',
-  observeRouter: ObserveRouter = () => undefined,
+  options: PlanOptions = {},
 ): OperationPlan {
   const groups = new Map<number, EntryPlan[]>();
   for (const entry of plan.workflows) {
     const group = entry.group ?? 0;
-    const entryPlan = withRouterSwitch(
-      plan,
-      entry,
+    const entryPlan = holdUnfit(
+      withRouterSwitch(
+        plan,
+        entry,
+        direction,
+        planEntry(plan, entry, direction, observe, kind),
+        options.observeRouter ?? (() => undefined),
+      ),
       direction,
-      planEntry(plan, entry, direction, observe, kind),
-      observeRouter,
+      options.unfit,
     );
     groups.set(group, [...(groups.get(group) ?? []), entryPlan]);
   }
@@ -68,6 +83,47 @@ export function planOperation(
     kind,
     groups: [...groups.entries()].sort(([a], [b]) => a - b).map(([group, entries]) => ({ group, entries })),
   };
+}
+
+/** Taking over: the secondary at failover, the primary at failback. */
+export const takingOver = (direction: Direction): RegionName =>
+  direction === 'failover' ? 'secondary' : 'primary';
+
+const heldMessage = (entry: string, direction: Direction, why: string) =>
+  `held: ${why}, so ${direction === 'failover' ? 'fencing the primary' : 'standing the secondary down'} would leave ${entry} running nowhere [every-entry-runs]. Nothing of ${entry} was changed; fix this, then ${direction === 'failover' ? 'fail over' : 'fail back'} again`;
+
+function holdUnfit(entry: EntryPlan, direction: Direction, unfit: string | undefined): EntryPlan {
+  if (!unfit || entry.blocked) return entry;
+  const { undo: _undo, ...rest } = entry;
+  return {
+    ...rest,
+    steps: [],
+    blocked: heldMessage(entry.entry, direction, unfit),
+    held: 'every-entry-runs',
+  };
+}
+
+/**
+ * Why the region taking over could not activate a target, from what ARM said of it; undefined when it can.
+ * `certain`: it cannot, whatever happens next (missing, or in a state no enable leaves); otherwise it could not
+ * be read, and an activation tried with retries might still succeed.
+ */
+export function cannotActivate(
+  target: WorkflowTarget,
+  seen: WorkflowObservation | undefined,
+): { why: string; certain: boolean } | undefined {
+  if (!seen) return undefined; // Not read (a dry plan): nothing to judge.
+  if (!seen.reachable)
+    return {
+      why: `${target.label} could not be read (its region's ARM did not answer: ${seen.error})`,
+      certain: false,
+    };
+  if (seen.exists === false) return { why: `${target.label} does not exist`, certain: true };
+  if (seen.error !== undefined)
+    return { why: `${target.label} could not be read (${seen.error})`, certain: false };
+  if (seen.state !== 'Enabled' && seen.state !== 'Disabled')
+    return { why: `${target.label} is ${seen.state} and cannot be enabled`, certain: true };
+  return undefined;
 }
 
 function planEntry(
@@ -79,6 +135,14 @@ function planEntry(
 ): EntryPlan {
   const t = (region: RegionName, ref: WorkflowRef) => targetOf(plan, region, ref);
   const steps: PlannedAction[] = [];
+  // Never none: what the region taking over must activate has to be there and able to run, before anything
+  // of the entry is fenced or stood down.
+  const holds: { why: string; certain: boolean }[] = [];
+  const checkTakingOver = (target: WorkflowTarget, seen: WorkflowObservation | undefined) => {
+    if (target.region !== takingOver(direction)) return;
+    const cannot = cannotActivate(target, seen);
+    if (cannot && !holds.some((h) => h.why === cannot.why)) holds.push(cannot);
+  };
 
   const setState = (
     target: WorkflowTarget,
@@ -86,6 +150,7 @@ function planEntry(
     why: 'fence' | 'stand-down' | 'activate' | 'restore',
   ) => {
     const seen = observe(target);
+    if (want === 'Enabled') checkTakingOver(target, seen);
     if (seen && !seen.reachable) {
       // Only fences may wait for the primary to come back; anything else must happen now.
       if (want === 'Disabled' && target.region === 'primary') {
@@ -115,6 +180,7 @@ function planEntry(
     why: 'take-every-slot' | 'restore-split',
   ) => {
     const seen = observe(target);
+    checkTakingOver(target, seen);
     if (seen && seen.reachable && seen.exists === false) {
       steps.push({ op: 'missing', target, why: 'not-found' });
       return;
@@ -204,12 +270,26 @@ function planEntry(
       break;
     }
   }
+  // A target that could not be read holds the entry only when a protective step would write now: with every
+  // fence deferred (its region silent) the activation is tried with retries, and a deferred fence whose
+  // activation did not happen is never applied (core/entry-gate fencesLeftPending).
+  const writesProtection = steps.some((s) => s.op !== 'pending-fence' && protects(s));
+  if (holds.some((h) => h.certain) || (holds.length && writesProtection))
+    return {
+      entry: entry.name,
+      role: entry.role,
+      steps: [],
+      blocked: heldMessage(entry.name, direction, holds.map((h) => h.why).join('; ')),
+      held: 'every-entry-runs',
+    };
   const boundary = entry.role === 'split-recurrence' && entry.schedule && (kind === 'planned' || !failover);
+  const undo = failover ? [] : undoSteps(entry, steps);
   return {
     entry: entry.name,
     role: entry.role,
     ...(boundary ? { slotBoundary: { every: entry.schedule!.every, anchor: entry.schedule!.anchor } } : {}),
     steps,
+    ...(undo.length ? { undo } : {}),
   };
 }
 
@@ -246,7 +326,36 @@ function withRouterSwitch(
         };
   const before = planned.steps.filter((s) => direction === 'failover' || !deactivates(s));
   const after = planned.steps.filter((s) => direction === 'failback' && deactivates(s));
-  return { ...planned, steps: [...before, step, ...after] };
+  const steps = [...before, step, ...after];
+  // The compensation points at steps by index: follow them to where the switch moved them.
+  const undo = planned.undo?.map((u) => ({ ...u, step: steps.indexOf(planned.steps[u.step]!) }));
+  return { ...planned, steps, ...(undo ? { undo } : {}) };
+}
+
+/**
+ * At failback, how to take back each step that stopped or narrowed the secondary's copy: enable it again, or
+ * give it every slot again. Run when the primary then fails to take the entry, so it never runs nowhere.
+ */
+function undoSteps(entry: WorkflowEntry, steps: PlannedAction[]): { step: number; action: PlannedAction }[] {
+  const out: { step: number; action: PlannedAction }[] = [];
+  steps.forEach((s, step) => {
+    if (s.target.region !== 'secondary') return;
+    if (s.op === 'disable')
+      out.push({ step, action: { op: 'enable', target: s.target, why: 'activate', noop: false } });
+    if (s.op === 'set-recurrence' && s.why === 'restore-split')
+      out.push({
+        step,
+        action: {
+          op: 'set-recurrence',
+          target: s.target,
+          recurrence: entrySchedules(entry)!.secondaryAfterFailover,
+          why: 'take-every-slot',
+          noop: false,
+          ...(s.triggerName ? { triggerName: s.triggerName } : {}),
+        },
+      });
+  });
+  return out;
 }
 
 /** Normal operation: which state each target should be in. */

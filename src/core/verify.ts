@@ -71,6 +71,16 @@ export function deactivates(step: PlannedAction): boolean {
 }
 
 /**
+ * The step protects what comes after it in the entry: it stops or narrows what the region giving the entry up
+ * runs (a fence or a stand-down, or at failback the secondary's rewrite back to its half of the slots). What
+ * the entry activates afterwards waits for it: a failure of it blocks those activations, in either direction.
+ */
+export function protects(step: PlannedAction): boolean {
+  if (deactivates(step)) return true;
+  return step.op === 'set-recurrence' && step.why === 'restore-split' && step.target.region === 'secondary';
+}
+
+/**
  * Why what ARM shows differs from what the step leaves, in words that follow the target's label ("is Disabled,
  * expected Enabled"); undefined when it matches. A recurrence without a schedule to compare on never matches.
  */

@@ -6,7 +6,7 @@ import { stableHash } from '../core/hash';
 import type { MonitorRecord } from '../core/monitor-record';
 import type { Notification, EventType } from '../core/notifications';
 import type { EntryResult, ReadBackReport } from '../core/operation-record';
-import type { Direction, EntryPlan, OperationPlan } from '../core/planner';
+import type { Direction, EntryPlan, OperationPlan, RegionName } from '../core/planner';
 
 // The shapes the monitor's step and the operation's record builder work on live in the core (pure data);
 // the durable edges use them under these names.
@@ -145,6 +145,12 @@ export interface EntryInput {
   direction: Direction;
   /** The check before the group found that this entry, once its steps are done, would run in both regions. */
   unsafe?: string;
+  /** For the `activation.blocked` notice this entry sends the moment it is held or blocked. */
+  planId?: string;
+  /** How long fences against a region answering with errors are retried before what they protect is blocked. */
+  fenceBudgetMs?: number;
+  /** Regions whose fences already ran out of budget in this operation: their fences are tried once. */
+  failingRegions?: RegionName[];
 }
 
 /** The input of the batch sub-orchestration: a group's batchable entries. */
@@ -163,12 +169,18 @@ export interface SubOrchestrations {
 export interface PlannedOperation {
   plan: OperationPlan;
   before: ReadBackReport;
+  /** How long fences against a region answering with errors are retried per group (DR_FENCE_BUDGET). */
+  fenceBudgetMs?: number;
 }
 
-/** One ARM action's result: terminal failures are results (never retried), transient ones throw. */
+/** One ARM action's final result, as an entry records it. */
 export type ApplyActionResult = { ok: true; changed: boolean } | { ok: false; error: string };
-/** One action of a batch: `transient` failures are for the orchestration to try again after a pause. */
-export type BatchActionResult = ApplyActionResult | { ok: false; error: string; transient: true };
+/**
+ * One action as applied once: `transient` failures are for the orchestration to try again after a pause,
+ * at least `retryAfterMs` when ARM said (Retry-After).
+ */
+export type BatchActionResult =
+  ApplyActionResult | { ok: false; error: string; transient: true; retryAfterMs?: number };
 
 /** A delivery orchestration's input: the event, when it was queued, and how long it may keep trying. */
 export interface DeliveryInput {

@@ -39,3 +39,35 @@ export function retryOptions(b: Backoff, attempts: number): df.RetryOptions {
 
 export const armRetry = (): df.RetryOptions => retryOptions(ARM_BACKOFF, ARM_ATTEMPTS);
 export const startRetry = (): df.RetryOptions => retryOptions(START_BACKOFF, START_ATTEMPTS);
+
+/**
+ * How long a transiently failing ARM write is tried again: armRetry's window (ARM_BACKOFF, ten tries),
+ * whatever pauses Retry-After asks for instead; and never more tries than this (a Retry-After of 0).
+ */
+export const WRITE_RETRY_WINDOW_MS = 150_000;
+export const MAX_WRITE_ATTEMPTS = 40;
+/** The longest Retry-After honoured as asked; a longer one waits this long and asks again. */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
+ * The pause before trying a transiently failed ARM write again: what ARM asked for (Retry-After) when it said,
+ * so a throttle that lifts is used at once instead of after a backoff step of up to 30 s; otherwise
+ * ARM_BACKOFF. Never past `deadline` (a fence budget). Pure.
+ */
+export function writeRetryPauseMs(
+  attempt: number,
+  retryAfterMs: number | undefined,
+  now: number,
+  deadline?: number,
+): number {
+  const pause =
+    retryAfterMs !== undefined ? Math.min(MAX_RETRY_AFTER_MS, retryAfterMs) : backoffMs(ARM_BACKOFF, attempt);
+  return deadline === undefined ? pause : Math.max(0, Math.min(pause, deadline - now));
+}
+
+/**
+ * Fences against a region whose ARM answers with errors are retried for at most this long per group (the
+ * app setting DR_FENCE_BUDGET overrides it); then what they protect is blocked (or, under a break-glass
+ * override, activated) at once instead of after armRetry's two and a half minutes per group.
+ */
+export const DEFAULT_FENCE_BUDGET_MS = 60_000;

@@ -7,7 +7,7 @@ import { targetKey } from '../core/refs';
 import type { LogicAppsControl } from '../adapters/logicapps/port';
 import { blockRefusedEntries, checkLiveTriggerRules, type LiveRuleFindings } from '../core/live-rules';
 import { isUndeclared } from '../core/plan-rules';
-import { planOperation, type Direction, type OperationPlan } from '../core/planner';
+import { planOperation, type Direction, type OperationPlan, type PlanOptions } from '../core/planner';
 import type { Plan } from '../plan/schema';
 import { observePlan, type Observed } from './observe';
 import { observeRouters, routerObservations, type ObservedRouter } from './routers';
@@ -58,15 +58,13 @@ export function planFromObserved(
   observed: ReadonlyMap<string, Observed>,
   kind: 'planned' | 'emergency',
   routers: ReadonlyMap<string, ObservedRouter> = new Map(),
+  options: PlanOptions = {},
 ): OperationPlan {
   return blockRefusedEntries(
-    planOperation(
-      plan,
-      direction,
-      (t) => observed.get(targetKey(t))?.observation,
-      kind,
-      routerObservations(routers),
-    ),
+    planOperation(plan, direction, (t) => observed.get(targetKey(t))?.observation, kind, {
+      ...options,
+      observeRouter: routerObservations(routers),
+    }),
     checkLiveTriggerRules(plan, (t) => observed.get(targetKey(t))?.info),
   );
 }

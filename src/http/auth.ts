@@ -10,8 +10,9 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { ForbiddenError, UnauthenticatedError } from './errors';
+import { ForbiddenError, RequestValidationError, UnauthenticatedError } from './errors';
 import type { TokenVerifier } from './entra-token';
+import { MAX_PRINCIPAL_NAME_BYTES, operatorTextProblem } from './schemas';
 import { plainText } from './redact';
 
 export const APP_ROLES = { operator: 'Failover.Operator', reader: 'Failover.Reader' } as const;
@@ -71,6 +72,9 @@ export function parsePrincipal(header: string, nameHeader?: string | null): { by
     clean(claim([...(name_typ ? [name_typ] : []), ...NAME_CLAIMS])) ?? clean(nameHeader ?? undefined);
   if (!by)
     throw new UnauthenticatedError(`${PRINCIPAL_HEADER} names nobody (no name, upn or object id claim)`);
+  // The name travels into the monitor's state (a pause's `by`): bounded like any operator text.
+  const problem = operatorTextProblem(by, MAX_PRINCIPAL_NAME_BYTES);
+  if (problem) throw new RequestValidationError(`${PRINCIPAL_HEADER}`, [{ path: 'name', message: problem }]);
   const roleTypes = new Set([...(role_typ ? [role_typ] : []), ...ROLE_CLAIMS]);
   return { by, roles: claims.filter((c) => roleTypes.has(c.typ)).map((c) => c.val) };
 }

@@ -8,6 +8,29 @@ import { plainText } from './redact';
 
 const SAFETY_RULE_NAMES = Object.values(SAFETY_RULES) as [SafetyRule, ...SafetyRule[]];
 
+/**
+ * Operator text as the monitor stores it: JSON in a custom status Durable bounds in UTF-16 bytes (16 KB), where
+ * a character outside the BMP takes 4 bytes and an escaped one up to 12. So text is bounded in those bytes.
+ */
+export const textBytes = (text: string): number => (JSON.stringify(text).length - 2) * 2;
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one: not Unicode text. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why operator text is refused (lone surrogates, too many UTF-16 bytes); undefined when it is fine. */
+export function operatorTextProblem(text: string, maxBytes: number): string | undefined {
+  if (LONE_SURROGATE.test(text))
+    return 'contains a lone surrogate (half of a UTF-16 pair): send well-formed Unicode text';
+  const bytes = textBytes(text);
+  if (bytes > maxBytes)
+    return `is ${bytes} bytes as UTF-16 text; at most ${maxBytes} (${maxBytes / 2} plain characters)`;
+  return undefined;
+}
+
+/** A reason: 1,000 plain characters, fewer when they are outside the BMP. */
+export const MAX_REASON_BYTES = 2_000;
+/** A principal's name (UPNs are at most 113 characters, display names 256). */
+export const MAX_PRINCIPAL_NAME_BYTES = 512;
+
 const reason = z
   .string()
   // One plain line before it is checked: the reason reaches the audit, the live log and every notification.
@@ -15,7 +38,13 @@ const reason = z
   .trim()
   .min(1, { error: 'say why (it goes into the audit record and the notifications)' })
   .max(1000)
-  .describe('Why: recorded in the audit record and every notification');
+  .check((ctx) => {
+    const problem = operatorTextProblem(ctx.value, MAX_REASON_BYTES);
+    if (problem) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+  })
+  .describe(
+    `Why: recorded in the audit record and every notification. At most ${MAX_REASON_BYTES} bytes as UTF-16 text; lone surrogates are refused`,
+  );
 
 export const FailoverBodySchema = z
   .strictObject({
@@ -156,6 +185,12 @@ const OperationSummarySchema = z.object({
   outcome: z.string().optional(),
 });
 
+const NotMovedSchema = z
+  .array(z.object({ entry: z.string(), reason: z.string() }))
+  .describe(
+    'Entries the operation did not move (held whole, or blocked), each with why: a partial operation',
+  );
+
 const LastFailoverSchema = z
   .object({
     operationId: z.string(),
@@ -173,6 +208,7 @@ const LastFailoverSchema = z
     pendingFences: z
       .array(z.string())
       .describe('Fences the failover left pending (the top-level pendingFences says which still are)'),
+    notMoved: NotMovedSchema.optional(),
     error: z.string().optional(),
   })
   .describe('The newest failover, kept after a failback: its outcome, RTO and the fences it left pending');
@@ -210,6 +246,7 @@ export const StatusResponseSchema = z
     }).nullable(),
     lastOperation: OperationSummarySchema.extend({
       measuredRtoMs: z.number().optional(),
+      notMoved: NotMovedSchema.optional(),
       error: z.string().optional(),
     }).nullable(),
     lastFailover: LastFailoverSchema.nullable(),

@@ -141,8 +141,17 @@ export function lastFailoverView(
     ...(record?.rto.measuredMs !== undefined ? { measuredRtoMs: record.rto.measuredMs } : {}),
     ...(record?.rto.predictedMs !== undefined ? { predictedRtoMs: record.rto.predictedMs } : {}),
     pendingFences: (record?.pendingFences ?? []).map((t) => t.label),
+    ...notMovedOf(record),
     ...((record?.error ?? crashed) ? { error: record?.error ?? crashed } : {}),
   };
+}
+
+/** The entries an operation held or blocked, with why: status says plainly what did not move. */
+function notMovedOf(record: OperationRecord | undefined): { notMoved?: { entry: string; reason: string }[] } {
+  const notMoved = (record?.entries ?? []).flatMap((e) =>
+    e.blocked ? [{ entry: e.entry, reason: e.blocked }] : [],
+  );
+  return notMoved.length ? { notMoved } : {};
 }
 
 /** Keeps the status bounded however long the broker was away: the newest dropped events only. */
@@ -227,6 +236,7 @@ export function statusView(i: StatusInputs): StatusView {
       ? {
           ...last,
           ...(measured?.rto.measuredMs !== undefined ? { measuredRtoMs: measured.rto.measuredMs } : {}),
+          ...notMovedOf(measured),
           ...(measured?.error ? { error: measured.error } : {}),
         }
       : null,

@@ -5,8 +5,15 @@
 import type * as df from 'durable-functions';
 import { nextSlotBoundary } from '../core/schedule';
 import { boundaryMarginMs } from '../core/actuation';
-import { gateEntry, gateRouterStep, gateStep } from '../core/entry-gate';
-import { deactivates } from '../core/verify';
+import {
+  compensation,
+  GAVE_UP,
+  gateEntry,
+  gateRouterStep,
+  gateStep,
+  heldAfterCompensation,
+} from '../core/entry-gate';
+import { protects } from '../core/verify';
 import type { EntryPlan, PlannedAction } from '../core/planner';
 import {
   type ApplyActionResult,
@@ -17,8 +24,16 @@ import {
   type StepResult,
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
-import { ARM_ATTEMPTS, ARM_BACKOFF, armRetry, backoffMs } from '../durable/retries';
+import { EVENT_TYPES, notificationOf } from '../core/notifications';
+import {
+  armRetry,
+  DEFAULT_FENCE_BUDGET_MS,
+  MAX_WRITE_ATTEMPTS,
+  WRITE_RETRY_WINDOW_MS,
+  writeRetryPauseMs,
+} from '../durable/retries';
 import { callActivity, type Gen } from '../durable/activity-calls';
+import { queueNotifications } from './notify';
 
 // The sub-orchestrations' inputs are durable contracts (typed calls: activity-calls.ts subOrchestrationTask).
 export type { BatchInput, EntryInput } from '../durable/contracts';
@@ -40,43 +55,148 @@ export function isBatchable(entry: EntryPlan, unsafe: boolean): boolean {
   return true;
 }
 
-/** Tries of one batched action whose failures are transient (as armRetry, with its pauses). */
-const BATCH_ATTEMPTS = ARM_ATTEMPTS;
+/**
+ * When the fences of this entry give up: their budget from now, or now for a region whose fences already ran
+ * out of budget in this operation (tried once: waiting again would only delay the break-glass).
+ */
+function fenceDeadline(
+  context: df.OrchestrationContext,
+  input: Pick<EntryInput, 'fenceBudgetMs' | 'failingRegions'>,
+): (action: PlannedAction) => number {
+  const now = context.df.currentUtcDateTime.getTime();
+  const budget = input.fenceBudgetMs ?? DEFAULT_FENCE_BUDGET_MS;
+  return (action) => (input.failingRegions?.includes(action.target.region) ? now : now + budget);
+}
+
+const giveUpWords = (deadline: number | undefined) =>
+  deadline === undefined ? `${GAVE_UP} after retries` : `${GAVE_UP}: the fence budget ran out`;
+
+/** Whether a transiently failed write is tried again: within its deadline, and within the retry window. */
+const tryAgain = (attempt: number, started: number, now: number, deadline: number | undefined) =>
+  (deadline === undefined || now < deadline) &&
+  now - started < WRITE_RETRY_WINDOW_MS &&
+  attempt < MAX_WRITE_ATTEMPTS;
 
 /**
  * Applies actions with applyActions, trying the transiently failed ones again (only those: what succeeded is
- * never written twice) after a durable pause, up to BATCH_ATTEMPTS tries.
+ * never written twice) after a durable pause (ARM's Retry-After when it sent one), for armRetry's window, and
+ * for fences not past their deadline (the fence budget).
  */
 function* applyActionsBatch(
   context: df.OrchestrationContext,
   operationId: string,
   actions: PlannedAction[],
+  deadlineOf: (action: PlannedAction) => number | undefined = () => undefined,
 ): Gen<Map<PlannedAction, ApplyActionResult>> {
   const out = new Map<PlannedAction, ApplyActionResult>();
+  const started = context.df.currentUtcDateTime.getTime();
   let todo = actions;
   for (let attempt = 1; todo.length > 0; attempt++) {
     let results: BatchActionResult[];
     try {
       results = yield* callActivity(context, 'applyActions', { operationId, actions: todo }, armRetry());
     } catch (err) {
-      const error = `gave up after retries: ${errorMessage(err)}`;
+      const error = `${GAVE_UP} after retries: ${errorMessage(err)}`;
       for (const a of todo) out.set(a, { ok: false, error });
       break;
     }
+    const now = context.df.currentUtcDateTime.getTime();
     const again: PlannedAction[] = [];
+    const retryAfter: number[] = [];
     todo.forEach((action, i) => {
       const r = results[i] ?? { ok: false, error: 'no result', transient: true };
-      if ('transient' in r && attempt < BATCH_ATTEMPTS) again.push(action);
-      else out.set(action, 'transient' in r ? { ok: false, error: `gave up after retries: ${r.error}` } : r);
+      const deadline = deadlineOf(action);
+      if ('transient' in r && tryAgain(attempt, started, now, deadline)) {
+        again.push(action);
+        if (r.retryAfterMs !== undefined) retryAfter.push(r.retryAfterMs);
+      } else
+        out.set(action, 'transient' in r ? { ok: false, error: `${giveUpWords(deadline)}: ${r.error}` } : r);
     });
     if (again.length) {
-      yield context.df.createTimer(
-        new Date(context.df.currentUtcDateTime.getTime() + backoffMs(ARM_BACKOFF, attempt)),
+      // As long as the longest Retry-After asked, and never past the earliest deadline among them.
+      const deadlines = again.map(deadlineOf).filter((d): d is number => d !== undefined);
+      const asked = retryAfter.length ? Math.max(...retryAfter) : undefined;
+      const pause = writeRetryPauseMs(
+        attempt,
+        asked,
+        now,
+        deadlines.length ? Math.min(...deadlines) : undefined,
       );
+      yield context.df.createTimer(new Date(now + pause));
     }
     todo = again;
   }
   return out;
+}
+
+/**
+ * One action, tried again on transient failures after a durable pause (ARM's Retry-After when it sent one),
+ * for armRetry's window and, for a fence, never past its deadline (the fence budget).
+ */
+function* applyOne(
+  context: df.OrchestrationContext,
+  operationId: string,
+  action: PlannedAction,
+  deadline?: number,
+): Gen<ApplyActionResult> {
+  const started = context.df.currentUtcDateTime.getTime();
+  for (let attempt = 1; ; attempt++) {
+    let result: BatchActionResult;
+    try {
+      result = yield* callActivity(context, 'applyAction', { operationId, action });
+    } catch (err) {
+      result = { ok: false, error: errorMessage(err), transient: true };
+    }
+    if (!('transient' in result)) return result;
+    const now = context.df.currentUtcDateTime.getTime();
+    if (!tryAgain(attempt, started, now, deadline))
+      return {
+        ok: false,
+        error: `${giveUpWords(deadline !== undefined && now >= deadline ? deadline : undefined)}: ${result.error}`,
+      };
+    yield context.df.createTimer(
+      new Date(now + writeRetryPauseMs(attempt, result.retryAfterMs, now, deadline)),
+    );
+  }
+}
+
+/**
+ * The `activation.blocked` notice of entries held or blocked, handed to the outbox the moment they are (not
+ * when the operation completes): an operator deciding on break-glass needs it now.
+ */
+function* noticeBlocked(
+  context: df.OrchestrationContext,
+  inputs: readonly EntryInput[],
+  results: readonly EntryResult[],
+): Gen<void> {
+  const blocked = results.filter((r) => r.blocked);
+  const first = inputs[0];
+  if (!blocked.length || !first?.planId) return;
+  yield* queueNotifications(context, [
+    notificationOf(
+      EVENT_TYPES.activationBlocked,
+      {
+        planId: first.planId,
+        correlationId: first.operationId,
+        idParts: [first.operationId, `blocked:g${first.group}:${blocked.map((r) => r.entry).join(',')}`],
+        now: context.df.currentUtcDateTime,
+      },
+      {
+        operationId: first.operationId,
+        direction: first.direction,
+        group: first.group,
+        entries: blocked.map((r) => {
+          const input = inputs.find((i) => i.entry.entry === r.entry);
+          return {
+            entry: r.entry,
+            reason: r.blocked ?? '',
+            ...(input?.entry.held ? { held: input.entry.held } : {}),
+            steps: r.steps.map((st) => `${st.action.op} ${st.action.target.label}: ${st.status}`),
+          };
+        }),
+      },
+    ),
+  ]);
 }
 
 /**
@@ -86,38 +206,53 @@ function* applyActionsBatch(
 export function* applyBatchOrchestrator(context: df.OrchestrationContext): Gen<EntryResult[]> {
   const { operationId, inputs } = context.df.getInput<BatchInput>();
   const out: EntryResult[] = [];
-  const fences = yield* applyActionsBatch(
-    context,
-    operationId,
-    inputs.flatMap((i) => i.entry.steps.filter(deactivates)),
+  const deadlines = new Map<PlannedAction, number>();
+  for (const i of inputs) {
+    const deadlineOf = fenceDeadline(context, i);
+    for (const a of i.entry.steps.filter(protects)) deadlines.set(a, deadlineOf(a));
+  }
+  const fences = yield* applyActionsBatch(context, operationId, [...deadlines.keys()], (a) =>
+    deadlines.get(a),
   );
+  // The same step rules three times over: which activations the fences allow, then which compensations
+  // (failback) the activations call for, then the results. (A compensation a failed stand-down calls for is
+  // met in the first pass already, and applied with the activations: after the fences, as it must be.)
   const wanted: PlannedAction[] = [];
   for (const i of inputs)
     yield* runEntrySteps(context, i, (a) => {
-      if (deactivates(a)) return fences.get(a)!;
+      if (protects(a)) return fences.get(a)!;
       wanted.push(a);
       return { ok: true, changed: false };
     });
   const activations = yield* applyActionsBatch(context, operationId, wanted);
+  const undo: PlannedAction[] = [];
   for (const i of inputs)
-    out.push(yield* runEntrySteps(context, i, (a) => (deactivates(a) ? fences : activations).get(a)!));
+    yield* runEntrySteps(context, i, (a) => {
+      const r = (protects(a) ? fences : activations).get(a);
+      if (r) return r;
+      undo.push(a);
+      return { ok: true, changed: true };
+    });
+  const undone = yield* applyActionsBatch(context, operationId, undo);
+  for (const i of inputs)
+    out.push(
+      yield* runEntrySteps(context, i, (a) => (protects(a) ? fences : activations).get(a) ?? undone.get(a)!),
+    );
+  yield* noticeBlocked(context, inputs, out);
   return out;
 }
 
 export function* applyEntryOrchestrator(context: df.OrchestrationContext): Gen<EntryResult> {
   const input = context.df.getInput<EntryInput>();
-  return yield* runEntrySteps(context, input, function* (action) {
-    try {
-      return yield* callActivity(
-        context,
-        'applyAction',
-        { operationId: input.operationId, action },
-        armRetry(),
-      );
-    } catch (err) {
-      return { ok: false, error: `gave up after retries: ${errorMessage(err)}` };
-    }
+  let deadlineOf: ((action: PlannedAction) => number) | undefined;
+  const result = yield* runEntrySteps(context, input, function* (action) {
+    if (!protects(action)) return yield* applyOne(context, input.operationId, action);
+    // Set at the first fence, after any slot boundary the entry waited for.
+    deadlineOf ??= fenceDeadline(context, input);
+    return yield* applyOne(context, input.operationId, action, deadlineOf(action));
   });
+  yield* noticeBlocked(context, [input], [result]);
+  return result;
 }
 
 /**
@@ -136,6 +271,8 @@ export function* runEntrySteps(
   let fenceFailure: string | undefined;
   let blocked: string | undefined;
   let overrideUsed: string | undefined;
+  // Set once a failback's activation failed and the secondary's copy was put back: nothing more runs.
+  let held: string | undefined;
 
   const gate = gateEntry(entry, input.unsafe, input.override);
   if (!gate.run) {
@@ -155,7 +292,31 @@ export function* runEntrySteps(
     );
   }
 
+  // At failback, an activation of the primary that did not happen (failed, or blocked by a failed stand-down)
+  // must not leave the entry running nowhere: what this operation stopped in the secondary is put back, at once,
+  // and nothing more of the entry runs.
+  function* putBack(failure: string): Gen<void> {
+    if (input.direction !== 'failback') return;
+    const undone: { action: PlannedAction; ok: boolean; error?: string }[] = [];
+    for (const undo of compensation(entry, steps)) {
+      const applied = apply(undo);
+      const r = 'ok' in applied ? applied : yield* applied;
+      undone.push({ action: undo, ok: r.ok, ...(r.ok ? {} : { error: r.error }) });
+      steps.push({
+        action: undo,
+        status: r.ok ? (r.changed ? 'done' : 'noop') : 'failed',
+        at: now(),
+        ...(r.ok ? {} : { error: r.error }),
+      });
+    }
+    if (undone.length) held = heldAfterCompensation(entry, failure, undone);
+  }
+
   for (const action of entry.steps) {
+    if (held) {
+      steps.push({ action, status: 'blocked', at: now(), error: held });
+      continue;
+    }
     if (action.op === 'missing') {
       steps.push({ action, status: 'missing', at: now(), error: `${action.target.label} does not exist` });
       continue;
@@ -179,6 +340,7 @@ export function* runEntrySteps(
     if (!step.run) {
       blocked = step.blocked;
       steps.push({ action, status: 'blocked', at: now(), error: blocked });
+      yield* putBack(`${action.target.label} was not activated (${fenceFailure ?? 'blocked'})`);
       continue;
     }
     overrideUsed ??= step.overrideUsed;
@@ -188,14 +350,15 @@ export function* runEntrySteps(
       steps.push({ action, status: result.changed ? 'done' : 'noop', at: now() });
     } else {
       steps.push({ action, status: 'failed', at: now(), error: result.error });
-      if (deactivates(action)) fenceFailure = `the fence of ${action.target.label} failed (${result.error})`;
+      if (protects(action)) fenceFailure = `the fence of ${action.target.label} failed (${result.error})`;
+      else yield* putBack(`${action.target.label} failed (${result.error})`);
     }
   }
   return {
     entry: entry.entry,
     group: input.group,
     steps,
-    ...(blocked ? { blocked } : {}),
+    ...(held || blocked ? { blocked: held ?? blocked } : {}),
     ...(overrideUsed ? { overrideUsed } : {}),
   };
 }

@@ -3,8 +3,9 @@
  * (steps in order inside an entry), read back after each group, notify, and return the audit record.
  */
 import type * as df from 'durable-functions';
-import type { EntryPlan, GroupPlan } from '../core/planner';
+import type { EntryPlan, GroupPlan, RegionName } from '../core/planner';
 import { deferredTargets } from '../core/preflight';
+import { regionsFoundFailing } from '../core/entry-gate';
 import {
   DEFAULT_PROBE_INTERVAL_MS,
   closeOperationRecord,
@@ -77,6 +78,8 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   // When a region holding deferred fences last failed to answer (planning found it silent).
   let silentAt = context.df.currentUtcDateTime.getTime();
   const probeIntervalMs = input.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
+  // Regions whose fences ran out of budget in an earlier group: tried once from then on.
+  let failingRegions: RegionName[] = [];
 
   for (const [gi, group] of planned.plan.groups.entries()) {
     const check = yield* checkBefore(context, group, gi === 0, silentAt, probeIntervalMs);
@@ -94,6 +97,9 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       override: request.override,
       direction: request.direction,
       ...(unsafe.has(entry.entry) ? { unsafe: unsafe.get(entry.entry)! } : {}),
+      planId: input.planId,
+      ...(planned.fenceBudgetMs !== undefined ? { fenceBudgetMs: planned.fenceBudgetMs } : {}),
+      ...(failingRegions.length ? { failingRegions } : {}),
     });
     // Plain enables and disables are applied batched, in one sub-orchestration for the whole group (two
     // activities: the fences, then the activations); every other entry in a sub-orchestration of its own.
@@ -127,6 +133,9 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     let next = 0;
     const entryResults = group.entries.map((e) => fromBatch.get(e.entry) ?? results.entries[next++]!);
     record.entries.push(...entryResults);
+    failingRegions = [
+      ...new Set([...failingRegions, ...regionsFoundFailing(entryResults.flatMap((e) => e.steps))]),
+    ];
     mark(`group ${group.group} applied`);
     try {
       const readBack = yield* callActivity(

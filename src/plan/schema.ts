@@ -258,7 +258,9 @@ export const PolicySchema = z.strictObject({
       z.strictObject({ automaticAfter: duration('policy.failback.automaticAfter') }),
     ])
     .default('manual'),
-  cooldown: duration('policy.cooldown').default('PT30M').describe('Minimum time between two failovers'),
+  cooldown: duration('policy.cooldown')
+    .default('PT30M')
+    .describe('After a failover, how long detection is doubled (it never withholds a failover longer)'),
   maxPause: duration('policy.maxPause').default('PT24H').describe('Upper bound for an operator pause'),
 });
 

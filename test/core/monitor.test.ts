@@ -77,6 +77,34 @@ function run(
   return { state, log, failoverAt };
 }
 
+/** A failover that finished at `failoverTime`, then a forced failback requested and finished `afterMs` later. */
+function failedBack(
+  state0: MonitorState,
+  policy: MonitorPolicy,
+  failoverTime: number,
+  afterMs = 0,
+): MonitorState {
+  let state = decide(
+    state0,
+    { type: 'failover-finished', operationId: 'op1', outcome: 'succeeded' },
+    policy,
+    new Date(failoverTime),
+  ).state;
+  state = decide(
+    state,
+    { type: 'operation-requested', direction: 'failback', force: true, overrides: false },
+    policy,
+    new Date(failoverTime + afterMs),
+  ).state;
+  expect(state.mode).toBe('failing-back');
+  return decide(
+    state,
+    { type: 'failback-finished', operationId: 'fb', outcome: 'succeeded' },
+    policy,
+    new Date(failoverTime + afterMs),
+  ).state;
+}
+
 const outcomesArb = fc.array(fc.boolean(), { minLength: 1, maxLength: 200 });
 
 describe('monitor decision core', () => {
@@ -243,7 +271,7 @@ describe('monitor decision core', () => {
     expect(reportedMode(resumed, now)).toBe('monitoring');
   });
 
-  it('respects the cooldown between failovers (property)', () => {
+  it('the cooldown after a failover doubles detection, and never holds a failover back longer (property)', () => {
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 4 }),
@@ -254,40 +282,67 @@ describe('monitor decision core', () => {
           const first = run(Array<boolean>(threshold).fill(true), policy);
           expect(first.failoverAt).toEqual([threshold - 1]);
           const failoverTime = T0 + (threshold - 1) * INTERVAL;
-          let state = decide(
-            first.state,
-            { type: 'failover-finished', operationId: 'op1', outcome: 'succeeded' },
-            policy,
-            new Date(failoverTime),
-          ).state;
-          state = decide(
-            state,
-            { type: 'operation-requested', direction: 'failback', force: true, overrides: false },
-            policy,
-            new Date(failoverTime),
-          ).state;
-          expect(state.mode).toBe('failing-back');
-          state = decide(
-            state,
-            { type: 'failback-finished', operationId: 'fb', outcome: 'succeeded' },
-            policy,
-            new Date(failoverTime),
-          ).state;
+          const state = failedBack(first.state, policy, failoverTime);
           const t1 = failoverTime + INTERVAL;
           const second = run(
             [...Array<boolean>(gapProbes).fill(false), ...Array<boolean>(200).fill(true)],
             policy,
             { start: state, t0: t1 },
           );
-          const at = second.failoverAt[0]!;
-          expect(second.failoverAt).toHaveLength(1);
-          expect(t1 + at * INTERVAL - failoverTime).toBeGreaterThanOrEqual(30 * 60_000);
+          // The n-th failed probe of the second outage (1-based) fails over when the threshold is reached
+          // and either the cooldown is over or twice the threshold failed: never later.
+          const cooldownEnds = failoverTime + 30 * 60_000;
+          let expected = 1;
+          while (
+            expected < threshold ||
+            (t1 + (gapProbes + expected - 1) * INTERVAL < cooldownEnds && expected < 2 * threshold)
+          )
+            expected++;
+          expect(second.failoverAt).toEqual([gapProbes + expected - 1]);
+          expect(expected).toBeLessThanOrEqual(2 * threshold);
           const withheld = second.log.flat().filter((c) => c.type === 'failover-withheld');
           expect(withheld.length).toBeLessThanOrEqual(1);
         },
       ),
       { numRuns: 500 },
     );
+  });
+
+  it.each([
+    // policy, failed probes in a row after a failback 5 min after the failover → probe index that fails over
+    { name: 'threshold 3, in cooldown', policy: consecutive(3), failsOverAt: 6 },
+    { name: 'threshold 1, in cooldown', policy: consecutive(1), failsOverAt: 2 },
+    {
+      name: 'window 3 of 5, in cooldown',
+      policy: consecutive(3, { failureThreshold: undefined, window: { failures: 3, of: 5 } }),
+      failsOverAt: 6,
+    },
+    {
+      name: 'threshold 3, cooldown PT1M (over)',
+      policy: consecutive(3, { cooldown: 'PT1M' }),
+      failsOverAt: 3,
+    },
+    {
+      name: 'threshold 3, automatic failover off',
+      policy: consecutive(3, { automaticFailover: false }),
+      failsOverAt: undefined,
+    },
+  ])('a dead primary after a failback: $name', ({ policy, failsOverAt }) => {
+    const first = run(
+      [true, true, true, true, true, true].slice(0, policy.window?.failures ?? policy.failureThreshold),
+      {
+        ...policy,
+        automaticFailover: true,
+      },
+    );
+    expect(first.failoverAt).toHaveLength(1);
+    const failoverTime = T0 + first.failoverAt[0]! * INTERVAL;
+    const state = failedBack(first.state, policy, failoverTime, 5 * 60_000);
+    const second = run(Array<boolean>(20).fill(true), policy, {
+      start: state,
+      t0: failoverTime + 5 * 60_000 + INTERVAL,
+    });
+    expect(second.failoverAt).toEqual(failsOverAt === undefined ? [] : [failsOverAt - 1]);
   });
 
   it('only alerts when automatic failover is off', () => {
@@ -516,6 +571,39 @@ describe('each cycle says what it concluded and why', () => {
       return d.reason;
     });
   };
+
+  it.each([
+    {
+      name: 'automatic failover off',
+      start: initialMonitorState(),
+      p: consecutive(3, { automaticFailover: false }),
+      says: 'automatic failover is off; ',
+    },
+    {
+      name: 'cooldown after a recent failover',
+      start: { ...initialMonitorState(), lastFailoverAt: new Date(T0 - 10 * 60_000).toISOString() },
+      p: consecutive(3),
+      says: `cooldown until ${new Date(T0 + 20 * 60_000).toISOString()} (detection doubled: fails over at 6 failed probes in a row); `,
+    },
+    {
+      name: 'paused',
+      start: {
+        ...initialMonitorState(),
+        pause: { until: new Date(T0 + 3_600_000).toISOString(), reason: 'm', by: 'ops' },
+      },
+      p: consecutive(3),
+      says: `paused until ${new Date(T0 + 3_600_000).toISOString()} by ops; `,
+    },
+  ])('says what withholds a failover every cycle, healthy or failing: $name', ({ start, p, says }) => {
+    const r = reasons([true, false, true, false, false, false, false], start, p);
+    expect(r[0]).toBe(`${says}primary healthy`);
+    expect(r[1]).toBe(`${says}primary failing: 1 failed probe(s) in a row (fails over at 3)`);
+    expect(r[2]).toBe(`${says}primary answered: 1 of 3 healthy probes to recover`);
+    // The cycle after the withheld notice (the cooldown: still short of twice the threshold) says it again.
+    expect(r[6]).toMatch(
+      new RegExp(`^${says.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}primary failing: 4 failed`),
+    );
+  });
 
   it('counts toward the threshold, then says the failover starts', () => {
     expect(reasons([true, false, false, false])).toEqual([

@@ -118,18 +118,143 @@ describe('failover planner', () => {
     );
   });
 
-  it('reports a missing workflow instead of skipping it', () => {
+  it('reports a missing workflow it would fence instead of skipping it', () => {
     const states = steadyState();
     const observe: Observe = (t) =>
-      t.label === 'secondary:mailbox-poller' ? { reachable: true, exists: false } : observeFrom(states)(t);
+      t.label === 'primary:mailbox-poller' ? { reachable: true, exists: false } : observeFrom(states)(t);
     const steps = actionsInOrder(planOperation(plan, 'failover', observe)).map((a) => a.action);
     expect(steps).toContainEqual(
       expect.objectContaining({
         op: 'missing',
         why: 'not-found',
-        target: expect.objectContaining({ label: 'secondary:mailbox-poller' }),
+        target: expect.objectContaining({ label: 'primary:mailbox-poller' }),
       }),
     );
+  });
+
+  describe('never none: an entry the region taking over cannot activate is held whole', () => {
+    type Seen = ReturnType<Observe>;
+    const cases: [string, 'failover' | 'failback', string, Seen, RegExp][] = [
+      [
+        'missing',
+        'failover',
+        'secondary:mailbox-poller',
+        { reachable: true, exists: false },
+        /secondary:mailbox-poller does not exist/,
+      ],
+      [
+        'unreachable',
+        'failover',
+        'secondary:mailbox-poller',
+        { reachable: false, error: 'ECONNREFUSED' },
+        /secondary:mailbox-poller could not be read \(its region's ARM did not answer: ECONNREFUSED\)/,
+      ],
+      [
+        'unreadable',
+        'failover',
+        'secondary:mailbox-poller',
+        { reachable: true, state: 'Unknown', error: '500 InternalServerError' },
+        /secondary:mailbox-poller could not be read \(500 InternalServerError\)/,
+      ],
+      [
+        'suspended',
+        'failover',
+        'secondary:mailbox-poller',
+        { reachable: true, state: 'Suspended' },
+        /secondary:mailbox-poller is Suspended and cannot be enabled/,
+      ],
+      [
+        'rewritten twin missing',
+        'failover',
+        'secondary:nightly-settlement',
+        { reachable: true, exists: false },
+        /secondary:nightly-settlement does not exist/,
+      ],
+      [
+        'missing at failback',
+        'failback',
+        'primary:mailbox-poller',
+        { reachable: true, exists: false },
+        /primary:mailbox-poller does not exist/,
+      ],
+      [
+        'primary ARM down at failback',
+        'failback',
+        'primary:mailbox-poller',
+        { reachable: false, error: 'ECONNREFUSED' },
+        /primary:mailbox-poller could not be read/,
+      ],
+    ];
+    it.each(cases)(
+      '%s: no fence, no stand-down, no activation, and says why',
+      (_, direction, label, seen, why) => {
+        const states = steadyState();
+        const observe: Observe = (t) => (t.label === label ? seen : observeFrom(states)(t));
+        const op = planOperation(plan, direction, observe);
+        const entryName = label.split(':')[1]!;
+        const entry = op.groups.flatMap((g) => g.entries).find((e) => e.entry === entryName)!;
+        expect(entry.steps).toEqual([]);
+        expect(entry.held).toBe('every-entry-runs');
+        expect(entry.blocked).toMatch(why);
+        expect(entry.blocked).toMatch(/would leave .* running nowhere \[every-entry-runs\]/);
+        // Every other entry is planned as before.
+        const others = op.groups.flatMap((g) => g.entries).filter((e) => e.entry !== entryName);
+        expect(others.every((e) => !e.blocked && e.steps.length > 0)).toBe(true);
+      },
+    );
+
+    it('a primary that cannot take the entries at failback (its health check fails) holds every entry', () => {
+      const op = planOperation(plan, 'failback', observeFrom(steadyState()), 'planned', {
+        unfit: "the primary's health check fails (status, 500)",
+      });
+      const entries = op.groups.flatMap((g) => g.entries);
+      expect(entries.every((e) => e.steps.length === 0 && e.held === 'every-entry-runs')).toBe(true);
+      expect(entries[0]!.blocked).toMatch(
+        /^held: the primary's health check fails \(status, 500\), so standing the secondary down/,
+      );
+    });
+
+    it('a secondary that could not be read holds nothing while every fence is deferred (nothing is written first)', () => {
+      const observe: Observe = (t) =>
+        t.region === 'primary'
+          ? { reachable: false, error: 'ECONNREFUSED' }
+          : { reachable: true, state: 'Unknown', error: '503 ServiceUnavailable' };
+      const op = planOperation(plan, 'failover', observe);
+      expect(op.groups.flatMap((g) => g.entries).filter((e) => e.blocked)).toEqual([]);
+    });
+
+    it('a fence the primary cannot take (deferred, or missing there) holds nothing', () => {
+      const op = planOperation(plan, 'failover', observeFrom(steadyState(), 'primary'));
+      expect(op.groups.flatMap((g) => g.entries).filter((e) => e.blocked)).toEqual([]);
+    });
+  });
+
+  it('at failback, says how to put back each step that stops or narrows the secondary', () => {
+    const failedOver = steadyState();
+    for (const { action } of actionsInOrder(planOperation(plan, 'failover', observeFrom(failedOver))))
+      apply(failedOver, action);
+    const op = planOperation(plan, 'failback', observeFrom(failedOver), 'planned');
+    const entry = (name: string) => op.groups.flatMap((g) => g.entries).find((e) => e.entry === name)!;
+    const undo = (name: string) =>
+      (entry(name).undo ?? []).map(
+        (u) => `${entry(name).steps[u.step]!.op} -> ${u.action.op}:${u.action.target.label}`,
+      );
+    expect(undo('order-webhook')).toEqual(['disable -> enable:secondary:order-webhook']);
+    expect(undo('split-report')).toEqual(['disable -> enable:secondary:split-report-even']);
+    expect(undo('nightly-settlement')).toEqual([
+      'set-recurrence -> set-recurrence:secondary:nightly-settlement',
+    ]);
+    const back = entry('nightly-settlement').undo![0]!.action;
+    expect(back).toMatchObject({
+      why: 'take-every-slot',
+      recurrence: entrySchedules(plan.workflows[1]!)!.secondaryAfterFailover,
+    });
+    expect(undo('orders-api')).toEqual([]); // active-active: the secondary keeps running it anyway
+    expect(
+      planOperation(plan, 'failover', observeFrom(steadyState()))
+        .groups.flatMap((g) => g.entries)
+        .some((e) => e.undo),
+    ).toBe(false);
   });
 
   it('marks every action a no-op when the estate is already failed over', () => {
@@ -142,7 +267,7 @@ describe('failover planner', () => {
       seen: { pointsAt: 'secondary' as const, exact: true, detail: '' },
     });
     const again = actionsInOrder(
-      planOperation(plan, 'failover', observeFrom(states), 'emergency', routed),
+      planOperation(plan, 'failover', observeFrom(states), 'emergency', { observeRouter: routed }),
     ).map((a) => a.action);
     expect(again.every((a) => 'noop' in a && a.noop)).toBe(true);
   });

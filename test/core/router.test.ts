@@ -133,7 +133,9 @@ const steps = (
   direction: 'failover' | 'failback',
   observe: Observe,
   router?: RouterObservation,
-) => planOperation(plan, direction, observe, 'emergency', () => router).groups[0]!.entries[0]!.steps;
+) =>
+  planOperation(plan, direction, observe, 'emergency', { observeRouter: () => router }).groups[0]!.entries[0]!
+    .steps;
 const brief = (s: PlannedAction) => `${s.op} ${s.target.label}`;
 
 describe('planner: the switch is a step', () => {

@@ -107,7 +107,7 @@ describe('planner, preflight and read-back agree on it', () => {
       // Routers: each sends calls exactly where the operation's switch moved them.
       const to: 'primary' | 'secondary' = direction === 'failover' ? 'secondary' : 'primary';
       const routed = () => ({ reachable: true as const, seen: { pointsAt: to, exact: true, detail: '' } });
-      const again = planOperation(plan, direction, after, 'emergency', routed);
+      const again = planOperation(plan, direction, after, 'emergency', { observeRouter: routed });
       const checked = again.groups.flatMap((g) =>
         g.entries.flatMap((e) => e.steps.map((step) => ({ entry: e.entry, step }))),
       );

@@ -163,6 +163,33 @@ describe('request validation: 400 naming the field, nothing signalled', () => {
     expect(signalsSoFar()).toBe(before);
   });
 
+  it('operator text is bounded in UTF-16 bytes and lone surrogates are refused: 400 naming the field, nothing signalled', async () => {
+    const before = signalsSoFar();
+    const until = inFuture(estate, 30 * MIN);
+    const lone = await estate.call('POST', 'pause', { body: { reason: 'patching \ud800 now', until } });
+    expect(lone.status).toBe(400);
+    expect(lone.body.issues).toEqual([
+      { path: 'reason', message: expect.stringMatching(/^contains a lone surrogate/) },
+    ]);
+    // 1,000 characters, but each escaped in the stored JSON: 4,000 bytes of UTF-16 text.
+    const escaped = await estate.call('POST', 'pause', { body: { reason: '"'.repeat(1000), until } });
+    expect(escaped.status).toBe(400);
+    expect(escaped.body.issues[0].message).toBe(
+      'is 4000 bytes as UTF-16 text; at most 2000 (1000 plain characters)',
+    );
+    // A principal named by 1,500 lone surrogates once pushed the monitor's custom status past 16 KB.
+    const name = principal('\ud800'.repeat(1500), [APP_ROLES.operator]);
+    const r = await estate.call('POST', 'pause', { principal: name, body: { reason: 'patching', until } });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatch(/^invalid x-ms-client-principal: name: contains a lone surrogate/);
+    const long = principal(`${'a'.repeat(300)}@contoso.com`, [APP_ROLES.operator]);
+    const r2 = await estate.call('POST', 'pause', { principal: long, body: { reason: 'patching', until } });
+    expect(r2.status).toBe(400);
+    expect(r2.body.error).toMatch(/name: is 624 bytes as UTF-16 text; at most 512/);
+    expect(signalsSoFar()).toBe(before);
+    expect(estate.monitor().state.pause).toBeUndefined();
+  });
+
   it('an unknown override names the known rules', async () => {
     const r = await estate.call('POST', 'failover', {
       body: { reason: 'x', kind: 'planned', override: ['yolo'] },

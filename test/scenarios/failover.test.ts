@@ -304,7 +304,7 @@ describe('failover scenarios', () => {
     expect(estate.monitor().pendingFences).toEqual([]);
   });
 
-  it('one secondary workflow missing: completed with errors, the others done, and notified', async () => {
+  it('one secondary workflow missing: its entry held whole (no fence left pending), the others done, and notified', async () => {
     estate = await estates.start();
     const client = new LogicManagementClient(
       simulatorCredential,
@@ -317,10 +317,22 @@ describe('failover scenarios', () => {
     await estate.advance(30 * MIN);
     const op = onlyOperation(estate);
     expect(op.status).toBe('completed-with-errors');
-    expect(stepStatuses(op)).toContain('missing:secondary:mailbox-poller:missing');
+    // Never none: nothing of the entry is planned, not even the fence the primary's silence would defer.
+    const poller = op.entries.find((e) => e.entry === 'mailbox-poller')!;
+    expect(poller.steps).toEqual([]);
+    expect(poller.blocked).toMatch(/^held: secondary:mailbox-poller does not exist/);
+    expect(op.pendingFences.map((t) => t.label)).not.toContain('primary:mailbox-poller');
     expect(stepStatuses(op)).toContain('enable:secondary:order-webhook:done');
     const completed = topicMessages(estate).find((m) => m.subject === EVENT_TYPES.failoverCompleted)!;
     expect(eventOf(completed, EVENT_TYPES.failoverCompleted).data.outcome).toBe('completed-with-errors');
+    expect(eventOf(completed, EVENT_TYPES.failoverCompleted).data.results).toContainEqual(
+      expect.objectContaining({ entry: 'mailbox-poller', blocked: poller.blocked }),
+    );
+    // When the primary returns, its copy keeps running the entry: no fence of it is ever applied.
+    await estate.restore(PRIMARY);
+    await estate.advance(5 * MIN);
+    expect(stateOf(estate, PRIMARY, 'mailbox-poller')).toBe('Enabled');
+    expect(stateOf(estate, PRIMARY, 'order-webhook')).toBe('Disabled');
     expect(checkInvariants(estate, { detectedAt: detectedAt(op) })).toEqual([]);
   });
 

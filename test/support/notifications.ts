@@ -51,7 +51,8 @@ const completed = {
   when: 'an operation ends',
   fields: {
     ...facts,
-    outcome: '`succeeded` or `completed-with-errors`',
+    outcome:
+      '`succeeded`, `completed-with-errors`, or `failed` (a failback in which every entry was held or blocked)',
     evidence: 'as in started',
     results: 'per entry: blocked (why), each step with its status and error',
     checks: 'the safety check before each group',
@@ -112,6 +113,16 @@ export const NOTIFICATION_DOCS = {
   [EVENT_TYPES.overrideAccepted]: {
     when: 'a break-glass override was used',
     fields: { ...facts, overrides: '`entry: rule: what ran although`, per use' },
+  },
+  [EVENT_TYPES.activationBlocked]: {
+    when: 'an entry was held (nothing of it changed) or its activation blocked, sent the moment it happens',
+    fields: {
+      operationId: facts.operationId,
+      direction: facts.direction,
+      group: 'the plan group the entries belong to',
+      entries:
+        'per entry: `entry`, `reason` (why), `held` (the rule it was held whole by), `steps` (`op target: status`)',
+    },
   },
 } satisfies Described;
 

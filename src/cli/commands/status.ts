@@ -123,6 +123,7 @@ export function renderStatus(s: StatusView): string {
     lines.push(
       `  last operation: ${s.lastOperation.direction} ${s.lastOperation.operationId} ${s.lastOperation.outcome ?? 'running'}${s.lastOperation.finishedAt ? ` at ${s.lastOperation.finishedAt}` : ''}${s.lastOperation.measuredRtoMs !== undefined ? `, RTO ${ms(s.lastOperation.measuredRtoMs)}` : ''}`,
     );
+  for (const n of s.lastOperation?.notMoved ?? []) lines.push(`  not moved: ${n.entry}: ${n.reason}`);
   if (s.pendingFences.length) lines.push(`  pending fences: ${s.pendingFences.join(', ')}`);
   lines.push(
     `  predicted RTO ${ms(s.predictedRto.totalMs)}: detection ${s.predictedRto.detection}; actuation ~${ms(s.predictedRto.actuationMs)}${s.predictedRto.automaticFailover ? '' : ' (automatic failover is OFF: an operator decides)'}`,
