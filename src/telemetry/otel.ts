@@ -55,6 +55,9 @@ export interface Telemetry {
 
 const DEFAULT_SERVICE = 'logic-apps-failover';
 
+/** How long a shutdown waits for the last export. */
+const SHUTDOWN_FLUSH_MS = 5_000;
+
 /** The telemetry whose providers are the global ones (a later start replaces them). */
 let current: Telemetry | undefined;
 
@@ -116,7 +119,8 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const started: Telemetry = {
     flush,
     async shutdown() {
-      await flush();
+      // An exporter whose backend is gone retries for a while: a stopping process does not wait for it.
+      await Promise.race([flush(), new Promise((resolve) => setTimeout(resolve, SHUTDOWN_FLUSH_MS).unref())]);
       // A telemetry started since keeps the global providers and the instruments.
       if (current === started) {
         current = undefined;
