@@ -1,9 +1,9 @@
 /**
  * One trace per operation, as pure data. An orchestration replays and cannot hold a span open across its
- * episodes, so the trace's ids are derived from the operation id (W3C trace context, hex): the operation span
- * and one span per group get ids every episode computes alike, activities run as their children (the
+ * episodes, so the trace's ids are derived from the plan and operation ids (W3C trace context, hex): the
+ * operation span and one span per group get ids every episode computes alike, activities run as their children (the
  * traceparent travels in their inputs), and the operation and group spans are written once, at the end, from
- * the audit record's own (orchestration) times by an activity. The same operation id always gives the same
+ * the audit record's own (orchestration) times by an activity. The same operation always gives the same
  * trace id, so an operator can find the trace from the audit record.
  */
 import { stableHash } from './hash';
@@ -25,31 +25,39 @@ const spanIdOf = (text: string): string => {
   return /^0+$/.test(id) ? '0000000000000001' : id;
 };
 
-/** The operation's trace id (32 hex digits) and its root span's id (16 hex digits). */
-export function operationTraceIds(operationId: string): { traceId: string; spanId: string } {
-  const traceId = stableHash(`trace:${operationId}`);
+/**
+ * The operation's trace id (32 hex digits) and its root span's id (16 hex digits). Operation ids are unique
+ * within a plan (`failover-1-<time>`), so the plan id is part of the hash.
+ */
+export function operationTraceIds(planId: string, operationId: string): { traceId: string; spanId: string } {
+  const traceId = stableHash(`trace:${planId}:${operationId}`);
   return {
     traceId: /^0+$/.test(traceId) ? '00000000000000000000000000000001' : traceId,
-    spanId: spanIdOf(`operation:${operationId}`),
+    spanId: spanIdOf(`operation:${planId}:${operationId}`),
   };
 }
 
 /** The span id of the operation's group at position `index` (0, 1, ... in the order the groups ran). */
-export const groupSpanId = (operationId: string, index: number): string =>
-  spanIdOf(`group:${operationId}:${index}`);
+export const groupSpanId = (planId: string, operationId: string, index: number): string =>
+  spanIdOf(`group:${planId}:${operationId}:${index}`);
 
 const traceparent = (traceId: string, spanId: string): string => `00-${traceId}-${spanId}-01`;
 
 /** The carrier of activities that work for the whole operation (planning). */
-export function operationCarrier(operationId: string): TraceCarrier {
-  const { traceId, spanId } = operationTraceIds(operationId);
+export function operationCarrier(planId: string, operationId: string): TraceCarrier {
+  const { traceId, spanId } = operationTraceIds(planId, operationId);
   return { traceparent: traceparent(traceId, spanId), operationId };
 }
 
 /** The carrier of activities that work for one group (its entries, its check, its read-back). */
-export function groupCarrier(operationId: string, index: number, group: number): TraceCarrier {
-  const { traceId } = operationTraceIds(operationId);
-  return { traceparent: traceparent(traceId, groupSpanId(operationId, index)), operationId, group };
+export function groupCarrier(
+  planId: string,
+  operationId: string,
+  index: number,
+  group: number,
+): TraceCarrier {
+  const { traceId } = operationTraceIds(planId, operationId);
+  return { traceparent: traceparent(traceId, groupSpanId(planId, operationId, index)), operationId, group };
 }
 
 /** One group of an operation as its span shows it. */

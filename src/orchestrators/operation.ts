@@ -54,7 +54,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
 
   mark(`${request.direction} requested by ${request.caller.by}: ${request.caller.reason}`);
   // The operation's trace: its activities run as spans under these (derived from the operation id).
-  const opTrace = operationCarrier(input.operationId);
+  const opTrace = operationCarrier(input.planId, input.operationId);
   let planned: PlannedOperation;
   try {
     planned = yield* callActivity(
@@ -87,7 +87,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   let failingRegions: RegionName[] = [];
 
   for (const [gi, group] of planned.plan.groups.entries()) {
-    const groupTrace = groupCarrier(input.operationId, gi, group.group);
+    const groupTrace = groupCarrier(input.planId, input.operationId, gi, group.group);
     const check = yield* checkBefore(context, group, gi === 0, silentAt, probeIntervalMs, groupTrace);
     record.checks.push(check);
     if (check.source === 'live' && check.unreadable.length) silentAt = Date.parse(check.at);

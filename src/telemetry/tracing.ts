@@ -168,7 +168,7 @@ export function endArmSpan(span: Span | undefined, status: number | undefined, e
  */
 export function emitOperationSpans(t: OperationTelemetry): void {
   try {
-    const { traceId, spanId } = operationTraceIds(t.operationId);
+    const { traceId, spanId } = operationTraceIds(t.planId, t.operationId);
     const attributes = {
       ...operationAttributes(t),
       'dr.operation.id': t.operationId,
@@ -185,7 +185,7 @@ export function emitOperationSpans(t: OperationTelemetry): void {
     );
     const opCtx = trace.setSpan(ROOT_CONTEXT, op);
     t.groups.forEach((g, index) => {
-      const span = presetIds.withIds({ traceId, spanId: groupSpanId(t.operationId, index) }, () =>
+      const span = presetIds.withIds({ traceId, spanId: groupSpanId(t.planId, t.operationId, index) }, () =>
         tracer().startSpan(
           SPANS.group,
           {

@@ -112,7 +112,7 @@ describe('Application Insights through @azure/monitor-opentelemetry-exporter', (
     });
     // operation_Id is the trace id the operation id gives; cloud_RoleName the site's name.
     expect(op.tags).toMatchObject({
-      'ai.operation.id': operationTraceIds(operation.operationId).traceId,
+      'ai.operation.id': operationTraceIds(operation.planId, operation.operationId).traceId,
       'ai.cloud.role': 'func-dr-test',
     });
     expect(deps.filter((e) => e.data.baseData.name === SPANS.group)).toHaveLength(2);

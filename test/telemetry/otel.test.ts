@@ -83,7 +83,7 @@ describe('OpenTelemetry of a failover', () => {
     expect(opSpans).toHaveLength(1);
     const opSpan = opSpans[0]!;
     expect(opSpan.parentSpanContext).toBeUndefined();
-    expect(opSpan.spanContext()).toMatchObject(operationTraceIds(op.operationId));
+    expect(opSpan.spanContext()).toMatchObject(operationTraceIds(estate.plan.id, op.operationId));
     expect(opSpan.attributes).toMatchObject({
       'dr.operation.id': op.operationId,
       'dr.plan.id': estate.plan.id,
@@ -290,9 +290,9 @@ describe('telemetry never fails what it observes', () => {
       shutdown: () => Promise.resolve(),
     };
     await installTelemetry(startTelemetry({ spans: broken, spansOneByOne: true }));
-    await expect(inActivitySpan('probe', operationCarrier('op-1'), async () => 42)).resolves.toBe(42);
+    await expect(inActivitySpan('probe', operationCarrier('p', 'op-1'), async () => 42)).resolves.toBe(42);
     await expect(
-      inActivitySpan('probe', operationCarrier('op-1'), async () => {
+      inActivitySpan('probe', operationCarrier('p', 'op-1'), async () => {
         throw new Error('the activity failed');
       }),
     ).rejects.toThrow('the activity failed');
