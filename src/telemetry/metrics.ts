@@ -7,6 +7,7 @@
 import type { Attributes, Counter, Gauge, Histogram, Meter } from '@opentelemetry/api';
 import type { ReportedMode } from '../core/monitor';
 import type { OperationTelemetry } from '../core/operation-telemetry';
+import { ModeSchema } from '../http/schemas';
 
 /** Metric names, as Application Insights `customMetrics` and an OTLP backend show them. */
 export const METRICS = {
@@ -25,15 +26,8 @@ export const METRICS = {
   notificationBacklog: 'dr.notifications.backlog',
 } as const;
 
-/** Every mode the gauge reports: 1 for the monitor's mode, 0 for the others (a state set). */
-export const MODES = [
-  'monitoring',
-  'degraded',
-  'failing-over',
-  'failed-over',
-  'failing-back',
-  'paused',
-] as const satisfies readonly ReportedMode[];
+/** Every mode the gauge reports (the status API's modes): 1 for the monitor's mode, 0 for the others. */
+export const MODES: readonly ReportedMode[] = ModeSchema.options;
 
 // Milliseconds from a second to two hours: operations and RTOs are counted in minutes, not in ms buckets.
 const LONG_MS_BUCKETS = [
@@ -44,24 +38,24 @@ const SHORT_MS_BUCKETS = [10, 25, 50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000
 function instrumentsOf(meter: Meter) {
   const ms = (name: string, description: string, buckets: number[]): Histogram =>
     meter.createHistogram(name, { description, unit: 'ms', advice: { explicitBucketBoundaries: buckets } });
+  const counter = (name: string, description: string, unit: string): Counter =>
+    meter.createCounter(name, { description, unit });
+  const gauge = (name: string, description: string, unit: string): Gauge =>
+    meter.createGauge(name, { description, unit });
   return {
     probeDuration: ms(METRICS.probeDuration, 'Health probe latency of the primary region', SHORT_MS_BUCKETS),
-    probeResults: meter.createCounter(METRICS.probeResults, {
-      description: 'Health probes by outcome (healthy, or the failure class)',
-      unit: '{probe}',
-    }),
-    consecutiveFailures: meter.createGauge(METRICS.consecutiveFailures, {
-      description: 'Failed probes in a row, as the watchdog found the monitor',
-      unit: '{probe}',
-    }),
-    mode: meter.createGauge(METRICS.mode, {
-      description: "The monitor's mode: 1 for the current mode, 0 for the others",
-      unit: '1',
-    }),
-    pendingFences: meter.createGauge(METRICS.pendingFences, {
-      description: 'Fences waiting for their region to answer',
-      unit: '{fence}',
-    }),
+    probeResults: counter(
+      METRICS.probeResults,
+      'Health probes by outcome (healthy, or the failure class)',
+      '{probe}',
+    ),
+    consecutiveFailures: gauge(
+      METRICS.consecutiveFailures,
+      'Failed probes in a row, as the watchdog found the monitor',
+      '{probe}',
+    ),
+    mode: gauge(METRICS.mode, "The monitor's mode: 1 for the current mode, 0 for the others", '1'),
+    pendingFences: gauge(METRICS.pendingFences, 'Fences waiting for their region to answer', '{fence}'),
     operationDuration: ms(
       METRICS.operationDuration,
       'Failover or failback, from its request to its end',
@@ -73,23 +67,19 @@ function instrumentsOf(meter: Meter) {
       "Predicted RTO: the audit record's rto.predictedMs",
       LONG_MS_BUCKETS,
     ),
-    armRequests: meter.createCounter(METRICS.armRequests, {
-      description: 'ARM request attempts (retries included)',
-      unit: '{request}',
-    }),
+    armRequests: counter(METRICS.armRequests, 'ARM request attempts (retries included)', '{request}'),
     armDuration: ms(METRICS.armDuration, 'ARM request attempt duration', SHORT_MS_BUCKETS),
-    armThrottled: meter.createCounter(METRICS.armThrottled, {
-      description: 'ARM answers 429 (throttled)',
-      unit: '{request}',
-    }),
-    armRetries: meter.createCounter(METRICS.armRetries, {
-      description: 'ARM request attempts that retried an earlier one (SDK retry policy)',
-      unit: '{request}',
-    }),
-    notificationBacklog: meter.createGauge(METRICS.notificationBacklog, {
-      description: 'Notifications handed to the outbox and not yet delivered or dropped',
-      unit: '{notification}',
-    }),
+    armThrottled: counter(METRICS.armThrottled, 'ARM answers 429 (throttled)', '{request}'),
+    armRetries: counter(
+      METRICS.armRetries,
+      'ARM request attempts that retried an earlier one (SDK retry policy)',
+      '{request}',
+    ),
+    notificationBacklog: gauge(
+      METRICS.notificationBacklog,
+      'Notifications handed to the outbox and not yet delivered or dropped',
+      '{notification}',
+    ),
   };
 }
 
