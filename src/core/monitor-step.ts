@@ -63,7 +63,17 @@ export interface MonitorStep {
   reason: string;
 }
 
-const KEEP_ANSWERS = 50;
+/**
+ * How long an answer is kept: an Idempotency-Key repeated within it gets the first answer, and a queued
+ * request's courier (src/orchestrators/request.ts) finds it there.
+ */
+export const ANSWER_TTL_MS = 24 * 3_600_000;
+/**
+ * Answers that started nothing (applied, refused, conflict) beyond this many are shed oldest first, so a storm
+ * of requests cannot grow the record without bound. An answer that started an operation is never shed before
+ * its TTL: repeating that key must never start a second operation.
+ */
+export const MAX_KEPT_ANSWERS = 500;
 
 /** A new monitor's record: the watchdog has the plan, so the policy is there from the start. */
 export function initialMonitorRecord(
@@ -153,11 +163,21 @@ function dispatch(record: MonitorRecord, signal: Signal, now: Date): MonitorStep
   }
 }
 
-function answer(record: MonitorRecord, a: RequestAnswer): MonitorRecord {
-  return {
-    ...record,
-    answers: [...record.answers.filter((x) => x.id !== a.id), a].slice(-KEEP_ANSWERS),
-  };
+function answer(record: MonitorRecord, a: RequestAnswer, now: Date): MonitorRecord {
+  const stamped: RequestAnswer = { ...a, at: now.toISOString() };
+  return { ...record, answers: keptAnswers([...record.answers.filter((x) => x.id !== a.id), stamped], now) };
+}
+
+/** The answers still kept at `now`: by age (ANSWER_TTL_MS), then at most MAX_KEPT_ANSWERS that started nothing. */
+export function keptAnswers(answers: RequestAnswer[], now: Date): RequestAnswer[] {
+  const oldest = now.getTime() - ANSWER_TTL_MS;
+  // An answer kept before answers carried their time is aged by the count bound alone.
+  const fresh = answers.filter((a) => a.at === undefined || Date.parse(a.at) >= oldest);
+  const sheddable = fresh.filter((a) => a.status !== 'accepted');
+  const excess = sheddable.length - MAX_KEPT_ANSWERS;
+  if (excess <= 0) return fresh.length === answers.length ? answers : fresh;
+  const shed = new Set<RequestAnswer>(sheddable.slice(0, excess));
+  return fresh.filter((a) => !shed.has(a));
 }
 
 /** A monitor notification: the monitor's mode, region, count and policy at the moment of the event. */
@@ -196,6 +216,7 @@ function notice<K extends EventType>(
 function onTick(record0: MonitorRecord, tick: Extract<Signal, { kind: 'tick' }>, now: Date): MonitorStep {
   let record: MonitorRecord = {
     ...record0,
+    answers: keptAnswers(record0.answers, now),
     policy: tick.policy,
     probeIntervalMs: tick.probeIntervalMs,
     lastTickAt: now.toISOString(),
@@ -369,8 +390,8 @@ function onPauseOrResume(
   );
   const rejected = d.commands.find((c) => c.type === 'rejected');
   if (rejected)
-    return same(answer(record, { id: signal.id, status: 'refused', reason: rejected.reason }), d.reason);
-  const next = answer({ ...record, state: d.state }, { id: signal.id, status: 'applied' });
+    return same(answer(record, { id: signal.id, status: 'refused', reason: rejected.reason }, now), d.reason);
+  const next = answer({ ...record, state: d.state }, { id: signal.id, status: 'applied' }, now);
   const effect =
     signal.kind === 'pause'
       ? notice(
@@ -412,21 +433,24 @@ function onRequest(
   );
   if (verdict?.type === 'conflict')
     return same(
-      answer(record, {
-        id: signal.id,
-        status: 'conflict',
-        operationId: verdict.operationId,
-        reason: verdict.reason,
-      }),
+      answer(
+        record,
+        { id: signal.id, status: 'conflict', operationId: verdict.operationId, reason: verdict.reason },
+        now,
+      ),
       d.reason,
     );
   if (verdict?.type !== 'start-operation')
     return same(
-      answer(record, {
-        id: signal.id,
-        status: 'refused',
-        reason: verdict?.type === 'rejected' ? verdict.reason : 'the monitor could not judge this request',
-      }),
+      answer(
+        record,
+        {
+          id: signal.id,
+          status: 'refused',
+          reason: verdict?.type === 'rejected' ? verdict.reason : 'the monitor could not judge this request',
+        },
+        now,
+      ),
       d.reason,
     );
   const begun = begin(
@@ -436,7 +460,7 @@ function onRequest(
     now,
   );
   return {
-    record: answer(begun.record, { id: signal.id, status: 'accepted', operationId: begun.operationId }),
+    record: answer(begun.record, { id: signal.id, status: 'accepted', operationId: begun.operationId }, now),
     effects: [begun.effect],
     reason: d.reason,
   };
