@@ -11,6 +11,7 @@ import {
   decide,
   initialMonitorState,
   type FailureEvidence,
+  type MonitorCommand,
   type MonitorPolicy,
   type MonitorState,
 } from './monitor';
@@ -208,6 +209,32 @@ function notice<K extends EventType>(
 }
 
 /**
+ * A pause that ran out by itself (the decision that noticed it dropped it): said as `monitor.resumed` by
+ * `expiry`, like an operator's resume, so the event stream shows when the monitor acts on its own again. The
+ * message id is the pause's end, so a repeat is one message.
+ */
+function expiryNotices(record: MonitorRecord, commands: MonitorCommand[], now: Date): MonitorEffect[] {
+  return commands.flatMap((c) =>
+    c.type === 'pause-expired'
+      ? [
+          notice(
+            record,
+            EVENT_TYPES.resumed,
+            `expired:${c.pause.until}`,
+            {
+              caller: {
+                by: 'expiry',
+                reason: `the pause until ${c.pause.until} by ${c.pause.by} (${c.pause.reason}) ran out`,
+              },
+            },
+            now,
+          ),
+        ]
+      : [],
+  );
+}
+
+/**
  * A tick: the policy and probe interval the watchdog read from the plan, then at most one probe per
  * probe-interval cycle of orchestration time (duplicate and late ticks change nothing else). Before the probe:
  * an operation whose start failed is started again, or one that has run longer than a probe interval is asked
@@ -286,6 +313,8 @@ function onProbe(record0: MonitorRecord, probe: ProbeActivityResult, now: Date):
         break;
       }
       case 'pause-expired':
+        effects.push(...expiryNotices(record, [c], now));
+        break;
       case 'rejected':
       case 'conflict':
         break; // Answers to operator requests; a probe asks nothing that needs answering.
@@ -392,6 +421,7 @@ function onPauseOrResume(
   if (rejected)
     return same(answer(record, { id: signal.id, status: 'refused', reason: rejected.reason }, now), d.reason);
   const next = answer({ ...record, state: d.state }, { id: signal.id, status: 'applied' }, now);
+  const expired = expiryNotices(next, d.commands, now);
   const effect =
     signal.kind === 'pause'
       ? notice(
@@ -402,7 +432,7 @@ function onPauseOrResume(
           now,
         )
       : notice(next, EVENT_TYPES.resumed, `resume:${signal.id}`, { caller: signal.caller }, now);
-  return { record: next, effects: [effect], reason: d.reason };
+  return { record: next, effects: [...expired, effect], reason: d.reason };
 }
 
 /** Asks the referee (core/monitor.ts) and does what it says: answer, or start the operation and answer. */
@@ -461,7 +491,7 @@ function onRequest(
   );
   return {
     record: answer(begun.record, { id: signal.id, status: 'accepted', operationId: begun.operationId }, now),
-    effects: [begun.effect],
+    effects: [...expiryNotices(begun.record, d.commands, now), begun.effect],
     reason: d.reason,
   };
 }

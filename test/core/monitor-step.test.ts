@@ -543,6 +543,44 @@ describe('operator requests', () => {
     );
   });
 
+  it('a pause that runs out by itself is said as monitor.resumed by expiry, once, at the first probe after it', () => {
+    const until = at(60_000).toISOString();
+    const paused = step(fresh(), signal({ kind: 'pause', id: 'p1', until, caller }), at(0)).record;
+    const before = step(
+      step(paused, tick(INTERVAL), at(INTERVAL)).record,
+      probed(INTERVAL, true),
+      at(INTERVAL),
+    );
+    expect(before.effects).toEqual([]);
+    const ticked = step(before.record, tick(3 * INTERVAL), at(3 * INTERVAL)).record;
+    const after = step(ticked, probed(3 * INTERVAL, true), at(3 * INTERVAL));
+    expect(after.record.state.pause).toBeUndefined();
+    expect(after.effects).toMatchObject([
+      {
+        type: 'notify',
+        notification: {
+          type: EVENT_TYPES.resumed,
+          messageId: `plan-a:expired:${until}`,
+          data: {
+            caller: { by: 'expiry', reason: `the pause until ${until} by ops@contoso (test) ran out` },
+          },
+        },
+      },
+    ]);
+    const next = step(
+      step(after.record, tick(4 * INTERVAL), at(4 * INTERVAL)).record,
+      probed(4 * INTERVAL, true),
+      at(4 * INTERVAL),
+    );
+    expect(next.effects).toEqual([]);
+    // Noticed by an operator's request instead: said the same way, before the request's own effect.
+    const resumed = step(paused, signal({ kind: 'resume', id: 'r1', caller }), at(2 * INTERVAL));
+    expect(resumed.effects.map((e) => e.type === 'notify' && e.notification.data)).toMatchObject([
+      { caller: { by: 'expiry' } },
+      { caller },
+    ]);
+  });
+
   it('a request at the moment a pause expires is judged, not refused as unjudgeable', () => {
     const paused: MonitorRecord = {
       ...fresh(),
