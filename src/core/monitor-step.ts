@@ -307,7 +307,7 @@ function onProbe(record0: MonitorRecord, probe: ProbeActivityResult, now: Date):
         );
         break;
       case 'start-operation': {
-        const begun = begin(record, automaticRequest(record.state, c), c.evidence, now);
+        const begun = begin(record, automaticRequest(record.state, c, record.policy), c.evidence, now);
         record = begun.record;
         effects.push(begun.effect);
         break;
@@ -330,6 +330,7 @@ function onProbe(record0: MonitorRecord, probe: ProbeActivityResult, now: Date):
 export function automaticRequest(
   state: MonitorState,
   command: { direction: 'failover' | 'failback'; healthySince?: string },
+  policy?: Pick<MonitorPolicy, 'window'>,
 ): OperationRequest {
   return command.direction === 'failover'
     ? {
@@ -338,7 +339,7 @@ export function automaticRequest(
         trigger: 'automatic',
         caller: {
           by: 'automatic',
-          reason: `primary health check failed (${state.consecutiveFailures} in a row)`,
+          reason: failedWords(state, policy),
         },
         override: [],
       }
@@ -349,6 +350,13 @@ export function automaticRequest(
         caller: { by: 'automatic', reason: `primary healthy since ${command.healthySince}` },
         override: [],
       };
+}
+
+/** Why an automatic failover starts, as the policy counts: in a row, or within the window (window mode). */
+function failedWords(state: MonitorState, policy: Pick<MonitorPolicy, 'window'> | undefined): string {
+  if (!policy?.window) return `primary health check failed (${state.consecutiveFailures} in a row)`;
+  const failed = state.recentOutcomes.filter(Boolean).length;
+  return `primary health check failed: ${failed} of the last ${state.recentOutcomes.length} probes failed`;
 }
 
 /**

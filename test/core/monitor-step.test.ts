@@ -195,6 +195,24 @@ describe('probe cycles', () => {
     });
   });
 
+  it('window mode: the automatic failover says how many of the last probes failed, not how many in a row', () => {
+    const { failureThreshold: _none, ...rest } = policy;
+    const windowed: MonitorPolicy = { ...rest, window: { failures: 3, of: 5 } };
+    let r = initialMonitorRecord('plan-a', windowed, INTERVAL);
+    let decided: ReturnType<typeof step> | undefined;
+    [true, false, true, false, true].forEach((failed, i) => {
+      const ms = i * INTERVAL;
+      decided = step(step(r, tick(ms, windowed), at(ms)).record, probed(ms, !failed), at(ms));
+      r = decided.record;
+    });
+    expect(r.state.mode).toBe('failing-over');
+    const effect = decided!.effects.find((e) => e.type === 'start-operation');
+    expect(effect?.type === 'start-operation' && effect.input.request.caller).toEqual({
+      by: 'automatic',
+      reason: 'primary health check failed: 3 of the last 5 probes failed',
+    });
+  });
+
   it('threshold: the failover starts with the automatic request and the evidence; the record has it active', () => {
     const { record, log } = run(fresh(), [true, true, true]);
     expect(log[2]!.done).toEqual(['probe', 'start-operation']);
