@@ -460,7 +460,8 @@ function explain(
       const healthyMs = healthyFor(state, now);
       if (state.consecutiveSuccesses < policy.recoveryThreshold)
         return `${pause}failed over; the primary answered ${state.consecutiveSuccesses} of ${policy.recoveryThreshold} healthy probes`;
-      if (soak === undefined) return `${pause}failed over; the primary is healthy again and failback is manual`;
+      if (soak === undefined)
+        return `${pause}failed over; the primary is healthy again and failback is manual`;
       const soakEnds = iso(Date.parse(state.primaryHealthySince ?? now.toISOString()) + soak);
       if (automaticFailback(policy))
         return `${pause}failed over; the primary is healthy, failback after the soak at ${soakEnds} (${healthyMs} of ${soak} ms)`;
