@@ -3,7 +3,7 @@
  * cross between the watchdog, the monitor, the operations and the HTTP API. No magic strings elsewhere.
  */
 import { stableHash } from '../core/hash';
-import type { MonitorRecord } from '../core/monitor-record';
+import type { MonitorRecord, Signal } from '../core/monitor-record';
 import type { Notification, EventType } from '../core/notifications';
 import type { EntryResult, ReadBackReport } from '../core/operation-record';
 import type { Direction, EntryPlan, OperationPlan, RegionName } from '../core/planner';
@@ -46,6 +46,7 @@ export const ORCHESTRATIONS = {
   entry: 'drApplyEntry',
   batch: 'drApplyBatch',
   deliver: 'drDeliverNotification',
+  courier: 'drRequestCourier',
 } as const;
 
 export const ACTIVITIES = {
@@ -63,6 +64,7 @@ export const ACTIVITIES = {
   operationStatus: 'drOperationStatus',
   checkGroup: 'drCheckGroup',
   recordOperation: 'drRecordOperation',
+  deliverRequest: 'drDeliverRequest',
 } as const;
 
 /**
@@ -82,6 +84,36 @@ export const OPERATION_PREFIX = (planId: string): string => `dr-op-${planId}-`;
 export const DELIVERY_PREFIX = (planId: string): string => `dr-n-${planId}-`;
 export const deliveryInstanceId = (planId: string, messageId: string): string =>
   `${DELIVERY_PREFIX(planId)}${stableHash(messageId)}`;
+
+/** One courier per queued request id: queueing the same request twice finds the first courier. */
+export const COURIER_PREFIX = (planId: string): string => `dr-rq-${planId}-`;
+export const courierInstanceId = (planId: string, requestId: string): string =>
+  `${COURIER_PREFIX(planId)}${stableHash(requestId)}`;
+
+/** A request signal: what an operator asks of the monitor over HTTP (answered by id, kept in `answers`). */
+export type RequestSignal = Extract<Signal, { kind: 'pause' | 'resume' | 'request-operation' }>;
+
+/** A courier's input: the request the monitor has not answered yet, since when, and how long to keep trying. */
+export interface CourierInput {
+  planId: string;
+  signal: RequestSignal;
+  queuedAt: string;
+  ttlMs: number;
+  /** Raises made by earlier executions (the courier continues as new every so many). */
+  attempts: number;
+}
+
+/** A courier's published status and output. */
+export interface CourierStatus {
+  state: 'queued' | 'answered' | 'expired';
+  requestId: string;
+  queuedAt: string;
+  attempts: number;
+  lastError?: string;
+  nextAttemptAt?: string;
+  answeredAt?: string;
+  expiredAt?: string;
+}
 
 /**
  * What the monitor publishes with setCustomStatus. Readers take the full state from the execution's input

@@ -5,6 +5,7 @@
 import type * as df from 'durable-functions';
 import type { EntryPlan, GroupPlan, RegionName } from '../core/planner';
 import { deferredTargets } from '../core/preflight';
+import { splitSlotWait, type SplitSlotWait } from '../core/actuation';
 import { regionsFoundFailing } from '../core/entry-gate';
 import {
   DEFAULT_PROBE_INTERVAL_MS,
@@ -42,6 +43,8 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   const { request } = input;
   const now = () => context.df.currentUtcDateTime.toISOString();
   let record = openOperationRecord(input);
+  // A group whose split entries wait for their slot boundary: said in the live status until the group is done.
+  let waiting: SplitSlotWait | undefined;
   const mark = (event: string) => {
     record.timeline.push({ at: now(), event });
     context.df.setCustomStatus({
@@ -49,6 +52,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       status: record.status,
       timeline: record.timeline,
       entriesDone: record.entries.length,
+      ...(waiting ? { waiting } : {}),
     });
   };
 
@@ -96,6 +100,11 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
         `group ${group.group} checked: ${check.read.length} deferred target(s) read, ${check.violations.length} violation(s)`,
       );
     const unsafe = new Map(check.violations.map((v) => [v.entry, v.message]));
+    waiting = splitSlotWait(
+      group.entries.filter((e) => !unsafe.has(e.entry)),
+      context.df.currentUtcDateTime,
+    );
+    if (waiting) mark(`group ${group.group}: ${waiting.says} (${waiting.entries.join(', ')})`);
     const inputOf = (entry: EntryPlan): EntryInput => ({
       operationId: input.operationId,
       group: group.group,
@@ -147,6 +156,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     failingRegions = [
       ...new Set([...failingRegions, ...regionsFoundFailing(entryResults.flatMap((e) => e.steps))]),
     ];
+    waiting = undefined;
     mark(`group ${group.group} applied`);
     try {
       const readBack = yield* callActivity(
