@@ -78,8 +78,11 @@ async function send(e: Estate, router: Router): Promise<string> {
   return status < 300 ? `ran:${region}` : `refused:${status} ${region}`;
 }
 
-const callbacks = new Map<string, string>();
+/** Each estate's callback URLs by region, read once (a region that is down later cannot be asked). */
+const callbackCache = new WeakMap<Estate, Map<string, string>>();
 async function callbackUrl(e: Estate, region: string): Promise<string> {
+  const callbacks = callbackCache.get(e) ?? new Map<string, string>();
+  callbackCache.set(e, callbacks);
   const known = callbacks.get(region);
   if (known) return known;
   const control = createArmLogicAppsControl(simulatorConnection(e.sim));
@@ -185,5 +188,42 @@ describe.each([
       new Set(['ran:westeurope']),
     );
     expect(await send(e, router)).toBe('ran:westeurope');
+  });
+});
+
+describe('a switch left pending by a silent router is made by the monitor', () => {
+  it('Front Door silent during the failover: pending-switch; once it answers, switched at the next probe cycle', async () => {
+    const e = await estates.start({ planPatch: withRouter(FRONT_DOOR) });
+    await e.advance(2 * MIN);
+    expect(await send(e, FRONT_DOOR)).toBe('ran:westeurope');
+    await callbackUrl(e, 'northeurope');
+    // The primary region and Front Door's (global) ARM go silent together.
+    e.outage('westeurope', { kind: 'down', mode: 'refused' });
+    e.outage('global', { kind: 'down', mode: 'refused' });
+    const over = await trafficUntil(e, FRONT_DOOR, () => operation(e, 'failover') !== undefined, 30 * MIN);
+    const failover = operation(e, 'failover')!;
+    expect(failover.status).toBe('completed-with-errors');
+    const steps = failover.entries.find((x) => x.entry === 'orders-api')!.steps;
+    expect(steps.map((s) => `${s.action.op} ${s.action.target.label} ${s.status}`)).toEqual([
+      'pending-fence primary:orders-api pending-fence',
+      'enable secondary:orders-api noop',
+      'pending-switch secondary:orders-api pending-switch',
+    ]);
+    expect(failover.pendingSwitches?.map((s) => `${s.router.label} -> ${s.target.label}`)).toEqual([
+      'frontDoor afd-orders/originGroups/orders-api -> secondary:orders-api',
+    ]);
+    // Callers are still sent to the dead primary: no request was routed nowhere, none reached the secondary.
+    expect(new Set(over.map((f) => f.outcome))).toEqual(new Set(['unreachable westeurope']));
+    await e.advance(2 * MIN);
+    expect(e.monitor().pendingSwitches?.map((s) => s.target.label)).toEqual(['secondary:orders-api']);
+    expect(await send(e, FRONT_DOOR)).toBe('unreachable westeurope');
+
+    // Front Door answers again: the next probe cycle makes the switch, and status no longer lists it.
+    await e.restore('global');
+    const interval = e.monitor().probeIntervalMs!;
+    await e.advance(interval + 5_000, 5_000);
+    expect(e.monitor().pendingSwitches).toEqual([]);
+    expect(e.monitor().lastCycle).toBeDefined();
+    expect(await send(e, FRONT_DOOR)).toBe('ran:northeurope');
   });
 });
