@@ -5,12 +5,7 @@
  */
 import { request } from 'node:https';
 import { describe, expect, it } from 'vitest';
-import {
-  MONITOR_SIGNAL,
-  monitorInstanceId,
-  type OperationRecord,
-  type Signal,
-} from '../../src/durable/contracts';
+import type { OperationRecord } from '../../src/durable/contracts';
 import { simRouterRef } from '../../local/sim/sample-estate';
 import { simulatorConnection } from '../../local/sim/arm';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
@@ -122,18 +117,13 @@ const switchedAt = (op: OperationRecord) => {
 };
 
 function failback(e: Estate) {
-  const signal: Signal = {
-    kind: 'request-operation',
-    id: 'failback-1',
-    request: {
-      direction: 'failback',
-      kind: 'planned',
-      trigger: 'manual',
-      caller: { by: 'ops@contoso', reason: 'primary healthy again' },
-      override: [],
-    },
-  };
-  e.host.durable.raiseEvent(monitorInstanceId(e.plan.id), MONITOR_SIGNAL, signal);
+  e.requestOperation('failback-1', {
+    direction: 'failback',
+    kind: 'planned',
+    trigger: 'manual',
+    caller: { by: 'ops@contoso', reason: 'primary healthy again' },
+    override: [],
+  });
 }
 
 describe.each([
