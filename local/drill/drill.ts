@@ -270,6 +270,14 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       );
     }
 
+    // Callers after the switch: at least one call through each router before the region returns.
+    if (routed.length)
+      await waitFor('a call through each router after the failover', timeouts.readyMs, async () =>
+        routed.every((entry) => calls.some((c) => c.entry === entry && c.at > marks.failoverDoneAt!))
+          ? true
+          : undefined,
+      );
+
     // 4. The primary returns; its pending fences are applied on the next healthy probe.
     const restoreAt = now();
     await sim.restore(primary);
