@@ -55,6 +55,17 @@ const manual = (
   ...extra,
 });
 
+/** The record with a manual failback `fb` running since T0. */
+const failbackRunning = (r: MonitorRecord): MonitorRecord => ({
+  ...r,
+  activeOperation: {
+    operationId: 'fb',
+    direction: 'failback',
+    trigger: 'manual',
+    startedAt: at(0).toISOString(),
+  },
+});
+
 const types = (effects: MonitorEffect[]) =>
   effects.map((e) =>
     e.type === 'notify' ? `notify ${e.notification.type.split('.').slice(-2).join('.')}` : e.type,
@@ -418,16 +429,10 @@ describe('pending fences', () => {
   });
 
   it('wait while an operation runs, and a failed application changes nothing', () => {
-    const running: MonitorRecord = {
+    const running = failbackRunning({
       ...withFences(),
       state: { ...withFences().state, mode: 'failing-back' },
-      activeOperation: {
-        operationId: 'fb',
-        direction: 'failback',
-        trigger: 'manual',
-        startedAt: at(0).toISOString(),
-      },
-    };
+    });
     expect(cycle(running, tick(0), 0, working(true)).done).toEqual(['probe']);
     const r = withFences();
     const failed = step(
@@ -509,15 +514,7 @@ describe('pending switches', () => {
   });
 
   it('wait while an operation runs, and a failed activity changes nothing', () => {
-    const running: MonitorRecord = {
-      ...failedOver(),
-      activeOperation: {
-        operationId: 'fb',
-        direction: 'failback',
-        trigger: 'manual',
-        startedAt: at(0).toISOString(),
-      },
-    };
+    const running = failbackRunning(failedOver());
     expect(cycle(running, tick(0), 0, working(true)).done).toEqual(['probe']);
     const r = failedOver();
     const failed = step(
