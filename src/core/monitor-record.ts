@@ -4,7 +4,7 @@
  * code that changes a record; the durable contracts re-export these types under their historical names.
  */
 import type { FailureEvidence, MonitorPolicy, MonitorState, ProbeResult } from './monitor';
-import type { Direction, WorkflowTarget } from './planner';
+import type { Direction, PendingSwitch, WorkflowTarget } from './planner';
 
 export interface Caller {
   /** Who asked: a principal name from App Service Authentication, or `function-key`, or `automatic`. */
@@ -48,6 +48,7 @@ export type Signal =
       direction: Direction;
       outcome: OperationOutcome;
       pendingFences: WorkflowTarget[];
+      pendingSwitches?: PendingSwitch[];
     };
 
 /**
@@ -61,6 +62,7 @@ export type OperationProgress =
       runtimeStatus: string;
       outcome: OperationOutcome;
       pendingFences: WorkflowTarget[];
+      pendingSwitches?: PendingSwitch[];
     };
 
 /** What the monitor answered to a request signal, kept so the HTTP API can read it (and replay it for retries). */
@@ -97,6 +99,13 @@ export interface FencesApplied {
   errors: string[];
 }
 
+/** What making pending switches did: switched now, still pending (router silent, workflow not enabled), and why. */
+export interface SwitchesApplied {
+  applied: PendingSwitch[];
+  pending: PendingSwitch[];
+  errors: string[];
+}
+
 /**
  * An operation the monitor decided to start whose start has not been confirmed: the start activity failed
  * after its retries. The same input (same operation id: the start is idempotent) is tried again next cycle.
@@ -129,6 +138,11 @@ export interface MonitorRecord {
   unstarted?: UnstartedOperation;
   lastOperation?: OperationSummary;
   pendingFences: WorkflowTarget[];
+  /**
+   * Router switches an operation left pending (the router's ARM was silent): made each probe cycle while no
+   * operation runs, once the router answers. Absent in records written before them.
+   */
+  pendingSwitches?: PendingSwitch[];
   /**
    * Answers to requests of the last 24 h, newest last (idempotency across retries and continueAsNew): kept by
    * age, with a bound on those that started nothing (monitor-step's keptAnswers).

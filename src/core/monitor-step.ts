@@ -4,7 +4,7 @@
  * effect as an activity, feeds the result (or the failure) back through `step`, publishes and continues as new.
  *
  * Inputs are the signal of the execution and the results of the effects it asked for; effects are data:
- * probe, start an operation, ask an operation's status, apply pending fences, notify. Answers to requests are
+ * probe, start an operation, ask an operation's status, apply pending fences, make pending switches, notify. Answers to requests are
  * part of the record (the HTTP API reads them from the published record).
  */
 import {
@@ -25,6 +25,7 @@ import type {
   ProbeActivityResult,
   RequestAnswer,
   Signal,
+  SwitchesApplied,
 } from './monitor-record';
 import {
   EVENT_TYPES,
@@ -33,7 +34,7 @@ import {
   type Notification,
   type NotificationData,
 } from './notifications';
-import type { WorkflowTarget } from './planner';
+import type { PendingSwitch, RegionName, WorkflowTarget } from './planner';
 import { targetKey } from './refs';
 
 export type MonitorEffect =
@@ -42,6 +43,7 @@ export type MonitorEffect =
   | { type: 'start-operation'; input: OperationInput }
   | { type: 'operation-status'; planId: string; operationId: string }
   | { type: 'apply-fences'; targets: WorkflowTarget[] }
+  | { type: 'apply-switches'; switches: PendingSwitch[] }
   | { type: 'notify'; notification: Notification };
 
 /** An effect whose result comes back as an input (notifications go to the outbox and nothing comes back). */
@@ -53,6 +55,7 @@ export type MonitorStepInput =
   | { type: 'operation-started'; operationId: string }
   | { type: 'operation-status'; operationId: string; progress: OperationProgress }
   | { type: 'fences-applied'; result: FencesApplied }
+  | { type: 'switches-applied'; result: SwitchesApplied }
   /** The effect's activity failed after its retries: a fact like any other, decided on here. */
   | { type: 'effect-failed'; effect: ActiveEffect; error: string };
 
@@ -88,6 +91,7 @@ export function initialMonitorRecord(
     policy,
     probeIntervalMs,
     pendingFences: [],
+    pendingSwitches: [],
     answers: [],
     operationSeq: 0,
     executions: 0,
@@ -128,6 +132,8 @@ export function step(record: MonitorRecord, input: MonitorStepInput, now: Date):
           );
     case 'fences-applied':
       return fencesApplied(record, input.result, now);
+    case 'switches-applied':
+      return switchesApplied(record, input.result);
     case 'effect-failed':
       return effectFailed(record, input.effect, input.error, now);
   }
@@ -323,6 +329,9 @@ function onProbe(record0: MonitorRecord, probe: ProbeActivityResult, now: Date):
   // Every cycle, healthy or not: the primary's ARM may answer while its health check still fails.
   if (record.pendingFences.length && !record.activeOperation)
     effects.push({ type: 'apply-fences', targets: record.pendingFences });
+  // Likewise a switch whose router's ARM was silent; never while an operation runs (it owns the router then).
+  if (record.pendingSwitches?.length && !record.activeOperation)
+    effects.push({ type: 'apply-switches', switches: record.pendingSwitches });
   return { record, effects, reason };
 }
 
@@ -510,7 +519,12 @@ function onRequest(
  */
 function finish(
   record: MonitorRecord,
-  done: { operationId: string; outcome: OperationOutcome; pendingFences: WorkflowTarget[] },
+  done: {
+    operationId: string;
+    outcome: OperationOutcome;
+    pendingFences: WorkflowTarget[];
+    pendingSwitches?: PendingSwitch[];
+  },
   now: Date,
 ): MonitorStep {
   const active = record.activeOperation;
@@ -527,6 +541,12 @@ function finish(
     active.direction === 'failback' && done.outcome !== 'failed'
       ? []
       : mergeTargets(record.pendingFences, done.pendingFences);
+  const to: RegionName = active.direction === 'failover' ? 'secondary' : 'primary';
+  const pendingSwitches = mergeSwitches(
+    record.pendingSwitches ?? [],
+    done.pendingSwitches ?? [],
+    done.outcome === 'failed' ? undefined : to,
+  );
   const { activeOperation: _done, unstarted: _none, ...rest } = record;
   return same(
     {
@@ -534,6 +554,7 @@ function finish(
       state: d.state,
       lastOperation: { ...active, finishedAt: now.toISOString(), outcome: done.outcome },
       pendingFences,
+      pendingSwitches,
     },
     `${active.direction} ${done.operationId} ${done.outcome}; the monitor is ${d.state.mode}`,
   );
@@ -542,6 +563,32 @@ function finish(
 function mergeTargets(a: WorkflowTarget[], b: WorkflowTarget[]): WorkflowTarget[] {
   const seen = new Set(a.map(targetKey));
   return [...a, ...b.filter((t) => !seen.has(targetKey(t)))];
+}
+
+/**
+ * The switches still to make after an operation: its own, and the earlier ones of other routers (a router's
+ * newer switch replaces its older one). Once an operation moved the estate to region `movedTo`, an earlier
+ * switch towards the other region is dropped: it would send callers back to where this operation moved away from.
+ */
+function mergeSwitches(
+  earlier: PendingSwitch[],
+  added: PendingSwitch[],
+  movedTo: RegionName | undefined,
+): PendingSwitch[] {
+  const replaced = new Set(added.map((s) => s.router.key));
+  const kept = earlier.filter(
+    (s) => !replaced.has(s.router.key) && (movedTo === undefined || s.to === movedTo),
+  );
+  return [...kept, ...added];
+}
+
+function switchesApplied(record: MonitorRecord, result: SwitchesApplied): MonitorStep {
+  const label = (s: PendingSwitch) => `${s.router.label} -> ${s.target.label}`;
+  const errors = result.errors.length ? ` (${result.errors.join('; ')})` : '';
+  return same(
+    { ...record, pendingSwitches: result.pending },
+    `${result.applied.length} pending switch(es) made${result.applied.length ? `: ${result.applied.map(label).join(', ')}` : ''}, ${result.pending.length} still pending${errors}`,
+  );
 }
 
 function fencesApplied(record: MonitorRecord, result: FencesApplied, now: Date): MonitorStep {
@@ -600,5 +647,7 @@ function effectFailed(record: MonitorRecord, effect: ActiveEffect, error: string
       );
     case 'apply-fences':
       return same(record, `pending fences could not be applied (${error}): tried again next cycle`);
+    case 'apply-switches':
+      return same(record, `pending switches could not be made (${error}): tried again next cycle`);
   }
 }
