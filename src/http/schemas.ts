@@ -239,6 +239,18 @@ export const StatusResponseSchema = z
       })
       .describe('Consecutive failures against the threshold, or k of the last n probes'),
     recentProbes: z.array(ProbeSchema).max(20).describe('The last 20 probes, newest last'),
+    withheld: z
+      .array(
+        z.object({
+          by: z.enum(['pause', 'automatic-off', 'cooldown']),
+          until: z.string().optional().describe("When it stops holding (a pause's or the cooldown's end)"),
+          who: z.string().optional().describe('Who paused'),
+          reason: z.string(),
+        }),
+      )
+      .describe(
+        'While the primary is active: every cause that withholds an automatic failover now (a pause, automatic failover off), or delays it (the cooldown doubles detection); empty when nothing does',
+      ),
     pause: z.object({ until: z.string(), by: z.string(), reason: z.string() }).nullable(),
     currentOperation: OperationSummarySchema.extend({
       runtimeStatus: z.string().optional(),

@@ -11,7 +11,7 @@ import {
   QUEUE_POLL_MAX_MS,
 } from '../core/actuation';
 import { durationMs, formatDuration } from '../core/duration';
-import { countedFailures, reportedMode, type MonitorPolicy } from '../core/monitor';
+import { countedFailures, reportedMode, withholding, type MonitorPolicy } from '../core/monitor';
 import { entryTargets } from '../core/planner';
 import {
   DELIVERY_PREFIX,
@@ -222,6 +222,8 @@ export function statusView(i: StatusInputs): StatusView {
       ...(policy.window ? { window: policy.window } : {}),
     },
     recentProbes: state.recentProbes.slice(-20),
+    // Every cycle, not only in the one failover.withheld event: what keeps an automatic failover back now.
+    withheld: state.activeRegion === 'primary' && !m.activeOperation ? withholding(state, policy, i.now) : [],
     pause: pause ? { until: pause.until, by: pause.by, reason: pause.reason } : null,
     currentOperation: m.activeOperation
       ? {

@@ -19,6 +19,7 @@ import { plainText } from '../../src/http/redact';
 import { createHttpRegistration, httpSettingsFrom, keyIsOperatorWarning } from '../../src/http/runtime';
 import { askMonitor } from '../../src/http/monitor-requests';
 import { lastFailoverView, predictRto, statusView } from '../../src/http/status-view';
+import { renderStatus } from '../../src/cli/commands/status';
 import { EXAMPLE_PLAN } from '../support/estate';
 
 const { plan } = loadPlan({ kind: 'file', path: EXAMPLE_PLAN });
@@ -354,6 +355,57 @@ describe('status view and predicted RTO', () => {
     });
     expect(view).toMatchObject({ mode: 'monitoring', pause: null });
     expect(view.auth).toEqual({ keyIsOperator: false, requirePrincipal: true, principalTrusted: true });
+  });
+
+  it('says what withholds an automatic failover every cycle, structured and in dr status (issue 22 §6)', () => {
+    const now = new Date('2026-03-02T08:00:00Z');
+    const policy = { ...policyOf(plan), automaticFailover: false };
+    const state = {
+      ...initialMonitorState(),
+      mode: 'degraded' as const,
+      consecutiveFailures: 9,
+      lastFailoverAt: '2026-03-02T07:50:00.000Z',
+      pause: { until: '2026-03-02T09:00:00.000Z', by: 'oncall@contoso.com', reason: 'maintenance' },
+    };
+    const monitor: MonitorStatus = {
+      planId: plan.id,
+      state,
+      policy,
+      pendingFences: [],
+      answers: [],
+      operationSeq: 1,
+      executions: 3,
+      updatedAt: 'x',
+    };
+    const auth = { requirePrincipal: false, trustPrincipal: false, keyIsOperator: false };
+    const at = { plan, planPolicy: policy, monitor, instanceId: 'm', runtimeStatus: 'Running', now, auth };
+    const view = statusView(at);
+    const cooldownEnds = new Date(Date.parse(state.lastFailoverAt) + 30 * 60_000).toISOString();
+    expect(view.withheld).toEqual([
+      {
+        by: 'pause',
+        until: '2026-03-02T09:00:00.000Z',
+        who: 'oncall@contoso.com',
+        reason: 'paused until 2026-03-02T09:00:00.000Z by oncall@contoso.com',
+      },
+      { by: 'automatic-off', reason: 'automatic failover is off' },
+      {
+        by: 'cooldown',
+        until: cooldownEnds,
+        reason: `cooldown until ${cooldownEnds} (detection doubled: fails over at 6 failed probes in a row)`,
+      },
+    ]);
+    expect(renderStatus(view)).toContain(
+      `automatic failover withheld: paused until 2026-03-02T09:00:00.000Z by oncall@contoso.com; automatic failover is off; cooldown until ${cooldownEnds}`,
+    );
+    // The cooldown over, the pause expired, automatic failover on: nothing withholds, and nothing is said.
+    const later = new Date('2026-03-02T10:00:00Z');
+    const free = statusView({ ...at, now: later, monitor: { ...monitor, policy: policyOf(plan) } });
+    expect(free.withheld).toEqual([]);
+    expect(renderStatus(free)).not.toContain('withheld');
+    // Failed over, the question is not asked: no automatic failover is pending.
+    const over = { ...state, mode: 'failed-over' as const, activeRegion: 'secondary' as const };
+    expect(statusView({ ...at, monitor: { ...monitor, state: over } }).withheld).toEqual([]);
   });
 
   it('last failover: from the monitor summary alone when the record was purged; a crash says why', () => {

@@ -114,6 +114,8 @@ export function renderStatus(s: StatusView): string {
     lines.push(
       `  last probes: ${probes.map((p) => (p.healthy ? 'ok' : `FAIL(${p.failure ?? p.status ?? '?'})`)).join(' ')} (latest ${probes.at(-1)!.at})`,
     );
+  if (s.withheld.length)
+    lines.push(`  automatic failover withheld: ${s.withheld.map((w) => w.reason).join('; ')}`);
   if (s.pause) lines.push(`  paused until ${s.pause.until} by ${s.pause.by}: ${s.pause.reason}`);
   if (s.currentOperation)
     lines.push(
