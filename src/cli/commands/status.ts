@@ -105,7 +105,7 @@ const ms = (n: number): string => formatDuration(n);
 
 export function renderStatus(s: StatusView): string {
   const lines = [
-    `plan ${s.planId}: ${s.mode.toUpperCase()}, active region ${s.activeRegion} (${s.activeLocation})`,
+    `plan ${s.planId}: ${s.mode.toUpperCase()}${s.moved && s.moved.extent !== 'all' ? ` (${s.moved.extent === 'none' ? 'NOTHING MOVED' : 'PARTIAL'})` : ''}, active region ${s.activeRegion} (${s.activeLocation})`,
     `  failures: ${s.failures.rule}`,
   ];
   if (s.monitor.lastCycle) lines.push(`  last cycle: ${s.monitor.lastCycle.reason}`);
@@ -125,7 +125,11 @@ export function renderStatus(s: StatusView): string {
     lines.push(
       `  last operation: ${s.lastOperation.direction} ${s.lastOperation.operationId} ${s.lastOperation.outcome ?? 'running'}${s.lastOperation.finishedAt ? ` at ${s.lastOperation.finishedAt}` : ''}${s.lastOperation.measuredRtoMs !== undefined ? `, RTO ${ms(s.lastOperation.measuredRtoMs)}` : ''}`,
     );
-  for (const n of s.lastOperation?.notMoved ?? []) lines.push(`  not moved: ${n.entry}: ${n.reason}`);
+  // What the operation behind the current mode did not move, else what the last operation did not.
+  const notMoved = s.moved ? s.moved.notMoved : (s.lastOperation?.notMoved ?? []);
+  if (s.moved && s.moved.extent !== 'all')
+    lines.push(`  ${s.modeDetail}: ${s.moved.direction} ${s.moved.operationId}`);
+  for (const n of notMoved) lines.push(`  not moved (${n.why}): ${n.entry}: ${n.reason}`);
   if (s.pendingFences.length) lines.push(`  pending fences: ${s.pendingFences.join(', ')}`);
   lines.push(
     `  predicted RTO ${ms(s.predictedRto.totalMs)}: detection ${s.predictedRto.detection}; actuation ~${ms(s.predictedRto.actuationMs)}${s.predictedRto.automaticFailover ? '' : ' (automatic failover is OFF: an operator decides)'}`,
