@@ -6,7 +6,7 @@ import { stableHash } from '../core/hash';
 import type { MonitorRecord } from '../core/monitor-record';
 import type { Notification, EventType } from '../core/notifications';
 import type { EntryResult, ReadBackReport } from '../core/operation-record';
-import type { Direction, EntryPlan, OperationPlan, RegionName } from '../core/planner';
+import type { Direction, EntryPlan, OperationPlan, RegionName, WorkflowTarget } from '../core/planner';
 
 // The shapes the monitor's step and the operation's record builder work on live in the core (pure data);
 // the durable edges use them under these names.
@@ -82,6 +82,21 @@ export interface MonitorStatus extends MonitorInput {
   updatedAt: string;
   /** How many of the oldest entries the published copy left out to fit; the input has them all. */
   omitted?: { answers: number; recentProbes: number; pendingFences: number };
+}
+
+/**
+ * What a running operation publishes (its custom status): its progress for the status API, and what the
+ * monitor may act on before it ends (see the operationStatus activity).
+ */
+export interface OperationLiveStatus {
+  operationId: string;
+  status: string;
+  timeline: { at: string; event: string }[];
+  entriesDone: number;
+  /** Fences left pending by the entries of groups already done: the operation writes nothing of them again. */
+  released: WorkflowTarget[];
+  /** The instance ids of the group running now: the fences of an entry whose instance is over are released too. */
+  working: string[];
 }
 
 /** Durable Functions fails an orchestration whose JSON custom status exceeds 16 KB of UTF-16 text. */

@@ -152,9 +152,12 @@ function notMovedIn(record: OperationRecord): NotMoved[] {
   return record.notMoved ?? notMovedOf(record.request.direction, record.entries);
 }
 
-/** The entries an operation held, blocked or could not move, with why: status says plainly what did not move. */
+/**
+ * The entries an operation held, blocked or could not move, with why: status says plainly what did not move.
+ * (The fences it left pending have their own field, `pendingFences`.)
+ */
 function notMovedOfRecord(record: OperationRecord | undefined): { notMoved?: NotMoved[] } {
-  const notMoved = record ? notMovedIn(record) : [];
+  const notMoved = record ? notMovedIn(record).filter((n) => n.why !== 'pending-fence') : [];
   return notMoved.length ? { notMoved } : {};
 }
 
@@ -304,7 +307,8 @@ export function statusView(i: StatusInputs): StatusView {
     lastFailoverAt: state.lastFailoverAt ?? null,
     lastFailbackAt: state.lastFailbackAt ?? null,
     predictedRto: predictRto(plan, policy, i.armLatencyMs),
-    pendingFences: m.pendingFences.map((t) => t.label),
+    // With those the running operation released: applied each probe cycle while it still runs.
+    pendingFences: [...m.pendingFences, ...(m.operationFences?.pending ?? [])].map((t) => t.label),
     notifications: notificationsView(plan.id, i.deliveries),
     auth: {
       keyIsOperator: i.auth.keyIsOperator,
