@@ -26,6 +26,7 @@ import { createHttpRegistration, httpSettingsFrom, keyIsOperatorWarning } from '
 import { askMonitor } from '../../src/http/monitor-requests';
 import { lastFailoverView, predictRto, statusView } from '../../src/http/status-view';
 import { renderStatus } from '../../src/cli/commands/status';
+import { renderOperation } from '../../src/cli/commands/operation';
 import { EXAMPLE_PLAN } from '../support/estate';
 
 const { plan } = loadPlan({ kind: 'file', path: EXAMPLE_PLAN });
@@ -525,6 +526,17 @@ describe('status view and predicted RTO', () => {
     expect(none.moved?.extent).toBe('none');
     expect(none.modeDetail).toBe('failed-over (the failover moved nothing: order-webhook did not move)');
     expect(renderStatus(none)).toMatch(/FAILED-OVER \(NOTHING MOVED\), active region secondary/);
+    // dr operation says it too, from the audit record's own list.
+    expect(
+      renderOperation({
+        operationId: record.operationId,
+        status: 'completed-with-errors',
+        runtimeStatus: 'Completed',
+        createdAt: summary.startedAt,
+        updatedAt: summary.finishedAt,
+        record: { ...record, moved: 'partial', notMoved: view.moved!.notMoved },
+      }),
+    ).toContain(`moved: PARTIAL\n  not moved (blocked): order-webhook: ${blocked}`);
     // A whole failover: the mode alone.
     const whole = { ...record, entries: record.entries.slice(2) };
     expect(statusView({ ...at, lastRecord: whole })).toMatchObject({
