@@ -99,6 +99,33 @@ export interface OperationLiveStatus {
   working: string[];
 }
 
+/** What of its released fences and running instances an operation publishes, at most (UTF-16 bytes). */
+export const RELEASED_BUDGET_BYTES = 6 * 1024;
+
+/**
+ * The released fences and running instances that fit the budget, oldest first: a large plan's would push the
+ * operation's custom status past Durable's 16 KB and fail it. What does not fit waits for the operation's end,
+ * as every pending fence did before.
+ */
+export function fitReleased(
+  released: readonly WorkflowTarget[],
+  working: readonly string[],
+  budgetBytes = RELEASED_BUDGET_BYTES,
+): { released: WorkflowTarget[]; working: string[] } {
+  let left = budgetBytes;
+  const take = <T>(items: readonly T[]): T[] => {
+    const out: T[] = [];
+    for (const item of items) {
+      const bytes = utf16Bytes(item) + 2;
+      if (bytes > left) break;
+      left -= bytes;
+      out.push(item);
+    }
+    return out;
+  };
+  return { released: take(released), working: take(working) };
+}
+
 /** Durable Functions fails an orchestration whose JSON custom status exceeds 16 KB of UTF-16 text. */
 export const CUSTOM_STATUS_LIMIT_BYTES = 16 * 1024;
 /** Headroom under the limit, so a status that fits today is not refused for a longer timestamp tomorrow. */

@@ -15,6 +15,7 @@ import {
   startedNotice,
 } from '../core/operation-record';
 import {
+  fitReleased,
   type EntryInput,
   type BatchInput,
   type GroupCheck,
@@ -51,8 +52,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       status: record.status,
       timeline: record.timeline,
       entriesDone: record.entries.length,
-      released,
-      working,
+      ...fitReleased(released, working),
     };
     context.df.setCustomStatus(live);
   };
