@@ -26,10 +26,12 @@ import {
   type OperationRecord,
   type PlannedOperation,
   type Signal,
+  type TraceCarrier,
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
 import { queueNotifications, queueTask } from './notify';
-import { allOf, callActivity, subOrchestrationTask, type Gen } from '../durable/activity-calls';
+import { allOf, callActivity, subOrchestrationTask, traced, type Gen } from '../durable/activity-calls';
+import { groupCarrier, operationCarrier, operationTelemetry } from '../core/operation-telemetry';
 import { armRetry } from '../durable/retries';
 import { isBatchable } from './entry';
 import { targetKey } from '../core/refs';
@@ -62,12 +64,14 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   };
 
   mark(`${request.direction} requested by ${request.caller.by}: ${request.caller.reason}`);
+  // The operation's trace: its activities run as spans under these (derived from the operation id).
+  const opTrace = operationCarrier(input.planId, input.operationId);
   let planned: PlannedOperation;
   try {
     planned = yield* callActivity(
       context,
       'planOperation',
-      { direction: request.direction, kind: request.kind },
+      traced({ direction: request.direction, kind: request.kind }, opTrace),
       armRetry(),
     );
   } catch (err) {
@@ -76,6 +80,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     record = failed.record;
     mark(record.error!);
     yield* finish(context, input, record, 'failed', failed.notices);
+    yield* recordTelemetry(context, record);
     return record;
   }
   record.plan = planned.plan;
@@ -93,7 +98,8 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   let failingRegions: RegionName[] = [];
 
   for (const [gi, group] of planned.plan.groups.entries()) {
-    const check = yield* checkBefore(context, group, gi === 0, silentAt, probeIntervalMs);
+    const groupTrace = groupCarrier(input.planId, input.operationId, gi, group.group);
+    const check = yield* checkBefore(context, group, gi === 0, silentAt, probeIntervalMs, groupTrace);
     record.checks.push(check);
     if (check.source === 'live' && check.unreadable.length) silentAt = Date.parse(check.at);
     if (check.source === 'live' || check.violations.length)
@@ -111,11 +117,16 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       planId: input.planId,
       ...(planned.fenceBudgetMs !== undefined ? { fenceBudgetMs: planned.fenceBudgetMs } : {}),
       ...(failingRegions.length ? { failingRegions } : {}),
+      traceContext: groupTrace,
     });
     // Plain enables and disables are applied batched, in one sub-orchestration for the whole group (two
     // activities: the fences, then the activations); every other entry in a sub-orchestration of its own.
     const batched = new Set(group.entries.filter((e) => isBatchable(e, unsafe.has(e.entry))));
-    const batch: BatchInput = { operationId: input.operationId, inputs: [...batched].map(inputOf) };
+    const batch: BatchInput = {
+      operationId: input.operationId,
+      inputs: [...batched].map(inputOf),
+      traceContext: groupTrace,
+    };
     const batchId = `${context.df.instanceId}-g${gi}-batch`;
     const entryId = (ei: number) => `${context.df.instanceId}-g${gi}-e${ei}`;
     working = [
@@ -154,15 +165,18 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       const readBack = yield* callActivity(
         context,
         'readBack',
-        {
-          direction: request.direction,
-          group: group.group,
-          entries: group.entries.map((e) => e.entry),
-          // Fences left pending target a region whose ARM did not answer: do not spend reads on it again.
-          pending: entryResults.flatMap((e) =>
-            e.steps.filter((s) => s.status === 'pending-fence').map((s) => targetKey(s.action.target)),
-          ),
-        },
+        traced(
+          {
+            direction: request.direction,
+            group: group.group,
+            entries: group.entries.map((e) => e.entry),
+            // Fences left pending target a region whose ARM did not answer: do not spend reads on it again.
+            pending: entryResults.flatMap((e) =>
+              e.steps.filter((s) => s.status === 'pending-fence').map((s) => targetKey(s.action.target)),
+            ),
+          },
+          groupTrace,
+        ),
         armRetry(),
       );
       record.readBack.push({ ...readBack, at: now() });
@@ -186,7 +200,28 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   record = closed.record;
   mark(`${request.direction} ${closed.outcome}`);
   yield* finish(context, input, record, closed.outcome, closed.notices);
+  yield* recordTelemetry(context, record);
   return record;
+}
+
+/**
+ * Writes the operation's span, its group spans and its metrics (duration, measured RTO) once, from the audit
+ * record, after the monitor was told and the notices queued: nothing waits for it, and it never fails the
+ * operation (no retries; a failure is only noted in the timeline).
+ */
+function* recordTelemetry(context: df.OrchestrationContext, record: OperationRecord): Gen<void> {
+  try {
+    yield* callActivity(
+      context,
+      'recordOperation',
+      operationTelemetry(record, context.df.currentUtcDateTime),
+    );
+  } catch (err) {
+    record.timeline.push({
+      at: context.df.currentUtcDateTime.toISOString(),
+      event: `telemetry not recorded: ${errorMessage(err)}`,
+    });
+  }
 }
 
 /**
@@ -201,6 +236,7 @@ function* checkBefore(
   first: boolean,
   silentAt: number,
   probeIntervalMs: number,
+  trace: TraceCarrier,
 ): Gen<GroupCheck> {
   const at = context.df.currentUtcDateTime;
   const deferred = group.entries.filter((e) => deferredTargets(e).length > 0);
@@ -217,7 +253,7 @@ function* checkBefore(
     const live = yield* callActivity(
       context,
       'checkGroup',
-      { group: group.group, entries: deferred },
+      traced({ group: group.group, entries: deferred }, trace),
       armRetry(),
     );
     // Stamped with orchestration time, like the read-backs.
