@@ -4,7 +4,9 @@ import {
   ORCHESTRATIONS,
   monitorInstanceId,
   operationInstanceId,
+  type EntryResult,
   type OperationInput,
+  type OperationLiveStatus,
   type OperationProgress,
   type OperationRecord,
   type RequestSignal,
@@ -13,6 +15,9 @@ import {
 } from '../durable/contracts';
 import { statusIfAny, type DurableClient } from '../durable/client';
 import { ensureMonitor } from '../durable/monitor-instance';
+import { fencesLeftPending } from '../core/entry-gate';
+import type { WorkflowTarget } from '../core/planner';
+import { targetKey } from '../core/refs';
 import type { ActivityContext } from './context';
 
 export function durableActivities({ plan }: ActivityContext) {
@@ -58,7 +63,31 @@ export function durableActivities({ plan }: ActivityContext) {
     // Crashed or terminated: no record says what was fenced, so nothing is assumed pending.
     if (runtimeStatus === 'Failed' || runtimeStatus === 'Terminated')
       return { finished: true, runtimeStatus, outcome: 'failed', pendingFences: [] };
-    return { finished: false, ...(runtimeStatus ? { runtimeStatus } : {}) };
+    const pendingFences = await releasedFences(status?.customStatus, client);
+    return {
+      finished: false,
+      ...(runtimeStatus ? { runtimeStatus } : {}),
+      ...(pendingFences.length ? { pendingFences } : {}),
+    };
+  };
+
+  /**
+   * The fences a running operation is done with: those its finished groups released, and those of entries of
+   * the running group whose sub-orchestration is over (it writes nothing of them again). A sub-orchestration
+   * whose status cannot be read releases nothing yet.
+   */
+  const releasedFences = async (live: unknown, client: DurableClient): Promise<WorkflowTarget[]> => {
+    const published = live as Partial<OperationLiveStatus> | null | undefined;
+    const out = new Map<string, WorkflowTarget>();
+    for (const t of Array.isArray(published?.released) ? published.released : []) out.set(targetKey(t), t);
+    for (const id of Array.isArray(published?.working) ? published.working : []) {
+      const sub = await statusIfAny(client, id);
+      if (sub?.runtimeStatus !== 'Completed') continue;
+      const results = (Array.isArray(sub.output) ? sub.output : [sub.output]) as (EntryResult | null)[];
+      for (const r of results)
+        if (r && Array.isArray(r.steps)) for (const t of fencesLeftPending(r.steps)) out.set(targetKey(t), t);
+    }
+    return [...out.values()];
   };
 
   /**

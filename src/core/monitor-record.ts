@@ -56,7 +56,15 @@ export type Signal =
  * same outcome and pending fences its `operation-finished` signal carries.
  */
 export type OperationProgress =
-  | { finished: false; runtimeStatus?: string }
+  | {
+      finished: false;
+      runtimeStatus?: string;
+      /**
+       * Fences left pending by entries the running operation is done with (their sub-orchestrations over): the
+       * monitor applies them at once, not when the whole operation ends.
+       */
+      pendingFences?: WorkflowTarget[];
+    }
   | {
       finished: true;
       runtimeStatus: string;
@@ -143,6 +151,12 @@ export interface MonitorRecord {
    * operation runs, once the router answers. Absent in records written before them.
    */
   pendingSwitches?: PendingSwitch[];
+  /**
+   * Fences the active operation left pending on entries it is done with, applied each probe cycle while it
+   * still runs (`pending`), and those applied already (`applied`, target keys: not handed over again at its end).
+   * Only these are applied during an operation: the fences of earlier ones wait for it to end.
+   */
+  operationFences?: { operationId: string; pending: WorkflowTarget[]; applied: string[] };
   /**
    * Answers to requests of the last 24 h, newest last (idempotency across retries and continueAsNew): kept by
    * age, with a bound on those that started nothing (monitor-step's keptAnswers).

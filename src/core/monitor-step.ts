@@ -42,8 +42,9 @@ export type MonitorEffect =
   /** Idempotent on the operation id: starting it again finds the instance the first start made. */
   | { type: 'start-operation'; input: OperationInput }
   | { type: 'operation-status'; planId: string; operationId: string }
-  | { type: 'apply-fences'; targets: WorkflowTarget[] }
   | { type: 'apply-switches'; switches: PendingSwitch[] }
+  /** `during`: the running operation whose released fences these are (see MonitorRecord.operationFences). */
+  | { type: 'apply-fences'; targets: WorkflowTarget[]; during?: string }
   | { type: 'notify'; notification: Notification };
 
 /** An effect whose result comes back as an input (notifications go to the outbox and nothing comes back). */
@@ -54,7 +55,7 @@ export type MonitorStepInput =
   | { type: 'probed'; result: ProbeActivityResult }
   | { type: 'operation-started'; operationId: string }
   | { type: 'operation-status'; operationId: string; progress: OperationProgress }
-  | { type: 'fences-applied'; result: FencesApplied }
+  | { type: 'fences-applied'; result: FencesApplied; during?: string }
   | { type: 'switches-applied'; result: SwitchesApplied }
   /** The effect's activity failed after its retries: a fact like any other, decided on here. */
   | { type: 'effect-failed'; effect: ActiveEffect; error: string };
@@ -126,12 +127,9 @@ export function step(record: MonitorRecord, input: MonitorStepInput, now: Date):
     case 'operation-status':
       return input.progress.finished
         ? finish(record, { operationId: input.operationId, ...input.progress }, now)
-        : same(
-            record,
-            `${input.operationId} still runs (${input.progress.runtimeStatus ?? 'no status yet'})`,
-          );
+        : stillRuns(record, input.operationId, input.progress);
     case 'fences-applied':
-      return fencesApplied(record, input.result, now);
+      return fencesApplied(record, input.result, input.during, now);
     case 'switches-applied':
       return switchesApplied(record, input.result);
     case 'effect-failed':
@@ -315,7 +313,7 @@ function onProbe(record0: MonitorRecord, probe: ProbeActivityResult, now: Date):
       case 'start-operation': {
         const begun = begin(record, automaticRequest(record.state, c, record.policy), c.evidence, now);
         record = begun.record;
-        effects.push(begun.effect);
+        effects.push(...begun.effects);
         break;
       }
       case 'pause-expired':
@@ -326,9 +324,14 @@ function onProbe(record0: MonitorRecord, probe: ProbeActivityResult, now: Date):
         break; // Answers to operator requests; a probe asks nothing that needs answering.
     }
   }
-  // Every cycle, healthy or not: the primary's ARM may answer while its health check still fails.
-  if (record.pendingFences.length && !record.activeOperation)
+  // Every cycle, healthy or not: the primary's ARM may answer while its health check still fails. While an
+  // operation runs, only the fences it released (entries it is done with): it owns the rest.
+  const active = record.activeOperation;
+  const released = record.operationFences;
+  if (record.pendingFences.length && !active)
     effects.push({ type: 'apply-fences', targets: record.pendingFences });
+  else if (active && released?.operationId === active.operationId && released.pending.length)
+    effects.push({ type: 'apply-fences', targets: released.pending, during: active.operationId });
   // Likewise a switch whose router's ARM was silent; never while an operation runs (it owns the router then).
   if (record.pendingSwitches?.length && !record.activeOperation)
     effects.push({ type: 'apply-switches', switches: record.pendingSwitches });
@@ -391,7 +394,7 @@ function begin(
   request: OperationRequest,
   evidence: FailureEvidence | undefined,
   now: Date,
-): { record: MonitorRecord; effect: MonitorEffect; operationId: string } {
+): { record: MonitorRecord; effects: MonitorEffect[]; operationId: string } {
   const seq = record.operationSeq + 1;
   const at = now.toISOString();
   const operationId = `${request.direction}-${seq}-${at.replace(/[-:]/g, '').slice(0, 15)}`;
@@ -410,7 +413,16 @@ function begin(
       operationSeq: seq,
       activeOperation: { operationId, direction: request.direction, trigger: request.trigger, startedAt: at },
     },
-    effect: { type: 'start-operation', input },
+    // A failback holds every earlier fence while it runs, and a split entry first waits for its next slot
+    // boundary: a primary copy still running its half (its fence pending since the failover) would run that
+    // slot with the secondary, which covers every slot. So the pending fences are tried first, before the
+    // failback plans (the entries keep running in the secondary until it moves them back).
+    effects: [
+      ...(request.direction === 'failback' && record.pendingFences.length
+        ? [{ type: 'apply-fences' as const, targets: record.pendingFences }]
+        : []),
+      { type: 'start-operation', input },
+    ],
     operationId,
   };
 }
@@ -508,7 +520,7 @@ function onRequest(
   );
   return {
     record: answer(begun.record, { id: signal.id, status: 'accepted', operationId: begun.operationId }, now),
-    effects: [...expiryNotices(begun.record, d.commands, now), begun.effect],
+    effects: [...expiryNotices(begun.record, d.commands, now), ...begun.effects],
     reason: d.reason,
   };
 }
@@ -537,17 +549,22 @@ function finish(
     record.policy,
     now,
   );
+  // Fences applied while it ran are not handed over again.
+  const appliedDuring = new Set(
+    record.operationFences?.operationId === done.operationId ? record.operationFences.applied : [],
+  );
+  const left = done.pendingFences.filter((t) => !appliedDuring.has(targetKey(t)));
   const pendingFences =
     active.direction === 'failback' && done.outcome !== 'failed'
       ? []
-      : mergeTargets(record.pendingFences, done.pendingFences);
+      : mergeTargets(record.pendingFences, left);
   const to: RegionName = active.direction === 'failover' ? 'secondary' : 'primary';
   const pendingSwitches = mergeSwitches(
     record.pendingSwitches ?? [],
     done.pendingSwitches ?? [],
     done.outcome === 'failed' ? undefined : to,
   );
-  const { activeOperation: _done, unstarted: _none, ...rest } = record;
+  const { activeOperation: _done, unstarted: _none, operationFences: _over, ...rest } = record;
   return same(
     {
       ...rest,
@@ -591,7 +608,39 @@ function switchesApplied(record: MonitorRecord, result: SwitchesApplied): Monito
   );
 }
 
-function fencesApplied(record: MonitorRecord, result: FencesApplied, now: Date): MonitorStep {
+/**
+ * The active operation still runs: the fences it released so far (entries it is done with) join those it
+ * released before, minus those applied already; they are applied from this probe cycle on.
+ */
+function stillRuns(
+  record: MonitorRecord,
+  operationId: string,
+  progress: Extract<OperationProgress, { finished: false }>,
+): MonitorStep {
+  const runs = `${operationId} still runs (${progress.runtimeStatus ?? 'no status yet'})`;
+  const released = progress.pendingFences ?? [];
+  if (record.activeOperation?.operationId !== operationId || !released.length) return same(record, runs);
+  const before =
+    record.operationFences?.operationId === operationId
+      ? record.operationFences
+      : { operationId, pending: [], applied: [] };
+  const applied = new Set(before.applied);
+  const pending = mergeTargets(
+    before.pending,
+    released.filter((t) => !applied.has(targetKey(t))),
+  );
+  return same(
+    { ...record, operationFences: { ...before, pending } },
+    `${runs}; ${pending.length} fence(s) it left pending are applied while it runs`,
+  );
+}
+
+function fencesApplied(
+  record: MonitorRecord,
+  result: FencesApplied,
+  during: string | undefined,
+  now: Date,
+): MonitorStep {
   const effects = result.applied.length
     ? [
         notice(
@@ -607,8 +656,22 @@ function fencesApplied(record: MonitorRecord, result: FencesApplied, now: Date):
         ),
       ]
     : [];
+  const released = record.operationFences;
+  const next: MonitorRecord =
+    during === undefined
+      ? { ...record, pendingFences: result.pending }
+      : released?.operationId === during
+        ? {
+            ...record,
+            operationFences: {
+              operationId: during,
+              pending: result.pending,
+              applied: [...released.applied, ...result.applied.map(targetKey)],
+            },
+          }
+        : record;
   return {
-    record: { ...record, pendingFences: result.pending },
+    record: next,
     effects,
     reason: `${result.applied.length} pending fence(s) applied, ${result.pending.length} still pending`,
   };

@@ -406,6 +406,44 @@ function dropUndefined<T extends object>(value: T): T {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** What withholds (or, the cooldown, delays) an automatic failover now: one per cause, strongest first. */
+export interface Withheld {
+  /** `pause`: an operator's pause; `automatic-off`: the policy; `cooldown`: detection doubled after a failover. */
+  by: 'pause' | 'automatic-off' | 'cooldown';
+  /** When it stops holding (a pause's end, the cooldown's end); none for `automatic-off`. */
+  until?: string;
+  /** Who paused. */
+  who?: string;
+  /** In words, as `lastCycle` says it. */
+  reason: string;
+}
+
+/**
+ * Every cause that withholds an automatic failover right now, whatever the probes say (status shows it every
+ * cycle, not only in the one `failover.withheld` event). An expired pause withholds nothing. The cooldown
+ * never forbids a failover: it doubles detection until it ends.
+ */
+export function withholding(state: MonitorState, policy: MonitorPolicy, now: Date): Withheld[] {
+  const out: Withheld[] = [];
+  const pause = state.pause && Date.parse(state.pause.until) > now.getTime() ? state.pause : undefined;
+  if (pause)
+    out.push({
+      by: 'pause',
+      until: pause.until,
+      who: pause.by,
+      reason: `paused until ${pause.until} by ${pause.by}`,
+    });
+  if (!policy.automaticFailover) out.push({ by: 'automatic-off', reason: 'automatic failover is off' });
+  const cooldownEnds = at(state.lastFailoverAt) + durationMs(policy.cooldown);
+  if (now.getTime() < cooldownEnds)
+    out.push({
+      by: 'cooldown',
+      until: iso(cooldownEnds),
+      reason: `cooldown until ${iso(cooldownEnds)} (detection doubled: fails over at ${2 * (policy.window?.failures ?? policy.failureThreshold ?? 0)} failed probes in a row)`,
+    });
+  return out;
+}
+
 /** One sentence per cycle: the outcome first, then the numbers that led to it. */
 function explain(
   state: MonitorState,
@@ -428,13 +466,9 @@ function explain(
     : `${state.consecutiveFailures} failed probe(s) in a row (fails over at ${policy.failureThreshold})`;
   const pause = state.pause ? `paused until ${state.pause.until} by ${state.pause.by}; ` : '';
   // While the primary is active, every cycle says what would withhold an automatic failover now.
-  const cooldownEnds = at(state.lastFailoverAt) + durationMs(policy.cooldown);
-  const withholds =
-    pause +
-    (policy.automaticFailover ? '' : 'automatic failover is off; ') +
-    (now.getTime() < cooldownEnds
-      ? `cooldown until ${iso(cooldownEnds)} (detection doubled: fails over at ${2 * (policy.window?.failures ?? policy.failureThreshold ?? 0)} failed probes in a row); `
-      : '');
+  const withholds = withholding(state, policy, now)
+    .map((w) => `${w.reason}; `)
+    .join('');
   for (const c of commands) {
     if (c.type === 'start-operation')
       return c.direction === 'failover'

@@ -6,7 +6,14 @@
 import { stableHash } from './hash';
 import type { FailureEvidence, MonitorMode, MonitorPolicy, ProbeResult } from './monitor';
 import type { Caller, OperationOutcome, OperationRequest } from './monitor-record';
-import type { GroupCheck, OperationRto, ReadBackReport, StepStatus } from './operation-record-types';
+import type {
+  GroupCheck,
+  MovedExtent,
+  NotMoved,
+  OperationRto,
+  ReadBackReport,
+  StepStatus,
+} from './operation-record-types';
 
 /** CloudEvent types this control plane emits. */
 export const EVENT_TYPES = {
@@ -68,6 +75,10 @@ interface Completed extends OperationFacts {
   checks: GroupCheck[];
   readBack: ReadBackReport[];
   pendingFences: string[];
+  /** `all`, `partial` or `none`: how much of the plan moved. */
+  moved: MovedExtent;
+  /** Each entry that did not (wholly) move, with why. */
+  notMoved: NotMoved[];
   rto: OperationRto;
 }
 interface Failed extends OperationFacts {

@@ -69,3 +69,23 @@ export interface OperationRto {
   predictedDetectionMs?: number;
   predictedActuationMs?: number;
 }
+
+/**
+ * Why an entry did not (wholly) move: `held` whole at planning or after a failback's compensation (nothing of
+ * it changed), `blocked` (its activation was not run: its fence failed, or the check before its group found it
+ * unsafe), `failed` (its activation failed), `missing` (the copy that should take it does not exist),
+ * `pending-switch` (its router was not switched: callers are still sent where they were), `pending-fence` (it
+ * moved, but the copy it left is not fenced yet and may still run).
+ */
+export type NotMovedWhy = 'held' | 'blocked' | 'failed' | 'missing' | 'pending-switch' | 'pending-fence';
+
+export interface NotMoved {
+  entry: string;
+  why: NotMovedWhy;
+  reason: string;
+  /** `pending-fence`: the copies not fenced yet (labels). */
+  fences?: string[];
+}
+
+/** How much of the plan an operation moved: every entry, some, or none (an operation that changed nothing). */
+export type MovedExtent = 'all' | 'partial' | 'none';

@@ -16,11 +16,22 @@ import {
   type OperationFacts,
 } from './notifications';
 import type { OperationPlan, PendingSwitch, WorkflowTarget } from './planner';
-import type { EntryResult, GroupCheck, OperationRto, ReadBackReport } from './operation-record-types';
+import type {
+  EntryResult,
+  GroupCheck,
+  MovedExtent,
+  NotMoved,
+  OperationRto,
+  ReadBackReport,
+} from './operation-record-types';
+import { protects } from './verify';
 
 export type {
   EntryResult,
   GroupCheck,
+  MovedExtent,
+  NotMoved,
+  NotMovedWhy,
   OperationRto,
   ReadBackReport,
   StepResult,
@@ -60,9 +71,76 @@ export interface OperationRecord {
   pendingFences: WorkflowTarget[];
   /** Switches whose router's ARM did not answer, for the monitor to make (absent in records before them). */
   pendingSwitches?: PendingSwitch[];
+  /** Set when the operation ends: how much of the plan moved, and each entry that did not, with why. */
+  moved?: MovedExtent;
+  notMoved?: NotMoved[];
   notifications: NotificationRecord[];
   rto: OperationRto;
   error?: string;
+}
+
+const RAN = new Set(['done', 'noop']);
+
+/**
+ * Each entry an operation did not wholly move, with why (see NotMovedWhy), from its entries' results: said
+ * plainly in the audit record, the completed notice and the status, so a partial failover never reads as a
+ * whole one. An entry is named once, by the first thing that kept it back.
+ */
+export function notMovedOf(direction: 'failover' | 'failback', entries: readonly EntryResult[]): NotMoved[] {
+  const taker = direction === 'failover' ? 'secondary' : 'primary';
+  const out: NotMoved[] = [];
+  for (const e of entries) {
+    if (e.blocked) {
+      out.push({ entry: e.entry, why: e.blocked.startsWith('held') ? 'held' : 'blocked', reason: e.blocked });
+      continue;
+    }
+    const kept = e.steps.find(
+      (s) =>
+        (s.status === 'missing' && s.action.target.region === taker) ||
+        (!protects(s.action) &&
+          s.action.op !== 'missing' &&
+          s.action.op !== 'pending-fence' &&
+          s.action.op !== 'pending-switch' &&
+          !RAN.has(s.status)),
+    );
+    if (kept) {
+      const why = kept.status === 'missing' ? 'missing' : kept.status === 'blocked' ? 'blocked' : 'failed';
+      const reason = `${kept.action.op} ${kept.action.target.label}: ${kept.status}${kept.error ? ` (${kept.error})` : ''}`;
+      out.push({ entry: e.entry, why, reason });
+      continue;
+    }
+    const unswitched = e.steps.find((s) => s.status === 'pending-switch');
+    if (unswitched) {
+      out.push({
+        entry: e.entry,
+        why: 'pending-switch',
+        reason: `${unswitched.action.target.label} runs, but its router was not switched: ${unswitched.error ?? 'its ARM did not answer'}`,
+      });
+      continue;
+    }
+    const unfenced = fencesLeftPending(e.steps);
+    if (unfenced.length)
+      out.push({
+        entry: e.entry,
+        why: 'pending-fence',
+        reason: `moved, but ${unfenced.map((t) => t.label).join(', ')} is not fenced yet (pending until its region's ARM answers) and may still run`,
+        fences: unfenced.map((t) => t.label),
+      });
+  }
+  return out;
+}
+
+/**
+ * How much moved: `none` when no entry moved at all (every one held, blocked, failed or missing), `partial`
+ * when some did not, `all` otherwise. A fence still pending alone does not make it partial: the entry moved.
+ */
+export function movedExtent(
+  entries: readonly { entry: string }[],
+  notMoved: readonly NotMoved[],
+): MovedExtent {
+  const kept = new Set(notMoved.filter((n) => n.why !== 'pending-fence').map((n) => n.entry));
+  if (kept.size === 0) return 'all';
+  return entries.length > 0 && entries.every((e) => kept.has(e.entry)) ? 'none' : 'partial';
 }
 
 /** The probe interval an operation assumes when its input does not say (an operation started by hand). */
@@ -229,7 +307,17 @@ export function closeOperationRecord(
   const last = record.readBack.at(-1);
   if (last) rto.to = last.at;
   if (rto.from && rto.to) rto.measuredMs = Date.parse(rto.to) - Date.parse(rto.from);
-  const closed: OperationRecord = { ...record, pendingFences, pendingSwitches, status: outcome, rto };
+  const notMoved = notMovedOf(input.request.direction, record.entries);
+  const moved = movedExtent(record.entries, notMoved);
+  const closed: OperationRecord = {
+    ...record,
+    pendingFences,
+    pendingSwitches,
+    moved,
+    notMoved,
+    status: outcome,
+    rto,
+  };
   const notices: Notification[] = [
     ...(overrides.length
       ? [operationNotice(input, EVENT_TYPES.overrideAccepted, 'override', { overrides }, now)]
@@ -253,6 +341,8 @@ export function closeOperationRecord(
         checks: closed.checks,
         readBack: closed.readBack,
         pendingFences: pendingFences.map((t) => t.label),
+        moved,
+        notMoved,
         rto,
       },
       now,

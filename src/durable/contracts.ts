@@ -2,11 +2,12 @@
  * The durable contracts: names of orchestrations, activities and events, instance ids, and the shapes that
  * cross between the watchdog, the monitor, the operations and the HTTP API. No magic strings elsewhere.
  */
+import type { SplitSlotWait } from '../core/actuation';
 import { stableHash } from '../core/hash';
 import type { MonitorRecord, Signal } from '../core/monitor-record';
 import type { Notification, EventType } from '../core/notifications';
 import type { EntryResult, ReadBackReport } from '../core/operation-record';
-import type { Direction, EntryPlan, OperationPlan, RegionName } from '../core/planner';
+import type { Direction, EntryPlan, OperationPlan, RegionName, WorkflowTarget } from '../core/planner';
 import type { TraceCarrier } from '../core/operation-telemetry';
 
 // The shapes the monitor's step and the operation's record builder work on live in the core (pure data);
@@ -124,6 +125,50 @@ export interface MonitorStatus extends MonitorInput {
   updatedAt: string;
   /** How many of the oldest entries the published copy left out to fit; the input has them all. */
   omitted?: { answers: number; recentProbes: number; pendingFences: number };
+}
+
+/**
+ * What a running operation publishes (its custom status): its progress for the status API, and what the
+ * monitor may act on before it ends (see the operationStatus activity).
+ */
+export interface OperationLiveStatus {
+  operationId: string;
+  status: string;
+  timeline: { at: string; event: string }[];
+  entriesDone: number;
+  /** A group whose split entries wait for their slot boundary (said until the group is done). */
+  waiting?: SplitSlotWait;
+  /** Fences left pending by the entries of groups already done: the operation writes nothing of them again. */
+  released: WorkflowTarget[];
+  /** The instance ids of the group running now: the fences of an entry whose instance is over are released too. */
+  working: string[];
+}
+
+/** What of its released fences and running instances an operation publishes, at most (UTF-16 bytes). */
+export const RELEASED_BUDGET_BYTES = 6 * 1024;
+
+/**
+ * The released fences and running instances that fit the budget, oldest first: a large plan's would push the
+ * operation's custom status past Durable's 16 KB and fail it. What does not fit waits for the operation's end,
+ * as every pending fence did before.
+ */
+export function fitReleased(
+  released: readonly WorkflowTarget[],
+  working: readonly string[],
+  budgetBytes = RELEASED_BUDGET_BYTES,
+): { released: WorkflowTarget[]; working: string[] } {
+  let left = budgetBytes;
+  const take = <T>(items: readonly T[]): T[] => {
+    const out: T[] = [];
+    for (const item of items) {
+      const bytes = utf16Bytes(item) + 2;
+      if (bytes > left) break;
+      left -= bytes;
+      out.push(item);
+    }
+    return out;
+  };
+  return { released: take(released), working: take(working) };
 }
 
 /** Durable Functions fails an orchestration whose JSON custom status exceeds 16 KB of UTF-16 text. */

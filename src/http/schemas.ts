@@ -186,7 +186,18 @@ const OperationSummarySchema = z.object({
 });
 
 const NotMovedSchema = z
-  .array(z.object({ entry: z.string(), reason: z.string() }))
+  .array(
+    z.object({
+      entry: z.string(),
+      why: z
+        .enum(['held', 'blocked', 'failed', 'missing', 'pending-switch', 'pending-fence'])
+        .describe(
+          'held: nothing of it changed (its taker cannot run it); blocked: its activation was not run (a failed fence); failed or missing: its activation failed, or the copy that takes it does not exist; pending-switch: its router still sends callers to the other region; pending-fence: it moved, but the copy it left is not fenced yet',
+        ),
+      reason: z.string(),
+      fences: z.array(z.string()).optional().describe('pending-fence: the copies not fenced yet'),
+    }),
+  )
   .describe(
     'Entries the operation did not move (held whole, or blocked), each with why: a partial operation',
   );
@@ -229,6 +240,24 @@ export const StatusResponseSchema = z
     activeRegion: z.enum(['primary', 'secondary']),
     activeLocation: z.string(),
     mode: ModeSchema,
+    modeDetail: z
+      .string()
+      .describe(
+        "The mode with what qualifies it: 'failed-over (partial: order-webhook did not move)', 'failed-over (the failover moved nothing: ...)'; the mode alone when nothing does",
+      ),
+    moved: z
+      .object({
+        operationId: z.string(),
+        direction: z.enum(['failover', 'failback']),
+        extent: z
+          .enum(['all', 'partial', 'none'])
+          .describe('How much of the plan the operation behind the current mode moved'),
+        notMoved: NotMovedSchema,
+      })
+      .nullable()
+      .describe(
+        'The operation that set the active region (the last failover while the secondary is active, the last failback otherwise): each entry it did not move, with why; null while an operation runs or when there is none',
+      ),
     failures: z
       .object({
         counted: z.number().int().describe('Failures the policy counts toward a failover now'),
@@ -239,6 +268,18 @@ export const StatusResponseSchema = z
       })
       .describe('Consecutive failures against the threshold, or k of the last n probes'),
     recentProbes: z.array(ProbeSchema).max(20).describe('The last 20 probes, newest last'),
+    withheld: z
+      .array(
+        z.object({
+          by: z.enum(['pause', 'automatic-off', 'cooldown']),
+          until: z.string().optional().describe("When it stops holding (a pause's or the cooldown's end)"),
+          who: z.string().optional().describe('Who paused'),
+          reason: z.string(),
+        }),
+      )
+      .describe(
+        'While the primary is active: every cause that withholds an automatic failover now (a pause, automatic failover off), or delays it (the cooldown doubles detection); empty when nothing does',
+      ),
     pause: z.object({ until: z.string(), by: z.string(), reason: z.string() }).nullable(),
     currentOperation: OperationSummarySchema.extend({
       runtimeStatus: z.string().optional(),

@@ -11,7 +11,8 @@ import {
   QUEUE_POLL_MAX_MS,
 } from '../core/actuation';
 import { durationMs, formatDuration } from '../core/duration';
-import { countedFailures, reportedMode, type MonitorPolicy } from '../core/monitor';
+import { countedFailures, reportedMode, withholding, type MonitorPolicy } from '../core/monitor';
+import { movedExtent, notMovedOf, type NotMoved } from '../core/operation-record';
 import { entryTargets } from '../core/planner';
 import {
   DELIVERY_PREFIX,
@@ -141,17 +142,73 @@ export function lastFailoverView(
     ...(record?.rto.measuredMs !== undefined ? { measuredRtoMs: record.rto.measuredMs } : {}),
     ...(record?.rto.predictedMs !== undefined ? { predictedRtoMs: record.rto.predictedMs } : {}),
     pendingFences: (record?.pendingFences ?? []).map((t) => t.label),
-    ...notMovedOf(record),
+    ...notMovedOfRecord(record),
     ...((record?.error ?? crashed) ? { error: record?.error ?? crashed } : {}),
   };
 }
 
-/** The entries an operation held or blocked, with why: status says plainly what did not move. */
-function notMovedOf(record: OperationRecord | undefined): { notMoved?: { entry: string; reason: string }[] } {
-  const notMoved = (record?.entries ?? []).flatMap((e) =>
-    e.blocked ? [{ entry: e.entry, reason: e.blocked }] : [],
-  );
+/** The entries an operation did not (wholly) move, with why: its record's list (computed for older records). */
+function notMovedIn(record: OperationRecord): NotMoved[] {
+  return record.notMoved ?? notMovedOf(record.request.direction, record.entries);
+}
+
+/**
+ * The entries an operation held, blocked or could not move, with why: status says plainly what did not move.
+ * (The fences it left pending have their own field, `pendingFences`.)
+ */
+function notMovedOfRecord(record: OperationRecord | undefined): { notMoved?: NotMoved[] } {
+  const notMoved = record ? notMovedIn(record).filter((n) => n.why !== 'pending-fence') : [];
   return notMoved.length ? { notMoved } : {};
+}
+
+/**
+ * How much the operation behind the current mode moved (the last failover while the secondary is active, the
+ * last failback that moved anything while the primary is): a partial failover is never shown as a whole one.
+ * A fence that was pending then and has been applied since is no longer named.
+ */
+export function movedView(
+  i: Pick<StatusInputs, 'monitor' | 'lastRecord' | 'lastFailover' | 'plan'>,
+): StatusView['moved'] {
+  const m = i.monitor;
+  if (m.activeOperation) return null;
+  const secondary = m.state.activeRegion === 'secondary';
+  const last = m.lastOperation;
+  const candidates = [
+    i.lastRecord,
+    i.lastFailover?.instance ? recordOf(i.lastFailover.instance) : undefined,
+  ].filter((r): r is OperationRecord => r !== undefined);
+  const record = secondary
+    ? candidates.find((r) => r.request.direction === 'failover' && r.status !== 'running')
+    : last?.direction === 'failback' && last.outcome !== 'failed'
+      ? candidates.find((r) => r.operationId === last.operationId)
+      : undefined;
+  if (!record) return null;
+  const stillPending = new Set(m.pendingFences.map((t) => t.label));
+  const notMoved = notMovedIn(record).filter(
+    (n) => n.why !== 'pending-fence' || (n.fences ?? []).some((label) => stillPending.has(label)),
+  );
+  return {
+    operationId: record.operationId,
+    direction: record.request.direction,
+    extent: movedExtent(record.entries, notMoved),
+    notMoved,
+  };
+}
+
+/** The mode in words with what qualifies it: `failed-over (partial: 2 of 5 entries did not move)`. */
+export function modeDetail(mode: StatusView['mode'], moved: StatusView['moved']): string {
+  if (!moved) return mode;
+  const kept = moved.notMoved.filter((n) => n.why !== 'pending-fence');
+  const fences = moved.notMoved.length - kept.length;
+  const fenceWords = fences
+    ? `${fences} entr${fences === 1 ? 'y' : 'ies'} not fenced yet in the other region`
+    : '';
+  const what = moved.direction === 'failover' ? 'failover' : 'failback';
+  if (moved.extent === 'none')
+    return `${mode} (the ${what} moved nothing: ${kept.map((n) => n.entry).join(', ')} did not move)`;
+  if (moved.extent === 'partial')
+    return `${mode} (partial: ${kept.map((n) => n.entry).join(', ')} did not move${fenceWords ? `; ${fenceWords}` : ''})`;
+  return fenceWords ? `${mode} (${fenceWords})` : mode;
 }
 
 /** Keeps the status bounded however long the broker was away: the newest dropped events only. */
@@ -206,12 +263,16 @@ export function statusView(i: StatusInputs): StatusView {
   const pause = state.pause && Date.parse(state.pause.until) > i.now.getTime() ? state.pause : undefined;
   const last = m.lastOperation;
   const measured = i.lastRecord?.operationId === last?.operationId ? i.lastRecord : undefined;
+  const mode = reportedMode(state, i.now);
+  const moved = movedView(i);
   return {
     planId: plan.id,
     regions: { primary: plan.primary.location, secondary: plan.secondary.location },
     activeRegion: state.activeRegion,
     activeLocation: state.activeRegion === 'primary' ? plan.primary.location : plan.secondary.location,
-    mode: reportedMode(state, i.now),
+    mode,
+    modeDetail: modeDetail(mode, moved),
+    moved,
     failures: {
       counted: countedFailures(state, policy),
       needed,
@@ -222,6 +283,8 @@ export function statusView(i: StatusInputs): StatusView {
       ...(policy.window ? { window: policy.window } : {}),
     },
     recentProbes: state.recentProbes.slice(-20),
+    // Every cycle, not only in the one failover.withheld event: what keeps an automatic failover back now.
+    withheld: state.activeRegion === 'primary' && !m.activeOperation ? withholding(state, policy, i.now) : [],
     pause: pause ? { until: pause.until, by: pause.by, reason: pause.reason } : null,
     currentOperation: m.activeOperation
       ? {
@@ -237,7 +300,7 @@ export function statusView(i: StatusInputs): StatusView {
       ? {
           ...last,
           ...(measured?.rto.measuredMs !== undefined ? { measuredRtoMs: measured.rto.measuredMs } : {}),
-          ...notMovedOf(measured),
+          ...notMovedOfRecord(measured),
           ...(measured?.error ? { error: measured.error } : {}),
         }
       : null,
@@ -245,7 +308,8 @@ export function statusView(i: StatusInputs): StatusView {
     lastFailoverAt: state.lastFailoverAt ?? null,
     lastFailbackAt: state.lastFailbackAt ?? null,
     predictedRto: predictRto(plan, policy, i.armLatencyMs),
-    pendingFences: m.pendingFences.map((t) => t.label),
+    // With those the running operation released: applied each probe cycle while it still runs.
+    pendingFences: [...m.pendingFences, ...(m.operationFences?.pending ?? [])].map((t) => t.label),
     pendingSwitches: (m.pendingSwitches ?? []).map((s) => `${s.router.label} -> ${s.target.label}`),
     notifications: notificationsView(plan.id, i.deliveries),
     auth: {

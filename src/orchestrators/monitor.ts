@@ -70,6 +70,7 @@ function* perform(context: df.OrchestrationContext, effect: ActiveEffect): Gen<M
         return {
           type: 'fences-applied',
           result: yield* callActivity(context, 'applyPendingFences', effect.targets),
+          ...(effect.during ? { during: effect.during } : {}),
         };
       case 'apply-switches':
         return {

@@ -3,10 +3,10 @@
  * (steps in order inside an entry), read back after each group, notify, and return the audit record.
  */
 import type * as df from 'durable-functions';
-import type { EntryPlan, GroupPlan, RegionName } from '../core/planner';
+import type { EntryPlan, GroupPlan, RegionName, WorkflowTarget } from '../core/planner';
 import { deferredTargets } from '../core/preflight';
 import { splitSlotWait, type SplitSlotWait } from '../core/actuation';
-import { regionsFoundFailing } from '../core/entry-gate';
+import { fencesLeftPending, regionsFoundFailing } from '../core/entry-gate';
 import {
   DEFAULT_PROBE_INTERVAL_MS,
   closeOperationRecord,
@@ -16,11 +16,13 @@ import {
   startedNotice,
 } from '../core/operation-record';
 import {
+  fitReleased,
   type EntryInput,
   type BatchInput,
   type GroupCheck,
   type NotificationInput,
   type OperationInput,
+  type OperationLiveStatus,
   type OperationOutcome,
   type OperationRecord,
   type PlannedOperation,
@@ -45,15 +47,24 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   let record = openOperationRecord(input);
   // A group whose split entries wait for their slot boundary: said in the live status until the group is done.
   let waiting: SplitSlotWait | undefined;
-  const mark = (event: string) => {
-    record.timeline.push({ at: now(), event });
-    context.df.setCustomStatus({
+  // Fences left pending by groups already done, and the instances of the group running now: published, so the
+  // monitor applies a pending fence as soon as its entry is done, not when the whole operation ends.
+  const released: WorkflowTarget[] = [];
+  let working: string[] = [];
+  const publish = () => {
+    const live: OperationLiveStatus = {
       operationId: record.operationId,
       status: record.status,
       timeline: record.timeline,
       entriesDone: record.entries.length,
       ...(waiting ? { waiting } : {}),
-    });
+      ...fitReleased(released, working),
+    };
+    context.df.setCustomStatus(live);
+  };
+  const mark = (event: string) => {
+    record.timeline.push({ at: now(), event });
+    publish();
   };
 
   mark(`${request.direction} requested by ${request.caller.by}: ${request.caller.reason}`);
@@ -125,24 +136,20 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       inputs: [...batched].map(inputOf),
       traceContext: groupTrace,
     };
+    const batchId = `${context.df.instanceId}-g${gi}-batch`;
+    const entryId = (ei: number) => `${context.df.instanceId}-g${gi}-e${ei}`;
+    working = [
+      ...(batched.size ? [batchId] : []),
+      ...group.entries.flatMap((entry, ei) => (batched.has(entry) ? [] : [entryId(ei)])),
+    ];
+    publish();
     // The "started" notice is handed to the outbox alongside the first group (a store write that never
     // throws), so the first ARM writes wait for nothing, and Service Bus is not involved at all.
     const results = yield* allOf(context, {
       queued: startedQueued ? [] : [queueTask(context, [started])],
-      batch: batched.size
-        ? [subOrchestrationTask(context, 'batch', batch, `${context.df.instanceId}-g${gi}-batch`)]
-        : [],
+      batch: batched.size ? [subOrchestrationTask(context, 'batch', batch, batchId)] : [],
       entries: group.entries.flatMap((entry: EntryPlan, ei) =>
-        batched.has(entry)
-          ? []
-          : [
-              subOrchestrationTask(
-                context,
-                'entry',
-                inputOf(entry),
-                `${context.df.instanceId}-g${gi}-e${ei}`,
-              ),
-            ],
+        batched.has(entry) ? [] : [subOrchestrationTask(context, 'entry', inputOf(entry), entryId(ei))],
       ),
     });
     if (!startedQueued) {
@@ -153,6 +160,12 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     let next = 0;
     const entryResults = group.entries.map((e) => fromBatch.get(e.entry) ?? results.entries[next++]!);
     record.entries.push(...entryResults);
+    // Done with these entries: their pending fences are the monitor's to apply from now on.
+    const left = new Set(released.map(targetKey));
+    released.push(
+      ...entryResults.flatMap((e) => fencesLeftPending(e.steps)).filter((t) => !left.has(targetKey(t))),
+    );
+    working = [];
     failingRegions = [
       ...new Set([...failingRegions, ...regionsFoundFailing(entryResults.flatMap((e) => e.steps))]),
     ];

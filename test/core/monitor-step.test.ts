@@ -4,6 +4,7 @@
  * (record, effects, reason). The effect loop in src/orchestrators/monitor.ts adds nothing but the activities.
  */
 import { describe, expect, it } from 'vitest';
+import { targetKey } from '../../src/core/refs';
 import { testPolicy } from '../support/plans';
 import fc from 'fast-check';
 import { initialMonitorState, type MonitorPolicy } from '../../src/core/monitor';
@@ -446,6 +447,98 @@ describe('pending fences', () => {
       at(0),
     );
     expect(none.effects).toEqual([]);
+  });
+
+  it('those a running operation released are applied while it runs, only those, and not handed over twice (issue 22 §6)', () => {
+    const keyed = (label: string) => ({ ...target(label), key: label });
+    const earlier = [keyed('primary:old')];
+    const running: MonitorRecord = {
+      ...fresh(),
+      state: { ...initialMonitorState(), mode: 'failing-over', lastFailoverAt: at(0).toISOString() },
+      pendingFences: earlier,
+      activeOperation: {
+        operationId: 'op',
+        direction: 'failover',
+        trigger: 'manual',
+        startedAt: at(0).toISOString(),
+      },
+    };
+    const split = keyed('primary:split');
+    const webhook = keyed('primary:webhook');
+    // The operation is done with the split entry: its fence is released; the webhook is still being worked on.
+    const ms = 2 * INTERVAL;
+    const applyOnly: MonitorEffect[] = [];
+    const c = cycle(running, tick(ms), ms, (e) => {
+      if (e.type === 'operation-status')
+        return {
+          type: 'operation-status',
+          operationId: 'op',
+          progress: { finished: false, runtimeStatus: 'Running', pendingFences: [split] },
+        };
+      if (e.type === 'apply-fences') {
+        applyOnly.push(e);
+        return {
+          type: 'fences-applied',
+          result: { applied: e.targets, pending: [], errors: [] },
+          during: e.during,
+        };
+      }
+      return working(false)(e);
+    });
+    expect(c.done).toEqual(['operation-status', 'probe', 'apply-fences', 'notify fence.applied']);
+    // Only the released fence: the one an earlier operation left waits for this one to end.
+    expect(applyOnly).toEqual([{ type: 'apply-fences', targets: [split], during: 'op' }]);
+    expect(c.record.pendingFences).toEqual(earlier);
+    expect(c.record.operationFences).toEqual({ operationId: 'op', pending: [], applied: [targetKey(split)] });
+    // The next cycle the operation still lists it (and now the webhook): only the webhook is new.
+    const next = step(
+      c.record,
+      {
+        type: 'operation-status',
+        operationId: 'op',
+        progress: { finished: false, runtimeStatus: 'Running', pendingFences: [split, webhook] },
+      },
+      at(3 * INTERVAL),
+    );
+    expect(next.record.operationFences?.pending).toEqual([webhook]);
+    // It ends listing both: the applied one is not handed over again; the rest joins the earlier ones.
+    const done = step(
+      next.record,
+      signal({
+        kind: 'operation-finished',
+        id: 'op:finished',
+        operationId: 'op',
+        direction: 'failover',
+        outcome: 'succeeded',
+        pendingFences: [split, webhook],
+      }),
+      at(4 * INTERVAL),
+    );
+    expect(done.record.pendingFences).toEqual([...earlier, webhook]);
+    expect(done.record.operationFences).toBeUndefined();
+    // Nothing released: nothing applied while it runs.
+    expect(cycle(running, tick(ms), ms, working(false)).done).toEqual(['operation-status', 'probe']);
+  });
+
+  it('are tried before a failback starts, which holds them while it runs (issue 22 §2: a split slot ran twice)', () => {
+    const r: MonitorRecord = {
+      ...withFences(),
+      state: { ...withFences().state, consecutiveSuccesses: 5, primaryHealthySince: at(0).toISOString() },
+    };
+    const out = step(
+      r,
+      signal({ kind: 'request-operation', id: 'fb', request: manual('failback', { force: true }) }),
+      at(0),
+    );
+    expect(types(out.effects)).toEqual(['apply-fences', 'start-operation']);
+    expect(out.effects[0]).toEqual({ type: 'apply-fences', targets: r.pendingFences });
+    // A failover starts at once: its own plan fences what it moves.
+    const failover = step(
+      { ...r, state: initialMonitorState() },
+      signal({ kind: 'request-operation', id: 'fo', request: manual('failover') }),
+      at(0),
+    );
+    expect(types(failover.effects)).toEqual(['start-operation']);
   });
 
   it('wait while an operation runs, and a failed application changes nothing', () => {

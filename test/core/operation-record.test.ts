@@ -9,6 +9,8 @@ import { EVENT_TYPES } from '../../src/core/notifications';
 import {
   closeOperationRecord,
   failedToPlan,
+  movedExtent,
+  notMovedOf,
   openOperationRecord,
   rtoStart,
   type EntryResult,
@@ -180,6 +182,75 @@ describe('an operation record', () => {
       },
     });
     expect(record.rto.to).toBeUndefined(); // the builder returns a new record
+  });
+
+  it('names each entry that did not move, with why, in the record and the completed notice (issue 22 §6)', () => {
+    const on = (op: 'enable' | 'disable' | 'missing', region: string, name: string) =>
+      ({ op, target: { region, label: `${region}:${name}` } }) as unknown as PlannedAction;
+    const entries = [
+      entry('moved', [
+        [on('disable', 'primary', 'moved'), 'done'],
+        [on('enable', 'secondary', 'moved'), 'done'],
+      ]),
+      entry('held', [], { blocked: 'held: secondary:held does not exist, so fencing the primary would ...' }),
+      entry(
+        'fence-failed',
+        [
+          [on('disable', 'primary', 'fence-failed'), 'failed'],
+          [on('enable', 'secondary', 'fence-failed'), 'blocked'],
+        ],
+        { blocked: 'not activating secondary:fence-failed: the fence of primary:fence-failed failed (x)' },
+      ),
+      entry('enable-failed', [
+        [on('disable', 'primary', 'enable-failed'), 'done'],
+        [on('enable', 'secondary', 'enable-failed'), 'failed'],
+      ]),
+      entry('unfenced', [
+        [action('pending-fence', 'primary:unfenced'), 'pending-fence'],
+        [on('enable', 'secondary', 'unfenced'), 'done'],
+      ]),
+      // The primary's copy is gone: nothing to fence, the entry moved.
+      entry('primary-gone', [
+        [on('missing', 'primary', 'primary-gone'), 'missing'],
+        [on('enable', 'secondary', 'primary-gone'), 'done'],
+      ]),
+    ];
+    entries[3]!.steps[1]!.error = 'ARM unreachable';
+    const notMoved = notMovedOf('failover', entries);
+    expect(notMoved).toEqual([
+      { entry: 'held', why: 'held', reason: entries[1]!.blocked },
+      { entry: 'fence-failed', why: 'blocked', reason: entries[2]!.blocked },
+      {
+        entry: 'enable-failed',
+        why: 'failed',
+        reason: 'enable secondary:enable-failed: failed (ARM unreachable)',
+      },
+      {
+        entry: 'unfenced',
+        why: 'pending-fence',
+        reason:
+          "moved, but primary:unfenced is not fenced yet (pending until its region's ARM answers) and may still run",
+        fences: ['primary:unfenced'],
+      },
+    ]);
+    expect(movedExtent(entries, notMoved)).toBe('partial');
+    // A fence still pending alone: the entry moved.
+    expect(movedExtent(entries, notMoved.slice(3))).toBe('all');
+    // An emergency failover that moved nothing says so.
+    expect(movedExtent(entries.slice(1, 4), notMoved.slice(0, 3))).toBe('none');
+
+    const closed = closeOperationRecord({ ...openOperationRecord(input()), entries }, input(), now);
+    expect(closed.record).toMatchObject({ moved: 'partial', notMoved });
+    expect(closed.notices.at(-1)).toMatchObject({
+      type: EVENT_TYPES.failoverCompleted,
+      data: { moved: 'partial', notMoved },
+    });
+    const none = closeOperationRecord(
+      { ...openOperationRecord(input()), entries: entries.slice(1, 3) },
+      input(),
+      now,
+    );
+    expect(none.record.moved).toBe('none');
   });
 
   it('a failback that could not plan fails, saying why, with a failback.failed notice', () => {

@@ -7,13 +7,16 @@ import { describe, expect, it } from 'vitest';
 import {
   CUSTOM_STATUS_LIMIT_BYTES,
   MONITOR_SIGNAL,
+  RELEASED_BUDGET_BYTES,
   fitMonitorStatus,
+  fitReleased,
   monitorInstanceId,
   utf16Bytes,
   type MonitorStatus,
   type Signal,
 } from '../../src/durable/contracts';
 import { estatePerTest } from '../support/estate';
+import type { WorkflowTarget } from '../../src/core/planner';
 
 const estates = estatePerTest();
 
@@ -98,5 +101,29 @@ describe('fitMonitorStatus', () => {
       pendingFences: 400 - fitted.pendingFences.length,
     });
     expect(fitted.omitted!.pendingFences).toBeGreaterThan(0);
+  });
+});
+
+describe("a running operation's released fences", () => {
+  it('are published within a budget, oldest first, so a large plan never pushes its status past 16 KB', () => {
+    const target = (i: number) =>
+      ({
+        region: 'primary',
+        key: `sub/rg-${i}/workflow-${i}-${'x'.repeat(40)}`,
+        label: `primary:workflow-${i}`,
+        ref: { subscriptionId: 'sub', resourceGroup: `rg-${i}`, name: `workflow-${i}` },
+      }) as unknown as WorkflowTarget;
+    const released = Array.from({ length: 500 }, (_, i) => target(i));
+    const working = Array.from({ length: 300 }, (_, i) => `dr-op-plan-failover-1-g3-e${i}`);
+    const fitted = fitReleased(released, working);
+    expect(utf16Bytes(fitted)).toBeLessThanOrEqual(RELEASED_BUDGET_BYTES + 64);
+    expect(fitted.released.length).toBeGreaterThan(0);
+    expect(fitted.released).toEqual(released.slice(0, fitted.released.length));
+    expect(utf16Bytes(fitted) + 2_000).toBeLessThan(CUSTOM_STATUS_LIMIT_BYTES);
+    // A small operation publishes everything.
+    expect(fitReleased(released.slice(0, 3), working.slice(0, 2))).toEqual({
+      released: released.slice(0, 3),
+      working: working.slice(0, 2),
+    });
   });
 });

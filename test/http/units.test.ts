@@ -1,7 +1,13 @@
 /** The pure parts of the HTTP API: principals, the monitor request wait, the status view, history paging. */
 import { describe, expect, it } from 'vitest';
 import { initialMonitorState } from '../../src/core/monitor';
-import { monitorInstanceId, type MonitorStatus, type Signal } from '../../src/durable/contracts';
+import {
+  monitorInstanceId,
+  type MonitorStatus,
+  type OperationRecord,
+  type Signal,
+} from '../../src/durable/contracts';
+import type { WorkflowTarget } from '../../src/core/planner';
 import { loadPlan } from '../../src/plan/load';
 import { policyOf } from '../../src/core/monitor';
 import { HttpRequest } from '@azure/functions';
@@ -19,6 +25,8 @@ import { plainText } from '../../src/http/redact';
 import { createHttpRegistration, httpSettingsFrom, keyIsOperatorWarning } from '../../src/http/runtime';
 import { askMonitor } from '../../src/http/monitor-requests';
 import { lastFailoverView, predictRto, statusView } from '../../src/http/status-view';
+import { renderStatus } from '../../src/cli/commands/status';
+import { renderOperation } from '../../src/cli/commands/operation';
 import { EXAMPLE_PLAN } from '../support/estate';
 
 const { plan } = loadPlan({ kind: 'file', path: EXAMPLE_PLAN });
@@ -354,6 +362,187 @@ describe('status view and predicted RTO', () => {
     });
     expect(view).toMatchObject({ mode: 'monitoring', pause: null });
     expect(view.auth).toEqual({ keyIsOperator: false, requirePrincipal: true, principalTrusted: true });
+  });
+
+  it('says what withholds an automatic failover every cycle, structured and in dr status (issue 22 §6)', () => {
+    const now = new Date('2026-03-02T08:00:00Z');
+    const policy = { ...policyOf(plan), automaticFailover: false };
+    const state = {
+      ...initialMonitorState(),
+      mode: 'degraded' as const,
+      consecutiveFailures: 9,
+      lastFailoverAt: '2026-03-02T07:50:00.000Z',
+      pause: { until: '2026-03-02T09:00:00.000Z', by: 'oncall@contoso.com', reason: 'maintenance' },
+    };
+    const monitor: MonitorStatus = {
+      planId: plan.id,
+      state,
+      policy,
+      pendingFences: [],
+      answers: [],
+      operationSeq: 1,
+      executions: 3,
+      updatedAt: 'x',
+    };
+    const auth = { requirePrincipal: false, trustPrincipal: false, keyIsOperator: false };
+    const at = { plan, planPolicy: policy, monitor, instanceId: 'm', runtimeStatus: 'Running', now, auth };
+    const view = statusView(at);
+    const cooldownEnds = new Date(Date.parse(state.lastFailoverAt) + 30 * 60_000).toISOString();
+    expect(view.withheld).toEqual([
+      {
+        by: 'pause',
+        until: '2026-03-02T09:00:00.000Z',
+        who: 'oncall@contoso.com',
+        reason: 'paused until 2026-03-02T09:00:00.000Z by oncall@contoso.com',
+      },
+      { by: 'automatic-off', reason: 'automatic failover is off' },
+      {
+        by: 'cooldown',
+        until: cooldownEnds,
+        reason: `cooldown until ${cooldownEnds} (detection doubled: fails over at 6 failed probes in a row)`,
+      },
+    ]);
+    expect(renderStatus(view)).toContain(
+      `automatic failover withheld: paused until 2026-03-02T09:00:00.000Z by oncall@contoso.com; automatic failover is off; cooldown until ${cooldownEnds}`,
+    );
+    // The cooldown over, the pause expired, automatic failover on: nothing withholds, and nothing is said.
+    const later = new Date('2026-03-02T10:00:00Z');
+    const free = statusView({ ...at, now: later, monitor: { ...monitor, policy: policyOf(plan) } });
+    expect(free.withheld).toEqual([]);
+    expect(renderStatus(free)).not.toContain('withheld');
+    // Failed over, the question is not asked: no automatic failover is pending.
+    const over = { ...state, mode: 'failed-over' as const, activeRegion: 'secondary' as const };
+    expect(statusView({ ...at, monitor: { ...monitor, state: over } }).withheld).toEqual([]);
+  });
+
+  it('a partial failover says so: the mode qualified, each entry that did not move named with why (issue 22 §6)', () => {
+    const now = new Date('2026-03-02T08:30:00Z');
+    const summary = {
+      operationId: 'failover-1-20260302T080000',
+      direction: 'failover' as const,
+      trigger: 'automatic' as const,
+      startedAt: '2026-03-02T08:00:00.000Z',
+      finishedAt: '2026-03-02T08:03:00.000Z',
+      outcome: 'completed-with-errors' as const,
+    };
+    const step = (op: string, label: string, status: string) => ({
+      action: { op, target: { region: label.split(':')[0], label } },
+      status,
+      at: summary.startedAt,
+    });
+    const blocked =
+      'not activating secondary:order-webhook: the fence of primary:order-webhook failed (gave up)';
+    // An audit record written before the record carried its list: the status computes it from the entries.
+    const record = {
+      operationId: summary.operationId,
+      planId: plan.id,
+      request: {
+        direction: 'failover',
+        kind: 'emergency',
+        trigger: 'automatic',
+        caller: { by: 'automatic', reason: 'r' },
+        override: [],
+      },
+      status: 'completed-with-errors',
+      entries: [
+        {
+          entry: 'order-webhook',
+          group: 0,
+          blocked,
+          steps: [
+            step('disable', 'primary:order-webhook', 'failed'),
+            step('enable', 'secondary:order-webhook', 'blocked'),
+          ],
+        },
+        {
+          entry: 'invoice-sync',
+          group: 0,
+          steps: [
+            step('pending-fence', 'primary:invoice-sync', 'pending-fence'),
+            step('enable', 'secondary:invoice-sync', 'done'),
+          ],
+        },
+        { entry: 'order-api', group: 0, steps: [step('enable', 'secondary:order-api', 'done')] },
+      ],
+      pendingFences: [],
+      rto: {},
+    } as unknown as OperationRecord;
+    const state = {
+      ...initialMonitorState(),
+      mode: 'failed-over' as const,
+      activeRegion: 'secondary' as const,
+    };
+    const monitor: MonitorStatus = {
+      planId: plan.id,
+      state,
+      policy: policyOf(plan),
+      lastOperation: summary,
+      pendingFences: [{ label: 'primary:invoice-sync' } as WorkflowTarget],
+      answers: [],
+      operationSeq: 1,
+      executions: 3,
+      updatedAt: 'x',
+    };
+    const auth = { requirePrincipal: false, trustPrincipal: false, keyIsOperator: false };
+    const at = {
+      plan,
+      planPolicy: policyOf(plan),
+      monitor,
+      instanceId: 'm',
+      runtimeStatus: 'Running',
+      now,
+      auth,
+      lastRecord: record,
+    };
+    const view = statusView(at);
+    expect(view.mode).toBe('failed-over');
+    expect(view.modeDetail).toBe(
+      'failed-over (partial: order-webhook did not move; 1 entry not fenced yet in the other region)',
+    );
+    expect(view.moved).toEqual({
+      operationId: summary.operationId,
+      direction: 'failover',
+      extent: 'partial',
+      notMoved: [
+        { entry: 'order-webhook', why: 'blocked', reason: blocked },
+        expect.objectContaining({
+          entry: 'invoice-sync',
+          why: 'pending-fence',
+          fences: ['primary:invoice-sync'],
+        }),
+      ],
+    });
+    const text = renderStatus(view);
+    expect(text).toMatch(/^plan .*: FAILED-OVER \(PARTIAL\), active region secondary/);
+    expect(text).toContain(`not moved (blocked): order-webhook: ${blocked}`);
+    expect(text).toContain('not moved (pending-fence): invoice-sync: moved, but primary:invoice-sync');
+
+    // The pending fence applied since: no longer named.
+    const fenced = statusView({ ...at, monitor: { ...monitor, pendingFences: [] } });
+    expect(fenced.moved?.notMoved.map((n) => n.entry)).toEqual(['order-webhook']);
+    // An emergency failover that moved nothing says so, and is never shown as a plain failed-over.
+    const nothing = { ...record, entries: record.entries.slice(0, 1) };
+    const none = statusView({ ...at, lastRecord: nothing });
+    expect(none.moved?.extent).toBe('none');
+    expect(none.modeDetail).toBe('failed-over (the failover moved nothing: order-webhook did not move)');
+    expect(renderStatus(none)).toMatch(/FAILED-OVER \(NOTHING MOVED\), active region secondary/);
+    // dr operation says it too, from the audit record's own list.
+    expect(
+      renderOperation({
+        operationId: record.operationId,
+        status: 'completed-with-errors',
+        runtimeStatus: 'Completed',
+        createdAt: summary.startedAt,
+        updatedAt: summary.finishedAt,
+        record: { ...record, moved: 'partial', notMoved: view.moved!.notMoved },
+      }),
+    ).toContain(`moved: PARTIAL\n  not moved (blocked): order-webhook: ${blocked}`);
+    // A whole failover: the mode alone.
+    const whole = { ...record, entries: record.entries.slice(2) };
+    expect(statusView({ ...at, lastRecord: whole })).toMatchObject({
+      modeDetail: 'failed-over',
+      moved: { extent: 'all', notMoved: [] },
+    });
   });
 
   it('last failover: from the monitor summary alone when the record was purged; a crash says why', () => {

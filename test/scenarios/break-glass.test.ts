@@ -3,17 +3,25 @@
  * budget per group, then what they protect is blocked at once (and said at once), or, under the operator's
  * no-dual-active override, activated; a fence that failed stays pending and is applied when the region answers.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_TYPES, MONITOR_SIGNAL, monitorInstanceId, type Signal } from '../../src/durable/contracts';
 import { DEFAULT_FENCE_BUDGET_MS } from '../../src/durable/retries';
 import { estatePerTest, type Estate } from '../support/estate';
 import { checkInvariants } from '../support/invariants';
+import { startApiEstate, type ApiEstate } from '../http/support';
 
 const MIN = 60_000;
 const PRIMARY = 'westeurope';
 const SECONDARY = 'northeurope';
 const ACTIVE_PASSIVE = ['order-webhook', 'mailbox-poller', 'invoice-sync'];
 const estates = estatePerTest();
+// An estate with the HTTP API, for what the status says.
+let withApi: ApiEstate | undefined;
+afterEach(async () => {
+  const e = withApi;
+  withApi = undefined;
+  await e?.stop();
+});
 
 const stateOf = (e: Estate, region: string, name: string) =>
   e.sim.workflows().find((w) => w.region === region && w.name === name)?.state;
@@ -88,7 +96,7 @@ describe('break-glass within minutes', () => {
   });
 
   it('without the override: the activation is blocked after the fence budget, and activation.blocked goes out at once', async () => {
-    const e = await estates.start();
+    const e = (withApi = await startApiEstate());
     await e.advance(5 * MIN);
     e.outage(PRIMARY, { kind: 'unhealthy', mode: 'status' });
     e.outage(PRIMARY, { kind: 'errors', rate: 1 });
@@ -116,6 +124,16 @@ describe('break-glass within minutes', () => {
     expect(op!.pendingFences.map((t) => t.label)).toEqual(
       expect.not.arrayContaining(['primary:order-webhook', 'primary:mailbox-poller']),
     );
+    // Status never says a plain "failed-over" here: it names each entry that did not move, and why.
+    const status = await e.call('GET', 'status');
+    expect(status.body.mode).toBe('failed-over');
+    expect(status.body.modeDetail).toMatch(
+      /^failed-over \((partial|the failover moved nothing): .*order-webhook/,
+    );
+    const notMoved = status.body.moved.notMoved as { entry: string; why: string }[];
+    for (const name of ACTIVE_PASSIVE)
+      expect(notMoved, name).toContainEqual(expect.objectContaining({ entry: name, why: 'blocked' }));
+    expect(op!.notMoved).toEqual(status.body.moved.notMoved);
     expect(checkInvariants(e, { detectedAt: started })).toEqual([]);
   });
 

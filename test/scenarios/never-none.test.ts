@@ -121,8 +121,19 @@ describe('never none', () => {
     ]);
     expect(blocked).toBeLessThan(said.findIndex((m) => m.subject === EVENT_TYPES.failoverCompleted));
     const status = await e.call('GET', 'status');
-    expect(status.body.lastOperation.notMoved).toEqual([{ entry: 'order-webhook', reason: webhook.blocked }]);
-    expect(status.body.lastFailover.notMoved).toEqual([{ entry: 'order-webhook', reason: webhook.blocked }]);
+    const held = [{ entry: 'order-webhook', why: 'held', reason: webhook.blocked }];
+    expect(status.body.lastOperation.notMoved).toEqual(held);
+    expect(status.body.lastFailover.notMoved).toEqual(held);
+    // Not a plain "failed-over": the mode is qualified, and the audit record and completion say it too.
+    expect(status.body.modeDetail).toBe('failed-over (partial: order-webhook did not move)');
+    expect(status.body.moved).toMatchObject({
+      operationId: op!.operationId,
+      extent: 'partial',
+      notMoved: held,
+    });
+    expect(op).toMatchObject({ moved: 'partial', notMoved: held });
+    const completed = said.find((m) => m.subject === EVENT_TYPES.failoverCompleted)!;
+    expect(completed.data).toMatchObject({ moved: 'partial', notMoved: held });
 
     await e.restore(PRIMARY);
     await e.advance(10 * MIN);

@@ -58,6 +58,10 @@ const completed = {
     checks: 'the safety check before each group',
     readBack: 'each group read back: mismatches, violations, unreadable',
     pendingFences: 'fences left for the monitor to apply when the region returns',
+    moved:
+      '`all`, `partial` (some entries did not move) or `none` (nothing moved): a partial operation says so',
+    notMoved:
+      'per entry that did not (wholly) move: `entry`, `why` (`held`, `blocked`, `failed`, `missing`, `pending-switch`, `pending-fence`) and `reason`',
     rto: 'measured (from, to, basis) and predicted (detection + actuation)',
   },
 };

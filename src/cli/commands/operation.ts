@@ -50,6 +50,10 @@ export function renderOperation(o: OperationReply): string {
       `  group ${e.group} ${e.entry}: ${e.blocked ? `BLOCKED (${e.blocked})` : steps || 'no steps'}${failed.length ? `; ${failed.map((f) => f.error).join('; ')}` : ''}`,
     );
   }
+  // A partial operation says so, entry by entry (the audit record's own list).
+  if (record?.moved && record.moved !== 'all')
+    lines.push(`  moved: ${record.moved === 'none' ? 'NOTHING' : 'PARTIAL'}`);
+  for (const n of record?.notMoved ?? []) lines.push(`  not moved (${n.why}): ${n.entry}: ${n.reason}`);
   if (record?.pendingFences?.length)
     lines.push(`  pending fences: ${record.pendingFences.map((f) => f.label).join(', ')}`);
   if (record?.rto)

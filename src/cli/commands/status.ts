@@ -105,7 +105,7 @@ const ms = (n: number): string => formatDuration(n);
 
 export function renderStatus(s: StatusView): string {
   const lines = [
-    `plan ${s.planId}: ${s.mode.toUpperCase()}, active region ${s.activeRegion} (${s.activeLocation})`,
+    `plan ${s.planId}: ${s.mode.toUpperCase()}${s.moved && s.moved.extent !== 'all' ? ` (${s.moved.extent === 'none' ? 'NOTHING MOVED' : 'PARTIAL'})` : ''}, active region ${s.activeRegion} (${s.activeLocation})`,
     `  failures: ${s.failures.rule}`,
   ];
   if (s.monitor.lastCycle) lines.push(`  last cycle: ${s.monitor.lastCycle.reason}`);
@@ -114,6 +114,8 @@ export function renderStatus(s: StatusView): string {
     lines.push(
       `  last probes: ${probes.map((p) => (p.healthy ? 'ok' : `FAIL(${p.failure ?? p.status ?? '?'})`)).join(' ')} (latest ${probes.at(-1)!.at})`,
     );
+  if (s.withheld.length)
+    lines.push(`  automatic failover withheld: ${s.withheld.map((w) => w.reason).join('; ')}`);
   if (s.pause) lines.push(`  paused until ${s.pause.until} by ${s.pause.by}: ${s.pause.reason}`);
   if (s.currentOperation)
     lines.push(
@@ -123,7 +125,11 @@ export function renderStatus(s: StatusView): string {
     lines.push(
       `  last operation: ${s.lastOperation.direction} ${s.lastOperation.operationId} ${s.lastOperation.outcome ?? 'running'}${s.lastOperation.finishedAt ? ` at ${s.lastOperation.finishedAt}` : ''}${s.lastOperation.measuredRtoMs !== undefined ? `, RTO ${ms(s.lastOperation.measuredRtoMs)}` : ''}`,
     );
-  for (const n of s.lastOperation?.notMoved ?? []) lines.push(`  not moved: ${n.entry}: ${n.reason}`);
+  // What the operation behind the current mode did not move, else what the last operation did not.
+  const notMoved = s.moved ? s.moved.notMoved : (s.lastOperation?.notMoved ?? []);
+  if (s.moved && s.moved.extent !== 'all')
+    lines.push(`  ${s.modeDetail}: ${s.moved.direction} ${s.moved.operationId}`);
+  for (const n of notMoved) lines.push(`  not moved (${n.why}): ${n.entry}: ${n.reason}`);
   if (s.pendingFences.length) lines.push(`  pending fences: ${s.pendingFences.join(', ')}`);
   if (s.pendingSwitches.length) lines.push(`  pending switches: ${s.pendingSwitches.join(', ')}`);
   lines.push(
