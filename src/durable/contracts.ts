@@ -3,7 +3,7 @@
  * cross between the watchdog, the monitor, the operations and the HTTP API. No magic strings elsewhere.
  */
 import { stableHash } from '../core/hash';
-import type { MonitorRecord } from '../core/monitor-record';
+import type { KnownFailing as KnownFailingInput, MonitorRecord } from '../core/monitor-record';
 import type { Notification, EventType } from '../core/notifications';
 import type { EntryResult, ReadBackReport } from '../core/operation-record';
 import type { Direction, EntryPlan, OperationPlan, RegionName } from '../core/planner';
@@ -12,6 +12,8 @@ import type { Direction, EntryPlan, OperationPlan, RegionName } from '../core/pl
 // the durable edges use them under these names.
 export type {
   Caller,
+  KnownFailing,
+  OperationStop,
   OperationInput,
   OperationOutcome,
   OperationProgress,
@@ -60,10 +62,13 @@ export const ACTIVITIES = {
   reportDroppedNotification: 'drReportDroppedNotification',
   operationStatus: 'drOperationStatus',
   checkGroup: 'drCheckGroup',
+  cancelOperation: 'drCancelOperation',
 } as const;
 
 /** The monitor waits for exactly one event name: every input to it is a Signal. */
 export const MONITOR_SIGNAL = 'signal';
+/** An operation and its entries stop at their next step boundary on this event (its data: an OperationStop). */
+export const OPERATION_STOP = 'stop';
 
 export const monitorInstanceId = (planId: string): string => `dr-monitor-${planId}`;
 export const operationInstanceId = (planId: string, operationId: string): string =>
@@ -151,6 +156,8 @@ export interface EntryInput {
   fenceBudgetMs?: number;
   /** Regions whose fences already ran out of budget in this operation: their fences are tried once. */
   failingRegions?: RegionName[];
+  /** Regions whose fences the operation this one superseded found failing: their fences are not tried. */
+  knownFailing?: KnownFailingInput;
 }
 
 /** The input of the batch sub-orchestration: a group's batchable entries. */

@@ -71,6 +71,11 @@ function* perform(context: df.OrchestrationContext, effect: ActiveEffect): Gen<M
           type: 'fences-applied',
           result: yield* callActivity(context, 'applyPendingFences', effect.targets),
         };
+      case 'cancel-operation': {
+        const { planId, operationId, stop } = effect;
+        yield* callActivity(context, 'cancelOperation', { planId, operationId, stop });
+        return { type: 'cancel-sent', operationId };
+      }
     }
   } catch (err) {
     // Any failure of an activity (after its retries) is a fact the step decides on, never the monitor's end.

@@ -109,6 +109,8 @@ const working =
         };
       case 'apply-fences':
         return { type: 'fences-applied', result: { applied: e.targets, pending: [], errors: [] } };
+      case 'cancel-operation':
+        return { type: 'cancel-sent', operationId: e.operationId };
     }
   };
 
