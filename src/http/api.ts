@@ -326,6 +326,43 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       });
     }),
 
+    cancel: handler('cancel', async (call) => {
+      const id = validate(OperationIdSchema, call.request.params.id ?? '', 'path');
+      const body = await readBody(call.request, HTTP_ROUTES.cancel.body);
+      call.audit.reason = body.reason;
+      call.audit.operationId = id;
+      const { key, given } = idempotencyKeyOf(call.request, newId);
+      call.audit.idempotencyKey = key;
+      const caller = { by: call.identity.by, reason: body.reason };
+      const signal: RequestSignal = {
+        kind: 'cancel-operation',
+        id: `http-cancel-${key}`,
+        operationId: id,
+        caller,
+        fingerprint: fingerprintOf('cancel', { operationId: id, caller }),
+      };
+      const { answer, replayed } = await askMonitor(call.client, call.plan, signal, {
+        waitMs,
+        sleep,
+        idempotencyKey: key,
+        log: (m) => call.context.log(m),
+      });
+      call.audit.replayed = replayed;
+      if (answer.status === 'refused' || answer.status === 'conflict')
+        throw new ConflictError(
+          answer.reason,
+          answer.status === 'conflict' ? { runningOperationId: answer.operationId } : undefined,
+        );
+      if (answer.status !== 'accepted')
+        throw new Error(`the monitor answered a cancel with "${answer.status}"`);
+      const location = `/api/operations/${answer.operationId}`;
+      return {
+        status: 202,
+        headers: { Location: location, ...(given ? { 'Idempotency-Key': key } : {}) },
+        jsonBody: { operationId: answer.operationId, status: 'cancelling', location },
+      };
+    }),
+
     failback: handler('failback', async (call) => {
       const body = await readBody(call.request, HTTP_ROUTES.failback.body);
       call.audit.reason = body.reason;

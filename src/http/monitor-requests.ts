@@ -16,7 +16,10 @@ import { ensureMonitor } from '../durable/monitor-instance';
 import { statusIfAny, type DurableClient } from '../durable/client';
 import { IdempotencyKeyReusedError, MonitorUnavailableError } from './errors';
 
-export type RequestSignal = Extract<Signal, { kind: 'pause' | 'resume' | 'request-operation' }>;
+export type RequestSignal = Extract<
+  Signal,
+  { kind: 'pause' | 'resume' | 'request-operation' | 'cancel-operation' }
+>;
 
 export interface AskOptions {
   /** Longest the caller waits for the answer (Azure's HTTP front end gives up at 230 s; we answer well before). */
