@@ -40,7 +40,15 @@ describe('npm run drill (embedded estate, in-process)', () => {
       ['failback-notified', true],
       ['back-to-normal', true],
       ['split-slots-exactly-once', true],
+      // Never none and break-glass, in one outage whose ARM fails every request.
+      ['break-glass-supersedes', true],
+      ['never-none', true],
+      ['failback-read-back-clean', true],
+      ['back-to-normal', true],
     ]);
+    // The break-glass failover had the secondary running within 2 minutes of that outage.
+    expect(report.breakGlass).toMatchObject({ heldEntry: 'mailbox-poller' });
+    expect(report.breakGlass!.secondaryRunningMs).toBeLessThan(120_000);
     // Detection is bounded by the policy: 3 failed probes at PT2S, plus up to one interval of phase.
     expect(report.detectionMs).toBeGreaterThan(2_000);
     expect(report.detectionMs).toBeLessThan(10_000);
