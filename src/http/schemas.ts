@@ -258,6 +258,16 @@ export const StatusResponseSchema = z
     currentOperation: OperationSummarySchema.extend({
       runtimeStatus: z.string().optional(),
       live: z.unknown().optional().describe("The operation orchestration's live custom status"),
+      stopping: z
+        .object({
+          outcome: z.enum(['cancelled', 'superseded']),
+          by: z.string(),
+          reason: z.string(),
+          at: z.string(),
+          supersededBy: z.string().optional(),
+        })
+        .optional()
+        .describe('An operator stopped it: it ends at its next step boundary (then supersededBy starts)'),
     }).nullable(),
     lastOperation: OperationSummarySchema.extend({
       measuredRtoMs: z.number().optional(),
