@@ -10,6 +10,7 @@ import { notifyActivities } from './notify';
 import { planningActivities } from './planning';
 import { probeActivities } from './probe';
 import { readBackActivities } from './read-back';
+import { telemetryActivities } from './telemetry';
 
 export type { ActivityDeps } from './context';
 
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...readBackActivities(context),
     ...notifyActivities(context),
     ...durableActivities(context),
+    ...telemetryActivities(),
   };
 }
 

@@ -7,6 +7,7 @@ import type { KnownFailing as KnownFailingInput, MonitorRecord } from '../core/m
 import type { Notification, EventType } from '../core/notifications';
 import type { EntryResult, ReadBackReport } from '../core/operation-record';
 import type { Direction, EntryPlan, OperationPlan, RegionName } from '../core/planner';
+import type { TraceCarrier } from '../core/operation-telemetry';
 
 // The shapes the monitor's step and the operation's record builder work on live in the core (pure data);
 // the durable edges use them under these names.
@@ -32,6 +33,7 @@ export type {
   StepResult,
   StepStatus,
 } from '../core/operation-record';
+export type { OperationTelemetry, TraceCarrier } from '../core/operation-telemetry';
 export { EVENT_TYPES, MAX_MESSAGE_ID_LENGTH, messageIdOf } from '../core/notifications';
 export type { EventType, Notification, NotificationData } from '../core/notifications';
 
@@ -63,7 +65,14 @@ export const ACTIVITIES = {
   operationStatus: 'drOperationStatus',
   checkGroup: 'drCheckGroup',
   cancelOperation: 'drCancelOperation',
+  recordOperation: 'drRecordOperation',
 } as const;
+
+/**
+ * The field of an activity input that carries its span context (a TraceCarrier): the activity registration
+ * takes it off before the activity sees its input, and runs the activity as a span under it.
+ */
+export const TRACE_FIELD = 'traceContext';
 
 /** The monitor waits for exactly one event name: every input to it is a Signal. */
 export const MONITOR_SIGNAL = 'signal';
@@ -158,12 +167,15 @@ export interface EntryInput {
   failingRegions?: RegionName[];
   /** Regions whose fences the operation this one superseded found failing: their fences are not tried. */
   knownFailing?: KnownFailingInput;
+  /** The group's span in the operation's trace: the entry's activities run as its children. */
+  traceContext?: TraceCarrier;
 }
 
 /** The input of the batch sub-orchestration: a group's batchable entries. */
 export interface BatchInput {
   operationId: string;
   inputs: EntryInput[];
+  traceContext?: TraceCarrier;
 }
 
 /** Every sub-orchestration an orchestrator calls: its input and its output (typed calls in activity-calls.ts). */

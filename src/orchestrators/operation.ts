@@ -25,10 +25,12 @@ import {
   type OperationStop,
   type PlannedOperation,
   type Signal,
+  type TraceCarrier,
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
 import { queueNotifications, queueTask } from './notify';
-import { callActivity, fanOut, subOrchestrationTask, type Gen } from '../durable/activity-calls';
+import { callActivity, fanOut, subOrchestrationTask, traced, type Gen } from '../durable/activity-calls';
+import { groupCarrier, operationCarrier, operationTelemetry } from '../core/operation-telemetry';
 import { armRetry } from '../durable/retries';
 import { isBatchable } from './entry';
 import { targetKey } from '../core/refs';
@@ -53,12 +55,14 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   };
 
   mark(`${request.direction} requested by ${request.caller.by}: ${request.caller.reason}`);
+  // The operation's trace: its activities run as spans under these (derived from the operation id).
+  const opTrace = operationCarrier(input.planId, input.operationId);
   let planned: PlannedOperation;
   try {
     planned = yield* callActivity(
       context,
       'planOperation',
-      { direction: request.direction, kind: request.kind },
+      traced({ direction: request.direction, kind: request.kind }, opTrace),
       armRetry(),
     );
   } catch (err) {
@@ -67,6 +71,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     record = failed.record;
     mark(record.error!);
     yield* finish(context, input, record, 'failed', failed.notices);
+    yield* recordTelemetry(context, record);
     return record;
   }
   record.plan = planned.plan;
@@ -94,7 +99,8 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       mark(`stopped before group ${group.group}: ${stoppedWords(stop)}; not run: ${notRun.join(', ')}`);
       break;
     }
-    const check = yield* checkBefore(context, group, gi === 0, silentAt, probeIntervalMs);
+    const groupTrace = groupCarrier(input.planId, input.operationId, gi, group.group);
+    const check = yield* checkBefore(context, group, gi === 0, silentAt, probeIntervalMs, groupTrace);
     record.checks.push(check);
     if (check.source === 'live' && check.unreadable.length) silentAt = Date.parse(check.at);
     if (check.source === 'live' || check.violations.length)
@@ -113,11 +119,16 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       ...(planned.fenceBudgetMs !== undefined ? { fenceBudgetMs: planned.fenceBudgetMs } : {}),
       ...(failingRegions.length ? { failingRegions } : {}),
       ...(input.knownFailing ? { knownFailing: input.knownFailing } : {}),
+      traceContext: groupTrace,
     });
     // Plain enables and disables are applied batched, in one sub-orchestration for the whole group (two
     // activities: the fences, then the activations); every other entry in a sub-orchestration of its own.
     const batched = new Set(group.entries.filter((e) => isBatchable(e, unsafe.has(e.entry))));
-    const batch: BatchInput = { operationId: input.operationId, inputs: [...batched].map(inputOf) };
+    const batch: BatchInput = {
+      operationId: input.operationId,
+      inputs: [...batched].map(inputOf),
+      traceContext: groupTrace,
+    };
     // The "started" notice is handed to the outbox alongside the first group (a store write that never
     // throws), so the first ARM writes wait for nothing, and Service Bus is not involved at all.
     const fan = fanOut(context, {
@@ -165,15 +176,18 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       const readBack = yield* callActivity(
         context,
         'readBack',
-        {
-          direction: request.direction,
-          group: group.group,
-          entries: group.entries.map((e) => e.entry),
-          // Fences left pending target a region whose ARM did not answer: do not spend reads on it again.
-          pending: entryResults.flatMap((e) =>
-            e.steps.filter((s) => s.status === 'pending-fence').map((s) => targetKey(s.action.target)),
-          ),
-        },
+        traced(
+          {
+            direction: request.direction,
+            group: group.group,
+            entries: group.entries.map((e) => e.entry),
+            // Fences left pending target a region whose ARM did not answer: do not spend reads on it again.
+            pending: entryResults.flatMap((e) =>
+              e.steps.filter((s) => s.status === 'pending-fence').map((s) => targetKey(s.action.target)),
+            ),
+          },
+          groupTrace,
+        ),
         armRetry(),
       );
       record.readBack.push({ ...readBack, at: now() });
@@ -202,7 +216,28 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   record = closed.record;
   mark(`${request.direction} ${closed.outcome}`);
   yield* finish(context, input, record, closed.outcome, closed.notices);
+  yield* recordTelemetry(context, record);
   return record;
+}
+
+/**
+ * Writes the operation's span, its group spans and its metrics (duration, measured RTO) once, from the audit
+ * record, after the monitor was told and the notices queued: nothing waits for it, and it never fails the
+ * operation (no retries; a failure is only noted in the timeline).
+ */
+function* recordTelemetry(context: df.OrchestrationContext, record: OperationRecord): Gen<void> {
+  try {
+    yield* callActivity(
+      context,
+      'recordOperation',
+      operationTelemetry(record, context.df.currentUtcDateTime),
+    );
+  } catch (err) {
+    record.timeline.push({
+      at: context.df.currentUtcDateTime.toISOString(),
+      event: `telemetry not recorded: ${errorMessage(err)}`,
+    });
+  }
 }
 
 /**
@@ -217,6 +252,7 @@ function* checkBefore(
   first: boolean,
   silentAt: number,
   probeIntervalMs: number,
+  trace: TraceCarrier,
 ): Gen<GroupCheck> {
   const at = context.df.currentUtcDateTime;
   const deferred = group.entries.filter((e) => deferredTargets(e).length > 0);
@@ -233,7 +269,7 @@ function* checkBefore(
     const live = yield* callActivity(
       context,
       'checkGroup',
-      { group: group.group, entries: deferred },
+      traced({ group: group.group, entries: deferred }, trace),
       armRetry(),
     );
     // Stamped with orchestration time, like the read-backs.
