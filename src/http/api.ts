@@ -129,6 +129,11 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       request,
       fingerprint: fingerprintOf(route, request),
     };
+    return operationAnswer(await ask(call, signal, key), given ? key : undefined);
+  }
+
+  /** Raises a request signal and waits for the monitor's answer (a retried key: the first one), audited. */
+  async function ask(call: Call, signal: RequestSignal, key: string): Promise<RequestAnswer> {
     const { answer, replayed } = await askMonitor(call.client, call.plan, signal, {
       waitMs,
       sleep,
@@ -136,7 +141,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       log: (m) => call.context.log(m),
     });
     call.audit.replayed = replayed;
-    return operationAnswer(answer, given ? key : undefined);
+    return answer;
   }
 
   function operationAnswer(answer: RequestAnswer, key: string | undefined): HttpResponseInit {
@@ -341,13 +346,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
         caller,
         fingerprint: fingerprintOf('cancel', { operationId: id, caller }),
       };
-      const { answer, replayed } = await askMonitor(call.client, call.plan, signal, {
-        waitMs,
-        sleep,
-        idempotencyKey: key,
-        log: (m) => call.context.log(m),
-      });
-      call.audit.replayed = replayed;
+      const answer = await ask(call, signal, key);
       if (answer.status === 'refused' || answer.status === 'conflict')
         throw new ConflictError(
           answer.reason,

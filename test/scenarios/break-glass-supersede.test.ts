@@ -12,7 +12,7 @@ import {
   type OperationRecord,
   type Signal,
 } from '../../src/durable/contracts';
-import { estatePerTest, type Estate } from '../support/estate';
+import { enabledAt, estatePerTest, stateOf, type Estate } from '../support/estate';
 import { eventOf } from '../support/notifications';
 
 const MIN = 60_000;
@@ -21,15 +21,6 @@ const SECONDARY = 'northeurope';
 const ACTIVE_PASSIVE = ['order-webhook', 'mailbox-poller', 'invoice-sync'];
 const estates = estatePerTest();
 
-const stateOf = (e: Estate, region: string, name: string) =>
-  e.sim.workflows().find((w) => w.region === region && w.name === name)?.state;
-const enabledAt = (e: Estate, region: string, name: string) => {
-  const c = e.sim
-    .stateChanges()
-    .filter((x) => x.region === region && x.workflowName === name && x.to === 'Enabled')
-    .at(-1);
-  return c ? Date.parse(c.virtualTime) : undefined;
-};
 const recordOf = (e: Estate, operationId: string): OperationRecord | undefined =>
   e.operations().find((o) => o.instanceId.endsWith(operationId))?.output;
 const raise = (e: Estate, signal: Signal) =>
