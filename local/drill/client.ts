@@ -1,4 +1,5 @@
 /** Thin HTTP clients for the drill: the control plane's `/api` and the simulator's `/sim`. */
+import { request as httpsRequest } from 'node:https';
 
 export class DrillHttpError extends Error {
   override readonly name = 'DrillHttpError';
@@ -87,6 +88,19 @@ export class ApiClient {
 
   async status(): Promise<ApiStatus> {
     return (await call<ApiStatus>('GET', `${this.baseUrl}/status`, { headers: this.headers() })).body;
+  }
+
+  /** Answers 202 (accepted) or 409 (refused / conflict); anything else throws. */
+  async failover(body: {
+    reason: string;
+    kind: 'planned' | 'emergency';
+    override?: string[];
+  }): Promise<HttpAnswer<Record<string, unknown>>> {
+    return call('POST', `${this.baseUrl}/failover`, {
+      headers: this.headers(),
+      body,
+      okStatuses: [202, 409],
+    });
   }
 
   /** Answers 202 (accepted) or 409 (refused / conflict); anything else throws. */
@@ -179,6 +193,48 @@ export class SimClient {
         okStatuses: [200, 502],
       })
     ).body;
+  }
+
+  /**
+   * One request to the simulator's ARM endpoint (HTTPS with its own CA, any bearer token), as an operator's
+   * az CLI would send it: what the drill uses to break the estate (delete a workflow) and mend it.
+   */
+  async arm(method: 'GET' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<HttpAnswer<unknown>> {
+    const info = await this.info();
+    const url = new URL(path, info.armEndpoint);
+    return new Promise((resolve, reject) => {
+      const req = httpsRequest(
+        url,
+        {
+          method,
+          ca: info.caCertPem,
+          headers: {
+            authorization: 'Bearer drill',
+            ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
+          timeout: 15_000,
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => {
+            let parsed: unknown = text;
+            try {
+              parsed = text ? JSON.parse(text) : undefined;
+            } catch {
+              // Not JSON: keep the text.
+            }
+            const status = res.statusCode ?? 0;
+            if (status >= 300) reject(new DrillHttpError(method, url.href, status, parsed));
+            else resolve({ status, body: parsed });
+          });
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('no answer within 15 s')));
+      req.on('error', (err) => reject(new DrillHttpError(method, url.href, 0, err.message)));
+      req.end(body === undefined ? undefined : JSON.stringify(body));
+    });
   }
 
   async notifications(): Promise<{ type: string; messageId?: string; time?: string }[]> {

@@ -1,5 +1,6 @@
 /**
- * `npm run drill [-- --url API --sim SIM --sim-key KEY --key KEY --out DIR --fault JSON --stop-on-failure]`.
+ * `npm run drill [-- --url API --sim SIM --sim-key KEY --key KEY --out DIR --fault JSON --stop-on-failure
+ * --skip-break-glass]`.
  * Without --url it starts its own embedded estate on free ports (as `npm start` would) and stops it after.
  */
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,7 +39,7 @@ export interface DrillCommandResult {
 }
 
 const USAGE =
-  'usage: npm run drill [-- --url http://127.0.0.1:7071/api --sim http://127.0.0.1:7072/sim --sim-key SIM_KEY --key KEY] [--out DIR] [--fault \'{"kind":"down"}\'] [--stop-on-failure]';
+  'usage: npm run drill [-- --url http://127.0.0.1:7071/api --sim http://127.0.0.1:7072/sim --sim-key SIM_KEY --key KEY] [--out DIR] [--fault \'{"kind":"down"}\'] [--stop-on-failure] [--skip-break-glass]';
 
 /** A split-slot phase that puts the next slot boundary ~20 s ahead, so the failback does not wait a minute. */
 export function drillSplitAnchor(now: number, everyMs = 60_000, aheadMs = 20_000): string {
@@ -63,6 +64,7 @@ export async function drillCommand(
         out: { type: 'string' },
         fault: { type: 'string' },
         'stop-on-failure': { type: 'boolean' },
+        'skip-break-glass': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -138,6 +140,7 @@ export async function drillCommand(
       plan,
       fault,
       stopOnFailure: args['stop-on-failure'] ?? false,
+      skipBreakGlass: args['skip-break-glass'] ?? false,
       log: (m) => print(`drill  ${m}`),
     });
     const files = { markdown: join(outDir, 'report.md'), json: join(outDir, 'report.json') };

@@ -24,6 +24,8 @@ export interface DrillOptions {
   fault?: Record<string, unknown>;
   /** Stop after the failover checks when one failed (restore the region, skip the failback). */
   stopOnFailure?: boolean;
+  /** Skip the never-none and break-glass round after the failback (default: run it). */
+  skipBreakGlass?: boolean;
   /** Progress lines for the console. */
   log?: (message: string) => void;
   now?: () => number;
@@ -58,6 +60,15 @@ export interface DrillReport {
   failbackMs?: number;
   failover?: OperationSummary & { measuredRtoMs?: number; predictedRtoMs?: number };
   failback?: OperationSummary & { forced: boolean; forceReason?: string };
+  /** The break-glass round: the automatic failover superseded, and how soon the secondary ran. */
+  breakGlass?: {
+    supersededId: string;
+    replacementId: string;
+    /** Outage injected -> the replacement's last action verified (the secondary running). */
+    secondaryRunningMs: number;
+    /** The entry whose secondary copy was deleted: held whole, never fenced. */
+    heldEntry: string;
+  };
   invariants: InvariantResult[];
   /** The calls sent through the routers, by fate (`ran:northeurope`: 12). */
   routerTraffic?: Record<string, number>;
@@ -75,6 +86,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 type OperationRecordView = {
   status?: string;
+  stopped?: { outcome: string; supersededBy?: string; caller?: { by?: string } };
+  entries?: { entry: string; blocked?: string; steps: { action: { op: string }; status: string }[] }[];
   readBack?: {
     group: number;
     mismatches: string[];
@@ -198,6 +211,90 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     trafficOn = false;
     await traffic;
   };
+  // Step 5's failback, defined there and run again after step 7.
+  let failBack: () => Promise<{ done: ApiStatus; id: string }> = () =>
+    Promise.reject(new DrillAbort('no failback yet'));
+  /** Step 7 (see there); its window is passed to the split-brain check as accepted by the operator. */
+  const breakGlassRound = async (): Promise<void> => {
+    const held = plan.workflows.find(
+      (e) => e.role === 'active-passive' && typeof e.secondary === 'string' && e.name !== 'order-webhook',
+    );
+    if (!held || typeof held.secondary !== 'string')
+      throw new DrillAbort('the plan has no active-passive entry');
+    const heldPath = `/subscriptions/${plan.secondary.subscriptionId}/resourceGroups/${plan.secondary.resourceGroup}/providers/Microsoft.Logic/workflows/${held.secondary}?api-version=2019-05-01`;
+    const kept = (await sim.arm('GET', heldPath)).body as {
+      location?: string;
+      properties?: { definition?: unknown; parameters?: unknown };
+    };
+    await sim.arm('DELETE', heldPath);
+    mark(`deleted the secondary copy of ${held.name} (never none: it must be held, not fenced)`);
+    const outageAt = now();
+    await sim.outage(primary, { kind: 'errors', rate: 1 });
+    await sim.outage(primary, { kind: 'unhealthy' });
+    const window: DownWindow = { region: primary, from: outageAt };
+    down.push(window);
+    mark(`${primary}: its ARM answers every request with an error, its health check fails`);
+    try {
+      const automatic = await waitFor('the automatic failover to start', timeouts.failoverMs, async () => {
+        const s = await api.status();
+        const op = s.currentOperation;
+        return op?.direction === 'failover' && Date.parse(op.startedAt) >= outageAt ? op : undefined;
+      });
+      mark(`automatic failover ${automatic.operationId} runs; its fences fail: break-glass`);
+      const asked = await api.failover({
+        reason: 'game day drill: break-glass while the fences hang',
+        kind: 'emergency',
+        override: ['no-dual-active'],
+      });
+      if (asked.status !== 202)
+        throw new DrillAbort(
+          `the break-glass failover answered ${asked.status}: ${JSON.stringify(asked.body)}`,
+        );
+      const replacementId = String(asked.body.operationId);
+      mark(`break-glass failover ${replacementId} accepted: it supersedes ${automatic.operationId}`);
+      await waitFor('the break-glass failover to finish', timeouts.failoverMs, async () => {
+        const s = await api.status();
+        return s.lastOperation?.operationId === replacementId && s.lastOperation.finishedAt ? s : undefined;
+      });
+      const superseded = await record(automatic.operationId);
+      const replacement = await record(replacementId);
+      const runningAt = replacement.rto?.to ? Date.parse(replacement.rto.to) : now();
+      report.breakGlass = {
+        supersededId: automatic.operationId,
+        replacementId,
+        secondaryRunningMs: runningAt - outageAt,
+        heldEntry: held.name,
+      };
+      mark(`secondary running ${((runningAt - outageAt) / 1000).toFixed(1)} s after the outage`);
+      invariants.push(
+        checkSuperseded(automatic.operationId, superseded, replacementId, replacement, runningAt - outageAt),
+      );
+      invariants.push(checkHeld(held.name, [superseded, replacement]));
+    } finally {
+      await sim.restore(primary);
+      window.to = now();
+      mark(`${primary} restored`);
+      await sim.arm('PUT', heldPath, {
+        location: kept.location,
+        properties: { definition: kept.properties?.definition, state: 'Disabled' },
+      });
+      mark(`the secondary copy of ${held.name} put back (Disabled)`);
+    }
+    await waitFor('the pending fences to be applied', timeouts.readyMs, async () => {
+      const s = await api.status();
+      return s.pendingFences.length === 0 ? s : undefined;
+    });
+    mark('pending fences applied: nothing runs in both regions');
+    const back = await failBack();
+    invariants.push(backToNormal(back.done));
+    const splitBrain = checkNoSplitBrain(plan, await sim.stateChanges(), {
+      from: startedAt,
+      to: now(),
+      down,
+      graceMs,
+    });
+    invariants[invariants.findIndex((i) => i.name === splitBrain.name)] = splitBrain;
+  };
 
   let restored = false;
   try {
@@ -293,40 +390,45 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     mark(`${primary} answers again; pending fences applied`);
 
     // 5. The failback, forced only when the soak time is not reached yet.
-    const reason = 'game day drill: primary restored';
-    const failbackAt = now();
-    let answer = await api.failback({ reason });
-    let forced = false;
-    let forceReason: string | undefined;
-    if (answer.status === 409) {
-      forceReason = typeof answer.body.error === 'string' ? answer.body.error : JSON.stringify(answer.body);
-      mark(`failback refused (${forceReason}); forcing`);
-      answer = await api.failback({ reason, force: true });
-      forced = true;
-    }
-    if (answer.status !== 202 && answer.status !== 200)
-      throw new DrillAbort(`POST /api/failback answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-    const failbackId = String(answer.body.operationId);
-    mark(`failback ${failbackId} accepted${forced ? ' (forced)' : ''}`);
-    const failbackDone = await waitFor('the failback to finish', timeouts.failbackMs, async () => {
-      const s = await api.status();
-      return s.lastOperation?.operationId === failbackId && s.lastOperation.finishedAt ? s : undefined;
-    });
-    marks.failbackDoneAt = now();
-    const fb = await record(failbackId);
-    report.failbackMs = Date.parse(failbackDone.lastOperation!.finishedAt!) - failbackAt;
-    report.failback = {
-      operationId: failbackId,
-      outcome: fb.status ?? failbackDone.lastOperation!.outcome ?? 'unknown',
-      requestedAt: new Date(failbackAt).toISOString(),
-      finishedAt: failbackDone.lastOperation!.finishedAt!,
-      forced,
-      ...(forceReason ? { forceReason } : {}),
+    failBack = async (): Promise<{ done: ApiStatus; id: string }> => {
+      const reason = 'game day drill: primary restored';
+      const failbackAt = now();
+      let answer = await api.failback({ reason });
+      let forced = false;
+      let forceReason: string | undefined;
+      if (answer.status === 409) {
+        forceReason = typeof answer.body.error === 'string' ? answer.body.error : JSON.stringify(answer.body);
+        mark(`failback refused (${forceReason}); forcing`);
+        answer = await api.failback({ reason, force: true });
+        forced = true;
+      }
+      if (answer.status !== 202 && answer.status !== 200)
+        throw new DrillAbort(`POST /api/failback answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      const failbackId = String(answer.body.operationId);
+      mark(`failback ${failbackId} accepted${forced ? ' (forced)' : ''}`);
+      const failbackDone = await waitFor('the failback to finish', timeouts.failbackMs, async () => {
+        const s = await api.status();
+        return s.lastOperation?.operationId === failbackId && s.lastOperation.finishedAt ? s : undefined;
+      });
+      marks.failbackDoneAt ??= now();
+      const fb = await record(failbackId);
+      const failbackMs = Date.parse(failbackDone.lastOperation!.finishedAt!) - failbackAt;
+      report.failbackMs ??= failbackMs;
+      report.failback ??= {
+        operationId: failbackId,
+        outcome: fb.status ?? failbackDone.lastOperation!.outcome ?? 'unknown',
+        requestedAt: new Date(failbackAt).toISOString(),
+        finishedAt: failbackDone.lastOperation!.finishedAt!,
+        forced,
+        ...(forceReason ? { forceReason } : {}),
+      };
+      mark(`failback ${fb.status ?? 'finished'} after ${(failbackMs / 1000).toFixed(1)} s`);
+      invariants.push(checkReadBack('failback', failbackId, fb));
+      return { done: failbackDone, id: failbackId };
     };
-    mark(`failback ${report.failback.outcome} after ${(report.failbackMs / 1000).toFixed(1)} s`);
-    invariants.push(checkReadBack('failback', failbackId, fb));
-    invariants.push(await checkNotified(sim, 'failback', failbackId));
-    invariants.push(backToNormal(failbackDone));
+    const firstFailback = await failBack();
+    invariants.push(await checkNotified(sim, 'failback', firstFailback.id));
+    invariants.push(backToNormal(firstFailback.done));
 
     // 6. The whole drill, from the estate's own records (and a few more calls after the failback).
     if (routed.length) {
@@ -354,6 +456,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         graceMs,
       }),
     );
+
+    // 7. Never none and break-glass, in one outage whose ARM answers every request with an error (so the
+    // automatic failover's fences hang in their retries): the secondary copy of one entry is deleted first, so
+    // that entry must be held whole, never fenced; an operator's break-glass failover supersedes the automatic
+    // one, which stops at once; when the ARM answers again, the fences left pending are applied.
+    if (!options.skipBreakGlass) await breakGlassRound();
   } catch (err) {
     report.error =
       err instanceof DrillAbort || err instanceof DrillHttpError
@@ -425,6 +533,53 @@ async function checkNotified(
     name: `${direction}-notified`,
     ok: problems.length === 0,
     detail: `${wanted.map((w) => w.type).join(' and ')} for ${operationId} received by the broker`,
+    problems,
+  };
+}
+
+/** The automatic failover stopped at once with outcome superseded, and the replacement ran within 2 minutes. */
+function checkSuperseded(
+  supersededId: string,
+  superseded: OperationRecordView,
+  replacementId: string,
+  replacement: OperationRecordView,
+  secondaryRunningMs: number,
+): InvariantResult {
+  const problems: string[] = [];
+  if (superseded.status !== 'superseded')
+    problems.push(`${supersededId} ended ${superseded.status ?? 'without a status'}, not superseded`);
+  if (superseded.stopped?.supersededBy !== replacementId)
+    problems.push(`${supersededId} does not name ${replacementId} as what superseded it`);
+  if (!replacement.status || !['succeeded', 'completed-with-errors'].includes(replacement.status))
+    problems.push(
+      `the break-glass failover ${replacementId} ended ${replacement.status ?? 'without a status'}`,
+    );
+  if (secondaryRunningMs > 120_000)
+    problems.push(
+      `the secondary ran ${Math.round(secondaryRunningMs / 1000)} s after the outage (over 2 min)`,
+    );
+  return {
+    name: 'break-glass-supersedes',
+    ok: problems.length === 0,
+    detail: `${replacementId} superseded ${supersededId} (stopped at its next step boundary); the secondary ran within 2 min of the outage`,
+    problems,
+  };
+}
+
+/** Never none: the entry whose secondary copy was missing was held whole by both operations, nothing fenced. */
+function checkHeld(entry: string, records: OperationRecordView[]): InvariantResult {
+  const problems: string[] = [];
+  for (const r of records) {
+    const e = r.entries?.find((x) => x.entry === entry);
+    if (!e) continue; // the superseded one may have stopped before its group
+    if (!e.blocked) problems.push(`${entry} was not held`);
+    const ran = e.steps.filter((st) => st.status === 'done' || st.status === 'failed');
+    if (ran.length) problems.push(`${entry}: ${ran.map((st) => `${st.action.op} ${st.status}`).join(', ')}`);
+  }
+  return {
+    name: 'never-none',
+    ok: problems.length === 0,
+    detail: `${entry}, whose secondary copy was missing, was held whole: no fence, no activation`,
     problems,
   };
 }

@@ -24,6 +24,7 @@ export function drillReportMarkdown(report: DrillReport): string {
     `| RTO recorded by the operation (first failed probe to last verified) | ${seconds(report.failover?.measuredRtoMs)} |`,
     `| RTO predicted by the operation | ${seconds(report.failover?.predictedRtoMs)} |`,
     `| failback (request to finished, incl. the wait for a slot boundary) | ${seconds(report.failbackMs)} |`,
+    `| break-glass: outage (ARM failing) to the secondary running | ${seconds(report.breakGlass?.secondaryRunningMs)} |`,
     '',
     '## Operations',
     '',
@@ -32,6 +33,12 @@ export function drillReportMarkdown(report: DrillReport): string {
     `| failover (automatic) | ${report.failover?.operationId ?? 'none'} | ${report.failover?.outcome ?? 'n/a'} |`,
     `| failback (POST /api/failback${report.failback?.forced ? ', forced' : ''}) | ${report.failback?.operationId ?? 'none'} | ${report.failback?.outcome ?? 'n/a'} |`,
     ...(report.failback?.forceReason ? ['', `Forced because: ${report.failback.forceReason}`] : []),
+    ...(report.breakGlass
+      ? [
+          '',
+          `Break-glass: ${report.breakGlass.replacementId} superseded ${report.breakGlass.supersededId}; ${report.breakGlass.heldEntry} (its secondary copy deleted) was held whole.`,
+        ]
+      : []),
     '',
     '## Invariants',
     '',

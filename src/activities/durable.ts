@@ -1,6 +1,7 @@
 /** Activities that talk to the durable task hub through the durable client: start, signal, look up. */
 import {
   MONITOR_SIGNAL,
+  OPERATION_STOP,
   ORCHESTRATIONS,
   monitorInstanceId,
   operationInstanceId,
@@ -8,16 +9,18 @@ import {
   type OperationInput,
   type OperationLiveStatus,
   type OperationProgress,
+  type OperationStop,
   type OperationRecord,
   type RequestSignal,
   type Signal,
   monitorOf,
 } from '../durable/contracts';
-import { statusIfAny, type DurableClient } from '../durable/client';
+import { isNotFound, statusIfAny, type DurableClient } from '../durable/client';
 import { ensureMonitor } from '../durable/monitor-instance';
 import { fencesLeftPending } from '../core/entry-gate';
 import type { WorkflowTarget } from '../core/planner';
 import { targetKey } from '../core/refs';
+import { queryAllInstances } from '../durable/instance-query';
 import type { ActivityContext } from './context';
 
 export function durableActivities({ plan }: ActivityContext) {
@@ -50,13 +53,14 @@ export function durableActivities({ plan }: ActivityContext) {
     if (runtimeStatus === 'Completed') {
       const record = status?.output as Partial<OperationRecord> | null | undefined;
       const outcome = record?.status;
-      return outcome === 'succeeded' || outcome === 'completed-with-errors' || outcome === 'failed'
+      return outcome !== undefined && outcome !== 'running'
         ? {
             finished: true,
             runtimeStatus,
             outcome,
             pendingFences: record?.pendingFences ?? [],
             pendingSwitches: record?.pendingSwitches ?? [],
+            ...(record?.failingRegions?.length ? { failingRegions: record.failingRegions } : {}),
           }
         : { finished: true, runtimeStatus, outcome: 'failed', pendingFences: [] };
     }
@@ -107,5 +111,33 @@ export function durableActivities({ plan }: ActivityContext) {
     return { answered: false };
   };
 
-  return { startOperation, signalMonitor, operationStatus, deliverRequest };
+  /**
+   * Tells an operation to stop at its next step boundary: the operation instance and every sub-orchestration of
+   * it still running (its entries, which cut a retrying fence short). Raising again is harmless: each instance
+   * takes the first. An operation that does not exist (yet) throws, so the monitor tells it again next cycle.
+   */
+  const cancelOperation = async (
+    input: { planId: string; operationId: string; stop: OperationStop },
+    client: DurableClient,
+  ): Promise<{ told: number }> => {
+    const instanceId = operationInstanceId(input.planId, input.operationId);
+    await client.raiseEvent(instanceId, OPERATION_STOP, input.stop);
+    const { instances } = await queryAllInstances(
+      client,
+      { instanceIdPrefix: `${instanceId}-`, runtimeStatus: ['Running', 'Pending'], showInput: false },
+      10,
+    );
+    let told = 1;
+    for (const child of instances) {
+      try {
+        await client.raiseEvent(child.instanceId, OPERATION_STOP, input.stop);
+        told++;
+      } catch (err) {
+        if (!isNotFound(err)) throw err; // ended and purged since the query: nothing to stop
+      }
+    }
+    return { told };
+  };
+
+  return { startOperation, signalMonitor, operationStatus, deliverRequest, cancelOperation };
 }

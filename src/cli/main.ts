@@ -11,6 +11,7 @@ import { failoverCommand } from './commands/failover';
 import { failbackCommand } from './commands/failback';
 import { pauseCommand } from './commands/pause';
 import { resumeCommand } from './commands/resume';
+import { cancelCommand } from './commands/cancel';
 import { historyCommand } from './commands/history';
 import { operationCommand } from './commands/operation';
 import type { Command } from './command';
@@ -35,6 +36,7 @@ export const COMMANDS: Record<string, Command> = {
   failback: failbackCommand,
   pause: pauseCommand,
   resume: resumeCommand,
+  cancel: cancelCommand,
   history: historyCommand,
   operation: operationCommand,
 };

@@ -7,6 +7,7 @@ import type { EntryPlan, PendingSwitch, PlannedAction, RegionName, WorkflowTarge
 import { SAFETY_RULES } from './safety';
 import { protects } from './verify';
 import { targetKey } from './refs';
+import type { KnownFailing, OperationStop } from './monitor-record';
 
 export type Gate = { run: true; overrideUsed?: string } | { run: false; blocked: string };
 
@@ -178,4 +179,25 @@ export function failbackMovedNothing(
   entries: readonly { blocked?: string }[],
 ): boolean {
   return direction === 'failback' && entries.length > 0 && entries.every((e) => e.blocked !== undefined);
+}
+
+/**
+ * A fence in a region whose fences the operation this one superseded already found failing in this outage: not
+ * tried again (that is what the operator superseded it to avoid); why, or undefined for any other step. It goes
+ * straight to pending, and what it protects follows the override's rules, as after a failed fence.
+ */
+export function knownFailingFence(
+  action: PlannedAction,
+  knownFailing: KnownFailing | undefined,
+): string | undefined {
+  if (!knownFailing || action.op !== 'disable' || !protects(action)) return undefined;
+  if (!knownFailing.regions.includes(action.target.region)) return undefined;
+  return `not tried: the ${action.target.region} region's fences failed in ${knownFailing.foundBy}, which this operation superseded; left pending until its ARM answers`;
+}
+
+/** Who stopped an operation, and for what, in the words a step's error and the timeline use. */
+export function stoppedWords(stop: OperationStop): string {
+  return stop.outcome === 'superseded'
+    ? `the operation was superseded by ${stop.supersededBy ?? 'another operation'} (asked by ${stop.caller.by}: ${stop.caller.reason})`
+    : `the operation was cancelled by ${stop.caller.by} (${stop.caller.reason})`;
 }

@@ -3,8 +3,17 @@
  * next execution's input and published (fitted) as its custom status. `step` (monitor-step.ts) is the only
  * code that changes a record; the durable contracts re-export these types under their historical names.
  */
-import type { FailureEvidence, MonitorPolicy, MonitorState, ProbeResult } from './monitor';
-import type { Direction, PendingSwitch, WorkflowTarget } from './planner';
+import type {
+  FailureEvidence,
+  MonitorPolicy,
+  MonitorState,
+  OperationOutcome,
+  ProbeResult,
+  StoppedOutcome,
+} from './monitor';
+
+export type { OperationOutcome, StoppedOutcome } from './monitor';
+import type { Direction, PendingSwitch, RegionName, WorkflowTarget } from './planner';
 
 export interface Caller {
   /** Who asked: a principal name from App Service Authentication, or `function-key`, or `automatic`. */
@@ -23,7 +32,27 @@ export interface OperationRequest {
   force?: boolean;
 }
 
-export type OperationOutcome = 'succeeded' | 'completed-with-errors' | 'failed';
+/**
+ * Why an operation is stopped, as the operation gets it (the event that stops it at its next step boundary):
+ * who stopped it, why, and what replaces it.
+ */
+export interface OperationStop {
+  outcome: StoppedOutcome;
+  caller: Caller;
+  at: string;
+  /** The operation that replaces it (superseded only). */
+  supersededBy?: string;
+}
+
+/**
+ * Fences an operation found failing in this outage: the operation that replaces it does not try them again
+ * (they go straight to pending, and what they protect follows the override's rules).
+ */
+export interface KnownFailing {
+  regions: RegionName[];
+  /** The operation that found them failing. */
+  foundBy: string;
+}
 
 /** What the monitor hands an operation instance when it starts one. */
 export interface OperationInput {
@@ -34,6 +63,8 @@ export interface OperationInput {
   policy?: MonitorPolicy;
   probeIntervalMs?: number;
   requestedAt: string;
+  /** A replacement (superseding) operation: the regions whose fences the one it replaced found failing. */
+  knownFailing?: KnownFailing;
 }
 
 export type Signal =
@@ -41,6 +72,8 @@ export type Signal =
   | { kind: 'pause'; id: string; until: string; caller: Caller; fingerprint?: string }
   | { kind: 'resume'; id: string; caller: Caller; fingerprint?: string }
   | { kind: 'request-operation'; id: string; request: OperationRequest; fingerprint?: string }
+  /** An operator stops the running operation at its next step boundary. */
+  | { kind: 'cancel-operation'; id: string; operationId: string; caller: Caller; fingerprint?: string }
   | {
       kind: 'operation-finished';
       id: string;
@@ -49,6 +82,8 @@ export type Signal =
       outcome: OperationOutcome;
       pendingFences: WorkflowTarget[];
       pendingSwitches?: PendingSwitch[];
+      /** Regions whose fences ran out of retries (or were cut short by a stop) in this operation. */
+      failingRegions?: RegionName[];
     };
 
 /**
@@ -71,6 +106,7 @@ export type OperationProgress =
       outcome: OperationOutcome;
       pendingFences: WorkflowTarget[];
       pendingSwitches?: PendingSwitch[];
+      failingRegions?: RegionName[];
     };
 
 /** What the monitor answered to a request signal, kept so the HTTP API can read it (and replay it for retries). */
@@ -127,6 +163,13 @@ export interface UnstartedOperation {
   at: string;
 }
 
+/** An operator's stop of the active operation, kept until the operation has ended. */
+export interface StopRequest extends OperationStop {
+  operationId: string;
+  /** Superseded: the operation that starts once this one has ended (its id already given to the operator). */
+  replacement?: OperationInput;
+}
+
 export interface MonitorRecord {
   planId: string;
   state: MonitorState;
@@ -144,6 +187,11 @@ export interface MonitorRecord {
   activeOperation?: OperationSummary;
   /** The active operation's start failed: retried each probe cycle until the instance exists. */
   unstarted?: UnstartedOperation;
+  /**
+   * The active operation is being stopped (cancelled, or superseded by `replacement`): told so until it ends;
+   * the replacement starts when it has (one operation at a time).
+   */
+  stopping?: StopRequest;
   lastOperation?: OperationSummary;
   pendingFences: WorkflowTarget[];
   /**

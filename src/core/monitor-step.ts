@@ -9,7 +9,9 @@
  */
 import {
   decide,
+  didItsWork,
   initialMonitorState,
+  started as operationStarted,
   type FailureEvidence,
   type MonitorCommand,
   type MonitorPolicy,
@@ -22,10 +24,12 @@ import type {
   OperationOutcome,
   OperationProgress,
   OperationRequest,
+  OperationStop,
   ProbeActivityResult,
   RequestAnswer,
   Signal,
   SwitchesApplied,
+  StopRequest,
 } from './monitor-record';
 import {
   EVENT_TYPES,
@@ -45,6 +49,8 @@ export type MonitorEffect =
   | { type: 'apply-switches'; switches: PendingSwitch[] }
   /** `during`: the running operation whose released fences these are (see MonitorRecord.operationFences). */
   | { type: 'apply-fences'; targets: WorkflowTarget[]; during?: string }
+  /** Tells a running operation (and its entries) to stop at the next step boundary; idempotent. */
+  | { type: 'cancel-operation'; planId: string; operationId: string; stop: OperationStop }
   | { type: 'notify'; notification: Notification };
 
 /** An effect whose result comes back as an input (notifications go to the outbox and nothing comes back). */
@@ -57,6 +63,7 @@ export type MonitorStepInput =
   | { type: 'operation-status'; operationId: string; progress: OperationProgress }
   | { type: 'fences-applied'; result: FencesApplied; during?: string }
   | { type: 'switches-applied'; result: SwitchesApplied }
+  | { type: 'cancel-sent'; operationId: string }
   /** The effect's activity failed after its retries: a fact like any other, decided on here. */
   | { type: 'effect-failed'; effect: ActiveEffect; error: string };
 
@@ -132,6 +139,8 @@ export function step(record: MonitorRecord, input: MonitorStepInput, now: Date):
       return fencesApplied(record, input.result, input.during, now);
     case 'switches-applied':
       return switchesApplied(record, input.result);
+    case 'cancel-sent':
+      return same(record, `${input.operationId} was told to stop at its next step boundary`);
     case 'effect-failed':
       return effectFailed(record, input.effect, input.error, now);
   }
@@ -160,6 +169,8 @@ function dispatch(record: MonitorRecord, signal: Signal, now: Date): MonitorStep
       return onPauseOrResume(record, signal, now);
     case 'request-operation':
       return onRequest(record, signal, now);
+    case 'cancel-operation':
+      return onCancel(record, signal, now);
     case 'operation-finished':
       return finish(record, signal, now);
     default:
@@ -259,8 +270,15 @@ function onTick(record0: MonitorRecord, tick: Extract<Signal, { kind: 'tick' }>,
   record = { ...record, lastProbeCycle: cycle };
   const effects: MonitorEffect[] = [];
   const active = record.activeOperation;
+  const { stopping } = record;
   if (record.unstarted) effects.push({ type: 'start-operation', input: record.unstarted.input });
-  else if (active && now.getTime() - Date.parse(active.startedAt) > tick.probeIntervalMs)
+  // Being stopped: told again (the first word may have reached it before its entries began), and asked.
+  if (active && stopping) effects.push(cancelEffect(record.planId, stopping));
+  if (
+    active &&
+    !record.unstarted &&
+    (stopping || now.getTime() - Date.parse(active.startedAt) > tick.probeIntervalMs)
+  )
     effects.push({ type: 'operation-status', planId: record.planId, operationId: active.operationId });
   effects.push({ type: 'probe', at: now.toISOString() });
   return { record, effects, reason: `tick ${tick.id}: probe cycle ${cycle}` };
@@ -395,6 +413,17 @@ function begin(
   evidence: FailureEvidence | undefined,
   now: Date,
 ): { record: MonitorRecord; effects: MonitorEffect[]; operationId: string } {
+  const { input, operationId } = operationInput(record, request, evidence, now);
+  return { ...activate({ ...record, operationSeq: record.operationSeq + 1 }, input), operationId };
+}
+
+/** The input of the next operation: its id (from the record's sequence), request, evidence and policy. */
+function operationInput(
+  record: MonitorRecord,
+  request: OperationRequest,
+  evidence: FailureEvidence | undefined,
+  now: Date,
+): { input: OperationInput; operationId: string } {
   const seq = record.operationSeq + 1;
   const at = now.toISOString();
   const operationId = `${request.direction}-${seq}-${at.replace(/[-:]/g, '').slice(0, 15)}`;
@@ -407,11 +436,24 @@ function begin(
     ...(record.probeIntervalMs ? { probeIntervalMs: record.probeIntervalMs } : {}),
     requestedAt: at,
   };
+  return { input, operationId };
+}
+
+/** Makes the operation the record's active one and asks for its start. */
+function activate(
+  record: MonitorRecord,
+  input: OperationInput,
+): { record: MonitorRecord; effects: MonitorEffect[] } {
+  const { operationId, request, requestedAt } = input;
   return {
     record: {
       ...record,
-      operationSeq: seq,
-      activeOperation: { operationId, direction: request.direction, trigger: request.trigger, startedAt: at },
+      activeOperation: {
+        operationId,
+        direction: request.direction,
+        trigger: request.trigger,
+        startedAt: requestedAt,
+      },
     },
     // A failback holds every earlier fence while it runs, and a split entry first waits for its next slot
     // boundary: a primary copy still running its half (its fence pending since the failover) would run that
@@ -423,7 +465,6 @@ function begin(
         : []),
       { type: 'start-operation', input },
     ],
-    operationId,
   };
 }
 
@@ -472,6 +513,21 @@ function onRequest(
 ): MonitorStep {
   const { request } = signal;
   const active = record.activeOperation;
+  // One stop at a time: the replacement already chosen starts once the stopped operation has ended.
+  if (active && record.stopping)
+    return same(
+      answer(
+        record,
+        {
+          id: signal.id,
+          status: 'conflict',
+          operationId: record.stopping.replacement?.operationId ?? active.operationId,
+          reason: stoppingWords(active.operationId, record.stopping),
+        },
+        now,
+      ),
+      `request ${signal.id} refused: ${active.operationId} is being stopped`,
+    );
   const d = decide(
     record.state,
     {
@@ -488,8 +544,13 @@ function onRequest(
   );
   // The verdict, whatever else the cycle noticed (an expired pause comes first).
   const verdict = d.commands.find(
-    (c) => c.type === 'conflict' || c.type === 'rejected' || c.type === 'start-operation',
+    (c) =>
+      c.type === 'conflict' ||
+      c.type === 'rejected' ||
+      c.type === 'start-operation' ||
+      c.type === 'supersede',
   );
+  if (verdict?.type === 'supersede' && active) return supersede(record, signal, active.operationId, now);
   if (verdict?.type === 'conflict')
     return same(
       answer(
@@ -525,6 +586,115 @@ function onRequest(
   };
 }
 
+const stoppingWords = (operationId: string, stop: StopRequest): string =>
+  stop.replacement
+    ? `${operationId} is being superseded by ${stop.replacement.operationId} (asked by ${stop.caller.by} at ${stop.at}), which starts once it has stopped`
+    : `${operationId} is being cancelled (asked by ${stop.caller.by} at ${stop.at})`;
+
+const cancelEffect = (planId: string, stop: StopRequest): MonitorEffect => {
+  const { operationId, replacement: _next, ...told } = stop;
+  return { type: 'cancel-operation', planId, operationId, stop: told };
+};
+
+/** The stop is said at once (the operation's own completed notice says how it ended). */
+function stopNotice(record: MonitorRecord, stop: StopRequest, requestId: string, now: Date): MonitorEffect {
+  const active = record.activeOperation!;
+  return notice(
+    record,
+    EVENT_TYPES.operationCancelled,
+    `stop:${requestId}`,
+    {
+      operationId: stop.operationId,
+      direction: active.direction,
+      outcome: stop.outcome,
+      caller: stop.caller,
+      ...(stop.supersededBy ? { supersededBy: stop.supersededBy } : {}),
+    },
+    now,
+  );
+}
+
+/**
+ * A break-glass failover while an operation runs: the running one is told to stop at its next step boundary,
+ * and the new one (its id given now, to answer the operator) starts when it has ended.
+ */
+function supersede(
+  record: MonitorRecord,
+  signal: Extract<Signal, { kind: 'request-operation' }>,
+  runningId: string,
+  now: Date,
+): MonitorStep {
+  const { request } = signal;
+  const { input, operationId } = operationInput(record, request, manualEvidence(record.state), now);
+  const stop: StopRequest = {
+    operationId: runningId,
+    outcome: 'superseded',
+    caller: request.caller,
+    at: now.toISOString(),
+    supersededBy: operationId,
+    replacement: input,
+  };
+  const next = answer(
+    { ...record, operationSeq: record.operationSeq + 1, stopping: stop },
+    { id: signal.id, status: 'accepted', operationId },
+    now,
+  );
+  return {
+    record: next,
+    effects: [cancelEffect(record.planId, stop), stopNotice(next, stop, signal.id, now)],
+    reason: `${operationId} supersedes ${runningId} (asked by ${request.caller.by}: ${request.caller.reason}); it starts once ${runningId} has stopped`,
+  };
+}
+
+/** An operator cancels the running operation: it is told to stop at its next step boundary. */
+function onCancel(
+  record: MonitorRecord,
+  signal: Extract<Signal, { kind: 'cancel-operation' }>,
+  now: Date,
+): MonitorStep {
+  const active = record.activeOperation;
+  const refuse = (reason: string) =>
+    same(answer(record, { id: signal.id, status: 'refused', reason }, now), `cancel refused: ${reason}`);
+  if (!active || active.operationId !== signal.operationId) {
+    const last = record.lastOperation;
+    return refuse(
+      last?.operationId === signal.operationId
+        ? `${signal.operationId} is not running: it ended (${last.outcome ?? 'outcome unknown'}) at ${last.finishedAt ?? 'an unknown time'}`
+        : `${signal.operationId} is not running${active ? ` (the running operation is ${active.operationId})` : ' (no operation runs)'}`,
+    );
+  }
+  if (record.stopping)
+    return same(
+      answer(
+        record,
+        {
+          id: signal.id,
+          status: 'conflict',
+          operationId: active.operationId,
+          reason: stoppingWords(active.operationId, record.stopping),
+        },
+        now,
+      ),
+      `cancel of ${active.operationId}: it is being stopped already`,
+    );
+  const stop: StopRequest = {
+    operationId: active.operationId,
+    outcome: 'cancelled',
+    caller: signal.caller,
+    at: now.toISOString(),
+  };
+  const next = answer(
+    { ...record, stopping: stop },
+    { id: signal.id, status: 'accepted', operationId: active.operationId },
+    now,
+  );
+  return {
+    record: next,
+    effects: [cancelEffect(record.planId, stop), stopNotice(next, stop, signal.id, now)],
+    reason: `${active.operationId} is cancelled by ${signal.caller.by} (${signal.caller.reason}): it stops at its next step boundary`,
+  };
+}
+
 /**
  * Frees the operation slot and keeps the fences the operation left pending. Reached by the operation's own
  * signal or by reconciliation (whichever comes first); the other then finds no such active operation.
@@ -536,6 +706,7 @@ function finish(
     outcome: OperationOutcome;
     pendingFences: WorkflowTarget[];
     pendingSwitches?: PendingSwitch[];
+    failingRegions?: RegionName[];
   },
   now: Date,
 ): MonitorStep {
@@ -555,7 +726,7 @@ function finish(
   );
   const left = done.pendingFences.filter((t) => !appliedDuring.has(targetKey(t)));
   const pendingFences =
-    active.direction === 'failback' && done.outcome !== 'failed'
+    active.direction === 'failback' && didItsWork(done.outcome)
       ? []
       : mergeTargets(record.pendingFences, left);
   const to: RegionName = active.direction === 'failover' ? 'secondary' : 'primary';
@@ -564,17 +735,32 @@ function finish(
     done.pendingSwitches ?? [],
     done.outcome === 'failed' ? undefined : to,
   );
-  const { activeOperation: _done, unstarted: _none, operationFences: _over, ...rest } = record;
-  return same(
-    {
-      ...rest,
-      state: d.state,
-      lastOperation: { ...active, finishedAt: now.toISOString(), outcome: done.outcome },
-      pendingFences,
-      pendingSwitches,
-    },
-    `${active.direction} ${done.operationId} ${done.outcome}; the monitor is ${d.state.mode}`,
+  const { activeOperation: _done, unstarted: _none, operationFences: _over, stopping, ...rest } = record;
+  const ended: MonitorRecord = {
+    ...rest,
+    state: d.state,
+    lastOperation: { ...active, finishedAt: now.toISOString(), outcome: done.outcome },
+    pendingFences,
+    pendingSwitches,
+  };
+  const reason = `${active.direction} ${done.operationId} ${done.outcome}`;
+  const next = stopping?.replacement;
+  if (!next) return same(ended, `${reason}; the monitor is ${d.state.mode}`);
+  // The replacement starts now, and does not try again the fences its predecessor found failing.
+  const regions = [...new Set([...(next.knownFailing?.regions ?? []), ...(done.failingRegions ?? [])])];
+  const input: OperationInput = {
+    ...next,
+    ...(regions.length ? { knownFailing: { regions, foundBy: done.operationId } } : {}),
+  };
+  const begun = activate(
+    { ...ended, state: operationStarted(ended.state, next.request.direction, now) },
+    input,
   );
+  return {
+    record: begun.record,
+    effects: begun.effects,
+    reason: `${reason}; ${next.operationId}, which supersedes it, starts now${regions.length ? ` (fences in ${regions.join(', ')} are not tried again)` : ''}`,
+  };
 }
 
 function mergeTargets(a: WorkflowTarget[], b: WorkflowTarget[]): WorkflowTarget[] {
@@ -712,5 +898,10 @@ function effectFailed(record: MonitorRecord, effect: ActiveEffect, error: string
       return same(record, `pending fences could not be applied (${error}): tried again next cycle`);
     case 'apply-switches':
       return same(record, `pending switches could not be made (${error}): tried again next cycle`);
+    case 'cancel-operation':
+      return same(
+        record,
+        `${effect.operationId} could not be told to stop (${error}): told again next probe cycle`,
+      );
   }
 }

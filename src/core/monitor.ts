@@ -9,6 +9,19 @@ export type MonitorMode = 'monitoring' | 'degraded' | 'failing-over' | 'failed-o
 /** What the status API shows: the mode, or `paused` while an operator pause is in force. */
 export type ReportedMode = MonitorMode | 'paused';
 
+/** How an operation ended. */
+export type OperationOutcome =
+  | 'succeeded'
+  | 'completed-with-errors'
+  | 'failed'
+  /** An operator stopped it (`dr cancel`): what it had done stays, recorded; the rest did not run. */
+  | 'cancelled'
+  /** An operator's break-glass failover replaced it: stopped like a cancel, then the replacement started. */
+  | 'superseded';
+
+/** The outcomes of an operation an operator stopped before it ended by itself. */
+export type StoppedOutcome = Extract<OperationOutcome, 'cancelled' | 'superseded'>;
+
 export type FailureClass = 'timeout' | 'refused' | 'reset' | 'dns' | 'tls' | 'status' | 'body' | 'error';
 
 export interface ProbeResult {
@@ -87,16 +100,8 @@ export type MonitorEvent =
   | { type: 'probe'; result: ProbeResult }
   | { type: 'pause'; until: string; reason: string; by: string }
   | { type: 'resume'; by: string }
-  | {
-      type: 'failover-finished';
-      operationId: string;
-      outcome: 'succeeded' | 'completed-with-errors' | 'failed';
-    }
-  | {
-      type: 'failback-finished';
-      operationId: string;
-      outcome: 'succeeded' | 'completed-with-errors' | 'failed';
-    }
+  | { type: 'failover-finished'; operationId: string; outcome: OperationOutcome }
+  | { type: 'failback-finished'; operationId: string; outcome: OperationOutcome }
   /** An operator asks for a failover or failback; the monitor's own records say what runs and what last ran. */
   | {
       type: 'operation-requested';
@@ -108,7 +113,7 @@ export type MonitorEvent =
       /** Break-glass overrides were given (a failover may then re-run after a success). */
       overrides: boolean;
       active?: { operationId: string; direction: 'failover' | 'failback' };
-      lastOutcome?: 'succeeded' | 'completed-with-errors' | 'failed';
+      lastOutcome?: OperationOutcome;
     };
 
 export interface FailureEvidence {
@@ -145,6 +150,11 @@ export type MonitorCommand =
   | { type: 'primary-recovered'; since: string }
   | { type: 'pause-expired'; pause: PauseInfo }
   | { type: 'rejected'; reason: string }
+  /**
+   * A break-glass failover (one with overrides) while an operation runs: that one is stopped at its next step
+   * boundary and this one starts when it has ended (the state moves then, not now).
+   */
+  | { type: 'supersede'; operationId: string; reason: string }
   /** Another operation runs: the request is answered with it, not refused outright. */
   | { type: 'conflict'; operationId: string; reason: string };
 
@@ -262,34 +272,32 @@ export function decide(
       break;
     }
     case 'failover-finished':
-      state =
-        event.outcome === 'failed'
-          ? {
-              ...state,
-              mode: thresholdReached(state, policy) ? 'degraded' : 'monitoring',
-              thresholdAnnounced: false,
-            }
-          : {
-              ...state,
-              mode: 'failed-over',
-              activeRegion: 'secondary',
-              consecutiveSuccesses: 0,
-              recoveryAnnounced: false,
-              primaryHealthySince: undefined,
-            };
+      state = !didItsWork(event.outcome)
+        ? {
+            ...state,
+            mode: thresholdReached(state, policy) ? 'degraded' : 'monitoring',
+            thresholdAnnounced: false,
+          }
+        : {
+            ...state,
+            mode: 'failed-over',
+            activeRegion: 'secondary',
+            consecutiveSuccesses: 0,
+            recoveryAnnounced: false,
+            primaryHealthySince: undefined,
+          };
       break;
     case 'failback-finished':
-      state =
-        event.outcome === 'failed'
-          ? { ...state, mode: 'failed-over' }
-          : {
-              ...initialMonitorState(),
-              probes: state.probes,
-              recentProbes: state.recentProbes,
-              lastFailoverAt: state.lastFailoverAt,
-              lastFailbackAt: now.toISOString(),
-              ...(state.pause ? { pause: state.pause } : {}),
-            };
+      state = !didItsWork(event.outcome)
+        ? { ...state, mode: 'failed-over' }
+        : {
+            ...initialMonitorState(),
+            probes: state.probes,
+            recentProbes: state.recentProbes,
+            lastFailoverAt: state.lastFailoverAt,
+            lastFailbackAt: now.toISOString(),
+            ...(state.pause ? { pause: state.pause } : {}),
+          };
       break;
   }
   const next = dropUndefined(state);
@@ -393,8 +401,15 @@ function onProbe(
   return state;
 }
 
+/**
+ * Whether an ended operation did what it set out to do (with errors, perhaps): a failed, cancelled or superseded
+ * one did not, so the monitor goes back to where it was before it started.
+ */
+export const didItsWork = (outcome: OperationOutcome): boolean =>
+  outcome === 'succeeded' || outcome === 'completed-with-errors';
+
 /** The one place an operation's start moves the state: decided, not reported back afterwards. */
-function started(state: MonitorState, direction: 'failover' | 'failback', now: Date): MonitorState {
+export function started(state: MonitorState, direction: 'failover' | 'failback', now: Date): MonitorState {
   return direction === 'failover'
     ? { ...state, mode: 'failing-over', lastFailoverAt: now.toISOString() }
     : { ...state, mode: 'failing-back' };
@@ -453,8 +468,13 @@ function explain(
   now: Date,
 ): string {
   const verdict = commands.find(
-    (c) => c.type === 'rejected' || c.type === 'conflict' || c.type === 'start-operation',
+    (c) =>
+      c.type === 'rejected' ||
+      c.type === 'conflict' ||
+      c.type === 'start-operation' ||
+      c.type === 'supersede',
   );
+  if (verdict?.type === 'supersede') return `failover accepted: ${verdict.reason}`;
   if (verdict?.type === 'rejected') return `refused: ${verdict.reason}`;
   if (verdict?.type === 'conflict') return `refused: ${verdict.reason}`;
   if (verdict?.type === 'start-operation' && verdict.trigger === 'manual')
@@ -517,12 +537,24 @@ function judgeRequest(
   policy: MonitorPolicy,
   now: Date,
 ): MonitorCommand {
-  if (request.active)
-    return {
-      type: 'conflict',
-      operationId: request.active.operationId,
-      reason: `${request.active.direction} ${request.active.operationId} is in progress`,
-    };
+  const { active } = request;
+  if (active) {
+    // Break-glass: a failover with overrides replaces the running operation, if it could start on its own.
+    if (request.direction !== 'failover' || !request.overrides)
+      return {
+        type: 'conflict',
+        operationId: active.operationId,
+        reason: `${active.direction} ${active.operationId} is in progress`,
+      };
+    const alone = judgeRequest(state, { ...request, active: undefined }, policy, now);
+    return alone.type === 'start-operation'
+      ? {
+          type: 'supersede',
+          operationId: active.operationId,
+          reason: `it supersedes the ${active.direction} ${active.operationId}, which stops at its next step boundary; this one starts when it has`,
+        }
+      : alone;
+  }
   if (request.direction === 'failover') {
     if (state.mode === 'failed-over' && request.lastOutcome === 'succeeded' && !request.overrides)
       return {

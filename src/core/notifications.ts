@@ -5,7 +5,7 @@
  */
 import { stableHash } from './hash';
 import type { FailureEvidence, MonitorMode, MonitorPolicy, ProbeResult } from './monitor';
-import type { Caller, OperationOutcome, OperationRequest } from './monitor-record';
+import type { Caller, OperationOutcome, OperationRequest, StoppedOutcome } from './monitor-record';
 import type {
   GroupCheck,
   MovedExtent,
@@ -31,6 +31,8 @@ export const EVENT_TYPES = {
   overrideAccepted: 'com.logicappsfailover.override.accepted',
   /** An entry held (nothing of it changed) or an activation blocked: sent the moment it happens. */
   activationBlocked: 'com.logicappsfailover.activation.blocked',
+  /** An operator stopped a running operation (cancel, or a break-glass failover superseding it): said at once. */
+  operationCancelled: 'com.logicappsfailover.operation.cancelled',
   paused: 'com.logicappsfailover.monitor.paused',
   resumed: 'com.logicappsfailover.monitor.resumed',
 } as const;
@@ -106,6 +108,14 @@ export interface NotificationData {
     applied: string[];
     stillPending: string[];
     errors: string[];
+    monitor: MonitorSnapshot;
+  };
+  [EVENT_TYPES.operationCancelled]: {
+    operationId: string;
+    direction: OperationRequest['direction'];
+    outcome: StoppedOutcome;
+    caller: Caller;
+    supersededBy?: string;
     monitor: MonitorSnapshot;
   };
   [EVENT_TYPES.paused]: Paused;

@@ -6,7 +6,7 @@
 import { DETECTION_QUEUE_HOPS, QUEUE_POLL_MAX_MS, predictActuation } from './actuation';
 import { failbackMovedNothing, fencesLeftPending, switchesLeftPending } from './entry-gate';
 import type { FailureEvidence, MonitorPolicy } from './monitor';
-import type { OperationInput, OperationOutcome, OperationRequest } from './monitor-record';
+import type { OperationInput, OperationOutcome, OperationRequest, OperationStop } from './monitor-record';
 import {
   EVENT_TYPES,
   notificationOf,
@@ -15,7 +15,7 @@ import {
   type NotificationData,
   type OperationFacts,
 } from './notifications';
-import type { OperationPlan, PendingSwitch, WorkflowTarget } from './planner';
+import type { OperationPlan, PendingSwitch, RegionName, WorkflowTarget } from './planner';
 import type {
   EntryResult,
   GroupCheck,
@@ -74,6 +74,13 @@ export interface OperationRecord {
   /** Set when the operation ends: how much of the plan moved, and each entry that did not, with why. */
   moved?: MovedExtent;
   notMoved?: NotMoved[];
+  /**
+   * Regions whose fences ran out of retries here (or were cut short by a stop), and those the operation it
+   * superseded found failing: what replaces this operation does not try them again.
+   */
+  failingRegions?: RegionName[];
+  /** An operator stopped it at a step boundary: who, why, and the plan entries that never ran. */
+  stopped?: OperationStop & { notRun: string[] };
   notifications: NotificationRecord[];
   rto: OperationRto;
   error?: string;
@@ -272,7 +279,8 @@ export function startedNotice(input: OperationInput, plan: OperationPlan, now: D
 }
 
 /**
- * The operation is over: the fences it left pending, its outcome (a failback that moved nothing has `failed`;
+ * The operation is over: the fences it left pending, its outcome (stopped by an operator: `cancelled` or
+ * `superseded`; a failback that moved nothing has `failed`;
  * any failed, missing or blocked step, or any read-back mismatch or violation makes it
  * `completed-with-errors`), its measured RTO (to the last read-back),
  * and its closing notices (overrides used, then completed).
@@ -295,14 +303,18 @@ export function closeOperationRecord(
             s.status === 'failed' ||
             s.status === 'missing' ||
             s.status === 'blocked' ||
-            s.status === 'pending-switch',
+            s.status === 'pending-switch' ||
+            // Left pending untried (its region's fences failed before): the region may still run it.
+            (s.status === 'pending-fence' && s.error !== undefined),
         ),
     ) || record.readBack.slice(1).some((r) => r.mismatches.length > 0 || r.violations.length > 0);
-  const outcome: OperationOutcome = failbackMovedNothing(input.request.direction, record.entries)
-    ? 'failed'
-    : problems
-      ? 'completed-with-errors'
-      : 'succeeded';
+  const outcome: OperationOutcome = record.stopped
+    ? record.stopped.outcome
+    : failbackMovedNothing(input.request.direction, record.entries)
+      ? 'failed'
+      : problems
+        ? 'completed-with-errors'
+        : 'succeeded';
   const rto = { ...record.rto };
   const last = record.readBack.at(-1);
   if (last) rto.to = last.at;

@@ -68,6 +68,35 @@ export function subOrchestrationTask<K extends SubOrchestrationName>(
   return context.df.callSubOrchestrator(ORCHESTRATIONS[name], input, instanceId);
 }
 
+/** A fan-out built but not yet waited for: its one durable task (none when empty) and how to read its results. */
+export interface FanOut<R> {
+  task: df.Task | undefined;
+  results(values: unknown): R;
+}
+
+/** Task.all over named groups of typed tasks, to wait for as the caller chooses (see allOf). */
+export function fanOut<G extends Record<string, TypedTask<unknown>[]>>(
+  context: df.OrchestrationContext,
+  groups: G,
+): FanOut<{ [K in keyof G]: ResultOf<G[K][number]>[] }> {
+  const names = Object.keys(groups) as (keyof G)[];
+  const tasks = names.flatMap((n) => groups[n]!);
+  return {
+    task: tasks.length ? context.df.Task.all(tasks) : undefined,
+    results(values) {
+      const all = (values ?? []) as unknown[];
+      const out = {} as { [K in keyof G]: ResultOf<G[K][number]>[] };
+      let at = 0;
+      for (const n of names) {
+        const size = groups[n]!.length;
+        out[n] = all.slice(at, at + size) as ResultOf<G[typeof n][number]>[];
+        at += size;
+      }
+      return out;
+    },
+  };
+}
+
 /**
  * Task.all over named groups of typed tasks, each group's results in its own typed array: one durable
  * fan-out, no `results.shift() as ...` at the caller. An empty fan-out yields nothing.
@@ -76,15 +105,6 @@ export function* allOf<G extends Record<string, TypedTask<unknown>[]>>(
   context: df.OrchestrationContext,
   groups: G,
 ): Gen<{ [K in keyof G]: ResultOf<G[K][number]>[] }> {
-  const names = Object.keys(groups) as (keyof G)[];
-  const tasks = names.flatMap((n) => groups[n]!);
-  const results = (tasks.length ? yield context.df.Task.all(tasks) : []) as unknown[];
-  const out = {} as { [K in keyof G]: ResultOf<G[K][number]>[] };
-  let at = 0;
-  for (const n of names) {
-    const size = groups[n]!.length;
-    out[n] = results.slice(at, at + size) as ResultOf<G[typeof n][number]>[];
-    at += size;
-  }
-  return out;
+  const fan = fanOut(context, groups);
+  return fan.results(fan.task ? yield fan.task : []);
 }

@@ -4,7 +4,7 @@
  */
 import type { SplitSlotWait } from '../core/actuation';
 import { stableHash } from '../core/hash';
-import type { MonitorRecord, Signal } from '../core/monitor-record';
+import type { KnownFailing as KnownFailingInput, MonitorRecord, Signal } from '../core/monitor-record';
 import type { Notification, EventType } from '../core/notifications';
 import type { EntryResult, ReadBackReport } from '../core/operation-record';
 import type { Direction, EntryPlan, OperationPlan, RegionName, WorkflowTarget } from '../core/planner';
@@ -14,6 +14,8 @@ import type { TraceCarrier } from '../core/operation-telemetry';
 // the durable edges use them under these names.
 export type {
   Caller,
+  KnownFailing,
+  OperationStop,
   OperationInput,
   OperationOutcome,
   OperationProgress,
@@ -65,6 +67,7 @@ export const ACTIVITIES = {
   reportDroppedNotification: 'drReportDroppedNotification',
   operationStatus: 'drOperationStatus',
   checkGroup: 'drCheckGroup',
+  cancelOperation: 'drCancelOperation',
   recordOperation: 'drRecordOperation',
   deliverRequest: 'drDeliverRequest',
 } as const;
@@ -77,6 +80,8 @@ export const TRACE_FIELD = 'traceContext';
 
 /** The monitor waits for exactly one event name: every input to it is a Signal. */
 export const MONITOR_SIGNAL = 'signal';
+/** An operation and its entries stop at their next step boundary on this event (its data: an OperationStop). */
+export const OPERATION_STOP = 'stop';
 
 export const monitorInstanceId = (planId: string): string => `dr-monitor-${planId}`;
 export const operationInstanceId = (planId: string, operationId: string): string =>
@@ -93,7 +98,10 @@ export const courierInstanceId = (planId: string, requestId: string): string =>
   `${COURIER_PREFIX(planId)}${stableHash(requestId)}`;
 
 /** A request signal: what an operator asks of the monitor over HTTP (answered by id, kept in `answers`). */
-export type RequestSignal = Extract<Signal, { kind: 'pause' | 'resume' | 'request-operation' }>;
+export type RequestSignal = Extract<
+  Signal,
+  { kind: 'pause' | 'resume' | 'request-operation' | 'cancel-operation' }
+>;
 
 /** A courier's input: the request the monitor has not answered yet, since when, and how long to keep trying. */
 export interface CourierInput {
@@ -238,6 +246,8 @@ export interface EntryInput {
   fenceBudgetMs?: number;
   /** Regions whose fences already ran out of budget in this operation: their fences are tried once. */
   failingRegions?: RegionName[];
+  /** Regions whose fences the operation this one superseded found failing: their fences are not tried. */
+  knownFailing?: KnownFailingInput;
   /** The group's span in the operation's trace: the entry's activities run as its children. */
   traceContext?: TraceCarrier;
 }

@@ -129,6 +129,11 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       request,
       fingerprint: fingerprintOf(route, request),
     };
+    return operationAnswer(await ask(call, signal, key), given ? key : undefined);
+  }
+
+  /** Raises a request signal and waits for the monitor's answer (a retried key: the first one), audited. */
+  async function ask(call: Call, signal: RequestSignal, key: string): Promise<RequestAnswer> {
     const { answer, replayed } = await askMonitor(call.client, call.plan, signal, {
       waitMs,
       sleep,
@@ -137,7 +142,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       log: (m) => call.context.log(m),
     });
     call.audit.replayed = replayed;
-    return operationAnswer(answer, given ? key : undefined);
+    return answer;
   }
 
   function operationAnswer(answer: RequestAnswer, key: string | undefined): HttpResponseInit {
@@ -326,6 +331,37 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
         caller: { by: call.identity.by, reason: body.reason },
         override: body.override ?? [],
       });
+    }),
+
+    cancel: handler('cancel', async (call) => {
+      const id = validate(OperationIdSchema, call.request.params.id ?? '', 'path');
+      const body = await readBody(call.request, HTTP_ROUTES.cancel.body);
+      call.audit.reason = body.reason;
+      call.audit.operationId = id;
+      const { key, given } = idempotencyKeyOf(call.request, newId);
+      call.audit.idempotencyKey = key;
+      const caller = { by: call.identity.by, reason: body.reason };
+      const signal: RequestSignal = {
+        kind: 'cancel-operation',
+        id: `http-cancel-${key}`,
+        operationId: id,
+        caller,
+        fingerprint: fingerprintOf('cancel', { operationId: id, caller }),
+      };
+      const answer = await ask(call, signal, key);
+      if (answer.status === 'refused' || answer.status === 'conflict')
+        throw new ConflictError(
+          answer.reason,
+          answer.status === 'conflict' ? { runningOperationId: answer.operationId } : undefined,
+        );
+      if (answer.status !== 'accepted')
+        throw new Error(`the monitor answered a cancel with "${answer.status}"`);
+      const location = `/api/operations/${answer.operationId}`;
+      return {
+        status: 202,
+        headers: { Location: location, ...(given ? { 'Idempotency-Key': key } : {}) },
+        jsonBody: { operationId: answer.operationId, status: 'cancelling', location },
+      };
     }),
 
     failback: handler('failback', async (call) => {

@@ -6,6 +6,8 @@ import type { z } from 'zod';
 import type { Access } from './auth';
 import {
   AcceptedResponseSchema,
+  CancelBodySchema,
+  CancellingResponseSchema,
   ConflictResponseSchema,
   DryRunResponseSchema,
   ErrorResponseSchema,
@@ -101,9 +103,28 @@ export const HTTP_ROUTES = {
     access: 'operate',
     summary: 'Fail over to the secondary region now (or, with dryRun, show what would happen)',
     description:
-      'The monitor starts the operation unless one is running or the plan is already failed over. Honours Idempotency-Key.',
+      'The monitor starts the operation unless one is running or the plan is already failed over. With an override, it supersedes a running operation: that one stops at its next step boundary (outcome `superseded`), then this one starts and does not try again the fences it found failing. Honours Idempotency-Key.',
     body: FailoverBodySchema,
     responses: OPERATION_RESPONSES,
+  },
+  cancel: {
+    name: 'drHttpCancel',
+    route: 'operations/{id}/cancel',
+    method: 'POST',
+    access: 'operate',
+    summary: 'Cancel the running failover or failback',
+    description:
+      'The operation stops at its next step boundary: a fence being retried gives up (what it protects is blocked), the groups not begun do not run; what it did stays and is recorded. Its outcome is `cancelled`. To replace a running failover instead, ask for a failover with an override (it supersedes it). Honours Idempotency-Key.',
+    params: { id: OperationIdSchema },
+    body: CancelBodySchema,
+    responses: {
+      202: { description: 'Cancelling', schema: CancellingResponseSchema, headers: LOCATION },
+      409: {
+        description: 'The operation is not running, or is being stopped already',
+        schema: ConflictResponseSchema,
+      },
+      503: { description: 'The monitor did not answer in time', schema: UnavailableResponseSchema },
+    },
   },
   failback: {
     name: 'drHttpFailback',

@@ -91,6 +91,12 @@ export const PauseBodySchema = z
   })
   .describe('Pause automatic failover and failback');
 
+export const CancelBodySchema = z
+  .strictObject({ reason })
+  .describe(
+    'Cancel a running operation: it stops at its next step boundary (a retrying fence gives up, later groups do not run)',
+  );
+
 export const ResumeBodySchema = z.strictObject({ reason: reason.optional() }).describe('End a pause early');
 
 /** Operation ids as the monitor makes them (`failover-3-20260302T081500`). */
@@ -121,6 +127,7 @@ export type FailoverBody = z.output<typeof FailoverBodySchema>;
 export type FailbackBody = z.output<typeof FailbackBodySchema>;
 export type PauseBody = z.output<typeof PauseBodySchema>;
 export type ResumeBody = z.output<typeof ResumeBodySchema>;
+export type CancelBody = z.output<typeof CancelBodySchema>;
 export type HistoryQuery = z.output<typeof HistoryQuerySchema>;
 
 // ---- responses (documented, and checked against real responses in the tests) -----------------------
@@ -166,6 +173,14 @@ export const AcceptedResponseSchema = z
     location: z.string().describe('Where to follow the operation'),
   })
   .describe('The monitor started the operation');
+
+export const CancellingResponseSchema = z
+  .object({
+    operationId: z.string(),
+    status: z.literal('cancelling'),
+    location: z.string().describe('Where to follow the operation: its record ends with outcome `cancelled`'),
+  })
+  .describe('The monitor told the operation to stop at its next step boundary');
 
 const ProbeSchema = z.object({
   at: z.string(),
@@ -289,6 +304,16 @@ export const StatusResponseSchema = z
         .optional()
         .describe('What the operation waits for, e.g. "waiting for the split slot at 08:30:30" (UTC)'),
       waitingUntil: z.string().optional().describe('When that wait ends (ISO 8601)'),
+      stopping: z
+        .object({
+          outcome: z.enum(['cancelled', 'superseded']),
+          by: z.string(),
+          reason: z.string(),
+          at: z.string(),
+          supersededBy: z.string().optional(),
+        })
+        .optional()
+        .describe('An operator stopped it: it ends at its next step boundary (then supersededBy starts)'),
     }).nullable(),
     lastOperation: OperationSummarySchema.extend({
       measuredRtoMs: z.number().optional(),

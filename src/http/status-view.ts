@@ -294,6 +294,17 @@ export function statusView(i: StatusInputs): StatusView {
             ? { live: i.current.customStatus }
             : {}),
           ...waitingOf(i.current?.customStatus),
+          ...(m.stopping?.operationId === m.activeOperation.operationId
+            ? {
+                stopping: {
+                  outcome: m.stopping.outcome,
+                  by: m.stopping.caller.by,
+                  reason: m.stopping.caller.reason,
+                  at: m.stopping.at,
+                  ...(m.stopping.supersededBy ? { supersededBy: m.stopping.supersededBy } : {}),
+                },
+              }
+            : {}),
         }
       : null,
     lastOperation: last

@@ -12,6 +12,8 @@ import {
   gateRouterStep,
   gateStep,
   heldAfterCompensation,
+  knownFailingFence,
+  stoppedWords,
 } from '../core/entry-gate';
 import { protects } from '../core/verify';
 import type { EntryPlan, PlannedAction } from '../core/planner';
@@ -21,6 +23,7 @@ import {
   type BatchInput,
   type EntryInput,
   type EntryResult,
+  type OperationStop,
   type StepResult,
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
@@ -34,6 +37,7 @@ import {
 } from '../durable/retries';
 import { callActivity, traced, type Gen } from '../durable/activity-calls';
 import { queueNotifications } from './notify';
+import { pauseUnlessStopped, type StopWatch } from './stop';
 
 // The sub-orchestrations' inputs are durable contracts (typed calls: activity-calls.ts subOrchestrationTask).
 export type { BatchInput, EntryInput } from '../durable/contracts';
@@ -71,6 +75,10 @@ function fenceDeadline(
 const giveUpWords = (deadline: number | undefined) =>
   deadline === undefined ? `${GAVE_UP} after retries` : `${GAVE_UP}: the fence budget ran out`;
 
+/** A fence given up because an operator stopped the operation while it was being retried. */
+const stoppedFence = (stop: OperationStop, error: string) =>
+  `${GAVE_UP}: ${stoppedWords(stop)}, while retrying: ${error}`;
+
 /** Whether a transiently failed write is tried again: within its deadline, and within the retry window. */
 const tryAgain = (attempt: number, started: number, now: number, deadline: number | undefined) =>
   (deadline === undefined || now < deadline) &&
@@ -83,13 +91,15 @@ type OperationCall = Pick<BatchInput, 'operationId' | 'traceContext'>;
 /**
  * Applies actions with applyActions, trying the transiently failed ones again (only those: what succeeded is
  * never written twice) after a durable pause (ARM's Retry-After when it sent one), for armRetry's window, and
- * for fences not past their deadline (the fence budget).
+ * for fences not past their deadline (the fence budget). With `watch` (fences only), an operator's stop ends
+ * the retries: the fences still failing are given up.
  */
 function* applyActionsBatch(
   context: df.OrchestrationContext,
   { operationId, traceContext }: OperationCall,
   actions: PlannedAction[],
   deadlineOf: (action: PlannedAction) => number | undefined = () => undefined,
+  watch?: StopWatch,
 ): Gen<Map<PlannedAction, ApplyActionResult>> {
   const out = new Map<PlannedAction, ApplyActionResult>();
   const started = context.df.currentUtcDateTime.getTime();
@@ -130,7 +140,16 @@ function* applyActionsBatch(
         now,
         deadlines.length ? Math.min(...deadlines) : undefined,
       );
-      yield context.df.createTimer(new Date(now + pause));
+      const until = new Date(now + pause);
+      const stop = watch ? yield* pauseUnlessStopped(context, watch, until) : undefined;
+      if (!watch) yield context.df.createTimer(until);
+      if (stop) {
+        for (const a of again) {
+          const r = results[todo.indexOf(a)];
+          out.set(a, { ok: false, error: stoppedFence(stop, r && 'error' in r ? r.error : 'no result') });
+        }
+        break;
+      }
     }
     todo = again;
   }
@@ -146,6 +165,7 @@ function* applyOne(
   { operationId, traceContext }: OperationCall,
   action: PlannedAction,
   deadline?: number,
+  watch?: StopWatch,
 ): Gen<ApplyActionResult> {
   const started = context.df.currentUtcDateTime.getTime();
   for (let attempt = 1; ; attempt++) {
@@ -162,9 +182,14 @@ function* applyOne(
         ok: false,
         error: `${giveUpWords(deadline !== undefined && now >= deadline ? deadline : undefined)}: ${result.error}`,
       };
-    yield context.df.createTimer(
-      new Date(now + writeRetryPauseMs(attempt, result.retryAfterMs, now, deadline)),
-    );
+    const until = new Date(now + writeRetryPauseMs(attempt, result.retryAfterMs, now, deadline));
+    if (!watch) {
+      yield context.df.createTimer(until);
+      continue;
+    }
+    // A fence: an operator's stop ends its retries (never an activation's: what was fenced must be replaced).
+    const stop = yield* pauseUnlessStopped(context, watch, until);
+    if (stop) return { ok: false, error: stoppedFence(stop, result.error) };
   }
 }
 
@@ -217,9 +242,18 @@ export function* applyBatchOrchestrator(context: df.OrchestrationContext): Gen<E
   const deadlines = new Map<PlannedAction, number>();
   for (const i of inputs) {
     const deadlineOf = fenceDeadline(context, i);
-    for (const a of i.entry.steps.filter(protects)) deadlines.set(a, deadlineOf(a));
+    // A fence known failing is not tried (runEntrySteps leaves it pending before it would be applied).
+    for (const a of i.entry.steps.filter((x) => protects(x) && !knownFailingFence(x, i.knownFailing)))
+      deadlines.set(a, deadlineOf(a));
   }
-  const fences = yield* applyActionsBatch(context, call, [...deadlines.keys()], (a) => deadlines.get(a));
+  const watch: StopWatch = {};
+  const fences = yield* applyActionsBatch(
+    context,
+    call,
+    [...deadlines.keys()],
+    (a) => deadlines.get(a),
+    watch,
+  );
   // The same step rules three times over: which activations the fences allow, then which compensations
   // (failback) the activations call for, then the results. (A compensation a failed stand-down calls for is
   // met in the first pass already, and applied with the activations: after the fences, as it must be.)
@@ -251,12 +285,14 @@ export function* applyBatchOrchestrator(context: df.OrchestrationContext): Gen<E
 export function* applyEntryOrchestrator(context: df.OrchestrationContext): Gen<EntryResult> {
   const input = context.df.getInput<EntryInput>();
   let deadlineOf: ((action: PlannedAction) => number) | undefined;
-  const result = yield* runEntrySteps(context, input, function* (action) {
+  const watch: StopWatch = {};
+  const apply = function* (action: PlannedAction): Gen<ApplyActionResult> {
     if (!protects(action)) return yield* applyOne(context, input, action);
     // Set at the first fence, after any slot boundary the entry waited for.
     deadlineOf ??= fenceDeadline(context, input);
-    return yield* applyOne(context, input, action, deadlineOf(action));
-  });
+    return yield* applyOne(context, input, action, deadlineOf(action), watch);
+  };
+  const result = yield* runEntrySteps(context, input, apply, watch);
   yield* noticeBlocked(context, [input], [result]);
   return result;
 }
@@ -270,6 +306,7 @@ export function* runEntrySteps(
   context: df.OrchestrationContext,
   input: EntryInput,
   apply: (action: PlannedAction) => Gen<ApplyActionResult> | ApplyActionResult,
+  watch?: StopWatch,
 ): Gen<EntryResult> {
   const { entry } = input;
   const steps: StepResult[] = [];
@@ -293,9 +330,19 @@ export function* runEntrySteps(
   if (entry.slotBoundary) {
     // Switch right after a slot has fired, so fence and activation both fall inside one inter-slot gap.
     const boundary = nextSlotBoundary(entry.slotBoundary, context.df.currentUtcDateTime);
-    yield context.df.createTimer(
-      new Date(boundary.at.getTime() + boundaryMarginMs(entry.slotBoundary.every)),
-    );
+    const until = new Date(boundary.at.getTime() + boundaryMarginMs(entry.slotBoundary.every));
+    const stop = watch ? yield* pauseUnlessStopped(context, watch, until) : undefined;
+    if (!watch) yield context.df.createTimer(until);
+    if (stop) {
+      // Stopped while waiting for its slot: nothing of the entry ran, and nothing will.
+      const error = `not run: ${stoppedWords(stop)} before its slot boundary`;
+      return {
+        entry: entry.entry,
+        group: input.group,
+        steps: entry.steps.map((action) => ({ action, status: 'blocked' as const, at: now(), error })),
+        blocked: error,
+      };
+    }
   }
 
   // At failback, an activation of the primary that did not happen (failed, or blocked by a failed stand-down)
@@ -340,6 +387,12 @@ export function* runEntrySteps(
     if (action.op === 'pending-switch') {
       const error = `its router's ARM did not answer at planning (${action.error}); callers are still sent where they were`;
       steps.push({ action, status: 'pending-switch', at: now(), error });
+      continue;
+    }
+    const known = knownFailingFence(action, input.knownFailing);
+    if (known) {
+      steps.push({ action, status: 'pending-fence', at: now(), error: known });
+      fenceFailure = `the fence of ${action.target.label} was ${known}`;
       continue;
     }
     const step = gateStep(entry, action, fenceFailure, input.override);

@@ -77,6 +77,11 @@ function* perform(context: df.OrchestrationContext, effect: ActiveEffect): Gen<M
           type: 'switches-applied',
           result: yield* callActivity(context, 'applyPendingSwitches', effect.switches),
         };
+      case 'cancel-operation': {
+        const { planId, operationId, stop } = effect;
+        yield* callActivity(context, 'cancelOperation', { planId, operationId, stop });
+        return { type: 'cancel-sent', operationId };
+      }
     }
   } catch (err) {
     // Any failure of an activity (after its retries) is a fact the step decides on, never the monitor's end.

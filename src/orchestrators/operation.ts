@@ -6,7 +6,7 @@ import type * as df from 'durable-functions';
 import type { EntryPlan, GroupPlan, RegionName, WorkflowTarget } from '../core/planner';
 import { deferredTargets } from '../core/preflight';
 import { splitSlotWait, type SplitSlotWait } from '../core/actuation';
-import { fencesLeftPending, regionsFoundFailing } from '../core/entry-gate';
+import { fencesLeftPending, regionsFoundFailing, stoppedWords } from '../core/entry-gate';
 import {
   DEFAULT_PROBE_INTERVAL_MS,
   closeOperationRecord,
@@ -25,17 +25,19 @@ import {
   type OperationLiveStatus,
   type OperationOutcome,
   type OperationRecord,
+  type OperationStop,
   type PlannedOperation,
   type Signal,
   type TraceCarrier,
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
 import { queueNotifications, queueTask } from './notify';
-import { allOf, callActivity, subOrchestrationTask, traced, type Gen } from '../durable/activity-calls';
+import { callActivity, fanOut, subOrchestrationTask, traced, type Gen } from '../durable/activity-calls';
 import { groupCarrier, operationCarrier, operationTelemetry } from '../core/operation-telemetry';
 import { armRetry } from '../durable/retries';
 import { isBatchable } from './entry';
 import { targetKey } from '../core/refs';
+import { stopSeen, waitTellingStop, type StopWatch } from './stop';
 
 // The record's pure parts (outcome, RTO, notices) are built in the core; re-exported for their callers.
 export { predictedRto, rtoStart } from '../core/operation-record';
@@ -100,8 +102,18 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   const probeIntervalMs = input.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
   // Regions whose fences ran out of budget in an earlier group: tried once from then on.
   let failingRegions: RegionName[] = [];
+  // An operator's stop: seen at a group boundary, or while a group runs (then passed on to its entries).
+  const watch: StopWatch = {};
 
   for (const [gi, group] of planned.plan.groups.entries()) {
+    const stop = stopSeen(watch);
+    if (stop) {
+      // The groups not begun do not run: recorded, so nothing is left half-applied without a trace.
+      const notRun = planned.plan.groups.slice(gi).flatMap((g) => g.entries.map((e) => e.entry));
+      record.stopped = { ...stop, notRun };
+      mark(`stopped before group ${group.group}: ${stoppedWords(stop)}; not run: ${notRun.join(', ')}`);
+      break;
+    }
     const groupTrace = groupCarrier(input.planId, input.operationId, gi, group.group);
     const check = yield* checkBefore(context, group, gi === 0, silentAt, probeIntervalMs, groupTrace);
     record.checks.push(check);
@@ -126,6 +138,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       planId: input.planId,
       ...(planned.fenceBudgetMs !== undefined ? { fenceBudgetMs: planned.fenceBudgetMs } : {}),
       ...(failingRegions.length ? { failingRegions } : {}),
+      ...(input.knownFailing ? { knownFailing: input.knownFailing } : {}),
       traceContext: groupTrace,
     });
     // Plain enables and disables are applied batched, in one sub-orchestration for the whole group (two
@@ -145,13 +158,24 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     publish();
     // The "started" notice is handed to the outbox alongside the first group (a store write that never
     // throws), so the first ARM writes wait for nothing, and Service Bus is not involved at all.
-    const results = yield* allOf(context, {
+    const fan = fanOut(context, {
       queued: startedQueued ? [] : [queueTask(context, [started])],
       batch: batched.size ? [subOrchestrationTask(context, 'batch', batch, batchId)] : [],
       entries: group.entries.flatMap((entry: EntryPlan, ei) =>
         batched.has(entry) ? [] : [subOrchestrationTask(context, 'entry', inputOf(entry), entryId(ei))],
       ),
     });
+    const results = fan.results(
+      fan.task
+        ? yield* waitTellingStop(context, watch, fan.task, function* (stop) {
+            mark(
+              `stop asked: ${stoppedWords(stop)}; group ${group.group}'s entries stop at their next step boundary`,
+            );
+            const error = yield* tellEntries(context, input, stop);
+            if (error) mark(`the entries could not be told to stop (${error}): the monitor tells them again`);
+          })
+        : [],
+    );
     if (!startedQueued) {
       record.notifications.push(...results.queued.flat());
       startedQueued = true;
@@ -205,6 +229,11 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     }
   }
   if (!startedQueued) record.notifications.push(...(yield* queueNotifications(context, [started])));
+  // A stop seen during the last group still makes the outcome say so (every group ran, as far as it could).
+  const late = stopSeen(watch);
+  if (late && !record.stopped) record.stopped = { ...late, notRun: [] };
+  const known = [...new Set([...(input.knownFailing?.regions ?? []), ...failingRegions])];
+  if (known.length) record.failingRegions = known;
 
   const closed = closeOperationRecord(record, input, context.df.currentUtcDateTime);
   record = closed.record;
@@ -275,6 +304,29 @@ function* checkBefore(
 }
 
 /**
+ * Passes a stop on to the group's entries (the activity tells every running sub-orchestration of this one);
+ * why it could not, if it could not.
+ */
+function* tellEntries(
+  context: df.OrchestrationContext,
+  input: OperationInput,
+  stop: OperationStop,
+): Gen<string | undefined> {
+  try {
+    yield* callActivity(
+      context,
+      'cancelOperation',
+      { planId: input.planId, operationId: input.operationId, stop },
+      armRetry(),
+    );
+    return undefined;
+  } catch (err) {
+    // The entries were not told: they finish their steps as if no stop had come, and the monitor tells again.
+    return errorMessage(err);
+  }
+}
+
+/**
  * Tells the monitor the operation is over, so it frees the operation slot and keeps pending fences; then hands
  * the closing notices to the outbox (the monitor is never kept waiting for them).
  */
@@ -293,6 +345,7 @@ function* finish(
     outcome,
     pendingFences: record.pendingFences,
     pendingSwitches: record.pendingSwitches ?? [],
+    ...(record.failingRegions ? { failingRegions: record.failingRegions } : {}),
   };
   try {
     yield* callActivity(context, 'signalMonitor', signal, armRetry());

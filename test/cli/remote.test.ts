@@ -1,5 +1,5 @@
 /**
- * `dr status|failover|failback|pause|resume` against the real functions running in the in-process host,
+ * `dr status|failover|failback|pause|resume|cancel` against the real functions running in the in-process host,
  * over HTTP, with the function key from flags or the environment. Virtual time starts at the wall clock so
  * `pause --for` (computed from the wall clock) means the same to the CLI and to the API.
  */
@@ -182,6 +182,18 @@ describe('dr remote commands over HTTP', () => {
       operationId: expect.stringMatching(/^failback-2-/),
     });
     expect(estate.operations()).toHaveLength(2);
+
+    // The failback waits for the split slot boundary: cancelled there, it ends "cancelled"; then refused.
+    const failbackId: string = JSON.parse(forced.out).operationId;
+    const cancel = await dr(['cancel', failbackId, '--reason', 'not yet']);
+    expect(cancel.code).toBe(0);
+    expect(cancel.out).toBe(
+      `${failbackId} is cancelling: it stops at its next step boundary; follow it with: dr operation ${failbackId} (or GET /api/operations/${failbackId})\n`,
+    );
+    await estate.advance(MIN);
+    const late = await dr(['cancel', failbackId, '--reason', 'again']);
+    expect(late.code).toBe(1);
+    expect(late.err).toContain(`dr cancel: 409: ${failbackId} is not running: it ended (cancelled)`);
   });
 
   it('history lists the operations newest first; operation ID shows one; an unknown ID is exit 1', async () => {
@@ -226,13 +238,16 @@ describe('dr remote commands over HTTP', () => {
     [['status', '--bogus'], "Unknown option '--bogus'"],
     [['status', '--url', 'not a url'], 'is not a URL'],
     [['resume', 'now'], 'unexpected argument "now"'],
+    [['cancel', '--reason', 'x'], 'say which operation: dr cancel OPERATION_ID'],
+    [['cancel', 'not an id', '--reason', 'x'], '"not an id" is not an operation id'],
+    [['cancel', 'failover-1-20260302T081500'], '--reason is required'],
   ])('dr %j: exit 2, %s', async (args, message) => {
     const r = await dr(args);
     expect(r.code).toBe(2);
     expect(r.err).toContain(message);
   });
 
-  it.each(['status', 'failover', 'failback', 'pause', 'resume', 'history', 'operation'])(
+  it.each(['status', 'failover', 'failback', 'pause', 'resume', 'cancel', 'history', 'operation'])(
     'dr %s --help',
     async (name) => {
       const r = await dr([name, '--help']);

@@ -125,6 +125,8 @@ const working =
         return { type: 'fences-applied', result: { applied: e.targets, pending: [], errors: [] } };
       case 'apply-switches':
         return { type: 'switches-applied', result: { applied: e.switches, pending: [], errors: [] } };
+      case 'cancel-operation':
+        return { type: 'cancel-sent', operationId: e.operationId };
     }
   };
 
@@ -980,5 +982,123 @@ describe('one answer to "does an operation run"', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('an operator stops the running operation (break-glass)', () => {
+  // An automatic failover runs (3 failed probes); the operator asks.
+  const running = (): MonitorRecord => run(fresh(), [true, true, true]).record;
+  const runningId = 'failover-1-20260101T000100';
+  const breakGlass = manual('failover', { override: ['no-dual-active'] });
+  const ask = (id: string, r: OperationRequest): MonitorStepInput =>
+    signal({ kind: 'request-operation', id, request: r });
+  const cancel = (id: string, operationId = runningId): MonitorStepInput =>
+    signal({ kind: 'cancel-operation', id, operationId, caller });
+  const finished = (operationId: string, outcome: 'superseded' | 'cancelled' | 'succeeded') =>
+    signal({
+      kind: 'operation-finished',
+      id: `${operationId}:finished`,
+      operationId,
+      direction: 'failover',
+      outcome,
+      pendingFences: [target('primary:a')],
+      failingRegions: ['primary'],
+    });
+
+  it('a failover with an override supersedes it: answered with the replacement id, the running one told to stop, said at once; nothing starts yet', () => {
+    const out = step(running(), ask('bg-1', breakGlass), at(4 * INTERVAL));
+    const replacement = 'failover-2-20260101T000200';
+    expect(out.record.answers.at(-1)).toEqual({ id: 'bg-1', status: 'accepted', operationId: replacement });
+    expect(out.record.activeOperation?.operationId).toBe(runningId); // one operation at a time
+    expect(out.record.stopping).toMatchObject({
+      operationId: runningId,
+      outcome: 'superseded',
+      supersededBy: replacement,
+      caller,
+      replacement: { operationId: replacement, request: breakGlass },
+    });
+    expect(types(out.effects)).toEqual(['cancel-operation', 'notify operation.cancelled']);
+    expect(out.effects[0]).toEqual({
+      type: 'cancel-operation',
+      planId: 'plan-a',
+      operationId: runningId,
+      stop: { outcome: 'superseded', caller, at: at(4 * INTERVAL).toISOString(), supersededBy: replacement },
+    });
+    // Without an override, or while the stop is pending: a conflict, as before.
+    expect(
+      step(running(), ask('plain', manual('failover')), at(4 * INTERVAL)).record.answers.at(-1),
+    ).toMatchObject({ status: 'conflict', operationId: runningId });
+    expect(step(out.record, ask('bg-2', breakGlass), at(4 * INTERVAL)).record.answers.at(-1)).toMatchObject({
+      status: 'conflict',
+      operationId: replacement,
+      reason: expect.stringContaining(`${runningId} is being superseded by ${replacement}`),
+    });
+    // A break-glass request the referee would refuse on its own (planned while the primary fails) is refused.
+    expect(
+      step(
+        running(),
+        ask('bg-planned', { ...breakGlass, kind: 'planned' }),
+        at(4 * INTERVAL),
+      ).record.answers.at(-1),
+    ).toMatchObject({ status: 'refused' });
+  });
+
+  it('when the superseded one has ended: its fences kept, the replacement starts with the regions it found failing', () => {
+    const asked = step(running(), ask('bg-1', breakGlass), at(4 * INTERVAL)).record;
+    const out = step(asked, finished(runningId, 'superseded'), at(4 * INTERVAL + 2_000));
+    expect(out.record.lastOperation).toMatchObject({ operationId: runningId, outcome: 'superseded' });
+    expect(out.record.pendingFences).toEqual([target('primary:a')]);
+    expect(out.record.stopping).toBeUndefined();
+    expect(out.record.activeOperation).toMatchObject({ operationId: 'failover-2-20260101T000200' });
+    expect(out.record.state.mode).toBe('failing-over');
+    expect(out.effects).toEqual([
+      {
+        type: 'start-operation',
+        input: expect.objectContaining({
+          operationId: 'failover-2-20260101T000200',
+          request: breakGlass,
+          knownFailing: { regions: ['primary'], foundBy: runningId },
+        }),
+      },
+    ]);
+  });
+
+  it('a tick while it is being stopped tells it again and asks whether it is over', () => {
+    const asked = step(running(), ask('bg-1', breakGlass), at(4 * INTERVAL)).record;
+    const out = step(asked, tick(5 * INTERVAL), at(5 * INTERVAL));
+    expect(types(out.effects)).toEqual(['cancel-operation', 'operation-status', 'probe']);
+  });
+
+  it('cancel: the running one is told to stop; when it has, the monitor is back to where it was, nothing replaces it', () => {
+    const out = step(running(), cancel('c-1'), at(4 * INTERVAL));
+    expect(out.record.answers.at(-1)).toEqual({ id: 'c-1', status: 'accepted', operationId: runningId });
+    expect(out.record.stopping).toMatchObject({ operationId: runningId, outcome: 'cancelled', caller });
+    expect(types(out.effects)).toEqual(['cancel-operation', 'notify operation.cancelled']);
+    const ended = step(out.record, finished(runningId, 'cancelled'), at(4 * INTERVAL + 2_000));
+    expect(ended.effects).toEqual([]);
+    expect(ended.record.activeOperation).toBeUndefined();
+    expect(ended.record.state.mode).toBe('degraded');
+    expect(ended.record.lastOperation).toMatchObject({ outcome: 'cancelled' });
+  });
+
+  it('cancel refused: another id, nothing running, already ended, or being stopped already', () => {
+    expect(step(running(), cancel('c-x', 'failover-9-x'), at(0)).record.answers.at(-1)).toEqual({
+      id: 'c-x',
+      status: 'refused',
+      reason: `failover-9-x is not running (the running operation is ${runningId})`,
+    });
+    expect(step(fresh(), cancel('c-y'), at(0)).record.answers.at(-1)).toMatchObject({
+      reason: `${runningId} is not running (no operation runs)`,
+    });
+    const asked = step(running(), cancel('c-1'), at(4 * INTERVAL)).record;
+    expect(step(asked, cancel('c-2'), at(4 * INTERVAL)).record.answers.at(-1)).toMatchObject({
+      status: 'conflict',
+      reason: expect.stringContaining(`${runningId} is being cancelled`),
+    });
+    const ended = step(asked, finished(runningId, 'cancelled'), at(4 * INTERVAL)).record;
+    expect(step(ended, cancel('c-3'), at(5 * INTERVAL)).record.answers.at(-1)).toMatchObject({
+      status: 'refused',
+      reason: `${runningId} is not running: it ended (cancelled) at ${at(4 * INTERVAL).toISOString()}`,
+    });
   });
 });

@@ -178,7 +178,7 @@ describe('the OpenAPI document', () => {
 
   it('documents every HTTP function the host registered, and nothing else', () => {
     const http = estate.host.registrations.filter((r) => r.kind === 'http');
-    expect(http.length).toBe(9);
+    expect(http.length).toBe(10);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops as Record<string, { operationId: string }>).map(
         ([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`,
@@ -254,5 +254,15 @@ describe('the OpenAPI document', () => {
     check(await estate.call('GET', 'history'), '/history', 'get');
     check(await estate.call('POST', 'resume', { body: {} }), '/resume', 'post');
     check(await estate.call('GET', 'operations/failover-404-x'), '/operations/{id}', 'get');
+    const cancel = `operations/${accepted.body.operationId}/cancel`;
+    const cancelling = await estate.call('POST', cancel, { body: { reason: 'openapi' } });
+    expect(cancelling.status).toBe(202);
+    check(cancelling, '/operations/{id}/cancel', 'post');
+    check(
+      await estate.call('POST', cancel, { body: { reason: 'again' } }),
+      '/operations/{id}/cancel',
+      'post',
+    );
+    check(await estate.call('POST', cancel, { body: {} }), '/operations/{id}/cancel', 'post');
   });
 });

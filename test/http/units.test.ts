@@ -545,6 +545,48 @@ describe('status view and predicted RTO', () => {
     });
   });
 
+  it('a running operation an operator is stopping says so: by whom, why, and what supersedes it', () => {
+    const running = {
+      operationId: 'failover-1-20260302T080000',
+      direction: 'failover' as const,
+      trigger: 'automatic' as const,
+      startedAt: '2026-03-02T08:00:00Z',
+    };
+    const view = statusView({
+      plan,
+      planPolicy: policyOf(plan),
+      monitor: {
+        planId: plan.id,
+        state: { ...initialMonitorState(), mode: 'failing-over' },
+        policy: policyOf(plan),
+        pendingFences: [],
+        answers: [],
+        operationSeq: 2,
+        executions: 1,
+        updatedAt: 'x',
+        activeOperation: running,
+        stopping: {
+          operationId: running.operationId,
+          outcome: 'superseded',
+          caller: { by: 'oncall@contoso', reason: 'ARM broken' },
+          at: '2026-03-02T08:00:05Z',
+          supersededBy: 'failover-2-20260302T080005',
+        },
+      },
+      instanceId: 'm',
+      runtimeStatus: 'Running',
+      now: new Date('2026-03-02T08:00:06Z'),
+      auth: { requirePrincipal: true, trustPrincipal: true, keyIsOperator: false },
+    });
+    expect(view.currentOperation?.stopping).toEqual({
+      outcome: 'superseded',
+      by: 'oncall@contoso',
+      reason: 'ARM broken',
+      at: '2026-03-02T08:00:05Z',
+      supersededBy: 'failover-2-20260302T080005',
+    });
+  });
+
   it('last failover: from the monitor summary alone when the record was purged; a crash says why', () => {
     const summary = {
       operationId: 'failover-1-20260302T080000',

@@ -6,7 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_TYPES, MONITOR_SIGNAL, monitorInstanceId, type Signal } from '../../src/durable/contracts';
 import { DEFAULT_FENCE_BUDGET_MS } from '../../src/durable/retries';
-import { estatePerTest, type Estate } from '../support/estate';
+import { enabledAt, estatePerTest, stateOf, type Estate } from '../support/estate';
 import { checkInvariants } from '../support/invariants';
 import { startApiEstate, type ApiEstate } from '../http/support';
 
@@ -23,16 +23,6 @@ afterEach(async () => {
   await e?.stop();
 });
 
-const stateOf = (e: Estate, region: string, name: string) =>
-  e.sim.workflows().find((w) => w.region === region && w.name === name)?.state;
-/** When the workflow was last enabled in the region (virtual ms), if it was. */
-const enabledAt = (e: Estate, region: string, name: string) => {
-  const c = e.sim
-    .stateChanges()
-    .filter((x) => x.region === region && x.workflowName === name && x.to === 'Enabled')
-    .at(-1);
-  return c ? Date.parse(c.virtualTime) : undefined;
-};
 const records = (e: Estate) => e.operations().flatMap((o) => (o.output ? [o.output] : []));
 const bodyOf = (body: unknown) =>
   (typeof body === 'string'

@@ -41,6 +41,11 @@ describe('npm run drill (embedded estate, in-process)', () => {
       ['back-to-normal', true],
       ['router-traffic', true],
       ['split-slots-exactly-once', true],
+      // Never none and break-glass, in one outage whose ARM fails every request.
+      ['break-glass-supersedes', true],
+      ['never-none', true],
+      ['failback-read-back-clean', true],
+      ['back-to-normal', true],
     ]);
     // Callers through orders-api's router: to the primary, then (once switched) the secondary, then back.
     // Besides calls to the primary while it was down, a call may meet the APIM switch between its two writes
@@ -55,6 +60,9 @@ describe('npm run drill (embedded estate, in-process)', () => {
     expect(report.invariants.find((i) => i.name === 'router-traffic')?.detail).toMatch(
       /calls through the router of orders-api/,
     );
+    // The break-glass failover had the secondary running within 2 minutes of that outage.
+    expect(report.breakGlass).toMatchObject({ heldEntry: 'mailbox-poller' });
+    expect(report.breakGlass!.secondaryRunningMs).toBeLessThan(120_000);
     // Detection is bounded by the policy: 3 failed probes at PT2S, plus up to one interval of phase.
     expect(report.detectionMs).toBeGreaterThan(2_000);
     expect(report.detectionMs).toBeLessThan(10_000);

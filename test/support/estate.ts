@@ -80,6 +80,18 @@ export interface EstateOptions {
   withoutFunctions?: string[];
 }
 
+/** A workflow's state in a region, as the simulator has it now. */
+export const stateOf = (e: Estate, region: string, name: string) =>
+  e.sim.workflows().find((w) => w.region === region && w.name === name)?.state;
+/** When the workflow was last enabled in the region (virtual ms), if it was. */
+export const enabledAt = (e: Estate, region: string, name: string) => {
+  const c = e.sim
+    .stateChanges()
+    .filter((x) => x.region === region && x.workflowName === name && x.to === 'Enabled')
+    .at(-1);
+  return c ? Date.parse(c.virtualTime) : undefined;
+};
+
 export interface FaultWindow {
   region: string;
   kind: string;

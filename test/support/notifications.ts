@@ -52,7 +52,7 @@ const completed = {
   fields: {
     ...facts,
     outcome:
-      '`succeeded`, `completed-with-errors`, or `failed` (a failback in which every entry was held or blocked)',
+      '`succeeded`, `completed-with-errors`, `failed` (a failback in which every entry was held or blocked), `cancelled` or `superseded` (an operator stopped it; what it did is in `results`)',
     evidence: 'as in started',
     results: 'per entry: blocked (why), each step with its status and error',
     checks: 'the safety check before each group',
@@ -100,6 +100,17 @@ export const NOTIFICATION_DOCS = {
       applied: 'labels fenced now',
       stillPending: 'labels still pending',
       errors: 'why the others failed',
+      monitor,
+    },
+  },
+  [EVENT_TYPES.operationCancelled]: {
+    when: 'an operator stopped a running operation (cancel, or a break-glass failover superseding it): said when asked; the operation stops at its next step boundary and its completed notice says how it ended',
+    fields: {
+      operationId: 'the operation being stopped (also the correlationId)',
+      direction: facts.direction,
+      outcome: '`cancelled`, or `superseded` (a failover with an override replaces it)',
+      caller: 'who stopped it and why (`by`, `reason`)',
+      supersededBy: 'the operation that replaces it (superseded only)',
       monitor,
     },
   },

@@ -12,7 +12,8 @@ const usage = `Usage: dr failover --reason TEXT [--kind planned|emergency] [--ov
                    [--idempotency-key KEY] [--url URL] [--key KEY] [--json]
 
 Asks the running control plane (POST /api/failover) to fail over to the secondary region now. The monitor
-refuses while another operation runs or when the plan is already failed over.
+refuses while another operation runs or when the plan is already failed over. With --override, it supersedes
+a running operation: that one stops at its next step boundary, then this one starts (break-glass).
 
   --reason TEXT          why (recorded in the audit record and every notification); required
   --kind                 planned (default: split entries switch just after a slot boundary) or emergency (at once)

@@ -119,7 +119,11 @@ export function renderStatus(s: StatusView): string {
   if (s.pause) lines.push(`  paused until ${s.pause.until} by ${s.pause.by}: ${s.pause.reason}`);
   if (s.currentOperation)
     lines.push(
-      `  running: ${s.currentOperation.direction} ${s.currentOperation.operationId} (${s.currentOperation.trigger}, since ${s.currentOperation.startedAt})${s.currentOperation.waiting ? `, ${s.currentOperation.waiting}` : ''}`,
+      `  running: ${s.currentOperation.direction} ${s.currentOperation.operationId} (${s.currentOperation.trigger}, since ${s.currentOperation.startedAt})${s.currentOperation.waiting ? `, ${s.currentOperation.waiting}` : ''}${
+        s.currentOperation.stopping
+          ? `; being ${s.currentOperation.stopping.outcome} by ${s.currentOperation.stopping.by} (${s.currentOperation.stopping.reason})${s.currentOperation.stopping.supersededBy ? `, then ${s.currentOperation.stopping.supersededBy} starts` : ''}`
+          : ''
+      }`,
     );
   if (s.lastOperation)
     lines.push(

@@ -1,0 +1,5 @@
+// HTTP: POST /api/operations/{id}/cancel (handler in src/http/api.ts).
+import { app } from '@azure/functions';
+import { httpRegistration } from '../src/composition';
+
+app.http(...httpRegistration('cancel'));
