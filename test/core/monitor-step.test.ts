@@ -1008,7 +1008,12 @@ describe('an operator stops the running operation (break-glass)', () => {
   it('a failover with an override supersedes it: answered with the replacement id, the running one told to stop, said at once; nothing starts yet', () => {
     const out = step(running(), ask('bg-1', breakGlass), at(4 * INTERVAL));
     const replacement = 'failover-2-20260101T000200';
-    expect(out.record.answers.at(-1)).toEqual({ id: 'bg-1', status: 'accepted', operationId: replacement });
+    expect(out.record.answers.at(-1)).toEqual({
+      id: 'bg-1',
+      status: 'accepted',
+      operationId: replacement,
+      at: expect.any(String),
+    });
     expect(out.record.activeOperation?.operationId).toBe(runningId); // one operation at a time
     expect(out.record.stopping).toMatchObject({
       operationId: runningId,
@@ -1071,7 +1076,12 @@ describe('an operator stops the running operation (break-glass)', () => {
 
   it('cancel: the running one is told to stop; when it has, the monitor is back to where it was, nothing replaces it', () => {
     const out = step(running(), cancel('c-1'), at(4 * INTERVAL));
-    expect(out.record.answers.at(-1)).toEqual({ id: 'c-1', status: 'accepted', operationId: runningId });
+    expect(out.record.answers.at(-1)).toEqual({
+      id: 'c-1',
+      status: 'accepted',
+      operationId: runningId,
+      at: expect.any(String),
+    });
     expect(out.record.stopping).toMatchObject({ operationId: runningId, outcome: 'cancelled', caller });
     expect(types(out.effects)).toEqual(['cancel-operation', 'notify operation.cancelled']);
     const ended = step(out.record, finished(runningId, 'cancelled'), at(4 * INTERVAL + 2_000));
@@ -1086,6 +1096,7 @@ describe('an operator stops the running operation (break-glass)', () => {
       id: 'c-x',
       status: 'refused',
       reason: `failover-9-x is not running (the running operation is ${runningId})`,
+      at: at(0).toISOString(),
     });
     expect(step(fresh(), cancel('c-y'), at(0)).record.answers.at(-1)).toMatchObject({
       reason: `${runningId} is not running (no operation runs)`,
