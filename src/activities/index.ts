@@ -10,6 +10,7 @@ import { notifyActivities } from './notify';
 import { planningActivities } from './planning';
 import { probeActivities } from './probe';
 import { readBackActivities } from './read-back';
+import { runsActivities } from './runs';
 
 export type { ActivityDeps } from './context';
 
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...planningActivities(context),
     ...actionActivities(context),
     ...readBackActivities(context),
+    ...runsActivities(context),
     ...notifyActivities(context),
     ...durableActivities(context),
   };

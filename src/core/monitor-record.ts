@@ -4,7 +4,7 @@
  * code that changes a record; the durable contracts re-export these types under their historical names.
  */
 import type { FailureEvidence, MonitorPolicy, MonitorState, ProbeResult } from './monitor';
-import type { Direction, WorkflowTarget } from './planner';
+import type { Direction, RegionPlaces, WorkflowTarget } from './operation-plan';
 
 export interface Caller {
   /** Who asked: a principal name from App Service Authentication, or `function-key`, or `automatic`. */
@@ -34,10 +34,20 @@ export interface OperationInput {
   policy?: MonitorPolicy;
   probeIntervalMs?: number;
   requestedAt: string;
+  /** The plan's regions (Azure locations), so the record and the notices name them. */
+  regions?: RegionPlaces;
 }
 
 export type Signal =
-  | { kind: 'tick'; id: string; at: string; policy: MonitorPolicy; probeIntervalMs: number }
+  | {
+      kind: 'tick';
+      id: string;
+      at: string;
+      policy: MonitorPolicy;
+      probeIntervalMs: number;
+      /** The plan's regions, handed over with the policy. */
+      regions?: RegionPlaces;
+    }
   | { kind: 'pause'; id: string; until: string; caller: Caller; fingerprint?: string }
   | { kind: 'resume'; id: string; caller: Caller; fingerprint?: string }
   | { kind: 'request-operation'; id: string; request: OperationRequest; fingerprint?: string }
@@ -114,6 +124,8 @@ export interface MonitorRecord {
   /** The plan's policy: the watchdog hands it over when it starts the monitor, and again with every tick. */
   policy: MonitorPolicy;
   probeIntervalMs?: number;
+  /** The plan's regions (Azure locations): from the watchdog at the start, and again with every tick. */
+  regions?: RegionPlaces;
   /** Last probe cycle (index of probeInterval since the epoch): one probe per cycle, however many ticks come. */
   lastProbeCycle?: number;
   lastTickAt?: string;

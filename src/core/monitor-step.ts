@@ -31,6 +31,8 @@ import {
   type EventType,
   type Notification,
   type NotificationData,
+  type RegionPlaces,
+  placedLabel,
 } from './notifications';
 import type { WorkflowTarget } from './planner';
 import { targetKey } from './refs';
@@ -70,12 +72,14 @@ export function initialMonitorRecord(
   planId: string,
   policy: MonitorPolicy,
   probeIntervalMs: number,
+  regions?: RegionPlaces,
 ): MonitorRecord {
   return {
     planId,
     state: initialMonitorState(),
     policy,
     probeIntervalMs,
+    ...(regions ? { regions } : {}),
     pendingFences: [],
     answers: [],
     operationSeq: 0,
@@ -181,6 +185,7 @@ function notice<K extends EventType>(
       correlationId: record.activeOperation?.operationId ?? `monitor-${record.planId}`,
       idParts: [record.planId, key],
       now,
+      regions: record.regions,
     },
     { ...data, monitor } as NotificationData[K],
   );
@@ -198,6 +203,7 @@ function onTick(record0: MonitorRecord, tick: Extract<Signal, { kind: 'tick' }>,
     ...record0,
     policy: tick.policy,
     probeIntervalMs: tick.probeIntervalMs,
+    ...(tick.regions ? { regions: tick.regions } : {}),
     lastTickAt: now.toISOString(),
     lastTickId: tick.id,
   };
@@ -336,6 +342,7 @@ function begin(
     policy: record.policy,
     ...(record.probeIntervalMs ? { probeIntervalMs: record.probeIntervalMs } : {}),
     requestedAt: at,
+    ...(record.regions ? { regions: record.regions } : {}),
   };
   return {
     record: {
@@ -490,8 +497,8 @@ function fencesApplied(record: MonitorRecord, result: FencesApplied, now: Date):
           EVENT_TYPES.fenceApplied,
           `fence:${record.lastProbeCycle ?? 0}`,
           {
-            applied: result.applied.map((t) => t.label),
-            stillPending: result.pending.map((t) => t.label),
+            applied: result.applied.map((t) => placedLabel(t, record.regions)),
+            stillPending: result.pending.map((t) => placedLabel(t, record.regions)),
             errors: result.errors,
           },
           now,

@@ -14,15 +14,25 @@ import {
   type Notification,
   type NotificationData,
   type OperationFacts,
+  type RegionPlaces,
+  placedLabel,
 } from './notifications';
 import type { OperationPlan, WorkflowTarget } from './planner';
-import type { EntryResult, GroupCheck, OperationRto, ReadBackReport } from './operation-record-types';
+import type {
+  EntryResult,
+  GroupCheck,
+  OperationRto,
+  ReadBackReport,
+  RunsInFlight,
+} from './operation-record-types';
 
 export type {
   EntryResult,
   GroupCheck,
   OperationRto,
   ReadBackReport,
+  RunInFlight,
+  RunsInFlight,
   StepResult,
   StepStatus,
 } from './operation-record-types';
@@ -48,6 +58,8 @@ export interface OperationRecord {
   operationId: string;
   planId: string;
   request: OperationRequest;
+  /** The plan's regions (Azure locations): `primary` and `secondary` in the steps' labels are these. */
+  regions?: RegionPlaces;
   status: 'running' | OperationOutcome;
   timeline: { at: string; event: string }[];
   evidence?: FailureEvidence;
@@ -60,6 +72,8 @@ export interface OperationRecord {
   pendingFences: WorkflowTarget[];
   notifications: NotificationRecord[];
   rto: OperationRto;
+  /** The runs the region being left had in flight: what to resubmit (read beside the first group). */
+  runsInFlight?: RunsInFlight;
   error?: string;
 }
 
@@ -108,6 +122,7 @@ export function openOperationRecord(input: OperationInput): OperationRecord {
     operationId: input.operationId,
     planId: input.planId,
     request: input.request,
+    ...(input.regions ? { regions: input.regions } : {}),
     status: 'running',
     timeline: [],
     ...(input.evidence ? { evidence: input.evidence } : {}),
@@ -145,6 +160,7 @@ export function operationNotice<K extends EventType>(
       correlationId: input.operationId,
       idParts: [input.operationId, step],
       now,
+      regions: input.regions,
     },
     { ...facts, ...data } as NotificationData[K],
   );
@@ -184,7 +200,7 @@ export function startedNotice(input: OperationInput, plan: OperationPlan, now: D
       evidence: input.evidence,
       policy: input.policy,
       actions: plan.groups.flatMap((g) =>
-        g.entries.flatMap((e) => e.steps.map((s) => `${s.op} ${s.target.label}`)),
+        g.entries.flatMap((e) => e.steps.map((s) => `${s.op} ${placedLabel(s.target, input.regions)}`)),
       ),
     },
     now,
@@ -242,15 +258,16 @@ export function closeOperationRecord(
           entry: e.entry,
           blocked: e.blocked,
           steps: e.steps.map((s) => ({
-            action: `${s.action.op} ${s.action.target.label}`,
+            action: `${s.action.op} ${placedLabel(s.action.target, input.regions)}`,
             status: s.status,
             error: s.error,
           })),
         })),
         checks: closed.checks,
         readBack: closed.readBack,
-        pendingFences: pendingFences.map((t) => t.label),
+        pendingFences: pendingFences.map((t) => placedLabel(t, input.regions)),
         rto,
+        ...(closed.runsInFlight ? { runsInFlight: closed.runsInFlight } : {}),
       },
       now,
     ),

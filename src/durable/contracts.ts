@@ -4,7 +4,7 @@
  */
 import { stableHash } from '../core/hash';
 import type { MonitorRecord } from '../core/monitor-record';
-import type { Notification, EventType } from '../core/notifications';
+import type { Notification, EventType, RegionPlaces } from '../core/notifications';
 import type { EntryResult, ReadBackReport } from '../core/operation-record';
 import type { Direction, EntryPlan, OperationPlan, RegionName } from '../core/planner';
 
@@ -60,6 +60,7 @@ export const ACTIVITIES = {
   reportDroppedNotification: 'drReportDroppedNotification',
   operationStatus: 'drOperationStatus',
   checkGroup: 'drCheckGroup',
+  listRunsInFlight: 'drListRunsInFlight',
 } as const;
 
 /** The monitor waits for exactly one event name: every input to it is a Signal. */
@@ -147,6 +148,8 @@ export interface EntryInput {
   unsafe?: string;
   /** For the `activation.blocked` notice this entry sends the moment it is held or blocked. */
   planId?: string;
+  /** The plan's regions, so that notice names them. */
+  regions?: RegionPlaces;
   /** How long fences against a region answering with errors are retried before what they protect is blocked. */
   fenceBudgetMs?: number;
   /** Regions whose fences already ran out of budget in this operation: their fences are tried once. */

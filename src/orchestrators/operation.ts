@@ -3,7 +3,9 @@
  * (steps in order inside an entry), read back after each group, notify, and return the audit record.
  */
 import type * as df from 'durable-functions';
-import type { EntryPlan, GroupPlan, RegionName } from '../core/planner';
+import type { EntryPlan, GroupPlan, OperationPlan, RegionName } from '../core/planner';
+import { placedRegion } from '../core/notifications';
+import type { RunsInFlight } from '../core/operation-record-types';
 import { deferredTargets } from '../core/preflight';
 import { regionsFoundFailing } from '../core/entry-gate';
 import {
@@ -71,7 +73,11 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   // Stamped with orchestration time, like the rest of the record (activities run on the wall clock).
   record.readBack.push({ ...planned.before, at: now() });
   Object.assign(record.rto, predictedRto(input, planned.plan, context.df.currentUtcDateTime));
-  mark(`plan: ${planned.plan.kind} ${request.direction}, ${planned.plan.groups.length} group(s)`);
+  const [from, to]: [RegionName, RegionName] =
+    request.direction === 'failover' ? ['primary', 'secondary'] : ['secondary', 'primary'];
+  mark(
+    `plan: ${planned.plan.kind} ${request.direction} from ${placedRegion(from, input.regions)} to ${placedRegion(to, input.regions)}, ${planned.plan.groups.length} group(s)`,
+  );
 
   const started = startedNotice(input, planned.plan, context.df.currentUtcDateTime);
   let startedQueued = false;
@@ -98,6 +104,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       direction: request.direction,
       ...(unsafe.has(entry.entry) ? { unsafe: unsafe.get(entry.entry)! } : {}),
       planId: input.planId,
+      ...(input.regions ? { regions: input.regions } : {}),
       ...(planned.fenceBudgetMs !== undefined ? { fenceBudgetMs: planned.fenceBudgetMs } : {}),
       ...(failingRegions.length ? { failingRegions } : {}),
     });
@@ -168,12 +175,45 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     }
   }
   if (!startedQueued) record.notifications.push(...(yield* queueNotifications(context, [started])));
+  record.runsInFlight = yield* runsInFlight(context, planned.plan);
+  if (record.runsInFlight.error) mark(record.runsInFlight.error);
+  else
+    mark(
+      `${record.runsInFlight.runs.length + record.runsInFlight.more} run(s) in flight in ${placedRegion(record.runsInFlight.region, input.regions)}`,
+    );
 
   const closed = closeOperationRecord(record, input, context.df.currentUtcDateTime);
   record = closed.record;
   mark(`${request.direction} ${closed.outcome}`);
   yield* finish(context, input, record, closed.outcome, closed.notices);
   return record;
+}
+
+/**
+ * The runs in flight in the region the operation leaves, read once every group is applied and read back, so
+ * they never delay an activation or the measured RTO. Bounded by the activity; a region whose ARM did not
+ * answer at planning is not asked again; a failed read is recorded, never the operation's failure.
+ */
+function* runsInFlight(context: df.OrchestrationContext, plan: OperationPlan): Gen<RunsInFlight> {
+  const region: RegionName = plan.direction === 'failover' ? 'primary' : 'secondary';
+  const silent = plan.groups.some((g) =>
+    g.entries.some((e) => e.steps.some((s) => s.op === 'pending-fence' && s.target.region === region)),
+  );
+  try {
+    return yield* callActivity(context, 'listRunsInFlight', {
+      region,
+      ...(silent ? { skip: `the ${region}'s ARM did not answer at planning` } : {}),
+    });
+  } catch (err) {
+    return {
+      region,
+      at: context.df.currentUtcDateTime.toISOString(),
+      runs: [],
+      more: 0,
+      unlisted: [],
+      error: `could not list runs: ${errorMessage(err)}`,
+    };
+  }
 }
 
 /**
