@@ -10,6 +10,7 @@ import { notifyActivities } from './notify';
 import { planningActivities } from './planning';
 import { probeActivities } from './probe';
 import { readBackActivities } from './read-back';
+import { requestActivities } from './requests';
 import { runsActivities } from './runs';
 
 export type { ActivityDeps } from './context';
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...actionActivities(context),
     ...readBackActivities(context),
     ...runsActivities(context),
+    ...requestActivities(context),
     ...notifyActivities(context),
     ...durableActivities(context),
   };

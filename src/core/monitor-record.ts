@@ -84,6 +84,36 @@ export type RequestAnswer = (
   fingerprint?: string;
 };
 
+/**
+ * An operator's request as the audit keeps it: pauses, resumes and failover/failback requests, with who asked,
+ * why, when, and what the monitor answered (refusals included). One per request id, kept like the operations.
+ */
+export interface RequestRecord {
+  /** The request's id (from its Idempotency-Key): a retried request is the same record. */
+  requestId: string;
+  planId: string;
+  request: 'pause' | 'resume' | 'failover' | 'failback';
+  /** When the monitor answered it. */
+  at: string;
+  /** The monitor execution that answered it: orders requests answered at the same instant. */
+  seq: number;
+  by: string;
+  reason: string;
+  answer: RequestAnswer['status'];
+  /** Why it was refused, or what it conflicted with. */
+  answerReason?: string;
+  /** The operation it started (accepted) or ran into (conflict). */
+  operationId?: string;
+  /** A pause: the end asked for. */
+  until?: string;
+  /** A resume: the pause it ended (absent when nothing was paused). */
+  endedPause?: { until: string; by: string; reason: string };
+  /** A failover or failback: its kind, the overrides asked for, force. */
+  kind?: 'planned' | 'emergency';
+  override?: string[];
+  force?: boolean;
+}
+
 export interface OperationSummary {
   operationId: string;
   direction: Direction;

@@ -19,6 +19,7 @@ export type {
   OperationSummary,
   ProbeActivityResult,
   RequestAnswer,
+  RequestRecord,
   Signal,
 } from '../core/monitor-record';
 export type {
@@ -44,6 +45,7 @@ export const ORCHESTRATIONS = {
   entry: 'drApplyEntry',
   batch: 'drApplyBatch',
   deliver: 'drDeliverNotification',
+  request: 'drRequestRecord',
 } as const;
 
 export const ACTIVITIES = {
@@ -61,6 +63,7 @@ export const ACTIVITIES = {
   operationStatus: 'drOperationStatus',
   checkGroup: 'drCheckGroup',
   listRunsInFlight: 'drListRunsInFlight',
+  recordRequests: 'drRecordRequests',
 } as const;
 
 /** The monitor waits for exactly one event name: every input to it is a Signal. */
@@ -71,6 +74,10 @@ export const operationInstanceId = (planId: string, operationId: string): string
   `dr-op-${planId}-${operationId}`;
 export const OPERATION_PREFIX = (planId: string): string => `dr-op-${planId}-`;
 /** One delivery orchestration per message id: starting it twice finds the first (the hand-off is idempotent). */
+/** One audit record per operator request (pause, resume, failover or failback asked for): kept like operations. */
+export const REQUEST_PREFIX = (planId: string): string => `dr-req-${planId}-`;
+export const requestInstanceId = (planId: string, requestId: string): string =>
+  `${REQUEST_PREFIX(planId)}${stableHash(requestId)}`;
 export const DELIVERY_PREFIX = (planId: string): string => `dr-n-${planId}-`;
 export const deliveryInstanceId = (planId: string, messageId: string): string =>
   `${DELIVERY_PREFIX(planId)}${stableHash(messageId)}`;

@@ -14,6 +14,8 @@ import type { Direction } from '../core/planner';
 import {
   DELIVERY_PREFIX,
   OPERATION_PREFIX,
+  REQUEST_PREFIX,
+  requestInstanceId,
   ORCHESTRATIONS,
   monitorInstanceId,
   operationInstanceId,
@@ -26,7 +28,15 @@ import {
 import type { Plan } from '../plan/schema';
 import { ConflictError, MonitorUnavailableError, NotFoundError, RequestValidationError } from './errors';
 import { healthVerdict } from './health';
-import { historyPage, isoOf, isRunning, operationsBefore, recordOf } from './history';
+import {
+  historyPage,
+  instancesBefore,
+  isoOf,
+  isRunning,
+  operationsBefore,
+  recordOf,
+  requestsPage,
+} from './history';
 import { askMonitor, type RequestSignal } from './monitor-requests';
 import { openApiDocument } from './openapi';
 import {
@@ -280,6 +290,35 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
         return r.instances;
       });
       return { status: 200, jsonBody: historyPage(plan.id, instances, query) };
+    }),
+
+    requests: handler('requests', async ({ request, client, plan }) => {
+      const params = Object.fromEntries([...request.query.entries()].filter(([k]) => k !== 'code'));
+      const query = validate(HTTP_ROUTES.requests.query, params, 'query');
+      let end = new Date(deps.now().getTime() + HOUR_MS); // clock skew between hosts: start a little ahead
+      if (query.before !== undefined) {
+        const before = await statusIfAny(client, requestInstanceId(plan.id, query.before));
+        if (!before)
+          throw new RequestValidationError('query', [
+            { path: 'before', message: `no request ${query.before} in the requests of plan ${plan.id}` },
+          ]);
+        end = new Date(isoOf(before.createdTime));
+      }
+      const instances = await instancesBefore(
+        REQUEST_PREFIX(plan.id),
+        ORCHESTRATIONS.request,
+        end,
+        query.limit + 2,
+        async ({ from, to }) =>
+          (
+            await queryAllInstances(
+              client,
+              { instanceIdPrefix: REQUEST_PREFIX(plan.id), createdTimeFrom: from, createdTimeTo: to },
+              HISTORY_PAGES,
+            )
+          ).instances,
+      );
+      return { status: 200, jsonBody: requestsPage(plan.id, instances, query) };
     }),
 
     operation: handler('operation', async ({ request, client, plan }) => {

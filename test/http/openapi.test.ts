@@ -178,7 +178,7 @@ describe('the OpenAPI document', () => {
 
   it('documents every HTTP function the host registered, and nothing else', () => {
     const http = estate.host.registrations.filter((r) => r.kind === 'http');
-    expect(http.length).toBe(9);
+    expect(http.length).toBe(10);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops as Record<string, { operationId: string }>).map(
         ([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`,
@@ -224,7 +224,7 @@ describe('the OpenAPI document', () => {
       expect(validate(sample), JSON.stringify(sample)).toBe(schema.safeParse(sample).success);
   });
 
-  it('describes the real responses: status, history, operation, 202, 409 and 400 bodies validate', async () => {
+  it('describes the real responses: status, history, requests, operation, 202, 409 and 400 bodies validate', async () => {
     const check = (r: Reply, path: string, method: string) => {
       const validate = validatorFor(responseComponent(path, method, r.status));
       expect(validate(r.body), `${method} ${path} ${r.status}: ${JSON.stringify(validate.errors)}`).toBe(
@@ -254,5 +254,9 @@ describe('the OpenAPI document', () => {
     check(await estate.call('GET', 'history'), '/history', 'get');
     check(await estate.call('POST', 'resume', { body: {} }), '/resume', 'post');
     check(await estate.call('GET', 'operations/failover-404-x'), '/operations/{id}', 'get');
+    const requests = await estate.call('GET', 'requests');
+    expect(requests.body.items.length).toBeGreaterThanOrEqual(3); // accepted, conflict, resume
+    check(requests, '/requests', 'get');
+    check(await estate.call('GET', 'requests?limit=0'), '/requests', 'get');
   });
 });
