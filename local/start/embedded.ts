@@ -272,7 +272,12 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     const notificationTimer = setInterval(() => {
       const all = notifications();
       for (const n of all.slice(seen)) {
-        log({ at: now(), topic: 'notify', message: `${n.type} (${n.messageId ?? 'no id'})` });
+        const summary = (n.data as { summary?: unknown } | null)?.summary;
+        log({
+          at: now(),
+          topic: 'notify',
+          message: `${n.type} (${n.messageId ?? 'no id'})${typeof summary === 'string' ? `: ${summary}` : ''}`,
+        });
       }
       seen = all.length;
     }, 250);

@@ -175,7 +175,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     }
   }
   if (!startedQueued) record.notifications.push(...(yield* queueNotifications(context, [started])));
-  record.runsInFlight = yield* runsInFlight(context, planned.plan);
+  record.runsInFlight = yield* runsInFlight(context, planned.plan, failingRegions);
   if (record.runsInFlight.error) mark(record.runsInFlight.error);
   else
     mark(
@@ -194,16 +194,23 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
  * they never delay an activation or the measured RTO. Bounded by the activity; a region whose ARM did not
  * answer at planning is not asked again; a failed read is recorded, never the operation's failure.
  */
-function* runsInFlight(context: df.OrchestrationContext, plan: OperationPlan): Gen<RunsInFlight> {
+function* runsInFlight(
+  context: df.OrchestrationContext,
+  plan: OperationPlan,
+  failingRegions: readonly RegionName[],
+): Gen<RunsInFlight> {
   const region: RegionName = plan.direction === 'failover' ? 'primary' : 'secondary';
   const silent = plan.groups.some((g) =>
     g.entries.some((e) => e.steps.some((s) => s.op === 'pending-fence' && s.target.region === region)),
   );
+  // A region whose ARM failed this operation's fences until their budget ran out is not asked for more.
+  const skip = silent
+    ? `the ${region}'s ARM did not answer at planning`
+    : failingRegions.includes(region)
+      ? `the ${region}'s ARM failed this ${plan.direction}'s fences`
+      : undefined;
   try {
-    return yield* callActivity(context, 'listRunsInFlight', {
-      region,
-      ...(silent ? { skip: `the ${region}'s ARM did not answer at planning` } : {}),
-    });
+    return yield* callActivity(context, 'listRunsInFlight', { region, ...(skip ? { skip } : {}) });
   } catch (err) {
     return {
       region,

@@ -552,6 +552,10 @@ describe('failover scenarios', () => {
       'done', // its router now sends calls to the secondary, which runs
     ]); // active-active: never blocked
     expect(stateOf(estate, 'northeurope', 'order-webhook')).toBe('Disabled');
+    // A primary that failed every fence is not asked for its runs: the record says why.
+    expect(op.runsInFlight?.error).toBe(
+      "could not list runs: the primary's ARM failed this failover's fences",
+    );
 
     // The operator decides the primary is gone for good and breaks the glass.
     const breakGlass: Signal = {
