@@ -81,20 +81,11 @@ export const FIRST_WINDOW_MS = 7 * 86_400_000;
 export const HISTORY_REACH_MS = 3653 * 86_400_000;
 
 /**
- * The operations one history page needs, read by id prefix in created-time windows walking back from `end`
- * (the `before` operation's start, or now): a week, then two, four... until the page and one more are found
- * or ten years are covered. Never a scan of the task hub; the windows' instances come back in any order.
+ * The instances one page of an audit (operations, requests: one orchestration under one id prefix) needs, read
+ * by id prefix in created-time windows walking back from `end` (the `before` instance's start, or now): a week,
+ * then two, four... until the page and one more are found or ten years are covered. Never a scan of the task
+ * hub; the windows' instances come back in any order.
  */
-export async function operationsBefore(
-  planId: string,
-  end: Date,
-  wanted: number,
-  query: (window: { from: Date; to: Date }) => Promise<InstanceInfo[]>,
-): Promise<InstanceInfo[]> {
-  return instancesBefore(OPERATION_PREFIX(planId), ORCHESTRATIONS.operation, end, wanted, query);
-}
-
-/** The same walk back for any audit kept as instances of one orchestration under one id prefix. */
 export async function instancesBefore(
   prefix: string,
   orchestration: string,
@@ -144,18 +135,29 @@ export function requestsPage(
       return [item];
     })
     .sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || b.seq - a.seq);
+  return pageAfter(items, (i) => i.requestId, query, `the requests of plan ${planId}`, 'request');
+}
+
+/** One page of items sorted newest first: those after `before` (which must be among them), and the next id. */
+function pageAfter<T>(
+  items: readonly T[],
+  idOf: (item: T) => string,
+  query: { limit: number; before?: string | undefined },
+  where: string,
+  what: string,
+): { items: T[]; nextBefore?: string } {
   let start = 0;
   if (query.before !== undefined) {
-    const at = items.findIndex((i) => i.requestId === query.before);
+    const at = items.findIndex((i) => idOf(i) === query.before);
     if (at < 0)
       throw new RequestValidationError('query', [
-        { path: 'before', message: `no request ${query.before} in the requests of plan ${planId}` },
+        { path: 'before', message: `no ${what} ${query.before} in ${where}` },
       ]);
     start = at + 1;
   }
   const page = items.slice(start, start + query.limit);
   const more = start + query.limit < items.length;
-  return { items: page, ...(more && page.length ? { nextBefore: page.at(-1)!.requestId } : {}) };
+  return { items: page, ...(more && page.length ? { nextBefore: idOf(page.at(-1)!) } : {}) };
 }
 
 /** This plan's operations, newest first, one page of them. */
@@ -176,16 +178,5 @@ export function historyPage(
         seqOf(b.operationId) - seqOf(a.operationId) ||
         b.operationId.localeCompare(a.operationId),
     );
-  let start = 0;
-  if (query.before !== undefined) {
-    const at = items.findIndex((i) => i.operationId === query.before);
-    if (at < 0)
-      throw new RequestValidationError('query', [
-        { path: 'before', message: `no operation ${query.before} in the history of plan ${planId}` },
-      ]);
-    start = at + 1;
-  }
-  const page = items.slice(start, start + query.limit);
-  const more = start + query.limit < items.length;
-  return { items: page, ...(more && page.length ? { nextBefore: page.at(-1)!.operationId } : {}) };
+  return pageAfter(items, (i) => i.operationId, query, `the history of plan ${planId}`, 'operation');
 }
