@@ -12,6 +12,7 @@ import { probeActivities } from './probe';
 import { readBackActivities } from './read-back';
 import { requestActivities } from './requests';
 import { runsActivities } from './runs';
+import { telemetryActivities } from './telemetry';
 
 export type { ActivityDeps } from './context';
 
@@ -26,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
     ...requestActivities(context),
     ...notifyActivities(context),
     ...durableActivities(context),
+    ...telemetryActivities(),
   };
 }
 

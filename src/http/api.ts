@@ -174,6 +174,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       waitMs,
       sleep,
       idempotencyKey: key,
+      now: deps.now,
       log: (m) => call.context.log(m),
     });
     call.audit.replayed = replayed;
@@ -210,6 +211,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       waitMs,
       sleep,
       idempotencyKey: key,
+      now: deps.now,
       log: (m) => call.context.log(m),
       ...(checkNew ? { checkNew } : {}),
     });
