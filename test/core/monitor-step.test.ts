@@ -623,10 +623,17 @@ describe('operator requests', () => {
     expect(next.effects).toEqual([]);
     // Noticed by an operator's request instead: said the same way, before the request's own effect.
     const resumed = step(paused, signal({ kind: 'resume', id: 'r1', caller }), at(2 * INTERVAL));
-    expect(resumed.effects.map((e) => e.type === 'notify' && e.notification.data)).toMatchObject([
+    expect(
+      resumed.effects.map((e) =>
+        e.type === 'notify' ? e.notification.data : e.type === 'record-request' ? e.request : e.type,
+      ),
+    ).toMatchObject([
       { caller: { by: 'expiry' } },
       { caller },
+      // The audit: the resume found the pause already over, so it ended none.
+      { request: 'resume', answer: 'applied', by: caller.by },
     ]);
+    expect(resumed.effects.at(-1)).not.toHaveProperty('request.endedPause');
   });
 
   it('a request at the moment a pause expires is judged, not refused as unjudgeable', () => {
