@@ -3,6 +3,7 @@
  * (following real time, so recurrences fire), the AMQP broker, the real adapters over both, and the in-process
  * Functions host running the real `functions/` files on the wall clock.
  */
+import { regionPlacesOf } from '../../src/core/notifications';
 import { randomBytes } from 'node:crypto';
 import { rmSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -247,7 +248,7 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     installLocalKeyIsOperator(true);
     installControlPlane({
       plan,
-      control: loggingControl(rawControl, log, now),
+      control: loggingControl(rawControl, log, now, regionPlacesOf(plan)),
       routers,
       probe: loggingProbe(
         createHealthProbe({ control: rawControl, plan, settings: {}, ca: sim.caCertPem }),
@@ -280,7 +281,12 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     const notificationTimer = setInterval(() => {
       const all = notifications();
       for (const n of all.slice(seen)) {
-        log({ at: now(), topic: 'notify', message: `${n.type} (${n.messageId ?? 'no id'})` });
+        const summary = (n.data as { summary?: unknown } | null)?.summary;
+        log({
+          at: now(),
+          topic: 'notify',
+          message: `${n.type} (${n.messageId ?? 'no id'})${typeof summary === 'string' ? `: ${summary}` : ''}`,
+        });
       }
       seen = all.length;
     }, 250);

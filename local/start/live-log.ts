@@ -6,6 +6,7 @@
 import type { HealthProbe } from '../../src/adapters/probe';
 import { locatorLabel, type LogicAppsControl } from '../../src/adapters/logicapps/port';
 import type { FunctionsHost } from '../host';
+import { placedLabel, type RegionPlaces } from '../../src/core/notifications';
 import {
   ORCHESTRATIONS,
   monitorInstanceId,
@@ -83,8 +84,23 @@ export function loggingProbe(probe: HealthProbe, log: LiveLog, now: () => Date):
   };
 }
 
-/** The Logic Apps port, logging every write (state changes and recurrence rewrites) and its outcome. */
-export function loggingControl(control: LogicAppsControl, log: LiveLog, now: () => Date): LogicAppsControl {
+/** `primary:order-webhook in westeurope`: a target's label with its region's Azure location. */
+export function placedLocator(label: string, regions: RegionPlaces | undefined): string {
+  const region = /^(primary|secondary):/.exec(label)?.[1] as keyof RegionPlaces | undefined;
+  return region && regions ? `${label} in ${regions[region].location}` : label;
+}
+
+/**
+ * The Logic Apps port, logging every write (state changes and recurrence rewrites) and its outcome, each
+ * target named with its region's Azure location when the plan's regions are given.
+ */
+export function loggingControl(
+  control: LogicAppsControl,
+  log: LiveLog,
+  now: () => Date,
+  regions?: RegionPlaces,
+): LogicAppsControl {
+  const named = (t: Parameters<typeof locatorLabel>[0]) => placedLocator(locatorLabel(t), regions);
   // A pending fence is retried every probe cycle: its same failure again is news only once (the watcher
   // names every pending fence once per cycle).
   const lastFailure = new Map<string, string>();
@@ -116,11 +132,11 @@ export function loggingControl(control: LogicAppsControl, log: LiveLog, now: () 
       return { changed: result.workflows };
     },
     setState: (t, state, opts) =>
-      logged(`${state === 'Enabled' ? 'enable' : 'disable'} ${locatorLabel(t)}`, () =>
+      logged(`${state === 'Enabled' ? 'enable' : 'disable'} ${named(t)}`, () =>
         control.setState(t, state, opts),
       ),
     setRecurrence: (t, recurrence, opts) =>
-      logged(`rewrite recurrence of ${locatorLabel(t)}`, () => control.setRecurrence(t, recurrence, opts)),
+      logged(`rewrite recurrence of ${named(t)}`, () => control.setRecurrence(t, recurrence, opts)),
     listTriggers: (t) => control.listTriggers(t),
     getCallbackUrl: (t, trigger) => control.getCallbackUrl(t, trigger),
     listRunningRuns: (t) => control.listRunningRuns(t),
@@ -184,7 +200,7 @@ export function watchControlPlane(
         lastCycle !== undefined &&
         status.pendingFences.length
       ) {
-        const fences = status.pendingFences.map((t) => t.label);
+        const fences = status.pendingFences.map((t) => placedLabel(t, status.regions));
         log({
           at: now(),
           topic: 'monitor',

@@ -9,6 +9,7 @@
  *   local-demo-key, printed; against Azure: never printed, generated into <store>/function-key when unset)
  *   DR_SIM_KEY (embedded: the simulator control API's key; generated at start when unset, printed)
  */
+import { regionPlacesOf } from '../../src/core/notifications';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -131,7 +132,7 @@ async function runAgainstAzure(
   const plane = controlPlane();
   installControlPlane({
     ...plane,
-    control: loggingControl(plane.control, log, now),
+    control: loggingControl(plane.control, log, now, regionPlacesOf(plane.plan)),
     probe: loggingProbe(plane.probe, log, now),
   });
   const { keys, where, ready } = azureFunctionKeys(settings);

@@ -10,6 +10,8 @@ import { notifyActivities } from './notify';
 import { planningActivities } from './planning';
 import { probeActivities } from './probe';
 import { readBackActivities } from './read-back';
+import { requestActivities } from './requests';
+import { runsActivities } from './runs';
 import { telemetryActivities } from './telemetry';
 
 export type { ActivityDeps } from './context';
@@ -21,6 +23,8 @@ export function createActivities(deps: ActivityDeps) {
     ...planningActivities(context),
     ...actionActivities(context),
     ...readBackActivities(context),
+    ...runsActivities(context),
+    ...requestActivities(context),
     ...notifyActivities(context),
     ...durableActivities(context),
     ...telemetryActivities(),

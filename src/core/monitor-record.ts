@@ -14,6 +14,7 @@ import type {
 
 export type { OperationOutcome, StoppedOutcome } from './monitor';
 import type { Direction, PendingSwitch, RegionName, WorkflowTarget } from './planner';
+import type { RegionPlaces } from './operation-plan';
 
 export interface Caller {
   /** Who asked: a principal name from App Service Authentication, or `function-key`, or `automatic`. */
@@ -65,10 +66,20 @@ export interface OperationInput {
   requestedAt: string;
   /** A replacement (superseding) operation: the regions whose fences the one it replaced found failing. */
   knownFailing?: KnownFailing;
+  /** The plan's regions (Azure locations), so the record and the notices name them. */
+  regions?: RegionPlaces;
 }
 
 export type Signal =
-  | { kind: 'tick'; id: string; at: string; policy: MonitorPolicy; probeIntervalMs: number }
+  | {
+      kind: 'tick';
+      id: string;
+      at: string;
+      policy: MonitorPolicy;
+      probeIntervalMs: number;
+      /** The plan's regions, handed over with the policy. */
+      regions?: RegionPlaces;
+    }
   | { kind: 'pause'; id: string; until: string; caller: Caller; fingerprint?: string }
   | { kind: 'resume'; id: string; caller: Caller; fingerprint?: string }
   | { kind: 'request-operation'; id: string; request: OperationRequest; fingerprint?: string }
@@ -121,6 +132,36 @@ export type RequestAnswer = (
   /** When the monitor answered: answers are kept by age (monitor-step's ANSWER_TTL_MS). */
   at?: string;
 };
+
+/**
+ * An operator's request as the audit keeps it: pauses, resumes and failover/failback requests, with who asked,
+ * why, when, and what the monitor answered (refusals included). One per request id, kept like the operations.
+ */
+export interface RequestRecord {
+  /** The request's id (from its Idempotency-Key): a retried request is the same record. */
+  requestId: string;
+  planId: string;
+  request: 'pause' | 'resume' | 'failover' | 'failback';
+  /** When the monitor answered it. */
+  at: string;
+  /** The monitor execution that answered it: orders requests answered at the same instant. */
+  seq: number;
+  by: string;
+  reason: string;
+  answer: RequestAnswer['status'];
+  /** Why it was refused, or what it conflicted with. */
+  answerReason?: string;
+  /** The operation it started (accepted) or ran into (conflict). */
+  operationId?: string;
+  /** A pause: the end asked for. */
+  until?: string;
+  /** A resume: the pause it ended (absent when nothing was paused). */
+  endedPause?: { until: string; by: string; reason: string };
+  /** A failover or failback: its kind, the overrides asked for, force. */
+  kind?: 'planned' | 'emergency';
+  override?: string[];
+  force?: boolean;
+}
 
 export interface OperationSummary {
   operationId: string;
@@ -176,6 +217,8 @@ export interface MonitorRecord {
   /** The plan's policy: the watchdog hands it over when it starts the monitor, and again with every tick. */
   policy: MonitorPolicy;
   probeIntervalMs?: number;
+  /** The plan's regions (Azure locations): from the watchdog at the start, and again with every tick. */
+  regions?: RegionPlaces;
   /** Last probe cycle (index of probeInterval since the epoch): one probe per cycle, however many ticks come. */
   lastProbeCycle?: number;
   lastTickAt?: string;

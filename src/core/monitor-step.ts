@@ -27,6 +27,7 @@ import type {
   OperationStop,
   ProbeActivityResult,
   RequestAnswer,
+  RequestRecord,
   Signal,
   SwitchesApplied,
   StopRequest,
@@ -37,6 +38,8 @@ import {
   type EventType,
   type Notification,
   type NotificationData,
+  type RegionPlaces,
+  placedLabel,
 } from './notifications';
 import type { PendingSwitch, RegionName, WorkflowTarget } from './planner';
 import { targetKey } from './refs';
@@ -51,10 +54,15 @@ export type MonitorEffect =
   | { type: 'apply-fences'; targets: WorkflowTarget[]; during?: string }
   /** Tells a running operation (and its entries) to stop at the next step boundary; idempotent. */
   | { type: 'cancel-operation'; planId: string; operationId: string; stop: OperationStop }
-  | { type: 'notify'; notification: Notification };
+  | { type: 'notify'; notification: Notification }
+  /** An operator's request and its answer, for the audit (GET /api/history?kind=requests). */
+  | { type: 'record-request'; request: RequestRecord };
 
-/** An effect whose result comes back as an input (notifications go to the outbox and nothing comes back). */
-export type ActiveEffect = Exclude<MonitorEffect, { type: 'notify' }>;
+/**
+ * An effect whose result comes back as an input (notifications go to the outbox and request records to the
+ * audit: nothing comes back).
+ */
+export type ActiveEffect = Exclude<MonitorEffect, { type: 'notify' | 'record-request' }>;
 
 export type MonitorStepInput =
   | { type: 'signal'; signal: Signal }
@@ -92,12 +100,14 @@ export function initialMonitorRecord(
   planId: string,
   policy: MonitorPolicy,
   probeIntervalMs: number,
+  regions?: RegionPlaces,
 ): MonitorRecord {
   return {
     planId,
     state: initialMonitorState(),
     policy,
     probeIntervalMs,
+    ...(regions ? { regions } : {}),
     pendingFences: [],
     pendingSwitches: [],
     answers: [],
@@ -152,7 +162,7 @@ function onSignal(record: MonitorRecord, signal: Signal, now: Date): MonitorStep
   // A retried request: already answered (its answer stands, fingerprint included).
   if (signal.kind !== 'tick' && record.answers.some((a) => a.id === signal.id))
     return same(record, `${signal.id} was answered already`);
-  const out = dispatch(record, signal, now);
+  const out = withRequestRecord(record, signal, dispatch(record, signal, now), now);
   // Only the request that got the answer stamps it: a repeat must not overwrite the first one's fingerprint.
   if (!('fingerprint' in signal) || !signal.fingerprint) return out;
   const { fingerprint } = signal;
@@ -177,6 +187,39 @@ function dispatch(record: MonitorRecord, signal: Signal, now: Date): MonitorStep
       // Not a signal this version knows: ignored, so the record survives to continueAsNew.
       return same(record, `unknown signal ${(signal as { kind?: unknown }).kind as string} ignored`);
   }
+}
+
+/** An operator's request the step just answered, as the audit keeps it (a tick or an operation's end: none). */
+function withRequestRecord(before: MonitorRecord, signal: Signal, out: MonitorStep, now: Date): MonitorStep {
+  if (signal.kind !== 'pause' && signal.kind !== 'resume' && signal.kind !== 'request-operation') return out;
+  const a = out.record.answers.find((x) => x.id === signal.id);
+  if (!a) return out;
+  const caller = signal.kind === 'request-operation' ? signal.request.caller : signal.caller;
+  const pause = before.state.pause;
+  const request: RequestRecord = {
+    requestId: signal.id,
+    planId: before.planId,
+    request: signal.kind === 'request-operation' ? signal.request.direction : signal.kind,
+    at: now.toISOString(),
+    seq: before.executions,
+    by: caller.by,
+    reason: caller.reason,
+    answer: a.status,
+    ...('reason' in a ? { answerReason: a.reason } : {}),
+    ...('operationId' in a ? { operationId: a.operationId } : {}),
+    ...(signal.kind === 'pause' ? { until: signal.until } : {}),
+    ...(signal.kind === 'resume' && a.status === 'applied' && pause && Date.parse(pause.until) > now.getTime()
+      ? { endedPause: { until: pause.until, by: pause.by, reason: pause.reason } }
+      : {}),
+    ...(signal.kind === 'request-operation'
+      ? {
+          kind: signal.request.kind,
+          override: signal.request.override,
+          ...(signal.request.force ? { force: true } : {}),
+        }
+      : {}),
+  };
+  return { ...out, effects: [...out.effects, { type: 'record-request', request }] };
 }
 
 function answer(record: MonitorRecord, a: RequestAnswer, now: Date): MonitorRecord {
@@ -217,6 +260,7 @@ function notice<K extends EventType>(
       correlationId: record.activeOperation?.operationId ?? `monitor-${record.planId}`,
       idParts: [record.planId, key],
       now,
+      regions: record.regions,
     },
     { ...data, monitor } as NotificationData[K],
   );
@@ -261,6 +305,7 @@ function onTick(record0: MonitorRecord, tick: Extract<Signal, { kind: 'tick' }>,
     answers: keptAnswers(record0.answers, now),
     policy: tick.policy,
     probeIntervalMs: tick.probeIntervalMs,
+    ...(tick.regions ? { regions: tick.regions } : {}),
     lastTickAt: now.toISOString(),
     lastTickId: tick.id,
   };
@@ -435,6 +480,7 @@ function operationInput(
     policy: record.policy,
     ...(record.probeIntervalMs ? { probeIntervalMs: record.probeIntervalMs } : {}),
     requestedAt: at,
+    ...(record.regions ? { regions: record.regions } : {}),
   };
   return { input, operationId };
 }
@@ -834,8 +880,8 @@ function fencesApplied(
           EVENT_TYPES.fenceApplied,
           `fence:${record.lastProbeCycle ?? 0}`,
           {
-            applied: result.applied.map((t) => t.label),
-            stillPending: result.pending.map((t) => t.label),
+            applied: result.applied.map((t) => placedLabel(t, record.regions)),
+            stillPending: result.pending.map((t) => placedLabel(t, record.regions)),
             errors: result.errors,
           },
           now,

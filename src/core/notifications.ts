@@ -6,14 +6,19 @@
 import { stableHash } from './hash';
 import type { FailureEvidence, MonitorMode, MonitorPolicy, ProbeResult } from './monitor';
 import type { Caller, OperationOutcome, OperationRequest, StoppedOutcome } from './monitor-record';
+import type { RegionName, RegionPlace, RegionPlaces, WorkflowTarget } from './operation-plan';
+
+export type { RegionPlace, RegionPlaces } from './operation-plan';
 import type {
   GroupCheck,
   MovedExtent,
   NotMoved,
   OperationRto,
   ReadBackReport,
+  RunsInFlight,
   StepStatus,
 } from './operation-record-types';
+import { refName } from './refs';
 
 /** CloudEvent types this control plane emits. */
 export const EVENT_TYPES = {
@@ -36,6 +41,26 @@ export const EVENT_TYPES = {
   paused: 'com.logicappsfailover.monitor.paused',
   resumed: 'com.logicappsfailover.monitor.resumed',
 } as const;
+
+/** The regions as the plan names them (the plan's `primary` and `secondary`). */
+export function regionPlacesOf(plan: Record<RegionName, RegionPlace>): RegionPlaces {
+  const place = (r: RegionPlace): RegionPlace => ({ location: r.location, resourceGroup: r.resourceGroup });
+  return { primary: place(plan.primary), secondary: place(plan.secondary) };
+}
+
+/**
+ * A workflow target named with its Azure region: `order-webhook in westeurope (primary)`; the bare label
+ * (`primary:order-webhook`) when the regions are not known.
+ */
+export function placedLabel(target: WorkflowTarget, regions: RegionPlaces | undefined): string {
+  return regions
+    ? `${refName(target.ref)} in ${regions[target.region].location} (${target.region})`
+    : target.label;
+}
+
+/** A region named with its Azure location: `westeurope (primary)`, or `primary` when the regions are not known. */
+export const placedRegion = (region: RegionName, regions: RegionPlaces | undefined): string =>
+  regions ? `${regions[region].location} (${region})` : region;
 
 /** The monitor as every monitor notification shows it, at the moment of the event. */
 export interface MonitorSnapshot {
@@ -82,6 +107,7 @@ interface Completed extends OperationFacts {
   /** Each entry that did not (wholly) move, with why. */
   notMoved: NotMoved[];
   rto: OperationRto;
+  runsInFlight?: RunsInFlight;
 }
 interface Failed extends OperationFacts {
   error: string;
@@ -144,6 +170,14 @@ export interface NotificationData {
 
 export type EventType = keyof NotificationData;
 
+/** What every event's data carries besides its own fields (and `planId`). */
+export interface NotificationCommon {
+  /** One line an operator reads first: what happened, where, and how it ended. */
+  summary: string;
+  /** The plan's regions; absent only from a monitor event before the monitor's first tick after an upgrade. */
+  regions?: RegionPlaces;
+}
+
 /** One event as the outbox carries it: its type decides the shape of its data. */
 export type Notification<K extends EventType = EventType> = {
   [T in K]: {
@@ -154,7 +188,7 @@ export type Notification<K extends EventType = EventType> = {
     /** Deterministic: operation id + step, so a retried send is dropped by duplicate detection. */
     messageId: string;
     time: string;
-    data: NotificationData[T];
+    data: NotificationData[T] & NotificationCommon;
   };
 }[K];
 
@@ -179,18 +213,149 @@ export function messageIdOf(...parts: string[]): string {
  */
 export function notificationOf<K extends EventType>(
   type: K,
-  envelope: { planId: string; correlationId: string; idParts: string[]; now: Date },
+  envelope: {
+    planId: string;
+    correlationId: string;
+    idParts: string[];
+    now: Date;
+    regions: RegionPlaces | undefined;
+  },
   data: NotificationData[K],
 ): Notification {
-  const { planId, correlationId, idParts, now } = envelope;
+  const { planId, correlationId, idParts, now, regions } = envelope;
   const event = {
     type,
     planId,
     correlationId,
     messageId: messageIdOf(...idParts),
     time: now.toISOString(),
-    data,
+    data: { summary: summaryOf(type, planId, data, regions), ...(regions ? { regions } : {}), ...data },
   };
   // The one widening: `{ type: K; data: NotificationData[K] }` is a member of the union for every K.
   return event as unknown as Notification;
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+const seconds = (ms: number): string => `${Math.round(ms / 1000)} s`;
+
+/** `Failover of plan contoso-orders from westeurope to northeurope`. */
+function operationTitle(
+  planId: string,
+  direction: OperationRequest['direction'],
+  regions: RegionPlaces | undefined,
+): string {
+  const [from, to]: [RegionName, RegionName] =
+    direction === 'failover' ? ['primary', 'secondary'] : ['secondary', 'primary'];
+  const where = regions
+    ? `from ${regions[from].location} to ${regions[to].location}`
+    : `from the ${from} to the ${to}`;
+  return `${direction === 'failover' ? 'Failover' : 'Failback'} of plan ${planId} ${where}`;
+}
+
+const OUTCOME_WORDS: Record<OperationOutcome, string> = {
+  succeeded: 'completed',
+  'completed-with-errors': 'completed with errors',
+  failed: 'failed',
+  cancelled: 'was cancelled',
+  superseded: 'was superseded',
+};
+
+/** What an ended operation left for an operator, in a few words each: held entries, errors, fences, runs. */
+function completedNotes(data: Completed): string[] {
+  const held = data.results.filter((r) => r.blocked !== undefined).length;
+  const failedSteps = data.results
+    .flatMap((r) => r.steps)
+    .filter((s) => s.status === 'failed' || s.status === 'missing').length;
+  const mismatches = data.readBack.reduce((n, r) => n + r.mismatches.length + r.violations.length, 0);
+  const runs = data.runsInFlight;
+  return [
+    ...(held ? [`${plural(held, 'entry', 'entries')} held`] : []),
+    ...(failedSteps ? [`${plural(failedSteps, 'step')} failed`] : []),
+    ...(mismatches ? [`${plural(mismatches, 'read-back problem')}`] : []),
+    ...(data.pendingFences.length ? [`${plural(data.pendingFences.length, 'fence')} pending`] : []),
+    ...(runs?.error
+      ? [runs.error]
+      : runs && runs.runs.length + runs.more > 0
+        ? [`${plural(runs.runs.length + runs.more, 'run')} in flight in ${runs.location ?? runs.region}`]
+        : []),
+  ];
+}
+
+/**
+ * The one-line summary every notification carries: what happened to which plan, in which Azure regions, and
+ * how it ended. Pure over the event's data, so the audit, the broker and the tests read the same sentence.
+ */
+export function summaryOf<K extends EventType>(
+  type: K,
+  planId: string,
+  data: NotificationData[K],
+  regions: RegionPlaces | undefined,
+): string {
+  const primary = `the primary (${regions?.primary.location ?? 'location unknown'})`;
+  const any: NotificationData[EventType] = data;
+  switch (type) {
+    case EVENT_TYPES.healthDegraded: {
+      const d = any as NotificationData[typeof EVENT_TYPES.healthDegraded];
+      const last = d.evidence.recentProbes.at(-1);
+      const why = last?.failure ?? (last?.status !== undefined ? `status ${last.status}` : 'failed');
+      return `Plan ${planId}: ${primary} failed its health check (${why}); ${plural(d.evidence.consecutiveFailures, 'failure')} in a row`;
+    }
+    case EVENT_TYPES.failoverWithheld: {
+      const d = any as NotificationData[typeof EVENT_TYPES.failoverWithheld];
+      const why =
+        d.reason === 'automatic-failover-off'
+          ? 'automatic failover is off'
+          : `${d.reason === 'paused' ? 'paused' : 'in cooldown'}${d.until ? ` until ${d.until}` : ''}`;
+      return `Plan ${planId}: failover withheld (${why}) although ${primary} failed ${plural(d.evidence.consecutiveFailures, 'probe')} in a row`;
+    }
+    case EVENT_TYPES.healthRecovered:
+    case EVENT_TYPES.primaryRecovered: {
+      const d = any as Recovered;
+      const failedOver =
+        type === EVENT_TYPES.primaryRecovered
+          ? `; traffic is still in ${placedRegion('secondary', regions)} until a failback`
+          : '';
+      return `Plan ${planId}: ${primary} is healthy again since ${d.since}${failedOver}`;
+    }
+    case EVENT_TYPES.fenceApplied: {
+      const d = any as NotificationData[typeof EVENT_TYPES.fenceApplied];
+      return `Plan ${planId}: ${plural(d.applied.length, 'pending fence')} applied in ${placedRegion('primary', regions)}; ${d.stillPending.length} still pending`;
+    }
+    case EVENT_TYPES.paused: {
+      const d = any as Paused;
+      return `Plan ${planId}: automatic operations paused${d.until ? ` until ${d.until}` : ''} by ${d.caller.by}: ${d.caller.reason}`;
+    }
+    case EVENT_TYPES.resumed: {
+      const d = any as Omit<Paused, 'until'>;
+      return `Plan ${planId}: automatic operations resumed by ${d.caller.by}${d.caller.reason ? `: ${d.caller.reason}` : ''}`;
+    }
+    case EVENT_TYPES.failoverStarted:
+    case EVENT_TYPES.failbackStarted: {
+      const d = any as Started;
+      return `${operationTitle(planId, d.direction, regions)} started (${d.kind}, ${d.trigger}, by ${d.caller.by}): ${plural(d.actions.length, 'step')} planned`;
+    }
+    case EVENT_TYPES.failoverCompleted:
+    case EVENT_TYPES.failbackCompleted: {
+      const d = any as Completed;
+      const took = d.rto.measuredMs !== undefined ? ` in ${seconds(d.rto.measuredMs)}` : '';
+      const notes = completedNotes(d);
+      return `${operationTitle(planId, d.direction, regions)} ${OUTCOME_WORDS[d.outcome]}${took}${notes.length ? `; ${notes.join(', ')}` : ''}`;
+    }
+    case EVENT_TYPES.failoverFailed:
+    case EVENT_TYPES.failbackFailed: {
+      const d = any as Failed;
+      return `${operationTitle(planId, d.direction, regions)} failed: ${d.error}`;
+    }
+    case EVENT_TYPES.overrideAccepted: {
+      const d = any as NotificationData[typeof EVENT_TYPES.overrideAccepted];
+      return `${operationTitle(planId, d.direction, regions)}: ${plural(d.overrides.length, 'break-glass override')} used by ${d.caller.by}`;
+    }
+    case EVENT_TYPES.activationBlocked: {
+      const d = any as NotificationData[typeof EVENT_TYPES.activationBlocked];
+      const names = d.entries.map((e) => e.entry).join(', ');
+      return `${operationTitle(planId, d.direction, regions)}: ${plural(d.entries.length, 'entry', 'entries')} of group ${d.group} held or blocked (${names})`;
+    }
+  }
+  return `Plan ${planId}: ${type}`;
 }

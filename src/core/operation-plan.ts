@@ -7,6 +7,15 @@ import type { Recurrence } from './recurrence';
 
 export type RegionName = 'primary' | 'secondary';
 
+/** One plan region as the records and notifications name it: its Azure location and resource group. */
+export interface RegionPlace {
+  location: string;
+  resourceGroup: string;
+}
+
+/** The plan's two regions, so a reader of `primary`/`secondary` knows which Azure regions they are. */
+export type RegionPlaces = Record<RegionName, RegionPlace>;
+
 /** One workflow in one region, as the planner and the activities address it. */
 export interface WorkflowTarget {
   region: RegionName;

@@ -89,3 +89,33 @@ export interface NotMoved {
 
 /** How much of the plan an operation moved: every entry, some, or none (an operation that changed nothing). */
 export type MovedExtent = 'all' | 'partial' | 'none';
+
+/** One run the region being left had in flight when the operation ran: what an operator may resubmit. */
+export interface RunInFlight {
+  /** The plan entry, and the workflow as named in its region. */
+  entry: string;
+  workflow: string;
+  runId: string;
+  startTime?: string;
+  trigger?: string;
+}
+
+/**
+ * The runs in flight in the region an operation leaves (the primary at a failover, the secondary at a
+ * failback), read alongside the first group, bounded in time, never on the critical path.
+ */
+export interface RunsInFlight {
+  region: 'primary' | 'secondary';
+  /** The region's Azure location, e.g. westeurope. */
+  location?: string;
+  /** When the list was read. */
+  at: string;
+  /** At most RUNS_IN_FLIGHT_CAP runs, oldest first. */
+  runs: RunInFlight[];
+  /** Runs beyond the cap, counted but not listed. */
+  more: number;
+  /** Workflows whose runs could not be listed (Standard sites, errors), one line each. */
+  unlisted: string[];
+  /** `could not list runs: <why>` when nothing could be read (the region's ARM did not answer, timeout). */
+  error?: string;
+}

@@ -14,6 +14,8 @@ import {
   type Notification,
   type NotificationData,
   type OperationFacts,
+  type RegionPlaces,
+  placedLabel,
 } from './notifications';
 import type { OperationPlan, PendingSwitch, RegionName, WorkflowTarget } from './planner';
 import type {
@@ -23,6 +25,7 @@ import type {
   NotMoved,
   OperationRto,
   ReadBackReport,
+  RunsInFlight,
 } from './operation-record-types';
 import { protects } from './verify';
 
@@ -34,6 +37,8 @@ export type {
   NotMovedWhy,
   OperationRto,
   ReadBackReport,
+  RunInFlight,
+  RunsInFlight,
   StepResult,
   StepStatus,
 } from './operation-record-types';
@@ -59,6 +64,8 @@ export interface OperationRecord {
   operationId: string;
   planId: string;
   request: OperationRequest;
+  /** The plan's regions (Azure locations): `primary` and `secondary` in the steps' labels are these. */
+  regions?: RegionPlaces;
   status: 'running' | OperationOutcome;
   timeline: { at: string; event: string }[];
   evidence?: FailureEvidence;
@@ -83,6 +90,8 @@ export interface OperationRecord {
   stopped?: OperationStop & { notRun: string[] };
   notifications: NotificationRecord[];
   rto: OperationRto;
+  /** The runs the region being left had in flight: what to resubmit (read beside the first group). */
+  runsInFlight?: RunsInFlight;
   error?: string;
 }
 
@@ -195,6 +204,7 @@ export function openOperationRecord(input: OperationInput): OperationRecord {
     operationId: input.operationId,
     planId: input.planId,
     request: input.request,
+    ...(input.regions ? { regions: input.regions } : {}),
     status: 'running',
     timeline: [],
     ...(input.evidence ? { evidence: input.evidence } : {}),
@@ -232,6 +242,7 @@ export function operationNotice<K extends EventType>(
       correlationId: input.operationId,
       idParts: [input.operationId, step],
       now,
+      regions: input.regions,
     },
     { ...facts, ...data } as NotificationData[K],
   );
@@ -271,7 +282,7 @@ export function startedNotice(input: OperationInput, plan: OperationPlan, now: D
       evidence: input.evidence,
       policy: input.policy,
       actions: plan.groups.flatMap((g) =>
-        g.entries.flatMap((e) => e.steps.map((s) => `${s.op} ${s.target.label}`)),
+        g.entries.flatMap((e) => e.steps.map((s) => `${s.op} ${placedLabel(s.target, input.regions)}`)),
       ),
     },
     now,
@@ -345,17 +356,18 @@ export function closeOperationRecord(
           entry: e.entry,
           blocked: e.blocked,
           steps: e.steps.map((s) => ({
-            action: `${s.action.op} ${s.action.target.label}`,
+            action: `${s.action.op} ${placedLabel(s.action.target, input.regions)}`,
             status: s.status,
             error: s.error,
           })),
         })),
         checks: closed.checks,
         readBack: closed.readBack,
-        pendingFences: pendingFences.map((t) => t.label),
+        pendingFences: pendingFences.map((t) => placedLabel(t, input.regions)),
         moved,
         notMoved,
         rto,
+        ...(closed.runsInFlight ? { runsInFlight: closed.runsInFlight } : {}),
       },
       now,
     ),

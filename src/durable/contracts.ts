@@ -5,7 +5,7 @@
 import type { SplitSlotWait } from '../core/actuation';
 import { stableHash } from '../core/hash';
 import type { KnownFailing as KnownFailingInput, MonitorRecord, Signal } from '../core/monitor-record';
-import type { Notification, EventType } from '../core/notifications';
+import type { Notification, EventType, RegionPlaces } from '../core/notifications';
 import type { EntryResult, ReadBackReport } from '../core/operation-record';
 import type { Direction, EntryPlan, OperationPlan, RegionName, WorkflowTarget } from '../core/planner';
 import type { TraceCarrier } from '../core/operation-telemetry';
@@ -23,6 +23,7 @@ export type {
   OperationSummary,
   ProbeActivityResult,
   RequestAnswer,
+  RequestRecord,
   Signal,
 } from '../core/monitor-record';
 export type {
@@ -49,6 +50,7 @@ export const ORCHESTRATIONS = {
   entry: 'drApplyEntry',
   batch: 'drApplyBatch',
   deliver: 'drDeliverNotification',
+  request: 'drRequestRecord',
   courier: 'drRequestCourier',
 } as const;
 
@@ -70,6 +72,8 @@ export const ACTIVITIES = {
   cancelOperation: 'drCancelOperation',
   recordOperation: 'drRecordOperation',
   deliverRequest: 'drDeliverRequest',
+  listRunsInFlight: 'drListRunsInFlight',
+  recordRequests: 'drRecordRequests',
 } as const;
 
 /**
@@ -88,6 +92,10 @@ export const operationInstanceId = (planId: string, operationId: string): string
   `dr-op-${planId}-${operationId}`;
 export const OPERATION_PREFIX = (planId: string): string => `dr-op-${planId}-`;
 /** One delivery orchestration per message id: starting it twice finds the first (the hand-off is idempotent). */
+/** One audit record per operator request (pause, resume, failover or failback asked for): kept like operations. */
+export const REQUEST_PREFIX = (planId: string): string => `dr-req-${planId}-`;
+export const requestInstanceId = (planId: string, requestId: string): string =>
+  `${REQUEST_PREFIX(planId)}${stableHash(requestId)}`;
 export const DELIVERY_PREFIX = (planId: string): string => `dr-n-${planId}-`;
 export const deliveryInstanceId = (planId: string, messageId: string): string =>
   `${DELIVERY_PREFIX(planId)}${stableHash(messageId)}`;
@@ -242,6 +250,8 @@ export interface EntryInput {
   unsafe?: string;
   /** For the `activation.blocked` notice this entry sends the moment it is held or blocked. */
   planId?: string;
+  /** The plan's regions, so that notice names them. */
+  regions?: RegionPlaces;
   /** How long fences against a region answering with errors are retried before what they protect is blocked. */
   fenceBudgetMs?: number;
   /** Regions whose fences already ran out of budget in this operation: their fences are tried once. */

@@ -5,6 +5,7 @@
 import { durationMs } from '../core/duration';
 import { policyOf } from '../core/monitor';
 import { initialMonitorRecord } from '../core/monitor-step';
+import { regionPlacesOf } from '../core/notifications';
 import { statusIfAny, type DurableClient, type InstanceInfo } from '../durable/client';
 import { emitEvent, LOG_EVENTS } from '../telemetry/events';
 import {
@@ -39,9 +40,10 @@ export async function ensureMonitor(
   // The plan's policy from the start (and on a restart, the plan's current one, as the next tick would bring).
   const policy = policyOf(plan);
   const probeIntervalMs = durationMs(plan.policy.probeInterval);
+  const regions = regionPlacesOf(plan);
   const input: MonitorInput = previous?.state
-    ? { ...previous, policy, probeIntervalMs, executions: previous.executions ?? 0 }
-    : initialMonitorRecord(plan.id, policy, probeIntervalMs);
+    ? { ...previous, policy, probeIntervalMs, regions, executions: previous.executions ?? 0 }
+    : initialMonitorRecord(plan.id, policy, probeIntervalMs, regions);
   try {
     await client.startNew(ORCHESTRATIONS.monitor, { instanceId, input });
   } catch (err) {
@@ -75,6 +77,7 @@ export function tickSignal(plan: Plan, at: Date): Extract<Signal, { kind: 'tick'
     at: second,
     policy: policyOf(plan),
     probeIntervalMs: durationMs(plan.policy.probeInterval),
+    regions: regionPlacesOf(plan),
   };
 }
 

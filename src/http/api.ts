@@ -14,6 +14,8 @@ import type { Direction } from '../core/planner';
 import {
   DELIVERY_PREFIX,
   OPERATION_PREFIX,
+  REQUEST_PREFIX,
+  requestInstanceId,
   ORCHESTRATIONS,
   monitorInstanceId,
   operationInstanceId,
@@ -26,7 +28,7 @@ import {
 import type { Plan } from '../plan/schema';
 import { ConflictError, MonitorUnavailableError, NotFoundError, RequestValidationError } from './errors';
 import { healthVerdict } from './health';
-import { historyPage, isoOf, isRunning, operationsBefore, recordOf } from './history';
+import { historyPage, instancesBefore, isoOf, isRunning, recordOf, requestsPage } from './history';
 import { askMonitor, type RequestSignal } from './monitor-requests';
 import { openApiDocument } from './openapi';
 import {
@@ -48,6 +50,10 @@ export type { HttpApiDeps, HttpApiSettings, HttpHandler } from './pipeline';
 const DEFAULT_ANSWER_WAIT_MS = 15_000;
 
 const armLatency = (ms: number | undefined) => (ms === undefined ? {} : { armLatencyMs: ms });
+
+/** The query's parameters, less `code` (the function key when passed in the query: the host's, not ours to validate or echo). */
+const queryParams = (request: { query: URLSearchParams }): Record<string, string> =>
+  Object.fromEntries([...request.query.entries()].filter(([k]) => k !== 'code'));
 
 function monitorState(plan: Plan, status: InstanceInfo | undefined): MonitorStatus {
   const custom = status ? monitorOf(status) : undefined;
@@ -108,6 +114,41 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
 
   const handler = (key: HttpRouteKey, run: (call: Call) => Promise<HttpResponseInit>): HttpHandler =>
     routeHandler(deps, key, run);
+
+  /**
+   * The instances one page of an audit (operations, requests) needs: by id prefix in created-time windows
+   * walking back from the `before` instance's start (or now): the `before` one itself, the page, and one more
+   * to know whether there is a next page.
+   */
+  const auditBefore = async (
+    client: Call['client'],
+    query: { limit: number; before?: string | undefined },
+    audit: {
+      prefix: string;
+      orchestration: string;
+      instanceOf: (id: string) => string;
+      what: string;
+      where: string;
+    },
+  ): Promise<InstanceInfo[]> => {
+    let end = new Date(deps.now().getTime() + HOUR_MS); // clock skew between hosts: start a little ahead
+    if (query.before !== undefined) {
+      const before = await statusIfAny(client, audit.instanceOf(query.before));
+      if (!before)
+        throw new RequestValidationError('query', [
+          { path: 'before', message: `no ${audit.what} ${query.before} in ${audit.where}` },
+        ]);
+      end = new Date(isoOf(before.createdTime));
+    }
+    return instancesBefore(audit.prefix, audit.orchestration, end, query.limit + 2, async ({ from, to }) => {
+      const r = await queryAllInstances(
+        client,
+        { instanceIdPrefix: audit.prefix, createdTimeFrom: from, createdTimeTo: to },
+        HISTORY_PAGES,
+      );
+      return r.instances;
+    });
+  };
 
   async function dryRun(plan: Plan, direction: Direction, kind: 'planned' | 'emergency') {
     // The orchestration's own planning: entries the live DR rules refuse are shown blocked.
@@ -265,28 +306,27 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
     }),
 
     history: handler('history', async ({ request, client, plan }) => {
-      // `code` is the function key when passed in the query: the host's, not ours to validate (or echo).
-      const params = Object.fromEntries([...request.query.entries()].filter(([k]) => k !== 'code'));
-      const query = validate(HTTP_ROUTES.history.query, params, 'query');
-      let end = new Date(deps.now().getTime() + HOUR_MS); // clock skew between hosts: start a little ahead
-      if (query.before !== undefined) {
-        const before = await statusIfAny(client, operationInstanceId(plan.id, query.before));
-        if (!before)
-          throw new RequestValidationError('query', [
-            { path: 'before', message: `no operation ${query.before} in the history of plan ${plan.id}` },
-          ]);
-        end = new Date(isoOf(before.createdTime));
-      }
-      // The `before` operation itself, the page, and one more to know whether there is a next page.
-      const instances = await operationsBefore(plan.id, end, query.limit + 2, async ({ from, to }) => {
-        const r = await queryAllInstances(
-          client,
-          { instanceIdPrefix: OPERATION_PREFIX(plan.id), createdTimeFrom: from, createdTimeTo: to },
-          HISTORY_PAGES,
-        );
-        return r.instances;
+      const query = validate(HTTP_ROUTES.history.query, queryParams(request), 'query');
+      const instances = await auditBefore(client, query, {
+        prefix: OPERATION_PREFIX(plan.id),
+        orchestration: ORCHESTRATIONS.operation,
+        instanceOf: (id) => operationInstanceId(plan.id, id),
+        what: `operation`,
+        where: `the history of plan ${plan.id}`,
       });
       return { status: 200, jsonBody: historyPage(plan.id, instances, query) };
+    }),
+
+    requests: handler('requests', async ({ request, client, plan }) => {
+      const query = validate(HTTP_ROUTES.requests.query, queryParams(request), 'query');
+      const instances = await auditBefore(client, query, {
+        prefix: REQUEST_PREFIX(plan.id),
+        orchestration: ORCHESTRATIONS.request,
+        instanceOf: (id) => requestInstanceId(plan.id, id),
+        what: 'request',
+        where: `the requests of plan ${plan.id}`,
+      });
+      return { status: 200, jsonBody: requestsPage(plan.id, instances, query) };
     }),
 
     operation: handler('operation', async ({ request, client, plan }) => {

@@ -6,17 +6,20 @@ import type { z } from 'zod';
 import {
   OPERATION_PREFIX,
   ORCHESTRATIONS,
+  REQUEST_PREFIX,
   type OperationInput,
   type OperationRecord,
+  type RequestRecord,
 } from '../durable/contracts';
 import type { InstanceInfo } from '../durable/client';
 import { RequestValidationError } from './errors';
-import type { HistoryItemSchema, HistoryResponseSchema } from './schemas';
+import type { HistoryItemSchema, HistoryResponseSchema, RequestsResponseSchema } from './schemas';
 
 export type { InstanceInfo } from '../durable/client';
 
 export type HistoryItem = z.output<typeof HistoryItemSchema>;
 export type HistoryPage = z.output<typeof HistoryResponseSchema>;
+export type RequestsPage = z.output<typeof RequestsResponseSchema>;
 
 const ALIVE = new Set(['Running', 'Pending', 'ContinuedAsNew']);
 
@@ -78,12 +81,14 @@ export const FIRST_WINDOW_MS = 7 * 86_400_000;
 export const HISTORY_REACH_MS = 3653 * 86_400_000;
 
 /**
- * The operations one history page needs, read by id prefix in created-time windows walking back from `end`
- * (the `before` operation's start, or now): a week, then two, four... until the page and one more are found
- * or ten years are covered. Never a scan of the task hub; the windows' instances come back in any order.
+ * The instances one page of an audit (operations, requests: one orchestration under one id prefix) needs, read
+ * by id prefix in created-time windows walking back from `end` (the `before` instance's start, or now): a week,
+ * then two, four... until the page and one more are found or ten years are covered. Never a scan of the task
+ * hub; the windows' instances come back in any order.
  */
-export async function operationsBefore(
-  planId: string,
+export async function instancesBefore(
+  prefix: string,
+  orchestration: string,
   end: Date,
   wanted: number,
   query: (window: { from: Date; to: Date }) => Promise<InstanceInfo[]>,
@@ -95,12 +100,64 @@ export async function operationsBefore(
   while (found.size < wanted && to > floor) {
     const from = Math.max(floor, to - span);
     for (const i of await query({ from: new Date(from), to: new Date(to) }))
-      if (i.name === undefined || i.name === ORCHESTRATIONS.operation)
-        if (i.instanceId.startsWith(OPERATION_PREFIX(planId))) found.set(i.instanceId, i);
+      if (i.name === undefined || i.name === orchestration)
+        if (i.instanceId.startsWith(prefix)) found.set(i.instanceId, i);
     to = from - 1; // createdTimeTo is inclusive: the next window starts a millisecond earlier
     span *= 2;
   }
   return [...found.values()];
+}
+
+/** A request's audit record: the instance's output, or its input while the instance has not run yet. */
+export function requestRecordOf(instance: InstanceInfo): RequestRecord | undefined {
+  for (const r of [instance.output, instance.input] as (Partial<RequestRecord> | null | undefined)[])
+    if (r && typeof r === 'object' && typeof r.requestId === 'string' && typeof r.at === 'string')
+      return r as RequestRecord;
+  return undefined;
+}
+
+/** This plan's operator requests with their answers, newest first, one page of them. */
+export function requestsPage(
+  planId: string,
+  instances: readonly InstanceInfo[],
+  query: { limit: number; before?: string | undefined },
+): RequestsPage {
+  const items = instances
+    .filter(
+      (s) =>
+        s.instanceId.startsWith(REQUEST_PREFIX(planId)) &&
+        (s.name === undefined || s.name === ORCHESTRATIONS.request),
+    )
+    .flatMap((s) => {
+      const r = requestRecordOf(s);
+      if (!r) return [];
+      const { planId: _plan, ...item } = r;
+      return [item];
+    })
+    .sort((a, b) => Date.parse(b.at) - Date.parse(a.at) || b.seq - a.seq);
+  return pageAfter(items, (i) => i.requestId, query, `the requests of plan ${planId}`, 'request');
+}
+
+/** One page of items sorted newest first: those after `before` (which must be among them), and the next id. */
+function pageAfter<T>(
+  items: readonly T[],
+  idOf: (item: T) => string,
+  query: { limit: number; before?: string | undefined },
+  where: string,
+  what: string,
+): { items: T[]; nextBefore?: string } {
+  let start = 0;
+  if (query.before !== undefined) {
+    const at = items.findIndex((i) => idOf(i) === query.before);
+    if (at < 0)
+      throw new RequestValidationError('query', [
+        { path: 'before', message: `no ${what} ${query.before} in ${where}` },
+      ]);
+    start = at + 1;
+  }
+  const page = items.slice(start, start + query.limit);
+  const more = start + query.limit < items.length;
+  return { items: page, ...(more && page.length ? { nextBefore: idOf(page.at(-1)!) } : {}) };
 }
 
 /** This plan's operations, newest first, one page of them. */
@@ -121,16 +178,5 @@ export function historyPage(
         seqOf(b.operationId) - seqOf(a.operationId) ||
         b.operationId.localeCompare(a.operationId),
     );
-  let start = 0;
-  if (query.before !== undefined) {
-    const at = items.findIndex((i) => i.operationId === query.before);
-    if (at < 0)
-      throw new RequestValidationError('query', [
-        { path: 'before', message: `no operation ${query.before} in the history of plan ${planId}` },
-      ]);
-    start = at + 1;
-  }
-  const page = items.slice(start, start + query.limit);
-  const more = start + query.limit < items.length;
-  return { items: page, ...(more && page.length ? { nextBefore: page.at(-1)!.operationId } : {}) };
+  return pageAfter(items, (i) => i.operationId, query, `the history of plan ${planId}`, 'operation');
 }

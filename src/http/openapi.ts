@@ -18,6 +18,7 @@ const NAMES = new Map<z.ZodType, string>([
   [S.StatusResponseSchema, 'Status'],
   [S.HealthResponseSchema, 'Health'],
   [S.HistoryResponseSchema, 'HistoryPage'],
+  [S.RequestsResponseSchema, 'RequestsPage'],
   [S.OperationResponseSchema, 'Operation'],
   [S.PauseResponseSchema, 'PauseState'],
   [S.FailoverBodySchema, 'FailoverRequest'],

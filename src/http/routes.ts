@@ -20,6 +20,8 @@ import {
   OperationResponseSchema,
   PauseBodySchema,
   PauseResponseSchema,
+  RequestsQuerySchema,
+  RequestsResponseSchema,
   ResumeBodySchema,
   StatusResponseSchema,
   UnavailableResponseSchema,
@@ -81,6 +83,17 @@ export const HTTP_ROUTES = {
     description: 'Pass the previous page\u2019s `nextBefore` as `before` to read older operations.',
     query: HistoryQuerySchema,
     responses: { 200: { description: 'One page of the history', schema: HistoryResponseSchema } },
+  },
+  requests: {
+    name: 'drHttpRequests',
+    route: 'requests',
+    method: 'GET',
+    access: 'read',
+    summary: 'Pauses, resumes and failover or failback requests with their answers, newest first, paged',
+    description:
+      'Who asked, why, when, and what the monitor answered (refusals and conflicts included). Pass the previous page\u2019s `nextBefore` as `before` to read older requests.',
+    query: RequestsQuerySchema,
+    responses: { 200: { description: 'One page of the requests', schema: RequestsResponseSchema } },
   },
   operation: {
     name: 'drHttpOperation',

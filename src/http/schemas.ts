@@ -105,17 +105,28 @@ export const OperationIdSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, { error: 'is not an operation id' })
   .describe('Operation id, e.g. failover-1-20260302T081500');
 
+const PageLimitSchema = z.coerce
+  .number({ error: 'must be a whole number from 1 to 100' })
+  .int({ error: 'must be a whole number from 1 to 100' })
+  .min(1, { error: 'must be a whole number from 1 to 100' })
+  .max(100, { error: 'must be a whole number from 1 to 100' })
+  .default(20)
+  .describe('Page size, 1-100 (default 20)');
+
 export const HistoryQuerySchema = z.strictObject({
-  limit: z.coerce
-    .number({ error: 'must be a whole number from 1 to 100' })
-    .int({ error: 'must be a whole number from 1 to 100' })
-    .min(1, { error: 'must be a whole number from 1 to 100' })
-    .max(100, { error: 'must be a whole number from 1 to 100' })
-    .default(20)
-    .describe('Page size, 1-100 (default 20)'),
+  limit: PageLimitSchema,
   before: OperationIdSchema.optional().describe(
     'Return operations older than this one (the previous page\u2019s nextBefore)',
   ),
+});
+
+export const RequestsQuerySchema = z.strictObject({
+  limit: PageLimitSchema,
+  before: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,200}$/, { error: 'must be a request id from a previous page' })
+    .optional()
+    .describe('Return requests older than this one (the previous page\u2019s nextBefore)'),
 });
 
 /** Idempotency-Key header: any retry of a POST with the same key gets the first answer, with one effect. */
@@ -129,6 +140,7 @@ export type PauseBody = z.output<typeof PauseBodySchema>;
 export type ResumeBody = z.output<typeof ResumeBodySchema>;
 export type CancelBody = z.output<typeof CancelBodySchema>;
 export type HistoryQuery = z.output<typeof HistoryQuerySchema>;
+export type RequestsQuery = z.output<typeof RequestsQuerySchema>;
 
 // ---- responses (documented, and checked against real responses in the tests) -----------------------
 
@@ -431,6 +443,38 @@ export const HistoryResponseSchema = z
     nextBefore: z.string().optional().describe('Pass as ?before= for the next (older) page'),
   })
   .describe('Failovers and failbacks of this plan, newest first');
+
+export const RequestItemSchema = z.object({
+  requestId: z.string().describe('The request id (from its Idempotency-Key)'),
+  request: z.enum(['pause', 'resume', 'failover', 'failback']),
+  at: z.string().describe('When the monitor answered it'),
+  seq: z
+    .number()
+    .int()
+    .describe('Orders requests answered at the same instant (the monitor execution that answered)'),
+  by: z.string().describe('Who asked: the principal, or function-key'),
+  reason: z.string(),
+  answer: z.enum(['accepted', 'conflict', 'refused', 'applied']),
+  answerReason: z.string().optional().describe('Why it was refused, or what it conflicted with'),
+  operationId: z.string().optional().describe('The operation it started (accepted) or ran into (conflict)'),
+  until: z.string().optional().describe('A pause: the end asked for'),
+  endedPause: z
+    .object({ until: z.string(), by: z.string(), reason: z.string() })
+    .optional()
+    .describe('A resume: the pause it ended'),
+  kind: z.enum(['planned', 'emergency']).optional(),
+  override: z.array(z.string()).optional(),
+  force: z.boolean().optional(),
+});
+
+export const RequestsResponseSchema = z
+  .object({
+    items: z.array(RequestItemSchema).describe('Newest first'),
+    nextBefore: z.string().optional().describe('Pass as ?before= for the next (older) page'),
+  })
+  .describe(
+    'Operators\u2019 pauses, resumes and failover or failback requests, with their answers, newest first',
+  );
 
 export const OperationResponseSchema = z
   .object({

@@ -27,7 +27,7 @@ import {
   type StepResult,
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
-import { EVENT_TYPES, notificationOf } from '../core/notifications';
+import { EVENT_TYPES, notificationOf, placedLabel } from '../core/notifications';
 import {
   armRetry,
   DEFAULT_FENCE_BUDGET_MS,
@@ -213,6 +213,7 @@ function* noticeBlocked(
         correlationId: first.operationId,
         idParts: [first.operationId, `blocked:g${first.group}:${blocked.map((r) => r.entry).join(',')}`],
         now: context.df.currentUtcDateTime,
+        regions: first.regions,
       },
       {
         operationId: first.operationId,
@@ -224,7 +225,9 @@ function* noticeBlocked(
             entry: r.entry,
             reason: r.blocked ?? '',
             ...(input?.entry.held ? { held: input.entry.held } : {}),
-            steps: r.steps.map((st) => `${st.action.op} ${st.action.target.label}: ${st.status}`),
+            steps: r.steps.map(
+              (st) => `${st.action.op} ${placedLabel(st.action.target, first.regions)}: ${st.status}`,
+            ),
           };
         }),
       },

@@ -14,6 +14,7 @@ import {
   fitMonitorStatus,
   type MonitorInput,
   type NotificationInput,
+  type RequestRecord,
   type Signal,
 } from '../durable/contracts';
 import { callActivity, type Gen } from '../durable/activity-calls';
@@ -29,6 +30,8 @@ export function* monitorOrchestrator(context: df.OrchestrationContext): Gen<void
   let out = step(record, { type: 'signal', signal }, now());
   // The notices go to the outbox once, after every decision and start: the monitor never waits on Service Bus.
   const outbox: NotificationInput[] = [];
+  // Operators' requests and their answers, for the audit, recorded once too (never waited on for an answer).
+  const requests: RequestRecord[] = [];
   // Effects in order; what an effect's result makes the step ask for runs before the rest.
   const queue = [...out.effects];
   for (let effect = queue.shift(); effect; effect = queue.shift()) {
@@ -36,13 +39,32 @@ export function* monitorOrchestrator(context: df.OrchestrationContext): Gen<void
       outbox.push(effect.notification);
       continue;
     }
+    if (effect.type === 'record-request') {
+      requests.push(effect.request);
+      continue;
+    }
     out = step(out.record, yield* perform(context, effect), now());
     queue.unshift(...out.effects);
   }
   record = out.record;
   yield* queueNotifications(context, outbox);
+  yield* recordRequests(context, requests);
   publish(context, record);
   context.df.continueAsNew(record);
+}
+
+/**
+ * Hands the answered requests to the audit: one record instance each (a store write, idempotent on the request
+ * id). The activity records what the store refused (an ALERT line) instead of throwing; a failure of the
+ * activity itself is the monitor's to survive, never its end.
+ */
+function* recordRequests(context: df.OrchestrationContext, requests: RequestRecord[]): Gen<void> {
+  if (!requests.length) return;
+  try {
+    yield* callActivity(context, 'recordRequests', requests);
+  } catch {
+    // Logged by the activity host as a failed activity; the answers stand in the monitor's record.
+  }
 }
 
 function publish(context: df.OrchestrationContext, record: MonitorInput): void {

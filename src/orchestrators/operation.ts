@@ -3,7 +3,9 @@
  * (steps in order inside an entry), read back after each group, notify, and return the audit record.
  */
 import type * as df from 'durable-functions';
-import type { EntryPlan, GroupPlan, RegionName, WorkflowTarget } from '../core/planner';
+import type { EntryPlan, GroupPlan, OperationPlan, RegionName, WorkflowTarget } from '../core/planner';
+import { placedRegion } from '../core/notifications';
+import type { RunsInFlight } from '../core/operation-record-types';
 import { deferredTargets } from '../core/preflight';
 import { splitSlotWait, type SplitSlotWait } from '../core/actuation';
 import { fencesLeftPending, regionsFoundFailing, stoppedWords } from '../core/entry-gate';
@@ -93,7 +95,11 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   // Stamped with orchestration time, like the rest of the record (activities run on the wall clock).
   record.readBack.push({ ...planned.before, at: now() });
   Object.assign(record.rto, predictedRto(input, planned.plan, context.df.currentUtcDateTime));
-  mark(`plan: ${planned.plan.kind} ${request.direction}, ${planned.plan.groups.length} group(s)`);
+  const [from, to]: [RegionName, RegionName] =
+    request.direction === 'failover' ? ['primary', 'secondary'] : ['secondary', 'primary'];
+  mark(
+    `plan: ${planned.plan.kind} ${request.direction} from ${placedRegion(from, input.regions)} to ${placedRegion(to, input.regions)}, ${planned.plan.groups.length} group(s)`,
+  );
 
   const started = startedNotice(input, planned.plan, context.df.currentUtcDateTime);
   let startedQueued = false;
@@ -136,6 +142,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       direction: request.direction,
       ...(unsafe.has(entry.entry) ? { unsafe: unsafe.get(entry.entry)! } : {}),
       planId: input.planId,
+      ...(input.regions ? { regions: input.regions } : {}),
       ...(planned.fenceBudgetMs !== undefined ? { fenceBudgetMs: planned.fenceBudgetMs } : {}),
       ...(failingRegions.length ? { failingRegions } : {}),
       ...(input.knownFailing ? { knownFailing: input.knownFailing } : {}),
@@ -234,6 +241,12 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   if (late && !record.stopped) record.stopped = { ...late, notRun: [] };
   const known = [...new Set([...(input.knownFailing?.regions ?? []), ...failingRegions])];
   if (known.length) record.failingRegions = known;
+  record.runsInFlight = yield* runsInFlight(context, planned.plan, failingRegions);
+  if (record.runsInFlight.error) mark(record.runsInFlight.error);
+  else
+    mark(
+      `${record.runsInFlight.runs.length + record.runsInFlight.more} run(s) in flight in ${placedRegion(record.runsInFlight.region, input.regions)}`,
+    );
 
   const closed = closeOperationRecord(record, input, context.df.currentUtcDateTime);
   record = closed.record;
@@ -241,6 +254,40 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   yield* finish(context, input, record, closed.outcome, closed.notices);
   yield* recordTelemetry(context, record);
   return record;
+}
+
+/**
+ * The runs in flight in the region the operation leaves, read once every group is applied and read back, so
+ * they never delay an activation or the measured RTO. Bounded by the activity; a region whose ARM did not
+ * answer at planning is not asked again; a failed read is recorded, never the operation's failure.
+ */
+function* runsInFlight(
+  context: df.OrchestrationContext,
+  plan: OperationPlan,
+  failingRegions: readonly RegionName[],
+): Gen<RunsInFlight> {
+  const region: RegionName = plan.direction === 'failover' ? 'primary' : 'secondary';
+  const silent = plan.groups.some((g) =>
+    g.entries.some((e) => e.steps.some((s) => s.op === 'pending-fence' && s.target.region === region)),
+  );
+  // A region whose ARM failed this operation's fences until their budget ran out is not asked for more.
+  const skip = silent
+    ? `the ${region}'s ARM did not answer at planning`
+    : failingRegions.includes(region)
+      ? `the ${region}'s ARM failed this ${plan.direction}'s fences`
+      : undefined;
+  try {
+    return yield* callActivity(context, 'listRunsInFlight', { region, ...(skip ? { skip } : {}) });
+  } catch (err) {
+    return {
+      region,
+      at: context.df.currentUtcDateTime.toISOString(),
+      runs: [],
+      more: 0,
+      unlisted: [],
+      error: `could not list runs: ${errorMessage(err)}`,
+    };
+  }
 }
 
 /**

@@ -218,6 +218,25 @@ describe('dr remote commands over HTTP', () => {
     expect(missing.err).toContain('dr operation: 404');
   });
 
+  it('history --requests lists the requests with who, why and the answer, refusals included', async () => {
+    const r = await dr(['history', '--requests']);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^at\s+request\s+by\s+answer\s+reason\n/);
+    // Newest first: the refused second failover, the forced failback, the refused one (soak), the accepted
+    // failover (asked twice: one line).
+    expect(r.out).toMatch(
+      /\n\S+\s+failback planned force\s+function-key\s+accepted failback-2-\S+\s+looks fine\n\S+\s+failback planned\s+function-key\s+refused \(.*soak.*\)\s+looks fine\n/,
+    );
+    expect(
+      r.out.match(/failover emergency\s+function-key\s+accepted failover-1-\S+\s+eu-west degraded/g),
+    ).toHaveLength(1);
+    expect(r.out).toMatch(
+      /\n\S+\s+failover emergency\s+function-key\s+refused \(already failed over.*\)\s+again\n/,
+    );
+    const json = JSON.parse((await dr(['history', '--requests', '--json'])).out);
+    expect(json.items[0]).toMatchObject({ request: 'failback', answer: 'accepted', force: true });
+  });
+
   it('--url without /api: the 404 comes with the fix', async () => {
     const r = await dr(['status', '--url', estate.host.url]);
     expect(r.code).toBe(1);

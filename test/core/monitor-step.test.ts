@@ -15,6 +15,7 @@ import {
   manualEvidence,
   monitorRecordOf,
   step,
+  type ActiveEffect,
   type MonitorEffect,
   type MonitorStepInput,
 } from '../../src/core/monitor-step';
@@ -82,7 +83,7 @@ function cycle(
   record: MonitorRecord,
   input: MonitorStepInput,
   ms: number,
-  results: (e: Exclude<MonitorEffect, { type: 'notify' }>) => MonitorStepInput,
+  results: (e: ActiveEffect) => MonitorStepInput,
 ) {
   let out = step(record, input, at(ms));
   const done: string[] = [];
@@ -92,7 +93,7 @@ function cycle(
   while (queue.length) {
     const [effect, ...rest] = queue as [MonitorEffect, ...MonitorEffect[]];
     done.push(...types([effect]));
-    if (effect.type === 'notify') {
+    if (effect.type === 'notify' || effect.type === 'record-request') {
       queue = rest;
       continue;
     }
@@ -107,7 +108,7 @@ function cycle(
 /** An estate where every activity works: probes as given, starts succeed, fences apply. */
 const working =
   (healthy: boolean, finished?: { outcome: 'succeeded' | 'failed'; pendingFences: WorkflowTarget[] }) =>
-  (e: Exclude<MonitorEffect, { type: 'notify' }>): MonitorStepInput => {
+  (e: ActiveEffect): MonitorStepInput => {
     switch (e.type) {
       case 'probe':
         return probed(Date.parse(e.at) - T0, healthy);
@@ -686,6 +687,22 @@ describe('operator requests', () => {
           evidence: manualEvidence(degraded.state),
         }),
       },
+      {
+        type: 'record-request',
+        request: {
+          requestId: 'req-1',
+          planId: 'plan-a',
+          request: 'failover',
+          at: at(INTERVAL).toISOString(),
+          seq: degraded.executions,
+          by: manual('failover').caller.by,
+          reason: manual('failover').caller.reason,
+          answer: 'accepted',
+          operationId: 'failover-1-20260101T000030',
+          kind: manual('failover').kind,
+          override: [],
+        },
+      },
     ]);
     expect(out.record.state.mode).toBe('failing-over');
   });
@@ -709,7 +726,20 @@ describe('operator requests', () => {
       reason: 'failover failover-1-20260101T000000 is in progress',
       at: at(0).toISOString(),
     });
-    expect(second.effects).toEqual([]);
+    // The conflict is kept for the audit, with who asked and why.
+    expect(second.effects).toEqual([
+      {
+        type: 'record-request',
+        request: expect.objectContaining({
+          requestId: 'req-2',
+          request: 'failover',
+          answer: 'conflict',
+          answerReason: 'failover failover-1-20260101T000000 is in progress',
+          operationId: 'failover-1-20260101T000000',
+          by: manual('failover').caller.by,
+        }),
+      },
+    ]);
     const repeat = step(accepted, request('req-1', manual('failover'), 'fp-other'), at(0));
     expect(repeat.record).toEqual(accepted);
     expect(repeat.effects).toEqual([]);
@@ -792,10 +822,17 @@ describe('operator requests', () => {
     expect(next.effects).toEqual([]);
     // Noticed by an operator's request instead: said the same way, before the request's own effect.
     const resumed = step(paused, signal({ kind: 'resume', id: 'r1', caller }), at(2 * INTERVAL));
-    expect(resumed.effects.map((e) => e.type === 'notify' && e.notification.data)).toMatchObject([
+    expect(
+      resumed.effects.map((e) =>
+        e.type === 'notify' ? e.notification.data : e.type === 'record-request' ? e.request : e.type,
+      ),
+    ).toMatchObject([
       { caller: { by: 'expiry' } },
       { caller },
+      // The audit: the resume found the pause already over, so it ended none.
+      { request: 'resume', answer: 'applied', by: caller.by },
     ]);
+    expect(resumed.effects.at(-1)).not.toHaveProperty('request.endedPause');
   });
 
   it('a request at the moment a pause expires is judged, not refused as unjudgeable', () => {
@@ -814,11 +851,33 @@ describe('operator requests', () => {
     expect(paused.record.state.pause).toEqual({ until, by: caller.by, reason: caller.reason });
     expect(paused.effects).toMatchObject([
       { notification: { type: EVENT_TYPES.paused, messageId: 'plan-a:pause:p1', data: { caller, until } } },
+      {
+        type: 'record-request',
+        request: {
+          requestId: 'p1',
+          planId: 'plan-a',
+          request: 'pause',
+          at: at(0).toISOString(),
+          seq: 0,
+          by: caller.by,
+          reason: caller.reason,
+          answer: 'applied',
+          until,
+        },
+      },
     ]);
     const resumed = step(paused.record, signal({ kind: 'resume', id: 'r1', caller }), at(0));
     expect(resumed.record.state.pause).toBeUndefined();
     expect(resumed.effects).toMatchObject([
       { notification: { type: EVENT_TYPES.resumed, data: { caller } } },
+      {
+        type: 'record-request',
+        request: {
+          request: 'resume',
+          answer: 'applied',
+          endedPause: { until, by: caller.by, reason: caller.reason },
+        },
+      },
     ]);
     const tooLong = step(
       fresh(),
@@ -830,7 +889,25 @@ describe('operator requests', () => {
       reason: expect.stringMatching(/maxPause/),
     });
     expect(tooLong.record.state).toEqual(fresh().state);
-    expect(tooLong.effects).toEqual([]);
+    // Refused: nothing changes, and the audit keeps who asked, why, and the rule that refused it.
+    expect(tooLong.effects).toEqual([
+      {
+        type: 'record-request',
+        request: {
+          requestId: 'p2',
+          planId: 'plan-a',
+          request: 'pause',
+          at: at(0).toISOString(),
+          seq: 0,
+          by: caller.by,
+          reason: caller.reason,
+          answer: 'refused',
+          answerReason:
+            tooLong.record.answers[0]!.status === 'refused' ? tooLong.record.answers[0]!.reason : '',
+          until: at(9 * 3_600_000).toISOString(),
+        },
+      },
+    ]);
   });
 });
 
@@ -848,7 +925,7 @@ describe('a failed start', () => {
       d.record,
       {
         type: 'effect-failed',
-        effect: start as Exclude<MonitorEffect, { type: 'notify' }>,
+        effect: start as ActiveEffect,
         error: 'hub busy',
       },
       at(2 * INTERVAL),
@@ -874,7 +951,7 @@ describe('a failed start', () => {
       next.record,
       {
         type: 'effect-failed',
-        effect: next.effects[0] as Exclude<MonitorEffect, { type: 'notify' }>,
+        effect: next.effects[0] as ActiveEffect,
         error: 'hub busy',
       },
       at(3 * INTERVAL),
@@ -892,10 +969,7 @@ describe('a failed start', () => {
 
   it('a manual request meanwhile is answered with the operation that is not started yet', () => {
     const d = decided();
-    const start = d.effects.find((e) => e.type === 'start-operation') as Exclude<
-      MonitorEffect,
-      { type: 'notify' }
-    >;
+    const start = d.effects.find((e) => e.type === 'start-operation') as ActiveEffect;
     const failed = step(
       d.record,
       { type: 'effect-failed', effect: start, error: 'x' },
@@ -944,7 +1018,7 @@ describe('one answer to "does an operation run"', () => {
         let failStart = false;
         for (const [i, input] of inputs.entries()) {
           ms += INTERVAL;
-          const results = (e: Exclude<MonitorEffect, { type: 'notify' }>): MonitorStepInput =>
+          const results = (e: ActiveEffect): MonitorStepInput =>
             e.type === 'start-operation' && failStart
               ? { type: 'effect-failed', effect: e, error: 'refused' }
               : working(input.kind === 'tick' ? !input.failed : true)(e);

@@ -224,7 +224,7 @@ describe('the OpenAPI document', () => {
       expect(validate(sample), JSON.stringify(sample)).toBe(schema.safeParse(sample).success);
   });
 
-  it('describes the real responses: status, history, operation, 202, 409 and 400 bodies validate', async () => {
+  it('describes the real responses: status, history, requests, operation, 202, 409 and 400 bodies validate', async () => {
     const check = (r: Reply, path: string, method: string) => {
       const validate = validatorFor(responseComponent(path, method, r.status));
       expect(validate(r.body), `${method} ${path} ${r.status}: ${JSON.stringify(validate.errors)}`).toBe(
@@ -264,5 +264,9 @@ describe('the OpenAPI document', () => {
       'post',
     );
     check(await estate.call('POST', cancel, { body: {} }), '/operations/{id}/cancel', 'post');
+    const requests = await estate.call('GET', 'requests');
+    expect(requests.body.items.length).toBeGreaterThanOrEqual(3); // accepted, conflict, resume
+    check(requests, '/requests', 'get');
+    check(await estate.call('GET', 'requests?limit=0'), '/requests', 'get');
   });
 });

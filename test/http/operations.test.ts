@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../src/durable/contracts';
-import { auditLines, inFuture, KEY, MIN, startApiEstate, type ApiEstate } from './support';
+import { auditLines, inFuture, KEY, MIN, principal, startApiEstate, type ApiEstate } from './support';
 import { eventOf } from '../support/notifications';
 import type { EventType } from '../../src/core/notifications';
 
@@ -409,5 +409,87 @@ describe('history paging', () => {
       ),
     ).toBe(true);
     expect((await e.call('GET', `history?before=${ids[0]}`)).body).toEqual({ items: [] });
+  });
+
+  it('GET /api/requests: pauses, resumes and refused requests with who, why, when and the answer, paged', async () => {
+    const e = (estate = await startApiEstate());
+    await e.advance(MIN);
+    const until = inFuture(e, 60 * MIN);
+    const pause = await e.call('POST', 'pause', {
+      body: { reason: 'network maintenance', until },
+      idempotencyKey: 'maint-1',
+      principal: principal('alice@contoso.com', ['Failover.Operator']),
+    });
+    expect(pause.status, pause.text).toBe(200);
+    // Repeated with its key: one request, one record.
+    await e.call('POST', 'pause', {
+      body: { reason: 'network maintenance', until },
+      idempotencyKey: 'maint-1',
+      principal: principal('alice@contoso.com', ['Failover.Operator']),
+    });
+    await e.advance(MIN);
+    const refused = await e.call('POST', 'failback', {
+      body: { reason: 'try it', force: true },
+      idempotencyKey: 'fb-1',
+    });
+    expect(refused.status, refused.text).toBe(409);
+    await e.advance(MIN);
+    const resume = await e.call('POST', 'resume', {
+      body: { reason: 'done early' },
+      idempotencyKey: 'res-1',
+    });
+    expect(resume.status, resume.text).toBe(200);
+    await e.advance(MIN);
+
+    const all = await e.call('GET', 'requests');
+    expect(all.status, all.text).toBe(200);
+    expect(all.body.items).toEqual([
+      {
+        requestId: 'http-resume-res-1',
+        request: 'resume',
+        at: expect.any(String),
+        seq: expect.any(Number),
+        by: 'function-key',
+        reason: 'done early',
+        answer: 'applied',
+        endedPause: { until, by: 'alice@contoso.com', reason: 'network maintenance' },
+      },
+      {
+        requestId: 'http-failback-fb-1',
+        request: 'failback',
+        at: expect.any(String),
+        seq: expect.any(Number),
+        by: 'function-key',
+        reason: 'try it',
+        answer: 'refused',
+        answerReason: 'nothing to fail back: the monitor is monitoring',
+        kind: 'planned',
+        override: [],
+        force: true,
+      },
+      {
+        requestId: 'http-pause-maint-1',
+        request: 'pause',
+        at: expect.any(String),
+        seq: expect.any(Number),
+        by: 'alice@contoso.com',
+        reason: 'network maintenance',
+        answer: 'applied',
+        until,
+      },
+    ]);
+    const order = all.body.items.map((i: { seq: number }) => i.seq);
+    expect(order).toEqual([...order].sort((a, b) => b - a));
+    const page1 = (await e.call('GET', 'requests?limit=2')).body;
+    expect(page1.items.map((i: { requestId: string }) => i.requestId)).toEqual([
+      'http-resume-res-1',
+      'http-failback-fb-1',
+    ]);
+    expect(page1.nextBefore).toBe('http-failback-fb-1');
+    const page2 = (await e.call('GET', `requests?limit=2&before=${page1.nextBefore}`)).body;
+    expect(page2).toEqual({ items: [all.body.items[2]] });
+    const unknown = await e.call('GET', 'requests?before=http-pause-nope');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.issues[0]).toMatchObject({ path: 'before' });
   });
 });

@@ -95,6 +95,38 @@ describe('failover scenarios', () => {
       type: EVENT_TYPES.failoverCompleted,
       data: { outcome: 'succeeded', evidence: { consecutiveFailures: 3 } },
     });
+    // The notices name the plan's Azure regions and say in one line what happened; the primary's ARM did
+    // not answer, so its runs in flight could not be listed, and the record says so.
+    const { data } = eventOf(completed, EVENT_TYPES.failoverCompleted);
+    expect(data.regions).toEqual({
+      primary: { location: PRIMARY, resourceGroup: 'rg-orders-weu' },
+      secondary: { location: SECONDARY, resourceGroup: 'rg-orders-neu' },
+    });
+    expect(data.pendingFences).toContain('order-webhook in westeurope (primary)');
+    expect(data.summary).toBe(
+      `Failover of plan contoso-orders-dr from westeurope to northeurope completed in ${Math.round(op.rto.measuredMs! / 1000)} s; ${op.pendingFences.length} fences pending, could not list runs: the primary's ARM did not answer at planning`,
+    );
+    expect(op.runsInFlight).toMatchObject({
+      region: 'primary',
+      runs: [],
+      error: "could not list runs: the primary's ARM did not answer at planning",
+    });
+    expect(op.regions).toEqual(data.regions);
+    const started = eventOf(
+      topicMessages(estate).find((m) => m.subject === EVENT_TYPES.failoverStarted)!,
+      EVENT_TYPES.failoverStarted,
+    ).data;
+    expect(started.summary).toMatch(
+      /^Failover of plan contoso-orders-dr from westeurope to northeurope started \(emergency, automatic, by automatic\): \d+ steps planned$/,
+    );
+    expect(started.actions).toContain('enable order-webhook in northeurope (secondary)');
+    const degraded = topicMessages(estate).find((m) => m.subject === EVENT_TYPES.healthDegraded)!;
+    expect(eventOf(degraded, EVENT_TYPES.healthDegraded).data.summary).toMatch(
+      /^Plan contoso-orders-dr: the primary \(westeurope\) failed its health check \(.+\); 1 failure in a row$/,
+    );
+    expect(op.timeline.map((t) => t.event)).toContain(
+      'plan: emergency failover from westeurope (primary) to northeurope (secondary), 3 group(s)',
+    );
 
     await estate.restore(PRIMARY);
     await estate.advance(2 * MIN);
@@ -110,11 +142,28 @@ describe('failover scenarios', () => {
   it('primary ARM up but health failing: every fence is applied before the activation it protects', async () => {
     estate = await estates.start();
     await estate.advance(5 * MIN);
+    // A run the primary has in flight when it fails: the operator must learn what to resubmit.
+    const webhook = estate.sim.workflows().find((w) => w.region === PRIMARY && w.name === 'order-webhook')!;
+    const run = estate.sim.startLongRun(webhook.id);
     estate.outage(PRIMARY, { kind: 'unhealthy', mode: 'status' });
     await estate.advance(30 * MIN);
     const op = onlyOperation(estate);
     expect(op.status).toBe('succeeded');
     expect(op.pendingFences).toEqual([]);
+    expect(op.runsInFlight).toMatchObject({
+      region: 'primary',
+      location: PRIMARY,
+      more: 0,
+      runs: [{ entry: 'order-webhook', workflow: 'primary:order-webhook', runId: run.name }],
+    });
+    expect(op.runsInFlight!.error).toBeUndefined();
+    const completed = eventOf(
+      topicMessages(estate).find((m) => m.subject === EVENT_TYPES.failoverCompleted)!,
+      EVENT_TYPES.failoverCompleted,
+    ).data;
+    expect(completed.runsInFlight).toEqual(op.runsInFlight);
+    expect(completed.summary).toMatch(/ completed in \d+ s; 1 run in flight in westeurope$/);
+    expect(op.timeline.map((t) => t.event)).toContain('1 run(s) in flight in westeurope (primary)');
     const changes = estate.sim.stateChanges().filter((c) => c.cause !== 'seed' && c.cause !== 'create');
     for (const name of ['order-webhook', 'mailbox-poller']) {
       const fence = changes.find(
@@ -471,6 +520,10 @@ describe('failover scenarios', () => {
       'done', // its router now sends calls to the secondary, which runs
     ]); // active-active: never blocked
     expect(stateOf(estate, 'northeurope', 'order-webhook')).toBe('Disabled');
+    // A primary that failed every fence is not asked for its runs: the record says why.
+    expect(op.runsInFlight?.error).toBe(
+      "could not list runs: the primary's ARM failed this failover's fences",
+    );
 
     // The operator decides the primary is gone for good and breaks the glass.
     estate.requestOperation('break-glass', {

@@ -143,4 +143,30 @@ describe('causal live log', () => {
     for (let i = 0; i < 3; i++) await control.setState(target, 'Disabled').catch(() => undefined);
     expect(lines.filter((l) => l.topic === 'action')).toHaveLength(1);
   });
+
+  it("names each step's Azure region: the plan's location after the role", async () => {
+    const lines: LogLine[] = [];
+    const regions = {
+      primary: { location: 'westeurope', resourceGroup: 'rg-weu' },
+      secondary: { location: 'northeurope', resourceGroup: 'rg-neu' },
+    };
+    const control = loggingControl(
+      { setState: () => Promise.resolve({ changed: true }) } as unknown as LogicAppsControl,
+      (l) => lines.push(l),
+      () => at(1),
+      regions,
+    );
+    const target = (region: string, rg: string) => ({
+      subscriptionId: 's',
+      resourceGroup: rg,
+      name: 'order-webhook',
+      label: `${region}:order-webhook`,
+    });
+    await control.setState(target('primary', 'rg-weu'), 'Disabled');
+    await control.setState(target('secondary', 'rg-neu'), 'Enabled');
+    expect(lines.map((l) => l.message)).toEqual([
+      'disable primary:order-webhook in westeurope: done',
+      'enable secondary:order-webhook in northeurope: done',
+    ]);
+  });
 });

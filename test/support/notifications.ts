@@ -6,7 +6,12 @@
  * from it.
  */
 import type { NotificationEvent } from '../../src/activities/cloudevents';
-import { EVENT_TYPES, type EventType, type NotificationData } from '../../src/core/notifications';
+import {
+  EVENT_TYPES,
+  type EventType,
+  type NotificationCommon,
+  type NotificationData,
+} from '../../src/core/notifications';
 
 /** The CloudEvent in a broker message, checked to be of `type`, with that type's data. */
 export function eventOf<K extends EventType>(
@@ -63,6 +68,8 @@ const completed = {
     notMoved:
       'per entry that did not (wholly) move: `entry`, `why` (`held`, `blocked`, `failed`, `missing`, `pending-switch`, `pending-fence`) and `reason`',
     rto: 'measured (from, to, basis) and predicted (detection + actuation)',
+    runsInFlight:
+      'the runs the region being left had in flight (the primary at a failover), to resubmit: `region`, `location`, `at`, `runs` (entry, workflow, runId, startTime, trigger; at most 50, oldest first), `more` (runs beyond those), `unlisted` (workflows whose runs could not be listed), `error` (`could not list runs: <why>`)',
   },
 };
 const failed = {
@@ -143,6 +150,21 @@ export const NOTIFICATION_DOCS = {
     },
   },
 } satisfies Described;
+
+/** The fields every event's data carries besides its own (and `planId`). */
+export const COMMON_FIELDS_DOCS = {
+  summary:
+    'one line an operator reads first: what happened to which plan, in which Azure regions, how it ended (e.g. "Failover of plan contoso-orders from westeurope to northeurope completed in 41 s; 2 entries held")',
+  regions:
+    "the plan's regions, `{ primary: { location, resourceGroup }, secondary: { … } }`: the Azure regions `primary` and `secondary` stand for (absent only from a monitor event before the monitor's first tick after an upgrade)",
+} satisfies { [F in keyof NotificationCommon]-?: string };
+
+/** The sentence docs/notifications.md carries about the fields every event has. */
+export function commonFieldsLine(): string {
+  return `Every event's data also carries ${Object.entries(COMMON_FIELDS_DOCS)
+    .map(([f, what]) => `\`${f}\`: ${what}`)
+    .join('; ')}.`;
+}
 
 const PREFIX = 'com.logicappsfailover.';
 

@@ -1,18 +1,22 @@
 import { formatDuration } from '../../core/duration';
-import type { HistoryPage } from '../../http/history';
+import type { HistoryPage, RequestsPage } from '../../http/history';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
 import type { Command } from '../command';
 import { table } from '../table';
 import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
 
-const usage = `Usage: dr history [--limit N] [--before OPERATION_ID] [--url URL] [--key KEY] [--json]
+const usage = `Usage: dr history [--requests] [--limit N] [--before ID] [--url URL] [--key KEY] [--json]
 
 Lists the plan's failovers and failbacks, newest first (GET /api/history): who asked and why, the outcome
-and the measured RTO. dr operation ID shows one in full.
+and the measured RTO. dr operation ID shows one in full. With --requests: the operators' pauses, resumes
+and failover or failback requests, refused ones included, with who asked, why, when and the answer
+(GET /api/requests).
 
+  --requests             the requests and their answers instead of the operations
   --limit N              how many (1-100, default 20)
-  --before OPERATION_ID  older than this one (the last line says what to pass for the next page)
+  --before ID            older than this operation (or request, with --requests): the last line says what
+                         to pass for the next page
 ${REMOTE_OPTIONS_HELP}
 
 ${REMOTE_EXIT_HELP}`;
@@ -33,6 +37,31 @@ export function renderHistory(page: HistoryPage): string {
   );
 }
 
+/** One line per request: when, what, who, the answer (and why), and the request's own reason. */
+export function renderRequests(page: RequestsPage): string {
+  if (!page.items.length) return 'no pause, resume, failover or failback request yet';
+  const rows = page.items.map((i) => ({
+    at: i.at,
+    request: [i.request, i.kind, i.force ? 'force' : undefined, i.until ? `until ${i.until}` : undefined]
+      .filter(Boolean)
+      .join(' '),
+    by: i.by,
+    answer: [
+      i.answer,
+      i.operationId,
+      i.answerReason ? `(${i.answerReason})` : undefined,
+      i.endedPause ? `(ended the pause until ${i.endedPause.until} by ${i.endedPause.by})` : undefined,
+    ]
+      .filter(Boolean)
+      .join(' '),
+    reason: i.reason,
+  }));
+  return [
+    table(rows),
+    ...(page.nextBefore ? [`\nolder: dr history --requests --before ${page.nextBefore}`] : []),
+  ].join('\n');
+}
+
 export const historyCommand: Command = {
   summary: 'list failovers and failbacks, newest first',
   usage,
@@ -41,11 +70,20 @@ export const historyCommand: Command = {
       ...REMOTE_OPTIONS,
       limit: { type: 'string' },
       before: { type: 'string' },
+      requests: { type: 'boolean' },
     });
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (values.limit !== undefined && !/^\d+$/.test(values.limit))
       throw new UsageError(`--limit must be a whole number from 1 to 100, not "${values.limit}"`);
     const api = remoteClient(values, io);
+    if (values.requests)
+      return runRemote(
+        io,
+        'history',
+        values.json,
+        () => api.get('requests', { limit: values.limit, before: values.before }),
+        renderRequests,
+      );
     return runRemote(
       io,
       'history',

@@ -1,0 +1,4 @@
+// Activity: listRunsInFlight (see src/activities).
+import { registerActivity } from '../src/composition';
+
+registerActivity('listRunsInFlight');
