@@ -3,6 +3,7 @@
  * next execution's input and published (fitted) as its custom status. `step` (monitor-step.ts) is the only
  * code that changes a record; the durable contracts re-export these types under their historical names.
  */
+import type { DriftFinding } from './drift';
 import type { FailureEvidence, MonitorPolicy, MonitorState, ProbeResult } from './monitor';
 import type { Direction, WorkflowTarget } from './planner';
 
@@ -37,7 +38,15 @@ export interface OperationInput {
 }
 
 export type Signal =
-  | { kind: 'tick'; id: string; at: string; policy: MonitorPolicy; probeIntervalMs: number }
+  | {
+      kind: 'tick';
+      id: string;
+      at: string;
+      policy: MonitorPolicy;
+      probeIntervalMs: number;
+      /** Probe cycles between drift checks (DR_DRIFT_CHECK_CYCLES; 0: off); absent: the default. */
+      driftCheckCycles?: number;
+    }
   | { kind: 'pause'; id: string; until: string; caller: Caller; fingerprint?: string }
   | { kind: 'resume'; id: string; caller: Caller; fingerprint?: string }
   | { kind: 'request-operation'; id: string; request: OperationRequest; fingerprint?: string }
@@ -108,6 +117,9 @@ export interface UnstartedOperation {
   at: string;
 }
 
+/** A fence the monitor still has to apply, and since when it has been pending (absent in older records). */
+export type PendingFence = WorkflowTarget & { since?: string };
+
 export interface MonitorRecord {
   planId: string;
   state: MonitorState;
@@ -126,7 +138,13 @@ export interface MonitorRecord {
   /** The active operation's start failed: retried each probe cycle until the instance exists. */
   unstarted?: UnstartedOperation;
   lastOperation?: OperationSummary;
-  pendingFences: WorkflowTarget[];
+  pendingFences: PendingFence[];
+  /** Probe cycles between drift checks, as the last tick said (absent: the default). */
+  driftCheckCycles?: number;
+  /** The probe cycle of the last drift check asked for. */
+  lastDriftCheckCycle?: number;
+  /** Drifts raised and not cleared since the last operation ended (each raised once). */
+  drift?: DriftFinding[];
   /** Answers to the last requests, newest last (idempotency across retries and continueAsNew). */
   answers: RequestAnswer[];
   operationSeq: number;

@@ -4,9 +4,11 @@
  * effect as an activity, feeds the result (or the failure) back through `step`, publishes and continues as new.
  *
  * Inputs are the signal of the execution and the results of the effects it asked for; effects are data:
- * probe, start an operation, ask an operation's status, apply pending fences, notify. Answers to requests are
+ * probe, start an operation, ask an operation's status, apply pending fences, check the estate for drift,
+ * notify. Answers to requests are
  * part of the record (the HTTP API reads them from the published record).
  */
+import { DEFAULT_DRIFT_CHECK_CYCLES, driftChanges, type DriftCheck } from './drift';
 import {
   decide,
   initialMonitorState,
@@ -21,6 +23,7 @@ import type {
   OperationOutcome,
   OperationProgress,
   OperationRequest,
+  PendingFence,
   ProbeActivityResult,
   RequestAnswer,
   Signal,
@@ -32,7 +35,7 @@ import {
   type Notification,
   type NotificationData,
 } from './notifications';
-import type { WorkflowTarget } from './planner';
+import type { RegionName, WorkflowTarget } from './planner';
 import { targetKey } from './refs';
 
 export type MonitorEffect =
@@ -41,6 +44,11 @@ export type MonitorEffect =
   | { type: 'start-operation'; input: OperationInput }
   | { type: 'operation-status'; planId: string; operationId: string }
   | { type: 'apply-fences'; targets: WorkflowTarget[] }
+  /**
+   * Read the workflows the last operation changed and hold them to what it left (core/drift.ts), with the
+   * active region the rules judge against and the fences still pending (not drift: they have their own alert).
+   */
+  | { type: 'check-drift'; operationId: string; activeRegion: RegionName; pendingFences: string[] }
   | { type: 'notify'; notification: Notification };
 
 /** An effect whose result comes back as an input (notifications go to the outbox and nothing comes back). */
@@ -52,6 +60,7 @@ export type MonitorStepInput =
   | { type: 'operation-started'; operationId: string }
   | { type: 'operation-status'; operationId: string; progress: OperationProgress }
   | { type: 'fences-applied'; result: FencesApplied }
+  | { type: 'drift-checked'; result: DriftCheck }
   /** The effect's activity failed after its retries: a fact like any other, decided on here. */
   | { type: 'effect-failed'; effect: ActiveEffect; error: string };
 
@@ -117,6 +126,8 @@ export function step(record: MonitorRecord, input: MonitorStepInput, now: Date):
           );
     case 'fences-applied':
       return fencesApplied(record, input.result, now);
+    case 'drift-checked':
+      return driftChecked(record, input.result, now);
     case 'effect-failed':
       return effectFailed(record, input.effect, input.error, now);
   }
@@ -194,10 +205,12 @@ function notice<K extends EventType>(
  * whether it is over (its `operation-finished` signal may have been dropped at continueAsNew).
  */
 function onTick(record0: MonitorRecord, tick: Extract<Signal, { kind: 'tick' }>, now: Date): MonitorStep {
+  const { driftCheckCycles: _was, ...rest } = record0;
   let record: MonitorRecord = {
-    ...record0,
+    ...rest,
     policy: tick.policy,
     probeIntervalMs: tick.probeIntervalMs,
+    ...(tick.driftCheckCycles !== undefined ? { driftCheckCycles: tick.driftCheckCycles } : {}),
     lastTickAt: now.toISOString(),
     lastTickId: tick.id,
   };
@@ -273,7 +286,73 @@ function onProbe(record0: MonitorRecord, probe: ProbeActivityResult, now: Date):
   // Every cycle, healthy or not: the primary's ARM may answer while its health check still fails.
   if (record.pendingFences.length && !record.activeOperation)
     effects.push({ type: 'apply-fences', targets: record.pendingFences });
+  const drift = driftCheckDue(record, cycle);
+  if (drift) {
+    record = { ...record, lastDriftCheckCycle: cycle };
+    effects.push(drift);
+  }
   return { record, effects, reason };
+}
+
+/**
+ * A drift check every `driftCheckCycles` probe cycles (the first one on the first cycle after an operation),
+ * while the estate should stand as the last operation left it: failed over after a failover, monitoring after
+ * a failback, no operation running. Not while degraded (the primary's ARM may not answer), not after an
+ * operation that failed (it left nothing to hold the estate to), not before any operation.
+ */
+function driftCheckDue(record: MonitorRecord, cycle: number): MonitorEffect | undefined {
+  const every = record.driftCheckCycles ?? DEFAULT_DRIFT_CHECK_CYCLES;
+  const last = record.lastOperation;
+  if (every <= 0 || !last || last.outcome === 'failed' || record.activeOperation || record.unstarted)
+    return undefined;
+  const { mode, activeRegion } = record.state;
+  const settled =
+    (mode === 'failed-over' && last.direction === 'failover') ||
+    (mode === 'monitoring' && last.direction === 'failback');
+  if (!settled) return undefined;
+  if (record.lastDriftCheckCycle !== undefined && cycle - record.lastDriftCheckCycle < every) return undefined;
+  return {
+    type: 'check-drift',
+    operationId: last.operationId,
+    activeRegion,
+    pendingFences: record.pendingFences.map(targetKey),
+  };
+}
+
+/**
+ * A drift check's findings: each new drift is notified once (`estate.drifted`), each drift no longer found is
+ * notified cleared (`estate.drift-cleared`); a drift still there, or whose workflow could not be read, is kept
+ * and said nothing about. A check of an operation that is no longer the last one changes nothing.
+ */
+function driftChecked(record: MonitorRecord, check: DriftCheck, now: Date): MonitorStep {
+  if (record.activeOperation || record.lastOperation?.operationId !== check.operationId)
+    return same(record, `the drift check of ${check.operationId} is out of date: ignored`);
+  if (check.skipped) return same(record, `the estate was not checked for drift: ${check.skipped}`);
+  const { raised, cleared, standing } = driftChanges(record.drift ?? [], check);
+  const cycle = record.lastProbeCycle ?? 0;
+  const next = { ...record, drift: standing };
+  const facts = (d: (typeof standing)[number]) => ({
+    operationId: check.operationId,
+    entry: d.entry,
+    workflow: d.workflow,
+    region: d.region,
+    rule: d.rule,
+    message: d.message,
+  });
+  const effects = [
+    ...raised.map((d) =>
+      notice(next, EVENT_TYPES.estateDrifted, `drift:${cycle}:${d.key}`, facts(d), now),
+    ),
+    ...cleared.map((d) =>
+      notice(next, EVENT_TYPES.driftCleared, `drift-cleared:${cycle}:${d.key}`, facts(d), now),
+    ),
+  ];
+  const unread = check.unreadable.length ? `, ${check.unreadable.length} unreadable` : '';
+  return {
+    record: next,
+    effects,
+    reason: `${check.checked} workflow(s) checked against ${check.operationId}${unread}: ${standing.length} drifting (${raised.length} new, ${cleared.length} cleared)`,
+  };
 }
 
 /** The request the monitor makes of itself when the core starts an operation on a probe. */
@@ -464,8 +543,15 @@ function finish(
   const pendingFences =
     active.direction === 'failback' && done.outcome !== 'failed'
       ? []
-      : mergeTargets(record.pendingFences, done.pendingFences);
-  const { activeOperation: _done, unstarted: _none, ...rest } = record;
+      : mergeFences(record.pendingFences, done.pendingFences, active.startedAt);
+  // A new operation: the estate is held to what it left from now on, checked on the next cycle.
+  const {
+    activeOperation: _done,
+    unstarted: _none,
+    drift: _drift,
+    lastDriftCheckCycle: _checked,
+    ...rest
+  } = record;
   return same(
     {
       ...rest,
@@ -477,12 +563,19 @@ function finish(
   );
 }
 
-function mergeTargets(a: WorkflowTarget[], b: WorkflowTarget[]): WorkflowTarget[] {
+/** The fences still pending plus the operation's new ones, pending since the operation started. */
+function mergeFences(a: PendingFence[], b: WorkflowTarget[], since: string): PendingFence[] {
   const seen = new Set(a.map(targetKey));
-  return [...a, ...b.filter((t) => !seen.has(targetKey(t)))];
+  return [...a, ...b.filter((t) => !seen.has(targetKey(t))).map((t) => ({ ...t, since }))];
 }
 
 function fencesApplied(record: MonitorRecord, result: FencesApplied, now: Date): MonitorStep {
+  // Each fence keeps the time it went pending (the activity returns targets; the record knows since when).
+  const since = new Map(record.pendingFences.map((f) => [targetKey(f), f.since]));
+  const pending = result.pending.map(({ since: _s, ...t }: PendingFence): PendingFence => {
+    const was = since.get(targetKey(t));
+    return was ? { ...t, since: was } : { ...t, since: now.toISOString() };
+  });
   const effects = result.applied.length
     ? [
         notice(
@@ -499,7 +592,7 @@ function fencesApplied(record: MonitorRecord, result: FencesApplied, now: Date):
       ]
     : [];
   return {
-    record: { ...record, pendingFences: result.pending },
+    record: { ...record, pendingFences: pending },
     effects,
     reason: `${result.applied.length} pending fence(s) applied, ${result.pending.length} still pending`,
   };
@@ -538,5 +631,10 @@ function effectFailed(record: MonitorRecord, effect: ActiveEffect, error: string
       );
     case 'apply-fences':
       return same(record, `pending fences could not be applied (${error}): tried again next cycle`);
+    case 'check-drift':
+      return same(
+        record,
+        `the estate could not be checked for drift (${error}): checked again in ${record.driftCheckCycles ?? DEFAULT_DRIFT_CHECK_CYCLES} cycles`,
+      );
   }
 }

@@ -6,6 +6,7 @@
 import { stableHash } from './hash';
 import type { FailureEvidence, MonitorMode, MonitorPolicy, ProbeResult } from './monitor';
 import type { Caller, OperationOutcome, OperationRequest } from './monitor-record';
+import type { DriftFinding } from './drift';
 import type { GroupCheck, OperationRto, ReadBackReport, StepStatus } from './operation-record-types';
 
 /** CloudEvent types this control plane emits. */
@@ -24,6 +25,10 @@ export const EVENT_TYPES = {
   overrideAccepted: 'com.logicappsfailover.override.accepted',
   /** An entry held (nothing of it changed) or an activation blocked: sent the moment it happens. */
   activationBlocked: 'com.logicappsfailover.activation.blocked',
+  /** A workflow departs from what the last operation left it (once per distinct drift). */
+  estateDrifted: 'com.logicappsfailover.estate.drifted',
+  /** A drift raised before is no longer found. */
+  driftCleared: 'com.logicappsfailover.estate.drift-cleared',
   paused: 'com.logicappsfailover.monitor.paused',
   resumed: 'com.logicappsfailover.monitor.resumed',
 } as const;
@@ -74,6 +79,9 @@ interface Failed extends OperationFacts {
   error: string;
   evidence?: FailureEvidence;
 }
+/** One drift, against the operation whose result it departs from. */
+type Drift = Omit<DriftFinding, 'key'> & { operationId: string; monitor: MonitorSnapshot };
+
 interface Paused {
   caller: Caller;
   until?: string;
@@ -97,6 +105,8 @@ export interface NotificationData {
     errors: string[];
     monitor: MonitorSnapshot;
   };
+  [EVENT_TYPES.estateDrifted]: Drift;
+  [EVENT_TYPES.driftCleared]: Drift;
   [EVENT_TYPES.paused]: Paused;
   [EVENT_TYPES.resumed]: Omit<Paused, 'until'>;
   [EVENT_TYPES.failoverStarted]: Started;

@@ -60,6 +60,7 @@ export const ACTIVITIES = {
   reportDroppedNotification: 'drReportDroppedNotification',
   operationStatus: 'drOperationStatus',
   checkGroup: 'drCheckGroup',
+  checkDrift: 'drCheckDrift',
 } as const;
 
 /** The monitor waits for exactly one event name: every input to it is a Signal. */

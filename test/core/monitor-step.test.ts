@@ -109,6 +109,11 @@ const working =
         };
       case 'apply-fences':
         return { type: 'fences-applied', result: { applied: e.targets, pending: [], errors: [] } };
+      case 'check-drift':
+        return {
+          type: 'drift-checked',
+          result: { operationId: e.operationId, checked: 0, drift: [], unreadable: [] },
+        };
     }
   };
 
@@ -334,7 +339,14 @@ describe('an operation ends', () => {
       ms,
       working(false, { outcome: 'succeeded', pendingFences: [target('primary:b')] }),
     );
-    expect(over.done).toEqual(['operation-status', 'probe', 'apply-fences', 'notify fence.applied']);
+    // Failed over with nothing running: the first drift check follows the operation's end at once.
+    expect(over.done).toEqual([
+      'operation-status',
+      'probe',
+      'apply-fences',
+      'notify fence.applied',
+      'check-drift',
+    ]);
     expect(over.record).toMatchObject({ state: { mode: 'failed-over' }, pendingFences: [] });
     const still = cycle(r, tick(ms), ms, working(false));
     expect(still.done).toEqual(['operation-status', 'probe']);
