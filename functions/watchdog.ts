@@ -7,5 +7,9 @@ import { createWatchdogHandler } from '../src/durable/watchdog';
 app.timer('drWatchdog', {
   schedule: '%DR_WATCHDOG_SCHEDULE%',
   extraInputs: [df.input.durableClient()],
-  handler: createWatchdogHandler(() => controlPlane().plan),
+  handler: createWatchdogHandler(
+    () => controlPlane().plan,
+    () => new Date(),
+    () => ({ driftCheckCycles: controlPlane().driftCheckCycles }),
+  ),
 });

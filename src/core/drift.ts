@@ -116,10 +116,15 @@ export function findDrift(
       const unmet = unmetExpectation(step, seen, entry.schedule);
       if (!unmet) continue;
       const isState = 'state' in expectedAfter(step)!;
-      const what = isState ? `is ${seen.state}` : 'does not run the schedule slots the last operation left it';
+      const what = isState
+        ? `is ${seen.state}`
+        : 'does not run the schedule slots the last operation left it';
       const [rule, consequence]: [DriftRule, string] =
         twice && seen.state === 'Enabled'
-          ? [DRIFT_RULES.noDualActive, split ? 'both regions run the same schedule slots' : 'runs in both regions']
+          ? [
+              DRIFT_RULES.noDualActive,
+              split ? 'both regions run the same schedule slots' : 'runs in both regions',
+            ]
           : uncovered && t.region === active
             ? [
                 DRIFT_RULES.everyEntryRuns,

@@ -310,7 +310,8 @@ function driftCheckDue(record: MonitorRecord, cycle: number): MonitorEffect | un
     (mode === 'failed-over' && last.direction === 'failover') ||
     (mode === 'monitoring' && last.direction === 'failback');
   if (!settled) return undefined;
-  if (record.lastDriftCheckCycle !== undefined && cycle - record.lastDriftCheckCycle < every) return undefined;
+  if (record.lastDriftCheckCycle !== undefined && cycle - record.lastDriftCheckCycle < every)
+    return undefined;
   return {
     type: 'check-drift',
     operationId: last.operationId,
@@ -340,9 +341,7 @@ function driftChecked(record: MonitorRecord, check: DriftCheck, now: Date): Moni
     message: d.message,
   });
   const effects = [
-    ...raised.map((d) =>
-      notice(next, EVENT_TYPES.estateDrifted, `drift:${cycle}:${d.key}`, facts(d), now),
-    ),
+    ...raised.map((d) => notice(next, EVENT_TYPES.estateDrifted, `drift:${cycle}:${d.key}`, facts(d), now)),
     ...cleared.map((d) =>
       notice(next, EVENT_TYPES.driftCleared, `drift-cleared:${cycle}:${d.key}`, facts(d), now),
     ),
