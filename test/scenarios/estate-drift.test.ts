@@ -3,16 +3,22 @@
  * Failed over, someone disables the secondary's webhook and enables the primary's mailbox poller through ARM;
  * the monitor's drift check (every 5 probe cycles by default) names both, once, and says when they are fixed.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LogicManagementClient } from '@azure/arm-logic';
 import { EVENT_TYPES } from '../../src/durable/contracts';
 import { armClientOptionsFor, simulatorCredential } from '../../local/sim/arm';
 import { estatePerTest, type Estate } from '../support/estate';
 import { eventOf } from '../support/notifications';
+import { installEventSink, LOG_EVENTS } from '../../src/telemetry/events';
 
 const MIN = 60_000;
 const CYCLE = 30_000;
 const estates = estatePerTest();
+let records: Record<string, unknown>[] = [];
+afterEach(() => {
+  installEventSink(undefined);
+  records = [];
+});
 
 const drifts = (e: Estate, type: typeof EVENT_TYPES.estateDrifted | typeof EVENT_TYPES.driftCleared) =>
   e.broker
@@ -22,6 +28,7 @@ const drifts = (e: Estate, type: typeof EVENT_TYPES.estateDrifted | typeof EVENT
 
 describe('estate drift while failed over', () => {
   it('a disabled secondary webhook and an enabled primary poller are each named once, then cleared', async () => {
+    installEventSink((line) => records.push(JSON.parse(line) as Record<string, unknown>));
     const estate = await estates.start();
     await estate.advance(2 * MIN);
     estate.outage('westeurope', { kind: 'unhealthy', mode: 'status' });
@@ -64,6 +71,13 @@ describe('estate drift while failed over', () => {
         .drift?.map((d) => d.workflow)
         .sort(),
     ).toEqual(['primary:mailbox-poller', 'secondary:order-webhook']);
+
+    // The structured log records the estate-drifted alert queries.
+    const logged = records.filter((r) => r.event === LOG_EVENTS.notification && r.type === 'estate.drifted');
+    expect(logged.map((r) => [r.workflow, r.region, r.rule]).sort()).toEqual([
+      ['primary:mailbox-poller', 'primary', 'no-dual-active'],
+      ['secondary:order-webhook', 'secondary', 'every-entry-runs'],
+    ]);
 
     // Standing drift is not said again.
     await estate.advance(10 * CYCLE, 5_000);
