@@ -261,6 +261,11 @@ export const StatusResponseSchema = z
       automaticFailover: z.boolean(),
     }),
     pendingFences: z.array(z.string()).describe('Workflows still to be disabled once their region answers'),
+    drift: z
+      .array(z.string())
+      .describe(
+        'Workflows no longer as the last operation left them, one line each (estate.drifted; checked every DR_DRIFT_CHECK_CYCLES probe cycles)',
+      ),
     notifications: z
       .object({
         pending: z

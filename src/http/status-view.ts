@@ -245,6 +245,7 @@ export function statusView(i: StatusInputs): StatusView {
     lastFailbackAt: state.lastFailbackAt ?? null,
     predictedRto: predictRto(plan, policy, i.armLatencyMs),
     pendingFences: m.pendingFences.map((t) => t.label),
+    drift: (m.drift ?? []).map((d) => d.message),
     notifications: notificationsView(plan.id, i.deliveries),
     auth: {
       keyIsOperator: i.auth.keyIsOperator,

@@ -7,17 +7,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { LogicManagementClient } from '@azure/arm-logic';
 import { EVENT_TYPES } from '../../src/durable/contracts';
 import { armClientOptionsFor, simulatorCredential } from '../../local/sim/arm';
-import { estatePerTest, type Estate } from '../support/estate';
+import type { Estate } from '../support/estate';
+import { startApiEstate, type ApiEstate } from '../http/support';
 import { eventOf } from '../support/notifications';
 import { installEventSink, LOG_EVENTS } from '../../src/telemetry/events';
 
 const MIN = 60_000;
 const CYCLE = 30_000;
-const estates = estatePerTest();
 let records: Record<string, unknown>[] = [];
-afterEach(() => {
+let running: ApiEstate | undefined;
+afterEach(async () => {
   installEventSink(undefined);
   records = [];
+  await running?.stop();
+  running = undefined;
 });
 
 const drifts = (e: Estate, type: typeof EVENT_TYPES.estateDrifted | typeof EVENT_TYPES.driftCleared) =>
@@ -29,7 +32,7 @@ const drifts = (e: Estate, type: typeof EVENT_TYPES.estateDrifted | typeof EVENT
 describe('estate drift while failed over', () => {
   it('a disabled secondary webhook and an enabled primary poller are each named once, then cleared', async () => {
     installEventSink((line) => records.push(JSON.parse(line) as Record<string, unknown>));
-    const estate = await estates.start();
+    const estate = (running = await startApiEstate());
     await estate.advance(2 * MIN);
     estate.outage('westeurope', { kind: 'unhealthy', mode: 'status' });
     await estate.advance(10 * MIN);
@@ -71,6 +74,10 @@ describe('estate drift while failed over', () => {
         .drift?.map((d) => d.workflow)
         .sort(),
     ).toEqual(['primary:mailbox-poller', 'secondary:order-webhook']);
+    // GET /api/status (and so `dr status`) lists them.
+    const status = await estate.call('GET', 'status');
+    expect(status.status).toBe(200);
+    expect((status.body as { drift: string[] }).drift.sort()).toEqual(raised.map((d) => d.message).sort());
 
     // The structured log records the estate-drifted alert queries.
     const logged = records.filter((r) => r.event === LOG_EVENTS.notification && r.type === 'estate.drifted');
@@ -93,5 +100,6 @@ describe('estate drift while failed over', () => {
     ).toEqual(['primary:mailbox-poller', 'secondary:order-webhook']);
     expect(drifts(estate, EVENT_TYPES.estateDrifted)).toHaveLength(2);
     expect(estate.monitor().drift).toEqual([]);
+    expect(((await estate.call('GET', 'status')).body as { drift: string[] }).drift).toEqual([]);
   });
 });
