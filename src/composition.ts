@@ -151,7 +151,8 @@ function fenceBudgetFrom(settings: Readonly<Record<string, string | undefined>>)
 /** The most cycles between drift checks: beyond it a drift would go unsaid for too long to call it a check. */
 const MAX_DRIFT_CHECK_CYCLES = 1_000;
 
-function driftCheckFrom(settings: Readonly<Record<string, string | undefined>>): {
+/** DR_DRIFT_CHECK_CYCLES, checked: a whole number of probe cycles from 0 (off) to 1,000; absent: the default. */
+export function driftCheckFrom(settings: Readonly<Record<string, string | undefined>>): {
   driftCheckCycles?: number;
 } {
   const raw = settings.DR_DRIFT_CHECK_CYCLES?.trim();
