@@ -23,7 +23,7 @@ const estates = estatePerTest();
 const MIN = 60_000;
 let records: Record<string, unknown>[] = [];
 afterEach(() => {
-  installEventSink(undefined);
+  installEventSink(() => undefined);
   records = [];
 });
 const capture = () => installEventSink((line) => records.push(JSON.parse(line) as Record<string, unknown>));
