@@ -17,7 +17,7 @@ const CYCLE = 30_000;
 let records: Record<string, unknown>[] = [];
 let running: ApiEstate | undefined;
 afterEach(async () => {
-  installEventSink(undefined);
+  installEventSink(() => undefined);
   records = [];
   await running?.stop();
   running = undefined;
