@@ -699,6 +699,24 @@ describe('one answer to "does an operation run"', () => {
   });
 });
 
+/** `record` running `operationId` (started at 0), and that operation ending successfully at `ms`. */
+function operationEnds(
+  record: MonitorRecord,
+  operationId: string,
+  direction: 'failover' | 'failback',
+  pendingFences: WorkflowTarget[],
+  ms: number,
+): MonitorRecord {
+  const running: MonitorRecord = {
+    ...record,
+    state: { ...record.state, mode: direction === 'failover' ? 'failing-over' : 'failing-back' },
+    activeOperation: { operationId, direction, trigger: 'manual', startedAt: at(0).toISOString() },
+  };
+  const id = `${operationId}:finished`;
+  const finished = { kind: 'operation-finished', id, operationId, direction, outcome: 'succeeded' } as const;
+  return step(running, signal({ ...finished, pendingFences }), at(ms)).record;
+}
+
 describe('pending fences carry since when they are pending', () => {
   const fence = (label: string): WorkflowTarget => ({
     region: 'primary',
@@ -708,29 +726,12 @@ describe('pending fences carry since when they are pending', () => {
   });
 
   it('an operation leaves them pending since it started; each keeps its time until it is applied', () => {
-    const running: MonitorRecord = {
+    const before: MonitorRecord = {
       ...fresh(),
-      state: { ...initialMonitorState(), mode: 'failing-over', activeRegion: 'primary' },
       pendingFences: [{ ...fence('old'), since: at(-600_000).toISOString() }],
-      activeOperation: {
-        operationId: 'op-1',
-        direction: 'failover',
-        trigger: 'automatic',
-        startedAt: at(0).toISOString(),
-      },
     };
-    const done = step(
-      running,
-      signal({
-        kind: 'operation-finished',
-        id: 'op-1:finished',
-        operationId: 'op-1',
-        direction: 'failover',
-        outcome: 'succeeded',
-        pendingFences: [fence('old'), fence('a'), fence('b')],
-      }),
-      at(90_000),
-    ).record;
+    const fences = [fence('old'), fence('a'), fence('b')];
+    const done = operationEnds(before, 'op-1', 'failover', fences, 90_000);
     expect(done.pendingFences.map((f) => [f.label, f.since])).toEqual([
       ['primary:old', at(-600_000).toISOString()],
       ['primary:a', at(0).toISOString()],
@@ -926,29 +927,13 @@ describe('estate drift', () => {
   });
 
   it('a new operation starts from a clean slate: its end drops the drifts of the one before', () => {
-    const r = failedOver({
-      drift: [webhook],
-      lastDriftCheckCycle: 3,
-      state: { ...initialMonitorState(), mode: 'failing-back', activeRegion: 'secondary' },
-      activeOperation: {
-        operationId: 'fb-1',
-        direction: 'failback',
-        trigger: 'manual',
-        startedAt: at(0).toISOString(),
-      },
-    });
-    const done = step(
-      r,
-      signal({
-        kind: 'operation-finished',
-        id: 'fb-1:finished',
-        operationId: 'fb-1',
-        direction: 'failback',
-        outcome: 'succeeded',
-        pendingFences: [],
-      }),
-      at(60_000),
-    ).record;
+    const done = operationEnds(
+      failedOver({ drift: [webhook], lastDriftCheckCycle: 3 }),
+      'fb-1',
+      'failback',
+      [],
+      60_000,
+    );
     expect(done.drift).toBeUndefined();
     expect(done.lastDriftCheckCycle).toBeUndefined();
   });
