@@ -69,7 +69,7 @@ const PRODUCT_BOUNDARY = {
         'Product code never imports local/: the simulators, the local host and the demo stay out of the package.',
     },
     {
-      regex: '^(rhea|selfsigned|tsx)(/|$)',
+      regex: '^(rhea|selfsigned|tsx|@opentelemetry/exporter-(trace|metrics)-otlp-http)(/|$)',
       message: 'A local-only dependency (simulators, tsx): the Function App package does not have it.',
     },
   ],

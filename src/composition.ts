@@ -29,6 +29,8 @@ import { loadPlan, planSourceFromSettings } from './plan/load';
 import type { Plan } from './plan/schema';
 import { DefaultAzureCredential } from '@azure/identity';
 import { createEntraTokenVerifier, entraSignInFromSettings, type TokenVerifier } from './http/entra-token';
+import { armRegionsOf, useArmRegions } from './adapters/arm/telemetry';
+import { azureMonitorTelemetry, type Telemetry } from './telemetry/otel';
 
 export interface ControlPlane {
   plan: Plan;
@@ -67,11 +69,37 @@ export function appRoot(from: string): string {
 /** For `npm start` and tests: use these dependencies instead of building them from settings. */
 export function installControlPlane(plane: ControlPlane | undefined): void {
   installed = plane;
+  useArmRegions(plane ? armRegionsOf(plane.plan) : undefined);
 }
 
 export function controlPlane(): ControlPlane {
-  installed ??= controlPlaneFromSettings(process.env);
-  return installed;
+  if (!installed) installControlPlane(controlPlaneFromSettings(process.env));
+  return installed!;
+}
+
+/**
+ * OpenTelemetry (src/telemetry/otel.ts), started when the function files load this module: to Application
+ * Insights when APPLICATIONINSIGHTS_CONNECTION_STRING is set (the Bicep sets it), else none. A setting it cannot
+ * use is said loudly and leaves the app without worker telemetry: telemetry never stops the control plane.
+ */
+let telemetry: Telemetry | undefined = telemetryFromSettings(process.env);
+
+function telemetryFromSettings(
+  settings: Readonly<Record<string, string | undefined>>,
+): Telemetry | undefined {
+  try {
+    return azureMonitorTelemetry(settings);
+  } catch (err) {
+    console.error(`OpenTelemetry not started: ${err instanceof Error ? err.message : String(err)}`);
+    return undefined;
+  }
+}
+
+/** For `npm start` and tests: export telemetry with this instead (undefined: none). The previous one stops. */
+export async function installTelemetry(next: Telemetry | undefined): Promise<void> {
+  const previous = telemetry;
+  telemetry = next;
+  if (previous && previous !== next) await previous.shutdown();
 }
 
 /**

@@ -12,7 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { controlPlane, installControlPlane } from '../../src/composition';
+import { controlPlane, installControlPlane, installTelemetry } from '../../src/composition';
+import { startLocalTelemetry } from './telemetry';
 import { startFunctionsHost, type FunctionsHost } from '../host';
 import { startEmbeddedEstate, type EmbeddedEstate } from './embedded';
 import { watchdogScheduleFor } from '../../src/config/watchdog-schedule';
@@ -187,7 +188,16 @@ async function runAgainstAzure(
 
 async function main(): Promise<void> {
   const settings = startSettings(process.env, ROOT);
-  const stop = settings.mode === 'embedded' ? await runEmbedded(settings) : await runAgainstAzure(settings);
+  // Before the host loads the functions: their first spans and metrics already have somewhere to go.
+  const otel = startLocalTelemetry(process.env, (line) => console.log(line));
+  await installTelemetry(otel?.telemetry);
+  if (otel) console.log(`  telemetry       OpenTelemetry to ${otel.where}`);
+  const runStop =
+    settings.mode === 'embedded' ? await runEmbedded(settings) : await runAgainstAzure(settings);
+  const stop = async () => {
+    await runStop();
+    await installTelemetry(undefined);
+  };
   let stopping = false;
   const shutdown = (signal: string): void => {
     if (stopping) {

@@ -7,9 +7,12 @@ import {
   type OperationInput,
   type OperationProgress,
   type OperationRecord,
+  type RequestSignal,
   type Signal,
+  monitorOf,
 } from '../durable/contracts';
 import { statusIfAny, type DurableClient } from '../durable/client';
+import { ensureMonitor } from '../durable/monitor-instance';
 import type { ActivityContext } from './context';
 
 export function durableActivities({ plan }: ActivityContext) {
@@ -52,5 +55,22 @@ export function durableActivities({ plan }: ActivityContext) {
     return { finished: false, ...(runtimeStatus ? { runtimeStatus } : {}) };
   };
 
-  return { startOperation, signalMonitor, operationStatus };
+  /**
+   * A queued request's courier, one attempt: answered already (the monitor's kept answers have its id), or
+   * raised again, to a monitor that is started (or restarted) first if it is not alive, as the watchdog would.
+   */
+  const deliverRequest = async (
+    signal: RequestSignal,
+    client: DurableClient,
+  ): Promise<{ answered: boolean }> => {
+    const instanceId = monitorInstanceId(plan.id);
+    const status = await statusIfAny(client, instanceId);
+    const monitor = status ? monitorOf(status) : undefined;
+    if (monitor?.answers.some((a) => a.id === signal.id)) return { answered: true };
+    await ensureMonitor(client, plan);
+    await client.raiseEvent(instanceId, MONITOR_SIGNAL, signal);
+    return { answered: false };
+  };
+
+  return { startOperation, signalMonitor, operationStatus, deliverRequest };
 }

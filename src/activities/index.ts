@@ -11,6 +11,7 @@ import { notifyActivities } from './notify';
 import { planningActivities } from './planning';
 import { probeActivities } from './probe';
 import { readBackActivities } from './read-back';
+import { telemetryActivities } from './telemetry';
 
 export type { ActivityDeps } from './context';
 
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...notifyActivities(context),
     ...durableActivities(context),
     ...driftActivities(context),
+    ...telemetryActivities(),
   };
 }
 

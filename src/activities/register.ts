@@ -7,7 +7,8 @@ import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { ActivityName } from '../durable/activity-calls';
 import type { DurableClient } from '../durable/client';
-import { ACTIVITIES } from '../durable/contracts';
+import { ACTIVITIES, TRACE_FIELD, type TraceCarrier } from '../durable/contracts';
+import { inActivitySpan } from '../telemetry/tracing';
 import type { Activities } from './index';
 
 /** The second parameter, if the activity has one (never when it has none). */
@@ -34,6 +35,18 @@ export type PlainActivityName = {
 // The name/handler pairing is typed by the names above; the call itself goes through the untyped binding.
 type Untyped = (input: unknown, extra?: unknown) => unknown;
 
+/**
+ * The activity as a span of its operation's trace when its input carries one (the orchestration put it under
+ * TRACE_FIELD): the carrier is taken off, so the activity sees the input its type says.
+ */
+function traced(name: ActivityName, input: unknown, run: (input: unknown) => unknown): Promise<unknown> {
+  if (input && typeof input === 'object' && !Array.isArray(input) && TRACE_FIELD in input) {
+    const { [TRACE_FIELD]: carrier, ...rest } = input as Record<string, unknown>;
+    return inActivitySpan(name, carrier as TraceCarrier, async () => run(rest));
+  }
+  return Promise.resolve(run(input));
+}
+
 export interface ActivityRegistration {
   registerActivity: (name: PlainActivityName) => void;
   registerClientActivity: (name: ClientActivityName) => void;
@@ -46,20 +59,20 @@ export function createActivityRegistration(activities: () => Activities): Activi
   return {
     registerActivity(name) {
       df.app.activity(ACTIVITIES[name], {
-        handler: (input: unknown) => handlerOf(name)(input),
+        handler: (input: unknown) => traced(name, input, (i) => handlerOf(name)(i)),
       });
     },
     registerClientActivity(name) {
       df.app.activity(ACTIVITIES[name], {
         extraInputs: [df.input.durableClient()],
         handler: (input: unknown, context: InvocationContext) =>
-          handlerOf(name)(input, df.getClient(context)),
+          traced(name, input, (i) => handlerOf(name)(i, df.getClient(context))),
       });
     },
     registerLoggingActivity(name) {
       df.app.activity(ACTIVITIES[name], {
         handler: (input: unknown, context: InvocationContext) =>
-          handlerOf(name)(input, (line: string) => context.error(line)),
+          traced(name, input, (i) => handlerOf(name)(i, (line: string) => context.error(line))),
       });
     },
   };

@@ -3,7 +3,7 @@
  * and the wait of split entries for their next slot boundary. Pure: the start time comes in as an argument.
  */
 import { durationMs } from './duration';
-import type { OperationPlan } from './planner';
+import type { EntryPlan, OperationPlan } from './planner';
 import { nextSlotBoundary } from './schedule';
 
 /** ARM's write bucket holds 200 writes and refills 10 per second (see AZURE-OFFLINE.md). */
@@ -72,4 +72,40 @@ export function predictActuation(plan: OperationPlan, start: Date): ActuationPre
   const throttleMs = Math.max(0, writes - ARM_WRITE_BURST) * ARM_WRITE_REFILL_MS;
   const queueWaitMs = actuationQueueHops(plan.groups.length) * QUEUE_POLL_MAX_MS;
   return { actuationMs: at - start.getTime() + throttleMs + queueWaitMs, slotWaitMs, queueWaitMs, writes };
+}
+
+/** What a planned operation's group waits for before its split entries switch, in words and as data. */
+export interface SplitSlotWait {
+  /** When the last of the group's split entries switches (its slot boundary plus the margin). */
+  until: string;
+  entries: string[];
+  /** "waiting for the split slot at HH:MM:SS" (UTC), as status, `dr status` and the live log say it. */
+  says: string;
+}
+
+/**
+ * The wait for the split slot of a group's entries that switch at a slot boundary (planned failovers and
+ * failbacks), or undefined when none does. Pure: the entry sub-orchestrations wait for the same times.
+ */
+export function splitSlotWait(
+  entries: readonly Pick<EntryPlan, 'entry' | 'slotBoundary' | 'blocked'>[],
+  now: Date,
+): SplitSlotWait | undefined {
+  const waits = entries.flatMap((e) =>
+    e.slotBoundary && !e.blocked
+      ? [
+          {
+            entry: e.entry,
+            at: nextSlotBoundary(e.slotBoundary, now).at.getTime() + boundaryMarginMs(e.slotBoundary.every),
+          },
+        ]
+      : [],
+  );
+  if (!waits.length) return undefined;
+  const until = new Date(Math.max(...waits.map((w) => w.at))).toISOString();
+  return {
+    until,
+    entries: waits.map((w) => w.entry),
+    says: `waiting for the split slot at ${until.slice(11, 19)}`,
+  };
 }

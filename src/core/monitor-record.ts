@@ -81,6 +81,8 @@ export type RequestAnswer = (
 ) & {
   /** The request's fingerprint (route and body), so a key reused for another request is refused, not replayed. */
   fingerprint?: string;
+  /** When the monitor answered: answers are kept by age (monitor-step's ANSWER_TTL_MS). */
+  at?: string;
 };
 
 export interface OperationSummary {
@@ -145,7 +147,10 @@ export interface MonitorRecord {
   lastDriftCheckCycle?: number;
   /** Drifts raised and not cleared since the last operation ended (each raised once). */
   drift?: DriftFinding[];
-  /** Answers to the last requests, newest last (idempotency across retries and continueAsNew). */
+  /**
+   * Answers to requests of the last 24 h, newest last (idempotency across retries and continueAsNew): kept by
+   * age, with a bound on those that started nothing (monitor-step's keptAnswers).
+   */
   answers: RequestAnswer[];
   operationSeq: number;
   executions: number;

@@ -13,6 +13,7 @@ import {
   decide,
   initialMonitorState,
   type FailureEvidence,
+  type MonitorCommand,
   type MonitorPolicy,
   type MonitorState,
 } from './monitor';
@@ -72,7 +73,17 @@ export interface MonitorStep {
   reason: string;
 }
 
-const KEEP_ANSWERS = 50;
+/**
+ * How long an answer is kept: an Idempotency-Key repeated within it gets the first answer, and a queued
+ * request's courier (src/orchestrators/request.ts) finds it there.
+ */
+export const ANSWER_TTL_MS = 24 * 3_600_000;
+/**
+ * Answers that started nothing (applied, refused, conflict) beyond this many are shed oldest first, so a storm
+ * of requests cannot grow the record without bound. An answer that started an operation is never shed before
+ * its TTL: repeating that key must never start a second operation.
+ */
+export const MAX_KEPT_ANSWERS = 500;
 
 /** A new monitor's record: the watchdog has the plan, so the policy is there from the start. */
 export function initialMonitorRecord(
@@ -164,11 +175,21 @@ function dispatch(record: MonitorRecord, signal: Signal, now: Date): MonitorStep
   }
 }
 
-function answer(record: MonitorRecord, a: RequestAnswer): MonitorRecord {
-  return {
-    ...record,
-    answers: [...record.answers.filter((x) => x.id !== a.id), a].slice(-KEEP_ANSWERS),
-  };
+function answer(record: MonitorRecord, a: RequestAnswer, now: Date): MonitorRecord {
+  const stamped: RequestAnswer = { ...a, at: now.toISOString() };
+  return { ...record, answers: keptAnswers([...record.answers.filter((x) => x.id !== a.id), stamped], now) };
+}
+
+/** The answers still kept at `now`: by age (ANSWER_TTL_MS), then at most MAX_KEPT_ANSWERS that started nothing. */
+export function keptAnswers(answers: RequestAnswer[], now: Date): RequestAnswer[] {
+  const oldest = now.getTime() - ANSWER_TTL_MS;
+  // An answer kept before answers carried their time is aged by the count bound alone.
+  const fresh = answers.filter((a) => a.at === undefined || Date.parse(a.at) >= oldest);
+  const sheddable = fresh.filter((a) => a.status !== 'accepted');
+  const excess = sheddable.length - MAX_KEPT_ANSWERS;
+  if (excess <= 0) return fresh.length === answers.length ? answers : fresh;
+  const shed = new Set<RequestAnswer>(sheddable.slice(0, excess));
+  return fresh.filter((a) => !shed.has(a));
 }
 
 /** A monitor notification: the monitor's mode, region, count and policy at the moment of the event. */
@@ -199,6 +220,32 @@ function notice<K extends EventType>(
 }
 
 /**
+ * A pause that ran out by itself (the decision that noticed it dropped it): said as `monitor.resumed` by
+ * `expiry`, like an operator's resume, so the event stream shows when the monitor acts on its own again. The
+ * message id is the pause's end, so a repeat is one message.
+ */
+function expiryNotices(record: MonitorRecord, commands: MonitorCommand[], now: Date): MonitorEffect[] {
+  return commands.flatMap((c) =>
+    c.type === 'pause-expired'
+      ? [
+          notice(
+            record,
+            EVENT_TYPES.resumed,
+            `expired:${c.pause.until}`,
+            {
+              caller: {
+                by: 'expiry',
+                reason: `the pause until ${c.pause.until} by ${c.pause.by} (${c.pause.reason}) ran out`,
+              },
+            },
+            now,
+          ),
+        ]
+      : [],
+  );
+}
+
+/**
  * A tick: the policy and probe interval the watchdog read from the plan, then at most one probe per
  * probe-interval cycle of orchestration time (duplicate and late ticks change nothing else). Before the probe:
  * an operation whose start failed is started again, or one that has run longer than a probe interval is asked
@@ -208,6 +255,7 @@ function onTick(record0: MonitorRecord, tick: Extract<Signal, { kind: 'tick' }>,
   const { driftCheckCycles: _was, ...rest } = record0;
   let record: MonitorRecord = {
     ...rest,
+    answers: keptAnswers(record0.answers, now),
     policy: tick.policy,
     probeIntervalMs: tick.probeIntervalMs,
     ...(tick.driftCheckCycles !== undefined ? { driftCheckCycles: tick.driftCheckCycles } : {}),
@@ -272,12 +320,14 @@ function onProbe(record0: MonitorRecord, probe: ProbeActivityResult, now: Date):
         );
         break;
       case 'start-operation': {
-        const begun = begin(record, automaticRequest(record.state, c), c.evidence, now);
+        const begun = begin(record, automaticRequest(record.state, c, record.policy), c.evidence, now);
         record = begun.record;
         effects.push(begun.effect);
         break;
       }
       case 'pause-expired':
+        effects.push(...expiryNotices(record, [c], now));
+        break;
       case 'rejected':
       case 'conflict':
         break; // Answers to operator requests; a probe asks nothing that needs answering.
@@ -358,6 +408,7 @@ function driftChecked(record: MonitorRecord, check: DriftCheck, now: Date): Moni
 export function automaticRequest(
   state: MonitorState,
   command: { direction: 'failover' | 'failback'; healthySince?: string },
+  policy?: Pick<MonitorPolicy, 'window'>,
 ): OperationRequest {
   return command.direction === 'failover'
     ? {
@@ -366,7 +417,7 @@ export function automaticRequest(
         trigger: 'automatic',
         caller: {
           by: 'automatic',
-          reason: `primary health check failed (${state.consecutiveFailures} in a row)`,
+          reason: failedWords(state, policy),
         },
         override: [],
       }
@@ -377,6 +428,13 @@ export function automaticRequest(
         caller: { by: 'automatic', reason: `primary healthy since ${command.healthySince}` },
         override: [],
       };
+}
+
+/** Why an automatic failover starts, as the policy counts: in a row, or within the window (window mode). */
+function failedWords(state: MonitorState, policy: Pick<MonitorPolicy, 'window'> | undefined): string {
+  if (!policy?.window) return `primary health check failed (${state.consecutiveFailures} in a row)`;
+  const failed = state.recentOutcomes.filter(Boolean).length;
+  return `primary health check failed: ${failed} of the last ${state.recentOutcomes.length} probes failed`;
 }
 
 /**
@@ -447,8 +505,9 @@ function onPauseOrResume(
   );
   const rejected = d.commands.find((c) => c.type === 'rejected');
   if (rejected)
-    return same(answer(record, { id: signal.id, status: 'refused', reason: rejected.reason }), d.reason);
-  const next = answer({ ...record, state: d.state }, { id: signal.id, status: 'applied' });
+    return same(answer(record, { id: signal.id, status: 'refused', reason: rejected.reason }, now), d.reason);
+  const next = answer({ ...record, state: d.state }, { id: signal.id, status: 'applied' }, now);
+  const expired = expiryNotices(next, d.commands, now);
   const effect =
     signal.kind === 'pause'
       ? notice(
@@ -459,7 +518,7 @@ function onPauseOrResume(
           now,
         )
       : notice(next, EVENT_TYPES.resumed, `resume:${signal.id}`, { caller: signal.caller }, now);
-  return { record: next, effects: [effect], reason: d.reason };
+  return { record: next, effects: [...expired, effect], reason: d.reason };
 }
 
 /** Asks the referee (core/monitor.ts) and does what it says: answer, or start the operation and answer. */
@@ -490,21 +549,24 @@ function onRequest(
   );
   if (verdict?.type === 'conflict')
     return same(
-      answer(record, {
-        id: signal.id,
-        status: 'conflict',
-        operationId: verdict.operationId,
-        reason: verdict.reason,
-      }),
+      answer(
+        record,
+        { id: signal.id, status: 'conflict', operationId: verdict.operationId, reason: verdict.reason },
+        now,
+      ),
       d.reason,
     );
   if (verdict?.type !== 'start-operation')
     return same(
-      answer(record, {
-        id: signal.id,
-        status: 'refused',
-        reason: verdict?.type === 'rejected' ? verdict.reason : 'the monitor could not judge this request',
-      }),
+      answer(
+        record,
+        {
+          id: signal.id,
+          status: 'refused',
+          reason: verdict?.type === 'rejected' ? verdict.reason : 'the monitor could not judge this request',
+        },
+        now,
+      ),
       d.reason,
     );
   const begun = begin(
@@ -514,8 +576,8 @@ function onRequest(
     now,
   );
   return {
-    record: answer(begun.record, { id: signal.id, status: 'accepted', operationId: begun.operationId }),
-    effects: [begun.effect],
+    record: answer(begun.record, { id: signal.id, status: 'accepted', operationId: begun.operationId }, now),
+    effects: [...expiryNotices(begun.record, d.commands, now), begun.effect],
     reason: d.reason,
   };
 }

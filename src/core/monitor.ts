@@ -27,10 +27,20 @@ export interface MonitorPolicy {
   window?: { failures: number; of: number };
   recoveryThreshold: number;
   automaticFailover: boolean;
-  failback: 'manual' | { automaticAfter: string };
+  failback: 'manual' | { automaticAfter: string } | { soak: string; approval: 'required' };
   cooldown: string;
   maxPause: string;
 }
+
+/** How long the primary must have been healthy before a failback (0 for manual: the recovery threshold only). */
+export function failbackSoakMs(policy: Pick<MonitorPolicy, 'failback'>): number {
+  const f = policy.failback;
+  return f === 'manual' ? 0 : durationMs('automaticAfter' in f ? f.automaticAfter : f.soak);
+}
+
+/** Whether the monitor fails back by itself after the soak (only `automaticAfter`). */
+const automaticFailback = (policy: Pick<MonitorPolicy, 'failback'>): boolean =>
+  typeof policy.failback === 'object' && 'automaticAfter' in policy.failback;
 
 /** The monitor's policy, from the plan (what the watchdog hands the monitor with each tick). */
 export const policyOf = (plan: Plan): MonitorPolicy => ({
@@ -363,7 +373,7 @@ function onProbe(
           commands.push({ type: 'primary-recovered', since });
           state = { ...state, recoveryAnnounced: true };
         }
-        const soak = policy.failback === 'manual' ? undefined : durationMs(policy.failback.automaticAfter);
+        const soak = automaticFailback(policy) ? failbackSoakMs(policy) : undefined;
         if (soak !== undefined && !paused && now.getTime() - Date.parse(since) >= soak) {
           commands.push({
             type: 'start-operation',
@@ -446,13 +456,18 @@ function explain(
         : `${withholds}primary failing: ${needs}`;
     case 'failed-over': {
       if (!healthy) return `${pause}failed over; the primary still fails its health check`;
-      const soak = policy.failback === 'manual' ? undefined : durationMs(policy.failback.automaticAfter);
+      const soak = policy.failback === 'manual' ? undefined : failbackSoakMs(policy);
       const healthyMs = healthyFor(state, now);
       if (state.consecutiveSuccesses < policy.recoveryThreshold)
         return `${pause}failed over; the primary answered ${state.consecutiveSuccesses} of ${policy.recoveryThreshold} healthy probes`;
-      return soak === undefined
-        ? `${pause}failed over; the primary is healthy again and failback is manual`
-        : `${pause}failed over; the primary is healthy, failback after the soak at ${iso(Date.parse(state.primaryHealthySince ?? now.toISOString()) + soak)} (${healthyMs} of ${soak} ms)`;
+      if (soak === undefined)
+        return `${pause}failed over; the primary is healthy again and failback is manual`;
+      const soakEnds = iso(Date.parse(state.primaryHealthySince ?? now.toISOString()) + soak);
+      if (automaticFailback(policy))
+        return `${pause}failed over; the primary is healthy, failback after the soak at ${soakEnds} (${healthyMs} of ${soak} ms)`;
+      return healthyMs >= soak
+        ? `${pause}failed over; the primary has been healthy for the soak: failback waits for an operator's approval`
+        : `${pause}failed over; the primary is healthy, soak until ${soakEnds} (${healthyMs} of ${soak} ms), then failback waits for an operator's approval`;
     }
   }
 }
@@ -491,7 +506,7 @@ function judgeRequest(
   if (state.mode !== 'failed-over')
     return { type: 'rejected', reason: `nothing to fail back: the monitor is ${state.mode}` };
   if (!request.force) {
-    const soakMs = policy.failback === 'manual' ? 0 : durationMs(policy.failback.automaticAfter);
+    const soakMs = failbackSoakMs(policy);
     const healthyMs = healthyFor(state, now);
     if (state.consecutiveSuccesses < policy.recoveryThreshold || healthyMs < soakMs)
       return {

@@ -250,6 +250,7 @@ function checkPolicy(policy: Policy, add: (i: PlanIssue) => void): void {
   }
   if (
     typeof policy.failback === 'object' &&
+    'automaticAfter' in policy.failback &&
     durationMs(policy.failback.automaticAfter) < durationMs(policy.cooldown)
   ) {
     add({

@@ -6,7 +6,13 @@
  */
 import type * as df from 'durable-functions';
 import type { Activities } from '../activities';
-import { ACTIVITIES, ORCHESTRATIONS, type SubOrchestrations } from './contracts';
+import {
+  ACTIVITIES,
+  ORCHESTRATIONS,
+  TRACE_FIELD,
+  type SubOrchestrations,
+  type TraceCarrier,
+} from './contracts';
 
 /** What every orchestrator function is: it yields durable tasks and returns T. */
 export type Gen<T> = Generator<df.Task, T, unknown>;
@@ -42,6 +48,14 @@ export function* callActivity<K extends ActivityName>(
   retry?: df.RetryOptions,
 ): Gen<ActivityOutput<K>> {
   return (yield activityTask(context, name, input, retry)) as ActivityOutput<K>;
+}
+
+/**
+ * The input with the span context the activity runs under (the registration strips it off again), or the
+ * input as it is when there is none. Deterministic: the carrier is derived from the operation id.
+ */
+export function traced<T extends object>(input: T, trace: TraceCarrier | undefined): T {
+  return trace ? { ...input, [TRACE_FIELD]: trace } : input;
 }
 
 /** A sub-orchestration as a typed task (its instance id chosen by the caller, so a replay finds it again). */

@@ -3,10 +3,11 @@
  * cross between the watchdog, the monitor, the operations and the HTTP API. No magic strings elsewhere.
  */
 import { stableHash } from '../core/hash';
-import type { MonitorRecord } from '../core/monitor-record';
+import type { MonitorRecord, Signal } from '../core/monitor-record';
 import type { Notification, EventType } from '../core/notifications';
 import type { EntryResult, ReadBackReport } from '../core/operation-record';
 import type { Direction, EntryPlan, OperationPlan, RegionName } from '../core/planner';
+import type { TraceCarrier } from '../core/operation-telemetry';
 
 // The shapes the monitor's step and the operation's record builder work on live in the core (pure data);
 // the durable edges use them under these names.
@@ -30,6 +31,7 @@ export type {
   StepResult,
   StepStatus,
 } from '../core/operation-record';
+export type { OperationTelemetry, TraceCarrier } from '../core/operation-telemetry';
 export { EVENT_TYPES, MAX_MESSAGE_ID_LENGTH, messageIdOf } from '../core/notifications';
 export type { EventType, Notification, NotificationData } from '../core/notifications';
 
@@ -44,6 +46,7 @@ export const ORCHESTRATIONS = {
   entry: 'drApplyEntry',
   batch: 'drApplyBatch',
   deliver: 'drDeliverNotification',
+  courier: 'drRequestCourier',
 } as const;
 
 export const ACTIVITIES = {
@@ -61,7 +64,15 @@ export const ACTIVITIES = {
   operationStatus: 'drOperationStatus',
   checkGroup: 'drCheckGroup',
   checkDrift: 'drCheckDrift',
+  recordOperation: 'drRecordOperation',
+  deliverRequest: 'drDeliverRequest',
 } as const;
+
+/**
+ * The field of an activity input that carries its span context (a TraceCarrier): the activity registration
+ * takes it off before the activity sees its input, and runs the activity as a span under it.
+ */
+export const TRACE_FIELD = 'traceContext';
 
 /** The monitor waits for exactly one event name: every input to it is a Signal. */
 export const MONITOR_SIGNAL = 'signal';
@@ -74,6 +85,36 @@ export const OPERATION_PREFIX = (planId: string): string => `dr-op-${planId}-`;
 export const DELIVERY_PREFIX = (planId: string): string => `dr-n-${planId}-`;
 export const deliveryInstanceId = (planId: string, messageId: string): string =>
   `${DELIVERY_PREFIX(planId)}${stableHash(messageId)}`;
+
+/** One courier per queued request id: queueing the same request twice finds the first courier. */
+export const COURIER_PREFIX = (planId: string): string => `dr-rq-${planId}-`;
+export const courierInstanceId = (planId: string, requestId: string): string =>
+  `${COURIER_PREFIX(planId)}${stableHash(requestId)}`;
+
+/** A request signal: what an operator asks of the monitor over HTTP (answered by id, kept in `answers`). */
+export type RequestSignal = Extract<Signal, { kind: 'pause' | 'resume' | 'request-operation' }>;
+
+/** A courier's input: the request the monitor has not answered yet, since when, and how long to keep trying. */
+export interface CourierInput {
+  planId: string;
+  signal: RequestSignal;
+  queuedAt: string;
+  ttlMs: number;
+  /** Raises made by earlier executions (the courier continues as new every so many). */
+  attempts: number;
+}
+
+/** A courier's published status and output. */
+export interface CourierStatus {
+  state: 'queued' | 'answered' | 'expired';
+  requestId: string;
+  queuedAt: string;
+  attempts: number;
+  lastError?: string;
+  nextAttemptAt?: string;
+  answeredAt?: string;
+  expiredAt?: string;
+}
 
 /**
  * What the monitor publishes with setCustomStatus. Readers take the full state from the execution's input
@@ -163,12 +204,15 @@ export interface EntryInput {
   fenceBudgetMs?: number;
   /** Regions whose fences already ran out of budget in this operation: their fences are tried once. */
   failingRegions?: RegionName[];
+  /** The group's span in the operation's trace: the entry's activities run as its children. */
+  traceContext?: TraceCarrier;
 }
 
 /** The input of the batch sub-orchestration: a group's batchable entries. */
 export interface BatchInput {
   operationId: string;
   inputs: EntryInput[];
+  traceContext?: TraceCarrier;
 }
 
 /** Every sub-orchestration an orchestrator calls: its input and its output (typed calls in activity-calls.ts). */

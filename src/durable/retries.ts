@@ -26,6 +26,11 @@ export const START_BACKOFF: Backoff = { firstMs: 1_000, factor: 2, maxMs: 8_000 
 export const START_ATTEMPTS = 5;
 /** A notification's delivery: 2 s doubling to at most 5 min (a long outage costs one send per 5 min). */
 export const DELIVERY_BACKOFF: Backoff = { firstMs: 2_000, factor: 2, maxMs: 5 * 60_000 };
+/**
+ * A queued request's courier raising it again until the monitor answers: 2 s doubling to at most 1 min (a
+ * monitor busy on a hanging probe drops what arrives meanwhile; a raise landing while it waits is heard).
+ */
+export const COURIER_BACKOFF: Backoff = { firstMs: 2_000, factor: 2, maxMs: 60_000 };
 /** Reads of one target during a read-back: 100 ms, 200 ms, 400 ms ... capped at 2 s. */
 export const READ_BACK_BACKOFF: Backoff = { firstMs: 100, factor: 2, maxMs: 2_000 };
 

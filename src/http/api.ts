@@ -133,6 +133,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       waitMs,
       sleep,
       idempotencyKey: key,
+      now: deps.now,
       log: (m) => call.context.log(m),
     });
     call.audit.replayed = replayed;
@@ -169,6 +170,7 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       waitMs,
       sleep,
       idempotencyKey: key,
+      now: deps.now,
       log: (m) => call.context.log(m),
       ...(checkNew ? { checkNew } : {}),
     });

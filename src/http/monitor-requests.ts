@@ -5,18 +5,23 @@
  */
 import {
   MONITOR_SIGNAL,
+  ORCHESTRATIONS,
+  courierInstanceId,
   monitorInstanceId,
+  type CourierInput,
   type MonitorStatus,
   type RequestAnswer,
-  type Signal,
+  type RequestSignal,
   monitorOf,
 } from '../durable/contracts';
+import { ANSWER_TTL_MS } from '../core/monitor-step';
+import { errorMessage } from '../core/errors';
 import type { Plan } from '../plan/schema';
 import { ensureMonitor } from '../durable/monitor-instance';
 import { statusIfAny, type DurableClient } from '../durable/client';
 import { IdempotencyKeyReusedError, MonitorUnavailableError } from './errors';
 
-export type RequestSignal = Extract<Signal, { kind: 'pause' | 'resume' | 'request-operation' }>;
+export type { RequestSignal };
 
 export interface AskOptions {
   /** Longest the caller waits for the answer (Azure's HTTP front end gives up at 230 s; we answer well before). */
@@ -30,6 +35,8 @@ export interface AskOptions {
    * first answer even when, say, a pause's `until` has passed since.
    */
   checkNew?: () => void;
+  /** When the request was queued (the courier's TTL counts from it); default the machine's clock. */
+  now?: () => Date;
 }
 
 export interface Asked {
@@ -104,9 +111,46 @@ export async function askMonitor(
       raiseAgainAt *= 2;
     }
   }
+  const seconds = Math.round(options.waitMs / 1000);
+  const queued = await queueRequest(client, plan, signal, (options.now ?? (() => new Date()))());
   throw new MonitorUnavailableError(
-    `the monitor did not answer within ${Math.round(options.waitMs / 1000)} s; the request is queued and will be handled once: repeat it with Idempotency-Key ${options.idempotencyKey} to read the answer`,
+    queued === true
+      ? `the monitor did not answer within ${seconds} s; the request is queued and will be handled once: repeat it with Idempotency-Key ${options.idempotencyKey} to read the answer`
+      : `the monitor did not answer within ${seconds} s and the request could not be queued (${queued}): repeat it with Idempotency-Key ${options.idempotencyKey}; it is handled once however often it is sent`,
     { idempotencyKey: options.idempotencyKey },
     5,
   );
+}
+
+const COURIER_ALIVE = new Set(['Running', 'Pending', 'ContinuedAsNew']);
+
+/**
+ * Keeps the promise of a 503 "queued": a courier (src/orchestrators/request.ts) raises the signal again until
+ * the monitor has answered it, for as long as answers are kept. One courier per request id: a repeat of the
+ * key while one runs starts nothing. True when a courier runs, else why none could be started.
+ */
+export async function queueRequest(
+  client: Pick<DurableClient, 'getStatus' | 'startNew'>,
+  plan: Plan,
+  signal: RequestSignal,
+  now: Date,
+): Promise<true | string> {
+  const instanceId = courierInstanceId(plan.id, signal.id);
+  try {
+    const existing = await statusIfAny(client, instanceId);
+    if (existing && COURIER_ALIVE.has(existing.runtimeStatus)) return true;
+    const input: CourierInput = {
+      planId: plan.id,
+      signal,
+      queuedAt: now.toISOString(),
+      ttlMs: ANSWER_TTL_MS,
+      attempts: 0,
+    };
+    await client.startNew(ORCHESTRATIONS.courier, { instanceId, input });
+    return true;
+  } catch (err) {
+    const again = await statusIfAny(client, instanceId).catch(() => undefined);
+    if (again && COURIER_ALIVE.has(again.runtimeStatus)) return true; // another request started it first
+    return errorMessage(err);
+  }
 }

@@ -243,6 +243,11 @@ export const StatusResponseSchema = z
     currentOperation: OperationSummarySchema.extend({
       runtimeStatus: z.string().optional(),
       live: z.unknown().optional().describe("The operation orchestration's live custom status"),
+      waiting: z
+        .string()
+        .optional()
+        .describe('What the operation waits for, e.g. "waiting for the split slot at 08:30:30" (UTC)'),
+      waitingUntil: z.string().optional().describe('When that wait ends (ISO 8601)'),
     }).nullable(),
     lastOperation: OperationSummarySchema.extend({
       measuredRtoMs: z.number().optional(),

@@ -230,6 +230,7 @@ export function statusView(i: StatusInputs): StatusView {
           ...(i.current?.customStatus !== undefined && i.current.customStatus !== null
             ? { live: i.current.customStatus }
             : {}),
+          ...waitingOf(i.current?.customStatus),
         }
       : null,
     lastOperation: last
@@ -257,7 +258,9 @@ export function statusView(i: StatusInputs): StatusView {
       runtimeStatus: i.runtimeStatus,
       updatedAt: m.updatedAt,
       ...(m.lastTickAt ? { lastTickAt: m.lastTickAt } : {}),
-      ...(m.lastCycle ? { lastCycle: m.lastCycle } : {}),
+      ...(m.lastCycle
+        ? { lastCycle: withWait(m.lastCycle, m.activeOperation, i.current?.customStatus) }
+        : {}),
       probes: state.probes,
       executions: m.executions,
       ...(ALIVE.has(i.runtimeStatus)
@@ -267,4 +270,27 @@ export function statusView(i: StatusInputs): StatusView {
           }),
     },
   };
+}
+
+/** A running operation's wait for a split slot, from its live status ("waiting for the split slot at HH:MM:SS"). */
+function waitingOf(live: unknown): { waiting?: string; waitingUntil?: string } {
+  const w = (live as { waiting?: { says?: unknown; until?: unknown } } | null | undefined)?.waiting;
+  return typeof w?.says === 'string' && typeof w.until === 'string'
+    ? { waiting: w.says, waitingUntil: w.until }
+    : {};
+}
+
+/** The monitor's last cycle, and what the running operation waits for (the monitor itself cannot see it). */
+function withWait(
+  lastCycle: { at: string; reason: string },
+  active: { direction: string; operationId: string } | undefined,
+  live: unknown,
+): { at: string; reason: string } {
+  const { waiting } = waitingOf(live);
+  return active && waiting
+    ? {
+        ...lastCycle,
+        reason: `${lastCycle.reason}; the ${active.direction} ${active.operationId} is ${waiting}`,
+      }
+    : lastCycle;
 }

@@ -32,7 +32,7 @@ import {
   WRITE_RETRY_WINDOW_MS,
   writeRetryPauseMs,
 } from '../durable/retries';
-import { callActivity, type Gen } from '../durable/activity-calls';
+import { callActivity, traced, type Gen } from '../durable/activity-calls';
 import { queueNotifications } from './notify';
 
 // The sub-orchestrations' inputs are durable contracts (typed calls: activity-calls.ts subOrchestrationTask).
@@ -77,6 +77,9 @@ const tryAgain = (attempt: number, started: number, now: number, deadline: numbe
   now - started < WRITE_RETRY_WINDOW_MS &&
   attempt < MAX_WRITE_ATTEMPTS;
 
+/** Whose actions these are, and the span (the operation's group) their activities run under. */
+type OperationCall = Pick<BatchInput, 'operationId' | 'traceContext'>;
+
 /**
  * Applies actions with applyActions, trying the transiently failed ones again (only those: what succeeded is
  * never written twice) after a durable pause (ARM's Retry-After when it sent one), for armRetry's window, and
@@ -84,7 +87,7 @@ const tryAgain = (attempt: number, started: number, now: number, deadline: numbe
  */
 function* applyActionsBatch(
   context: df.OrchestrationContext,
-  operationId: string,
+  { operationId, traceContext }: OperationCall,
   actions: PlannedAction[],
   deadlineOf: (action: PlannedAction) => number | undefined = () => undefined,
 ): Gen<Map<PlannedAction, ApplyActionResult>> {
@@ -94,7 +97,12 @@ function* applyActionsBatch(
   for (let attempt = 1; todo.length > 0; attempt++) {
     let results: BatchActionResult[];
     try {
-      results = yield* callActivity(context, 'applyActions', { operationId, actions: todo }, armRetry());
+      results = yield* callActivity(
+        context,
+        'applyActions',
+        traced({ operationId, actions: todo }, traceContext),
+        armRetry(),
+      );
     } catch (err) {
       const error = `${GAVE_UP} after retries: ${errorMessage(err)}`;
       for (const a of todo) out.set(a, { ok: false, error });
@@ -135,7 +143,7 @@ function* applyActionsBatch(
  */
 function* applyOne(
   context: df.OrchestrationContext,
-  operationId: string,
+  { operationId, traceContext }: OperationCall,
   action: PlannedAction,
   deadline?: number,
 ): Gen<ApplyActionResult> {
@@ -143,7 +151,7 @@ function* applyOne(
   for (let attempt = 1; ; attempt++) {
     let result: BatchActionResult;
     try {
-      result = yield* callActivity(context, 'applyAction', { operationId, action });
+      result = yield* callActivity(context, 'applyAction', traced({ operationId, action }, traceContext));
     } catch (err) {
       result = { ok: false, error: errorMessage(err), transient: true };
     }
@@ -204,16 +212,14 @@ function* noticeBlocked(
  * fence of the group in one batch, then the activations those rules still allow in a second one.
  */
 export function* applyBatchOrchestrator(context: df.OrchestrationContext): Gen<EntryResult[]> {
-  const { operationId, inputs } = context.df.getInput<BatchInput>();
+  const { inputs, ...call } = context.df.getInput<BatchInput>();
   const out: EntryResult[] = [];
   const deadlines = new Map<PlannedAction, number>();
   for (const i of inputs) {
     const deadlineOf = fenceDeadline(context, i);
     for (const a of i.entry.steps.filter(protects)) deadlines.set(a, deadlineOf(a));
   }
-  const fences = yield* applyActionsBatch(context, operationId, [...deadlines.keys()], (a) =>
-    deadlines.get(a),
-  );
+  const fences = yield* applyActionsBatch(context, call, [...deadlines.keys()], (a) => deadlines.get(a));
   // The same step rules three times over: which activations the fences allow, then which compensations
   // (failback) the activations call for, then the results. (A compensation a failed stand-down calls for is
   // met in the first pass already, and applied with the activations: after the fences, as it must be.)
@@ -224,7 +230,7 @@ export function* applyBatchOrchestrator(context: df.OrchestrationContext): Gen<E
       wanted.push(a);
       return { ok: true, changed: false };
     });
-  const activations = yield* applyActionsBatch(context, operationId, wanted);
+  const activations = yield* applyActionsBatch(context, call, wanted);
   const undo: PlannedAction[] = [];
   for (const i of inputs)
     yield* runEntrySteps(context, i, (a) => {
@@ -233,7 +239,7 @@ export function* applyBatchOrchestrator(context: df.OrchestrationContext): Gen<E
       undo.push(a);
       return { ok: true, changed: true };
     });
-  const undone = yield* applyActionsBatch(context, operationId, undo);
+  const undone = yield* applyActionsBatch(context, call, undo);
   for (const i of inputs)
     out.push(
       yield* runEntrySteps(context, i, (a) => (protects(a) ? fences : activations).get(a) ?? undone.get(a)!),
@@ -246,10 +252,10 @@ export function* applyEntryOrchestrator(context: df.OrchestrationContext): Gen<E
   const input = context.df.getInput<EntryInput>();
   let deadlineOf: ((action: PlannedAction) => number) | undefined;
   const result = yield* runEntrySteps(context, input, function* (action) {
-    if (!protects(action)) return yield* applyOne(context, input.operationId, action);
+    if (!protects(action)) return yield* applyOne(context, input, action);
     // Set at the first fence, after any slot boundary the entry waited for.
     deadlineOf ??= fenceDeadline(context, input);
-    return yield* applyOne(context, input.operationId, action, deadlineOf(action));
+    return yield* applyOne(context, input, action, deadlineOf(action));
   });
   yield* noticeBlocked(context, [input], [result]);
   return result;

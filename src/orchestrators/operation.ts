@@ -5,6 +5,7 @@
 import type * as df from 'durable-functions';
 import type { EntryPlan, GroupPlan, RegionName } from '../core/planner';
 import { deferredTargets } from '../core/preflight';
+import { splitSlotWait, type SplitSlotWait } from '../core/actuation';
 import { regionsFoundFailing } from '../core/entry-gate';
 import {
   DEFAULT_PROBE_INTERVAL_MS,
@@ -24,10 +25,12 @@ import {
   type OperationRecord,
   type PlannedOperation,
   type Signal,
+  type TraceCarrier,
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
 import { queueNotifications, queueTask } from './notify';
-import { allOf, callActivity, subOrchestrationTask, type Gen } from '../durable/activity-calls';
+import { allOf, callActivity, subOrchestrationTask, traced, type Gen } from '../durable/activity-calls';
+import { groupCarrier, operationCarrier, operationTelemetry } from '../core/operation-telemetry';
 import { armRetry } from '../durable/retries';
 import { isBatchable } from './entry';
 import { targetKey } from '../core/refs';
@@ -40,6 +43,8 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   const { request } = input;
   const now = () => context.df.currentUtcDateTime.toISOString();
   let record = openOperationRecord(input);
+  // A group whose split entries wait for their slot boundary: said in the live status until the group is done.
+  let waiting: SplitSlotWait | undefined;
   const mark = (event: string) => {
     record.timeline.push({ at: now(), event });
     context.df.setCustomStatus({
@@ -47,16 +52,19 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       status: record.status,
       timeline: record.timeline,
       entriesDone: record.entries.length,
+      ...(waiting ? { waiting } : {}),
     });
   };
 
   mark(`${request.direction} requested by ${request.caller.by}: ${request.caller.reason}`);
+  // The operation's trace: its activities run as spans under these (derived from the operation id).
+  const opTrace = operationCarrier(input.planId, input.operationId);
   let planned: PlannedOperation;
   try {
     planned = yield* callActivity(
       context,
       'planOperation',
-      { direction: request.direction, kind: request.kind },
+      traced({ direction: request.direction, kind: request.kind }, opTrace),
       armRetry(),
     );
   } catch (err) {
@@ -65,6 +73,7 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     record = failed.record;
     mark(record.error!);
     yield* finish(context, input, record, 'failed', failed.notices);
+    yield* recordTelemetry(context, record);
     return record;
   }
   record.plan = planned.plan;
@@ -82,7 +91,8 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   let failingRegions: RegionName[] = [];
 
   for (const [gi, group] of planned.plan.groups.entries()) {
-    const check = yield* checkBefore(context, group, gi === 0, silentAt, probeIntervalMs);
+    const groupTrace = groupCarrier(input.planId, input.operationId, gi, group.group);
+    const check = yield* checkBefore(context, group, gi === 0, silentAt, probeIntervalMs, groupTrace);
     record.checks.push(check);
     if (check.source === 'live' && check.unreadable.length) silentAt = Date.parse(check.at);
     if (check.source === 'live' || check.violations.length)
@@ -90,6 +100,11 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
         `group ${group.group} checked: ${check.read.length} deferred target(s) read, ${check.violations.length} violation(s)`,
       );
     const unsafe = new Map(check.violations.map((v) => [v.entry, v.message]));
+    waiting = splitSlotWait(
+      group.entries.filter((e) => !unsafe.has(e.entry)),
+      context.df.currentUtcDateTime,
+    );
+    if (waiting) mark(`group ${group.group}: ${waiting.says} (${waiting.entries.join(', ')})`);
     const inputOf = (entry: EntryPlan): EntryInput => ({
       operationId: input.operationId,
       group: group.group,
@@ -100,11 +115,16 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       planId: input.planId,
       ...(planned.fenceBudgetMs !== undefined ? { fenceBudgetMs: planned.fenceBudgetMs } : {}),
       ...(failingRegions.length ? { failingRegions } : {}),
+      traceContext: groupTrace,
     });
     // Plain enables and disables are applied batched, in one sub-orchestration for the whole group (two
     // activities: the fences, then the activations); every other entry in a sub-orchestration of its own.
     const batched = new Set(group.entries.filter((e) => isBatchable(e, unsafe.has(e.entry))));
-    const batch: BatchInput = { operationId: input.operationId, inputs: [...batched].map(inputOf) };
+    const batch: BatchInput = {
+      operationId: input.operationId,
+      inputs: [...batched].map(inputOf),
+      traceContext: groupTrace,
+    };
     // The "started" notice is handed to the outbox alongside the first group (a store write that never
     // throws), so the first ARM writes wait for nothing, and Service Bus is not involved at all.
     const results = yield* allOf(context, {
@@ -136,20 +156,24 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     failingRegions = [
       ...new Set([...failingRegions, ...regionsFoundFailing(entryResults.flatMap((e) => e.steps))]),
     ];
+    waiting = undefined;
     mark(`group ${group.group} applied`);
     try {
       const readBack = yield* callActivity(
         context,
         'readBack',
-        {
-          direction: request.direction,
-          group: group.group,
-          entries: group.entries.map((e) => e.entry),
-          // Fences left pending target a region whose ARM did not answer: do not spend reads on it again.
-          pending: entryResults.flatMap((e) =>
-            e.steps.filter((s) => s.status === 'pending-fence').map((s) => targetKey(s.action.target)),
-          ),
-        },
+        traced(
+          {
+            direction: request.direction,
+            group: group.group,
+            entries: group.entries.map((e) => e.entry),
+            // Fences left pending target a region whose ARM did not answer: do not spend reads on it again.
+            pending: entryResults.flatMap((e) =>
+              e.steps.filter((s) => s.status === 'pending-fence').map((s) => targetKey(s.action.target)),
+            ),
+          },
+          groupTrace,
+        ),
         armRetry(),
       );
       record.readBack.push({ ...readBack, at: now() });
@@ -173,7 +197,28 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   record = closed.record;
   mark(`${request.direction} ${closed.outcome}`);
   yield* finish(context, input, record, closed.outcome, closed.notices);
+  yield* recordTelemetry(context, record);
   return record;
+}
+
+/**
+ * Writes the operation's span, its group spans and its metrics (duration, measured RTO) once, from the audit
+ * record, after the monitor was told and the notices queued: nothing waits for it, and it never fails the
+ * operation (no retries; a failure is only noted in the timeline).
+ */
+function* recordTelemetry(context: df.OrchestrationContext, record: OperationRecord): Gen<void> {
+  try {
+    yield* callActivity(
+      context,
+      'recordOperation',
+      operationTelemetry(record, context.df.currentUtcDateTime),
+    );
+  } catch (err) {
+    record.timeline.push({
+      at: context.df.currentUtcDateTime.toISOString(),
+      event: `telemetry not recorded: ${errorMessage(err)}`,
+    });
+  }
 }
 
 /**
@@ -188,6 +233,7 @@ function* checkBefore(
   first: boolean,
   silentAt: number,
   probeIntervalMs: number,
+  trace: TraceCarrier,
 ): Gen<GroupCheck> {
   const at = context.df.currentUtcDateTime;
   const deferred = group.entries.filter((e) => deferredTargets(e).length > 0);
@@ -204,7 +250,7 @@ function* checkBefore(
     const live = yield* callActivity(
       context,
       'checkGroup',
-      { group: group.group, entries: deferred },
+      traced({ group: group.group, entries: deferred }, trace),
       armRetry(),
     );
     // Stamped with orchestration time, like the read-backs.

@@ -256,8 +256,19 @@ export const PolicySchema = z.strictObject({
     .union([
       z.literal('manual'),
       z.strictObject({ automaticAfter: duration('policy.failback.automaticAfter') }),
+      z
+        .strictObject({
+          soak: duration('policy.failback.soak'),
+          approval: z.literal('required'),
+        })
+        .describe(
+          'Both gates: the primary healthy for the soak AND an operator asking for the failback (never automatic)',
+        ),
     ])
-    .default('manual'),
+    .default('manual')
+    .describe(
+      '"manual": an operator fails back once the primary recovered; automaticAfter: automatically after the soak; soak with approval "required": an operator fails back, and only after the soak',
+    ),
   cooldown: duration('policy.cooldown')
     .default('PT30M')
     .describe('After a failover, how long detection is doubled (it never withholds a failover longer)'),

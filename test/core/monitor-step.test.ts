@@ -8,6 +8,8 @@ import { testPolicy } from '../support/plans';
 import fc from 'fast-check';
 import { initialMonitorState, type MonitorPolicy } from '../../src/core/monitor';
 import {
+  ANSWER_TTL_MS,
+  MAX_KEPT_ANSWERS,
   initialMonitorRecord,
   manualEvidence,
   monitorRecordOf,
@@ -196,6 +198,24 @@ describe('probe cycles', () => {
           monitor: { mode: 'degraded', activeRegion: 'primary', consecutiveFailures: 1, policy },
         },
       },
+    });
+  });
+
+  it('window mode: the automatic failover says how many of the last probes failed, not how many in a row', () => {
+    const { failureThreshold: _none, ...rest } = policy;
+    const windowed: MonitorPolicy = { ...rest, window: { failures: 3, of: 5 } };
+    let r = initialMonitorRecord('plan-a', windowed, INTERVAL);
+    let decided: ReturnType<typeof step> | undefined;
+    [true, false, true, false, true].forEach((failed, i) => {
+      const ms = i * INTERVAL;
+      decided = step(step(r, tick(ms, windowed), at(ms)).record, probed(ms, !failed), at(ms));
+      r = decided.record;
+    });
+    expect(r.state.mode).toBe('failing-over');
+    const effect = decided!.effects.find((e) => e.type === 'start-operation');
+    expect(effect?.type === 'start-operation' && effect.input.request.caller).toEqual({
+      by: 'automatic',
+      reason: 'primary health check failed: 3 of the last 5 probes failed',
     });
   });
 
@@ -463,7 +483,13 @@ describe('operator requests', () => {
     const degraded = run(fresh(), [true]).record;
     const out = step(degraded, request('req-1', manual('failover'), 'fp-1'), at(INTERVAL));
     expect(out.record.answers).toEqual([
-      { id: 'req-1', status: 'accepted', operationId: 'failover-1-20260101T000030', fingerprint: 'fp-1' },
+      {
+        id: 'req-1',
+        status: 'accepted',
+        operationId: 'failover-1-20260101T000030',
+        fingerprint: 'fp-1',
+        at: at(INTERVAL).toISOString(),
+      },
     ]);
     expect(out.effects).toEqual([
       {
@@ -495,6 +521,7 @@ describe('operator requests', () => {
       status: 'conflict',
       operationId: 'failover-1-20260101T000000',
       reason: 'failover failover-1-20260101T000000 is in progress',
+      at: at(0).toISOString(),
     });
     expect(second.effects).toEqual([]);
     const repeat = step(accepted, request('req-1', manual('failover'), 'fp-other'), at(0));
@@ -507,9 +534,82 @@ describe('operator requests', () => {
     expect(out.record).toEqual({
       ...fresh(),
       answers: [
-        { id: 'req-1', status: 'refused', reason: 'nothing to fail back: the monitor is monitoring' },
+        {
+          id: 'req-1',
+          status: 'refused',
+          reason: 'nothing to fail back: the monitor is monitoring',
+          at: at(0).toISOString(),
+        },
       ],
     });
+  });
+
+  it('answers are kept a day, not fifty: after a storm of 200 requests the first key gets its first answer', () => {
+    let r = step(fresh(), request('first', manual('failover'), 'fp-first'), at(0)).record;
+    const first = r.answers[0]!;
+    for (let i = 0; i < 200; i++)
+      r = step(r, request(`storm-${i}`, manual('failover')), at(i * 1_000)).record;
+    expect(r.answers).toHaveLength(201);
+    const repeat = step(r, request('first', manual('failover'), 'fp-first'), at(300_000));
+    expect(repeat.effects).toEqual([]);
+    expect(repeat.record).toEqual(r);
+    expect(repeat.record.answers.find((a) => a.id === 'first')).toEqual(first);
+    expect(repeat.record.operationSeq).toBe(1);
+  });
+
+  it('answers older than a day are dropped (at the next tick or answer); the count bound sheds only answers that started nothing', () => {
+    let r = step(fresh(), request('first', manual('failover')), at(0)).record;
+    for (let i = 0; i < MAX_KEPT_ANSWERS + 10; i++)
+      r = step(r, request(`storm-${i}`, manual('failover')), at(1_000)).record;
+    // The accepted answer outlives the bound; the oldest answers that started nothing went first.
+    expect(r.answers).toHaveLength(MAX_KEPT_ANSWERS + 1);
+    expect(r.answers[0]).toMatchObject({ id: 'first', status: 'accepted' });
+    expect(r.answers[1]).toMatchObject({ id: 'storm-10' });
+    // A day later the next tick drops them all.
+    const later = step(r, tick(ANSWER_TTL_MS + 2_000), at(ANSWER_TTL_MS + 2_000)).record;
+    expect(later.answers).toEqual([]);
+    // Just inside the day, they stay.
+    expect(step(r, tick(ANSWER_TTL_MS - 1), at(ANSWER_TTL_MS - 1)).record.answers).toHaveLength(
+      MAX_KEPT_ANSWERS + 1,
+    );
+  });
+
+  it('a pause that runs out by itself is said as monitor.resumed by expiry, once, at the first probe after it', () => {
+    const until = at(60_000).toISOString();
+    const paused = step(fresh(), signal({ kind: 'pause', id: 'p1', until, caller }), at(0)).record;
+    const before = step(
+      step(paused, tick(INTERVAL), at(INTERVAL)).record,
+      probed(INTERVAL, true),
+      at(INTERVAL),
+    );
+    expect(before.effects).toEqual([]);
+    const ticked = step(before.record, tick(3 * INTERVAL), at(3 * INTERVAL)).record;
+    const after = step(ticked, probed(3 * INTERVAL, true), at(3 * INTERVAL));
+    expect(after.record.state.pause).toBeUndefined();
+    expect(after.effects).toMatchObject([
+      {
+        type: 'notify',
+        notification: {
+          type: EVENT_TYPES.resumed,
+          messageId: `plan-a:expired:${until}`,
+          data: {
+            caller: { by: 'expiry', reason: `the pause until ${until} by ops@contoso (test) ran out` },
+          },
+        },
+      },
+    ]);
+    const next = step(
+      step(after.record, tick(4 * INTERVAL), at(4 * INTERVAL)).record,
+      probed(4 * INTERVAL, true),
+      at(4 * INTERVAL),
+    );
+    expect(next.effects).toEqual([]);
+    // Noticed by an operator's request instead: said the same way, before the request's own effect.
+    const resumed = step(paused, signal({ kind: 'resume', id: 'r1', caller }), at(2 * INTERVAL));
+    expect(resumed.effects.map((e) => e.type === 'notify' && e.notification.data)).toMatchObject([
+      { caller: { by: 'expiry' } },
+      { caller },
+    ]);
   });
 
   it('a request at the moment a pause expires is judged, not refused as unjudgeable', () => {
@@ -524,7 +624,7 @@ describe('operator requests', () => {
   it('pause and resume: applied and notified with the caller, or refused with the rule', () => {
     const until = at(60 * 60_000).toISOString();
     const paused = step(fresh(), signal({ kind: 'pause', id: 'p1', until, caller }), at(0));
-    expect(paused.record.answers).toEqual([{ id: 'p1', status: 'applied' }]);
+    expect(paused.record.answers).toEqual([{ id: 'p1', status: 'applied', at: at(0).toISOString() }]);
     expect(paused.record.state.pause).toEqual({ until, by: caller.by, reason: caller.reason });
     expect(paused.effects).toMatchObject([
       { notification: { type: EVENT_TYPES.paused, messageId: 'plan-a:pause:p1', data: { caller, until } } },

@@ -367,6 +367,32 @@ describe('monitor decision core', () => {
     expect(r.state.mode).toBe('failing-back');
   });
 
+  it('soak and approval: never fails back by itself; cycles say the soak, then that it waits for an operator', () => {
+    const policy = consecutive(2, {
+      recoveryThreshold: 3,
+      failback: { soak: 'PT5M', approval: 'required' } as MonitorPolicy['failback'],
+    });
+    const r = run([true, true, ...Array<boolean>(40).fill(false)], policy, { finishAfter: 1 });
+    const all = r.log.flat();
+    expect(all.filter((c) => c.type === 'primary-recovered')).toHaveLength(1);
+    expect(all.filter((c) => c.type === 'start-operation' && c.direction === 'failback')).toEqual([]);
+    expect(r.state.mode).toBe('failed-over');
+    const probe = (healthy: boolean, ms: number) => ({
+      type: 'probe' as const,
+      result: { at: new Date(ms).toISOString(), healthy, latencyMs: 1 },
+    });
+    const since = Date.parse(r.state.primaryHealthySince!);
+    const soaking = decide(r.state, probe(true, since + 60_000), policy, new Date(since + 60_000));
+    expect(soaking.reason).toContain(
+      `soak until ${new Date(since + 5 * 60_000).toISOString()} (60000 of 300000 ms), then failback waits for an operator's approval`,
+    );
+    const soaked = decide(r.state, probe(true, since + 6 * 60_000), policy, new Date(since + 6 * 60_000));
+    expect(soaked.reason).toContain(
+      "the primary has been healthy for the soak: failback waits for an operator's approval",
+    );
+    expect(soaked.commands).toEqual([]);
+  });
+
   it('state survives a JSON round trip (it is persisted across continueAsNew and restarts)', () => {
     fc.assert(
       fc.property(outcomesArb, (outcomes) => {
@@ -395,6 +421,9 @@ describe('the referee for manual failover and failback requests', () => {
     primaryHealthySince: new Date(T0 - healthyMs).toISOString(),
   });
   const auto = consecutive(3, { failback: { automaticAfter: 'PT10M' } as MonitorPolicy['failback'] });
+  const approval = consecutive(3, {
+    failback: { soak: 'PT10M', approval: 'required' } as MonitorPolicy['failback'],
+  });
   const base = { force: false, overrides: false } as const;
   const cases: {
     name: string;
@@ -483,6 +512,21 @@ describe('the referee for manual failover and failback requests', () => {
       name: 'failback after the soak',
       state: soaked(auto, 5, 10 * 60_000),
       policy: auto,
+      request: { direction: 'failback' },
+      verdict: 'start-operation',
+    },
+    {
+      name: 'soak and approval: an operator asking before the soak',
+      state: soaked(approval, 5, 9 * 60_000),
+      policy: approval,
+      request: { direction: 'failback' },
+      verdict: 'rejected',
+      reason: /540000 of 600000 ms/,
+    },
+    {
+      name: 'soak and approval: an operator asking after the soak',
+      state: soaked(approval, 5, 10 * 60_000),
+      policy: approval,
       request: { direction: 'failback' },
       verdict: 'start-operation',
     },

@@ -85,6 +85,18 @@ describe('manual failover and failback over HTTP', () => {
     expect(running.body.currentOperation.live.timeline[0].event).toBe(
       'failover requested by function-key: region drill',
     );
+    // Waiting for the split entries' next slot (08:30, plus the margin) says so: status, the monitor's last
+    // cycle, and the operation's timeline (the live log prints it).
+    expect(running.body.currentOperation).toMatchObject({
+      waiting: 'waiting for the split slot at 08:30:30',
+      waitingUntil: '2026-03-02T08:30:30.000Z',
+    });
+    expect(running.body.monitor.lastCycle.reason).toMatch(
+      new RegExp(`; the failover ${id} is waiting for the split slot at 08:30:30$`),
+    );
+    expect(running.body.currentOperation.live.timeline.map((t: { event: string }) => t.event)).toContainEqual(
+      expect.stringMatching(/^group \d+: waiting for the split slot at 08:30:30 \(.+\)$/),
+    );
     const live = await e.call('GET', `operations/${id}`);
     expect(live.body).toMatchObject({
       operationId: id,

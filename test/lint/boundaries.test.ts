@@ -92,6 +92,10 @@ describe('lint boundary between what ships and what simulates', () => {
     ['src/adapters/boundary-fixture.ts', 'import * as rhea from "rhea"; export const r = rhea;'],
     ['src/config/boundary-fixture.ts', 'import { generate } from "selfsigned"; export const g = generate;'],
     ['src/cli/boundary-fixture.ts', 'import "tsx/cjs"; export const t = 1;'],
+    [
+      'src/telemetry/boundary-fixture.ts',
+      'import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http"; export const e = OTLPTraceExporter;',
+    ],
   ])('refuses %s importing local code or a local-only package', async (file, code) => {
     expect(await problems(file, code)).not.toEqual([]);
   });

@@ -120,7 +120,10 @@ export const NOTIFICATION_DOCS = {
     when: 'an operator paused automatic operations',
     fields: { caller: 'who and why', until: 'end of the pause', monitor },
   },
-  [EVENT_TYPES.resumed]: { when: 'an operator resumed', fields: { caller: 'who and why', monitor } },
+  [EVENT_TYPES.resumed]: {
+    when: 'an operator resumed, or a pause ran out by itself (`caller.by: "expiry"`, at the first probe after `until`)',
+    fields: { caller: 'who and why', monitor },
+  },
   [EVENT_TYPES.failoverStarted]: started,
   [EVENT_TYPES.failbackStarted]: started,
   [EVENT_TYPES.failoverCompleted]: completed,

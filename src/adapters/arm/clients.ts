@@ -7,6 +7,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import type { Agent } from 'node:https';
 import { ArmConcurrencyError, classifyArmError } from './errors';
+import { armTelemetryPolicy } from './telemetry';
 import type { ArmThrottle } from './throttle';
 import { armTimeoutPolicy, DEFAULT_ARM_TIMEOUT_MS } from './timeout';
 
@@ -48,6 +49,8 @@ export function armClientKit(connection: ArmConnection) {
   const timeout = armTimeoutPolicy(timeoutMs);
   const withPolicies = <C extends WithPipeline>(client: C): C => {
     if (connection.throttle) client.pipeline.addPolicy(connection.throttle.policy(), { afterPhase: 'Retry' });
+    // Each attempt as a span and in the ARM metrics: after the throttle's wait and the token, around the deadline.
+    client.pipeline.addPolicy(armTelemetryPolicy(), { afterPhase: 'Sign' });
     // After signing: the deadline covers the HTTP exchange, not a wait for a throttle token.
     client.pipeline.addPolicy(timeout, { afterPhase: 'Sign' });
     return client;

@@ -40,7 +40,12 @@ export function summarisePlan({ plan, triggers }: LoadedPlan) {
     // the remaining failing probes, and the last probe's timeout.
     detectionAtMost: formatDuration(failures * interval + timeout),
     automaticFailover: p.automaticFailover,
-    failback: p.failback === 'manual' ? 'manual' : `automatic after ${p.failback.automaticAfter}`,
+    failback:
+      p.failback === 'manual'
+        ? 'manual'
+        : 'automaticAfter' in p.failback
+          ? `automatic after ${p.failback.automaticAfter}`
+          : `an operator's approval, after a soak of ${p.failback.soak}`,
     workflows: plan.workflows.map((w) => {
       const known = triggers.get(w.name);
       return {

@@ -117,7 +117,7 @@ export function renderStatus(s: StatusView): string {
   if (s.pause) lines.push(`  paused until ${s.pause.until} by ${s.pause.by}: ${s.pause.reason}`);
   if (s.currentOperation)
     lines.push(
-      `  running: ${s.currentOperation.direction} ${s.currentOperation.operationId} (${s.currentOperation.trigger}, since ${s.currentOperation.startedAt})`,
+      `  running: ${s.currentOperation.direction} ${s.currentOperation.operationId} (${s.currentOperation.trigger}, since ${s.currentOperation.startedAt})${s.currentOperation.waiting ? `, ${s.currentOperation.waiting}` : ''}`,
     );
   if (s.lastOperation)
     lines.push(
