@@ -25,6 +25,14 @@ param ordersQueueName string = 'orders'
 @description('Resource group of the orders namespace; empty leaves the Data Receiver role to its owner.')
 param ordersNamespaceResourceGroup string = ''
 param tags object = {}
+@description('Deploy the API Management router in front of orders-api here: true in the secondary region only (it must survive the loss of the primary), after the primary is deployed.')
+param deployRouter bool = false
+@description('With deployRouter: the API Management service name (globally unique), as the plan\'s router names it.')
+param apimName string = ''
+@description('With deployRouter: the API publisher\'s e-mail (API Management requires one).')
+param apimPublisherEmail string = ''
+@description('With deployRouter: the primary region\'s resource group, whose orders-api the router points at first.')
+param primaryResourceGroup string = ''
 
 var splitReport = loadJsonContent('workflows/split-report.json')
 // Slot minutes of a 10-minute cadence split across the regions: even slots in one, odd slots in the other.
@@ -185,6 +193,14 @@ var workflows = [
       }
     })
   }
+  {
+    // Active-passive, Request-triggered: callers reach it through the API Management router (below).
+    name: 'orders-api'
+    definition: loadJsonContent('workflows/orders-api.json')
+    state: activePassiveState
+    identity: false
+    parameters: regionParameter
+  }
 ]
 
 resource workflow 'Microsoft.Logic/workflows@2019-05-01' = [
@@ -239,5 +255,20 @@ module queueReceiver 'modules/queue-receiver.bicep' = if (!empty(ordersNamespace
   }
 }
 
+// The router in front of orders-api (one, in the secondary region): the DR control plane switches its backend.
+module ordersRouter 'modules/orders-router.bicep' = if (deployRouter) {
+  name: 'orders-api-router'
+  dependsOn: [workflow]
+  params: {
+    location: location
+    apimName: apimName
+    publisherEmail: apimPublisherEmail
+    publisherName: 'Contoso orders'
+    primaryResourceGroup: primaryResourceGroup
+    tags: tags
+  }
+}
+
 output workflowIds array = [for (wf, i) in workflows: workflow[i].id]
 output office365ConnectionName string = office365.name
+output ordersApiUrl string = deployRouter ? ordersRouter!.outputs.apiUrl : ''

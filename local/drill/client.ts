@@ -107,6 +107,19 @@ export class ApiClient {
   }
 }
 
+/** What `POST /sim/router/{entry}` answers: which region's workflow ran the call, or why none did. */
+export interface RouterCallView {
+  entry: string;
+  /** `ran:<region>`, `refused:<status> <region>`, `unreachable <region>`, `nowhere`. */
+  fate: string;
+  outcome: 'ran' | 'refused' | 'unreachable' | 'nowhere';
+  region?: string;
+  status?: number;
+  code?: string;
+  why?: string;
+  error?: string;
+}
+
 export interface SimInfo {
   armEndpoint: string;
   caCertPem: string;
@@ -154,6 +167,18 @@ export class SimClient {
     runs: { workflowId: string; region: string; origin: string; slotTime: string }[];
   }> {
     return (await this.get<{ now: string; runs: [] }>('/runs')).body;
+  }
+
+  /** `POST /sim/router/{entry}`: one caller's request through the entry's router, and what became of it. */
+  async sendThroughRouter(entry: string): Promise<RouterCallView> {
+    return (
+      await call<RouterCallView>('POST', `${this.baseUrl}/router/${encodeURIComponent(entry)}`, {
+        body: { drill: true },
+        headers: { 'x-functions-key': this.key },
+        // 502: the router sent the call somewhere that did not run it (or nowhere); the body says what.
+        okStatuses: [200, 502],
+      })
+    ).body;
   }
 
   async notifications(): Promise<{ type: string; messageId?: string; time?: string }[]> {

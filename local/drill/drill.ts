@@ -7,7 +7,14 @@
 import { durationMs } from '../../src/core/duration';
 import type { Plan } from '../../src/plan/schema';
 import { DrillHttpError, type ApiClient, type ApiStatus, type SimClient } from './client';
-import { checkNoSplitBrain, checkSplitSlots, type DownWindow, type InvariantResult } from './invariants';
+import {
+  checkNoSplitBrain,
+  checkRouterTraffic,
+  checkSplitSlots,
+  type DownWindow,
+  type InvariantResult,
+  type RouterCall,
+} from './invariants';
 
 export interface DrillOptions {
   api: ApiClient;
@@ -21,6 +28,8 @@ export interface DrillOptions {
   log?: (message: string) => void;
   now?: () => number;
   pollMs?: number;
+  /** How often a call is sent through each entry's router, all drill long (default 500 ms). */
+  trafficMs?: number;
   /** Upper bounds; defaults derive from the plan's policy and split cadences. */
   timeouts?: Partial<{ readyMs: number; failoverMs: number; failbackMs: number }>;
 }
@@ -50,6 +59,8 @@ export interface DrillReport {
   failover?: OperationSummary & { measuredRtoMs?: number; predictedRtoMs?: number };
   failback?: OperationSummary & { forced: boolean; forceReason?: string };
   invariants: InvariantResult[];
+  /** The calls sent through the routers, by fate (`ran:northeurope`: 12). */
+  routerTraffic?: Record<string, number>;
   notifications: { type: string; messageId?: string; time?: string }[];
   timeline: { at: string; event: string }[];
   /** Set when the drill could not run to the end (a timeout, an API refusal). */
@@ -151,6 +162,43 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     return found ?? {};
   };
 
+  // Callers through every entry's router, from the first healthy status to the end of the failback.
+  const routed = plan.workflows.filter((w) => w.router).map((w) => w.name);
+  const calls: RouterCall[] = [];
+  const marks: Parameters<typeof checkRouterTraffic>[1] = {};
+  let trafficOn = false;
+  let traffic: Promise<void> = Promise.resolve();
+  const startTraffic = () => {
+    if (!routed.length) return;
+    trafficOn = true;
+    traffic = (async () => {
+      while (trafficOn) {
+        for (const entry of routed) {
+          const at = now();
+          try {
+            const r = await sim.sendThroughRouter(entry);
+            calls.push({
+              at,
+              entry,
+              outcome: r.outcome,
+              fate: r.fate,
+              ...(r.region ? { region: r.region } : {}),
+              ...(r.code ? { code: r.code } : {}),
+            });
+          } catch (err) {
+            // The simulator's route itself failed: no fate to judge, but it is not silently dropped.
+            calls.push({ at, entry, outcome: 'nowhere', fate: `not sent: ${describeError(err)}` });
+          }
+        }
+        await sleep(options.trafficMs ?? 500);
+      }
+    })();
+  };
+  const stopTraffic = async () => {
+    trafficOn = false;
+    await traffic;
+  };
+
   let restored = false;
   try {
     // 1. A healthy, idle control plane on the primary.
@@ -164,6 +212,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         : undefined;
     });
     mark(`control plane monitoring ${primary}: healthy`);
+    startTraffic();
+    if (routed.length) mark(`sending calls through the router of ${routed.join(', ')}`);
 
     // 2. The outage.
     const outageAt = now();
@@ -190,6 +240,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         ? s
         : undefined;
     });
+    marks.failoverDoneAt = now();
     const fo = await record(decided.operationId);
     const verifiedAt = fo.rto?.to
       ? Date.parse(fo.rto.to)
@@ -219,10 +270,19 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       );
     }
 
+    // Callers after the switch: at least one call through each router before the region returns.
+    if (routed.length)
+      await waitFor('a call through each router after the failover', timeouts.readyMs, async () =>
+        routed.every((entry) => calls.some((c) => c.entry === entry && c.at > marks.failoverDoneAt!))
+          ? true
+          : undefined,
+      );
+
     // 4. The primary returns; its pending fences are applied on the next healthy probe.
     const restoreAt = now();
     await sim.restore(primary);
     down[0]!.to = restoreAt;
+    marks.restoredAt = restoreAt;
     restored = true;
     mark(`${primary} restored`);
     await waitFor(`a healthy probe of ${primary} and no pending fences`, timeouts.readyMs, async () => {
@@ -252,6 +312,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       const s = await api.status();
       return s.lastOperation?.operationId === failbackId && s.lastOperation.finishedAt ? s : undefined;
     });
+    marks.failbackDoneAt = now();
     const fb = await record(failbackId);
     report.failbackMs = Date.parse(failbackDone.lastOperation!.finishedAt!) - failbackAt;
     report.failback = {
@@ -267,7 +328,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     invariants.push(await checkNotified(sim, 'failback', failbackId));
     invariants.push(backToNormal(failbackDone));
 
-    // 6. The whole drill, from the estate's own records.
+    // 6. The whole drill, from the estate's own records (and a few more calls after the failback).
+    if (routed.length) {
+      await sleep(3 * (options.trafficMs ?? 500));
+      await stopTraffic();
+      invariants.push(checkRouterTraffic(calls, marks, { primary, secondary: plan.secondary.location }));
+    }
     const runs = await sim.runs();
     const endAt = now();
     const splitBrain = checkNoSplitBrain(plan, await sim.stateChanges(), {
@@ -304,6 +370,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       }
     }
   }
+  await stopTraffic();
+  if (calls.length)
+    report.routerTraffic = calls.reduce<Record<string, number>>(
+      (by, c) => ({ ...by, [c.fate]: (by[c.fate] ?? 0) + 1 }),
+      {},
+    );
   try {
     report.notifications = (await sim.notifications()).map((n) => ({
       type: n.type,

@@ -4,6 +4,7 @@
  */
 import { durationMs } from '../../src/core/duration';
 import { entryTargets, type WorkflowTarget } from '../../src/core/planner';
+import { normaliseLocation } from '../../src/core/plan-rules';
 import { overlapViolations } from '../../src/core/safety';
 import { slotIndex } from '../../src/core/schedule';
 import type { Plan, WorkflowEntry } from '../../src/plan/schema';
@@ -199,6 +200,54 @@ export function checkSplitSlots(plan: Plan, runs: readonly RunRecord[], window: 
     name: 'split-slots-exactly-once',
     ok: problems.length === 0,
     detail: `${slotsChecked} split slot(s) after detection, from the simulator's runs: none twice, none skipped once the failover was verified${notes.length ? `; note: ${notes.join('; ')}` : ''}`,
+    problems,
+  };
+}
+
+/** One call the drill sent through an entry's router (wall-clock ms), and what became of it. */
+export interface RouterCall {
+  at: number;
+  entry: string;
+  outcome: 'ran' | 'refused' | 'unreachable' | 'nowhere';
+  region?: string;
+  fate: string;
+  /** The runtime's error code when it refused the call (`WorkflowDisabled`: the router sent it to a disabled workflow). */
+  code?: string;
+}
+
+/**
+ * Callers through the router, all drill long: none routed nowhere, none reaching a disabled workflow, and once
+ * the failover finished every call ran in the secondary until the region returned, and once the failback
+ * finished every call ran in the primary. Calls to the primary while it was down, before the switch, fail
+ * with the region and are allowed. Each phase must have calls, so the check cannot pass by sending none.
+ */
+export function checkRouterTraffic(
+  calls: readonly RouterCall[],
+  marks: { failoverDoneAt?: number; restoredAt?: number; failbackDoneAt?: number },
+  regions: { primary: string; secondary: string },
+): InvariantResult {
+  const problems: string[] = [];
+  const at = (c: RouterCall) => `${new Date(c.at).toISOString()} ${c.entry}`;
+  for (const c of calls) {
+    if (c.outcome === 'nowhere') problems.push(`${at(c)}: routed nowhere (${c.fate})`);
+    if (c.outcome === 'refused' && c.code === 'WorkflowDisabled')
+      problems.push(`${at(c)}: reached a disabled workflow in ${c.region ?? '?'}`);
+  }
+  const phase = (name: string, from: number | undefined, to: number | undefined, region: string): void => {
+    if (from === undefined) return;
+    const inPhase = calls.filter((c) => c.at > from && (to === undefined || c.at < to));
+    if (inPhase.length === 0) problems.push(`no call was sent ${name}`);
+    for (const c of inPhase)
+      if (c.outcome !== 'ran' || c.region !== normaliseLocation(region))
+        problems.push(`${at(c)}: ${name} it went ${c.fate}, not ran:${normaliseLocation(region)}`);
+  };
+  phase('after the failover', marks.failoverDoneAt, marks.restoredAt, regions.secondary);
+  phase('after the failback', marks.failbackDoneAt, undefined, regions.primary);
+  const entries = [...new Set(calls.map((c) => c.entry))];
+  return {
+    name: 'router-traffic',
+    ok: problems.length === 0,
+    detail: `${calls.length} calls through the router of ${entries.join(', ') || 'no entry'}: none routed nowhere, none to a disabled workflow; after the failover all ran in ${regions.secondary}, after the failback all in ${regions.primary}`,
     problems,
   };
 }

@@ -46,6 +46,10 @@ export function drillReportMarkdown(report: DrillReport): string {
     lines.push('', '### Problems', '');
     for (const i of failed) for (const p of i.problems) lines.push(`- ${i.name}: ${p}`);
   }
+  if (report.routerTraffic) {
+    lines.push('', '## Calls through the router', '', '| fate | calls |', '| --- | --- |');
+    for (const [fate, n] of Object.entries(report.routerTraffic)) lines.push(`| ${fate} | ${n} |`);
+  }
   lines.push('', '## Notifications received', '');
   if (report.notifications.length === 0) lines.push('(none)');
   for (const n of report.notifications)

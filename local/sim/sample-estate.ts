@@ -66,40 +66,29 @@ function definitionForKind(entry: WorkflowEntry): Definition {
         },
         actions: compose,
       };
-    case 'polling':
+    case 'polling': {
+      // A managed-connector trigger polling every few minutes: Service Bus (server-side state) or Office 365.
+      const poll = (name: string, api: string, minutes: number, path: string, queries: object) => ({
+        ...base,
+        triggers: {
+          [name]: {
+            type: 'ApiConnection',
+            recurrence: { frequency: 'Minute', interval: minutes },
+            inputs: { host: { connection: { name: connectionRef(api) } }, method: 'get', path, queries },
+          },
+        },
+        actions: compose,
+      });
       return entry.stateSide === 'server'
-        ? {
-            ...base,
-            triggers: {
-              When_a_message_is_received: {
-                type: 'ApiConnection',
-                recurrence: { frequency: 'Minute', interval: 1 },
-                inputs: {
-                  host: { connection: { name: connectionRef('servicebus') } },
-                  method: 'get',
-                  path: `/@{encodeURIComponent(encodeURIComponent('${entry.name}'))}/messages/head/peek`,
-                  queries: { queueType: 'Main', ...(entry.sessions ? { sessionId: 'Next Available' } : {}) },
-                },
-              },
-            },
-            actions: compose,
-          }
-        : {
-            ...base,
-            triggers: {
-              When_a_new_email_arrives: {
-                type: 'ApiConnection',
-                recurrence: { frequency: 'Minute', interval: 3 },
-                inputs: {
-                  host: { connection: { name: connectionRef('office365') } },
-                  method: 'get',
-                  path: '/v2/Mail/OnNewEmail',
-                  queries: { folderPath: 'Inbox' },
-                },
-              },
-            },
-            actions: compose,
-          };
+        ? poll(
+            'When_a_message_is_received',
+            'servicebus',
+            1,
+            `/@{encodeURIComponent(encodeURIComponent('${entry.name}'))}/messages/head/peek`,
+            { queueType: 'Main', ...(entry.sessions ? { sessionId: 'Next Available' } : {}) },
+          )
+        : poll('When_a_new_email_arrives', 'office365', 3, '/v2/Mail/OnNewEmail', { folderPath: 'Inbox' });
+    }
     default:
       return {
         ...base,
@@ -250,6 +239,15 @@ export function sampleEstateSeed(
   };
 }
 
+/** The item of `list` named `name`, added by `make` when there is none (entries may share a service). */
+function findOrAdd<T extends { name: string }>(list: T[], name: string, make: () => T): T {
+  const found = list.find((x) => x.name === name);
+  if (found) return found;
+  const made = make();
+  list.push(made);
+  return made;
+}
+
 /**
  * An entry's router as its deployment leaves it: an APIM service in the secondary region (the one that survives
  * the loss of the primary) whose backend or API is not yet pointed anywhere (pointRoutersAtPrimary does that,
@@ -263,12 +261,17 @@ function seedRouter(
 ): void {
   const names = endpointsByRegion(router, plan);
   const host = (region: 'primary' | 'secondary') => `${plan[region].location}.logic.sim`;
+  // Routers are seeded in the secondary's location (APIM runs there; Front Door and Traffic Manager are global).
+  const routersOf = (scope: { subscriptionId: string; resourceGroup: string }) =>
+    group(scope.subscriptionId, scope.resourceGroup, plan.secondary.location).routers;
   if ('apiManagement' in router) {
     const a = router.apiManagement;
-    const g = group(a.subscriptionId, a.resourceGroup, plan.secondary.location).routers;
-    const list = (g.apiManagement ??= []);
-    let service = list.find((s) => s.name === a.service);
-    if (!service) list.push((service = { name: a.service, backends: [], apis: [], namedValues: [] }));
+    const service = findOrAdd((routersOf(a).apiManagement ??= []), a.service, () => ({
+      name: a.service,
+      backends: [],
+      apis: [],
+      namedValues: [],
+    }));
     const unset = 'https://not-yet-pointed.invalid/';
     if (a.backend !== undefined) service.backends!.push({ name: a.backend, url: unset });
     else service.apis!.push({ name: a.api!, path: a.api!, serviceUrl: unset });
@@ -279,9 +282,10 @@ function seedRouter(
   if (!names) return; // The plan rules refuse it; nothing to seed.
   if ('frontDoor' in router) {
     const f = router.frontDoor;
-    const list = (group(f.subscriptionId, f.resourceGroup, plan.secondary.location).routers.frontDoor ??= []);
-    let profile = list.find((p) => p.name === f.profile);
-    if (!profile) list.push((profile = { name: f.profile, originGroups: [] }));
+    const profile = findOrAdd((routersOf(f).frontDoor ??= []), f.profile, () => ({
+      name: f.profile,
+      originGroups: [],
+    }));
     profile.originGroups!.push({
       name: f.originGroup,
       origins: [
@@ -292,9 +296,7 @@ function seedRouter(
     return;
   }
   const t = router.trafficManager;
-  const list = (group(t.subscriptionId, t.resourceGroup, plan.secondary.location).routers.trafficManager ??=
-    []);
-  list.push({
+  (routersOf(t).trafficManager ??= []).push({
     name: t.profile,
     routingMethod: 'Priority',
     endpoints: [
@@ -337,32 +339,21 @@ export async function pointRoutersAtPrimary(
 
 /** Where the simulated router of an entry sends a call now (its data plane), by the sim's reference. */
 export function simRouterRef(router: Router): SimRouterRef {
-  if ('apiManagement' in router) {
-    const a = router.apiManagement;
-    return {
-      kind: 'apiManagement',
-      subscriptionId: a.subscriptionId,
-      resourceGroup: a.resourceGroup,
-      name: a.service,
-      part: a.backend ?? a.api!,
-    };
-  }
-  if ('frontDoor' in router) {
-    const f = router.frontDoor;
-    return {
-      kind: 'frontDoor',
-      subscriptionId: f.subscriptionId,
-      resourceGroup: f.resourceGroup,
-      name: f.profile,
-      part: f.originGroup,
-    };
-  }
-  const t = router.trafficManager;
-  return {
-    kind: 'trafficManager',
-    subscriptionId: t.subscriptionId,
-    resourceGroup: t.resourceGroup,
-    name: t.profile,
-    part: t.profile,
-  };
+  const [kind, scope, name, part] =
+    'apiManagement' in router
+      ? ([
+          'apiManagement',
+          router.apiManagement,
+          router.apiManagement.service,
+          router.apiManagement.backend ?? router.apiManagement.api!,
+        ] as const)
+      : 'frontDoor' in router
+        ? (['frontDoor', router.frontDoor, router.frontDoor.profile, router.frontDoor.originGroup] as const)
+        : ([
+            'trafficManager',
+            router.trafficManager,
+            router.trafficManager.profile,
+            router.trafficManager.profile,
+          ] as const);
+  return { kind, subscriptionId: scope.subscriptionId, resourceGroup: scope.resourceGroup, name, part };
 }

@@ -24,6 +24,8 @@ import type { Plan } from '../../src/plan/schema';
 import type { DemoPlan } from '../../src/cli/arm';
 import { createSimControlHandler, startArmSimulator, type ArmSimulator } from '../sim/arm';
 import { loadEntryDefinitions, pointRoutersAtPrimary, sampleEstateSeed } from '../sim/sample-estate';
+import { readBody } from '../sim/arm/listener';
+import { fateLine, routerCaller, RouterCallError, type RouterCaller } from '../sim/router-call';
 import { createArmRouterControl } from '../../src/adapters/routers/arm';
 import { startServiceBusBroker, type BrokerMessage, type ServiceBusBroker } from '../sim/servicebus';
 import { localDemoPlan, type LocalCadence } from './local-plan';
@@ -192,7 +194,14 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
     const info: Record<string, unknown> = { plan, localCadence: notes, demoPlan };
     const simHandler = createSimControlHandler(sim, info, [
       { route: 'GET /sim/notifications', what: 'the CloudEvents the broker received, each also raw' },
+      {
+        route: 'POST /sim/router/{entry}',
+        what: "a caller's request through the entry's router (body: the request's JSON): which region's workflow ran it, or why none did",
+      },
     ]);
+    const armConnection = { ...simulatorConnection(sim), maxRetries: 0 };
+    const rawControl = createArmLogicAppsControl(armConnection);
+    const caller = routerCaller(sim, plan, rawControl);
     // The control API injects outages and shows the function key (/sim/info): not for any local process.
     const simKey = options.simKey ?? randomBytes(18).toString('base64url');
     const control = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -211,13 +220,13 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
         req.resume();
         return sendJson(res, 200, { entity, notifications: notifications() });
       }
+      const routed = /^\/sim\/router\/([^/]+)$/.exec(path);
+      if (routed) return void sendThroughRouter(req, res, caller, decodeURIComponent(routed[1]!));
       return simHandler(req, res);
     });
     const simPort = await listen(control, options.simPort, 'the simulator control API (SIM_PORT)');
     cleanups.push(() => closeServer(control));
 
-    const armConnection = { ...simulatorConnection(sim), maxRetries: 0 };
-    const rawControl = createArmLogicAppsControl(armConnection);
     const routers = createArmRouterControl(armConnection);
     // As the deployment leaves them: every entry's router sends calls to the primary.
     await pointRoutersAtPrimary(plan, rawControl, routers);
@@ -297,6 +306,35 @@ export async function startEmbeddedEstate(options: EmbeddedOptions): Promise<Emb
   } catch (err) {
     await stopAll();
     throw err;
+  }
+}
+
+/**
+ * `POST /sim/router/{entry}`: one caller's request through the entry's router, as a gateway would answer it:
+ * 200 with the fate when a workflow ran it, 502 with the fate when the region refused or did not answer or
+ * the router sent it nowhere; 404 / 400 for an entry the plan does not have or that has no router.
+ */
+async function sendThroughRouter(
+  req: IncomingMessage,
+  res: ServerResponse,
+  caller: RouterCaller,
+  entry: string,
+): Promise<void> {
+  if ((req.method ?? 'GET').toUpperCase() !== 'POST') {
+    req.resume();
+    return sendJson(res, 405, {
+      error: { code: 'MethodNotAllowed', message: `POST /sim/router/${entry} only` },
+    });
+  }
+  try {
+    const fate = await caller.send(entry, (await readBody(req)) || '{}');
+    sendJson(res, fate.outcome === 'ran' ? 200 : 502, { entry, fate: fateLine(fate), ...fate });
+  } catch (err) {
+    if (err instanceof RouterCallError)
+      return sendJson(res, err.status, {
+        error: { code: err.status === 404 ? 'NotFound' : 'BadRequest', message: err.message },
+      });
+    sendJson(res, 500, { error: { code: 'InternalError', message: (err as Error).message } });
   }
 }
 

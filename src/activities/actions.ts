@@ -12,10 +12,10 @@ import {
 import { locatorFor } from '../estate/locate';
 import { applySwitch } from '../estate/routers';
 import type { SiteScope } from '../adapters/logicapps/port';
-import { entryTargets, type PlannedAction, type WorkflowTarget } from '../core/planner';
+import { entryTargets, type PendingSwitch, type PlannedAction, type WorkflowTarget } from '../core/planner';
 import { targetKey } from '../core/refs';
 import { coverageViolations, SAFETY_RULES } from '../core/safety';
-import { observeTargets } from '../estate/observe';
+import { observeTarget, observeTargets } from '../estate/observe';
 import { stateOfObserved } from './planning';
 import type { BatchActionResult } from '../durable/contracts';
 import type { ActivityContext } from './context';
@@ -167,6 +167,35 @@ export function actionActivities({ plan, control, routers }: ActivityContext) {
     return { applied, pending, errors };
   };
 
+  /**
+   * The monitor tries this every probe cycle while switches are pending (their router's ARM was silent). Never
+   * routed to a disabled workflow: a switch is made only while the workflow it routes to reads Enabled now;
+   * otherwise, or while the router does not answer, it stays pending and says why.
+   */
+  const applyPendingSwitches = async (switches: PendingSwitch[]) => {
+    const applied: PendingSwitch[] = [];
+    const pending: PendingSwitch[] = [];
+    const errors: string[] = [];
+    for (const s of switches) {
+      const seen = (await observeTarget(plan, control, s.target)).observation;
+      if (!('state' in seen) || seen.state !== 'Enabled' || seen.error !== undefined) {
+        pending.push(s);
+        const now = 'error' in seen && seen.error ? `could not be read (${seen.error})` : 'is not Enabled';
+        errors.push(`${s.router.label} not switched to ${s.target.label}: the workflow ${now}`);
+        continue;
+      }
+      try {
+        await applySwitch(plan, control, routers, s);
+        applied.push(s);
+      } catch (err) {
+        if (!isArmFailure(err)) throw err; // a bug, not the router's answer: fail the activity
+        pending.push(s);
+        errors.push(`${s.router.label} not switched to ${s.target.label}: ${err.message}`);
+      }
+    }
+    return { applied, pending, errors };
+  };
+
   /** Pending fences whose entry does not (provably) run in the other region now, by target key, with why. */
   const fencesThatWouldLeaveNone = async (targets: WorkflowTarget[]): Promise<Map<string, string>> => {
     const out = new Map<string, string>();
@@ -211,5 +240,5 @@ export function actionActivities({ plan, control, routers }: ActivityContext) {
     return out;
   };
 
-  return { applyAction, applyActions, applyPendingFences };
+  return { applyAction, applyActions, applyPendingFences, applyPendingSwitches };
 }

@@ -34,7 +34,7 @@ export function durableActivities({ plan }: ActivityContext) {
 
   /**
    * The monitor's fallback for a lost `operation-finished` signal: is the operation instance over, and with
-   * what outcome and pending fences? A status that cannot be read throws (the monitor asks again next cycle).
+   * what outcome, pending fences and pending switches? A status that cannot be read throws (the monitor asks again next cycle).
    */
   const operationStatus = async (
     input: { planId: string; operationId: string },
@@ -46,7 +46,13 @@ export function durableActivities({ plan }: ActivityContext) {
       const record = status?.output as Partial<OperationRecord> | null | undefined;
       const outcome = record?.status;
       return outcome === 'succeeded' || outcome === 'completed-with-errors' || outcome === 'failed'
-        ? { finished: true, runtimeStatus, outcome, pendingFences: record?.pendingFences ?? [] }
+        ? {
+            finished: true,
+            runtimeStatus,
+            outcome,
+            pendingFences: record?.pendingFences ?? [],
+            pendingSwitches: record?.pendingSwitches ?? [],
+          }
         : { finished: true, runtimeStatus, outcome: 'failed', pendingFences: [] };
     }
     // Crashed or terminated: no record says what was fenced, so nothing is assumed pending.

@@ -3,7 +3,7 @@
  * check before its group found unsafe runs nothing (unless overridden); a failed fence blocks the activations
  * after it (unless overridden, or the entry is active-active, where both regions running is the design).
  */
-import type { EntryPlan, PlannedAction, RegionName, WorkflowTarget } from './planner';
+import type { EntryPlan, PendingSwitch, PlannedAction, RegionName, WorkflowTarget } from './planner';
 import { SAFETY_RULES } from './safety';
 import { protects } from './verify';
 import { targetKey } from './refs';
@@ -64,7 +64,8 @@ const RAN = new Set(['done', 'noop']);
  * sent to it would route them nowhere). Not overridable: no safety rule is traded here, only callers.
  */
 export function gateRouterStep(action: PlannedAction, earlier: readonly StepSoFar[]): Gate {
-  if (action.op === 'switch-router') {
+  // A pending switch too: the monitor makes it later, so it must not be left after an activation that failed.
+  if (action.op === 'switch-router' || action.op === 'pending-switch') {
     const failed = earlier.find(
       (s) => targetKey(s.action.target) === targetKey(action.target) && !RAN.has(s.status),
     );
@@ -107,6 +108,22 @@ export function fencesLeftPending(steps: readonly StepOutcome[]): WorkflowTarget
         (s.status === 'failed' && s.action.op === 'disable' && protects(s.action)),
     )
     .map((s) => s.action.target);
+}
+
+/**
+ * The switches an entry hands to the monitor, to make when the router answers again: those recorded
+ * `pending-switch` whose workflow's earlier steps all ran (never routed to a workflow that is not enabled).
+ */
+export function switchesLeftPending(steps: readonly StepOutcome[]): PendingSwitch[] {
+  return steps.flatMap((s, i) => {
+    if (s.status !== 'pending-switch' || s.action.op !== 'pending-switch') return [];
+    const { router, target, to } = s.action;
+    const ran = steps
+      .slice(0, i)
+      .filter((e) => targetKey(e.action.target) === targetKey(target))
+      .every((e) => RAN.has(e.status));
+    return ran ? [{ router, target, to }] : [];
+  });
 }
 
 /**

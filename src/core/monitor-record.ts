@@ -5,7 +5,7 @@
  */
 import type { DriftFinding } from './drift';
 import type { FailureEvidence, MonitorPolicy, MonitorState, ProbeResult } from './monitor';
-import type { Direction, WorkflowTarget } from './planner';
+import type { Direction, PendingSwitch, WorkflowTarget } from './planner';
 
 export interface Caller {
   /** Who asked: a principal name from App Service Authentication, or `function-key`, or `automatic`. */
@@ -57,6 +57,7 @@ export type Signal =
       direction: Direction;
       outcome: OperationOutcome;
       pendingFences: WorkflowTarget[];
+      pendingSwitches?: PendingSwitch[];
     };
 
 /**
@@ -70,6 +71,7 @@ export type OperationProgress =
       runtimeStatus: string;
       outcome: OperationOutcome;
       pendingFences: WorkflowTarget[];
+      pendingSwitches?: PendingSwitch[];
     };
 
 /** What the monitor answered to a request signal, kept so the HTTP API can read it (and replay it for retries). */
@@ -103,6 +105,13 @@ export interface ProbeActivityResult extends ProbeResult {
 export interface FencesApplied {
   applied: WorkflowTarget[];
   pending: WorkflowTarget[];
+  errors: string[];
+}
+
+/** What making pending switches did: switched now, still pending (router silent, workflow not enabled), and why. */
+export interface SwitchesApplied {
+  applied: PendingSwitch[];
+  pending: PendingSwitch[];
   errors: string[];
 }
 
@@ -147,6 +156,11 @@ export interface MonitorRecord {
   lastDriftCheckCycle?: number;
   /** Drifts raised and not cleared since the last operation ended (each raised once). */
   drift?: DriftFinding[];
+  /**
+   * Router switches an operation left pending (the router's ARM was silent): made each probe cycle while no
+   * operation runs, once the router answers. Absent in records written before them.
+   */
+  pendingSwitches?: PendingSwitch[];
   /**
    * Answers to requests of the last 24 h, newest last (idempotency across retries and continueAsNew): kept by
    * age, with a bound on those that started nothing (monitor-step's keptAnswers).

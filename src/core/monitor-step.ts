@@ -4,8 +4,8 @@
  * effect as an activity, feeds the result (or the failure) back through `step`, publishes and continues as new.
  *
  * Inputs are the signal of the execution and the results of the effects it asked for; effects are data:
- * probe, start an operation, ask an operation's status, apply pending fences, check the estate for drift,
- * notify. Answers to requests are
+ * probe, start an operation, ask an operation's status, apply pending fences, make pending switches, check
+ * the estate for drift, notify. Answers to requests are
  * part of the record (the HTTP API reads them from the published record).
  */
 import { DEFAULT_DRIFT_CHECK_CYCLES, driftChanges, type DriftCheck } from './drift';
@@ -28,6 +28,7 @@ import type {
   ProbeActivityResult,
   RequestAnswer,
   Signal,
+  SwitchesApplied,
 } from './monitor-record';
 import {
   EVENT_TYPES,
@@ -36,7 +37,7 @@ import {
   type Notification,
   type NotificationData,
 } from './notifications';
-import type { RegionName, WorkflowTarget } from './planner';
+import type { PendingSwitch, RegionName, WorkflowTarget } from './planner';
 import { targetKey } from './refs';
 
 export type MonitorEffect =
@@ -45,6 +46,7 @@ export type MonitorEffect =
   | { type: 'start-operation'; input: OperationInput }
   | { type: 'operation-status'; planId: string; operationId: string }
   | { type: 'apply-fences'; targets: WorkflowTarget[] }
+  | { type: 'apply-switches'; switches: PendingSwitch[] }
   /**
    * Read the workflows the last operation changed and hold them to what it left (core/drift.ts), with the
    * active region the rules judge against and the fences still pending (not drift: they have their own alert).
@@ -61,6 +63,7 @@ export type MonitorStepInput =
   | { type: 'operation-started'; operationId: string }
   | { type: 'operation-status'; operationId: string; progress: OperationProgress }
   | { type: 'fences-applied'; result: FencesApplied }
+  | { type: 'switches-applied'; result: SwitchesApplied }
   | { type: 'drift-checked'; result: DriftCheck }
   /** The effect's activity failed after its retries: a fact like any other, decided on here. */
   | { type: 'effect-failed'; effect: ActiveEffect; error: string };
@@ -97,6 +100,7 @@ export function initialMonitorRecord(
     policy,
     probeIntervalMs,
     pendingFences: [],
+    pendingSwitches: [],
     answers: [],
     operationSeq: 0,
     executions: 0,
@@ -137,6 +141,8 @@ export function step(record: MonitorRecord, input: MonitorStepInput, now: Date):
           );
     case 'fences-applied':
       return fencesApplied(record, input.result, now);
+    case 'switches-applied':
+      return switchesApplied(record, input.result);
     case 'drift-checked':
       return driftChecked(record, input.result, now);
     case 'effect-failed':
@@ -336,6 +342,9 @@ function onProbe(record0: MonitorRecord, probe: ProbeActivityResult, now: Date):
   // Every cycle, healthy or not: the primary's ARM may answer while its health check still fails.
   if (record.pendingFences.length && !record.activeOperation)
     effects.push({ type: 'apply-fences', targets: record.pendingFences });
+  // Likewise a switch whose router's ARM was silent; never while an operation runs (it owns the router then).
+  if (record.pendingSwitches?.length && !record.activeOperation)
+    effects.push({ type: 'apply-switches', switches: record.pendingSwitches });
   const drift = driftCheckDue(record, cycle);
   if (drift) {
     record = { ...record, lastDriftCheckCycle: cycle };
@@ -588,7 +597,12 @@ function onRequest(
  */
 function finish(
   record: MonitorRecord,
-  done: { operationId: string; outcome: OperationOutcome; pendingFences: WorkflowTarget[] },
+  done: {
+    operationId: string;
+    outcome: OperationOutcome;
+    pendingFences: WorkflowTarget[];
+    pendingSwitches?: PendingSwitch[];
+  },
   now: Date,
 ): MonitorStep {
   const active = record.activeOperation;
@@ -605,6 +619,12 @@ function finish(
     active.direction === 'failback' && done.outcome !== 'failed'
       ? []
       : mergeFences(record.pendingFences, done.pendingFences, active.startedAt);
+  const to: RegionName = active.direction === 'failover' ? 'secondary' : 'primary';
+  const pendingSwitches = mergeSwitches(
+    record.pendingSwitches ?? [],
+    done.pendingSwitches ?? [],
+    done.outcome === 'failed' ? undefined : to,
+  );
   // A new operation: the estate is held to what it left from now on, checked on the next cycle.
   const {
     activeOperation: _done,
@@ -619,6 +639,7 @@ function finish(
       state: d.state,
       lastOperation: { ...active, finishedAt: now.toISOString(), outcome: done.outcome },
       pendingFences,
+      pendingSwitches,
     },
     `${active.direction} ${done.operationId} ${done.outcome}; the monitor is ${d.state.mode}`,
   );
@@ -628,6 +649,32 @@ function finish(
 function mergeFences(a: PendingFence[], b: WorkflowTarget[], since: string): PendingFence[] {
   const seen = new Set(a.map(targetKey));
   return [...a, ...b.filter((t) => !seen.has(targetKey(t))).map((t) => ({ ...t, since }))];
+}
+
+/**
+ * The switches still to make after an operation: its own, and the earlier ones of other routers (a router's
+ * newer switch replaces its older one). Once an operation moved the estate to region `movedTo`, an earlier
+ * switch towards the other region is dropped: it would send callers back to where this operation moved away from.
+ */
+function mergeSwitches(
+  earlier: PendingSwitch[],
+  added: PendingSwitch[],
+  movedTo: RegionName | undefined,
+): PendingSwitch[] {
+  const replaced = new Set(added.map((s) => s.router.key));
+  const kept = earlier.filter(
+    (s) => !replaced.has(s.router.key) && (movedTo === undefined || s.to === movedTo),
+  );
+  return [...kept, ...added];
+}
+
+function switchesApplied(record: MonitorRecord, result: SwitchesApplied): MonitorStep {
+  const label = (s: PendingSwitch) => `${s.router.label} -> ${s.target.label}`;
+  const errors = result.errors.length ? ` (${result.errors.join('; ')})` : '';
+  return same(
+    { ...record, pendingSwitches: result.pending },
+    `${result.applied.length} pending switch(es) made${result.applied.length ? `: ${result.applied.map(label).join(', ')}` : ''}, ${result.pending.length} still pending${errors}`,
+  );
 }
 
 function fencesApplied(record: MonitorRecord, result: FencesApplied, now: Date): MonitorStep {
@@ -692,6 +739,8 @@ function effectFailed(record: MonitorRecord, effect: ActiveEffect, error: string
       );
     case 'apply-fences':
       return same(record, `pending fences could not be applied (${error}): tried again next cycle`);
+    case 'apply-switches':
+      return same(record, `pending switches could not be made (${error}): tried again next cycle`);
     case 'check-drift':
       return same(
         record,

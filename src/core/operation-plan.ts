@@ -78,6 +78,17 @@ export type PlannedAction =
       error: string;
     };
 
+/**
+ * A switch an operation could not make because its router's ARM did not answer, after the entry's activation
+ * of `target` happened: the monitor makes it when the router answers again (src/activities/actions.ts).
+ */
+export interface PendingSwitch {
+  router: RouterTarget;
+  /** The workflow the router is to send calls to (region `to`), enabled by the operation that left it. */
+  target: WorkflowTarget;
+  to: RegionName;
+}
+
 export interface EntryPlan {
   entry: string;
   role: WorkflowEntry['role'];

@@ -4,7 +4,7 @@
  * sub-orchestrations and hands their results to these functions.
  */
 import { DETECTION_QUEUE_HOPS, QUEUE_POLL_MAX_MS, predictActuation } from './actuation';
-import { failbackMovedNothing, fencesLeftPending } from './entry-gate';
+import { failbackMovedNothing, fencesLeftPending, switchesLeftPending } from './entry-gate';
 import type { FailureEvidence, MonitorPolicy } from './monitor';
 import type { OperationInput, OperationOutcome, OperationRequest } from './monitor-record';
 import {
@@ -15,7 +15,7 @@ import {
   type NotificationData,
   type OperationFacts,
 } from './notifications';
-import type { OperationPlan, WorkflowTarget } from './planner';
+import type { OperationPlan, PendingSwitch, WorkflowTarget } from './planner';
 import type { EntryResult, GroupCheck, OperationRto, ReadBackReport } from './operation-record-types';
 
 export type {
@@ -58,6 +58,8 @@ export interface OperationRecord {
   checks: GroupCheck[];
   readBack: ReadBackReport[];
   pendingFences: WorkflowTarget[];
+  /** Switches whose router's ARM did not answer, for the monitor to make (absent in records before them). */
+  pendingSwitches?: PendingSwitch[];
   notifications: NotificationRecord[];
   rto: OperationRto;
   error?: string;
@@ -204,6 +206,7 @@ export function closeOperationRecord(
 ): { record: OperationRecord; outcome: OperationOutcome; notices: Notification[] } {
   // Deferred and failed fences of entries that were activated (never those of a held or blocked entry).
   const pendingFences = record.entries.flatMap((e) => fencesLeftPending(e.steps));
+  const pendingSwitches = record.entries.flatMap((e) => switchesLeftPending(e.steps));
   const overrides = record.entries.filter((e) => e.overrideUsed).map((e) => `${e.entry}: ${e.overrideUsed}`);
   const problems =
     record.entries.some(
@@ -226,7 +229,7 @@ export function closeOperationRecord(
   const last = record.readBack.at(-1);
   if (last) rto.to = last.at;
   if (rto.from && rto.to) rto.measuredMs = Date.parse(rto.to) - Date.parse(rto.from);
-  const closed: OperationRecord = { ...record, pendingFences, status: outcome, rto };
+  const closed: OperationRecord = { ...record, pendingFences, pendingSwitches, status: outcome, rto };
   const notices: Notification[] = [
     ...(overrides.length
       ? [operationNotice(input, EVENT_TYPES.overrideAccepted, 'override', { overrides }, now)]

@@ -33,6 +33,7 @@ export type {
   GroupPlan,
   Direction,
   OperationPlan,
+  PendingSwitch,
 } from './operation-plan';
 
 export function targetOf(plan: Plan, region: RegionName, ref: WorkflowRef): WorkflowTarget {

@@ -56,6 +56,7 @@ export const ACTIVITIES = {
   applyActions: 'drApplyActions',
   readBack: 'drReadBack',
   applyPendingFences: 'drApplyPendingFences',
+  applyPendingSwitches: 'drApplyPendingSwitches',
   sendNotification: 'drSendNotification',
   startOperation: 'drStartOperation',
   signalMonitor: 'drSignalMonitor',

@@ -133,7 +133,7 @@ export async function applySwitch(
   plan: Plan,
   control: LogicAppsControl,
   routers: RouterControl | undefined,
-  step: Extract<PlannedAction, { op: 'switch-router' }>,
+  step: Pick<Extract<PlannedAction, { op: 'switch-router' }>, 'router' | 'to'>,
 ): Promise<{ changed: boolean }> {
   // One entry per switched router (the plan rules refuse two).
   const entry = plan.workflows.find((w) => entryRouter(plan, w)?.key === step.router.key);

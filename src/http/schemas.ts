@@ -266,6 +266,9 @@ export const StatusResponseSchema = z
       automaticFailover: z.boolean(),
     }),
     pendingFences: z.array(z.string()).describe('Workflows still to be disabled once their region answers'),
+    pendingSwitches: z
+      .array(z.string())
+      .describe('Router switches still to make once the router answers (`<router> -> <workflow>`)'),
     drift: z
       .array(z.string())
       .describe(

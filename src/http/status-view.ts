@@ -246,6 +246,7 @@ export function statusView(i: StatusInputs): StatusView {
     lastFailbackAt: state.lastFailbackAt ?? null,
     predictedRto: predictRto(plan, policy, i.armLatencyMs),
     pendingFences: m.pendingFences.map((t) => t.label),
+    pendingSwitches: (m.pendingSwitches ?? []).map((s) => `${s.router.label} -> ${s.target.label}`),
     drift: (m.drift ?? []).map((d) => d.message),
     notifications: notificationsView(plan.id, i.deliveries),
     auth: {

@@ -71,6 +71,11 @@ function* perform(context: df.OrchestrationContext, effect: ActiveEffect): Gen<M
           type: 'fences-applied',
           result: yield* callActivity(context, 'applyPendingFences', effect.targets),
         };
+      case 'apply-switches':
+        return {
+          type: 'switches-applied',
+          result: yield* callActivity(context, 'applyPendingSwitches', effect.switches),
+        };
       case 'check-drift': {
         const { operationId, activeRegion, pendingFences } = effect;
         const input = { operationId, activeRegion, pendingFences };

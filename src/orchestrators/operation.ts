@@ -279,6 +279,7 @@ function* finish(
     direction: input.request.direction,
     outcome,
     pendingFences: record.pendingFences,
+    pendingSwitches: record.pendingSwitches ?? [],
   };
   try {
     yield* callActivity(context, 'signalMonitor', signal, armRetry());

@@ -20,7 +20,7 @@ import {
 import type { MonitorRecord, OperationRequest, Signal } from '../../src/core/monitor-record';
 import type { DriftFinding } from '../../src/core/drift';
 import { EVENT_TYPES } from '../../src/core/notifications';
-import type { WorkflowTarget } from '../../src/core/planner';
+import type { PendingSwitch, WorkflowTarget } from '../../src/core/planner';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const INTERVAL = 30_000;
@@ -56,6 +56,17 @@ const manual = (
   caller,
   override: [],
   ...extra,
+});
+
+/** The record with a manual failback `fb` running since T0. */
+const failbackRunning = (r: MonitorRecord): MonitorRecord => ({
+  ...r,
+  activeOperation: {
+    operationId: 'fb',
+    direction: 'failback',
+    trigger: 'manual',
+    startedAt: at(0).toISOString(),
+  },
 });
 
 const types = (effects: MonitorEffect[]) =>
@@ -112,6 +123,8 @@ const working =
         };
       case 'apply-fences':
         return { type: 'fences-applied', result: { applied: e.targets, pending: [], errors: [] } };
+      case 'apply-switches':
+        return { type: 'switches-applied', result: { applied: e.switches, pending: [], errors: [] } };
       case 'check-drift':
         return {
           type: 'drift-checked',
@@ -449,16 +462,10 @@ describe('pending fences', () => {
   });
 
   it('wait while an operation runs, and a failed application changes nothing', () => {
-    const running: MonitorRecord = {
+    const running = failbackRunning({
       ...withFences(),
       state: { ...withFences().state, mode: 'failing-back' },
-      activeOperation: {
-        operationId: 'fb',
-        direction: 'failback',
-        trigger: 'manual',
-        startedAt: at(0).toISOString(),
-      },
-    };
+    });
     expect(cycle(running, tick(0), 0, working(true)).done).toEqual(['probe']);
     const r = withFences();
     const failed = step(
@@ -472,6 +479,103 @@ describe('pending fences', () => {
     );
     expect(failed.record).toEqual(r);
     expect(failed.reason).toMatch(/could not be applied \(ARM down\)/);
+  });
+});
+
+describe('pending switches', () => {
+  const sw = (router: string, to: 'primary' | 'secondary'): PendingSwitch => ({
+    router: { kind: 'apiManagement', key: router, label: `apiManagement ${router}` },
+    target: target(`${to}:orders-api`),
+    to,
+  });
+  const failedOver = (): MonitorRecord => ({
+    ...fresh(),
+    state: { ...initialMonitorState(), mode: 'failed-over', activeRegion: 'secondary' },
+    pendingSwitches: [sw('apim/a', 'secondary')],
+  });
+  const ending = (direction: 'failover' | 'failback', pendingSwitches: PendingSwitch[]) => ({
+    record: {
+      ...failedOver(),
+      state: {
+        ...initialMonitorState(),
+        mode: direction === 'failover' ? ('failing-over' as const) : ('failing-back' as const),
+        activeRegion: 'secondary' as const,
+      },
+      activeOperation: {
+        operationId: 'op',
+        direction,
+        trigger: 'manual' as const,
+        startedAt: at(0).toISOString(),
+      },
+    },
+    end: (outcome: 'succeeded' | 'failed') =>
+      signal({
+        kind: 'operation-finished',
+        id: 'op:finished',
+        operationId: 'op',
+        direction,
+        outcome,
+        pendingFences: [],
+        pendingSwitches,
+      }),
+  });
+
+  it('are made every cycle with no operation running, after the fences; what is left stays pending', () => {
+    const r = { ...failedOver(), pendingFences: [target('primary:a')] };
+    const afterProbe = step(step(r, tick(0), at(0)).record, probed(0, false), at(0));
+    expect(afterProbe.effects).toEqual([
+      { type: 'apply-fences', targets: r.pendingFences },
+      { type: 'apply-switches', switches: r.pendingSwitches },
+    ]);
+    const made = step(
+      afterProbe.record,
+      { type: 'switches-applied', result: { applied: r.pendingSwitches!, pending: [], errors: [] } },
+      at(0),
+    );
+    expect(made.record.pendingSwitches).toEqual([]);
+    expect(made.reason).toMatch(/1 pending switch\(es\) made: apiManagement apim\/a -> secondary:orders-api/);
+    const silent = step(
+      afterProbe.record,
+      {
+        type: 'switches-applied',
+        result: { applied: [], pending: r.pendingSwitches!, errors: ['apim: no answer'] },
+      },
+      at(0),
+    );
+    expect(silent.record.pendingSwitches).toEqual(r.pendingSwitches);
+    expect(silent.reason).toMatch(/still pending \(apim: no answer\)/);
+  });
+
+  it('wait while an operation runs, and a failed activity changes nothing', () => {
+    const running = failbackRunning(failedOver());
+    expect(cycle(running, tick(0), 0, working(true)).done).toEqual(['probe']);
+    const r = failedOver();
+    const failed = step(
+      r,
+      {
+        type: 'effect-failed',
+        effect: { type: 'apply-switches', switches: r.pendingSwitches! },
+        error: 'down',
+      },
+      at(0),
+    );
+    expect(failed.record).toEqual(r);
+    expect(failed.reason).toMatch(/could not be made \(down\): tried again next cycle/);
+  });
+
+  it("an operation's end keeps its own; a router's newer switch replaces its older one", () => {
+    const { record, end } = ending('failover', [sw('apim/b', 'secondary'), sw('apim/a', 'secondary')]);
+    const out = step(record, end('succeeded'), at(0)).record;
+    expect(out.pendingSwitches?.map((s) => s.router.key)).toEqual(['apim/b', 'apim/a']);
+  });
+
+  it('a failback that did not fail drops the switches towards the secondary; one that failed keeps them', () => {
+    const { record, end } = ending('failback', [sw('apim/b', 'primary')]);
+    expect(step(record, end('succeeded'), at(0)).record.pendingSwitches).toEqual([sw('apim/b', 'primary')]);
+    expect(step(record, end('failed'), at(0)).record.pendingSwitches).toEqual([
+      sw('apim/a', 'secondary'),
+      sw('apim/b', 'primary'),
+    ]);
   });
 });
 

@@ -1,6 +1,6 @@
 // The router switch in the plan rules, the planner, verify and the entry gate (all pure).
 import { describe, expect, it } from 'vitest';
-import { gateRouterStep, type StepSoFar } from '../../src/core/entry-gate';
+import { gateRouterStep, switchesLeftPending, type StepSoFar } from '../../src/core/entry-gate';
 import { planOperation, type Observe, type PlannedAction } from '../../src/core/planner';
 import { routedRegion, routerTarget, type RouterObservation } from '../../src/core/routers';
 import { unmetRouting } from '../../src/core/verify';
@@ -251,6 +251,34 @@ describe('entry gate: never route to a disabled workflow, never disable what cal
       expect(gate.run ? '' : gate.blocked).toContain(`its enable step is ${status}`);
     }
     expect(gateRouterStep(switchBack, [{ action: restore, status: 'noop' }])).toEqual({ run: true });
+  });
+
+  const pendingBack: PlannedAction = {
+    ...(switchBack as Extract<PlannedAction, { op: 'switch-router' }>),
+    op: 'pending-switch',
+    why: 'router-unreachable',
+    error: 'no answer',
+  };
+
+  it('blocks a pending switch too when the activation did not happen: the monitor must not make it later', () => {
+    const gate = gateRouterStep(pendingBack, [{ action: restore, status: 'failed' }]);
+    expect(gate).toMatchObject({ run: false });
+    expect(gate.run ? '' : gate.blocked).toContain('its enable step is failed');
+    expect(gateRouterStep(pendingBack, [{ action: restore, status: 'done' }])).toEqual({ run: true });
+  });
+
+  it('hands the monitor the pending switches whose workflow was enabled, and no other', () => {
+    const left = (status: 'done' | 'noop' | 'failed') =>
+      switchesLeftPending([
+        { action: restore, status },
+        { action: pendingBack, status: 'pending-switch' },
+      ]);
+    expect(left('done')).toEqual([
+      { router: (pendingBack as { router: unknown }).router, target: restore.target, to: 'primary' },
+    ]);
+    expect(left('noop')).toHaveLength(1);
+    expect(left('failed')).toEqual([]);
+    expect(switchesLeftPending([{ action: switchBack, status: 'done' }])).toEqual([]);
   });
 
   it('blocks the stand-down after a switch that failed, was blocked or is pending', () => {

@@ -88,13 +88,43 @@ describe('examples/sample-workload.plan.json and infra/sample-workload agree', (
     '%s: the plan names exactly the workflows the template deploys, in their normal-operation states',
     (region) => {
       const actual = deployed(region);
-      expect(actual.size).toBe(5);
+      expect(actual.size).toBe(6);
       expect(Object.fromEntries([...expected(region)].sort())).toEqual(
         Object.fromEntries([...actual].sort()),
       );
       expect(parameters(region).location).toBe(plan[region].location);
     },
   );
+
+  it('deploys the APIM router the plan switches: in the secondary only, the same service, backend and named value', () => {
+    const routed = plan.workflows.filter((e) => e.router);
+    expect(routed.map((e) => e.name)).toEqual(['orders-api']);
+    const router = routed[0]!.router!;
+    if (!('apiManagement' in router)) throw new Error('orders-api: expected an API Management router');
+    const a = router.apiManagement;
+    // APIM in the primary region would go down with it: the router is deployed with the secondary only.
+    expect(parameters('primary').deployRouter).toBe(false);
+    expect(parameters('secondary')).toMatchObject({
+      deployRouter: true,
+      apimName: a.service,
+      primaryResourceGroup: plan.primary.resourceGroup,
+    });
+    expect({ subscriptionId: a.subscriptionId, resourceGroup: a.resourceGroup }).toEqual({
+      subscriptionId: plan.secondary.subscriptionId,
+      resourceGroup: plan.secondary.resourceGroup,
+    });
+    const module = readFileSync(join(INFRA, 'sample-workload/modules/orders-router.bicep'), 'utf8');
+    expect(module).toContain(`var backendName = '${a.backend}'`);
+    expect(a.signature).toEqual({ namedValue: 'orders-api-sig' });
+    expect(module).toContain(`var signatureName = 'orders-api-sig'`);
+    expect(module).toContain(`param triggerName string = '${a.trigger}'`);
+    expect(module).toMatch(/name: 'Consumption'/); // the cheapest tier: billed per call
+    // The callback URL's fixed parts, never its sig: no list*() call in infra (keys stay out of deployments).
+    expect(module).toContain(`sp: ['/triggers/\${triggerName}/run']`);
+    expect(module).not.toMatch(/list\w*\(/);
+    // Every call of the API goes to the one backend the switch rewrites.
+    expect(module).toContain('<set-backend-service backend-id="${backendName}" />');
+  });
 
   it('classifies each entry from the same definition file the template deploys', () => {
     const loaded = new Set(

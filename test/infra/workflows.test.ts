@@ -49,7 +49,7 @@ describe('workflow definition files', () => {
   ];
 
   it('are bare Logic Apps definitions (what the simulator and the classifier load), not ARM resources or templates', () => {
-    expect(definitions.length).toBe(5);
+    expect(definitions.length).toBe(6);
     for (const path of definitions) {
       const d = readJson(path);
       expect(d.$schema, path).toBe(DEFINITION_SCHEMA);
@@ -133,6 +133,7 @@ describe('sample workload per-region parameters', () => {
     'activeSplitTwin',
     'activePassiveState',
     'logAnalyticsWorkspaceName',
+    'deployRouter', // the APIM router is deployed with the secondary only
   ];
 
   const template = () => files.find((f) => f.path === 'infra/sample-workload/main.bicep')!;
@@ -203,6 +204,7 @@ describe('sample workload per-region parameters', () => {
       'order-webhook',
       'mailbox-poller',
       'queue-consumer',
+      'orders-api',
     ]);
     const workflowsText = declarations(t).find((d) => d.name === 'workflows')!.value!.text;
     expect(workflowsText).toContain("state: activeSplitTwin == 'even' ? 'Enabled' : 'Disabled'");

@@ -7,16 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LogicManagementClient } from '@azure/arm-logic';
-import {
-  ACTIVITIES,
-  EVENT_TYPES,
-  MONITOR_SIGNAL,
-  monitorInstanceId,
-  type OperationRecord,
-  type Signal,
-} from '../../src/durable/contracts';
+import { ACTIVITIES, EVENT_TYPES, type OperationRecord } from '../../src/durable/contracts';
 import { armClientOptionsFor, simulatorCredential } from '../../local/sim/arm';
-import { estatePerTest, type Estate } from '../support/estate';
+import { advanceUntil, estatePerTest, type Estate } from '../support/estate';
 import { checkInvariants } from '../support/invariants';
 import { eventOf } from '../support/notifications';
 
@@ -38,11 +31,6 @@ const stepStatuses = (op: OperationRecord) =>
   op.entries.flatMap((e) => e.steps.map((s) => `${s.action.op}:${s.action.target.label}:${s.status}`));
 const stateOf = (e: Estate, region: string, name: string) =>
   e.sim.workflows().find((w) => w.region === region && w.name === name)?.state;
-/** Advances in small steps until `done`, for at most `limitMs` of virtual time. */
-async function advanceUntil(e: Estate, done: () => boolean, limitMs: number, stepMs = 5_000) {
-  for (let waited = 0; !done() && waited < limitMs; waited += stepMs) await e.advance(stepMs, stepMs);
-  expect(done()).toBe(true);
-}
 /** Workflows whose state changed more than once in `changes`, with their transitions. */
 const changedMoreThanOnce = (changes: ReturnType<Estate['sim']['stateChanges']>) => {
   const by = new Map<string, string[]>();
@@ -266,18 +254,13 @@ describe('failover scenarios', () => {
     await estate.advance(5 * MIN);
     estate.outage(PRIMARY, { kind: 'down', mode: 'refused' });
     estate.outage(SECONDARY, { kind: 'errors', rate: 1 });
-    const breakGlass: Signal = {
-      kind: 'request-operation',
-      id: 'break-glass-early',
-      request: {
-        direction: 'failover',
-        kind: 'emergency',
-        trigger: 'manual',
-        caller: { by: 'oncall@contoso', reason: 'leave West Europe now, whatever runs there' },
-        override: ['no-dual-active'],
-      },
-    };
-    estate.host.durable.raiseEvent(monitorInstanceId(estate.plan.id), MONITOR_SIGNAL, breakGlass);
+    estate.requestOperation('break-glass-early', {
+      direction: 'failover',
+      kind: 'emergency',
+      trigger: 'manual',
+      caller: { by: 'oncall@contoso', reason: 'leave West Europe now, whatever runs there' },
+      override: ['no-dual-active'],
+    });
     await estate.advance(40_000, 5_000);
     await estate.restore(PRIMARY);
     await estate.advance(40_000, 5_000);
@@ -363,18 +346,13 @@ describe('failover scenarios', () => {
     });
     await estate.advance(5 * MIN);
     // A planned switchover: split entries wait for their slot boundary (durable timers) inside the fan-out.
-    const request: Signal = {
-      kind: 'request-operation',
-      id: 'switchover-1',
-      request: {
-        direction: 'failover',
-        kind: 'planned',
-        trigger: 'manual',
-        caller: { by: 'ops@contoso', reason: 'region evacuation drill' },
-        override: [],
-      },
-    };
-    estate.host.durable.raiseEvent(monitorInstanceId(estate.plan.id), MONITOR_SIGNAL, request);
+    estate.requestOperation('switchover-1', {
+      direction: 'failover',
+      kind: 'planned',
+      trigger: 'manual',
+      caller: { by: 'ops@contoso', reason: 'region evacuation drill' },
+      override: [],
+    });
     await advanceUntil(estate, () => estate!.host.crashed, 5 * MIN);
     expect(crashes).toEqual(['started sent']);
     await estate.restartHost();
@@ -423,18 +401,13 @@ describe('failover scenarios', () => {
     await estate.advance(5 * MIN);
     estate.outage(PRIMARY, { kind: 'unhealthy', mode: 'status' });
     await estate.advance(MIN); // two failures: the next probe reaches the threshold
-    const manual: Signal = {
-      kind: 'request-operation',
-      id: 'manual-1',
-      request: {
-        direction: 'failover',
-        kind: 'emergency',
-        trigger: 'manual',
-        caller: { by: 'ops@contoso', reason: 'primary looks sick' },
-        override: [],
-      },
-    };
-    estate.host.durable.raiseEvent(monitorInstanceId(estate.plan.id), MONITOR_SIGNAL, manual);
+    estate.requestOperation('manual-1', {
+      direction: 'failover',
+      kind: 'emergency',
+      trigger: 'manual',
+      caller: { by: 'ops@contoso', reason: 'primary looks sick' },
+      override: [],
+    });
     await estate.advance(30 * MIN);
     expect(estate.operations()).toHaveLength(1);
     const answer = estate.monitor().answers.find((a) => a.id === 'manual-1')!;
@@ -456,18 +429,13 @@ describe('failover scenarios', () => {
     const failover = onlyOperation(estate);
     await estate.restore(PRIMARY);
     await estate.advance(5 * MIN); // recoveryThreshold 5 healthy probes
-    const request: Signal = {
-      kind: 'request-operation',
-      id: 'failback-1',
-      request: {
-        direction: 'failback',
-        kind: 'planned',
-        trigger: 'manual',
-        caller: { by: 'ops@contoso', reason: 'primary healthy again' },
-        override: [],
-      },
-    };
-    estate.host.durable.raiseEvent(monitorInstanceId(estate.plan.id), MONITOR_SIGNAL, request);
+    estate.requestOperation('failback-1', {
+      direction: 'failback',
+      kind: 'planned',
+      trigger: 'manual',
+      caller: { by: 'ops@contoso', reason: 'primary healthy again' },
+      override: [],
+    });
     await estate.advance(2 * 60 * MIN, 10_000);
     expect(estate.monitor().answers.find((a) => a.id === 'failback-1')?.status).toBe('accepted');
     const back = estate.operations().find((o) => o.output?.request.direction === 'failback')!.output!;
@@ -505,18 +473,13 @@ describe('failover scenarios', () => {
     expect(stateOf(estate, 'northeurope', 'order-webhook')).toBe('Disabled');
 
     // The operator decides the primary is gone for good and breaks the glass.
-    const breakGlass: Signal = {
-      kind: 'request-operation',
-      id: 'break-glass',
-      request: {
-        direction: 'failover',
-        kind: 'emergency',
-        trigger: 'manual',
-        caller: { by: 'oncall@contoso', reason: 'primary ARM broken, accept the risk' },
-        override: ['no-dual-active'],
-      },
-    };
-    estate.host.durable.raiseEvent(monitorInstanceId(estate.plan.id), MONITOR_SIGNAL, breakGlass);
+    estate.requestOperation('break-glass', {
+      direction: 'failover',
+      kind: 'emergency',
+      trigger: 'manual',
+      caller: { by: 'oncall@contoso', reason: 'primary ARM broken, accept the risk' },
+      override: ['no-dual-active'],
+    });
     await estate.advance(20 * MIN, 5_000);
     const second = estate
       .operations()

@@ -3,15 +3,9 @@
  * it sends a call now, then the call itself to that region's Logic Apps runtime) all along a failover and a
  * failback, and each request's fate is recorded: which region's workflow ran it, or why none did.
  */
-import { request } from 'node:https';
 import { describe, expect, it } from 'vitest';
-import {
-  MONITOR_SIGNAL,
-  monitorInstanceId,
-  type OperationRecord,
-  type Signal,
-} from '../../src/durable/contracts';
-import { simRouterRef } from '../../local/sim/sample-estate';
+import type { OperationRecord } from '../../src/durable/contracts';
+import { fateLine, routerCaller, type RouterCaller } from '../../local/sim/router-call';
 import { simulatorConnection } from '../../local/sim/arm';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import type { Plan, Router } from '../../src/plan/schema';
@@ -49,54 +43,23 @@ const withRouter =
 
 type Fate = { at: number; outcome: string };
 
-/** One request through the router: `ran:<region>`, `refused:<status> <region>`, `unreachable <region>`, `nowhere`. */
-async function send(e: Estate, router: Router): Promise<string> {
-  const route = e.sim.routeNow(simRouterRef(router));
-  if (route.kind === 'nowhere') return 'nowhere';
-  const regionOfHost = (url: string) =>
-    e.sim.regions().find((r) => e.sim.runtimeEndpoint(r) === new URL(url).origin) ?? '?';
-  let url: string;
-  let region: string;
-  if (route.kind === 'url') {
-    url = route.url;
-    region = regionOfHost(url);
-  } else {
-    // Front Door / Traffic Manager forward to the origin's host: here, that region's callback URL.
-    region = route.host.replace('.logic.sim', '');
-    url = await callbackUrl(e, region);
-  }
-  const status = await new Promise<number | undefined>((resolve) => {
-    const req = request(url, { method: 'POST', ca: e.sim.caCertPem, agent: false, timeout: 2_000 }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode));
-    });
-    req.on('timeout', () => req.destroy());
-    req.on('error', () => resolve(undefined));
-    req.end('{}');
-  });
-  if (status === undefined) return `unreachable ${region}`;
-  return status < 300 ? `ran:${region}` : `refused:${status} ${region}`;
-}
-
-const callbacks = new Map<string, string>();
-async function callbackUrl(e: Estate, region: string): Promise<string> {
-  const known = callbacks.get(region);
-  if (known) return known;
-  const control = createArmLogicAppsControl(simulatorConnection(e.sim));
-  const rg = region === 'westeurope' ? e.plan.primary.resourceGroup : e.plan.secondary.resourceGroup;
-  const url = await control.getCallbackUrl(
-    { subscriptionId: e.plan.primary.subscriptionId, resourceGroup: rg, name: 'orders-api' },
-    'manual',
-  );
-  callbacks.set(region, url);
-  return url;
+/** One request through orders-api's router (local/sim/router-call): `ran:<region>`, `refused:<status> <region>`, `unreachable <region>`, `nowhere`. */
+const callers = new WeakMap<Estate, RouterCaller>();
+async function send(e: Estate): Promise<string> {
+  let caller = callers.get(e);
+  if (!caller)
+    callers.set(
+      e,
+      (caller = routerCaller(e.sim, e.plan, createArmLogicAppsControl(simulatorConnection(e.sim)))),
+    );
+  return fateLine(await caller.send('orders-api'));
 }
 
 /** Advances in steps, sending one request through the router at each, until `done` (or `limitMs`). */
-async function trafficUntil(e: Estate, router: Router, done: () => boolean, limitMs: number, stepMs = 5_000) {
+async function trafficUntil(e: Estate, done: () => boolean, limitMs: number, stepMs = 5_000) {
   const fates: Fate[] = [];
   for (let waited = 0; waited < limitMs; waited += stepMs) {
-    fates.push({ at: e.host.clock.now(), outcome: await send(e, router) });
+    fates.push({ at: e.host.clock.now(), outcome: await send(e) });
     if (done()) break;
     await e.advance(stepMs, stepMs);
   }
@@ -104,7 +67,7 @@ async function trafficUntil(e: Estate, router: Router, done: () => boolean, limi
   // And a few more once it is over.
   for (let i = 0; i < 3; i++) {
     await e.advance(stepMs, stepMs);
-    fates.push({ at: e.host.clock.now(), outcome: await send(e, router) });
+    fates.push({ at: e.host.clock.now(), outcome: await send(e) });
   }
   return fates;
 }
@@ -119,18 +82,13 @@ const switchedAt = (op: OperationRecord) => {
 };
 
 function failback(e: Estate) {
-  const signal: Signal = {
-    kind: 'request-operation',
-    id: 'failback-1',
-    request: {
-      direction: 'failback',
-      kind: 'planned',
-      trigger: 'manual',
-      caller: { by: 'ops@contoso', reason: 'primary healthy again' },
-      override: [],
-    },
-  };
-  e.host.durable.raiseEvent(monitorInstanceId(e.plan.id), MONITOR_SIGNAL, signal);
+  e.requestOperation('failback-1', {
+    direction: 'failback',
+    kind: 'planned',
+    trigger: 'manual',
+    caller: { by: 'ops@contoso', reason: 'primary healthy again' },
+    override: [],
+  });
 }
 
 describe.each([
@@ -140,11 +98,11 @@ describe.each([
   it('after the switch every request runs in the secondary; during the failback none fails', async () => {
     const e = await estates.start({ planPatch: withRouter(router) });
     await e.advance(2 * MIN);
-    expect(await send(e, router)).toBe('ran:westeurope');
+    expect(await send(e)).toBe('ran:westeurope');
 
     // The primary region goes down: the failover fences what it can, enables, then switches the router.
     e.outage('westeurope', { kind: 'down' });
-    const over = await trafficUntil(e, router, () => operation(e, 'failover') !== undefined, 30 * MIN);
+    const over = await trafficUntil(e, () => operation(e, 'failover') !== undefined, 30 * MIN);
     const failover = operation(e, 'failover')!;
     expect(failover.status).toBe('succeeded'); // Its fences pending, applied when the region returns.
     const steps = failover.entries.find((x) => x.entry === 'orders-api')!.steps;
@@ -165,13 +123,7 @@ describe.each([
     await e.restore('westeurope');
     await e.advance(5 * MIN);
     failback(e);
-    const back = await trafficUntil(
-      e,
-      router,
-      () => operation(e, 'failback') !== undefined,
-      2 * 60 * MIN,
-      10_000,
-    );
+    const back = await trafficUntil(e, () => operation(e, 'failback') !== undefined, 2 * 60 * MIN, 10_000);
     const failbackOp = operation(e, 'failback')!;
     expect(failbackOp.status).toBe('succeeded');
     const order = failbackOp.entries
@@ -184,6 +136,42 @@ describe.each([
     expect(new Set(back.filter((f) => f.at > switchedBack).map((f) => f.outcome))).toEqual(
       new Set(['ran:westeurope']),
     );
-    expect(await send(e, router)).toBe('ran:westeurope');
+    expect(await send(e)).toBe('ran:westeurope');
+  });
+});
+
+describe('a switch left pending by a silent router is made by the monitor', () => {
+  it('Front Door silent during the failover: pending-switch; once it answers, switched at the next probe cycle', async () => {
+    const e = await estates.start({ planPatch: withRouter(FRONT_DOOR) });
+    await e.advance(2 * MIN);
+    expect(await send(e)).toBe('ran:westeurope');
+    // The primary region and Front Door's (global) ARM go silent together.
+    e.outage('westeurope', { kind: 'down', mode: 'refused' });
+    e.outage('global', { kind: 'down', mode: 'refused' });
+    const over = await trafficUntil(e, () => operation(e, 'failover') !== undefined, 30 * MIN);
+    const failover = operation(e, 'failover')!;
+    expect(failover.status).toBe('completed-with-errors');
+    const steps = failover.entries.find((x) => x.entry === 'orders-api')!.steps;
+    expect(steps.map((s) => `${s.action.op} ${s.action.target.label} ${s.status}`)).toEqual([
+      'pending-fence primary:orders-api pending-fence',
+      'enable secondary:orders-api noop',
+      'pending-switch secondary:orders-api pending-switch',
+    ]);
+    expect(failover.pendingSwitches?.map((s) => `${s.router.label} -> ${s.target.label}`)).toEqual([
+      'frontDoor afd-orders/originGroups/orders-api -> secondary:orders-api',
+    ]);
+    // Callers are still sent to the dead primary: no request was routed nowhere, none reached the secondary.
+    expect(new Set(over.map((f) => f.outcome))).toEqual(new Set(['unreachable westeurope']));
+    await e.advance(2 * MIN);
+    expect(e.monitor().pendingSwitches?.map((s) => s.target.label)).toEqual(['secondary:orders-api']);
+    expect(await send(e)).toBe('unreachable westeurope');
+
+    // Front Door answers again: the next probe cycle makes the switch, and status no longer lists it.
+    await e.restore('global');
+    const interval = e.monitor().probeIntervalMs!;
+    await e.advance(interval + 5_000, 5_000);
+    expect(e.monitor().pendingSwitches).toEqual([]);
+    expect(e.monitor().lastCycle).toBeDefined();
+    expect(await send(e)).toBe('ran:northeurope');
   });
 });

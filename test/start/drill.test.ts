@@ -39,8 +39,22 @@ describe('npm run drill (embedded estate, in-process)', () => {
       ['failback-read-back-clean', true],
       ['failback-notified', true],
       ['back-to-normal', true],
+      ['router-traffic', true],
       ['split-slots-exactly-once', true],
     ]);
+    // Callers through orders-api's router: to the primary, then (once switched) the secondary, then back.
+    // Besides calls to the primary while it was down, a call may meet the APIM switch between its two writes
+    // (the sig's named value, then the backend url): refused 401, never sent nowhere (docs/router.md).
+    const fates = Object.keys(report.routerTraffic ?? {});
+    expect(fates).toEqual(expect.arrayContaining(['ran:westeurope', 'ran:northeurope']));
+    expect(
+      fates.filter(
+        (f) => !f.startsWith('ran:') && f !== 'unreachable westeurope' && !/^refused:401 /.test(f),
+      ),
+    ).toEqual([]);
+    expect(report.invariants.find((i) => i.name === 'router-traffic')?.detail).toMatch(
+      /calls through the router of orders-api/,
+    );
     // Detection is bounded by the policy: 3 failed probes at PT2S, plus up to one interval of phase.
     expect(report.detectionMs).toBeGreaterThan(2_000);
     expect(report.detectionMs).toBeLessThan(10_000);
@@ -59,6 +73,7 @@ describe('npm run drill (embedded estate, in-process)', () => {
     );
     const md = readFileSync(join(out, 'report.md'), 'utf8');
     expect(md).toContain('**Result: PASSED**');
+    expect(md).toMatch(/\| ran:northeurope \| \d+ \|/);
     expect(md).toMatch(/\| detection \(outage to failover decision\) \| \d+\.\d s \|/);
     expect(readFileSync(join(out, 'estate.log'), 'utf8')).toMatch(/probe\s+primary FAILED/);
   }, 120_000);

@@ -1,7 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkNoSplitBrain, checkSplitSlots, targetKeyOfResourceId } from '../../local/drill/invariants';
+import {
+  checkNoSplitBrain,
+  checkRouterTraffic,
+  checkSplitSlots,
+  targetKeyOfResourceId,
+  type RouterCall,
+} from '../../local/drill/invariants';
 import { drillSplitAnchor } from '../../local/drill/command';
 import { nextOccurrence, parseNcrontab } from '../../local/host/ncrontab';
 import { loadLocalPlan } from '../../local/start/embedded';
@@ -256,5 +262,55 @@ describe('drill invariants over the simulator records', () => {
       window,
     );
     expect(lost.ok).toBe(true);
+  });
+});
+
+describe('drill invariant: calls through the router', () => {
+  const regions = { primary: 'westeurope', secondary: 'northeurope' };
+  const call = (at: number, fate: string, extra: Partial<RouterCall> = {}): RouterCall => {
+    const [outcome, region] = fate.startsWith('ran:')
+      ? (['ran', fate.slice(4)] as const)
+      : fate === 'nowhere'
+        ? (['nowhere', undefined] as const)
+        : fate.startsWith('refused')
+          ? (['refused', fate.split(' ')[1]] as const)
+          : (['unreachable', fate.split(' ')[1]] as const);
+    return { at, entry: 'orders-api', outcome, fate, ...(region ? { region } : {}), ...extra };
+  };
+  const marks = { failoverDoneAt: 100, restoredAt: 200, failbackDoneAt: 300 };
+  const clean = [
+    call(10, 'ran:westeurope'),
+    call(50, 'unreachable westeurope'), // the primary down, before the switch: allowed
+    call(150, 'ran:northeurope'),
+    call(250, 'ran:northeurope'),
+    call(350, 'ran:westeurope'),
+  ];
+
+  it('passes a failover and failback that callers followed', () => {
+    expect(checkRouterTraffic(clean, marks, regions)).toMatchObject({ ok: true, problems: [] });
+  });
+
+  it('fails a call routed nowhere, one that reached a disabled workflow, and one in the wrong region', () => {
+    const bad = [
+      ...clean,
+      call(60, 'nowhere'),
+      call(260, 'refused:409 westeurope', { code: 'WorkflowDisabled' }),
+      call(160, 'ran:westeurope'),
+    ];
+    const r = checkRouterTraffic(bad, marks, regions);
+    expect(r.ok).toBe(false);
+    expect(r.problems).toEqual([
+      expect.stringMatching(/routed nowhere/),
+      expect.stringMatching(/reached a disabled workflow in westeurope/),
+      expect.stringMatching(/after the failover it went ran:westeurope, not ran:northeurope/),
+    ]);
+  });
+
+  it('cannot pass by sending no call after the failover or the failback', () => {
+    const r = checkRouterTraffic([call(10, 'ran:westeurope')], marks, regions);
+    expect(r.problems).toEqual([
+      'no call was sent after the failover',
+      'no call was sent after the failback',
+    ]);
   });
 });

@@ -83,6 +83,27 @@ describe('npm start (embedded estate, child process)', () => {
     });
     expect(healthy.auth).toEqual({ keyIsOperator: true, requirePrincipal: false, principalTrusted: true });
 
+    // A caller's request through orders-api's router (APIM): listed in GET /sim, runs in the primary now.
+    const routes = await (await fetch(sim!, { headers: simHeaders })).json();
+    expect(routes.routes.map((r: any) => r.route)).toContain('POST /sim/router/{entry}');
+    const through = async () => {
+      const res = await fetch(`${sim}/router/orders-api`, {
+        method: 'POST',
+        headers: simHeaders,
+        body: '{}',
+      });
+      return { status: res.status, body: await res.json() };
+    };
+    const before = await through();
+    expect(before).toMatchObject({ status: 200, body: { fate: 'ran:westeurope', outcome: 'ran' } });
+    expect(before.body.routedTo).toMatch(/^apiManagement apim-orders\/backends\/orders-api -> https:/);
+    expect(before.body.routedTo).toContain('sig=***'); // the signature is a secret: never shown
+    const unknown = await fetch(`${sim}/router/no-such-entry`, { method: 'POST', headers: simHeaders });
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error.message).toMatch(/no entry 'no-such-entry'.*orders-api/);
+    const noRouter = await fetch(`${sim}/router/order-webhook`, { method: 'POST', headers: simHeaders });
+    expect(noRouter.status).toBe(400);
+
     // Outage of the primary: the automatic failover shows up in /api/status.
     const outage = await fetch(`${sim}/regions/westeurope/outage`, {
       method: 'POST',
@@ -100,6 +121,8 @@ describe('npm start (embedded estate, child process)', () => {
       trigger: 'automatic',
       outcome: 'succeeded',
     });
+    // The router was switched as the failover's last step: the same call now runs in the secondary.
+    expect(await through()).toMatchObject({ status: 200, body: { fate: 'ran:northeurope' } });
     const noted = await (await fetch(`${sim}/notifications`, { headers: simHeaders })).json();
     expect(noted.notifications.map((n: any) => n.type)).toContain('com.logicappsfailover.failover.completed');
 
@@ -117,6 +140,7 @@ describe('npm start (embedded estate, child process)', () => {
       return s.lastOperation?.operationId === operationId && s.lastOperation.finishedAt ? s : undefined;
     });
     expect(back).toMatchObject({ mode: 'monitoring', activeRegion: 'primary' });
+    expect(await through()).toMatchObject({ status: 200, body: { fate: 'ran:westeurope' } });
     expect(back.lastOperation).toMatchObject({
       direction: 'failback',
       trigger: 'manual',

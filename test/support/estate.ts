@@ -4,7 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach } from 'vitest';
+import { afterEach, expect } from 'vitest';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { createHealthProbe } from '../../src/adapters/probe';
 import { createServiceBusNotifier } from '../../src/adapters/servicebus';
@@ -25,10 +25,13 @@ import {
   type HostLogEntry,
 } from '../../local/host';
 import {
+  MONITOR_SIGNAL,
   monitorInstanceId,
   monitorOf,
   type MonitorStatus,
   type OperationRecord,
+  type OperationRequest,
+  type Signal,
 } from '../../src/durable/contracts';
 
 export const ROOT = join(__dirname, '../..');
@@ -47,6 +50,8 @@ export interface Estate {
   /** Moves both virtual clocks together in `stepMs` steps, running everything due. */
   advance(ms: number, stepMs?: number): Promise<void>;
   monitor(): MonitorStatus;
+  /** Asks the monitor for an operation, as the HTTP API does: a `request-operation` signal with this id. */
+  requestOperation(id: string, request: OperationRequest): void;
   operations(): { instanceId: string; runtimeStatus: string; output: OperationRecord | undefined }[];
   restartHost(): Promise<void>;
   stop(): Promise<void>;
@@ -188,6 +193,10 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
         await host.clock.advanceTo(next);
       }
     },
+    requestOperation(id, request) {
+      const signal: Signal = { kind: 'request-operation', id, request };
+      host.durable.raiseEvent(monitorInstanceId(plan.id), MONITOR_SIGNAL, signal);
+    },
     monitor() {
       const status = host.durable.getStatus(monitorInstanceId(plan.id));
       return (status ? monitorOf(status) : undefined) as MonitorStatus;
@@ -227,4 +236,10 @@ export async function startEstate(options: EstateOptions = {}): Promise<Estate> 
     },
   };
   return estate;
+}
+
+/** Advances in small steps until `done`, for at most `limitMs` of virtual time (and fails if it never is). */
+export async function advanceUntil(e: Estate, done: () => boolean, limitMs: number, stepMs = 5_000) {
+  for (let waited = 0; !done() && waited < limitMs; waited += stepMs) await e.advance(stepMs, stepMs);
+  expect(done()).toBe(true);
 }

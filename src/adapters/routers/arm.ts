@@ -194,41 +194,55 @@ export function createArmRouterControl(connection: ArmConnection): RouterControl
       { name: names[to], enabled: true, priority: 1 },
       { name: names[other], enabled: false, priority: 2 },
     ];
-    let changed = false;
-    if ('frontDoor' in router) {
-      const f = router.frontDoor;
-      const client = cdn(f.subscriptionId).afdOrigins;
+    // One read and at most one write per endpoint, in that order; `changed` if any endpoint was written.
+    const applyInOrder = async <T>(
+      read: (name: string) => Promise<T>,
+      isSet: (current: T, w: (typeof writes)[number]) => boolean,
+      write: (name: string, w: (typeof writes)[number]) => Promise<unknown>,
+    ) => {
+      let changed = false;
       for (const w of writes) {
-        const origin = await callArm('read origin', target.label, () =>
-          client.get(f.resourceGroup, f.profile, f.originGroup, w.name),
-        );
-        const state = w.enabled ? 'Enabled' : 'Disabled';
-        if (origin.enabledState === state && origin.priority === w.priority) continue;
-        await callArm('write origin', target.label, () =>
-          client.beginUpdateAndWait(f.resourceGroup, f.profile, f.originGroup, w.name, {
-            enabledState: state,
-            priority: w.priority,
-          }),
-        );
+        if (isSet(await read(w.name), w)) continue;
+        await write(w.name, w);
         changed = true;
       }
       return { changed };
+    };
+    const stateOf = (enabled: boolean) => (enabled ? 'Enabled' : 'Disabled');
+    if ('frontDoor' in router) {
+      const f = router.frontDoor;
+      const client = cdn(f.subscriptionId).afdOrigins;
+      return applyInOrder(
+        (name) =>
+          callArm('read origin', target.label, () =>
+            client.get(f.resourceGroup, f.profile, f.originGroup, name),
+          ),
+        (origin, w) => origin.enabledState === stateOf(w.enabled) && origin.priority === w.priority,
+        (name, w) =>
+          callArm('write origin', target.label, () =>
+            client.beginUpdateAndWait(f.resourceGroup, f.profile, f.originGroup, name, {
+              enabledState: stateOf(w.enabled),
+              priority: w.priority,
+            }),
+          ),
+      );
     }
     // Traffic Manager: only endpointStatus (Priority routing keeps each endpoint's own, distinct priority).
     const t = router.trafficManager;
     const client = tm(t.subscriptionId).endpoints;
-    for (const w of writes) {
-      const endpoint = await callArm('read endpoint', target.label, () =>
-        client.get(t.resourceGroup, t.profile, t.endpointType, w.name),
-      );
-      const status = w.enabled ? 'Enabled' : 'Disabled';
-      if (endpoint.endpointStatus === status) continue;
-      await callArm('write endpoint', target.label, () =>
-        client.update(t.resourceGroup, t.profile, t.endpointType, w.name, { endpointStatus: status }),
-      );
-      changed = true;
-    }
-    return { changed };
+    return applyInOrder(
+      (name) =>
+        callArm('read endpoint', target.label, () =>
+          client.get(t.resourceGroup, t.profile, t.endpointType, name),
+        ),
+      (endpoint, w) => endpoint.endpointStatus === stateOf(w.enabled),
+      (name, w) =>
+        callArm('write endpoint', target.label, () =>
+          client.update(t.resourceGroup, t.profile, t.endpointType, name, {
+            endpointStatus: stateOf(w.enabled),
+          }),
+        ),
+    );
   };
 
   return { read, switchTo };

@@ -1,0 +1,4 @@
+// Activity: applyPendingSwitches (see src/activities).
+import { registerActivity } from '../src/composition';
+
+registerActivity('applyPendingSwitches');
