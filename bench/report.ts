@@ -34,6 +34,8 @@ export interface BenchResults {
   };
   detection: DetectionResult;
   steady: SteadyResult;
+  /** The steady state after a failover (drift checks on). */
+  steadyFailedOver?: SteadyResult;
   statusLatency?: StatusLatencyResult;
 }
 
@@ -208,6 +210,19 @@ export function statusLatencyReport(r: StatusLatencyResult): string {
   ].join('\n');
 }
 
+/** Per-cycle counts after a failover: what the drift checks add to a failed-over month. */
+export function failedOverReport(st: SteadyResult): string {
+  const mean = (f: (w: SteadyWindow) => number) =>
+    st.windows.reduce((n, w) => n + f(w), 0) / Math.max(1, st.windows.length);
+  return [
+    `3b. Failed over: ${st.cycles} probe cycles after a failover (primary unhealthy, its ARM up), drift checks on`,
+    `   (every 5 cycles by default). Per cycle: executions ${mean((w) => w.functionExecutionsPerCycle).toFixed(2)},` +
+      ` episodes ${mean((w) => w.orchestratorEpisodesPerCycle).toFixed(2)}, activities ${mean((w) => w.activityExecutionsPerCycle).toFixed(2)},` +
+      ` history events ${mean((w) => w.historyEventsPerCycle).toFixed(2)}, log-record bytes ${mean((w) => w.logRecordBytesPerCycle).toFixed(0)},` +
+      ` ARM requests ${(st.armRequestsPerCycle ?? 0).toFixed(2)}.`,
+  ].join('\n');
+}
+
 export function report(
   results: BenchResults,
   steadyPrintCycles: number,
@@ -263,6 +278,7 @@ export function report(
           ` heap ${firstW.heapUsedMiB.toFixed(1)} -> ${lastW.heapUsedMiB.toFixed(1)} MiB` +
           ` (${st.heapGrowthPerCycleBytes.toFixed(0)} B/cycle overall, ${st.heapGrowthSecondHalfPerCycleBytes.toFixed(0)} B/cycle over the second half)`
         : ''),
+    ...(results.steadyFailedOver ? ['', failedOverReport(results.steadyFailedOver)] : []),
     ...(results.statusLatency ? ['', statusLatencyReport(results.statusLatency)] : []),
     '',
     `Total wall time ${s(results.totalWallMs)} s.`,

@@ -41,6 +41,8 @@ export interface BenchConfig {
   detectionOffsetsMs: number[];
   steadyCycles: number;
   steadyWindowCycles: number;
+  /** Cycles measured after a failover (drift checks on); 0 or absent: not measured. */
+  failedOverCycles?: number;
   /** How many of the first and last steady-state cycles the table shows. */
   steadyPrintCycles: number;
   /** GET /api/status latency on an empty and on a seeded task hub (bench/task-hub.ts), when set. */
@@ -57,6 +59,7 @@ export const FULL: BenchConfig = {
   detectionOffsetsMs: [0, 5_000, 10_000, 15_000, 20_000, 25_000],
   steadyCycles: 10_000,
   steadyWindowCycles: 100,
+  failedOverCycles: 1_000,
   steadyPrintCycles: 1_000,
   statusLatency: { requests: 300, seed: YEARS_OF_SERVICE },
 };
@@ -71,6 +74,7 @@ export const QUICK: BenchConfig = {
   detectionOffsetsMs: [0, 15_000],
   steadyCycles: 400,
   steadyWindowCycles: 50,
+  failedOverCycles: 100,
   steadyPrintCycles: 100,
   statusLatency: { requests: 50, seed: { operations: 50, entriesPerOperation: 2, notifications: 1_000 } },
 };
@@ -169,6 +173,11 @@ export async function runBenchmarks(
   progress(`detection: ${detection.runs.map((r) => (r.detectionMs / 1000).toFixed(0)).join(', ')} s`);
   const steady = await measureSteadyState(config.steadyCycles, config.steadyWindowCycles);
   progress(`steady state: ${config.steadyCycles} cycles in ${(steady.wallMs / 1000).toFixed(1)} s`);
+  const failedOver = config.failedOverCycles
+    ? await measureSteadyState(config.failedOverCycles, config.steadyWindowCycles, { failedOver: true })
+    : undefined;
+  if (failedOver)
+    progress(`failed over: ${config.failedOverCycles} cycles in ${(failedOver.wallMs / 1000).toFixed(1)} s`);
   const statusLatency = config.statusLatency
     ? await measureStatusLatency(config.statusLatency.requests, config.statusLatency.seed)
     : undefined;
@@ -209,6 +218,7 @@ export async function runBenchmarks(
     },
     detection,
     steady,
+    ...(failedOver ? { steadyFailedOver: failedOver } : {}),
     ...(statusLatency ? { statusLatency } : {}),
   };
 }

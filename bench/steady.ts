@@ -1,7 +1,9 @@
 /**
  * Steady state: a healthy primary probed for many cycles on virtual time. Per probe cycle, the function
  * executions, durable history events and heap must stay flat, and the monitor's live history bounded (it
- * continues as new after every signal). The host's determinism double-replay is OFF here.
+ * continues as new after every signal). The host's determinism double-replay is OFF here. With `failedOver`,
+ * the same after a failover (primary unhealthy, ARM up): what a failed-over month costs, drift checks included,
+ * with the ARM requests per cycle.
  */
 import { ORCHESTRATIONS, monitorInstanceId } from '../src/durable/contracts';
 import { durationMs } from '../src/core/duration';
@@ -30,6 +32,10 @@ export interface SteadyWindow {
 
 export interface SteadyResult {
   plan: string;
+  /** `healthy`: never failed over; `failed-over`: measured after a failover, the primary still unhealthy. */
+  state?: 'healthy' | 'failed-over';
+  /** ARM requests per probe cycle (failed-over runs: the drift checks' reads; the probe's are not ARM). */
+  armRequestsPerCycle?: number;
   cycles: number;
   windowCycles: number;
   determinismCheck: false;
@@ -55,7 +61,11 @@ function collect(): boolean {
   return true;
 }
 
-export async function measureSteadyState(cycles: number, windowCycles = 100): Promise<SteadyResult> {
+export async function measureSteadyState(
+  cycles: number,
+  windowCycles = 100,
+  options: { failedOver?: boolean } = {},
+): Promise<SteadyResult> {
   if (!Number.isInteger(cycles / windowCycles) || cycles < windowCycles)
     throw new BenchmarkError(
       `cycles (${cycles}) must be a positive multiple of windowCycles (${windowCycles})`,
@@ -70,6 +80,23 @@ export async function measureSteadyState(cycles: number, windowCycles = 100): Pr
     const { host } = estate;
     const intervalMs = durationMs(plan.policy.probeInterval);
     const monitorId = monitorInstanceId(plan.id);
+    const expectedMode = options.failedOver ? 'failed-over' : 'monitoring';
+    if (options.failedOver) {
+      await estate.sim.outage(plan.primary.location, { kind: 'unhealthy', mode: 'status' });
+      const settled = () => {
+        const m = estate.monitor();
+        return m?.state.mode === 'failed-over' && !m.activeOperation;
+      };
+      for (let waited = 0; !settled() && waited < 30 * 60_000; waited += intervalMs)
+        await estate.advance(intervalMs, intervalMs);
+      if (!settled())
+        throw new BenchmarkError(
+          `the failover did not finish within 30 min (mode ${estate.monitor()?.state.mode})`,
+        );
+      // Past the operation's own notifications and the first drift check, into the steady rhythm.
+      await estate.advance(10 * intervalMs, intervalMs);
+      await estate.sim.clearRequestLog();
+    }
     const windows: SteadyWindow[] = [];
     let gcBeforeHeapSample = false;
     let recordBytes = 0;
@@ -100,8 +127,12 @@ export async function measureSteadyState(cycles: number, windowCycles = 100): Pr
       before = after;
     }
     const monitor = estate.monitor();
-    if (monitor?.state.mode !== 'monitoring')
-      throw new BenchmarkError(`a healthy estate left the monitor in mode ${monitor?.state.mode}`);
+    if (monitor?.state.mode !== expectedMode)
+      throw new BenchmarkError(`the monitor is in mode ${monitor?.state.mode}, expected ${expectedMode}`);
+    // ARM's own listener only: the probe's calls to the health-check trigger go to the runtime listener.
+    const armRequests = options.failedOver
+      ? (await estate.sim.requestLog()).filter((r) => r.listener === 'arm').length
+      : undefined;
     const first = windows[0]!;
     const last = windows.at(-1)!;
     const middle = windows[Math.floor((windows.length - 1) / 2)]!;
@@ -109,6 +140,8 @@ export async function measureSteadyState(cycles: number, windowCycles = 100): Pr
       b.toCycle > a.toCycle ? ((b.heapUsedMiB - a.heapUsedMiB) * MiB) / (b.toCycle - a.toCycle) : 0;
     return {
       plan: 'examples/plan.json',
+      state: expectedMode === 'monitoring' ? 'healthy' : 'failed-over',
+      ...(armRequests !== undefined ? { armRequestsPerCycle: armRequests / cycles } : {}),
       cycles,
       windowCycles,
       determinismCheck: false,

@@ -8,8 +8,13 @@ import { createWatchdogHandler } from '../src/durable/watchdog';
 app.timer('drWatchdog', {
   schedule: '%DR_WATCHDOG_SCHEDULE%',
   extraInputs: [df.input.durableClient()],
-  handler: createWatchdogHandler(() => controlPlane().plan, undefined, {
-    notificationTtlMs: () => controlPlane().notificationTtlMs ?? DEFAULT_NOTIFICATION_TTL_MS,
-    now: handlerNow,
-  }),
+  handler: createWatchdogHandler(
+    () => controlPlane().plan,
+    undefined,
+    {
+      notificationTtlMs: () => controlPlane().notificationTtlMs ?? DEFAULT_NOTIFICATION_TTL_MS,
+      now: handlerNow,
+    },
+    () => ({ driftCheckCycles: controlPlane().driftCheckCycles }),
+  ),
 });

@@ -45,6 +45,8 @@ export interface ControlPlane {
   retentionMs?: number;
   /** DR_FENCE_BUDGET: how long fences against a region answering with errors are retried per group (60 s). */
   fenceBudgetMs?: number;
+  /** DR_DRIFT_CHECK_CYCLES: probe cycles between the monitor's drift checks (default 5; 0 turns them off). */
+  driftCheckCycles?: number;
   /** Where the ARM calls go, said loudly at start-up. */
   describe: string;
   /** The slowest recent ARM answer (ms) the adapter observed, for the predicted RTO. */
@@ -107,7 +109,7 @@ export async function installTelemetry(next: Telemetry | undefined): Promise<voi
  * (ISO 8601 duration a notification is retried for, default P1D); DR_RETENTION (ISO 8601 duration finished
  * notifications and operation sub-orchestrations are kept in the task hub, default P90D); DR_FENCE_BUDGET (ISO
  * 8601 duration fences against a region answering with errors are retried per group, default PT60S, at most
- * PT10M). ARM is always
+ * PT10M); DR_DRIFT_CHECK_CYCLES (probe cycles between drift checks, default 5, 0 off). ARM is always
  * reached with DefaultAzureCredential: a local simulator is installed by `local/` through installControlPlane,
  * never chosen by a setting.
  */
@@ -133,6 +135,7 @@ export function controlPlaneFromSettings(
     ...notificationTtlFrom(settings),
     ...retentionFrom(settings),
     ...fenceBudgetFrom(settings),
+    ...driftCheckFrom(settings),
     armLatencyMs: () => connection.throttle?.observedLatencyMs(),
     describe: `Azure Resource Manager at ${settings.DR_ARM_ENDPOINT ?? 'https://management.azure.com'}`,
   };
@@ -171,6 +174,23 @@ function fenceBudgetFrom(settings: Readonly<Record<string, string | undefined>>)
   if (ms > MAX_FENCE_BUDGET_MS)
     throw new Error(`app setting DR_FENCE_BUDGET is ${raw}: use at most PT10M (an ISO 8601 duration)`);
   return { fenceBudgetMs: ms };
+}
+
+/** The most cycles between drift checks: beyond it a drift would go unsaid for too long to call it a check. */
+const MAX_DRIFT_CHECK_CYCLES = 1_000;
+
+/** DR_DRIFT_CHECK_CYCLES, checked: a whole number of probe cycles from 0 (off) to 1,000; absent: the default. */
+export function driftCheckFrom(settings: Readonly<Record<string, string | undefined>>): {
+  driftCheckCycles?: number;
+} {
+  const raw = settings.DR_DRIFT_CHECK_CYCLES?.trim();
+  if (!raw) return {};
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > MAX_DRIFT_CHECK_CYCLES)
+    throw new Error(
+      `app setting DR_DRIFT_CHECK_CYCLES is ${raw}: use a whole number of probe cycles from 0 (off) to ${MAX_DRIFT_CHECK_CYCLES} (default 5)`,
+    );
+  return { driftCheckCycles: n };
 }
 
 function notifierFor(

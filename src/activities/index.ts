@@ -5,6 +5,7 @@
  */
 import type { ActivityDeps } from './context';
 import { actionActivities } from './actions';
+import { driftActivities } from './drift';
 import { durableActivities } from './durable';
 import { notifyActivities } from './notify';
 import { planningActivities } from './planning';
@@ -27,6 +28,7 @@ export function createActivities(deps: ActivityDeps) {
     ...requestActivities(context),
     ...notifyActivities(context),
     ...durableActivities(context),
+    ...driftActivities(context),
     ...telemetryActivities(),
   };
 }

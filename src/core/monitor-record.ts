@@ -3,6 +3,7 @@
  * next execution's input and published (fitted) as its custom status. `step` (monitor-step.ts) is the only
  * code that changes a record; the durable contracts re-export these types under their historical names.
  */
+import type { DriftFinding } from './drift';
 import type {
   FailureEvidence,
   MonitorPolicy,
@@ -79,6 +80,8 @@ export type Signal =
       probeIntervalMs: number;
       /** The plan's regions, handed over with the policy. */
       regions?: RegionPlaces;
+      /** Probe cycles between drift checks (DR_DRIFT_CHECK_CYCLES; 0: off); absent: the default. */
+      driftCheckCycles?: number;
     }
   | { kind: 'pause'; id: string; until: string; caller: Caller; fingerprint?: string }
   | { kind: 'resume'; id: string; caller: Caller; fingerprint?: string }
@@ -210,6 +213,8 @@ export interface StopRequest extends OperationStop {
   /** Superseded: the operation that starts once this one has ended (its id already given to the operator). */
   replacement?: OperationInput;
 }
+/** A fence the monitor still has to apply, and since when it has been pending (absent in older records). */
+export type PendingFence = WorkflowTarget & { since?: string };
 
 export interface MonitorRecord {
   planId: string;
@@ -236,7 +241,13 @@ export interface MonitorRecord {
    */
   stopping?: StopRequest;
   lastOperation?: OperationSummary;
-  pendingFences: WorkflowTarget[];
+  pendingFences: PendingFence[];
+  /** Probe cycles between drift checks, as the last tick said (absent: the default). */
+  driftCheckCycles?: number;
+  /** The probe cycle of the last drift check asked for. */
+  lastDriftCheckCycle?: number;
+  /** Drifts raised and not cleared since the last operation ended (each raised once). */
+  drift?: DriftFinding[];
   /**
    * Router switches an operation left pending (the router's ARM was silent): made each probe cycle while no
    * operation runs, once the router answers. Absent in records written before them.

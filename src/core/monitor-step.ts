@@ -4,9 +4,11 @@
  * effect as an activity, feeds the result (or the failure) back through `step`, publishes and continues as new.
  *
  * Inputs are the signal of the execution and the results of the effects it asked for; effects are data:
- * probe, start an operation, ask an operation's status, apply pending fences, make pending switches, notify. Answers to requests are
+ * probe, start an operation, ask an operation's status, apply pending fences, make pending switches, check
+ * the estate for drift, notify. Answers to requests are
  * part of the record (the HTTP API reads them from the published record).
  */
+import { DEFAULT_DRIFT_CHECK_CYCLES, driftChanges, type DriftCheck } from './drift';
 import {
   decide,
   didItsWork,
@@ -25,6 +27,7 @@ import type {
   OperationProgress,
   OperationRequest,
   OperationStop,
+  PendingFence,
   ProbeActivityResult,
   RequestAnswer,
   RequestRecord,
@@ -54,6 +57,11 @@ export type MonitorEffect =
   | { type: 'apply-fences'; targets: WorkflowTarget[]; during?: string }
   /** Tells a running operation (and its entries) to stop at the next step boundary; idempotent. */
   | { type: 'cancel-operation'; planId: string; operationId: string; stop: OperationStop }
+  /**
+   * Read the workflows the last operation changed and hold them to what it left (core/drift.ts), with the
+   * active region the rules judge against and the fences still pending (not drift: they have their own alert).
+   */
+  | { type: 'check-drift'; operationId: string; activeRegion: RegionName; pendingFences: string[] }
   | { type: 'notify'; notification: Notification }
   /** An operator's request and its answer, for the audit (GET /api/history?kind=requests). */
   | { type: 'record-request'; request: RequestRecord };
@@ -72,6 +80,7 @@ export type MonitorStepInput =
   | { type: 'fences-applied'; result: FencesApplied; during?: string }
   | { type: 'switches-applied'; result: SwitchesApplied }
   | { type: 'cancel-sent'; operationId: string }
+  | { type: 'drift-checked'; result: DriftCheck }
   /** The effect's activity failed after its retries: a fact like any other, decided on here. */
   | { type: 'effect-failed'; effect: ActiveEffect; error: string };
 
@@ -151,6 +160,8 @@ export function step(record: MonitorRecord, input: MonitorStepInput, now: Date):
       return switchesApplied(record, input.result);
     case 'cancel-sent':
       return same(record, `${input.operationId} was told to stop at its next step boundary`);
+    case 'drift-checked':
+      return driftChecked(record, input.result, now);
     case 'effect-failed':
       return effectFailed(record, input.effect, input.error, now);
   }
@@ -300,12 +311,14 @@ function expiryNotices(record: MonitorRecord, commands: MonitorCommand[], now: D
  * whether it is over (its `operation-finished` signal may have been dropped at continueAsNew).
  */
 function onTick(record0: MonitorRecord, tick: Extract<Signal, { kind: 'tick' }>, now: Date): MonitorStep {
+  const { driftCheckCycles: _was, ...rest } = record0;
   let record: MonitorRecord = {
-    ...record0,
+    ...rest,
     answers: keptAnswers(record0.answers, now),
     policy: tick.policy,
     probeIntervalMs: tick.probeIntervalMs,
     ...(tick.regions ? { regions: tick.regions } : {}),
+    ...(tick.driftCheckCycles !== undefined ? { driftCheckCycles: tick.driftCheckCycles } : {}),
     lastTickAt: now.toISOString(),
     lastTickId: tick.id,
   };
@@ -398,7 +411,72 @@ function onProbe(record0: MonitorRecord, probe: ProbeActivityResult, now: Date):
   // Likewise a switch whose router's ARM was silent; never while an operation runs (it owns the router then).
   if (record.pendingSwitches?.length && !record.activeOperation)
     effects.push({ type: 'apply-switches', switches: record.pendingSwitches });
+  const drift = driftCheckDue(record, cycle);
+  if (drift) {
+    record = { ...record, lastDriftCheckCycle: cycle };
+    effects.push(drift);
+  }
   return { record, effects, reason };
+}
+
+/**
+ * A drift check every `driftCheckCycles` probe cycles (the first one on the first cycle after an operation),
+ * while the estate should stand as the last operation left it: failed over after a failover, monitoring after
+ * a failback, no operation running. Not while degraded (the primary's ARM may not answer), not after an
+ * operation that failed (it left nothing to hold the estate to), not before any operation.
+ */
+function driftCheckDue(record: MonitorRecord, cycle: number): MonitorEffect | undefined {
+  const every = record.driftCheckCycles ?? DEFAULT_DRIFT_CHECK_CYCLES;
+  const last = record.lastOperation;
+  if (every <= 0 || !last || last.outcome === 'failed' || record.activeOperation || record.unstarted)
+    return undefined;
+  const { mode, activeRegion } = record.state;
+  const settled =
+    (mode === 'failed-over' && last.direction === 'failover') ||
+    (mode === 'monitoring' && last.direction === 'failback');
+  if (!settled) return undefined;
+  if (record.lastDriftCheckCycle !== undefined && cycle - record.lastDriftCheckCycle < every)
+    return undefined;
+  return {
+    type: 'check-drift',
+    operationId: last.operationId,
+    activeRegion,
+    pendingFences: record.pendingFences.map(targetKey),
+  };
+}
+
+/**
+ * A drift check's findings: each new drift is notified once (`estate.drifted`), each drift no longer found is
+ * notified cleared (`estate.drift-cleared`); a drift still there, or whose workflow could not be read, is kept
+ * and said nothing about. A check of an operation that is no longer the last one changes nothing.
+ */
+function driftChecked(record: MonitorRecord, check: DriftCheck, now: Date): MonitorStep {
+  if (record.activeOperation || record.lastOperation?.operationId !== check.operationId)
+    return same(record, `the drift check of ${check.operationId} is out of date: ignored`);
+  if (check.skipped) return same(record, `the estate was not checked for drift: ${check.skipped}`);
+  const { raised, cleared, standing } = driftChanges(record.drift ?? [], check);
+  const cycle = record.lastProbeCycle ?? 0;
+  const next = { ...record, drift: standing };
+  const facts = (d: (typeof standing)[number]) => ({
+    operationId: check.operationId,
+    entry: d.entry,
+    workflow: d.workflow,
+    region: d.region,
+    rule: d.rule,
+    message: d.message,
+  });
+  const effects = [
+    ...raised.map((d) => notice(next, EVENT_TYPES.estateDrifted, `drift:${cycle}:${d.key}`, facts(d), now)),
+    ...cleared.map((d) =>
+      notice(next, EVENT_TYPES.driftCleared, `drift-cleared:${cycle}:${d.key}`, facts(d), now),
+    ),
+  ];
+  const unread = check.unreadable.length ? `, ${check.unreadable.length} unreadable` : '';
+  return {
+    record: next,
+    effects,
+    reason: `${check.checked} workflow(s) checked against ${check.operationId}${unread}: ${standing.length} drifting (${raised.length} new, ${cleared.length} cleared)`,
+  };
 }
 
 /** The request the monitor makes of itself when the core starts an operation on a probe. */
@@ -774,14 +852,23 @@ function finish(
   const pendingFences =
     active.direction === 'failback' && didItsWork(done.outcome)
       ? []
-      : mergeTargets(record.pendingFences, left);
+      : mergeFences(record.pendingFences, left, active.startedAt);
   const to: RegionName = active.direction === 'failover' ? 'secondary' : 'primary';
   const pendingSwitches = mergeSwitches(
     record.pendingSwitches ?? [],
     done.pendingSwitches ?? [],
     done.outcome === 'failed' ? undefined : to,
   );
-  const { activeOperation: _done, unstarted: _none, operationFences: _over, stopping, ...rest } = record;
+  // A new operation: the estate is held to what it left from now on, checked on the next cycle.
+  const {
+    activeOperation: _done,
+    unstarted: _none,
+    operationFences: _over,
+    stopping,
+    drift: _drift,
+    lastDriftCheckCycle: _checked,
+    ...rest
+  } = record;
   const ended: MonitorRecord = {
     ...rest,
     state: d.state,
@@ -809,9 +896,15 @@ function finish(
   };
 }
 
+/** The fences still pending plus the operation's new ones, pending since the operation started. */
 function mergeTargets(a: WorkflowTarget[], b: WorkflowTarget[]): WorkflowTarget[] {
   const seen = new Set(a.map(targetKey));
   return [...a, ...b.filter((t) => !seen.has(targetKey(t)))];
+}
+
+function mergeFences(a: PendingFence[], b: WorkflowTarget[], since: string): PendingFence[] {
+  const seen = new Set(a.map(targetKey));
+  return [...a, ...b.filter((t) => !seen.has(targetKey(t))).map((t) => ({ ...t, since }))];
 }
 
 /**
@@ -873,6 +966,12 @@ function fencesApplied(
   during: string | undefined,
   now: Date,
 ): MonitorStep {
+  // Each fence keeps the time it went pending (the activity returns targets; the record knows since when).
+  const since = new Map(record.pendingFences.map((f) => [targetKey(f), f.since]));
+  const pending = result.pending.map(({ since: _s, ...t }: PendingFence): PendingFence => {
+    const was = since.get(targetKey(t));
+    return was ? { ...t, since: was } : { ...t, since: now.toISOString() };
+  });
   const effects = result.applied.length
     ? [
         notice(
@@ -891,7 +990,7 @@ function fencesApplied(
   const released = record.operationFences;
   const next: MonitorRecord =
     during === undefined
-      ? { ...record, pendingFences: result.pending }
+      ? { ...record, pendingFences: pending }
       : released?.operationId === during
         ? {
             ...record,
@@ -948,6 +1047,11 @@ function effectFailed(record: MonitorRecord, effect: ActiveEffect, error: string
       return same(
         record,
         `${effect.operationId} could not be told to stop (${error}): told again next probe cycle`,
+      );
+    case 'check-drift':
+      return same(
+        record,
+        `the estate could not be checked for drift (${error}): checked again in ${record.driftCheckCycles ?? DEFAULT_DRIFT_CHECK_CYCLES} cycles`,
       );
   }
 }

@@ -19,6 +19,7 @@ import type {
   StepStatus,
 } from './operation-record-types';
 import { refName } from './refs';
+import type { DriftFinding } from './drift';
 
 /** CloudEvent types this control plane emits. */
 export const EVENT_TYPES = {
@@ -38,6 +39,10 @@ export const EVENT_TYPES = {
   activationBlocked: 'com.logicappsfailover.activation.blocked',
   /** An operator stopped a running operation (cancel, or a break-glass failover superseding it): said at once. */
   operationCancelled: 'com.logicappsfailover.operation.cancelled',
+  /** A workflow departs from what the last operation left it (once per distinct drift). */
+  estateDrifted: 'com.logicappsfailover.estate.drifted',
+  /** A drift raised before is no longer found. */
+  driftCleared: 'com.logicappsfailover.estate.drift-cleared',
   paused: 'com.logicappsfailover.monitor.paused',
   resumed: 'com.logicappsfailover.monitor.resumed',
 } as const;
@@ -113,6 +118,9 @@ interface Failed extends OperationFacts {
   error: string;
   evidence?: FailureEvidence;
 }
+/** One drift, against the operation whose result it departs from. */
+type Drift = Omit<DriftFinding, 'key'> & { operationId: string; monitor: MonitorSnapshot };
+
 interface Paused {
   caller: Caller;
   until?: string;
@@ -144,6 +152,8 @@ export interface NotificationData {
     supersededBy?: string;
     monitor: MonitorSnapshot;
   };
+  [EVENT_TYPES.estateDrifted]: Drift;
+  [EVENT_TYPES.driftCleared]: Drift;
   [EVENT_TYPES.paused]: Paused;
   [EVENT_TYPES.resumed]: Omit<Paused, 'until'>;
   [EVENT_TYPES.failoverStarted]: Started;

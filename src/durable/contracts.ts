@@ -70,6 +70,7 @@ export const ACTIVITIES = {
   operationStatus: 'drOperationStatus',
   checkGroup: 'drCheckGroup',
   cancelOperation: 'drCancelOperation',
+  checkDrift: 'drCheckDrift',
   recordOperation: 'drRecordOperation',
   deliverRequest: 'drDeliverRequest',
   listRunsInFlight: 'drListRunsInFlight',
@@ -140,7 +141,7 @@ export interface CourierStatus {
 export interface MonitorStatus extends MonitorInput {
   updatedAt: string;
   /** How many of the oldest entries the published copy left out to fit; the input has them all. */
-  omitted?: { answers: number; recentProbes: number; pendingFences: number };
+  omitted?: { answers: number; recentProbes: number; pendingFences: number; drift?: number };
 }
 
 /**
@@ -197,17 +198,18 @@ export const utf16Bytes = (value: unknown): number => JSON.stringify(value).leng
 
 /**
  * The published copy within budget: drops the oldest kept answers first (a retry older than that is decided
- * again), then old probes, then pending fences beyond the first, each counted in `omitted`.
+ * again), then old probes, then drifts beyond the first, then pending fences, each counted in `omitted`.
  */
 export function fitMonitorStatus(status: MonitorStatus, budgetBytes = STATUS_BUDGET_BYTES): MonitorStatus {
   if (utf16Bytes(status) <= budgetBytes) return status;
   const answers = [...status.answers];
   const recentProbes = [...status.state.recentProbes];
   const pendingFences = [...status.pendingFences];
-  const omitted = { answers: 0, recentProbes: 0, pendingFences: 0 };
+  const drift = [...(status.drift ?? [])];
+  const omitted = { answers: 0, recentProbes: 0, pendingFences: 0, drift: 0 };
   // Serialised once, then each dropped entry is subtracted (with its comma): this runs on every publish, and a
   // long outage can leave a thousand pending fences. `omitted` is measured at its widest, so the result fits.
-  const widest = { answers: 1e6, recentProbes: 1e6, pendingFences: 1e6 };
+  const widest = { answers: 1e6, recentProbes: 1e6, pendingFences: 1e6, drift: 1e6 };
   let bytes = utf16Bytes({ ...status, omitted: widest });
   const shed = <T>(items: T[], keep: number, take: () => T, counter: keyof typeof omitted) => {
     while (bytes > budgetBytes && items.length > keep) {
@@ -218,8 +220,18 @@ export function fitMonitorStatus(status: MonitorStatus, budgetBytes = STATUS_BUD
   };
   shed(answers, 1, () => answers.shift()!, 'answers');
   shed(recentProbes, 1, () => recentProbes.shift()!, 'recentProbes');
+  shed(drift, 1, () => drift.pop()!, 'drift');
   shed(pendingFences, 0, () => pendingFences.pop()!, 'pendingFences');
-  return { ...status, answers, state: { ...status.state, recentProbes }, pendingFences, omitted };
+  // A drift is counted only when there was one to shed (the record had none: nothing to say).
+  const { drift: shedDrift, ...counts } = omitted;
+  return {
+    ...status,
+    answers,
+    state: { ...status.state, recentProbes },
+    pendingFences,
+    ...(status.drift ? { drift } : {}),
+    omitted: shedDrift ? { ...counts, drift: shedDrift } : counts,
+  };
 }
 
 /** The monitor's full state from its instance: the current execution's input, else the published status. */

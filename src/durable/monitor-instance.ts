@@ -69,7 +69,17 @@ export async function ensureMonitor(
   return previous?.state ? 'restarted' : 'started';
 }
 
-export function tickSignal(plan: Plan, at: Date): Extract<Signal, { kind: 'tick' }> {
+/** What the tick hands the monitor besides the plan's policy (app settings the composition root read). */
+export interface TickSettings {
+  /** DR_DRIFT_CHECK_CYCLES: probe cycles between drift checks (0: off); absent: the monitor's default. */
+  driftCheckCycles?: number;
+}
+
+export function tickSignal(
+  plan: Plan,
+  at: Date,
+  settings: TickSettings = {},
+): Extract<Signal, { kind: 'tick' }> {
   const second = new Date(Math.floor(at.getTime() / 1000) * 1000).toISOString();
   return {
     kind: 'tick',
@@ -78,6 +88,7 @@ export function tickSignal(plan: Plan, at: Date): Extract<Signal, { kind: 'tick'
     policy: policyOf(plan),
     probeIntervalMs: durationMs(plan.policy.probeInterval),
     regions: regionPlacesOf(plan),
+    ...(settings.driftCheckCycles !== undefined ? { driftCheckCycles: settings.driftCheckCycles } : {}),
   };
 }
 
@@ -91,6 +102,8 @@ export interface TickOptions {
   confirmMs?: number;
   /** Sees the monitor's status as read before the tick (undefined: none yet), e.g. for the heartbeat record. */
   seen?: (status: InstanceInfo | undefined) => void;
+  /** Settings the tick carries to the monitor. */
+  settings?: TickSettings;
 }
 
 /**
@@ -110,7 +123,7 @@ export async function tickMonitor(
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const instanceId = monitorInstanceId(plan.id);
   const started = await ensureMonitor(client, plan, log, options.seen);
-  const tick = tickSignal(plan, at);
+  const tick = tickSignal(plan, at, options.settings);
   await client.raiseEvent(instanceId, MONITOR_SIGNAL, tick);
   if (started === 'alive') return 'delivered';
   const confirmMs = options.confirmMs ?? 20_000;

@@ -4,7 +4,7 @@
  */
 import type { InvocationContext, Timer } from '@azure/functions';
 import * as df from 'durable-functions';
-import { tickMonitor } from './monitor-instance';
+import { tickMonitor, type TickSettings } from './monitor-instance';
 import type { DurableClient } from '../durable/client';
 import { DELIVERY_PREFIX } from './contracts';
 import { queryAllInstances } from './instance-query';
@@ -33,6 +33,8 @@ export function createWatchdogHandler(
   getPlan: () => Plan,
   now: () => Date = () => new Date(),
   backlog: BacklogWindow = { notificationTtlMs: () => 24 * HOUR_MS, now },
+  /** Settings the tick carries to the monitor (DR_DRIFT_CHECK_CYCLES), read at each tick. */
+  settings: () => TickSettings = () => ({}),
 ) {
   return async (_timer: Timer, context: InvocationContext): Promise<void> => {
     const client = df.getClient(context) as DurableClient;
@@ -49,6 +51,7 @@ export function createWatchdogHandler(
           pendingFences: Number(record.pendingFences) || 0,
         });
       },
+      settings: settings(),
     });
     if (metricsOn()) await countBacklog(client, plan, backlog.now(), backlog.notificationTtlMs());
   };

@@ -347,6 +347,11 @@ export const StatusResponseSchema = z
     pendingSwitches: z
       .array(z.string())
       .describe('Router switches still to make once the router answers (`<router> -> <workflow>`)'),
+    drift: z
+      .array(z.string())
+      .describe(
+        'Workflows no longer as the last operation left them, one line each (estate.drifted; checked every DR_DRIFT_CHECK_CYCLES probe cycles)',
+      ),
     notifications: z
       .object({
         pending: z

@@ -322,6 +322,7 @@ export function statusView(i: StatusInputs): StatusView {
     // With those the running operation released: applied each probe cycle while it still runs.
     pendingFences: [...m.pendingFences, ...(m.operationFences?.pending ?? [])].map((t) => t.label),
     pendingSwitches: (m.pendingSwitches ?? []).map((s) => `${s.router.label} -> ${s.target.label}`),
+    drift: (m.drift ?? []).map((d) => d.message),
     notifications: notificationsView(plan.id, i.deliveries),
     auth: {
       keyIsOperator: i.auth.keyIsOperator,

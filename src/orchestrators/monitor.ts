@@ -104,6 +104,11 @@ function* perform(context: df.OrchestrationContext, effect: ActiveEffect): Gen<M
         yield* callActivity(context, 'cancelOperation', { planId, operationId, stop });
         return { type: 'cancel-sent', operationId };
       }
+      case 'check-drift': {
+        const { operationId, activeRegion, pendingFences } = effect;
+        const input = { operationId, activeRegion, pendingFences };
+        return { type: 'drift-checked', result: yield* callActivity(context, 'checkDrift', input) };
+      }
     }
   } catch (err) {
     // Any failure of an activity (after its retries) is a fact the step decides on, never the monitor's end.

@@ -1,10 +1,13 @@
 /**
  * Structured log records for the alerts: one JSON line per event an operator may need to act on, written to
  * the Functions log (Application Insights `traces`, where infra/modules/alerts.bicep queries them). Each
- * names the plan and the event, with counts and outcomes, never workflow names, keys or URLs. Emitted from
- * activities and triggers, never from the pure core or an orchestrator (replays would repeat them).
+ * names the plan and the event, with counts and outcomes, never keys or URLs. A workflow is named (by its
+ * label, `region:name`) only where a person must act on that one workflow: a drift, the oldest pending fence.
+ * Emitted from activities and triggers, never from the pure core or an orchestrator (replays would repeat them).
  */
 import { reportedMode } from '../core/monitor';
+import type { PendingFence } from '../core/monitor-record';
+import { EVENT_TYPES } from '../core/notifications';
 import type { InstanceInfo } from '../durable/client';
 import { monitorOf, type DeliveryStatus, type NotificationInput } from '../durable/contracts';
 
@@ -49,7 +52,10 @@ function blockedActivations(data: Record<string, unknown>): number {
   );
 }
 
-/** The record of one CloudEvent handed to the outbox: type, outcome and counts, no workflow detail. */
+/**
+ * The record of one CloudEvent handed to the outbox: type, outcome and counts; for a drift, the workflow, its
+ * region, the rule it breaks and the line that says so.
+ */
 export function notificationRecord(n: NotificationInput): LogRecord {
   // Read field by field: each event type carries its own data, and only these few fields are logged.
   const d = n.data as unknown as Record<string, unknown>;
@@ -68,18 +74,32 @@ export function notificationRecord(n: NotificationInput): LogRecord {
     ...(Array.isArray(pending) ? { pendingFences: pending.length } : {}),
     ...(rto?.measuredMs !== undefined ? { measuredRtoMs: rto.measuredMs } : {}),
     ...(rto?.predictedMs !== undefined ? { predictedRtoMs: rto.predictedMs } : {}),
+    ...(n.type === EVENT_TYPES.estateDrifted || n.type === EVENT_TYPES.driftCleared
+      ? {
+          workflow: String(d.workflow),
+          region: String(d.region),
+          rule: String(d.rule),
+          drift: String(d.message).slice(0, 300),
+        }
+      : {}),
   };
 }
 
 /**
  * One per watchdog tick: the monitor as the watchdog found it. The heartbeat alert fires when these stop or
- * when `lastCycleAt` stops moving; the pending-fence alert reads `pendingFences` and how long they have waited.
+ * when `lastCycleAt` stops moving; the pending-fence alert reads `pendingFences` and the oldest one: since
+ * when it is pending, and which it is.
  */
 export function heartbeatRecord(planId: string, status: InstanceInfo | undefined, now: Date): LogRecord {
   const m = status ? monitorOf(status) : undefined;
   const pending = m?.pendingFences.length ?? 0;
-  // Fences go pending in a failover: they have waited since the last one.
-  const since = pending > 0 ? m?.state.lastFailoverAt : undefined;
+  // A fence from a record older than per-fence times has waited since the last failover at least.
+  const sinceOf = (f: PendingFence) => f.since ?? m?.state.lastFailoverAt ?? '';
+  const oldest = m?.pendingFences.reduce<PendingFence | undefined>(
+    (a, f) => (a === undefined || sinceOf(f) < sinceOf(a) ? f : a),
+    undefined,
+  );
+  const since = oldest ? sinceOf(oldest) || undefined : undefined;
   const probe = m?.state.recentProbes.at(-1);
   return {
     event: LOG_EVENTS.heartbeat,
@@ -97,6 +117,7 @@ export function heartbeatRecord(planId: string, status: InstanceInfo | undefined
       : {}),
     pendingFences: pending,
     ...(since ? { pendingFencesSince: since } : {}),
+    ...(oldest ? { oldestPendingFence: oldest.label } : {}),
   };
 }
 

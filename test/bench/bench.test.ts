@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { countArmRequests, countConnections, orchestrationStepsOf, stagesOf } from '../../bench/actuation';
 import { EventType, type StoredEvent } from '../../local/host/durable/history';
-import { report, statusLatencyReport } from '../../bench/report';
+import { failedOverReport, report, statusLatencyReport } from '../../bench/report';
+import { measureSteadyState } from '../../bench/steady';
 import { measureStatusLatency } from '../../bench/task-hub';
 import { extrapolateOneByOne, runBenchmarks, type BenchConfig } from '../../bench/run';
 import { phasesOf, throttleBoundMs, type BucketKind, type RequestPhase } from '../../bench/throttle-bound';
@@ -265,6 +266,20 @@ describe('npm run bench at a tiny size (smoke: the code paths work; no timing is
       /N=3 timeline[^]*drApplyActions scheduled[^]*ARM phase 2: 3 writes over/,
     );
   }, 180_000); // the whole bench on a tiny estate (several host starts): minutes on 2 shared cores
+
+  it('failed over: a drift check every 5 cycles adds one activity and one episode, and its ARM reads', async () => {
+    const st = await measureSteadyState(20, 10, { failedOver: true });
+    expect(st).toMatchObject({ state: 'failed-over', cycles: 20 });
+    for (const w of st.windows) {
+      // One probe per cycle plus one drift check per 5 cycles, each check one more monitor episode.
+      expect(w.activityExecutionsPerCycle).toBeCloseTo(1.2, 6);
+      expect(w.orchestratorEpisodesPerCycle).toBeCloseTo(3.2, 6);
+    }
+    // examples/plan.json: one list read per region's resource group, a site and a settings read per Standard
+    // workflow alone on its site (2 regions): 6 ARM reads per check.
+    expect(st.armRequestsPerCycle).toBeCloseTo(6 / 5, 6);
+    expect(failedOverReport(st)).toMatch(/3b\. Failed over: 20 probe cycles[^]*ARM requests 1\.20/);
+  }, 120_000);
 
   it('status latency: the seeded hub is read no more than the empty one, and the report says so', async () => {
     const r = await measureStatusLatency(5, { operations: 6, entriesPerOperation: 1, notifications: 30 });

@@ -20,6 +20,7 @@ import {
   type MonitorStepInput,
 } from '../../src/core/monitor-step';
 import type { MonitorRecord, OperationRequest, Signal } from '../../src/core/monitor-record';
+import type { DriftFinding } from '../../src/core/drift';
 import { EVENT_TYPES } from '../../src/core/notifications';
 import type { PendingSwitch, WorkflowTarget } from '../../src/core/planner';
 
@@ -128,6 +129,11 @@ const working =
         return { type: 'switches-applied', result: { applied: e.switches, pending: [], errors: [] } };
       case 'cancel-operation':
         return { type: 'cancel-sent', operationId: e.operationId };
+      case 'check-drift':
+        return {
+          type: 'drift-checked',
+          result: { operationId: e.operationId, checked: 0, drift: [], unreadable: [] },
+        };
     }
   };
 
@@ -371,7 +377,14 @@ describe('an operation ends', () => {
       ms,
       working(false, { outcome: 'succeeded', pendingFences: [target('primary:b')] }),
     );
-    expect(over.done).toEqual(['operation-status', 'probe', 'apply-fences', 'notify fence.applied']);
+    // Failed over with nothing running: the first drift check follows the operation's end at once.
+    expect(over.done).toEqual([
+      'operation-status',
+      'probe',
+      'apply-fences',
+      'notify fence.applied',
+      'check-drift',
+    ]);
     expect(over.record).toMatchObject({ state: { mode: 'failed-over' }, pendingFences: [] });
     const still = cycle(r, tick(ms), ms, working(false));
     expect(still.done).toEqual(['operation-status', 'probe']);
@@ -1185,5 +1198,260 @@ describe('an operator stops the running operation (break-glass)', () => {
       status: 'refused',
       reason: `${runningId} is not running: it ended (cancelled) at ${at(4 * INTERVAL).toISOString()}`,
     });
+  });
+});
+
+/** `record` running `operationId` (started at 0), and that operation ending successfully at `ms`. */
+function operationEnds(
+  record: MonitorRecord,
+  operationId: string,
+  direction: 'failover' | 'failback',
+  pendingFences: WorkflowTarget[],
+  ms: number,
+): MonitorRecord {
+  const running: MonitorRecord = {
+    ...record,
+    state: { ...record.state, mode: direction === 'failover' ? 'failing-over' : 'failing-back' },
+    activeOperation: { operationId, direction, trigger: 'manual', startedAt: at(0).toISOString() },
+  };
+  const id = `${operationId}:finished`;
+  const finished = { kind: 'operation-finished', id, operationId, direction, outcome: 'succeeded' } as const;
+  return step(running, signal({ ...finished, pendingFences }), at(ms)).record;
+}
+
+describe('pending fences carry since when they are pending', () => {
+  const fence = (label: string): WorkflowTarget => ({
+    region: 'primary',
+    ref: label,
+    key: label,
+    label: `primary:${label}`,
+  });
+
+  it('an operation leaves them pending since it started; each keeps its time until it is applied', () => {
+    const before: MonitorRecord = {
+      ...fresh(),
+      pendingFences: [{ ...fence('old'), since: at(-600_000).toISOString() }],
+    };
+    const fences = [fence('old'), fence('a'), fence('b')];
+    const done = operationEnds(before, 'op-1', 'failover', fences, 90_000);
+    expect(done.pendingFences.map((f) => [f.label, f.since])).toEqual([
+      ['primary:old', at(-600_000).toISOString()],
+      ['primary:a', at(0).toISOString()],
+      ['primary:b', at(0).toISOString()],
+    ]);
+    // The activity hands back plain targets: the record still knows since when each is pending.
+    const applied = step(
+      done,
+      {
+        type: 'fences-applied',
+        result: { applied: [fence('a')], pending: [fence('b'), fence('old')], errors: [] },
+      },
+      at(120_000),
+    ).record;
+    expect(applied.pendingFences.map((f) => [f.label, f.since])).toEqual([
+      ['primary:b', at(0).toISOString()],
+      ['primary:old', at(-600_000).toISOString()],
+    ]);
+  });
+});
+
+describe('estate drift', () => {
+  const opId = 'failover-1-20260101T000100';
+  const failedOver = (extra: Partial<MonitorRecord> = {}): MonitorRecord => ({
+    ...fresh(),
+    state: { ...initialMonitorState(), mode: 'failed-over', activeRegion: 'secondary' },
+    lastOperation: {
+      operationId: opId,
+      direction: 'failover',
+      trigger: 'automatic',
+      startedAt: at(-120_000).toISOString(),
+      finishedAt: at(-60_000).toISOString(),
+      outcome: 'succeeded',
+    },
+    ...extra,
+  });
+  const webhook: DriftFinding = {
+    key: 'secondary:wh|every-entry-runs',
+    entry: 'order-webhook',
+    workflow: 'secondary:order-webhook',
+    region: 'secondary',
+    rule: 'every-entry-runs',
+    message: 'secondary order-webhook is Disabled: runs nowhere',
+  };
+  const poller: DriftFinding = {
+    key: 'primary:mp|no-dual-active',
+    entry: 'mailbox-poller',
+    workflow: 'primary:mailbox-poller',
+    region: 'primary',
+    rule: 'no-dual-active',
+    message: 'primary mailbox-poller is Enabled: runs in both regions',
+  };
+  /** Every activity works; the drift check finds `found()` at the time of the call. */
+  const estate =
+    (found: () => DriftFinding[], checks: string[] = []) =>
+    (e: ActiveEffect): MonitorStepInput => {
+      if (e.type !== 'check-drift') return working(true)(e);
+      checks.push(`${e.operationId} ${e.activeRegion}`);
+      return {
+        type: 'drift-checked',
+        result: { operationId: e.operationId, checked: 10, drift: found(), unreadable: [] },
+      };
+    };
+  const tickWith = (ms: number, driftCheckCycles?: number): MonitorStepInput => ({
+    type: 'signal',
+    signal: {
+      kind: 'tick',
+      id: `tick-${ms}`,
+      at: at(ms).toISOString(),
+      policy,
+      probeIntervalMs: INTERVAL,
+      ...(driftCheckCycles !== undefined ? { driftCheckCycles } : {}),
+    },
+  });
+  /** `cycles` probe cycles from `record`; the drifts found at each cycle from `found(cycle)`. */
+  function cycles(record: MonitorRecord, n: number, found: (i: number) => DriftFinding[], every?: number) {
+    let r = record;
+    const checks: string[] = [];
+    const notes: string[][] = [];
+    for (let i = 0; i < n; i++) {
+      const c = cycle(
+        r,
+        tickWith(i * INTERVAL, every),
+        i * INTERVAL,
+        estate(() => found(i), checks),
+      );
+      r = c.record;
+      notes.push(c.done.filter((d) => d.startsWith('notify estate')));
+    }
+    return { record: r, checks, notes };
+  }
+
+  it('is checked every 5 probe cycles by default while failed over, against the last operation', () => {
+    const { checks } = cycles(failedOver(), 11, () => []);
+    expect(checks).toEqual([`${opId} secondary`, `${opId} secondary`, `${opId} secondary`]);
+    expect(cycles(failedOver(), 11, () => [], 2).checks).toHaveLength(6);
+    expect(cycles(failedOver(), 11, () => [], 0).checks).toEqual([]);
+  });
+
+  it('is not checked while an operation runs, while degraded, after a failed operation, or before any', () => {
+    expect(cycles(fresh(), 6, () => []).checks).toEqual([]);
+    const failed = failedOver({
+      state: { ...initialMonitorState(), mode: 'monitoring', activeRegion: 'primary' },
+      lastOperation: { ...failedOver().lastOperation!, outcome: 'failed' },
+    });
+    expect(cycles(failed, 6, () => []).checks).toEqual([]);
+    const running = failedOver({
+      state: { ...initialMonitorState(), mode: 'failing-back', activeRegion: 'secondary' },
+      activeOperation: {
+        operationId: 'failback-2',
+        direction: 'failback',
+        trigger: 'manual',
+        startedAt: at(0).toISOString(),
+      },
+    });
+    expect(
+      cycle(
+        running,
+        tickWith(0),
+        0,
+        estate(() => []),
+      ).done,
+    ).not.toContain('check-drift');
+    const afterFailback = failedOver({
+      state: { ...initialMonitorState(), mode: 'monitoring', activeRegion: 'primary' },
+      lastOperation: { ...failedOver().lastOperation!, operationId: 'fb-1', direction: 'failback' },
+    });
+    expect(cycles(afterFailback, 1, () => []).checks).toEqual(['fb-1 primary']);
+  });
+
+  it('raises estate.drifted once per distinct drift, and drift cleared once it is fixed', () => {
+    // Cycle 0 finds nothing; the webhook drifts before cycle 5, the poller before 10; both fixed before 20.
+    const found = (i: number) => (i < 5 ? [] : i < 10 ? [webhook] : i < 20 ? [webhook, poller] : []);
+    const { record, notes } = cycles(failedOver(), 21, found);
+    expect(notes.flat()).toEqual([
+      'notify estate.drifted',
+      'notify estate.drifted',
+      'notify estate.drift-cleared',
+      'notify estate.drift-cleared',
+    ]);
+    expect(notes[5]).toEqual(['notify estate.drifted']);
+    expect(notes[10]).toEqual(['notify estate.drifted']);
+    expect(notes[20]).toEqual(['notify estate.drift-cleared', 'notify estate.drift-cleared']);
+    expect(record.drift).toEqual([]);
+  });
+
+  it('names the workflow, region, rule and operation; a stale or skipped check says nothing', () => {
+    const r = failedOver();
+    const out = step(
+      r,
+      {
+        type: 'drift-checked',
+        result: { operationId: opId, checked: 4, drift: [webhook, poller], unreadable: [] },
+      },
+      at(0),
+    );
+    expect(out.effects).toMatchObject([
+      {
+        notification: {
+          type: EVENT_TYPES.estateDrifted,
+          data: {
+            operationId: opId,
+            workflow: 'secondary:order-webhook',
+            region: 'secondary',
+            rule: 'every-entry-runs',
+            message: 'secondary order-webhook is Disabled: runs nowhere',
+            monitor: { mode: 'failed-over', activeRegion: 'secondary' },
+          },
+        },
+      },
+      {
+        notification: {
+          type: EVENT_TYPES.estateDrifted,
+          data: { message: 'primary mailbox-poller is Enabled: runs in both regions' },
+        },
+      },
+    ]);
+    const again = step(
+      out.record,
+      { type: 'drift-checked', result: { operationId: opId, checked: 4, drift: [webhook], unreadable: [] } },
+      at(INTERVAL),
+    );
+    expect(again.effects).toMatchObject([
+      { notification: { type: EVENT_TYPES.driftCleared, data: { workflow: 'primary:mailbox-poller' } } },
+    ]);
+    const stale = { operationId: 'older', checked: 4, drift: [webhook], unreadable: [] };
+    expect(step(r, { type: 'drift-checked', result: stale }, at(0)).effects).toEqual([]);
+    const skipped = { operationId: opId, checked: 0, drift: [], unreadable: [], skipped: 'no record' };
+    expect(step(out.record, { type: 'drift-checked', result: skipped }, at(0))).toMatchObject({
+      effects: [],
+      record: { drift: [webhook, poller] },
+    });
+  });
+
+  it('a new operation starts from a clean slate: its end drops the drifts of the one before', () => {
+    const done = operationEnds(
+      failedOver({ drift: [webhook], lastDriftCheckCycle: 3 }),
+      'fb-1',
+      'failback',
+      [],
+      60_000,
+    );
+    expect(done.drift).toBeUndefined();
+    expect(done.lastDriftCheckCycle).toBeUndefined();
+  });
+
+  it('a failed check is tried again at the next due cycle, never every cycle', () => {
+    const failing = (e: ActiveEffect): MonitorStepInput =>
+      e.type === 'check-drift'
+        ? { type: 'effect-failed', effect: e, error: 'task hub down' }
+        : working(true)(e);
+    let r = failedOver();
+    const asked: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const c = cycle(r, tickWith(i * INTERVAL), i * INTERVAL, failing);
+      if (c.done.includes('check-drift')) asked.push(i);
+      r = c.record;
+    }
+    expect(asked).toEqual([0, 5]);
   });
 });

@@ -127,3 +127,35 @@ describe("a running operation's released fences", () => {
     });
   });
 });
+
+describe('fitMonitorStatus with many drifts', () => {
+  it('drops drifts beyond the first (counted) so a thousand drifting workflows never fail the monitor', () => {
+    const drift = Array.from({ length: 1000 }, (_, i) => ({
+      key: `secondary:wf-${i}|every-entry-runs`,
+      entry: `wf-${i}`,
+      workflow: `secondary:wf-${i}`,
+      region: 'secondary',
+      rule: 'every-entry-runs',
+      message: `secondary wf-${i} is Disabled: runs nowhere`,
+    }));
+    const status = {
+      planId: 'p',
+      state: { recentProbes: [] },
+      pendingFences: [],
+      answers: [],
+      drift,
+      operationSeq: 0,
+      executions: 1,
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    } as unknown as MonitorStatus;
+    const fitted = fitMonitorStatus(status);
+    expect(utf16Bytes(fitted)).toBeLessThanOrEqual(CUSTOM_STATUS_LIMIT_BYTES - 1024);
+    expect(fitted.drift![0]).toEqual(drift[0]);
+    expect(fitted.omitted).toEqual({
+      answers: 0,
+      recentProbes: 0,
+      pendingFences: 0,
+      drift: 1000 - fitted.drift!.length,
+    });
+  });
+});

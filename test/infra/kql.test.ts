@@ -7,7 +7,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LOG_EVENTS } from '../../src/telemetry/events';
+import { heartbeatRecord, LOG_EVENTS, notificationRecord } from '../../src/telemetry/events';
+import { initialMonitorRecord } from '../../src/core/monitor-step';
+import { EVENT_TYPES, notificationOf } from '../../src/core/notifications';
+import { testPolicy } from '../support/plans';
 import { REPO } from './bicep';
 // The language service is Bridge.NET output: the runtime first, then Kusto.Language, both onto globalThis.
 import '@kusto/language-service-next/bridge.min.js';
@@ -117,5 +120,64 @@ describe('KQL of the alerts and the workbook', () => {
       expect(events.has(event!), `${a.name} filters on ${event}`).toBe(true);
     }
     expect(anchors.has('alert-health-unavailable')).toBe(true);
+  });
+});
+
+describe('alerts over records that name a workflow', () => {
+  /** The fields of `e` (the parsed record) a query reads. */
+  const fieldsRead = (q: string) => [...new Set([...q.matchAll(/\be\.([A-Za-z]+)/g)].map((m) => m[1]!))];
+  const policy = testPolicy();
+  const at = '2026-03-02T09:00:00.000Z';
+
+  it('estate.drifted has its alert, and every field it reads is one the drift record carries', () => {
+    const alert = alerts.find((a) => a.query.includes("'estate.drifted'"));
+    expect(alert, 'no alert filters on estate.drifted').toBeDefined();
+    expect(alert!.severity).toBeLessThanOrEqual(2);
+    const record = notificationRecord(
+      notificationOf(
+        EVENT_TYPES.estateDrifted,
+        {
+          planId: 'p',
+          correlationId: 'monitor-p',
+          idParts: ['p', 'd'],
+          now: new Date(at),
+          regions: undefined,
+        },
+        {
+          operationId: 'failover-1',
+          entry: 'order-webhook',
+          workflow: 'secondary:order-webhook',
+          region: 'secondary',
+          rule: 'every-entry-runs',
+          message: 'secondary order-webhook is Disabled: runs nowhere',
+          monitor: { mode: 'failed-over', activeRegion: 'secondary', consecutiveFailures: 0, policy },
+        },
+      ),
+    );
+    expect(fieldsRead(alert!.query).sort()).toEqual(['drift', 'region', 'rule', 'type', 'workflow']);
+    for (const f of fieldsRead(alert!.query)) expect(record, f).toHaveProperty(f);
+  });
+
+  it('the pending-fence alert names the oldest fence and since when, from fields the heartbeat carries', () => {
+    const alert = alerts.find((a) => a.name === 'fences-pending')!;
+    const record = initialMonitorRecord('p', policy, 30_000);
+    const beat = heartbeatRecord(
+      'p',
+      {
+        instanceId: 'dr-monitor-p',
+        createdTime: at,
+        lastUpdatedTime: at,
+        runtimeStatus: 'Running',
+        input: {
+          ...record,
+          pendingFences: [
+            { region: 'primary', ref: 'a', key: 'a', label: 'primary:a', since: '2026-03-02T08:40:00Z' },
+          ],
+        },
+      },
+      new Date(at),
+    );
+    expect(fieldsRead(alert.query)).toContain('oldestPendingFence');
+    for (const f of fieldsRead(alert.query)) expect(beat, f).toHaveProperty(f);
   });
 });

@@ -81,6 +81,19 @@ const recovered = (when: string) => ({
   fields: { since: 'first probe of the healthy streak', recentProbes: 'the last 5 probes', monitor },
 });
 
+const drift = (when: string) => ({
+  when,
+  fields: {
+    operationId: 'the last operation, whose result the workflow departs from',
+    entry: 'the plan entry',
+    workflow: 'the workflow (`region:name`)',
+    region: '`primary` or `secondary`',
+    rule: '`every-entry-runs` (runs nowhere), `no-dual-active` (runs in both regions), `expected-state` or `expected-schedule` (only not as left)',
+    message: 'one line, e.g. `secondary order-webhook is Disabled: runs nowhere`',
+    monitor,
+  },
+});
+
 export const NOTIFICATION_DOCS = {
   [EVENT_TYPES.healthDegraded]: {
     when: 'first failed probe of a streak',
@@ -121,6 +134,10 @@ export const NOTIFICATION_DOCS = {
       monitor,
     },
   },
+  [EVENT_TYPES.estateDrifted]: drift(
+    'a drift check (every `DR_DRIFT_CHECK_CYCLES` probe cycles, default 5, while failed over or after a failback) finds a workflow of the last operation no longer as it left it; once per distinct drift',
+  ),
+  [EVENT_TYPES.driftCleared]: drift('a drift raised before is no longer found'),
   [EVENT_TYPES.paused]: {
     when: 'an operator paused automatic operations',
     fields: { caller: 'who and why', until: 'end of the pause', monitor },

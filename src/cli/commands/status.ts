@@ -136,6 +136,7 @@ export function renderStatus(s: StatusView): string {
   for (const n of notMoved) lines.push(`  not moved (${n.why}): ${n.entry}: ${n.reason}`);
   if (s.pendingFences.length) lines.push(`  pending fences: ${s.pendingFences.join(', ')}`);
   if (s.pendingSwitches.length) lines.push(`  pending switches: ${s.pendingSwitches.join(', ')}`);
+  for (const d of s.drift ?? []) lines.push(`  drift: ${d}`);
   lines.push(
     `  predicted RTO ${ms(s.predictedRto.totalMs)}: detection ${s.predictedRto.detection}; actuation ~${ms(s.predictedRto.actuationMs)}${s.predictedRto.automaticFailover ? '' : ' (automatic failover is OFF: an operator decides)'}`,
     `  monitor ${s.monitor.runtimeStatus}, ${s.monitor.probes} probes, updated ${s.monitor.updatedAt}${s.monitor.warning ? `\n  WARNING: ${s.monitor.warning}` : ''}`,
