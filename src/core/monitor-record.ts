@@ -144,7 +144,7 @@ export interface RequestRecord {
   /** The request's id (from its Idempotency-Key): a retried request is the same record. */
   requestId: string;
   planId: string;
-  request: 'pause' | 'resume' | 'failover' | 'failback';
+  request: 'pause' | 'resume' | 'failover' | 'failback' | 'cancel';
   /** When the monitor answered it. */
   at: string;
   /** The monitor execution that answered it: orders requests answered at the same instant. */

@@ -202,7 +202,13 @@ function dispatch(record: MonitorRecord, signal: Signal, now: Date): MonitorStep
 
 /** An operator's request the step just answered, as the audit keeps it (a tick or an operation's end: none). */
 function withRequestRecord(before: MonitorRecord, signal: Signal, out: MonitorStep, now: Date): MonitorStep {
-  if (signal.kind !== 'pause' && signal.kind !== 'resume' && signal.kind !== 'request-operation') return out;
+  if (
+    signal.kind !== 'pause' &&
+    signal.kind !== 'resume' &&
+    signal.kind !== 'request-operation' &&
+    signal.kind !== 'cancel-operation'
+  )
+    return out;
   const a = out.record.answers.find((x) => x.id === signal.id);
   if (!a) return out;
   const caller = signal.kind === 'request-operation' ? signal.request.caller : signal.caller;
@@ -210,7 +216,12 @@ function withRequestRecord(before: MonitorRecord, signal: Signal, out: MonitorSt
   const request: RequestRecord = {
     requestId: signal.id,
     planId: before.planId,
-    request: signal.kind === 'request-operation' ? signal.request.direction : signal.kind,
+    request:
+      signal.kind === 'request-operation'
+        ? signal.request.direction
+        : signal.kind === 'cancel-operation'
+          ? 'cancel'
+          : signal.kind,
     at: now.toISOString(),
     seq: before.executions,
     by: caller.by,

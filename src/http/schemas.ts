@@ -451,7 +451,7 @@ export const HistoryResponseSchema = z
 
 export const RequestItemSchema = z.object({
   requestId: z.string().describe('The request id (from its Idempotency-Key)'),
-  request: z.enum(['pause', 'resume', 'failover', 'failback']),
+  request: z.enum(['pause', 'resume', 'failover', 'failback', 'cancel']),
   at: z.string().describe('When the monitor answered it'),
   seq: z
     .number()

@@ -530,7 +530,7 @@ describe('pending fences', () => {
       }),
       at(4 * INTERVAL),
     );
-    expect(done.record.pendingFences).toEqual([...earlier, webhook]);
+    expect(done.record.pendingFences).toEqual([...earlier, { ...webhook, since: at(0).toISOString() }]);
     expect(done.record.operationFences).toBeUndefined();
     // Nothing released: nothing applied while it runs.
     expect(cycle(running, tick(ms), ms, working(false)).done).toEqual(['operation-status', 'probe']);
@@ -546,7 +546,7 @@ describe('pending fences', () => {
       signal({ kind: 'request-operation', id: 'fb', request: manual('failback', { force: true }) }),
       at(0),
     );
-    expect(types(out.effects)).toEqual(['apply-fences', 'start-operation']);
+    expect(types(out.effects)).toEqual(['apply-fences', 'start-operation', 'record-request']);
     expect(out.effects[0]).toEqual({ type: 'apply-fences', targets: r.pendingFences });
     // A failover starts at once: its own plan fences what it moves.
     const failover = step(
@@ -554,7 +554,7 @@ describe('pending fences', () => {
       signal({ kind: 'request-operation', id: 'fo', request: manual('failover') }),
       at(0),
     );
-    expect(types(failover.effects)).toEqual(['start-operation']);
+    expect(types(failover.effects)).toEqual(['start-operation', 'record-request']);
   });
 
   it('wait while an operation runs, and a failed application changes nothing', () => {
@@ -1109,7 +1109,7 @@ describe('an operator stops the running operation (break-glass)', () => {
       caller,
       replacement: { operationId: replacement, request: breakGlass },
     });
-    expect(types(out.effects)).toEqual(['cancel-operation', 'notify operation.cancelled']);
+    expect(types(out.effects)).toEqual(['cancel-operation', 'notify operation.cancelled', 'record-request']);
     expect(out.effects[0]).toEqual({
       type: 'cancel-operation',
       planId: 'plan-a',
@@ -1139,7 +1139,9 @@ describe('an operator stops the running operation (break-glass)', () => {
     const asked = step(running(), ask('bg-1', breakGlass), at(4 * INTERVAL)).record;
     const out = step(asked, finished(runningId, 'superseded'), at(4 * INTERVAL + 2_000));
     expect(out.record.lastOperation).toMatchObject({ operationId: runningId, outcome: 'superseded' });
-    expect(out.record.pendingFences).toEqual([target('primary:a')]);
+    expect(out.record.pendingFences).toEqual([
+      { ...target('primary:a'), since: at(2 * INTERVAL).toISOString() },
+    ]);
     expect(out.record.stopping).toBeUndefined();
     expect(out.record.activeOperation).toMatchObject({ operationId: 'failover-2-20260101T000200' });
     expect(out.record.state.mode).toBe('failing-over');
@@ -1170,7 +1172,7 @@ describe('an operator stops the running operation (break-glass)', () => {
       at: expect.any(String),
     });
     expect(out.record.stopping).toMatchObject({ operationId: runningId, outcome: 'cancelled', caller });
-    expect(types(out.effects)).toEqual(['cancel-operation', 'notify operation.cancelled']);
+    expect(types(out.effects)).toEqual(['cancel-operation', 'notify operation.cancelled', 'record-request']);
     const ended = step(out.record, finished(runningId, 'cancelled'), at(4 * INTERVAL + 2_000));
     expect(ended.effects).toEqual([]);
     expect(ended.record.activeOperation).toBeUndefined();
