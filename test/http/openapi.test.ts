@@ -178,7 +178,7 @@ describe('the OpenAPI document', () => {
 
   it('documents every HTTP function the host registered, and nothing else', () => {
     const http = estate.host.registrations.filter((r) => r.kind === 'http');
-    expect(http.length).toBe(10);
+    expect(http.length).toBe(11);
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
       Object.entries(ops as Record<string, { operationId: string }>).map(
         ([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`,
