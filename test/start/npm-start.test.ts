@@ -160,9 +160,12 @@ describe('npm start (embedded estate, child process)', () => {
     await vi.waitFor(() => expect(out).toMatch(/monitor\s+mode \S+ -> monitoring, active region primary/), {
       timeout: 5_000,
     });
-    await vi.waitFor(() => expect(out).toMatch(/action\s+enable secondary:order-webhook: done/), {
-      timeout: 5_000,
-    });
+    await vi.waitFor(
+      () => expect(out).toMatch(/action\s+enable secondary:order-webhook in northeurope: done/),
+      {
+        timeout: 5_000,
+      },
+    );
     await vi.waitFor(() => expect(out).toMatch(/notify\s+com\.logicappsfailover\.failback\.completed/), {
       timeout: 5_000,
     });
