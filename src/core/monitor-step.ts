@@ -295,24 +295,32 @@ function notice<K extends EventType>(
  * message id is the pause's end, so a repeat is one message.
  */
 function expiryNotices(record: MonitorRecord, commands: MonitorCommand[], now: Date): MonitorEffect[] {
-  return commands.flatMap((c) =>
-    c.type === 'pause-expired'
-      ? [
-          notice(
-            record,
-            EVENT_TYPES.resumed,
-            `expired:${c.pause.until}`,
-            {
-              caller: {
-                by: 'expiry',
-                reason: `the pause until ${c.pause.until} by ${c.pause.by} (${c.pause.reason}) ran out`,
-              },
-            },
-            now,
-          ),
-        ]
-      : [],
-  );
+  return commands.flatMap((c): MonitorEffect[] => {
+    if (c.type !== 'pause-expired') return [];
+    const reason = `the pause until ${c.pause.until} by ${c.pause.by} (${c.pause.reason}) ran out`;
+    // Said like an operator's resume, and kept in the requests history with who (expiry) and which pause.
+    const request: RequestRecord = {
+      requestId: `expired:${c.pause.until}:${c.pause.by}`,
+      planId: record.planId,
+      request: 'resume',
+      at: now.toISOString(),
+      seq: record.executions,
+      by: 'expiry',
+      reason,
+      answer: 'applied',
+      endedPause: { until: c.pause.until, by: c.pause.by, reason: c.pause.reason },
+    };
+    return [
+      notice(
+        record,
+        EVENT_TYPES.resumed,
+        `expired:${c.pause.until}`,
+        { caller: { by: 'expiry', reason } },
+        now,
+      ),
+      { type: 'record-request', request },
+    ];
+  });
 }
 
 /**

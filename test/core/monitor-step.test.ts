@@ -826,7 +826,18 @@ describe('operator requests', () => {
           },
         },
       },
+      // And in the requests history (GET /api/requests): a resume by expiry, naming the pause it ended.
+      {
+        type: 'record-request',
+        request: {
+          request: 'resume',
+          by: 'expiry',
+          answer: 'applied',
+          endedPause: { until, by: 'ops@contoso', reason: 'test' },
+        },
+      },
     ]);
+    expect(after.effects).toHaveLength(2);
     const next = step(
       step(after.record, tick(4 * INTERVAL), at(4 * INTERVAL)).record,
       probed(4 * INTERVAL, true),
@@ -841,6 +852,7 @@ describe('operator requests', () => {
       ),
     ).toMatchObject([
       { caller: { by: 'expiry' } },
+      { request: 'resume', by: 'expiry' },
       { caller },
       // The audit: the resume found the pause already over, so it ended none.
       { request: 'resume', answer: 'applied', by: caller.by },
