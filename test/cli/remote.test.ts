@@ -234,7 +234,9 @@ describe('dr remote commands over HTTP', () => {
       /\n\S+\s+failover emergency\s+function-key\s+refused \(already failed over.*\)\s+again\n/,
     );
     const json = JSON.parse((await dr(['history', '--requests', '--json'])).out);
-    expect(json.items[0]).toMatchObject({ request: 'failback', answer: 'accepted', force: true });
+    // Newest first among failovers and failbacks (a cancel asked by an earlier test may be newer still).
+    const operations = (json.items as { request: string }[]).filter((i) => i.request !== 'cancel');
+    expect(operations[0]).toMatchObject({ request: 'failback', answer: 'accepted', force: true });
   });
 
   it('--url without /api: the 404 comes with the fix', async () => {
