@@ -33,7 +33,7 @@ const failback = (i: number): Signal => ({
 });
 
 describe('the monitor under the 16 KB custom status limit', () => {
-  it('keeps running after 60 refused failbacks: the published copy fits, the input keeps 50 answers', async () => {
+  it('keeps running after 60 refused failbacks: the published copy fits, the input keeps every answer of the day', async () => {
     const e = await estates.start();
     await e.advance(60_000);
     const monitorId = monitorInstanceId(e.plan.id);
@@ -46,12 +46,12 @@ describe('the monitor under the 16 KB custom status limit', () => {
     const published = instance.customStatus as MonitorStatus;
     expect(utf16Bytes(published)).toBeLessThanOrEqual(CUSTOM_STATUS_LIMIT_BYTES);
     expect(published.omitted?.answers).toBeGreaterThan(0);
-    // The newest answer is always published; the full state (input) keeps the last 50.
+    // The newest answer is always published; the full state (input) keeps the day's answers (by age, not count).
     expect(published.answers.at(-1)?.id).toBe(failback(59).id);
     const full = e.monitor();
-    expect(full.answers).toHaveLength(50);
+    expect(full.answers).toHaveLength(60);
     expect(full.answers.every((a) => a.status === 'refused')).toBe(true);
-    expect(full.answers[0]?.id).toBe(failback(10).id);
+    expect(full.answers[0]?.id).toBe(failback(0).id);
 
     // It still probes and fails over: nothing is stuck behind a status it cannot store.
     e.outage('westeurope', { kind: 'down', mode: 'refused' });
