@@ -3,7 +3,7 @@ import type { OperationRecord } from '../../durable/contracts';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
 import type { Command } from '../command';
-import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
+import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from '../remote';
 
 const usage = `Usage: dr operation ID [--url URL] [--key KEY] [--json]
 
