@@ -30,7 +30,7 @@ export const REMOTE_OPTIONS_HELP = `  --url URL   the API, e.g. https://func-dr.
 export const REMOTE_EXIT_HELP =
   'Exit codes: 0 done, 1 refused (conflict, not allowed, not reachable), 2 invalid arguments.';
 
-export function remoteClient(
+function remoteClient(
   values: { url?: string | undefined; key?: string | undefined },
   io: CliIo,
 ): DrApiClient {
@@ -61,20 +61,29 @@ function apiPathHint(reply: ApiReply): string {
   return `\n  (the API's routes are under /api: pass --url ${url.origin}/api, or set DR_API_URL to it)`;
 }
 
+/** The flags of REMOTE_OPTIONS, as parsed. */
+export interface RemoteValues {
+  url?: string | undefined;
+  key?: string | undefined;
+  json?: boolean | undefined;
+}
+
 /**
- * Sends a request and prints the outcome: the rendered success (or the JSON with --json) on stdout, a
- * refusal on stderr. Returns the exit code.
+ * Sends a request to the control plane (--url, --key) and prints the outcome: the rendered success (or the
+ * JSON with --json) on stdout, a refusal on stderr. Returns the exit code.
  */
 export async function runRemote(
   io: CliIo,
   name: string,
-  json: boolean | undefined,
-  send: () => Promise<ApiReply>,
+  values: RemoteValues,
+  send: (api: DrApiClient) => Promise<ApiReply>,
   render: (body: never) => string,
 ): Promise<number> {
+  const api = remoteClient(values, io);
+  const json = values.json;
   let reply: ApiReply;
   try {
-    reply = await send();
+    reply = await send(api);
   } catch (err) {
     if (err instanceof DrApiUnreachableError) {
       io.err(`dr ${name}: ${err.message}`);
@@ -106,22 +115,11 @@ export const REQUEST_OPTIONS = {
 export function postRequest(
   io: CliIo,
   name: string,
-  values: {
-    url?: string | undefined;
-    key?: string | undefined;
-    json?: boolean | undefined;
-    'idempotency-key'?: string | undefined;
-  },
+  values: RemoteValues & { 'idempotency-key'?: string | undefined },
   path: string,
   body: object,
   render: (body: never) => string,
 ): Promise<number> {
-  const api = remoteClient(values, io);
-  return runRemote(
-    io,
-    name,
-    values.json,
-    () => api.post(path, body, { idempotencyKey: values['idempotency-key'] }),
-    render,
-  );
+  const idempotencyKey = values['idempotency-key'];
+  return runRemote(io, name, values, (api) => api.post(path, body, { idempotencyKey }), render);
 }

@@ -3,7 +3,7 @@ import type { StatusView } from '../../http/status-view';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
 import type { Command } from '../command';
-import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from '../remote';
+import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, runRemote } from '../remote';
 
 // Moved to ../remote with the rest of the remote commands' plumbing; test/cli/cli.test.ts imports it from here.
 export { inCliTerms } from '../remote';
@@ -66,7 +66,6 @@ export const statusCommand: Command = {
   async run(args, io: CliIo) {
     const { values, positionals } = parseCommandArgs(args, REMOTE_OPTIONS);
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    const api = remoteClient(values, io);
-    return runRemote(io, 'status', values.json, () => api.get('status'), renderStatus);
+    return runRemote(io, 'status', values, (api) => api.get('status'), renderStatus);
   },
 };
