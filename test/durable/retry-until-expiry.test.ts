@@ -14,6 +14,14 @@ const T0 = Date.parse('2025-03-01T00:00:00Z');
 const at = (ms: number): string => new Date(T0 + ms).toISOString();
 let host: FunctionsHost | undefined;
 
+/** The published status while waiting: `attempts` made, the last error from attempt `failed`, the next due at `nextMs`. */
+const trying = (attempts: number, failed: number, nextMs: number) => ({
+  state: 'trying',
+  attempts,
+  lastError: expect.stringContaining(`failure ${failed}`),
+  nextAttemptAt: at(nextMs),
+});
+
 async function run(script: Step[], perExecution = 20): Promise<{ h: FunctionsHost; id: string }> {
   host = await startFunctionsHost({
     files: [path.resolve(__dirname, '../fixtures/functions-app/retry-until.ts')],
@@ -35,12 +43,7 @@ afterEach(async () => {
 describe('retryUntilExpiry (replayed)', () => {
   test('waits 1, 2, 4, then 4 s (the cap), never past the deadline, and gives up after an attempt at it', async () => {
     const { h, id } = await run(['throw']);
-    expect(h.durable.getStatus(id)?.customStatus).toEqual({
-      state: 'trying',
-      attempts: 1,
-      lastError: expect.stringContaining('failure 1'),
-      nextAttemptAt: at(1_000),
-    });
+    expect(h.durable.getStatus(id)?.customStatus).toEqual(trying(1, 1, 1_000));
     await h.clock.advanceBy(13_999);
     expect(calls.get('scripted')).toBe(5);
     expect(h.durable.getStatus(id)?.runtimeStatus).toBe('Running');
@@ -66,12 +69,7 @@ describe('retryUntilExpiry (replayed)', () => {
   test('a "not yet" answer keeps the last error and waits like a failure; a final answer settles it', async () => {
     const { h, id } = await run(['throw', 'notYet', 'done']);
     await h.clock.advanceBy(1_000);
-    expect(h.durable.getStatus(id)?.customStatus).toEqual({
-      state: 'trying',
-      attempts: 2,
-      lastError: expect.stringContaining('failure 1'),
-      nextAttemptAt: at(3_000),
-    });
+    expect(h.durable.getStatus(id)?.customStatus).toEqual(trying(2, 1, 3_000));
     await h.clock.advanceBy(2_000);
     const status = h.durable.getStatus(id)!;
     expect(status.runtimeStatus).toBe('Completed');
