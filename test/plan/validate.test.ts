@@ -20,15 +20,24 @@ function entry(fields: Record<string, unknown>) {
   return { name: 'wf', primary: 'wf', secondary: 'wf', ...fields };
 }
 
-/** A split entry with this schedule (cadence fields override the valid PT10M default). */
-function split(schedule: Record<string, unknown>) {
+/**
+ * A split entry with this schedule (cadence fields override the valid PT10M default) and twin sides; `fields`
+ * override the rest.
+ */
+function split(schedule: Record<string, unknown>, fields: Record<string, unknown> = {}) {
   return entry({
     role: 'split-recurrence',
     trigger: 'recurrence',
     schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z', ...schedule },
     primary: { active: 'a', passive: 'b' },
     secondary: { active: 'b', passive: 'a' },
+    ...fields,
   });
+}
+
+/** The mutation that adds one entry (`fields` over the `wf` defaults; a whole entry stays as it is). */
+function adding(fields: Record<string, unknown>) {
+  return (p: Mutable) => p.workflows.push(entry(fields));
 }
 
 describe('plan validation', () => {
@@ -47,64 +56,43 @@ describe('plan validation', () => {
   const cases: [string, (p: Mutable) => void, string, string][] = [
     [
       'webhook active-active',
-      (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'webhook' })),
+      adding({ role: 'active-active', trigger: 'webhook' }),
       'webhook-single-region',
       'workflows[1].role',
     ],
     [
       'webhook split',
-      (p) =>
-        p.workflows.push(
-          entry({
-            role: 'split-recurrence',
-            trigger: 'webhook',
-            schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
-            primary: { active: 'a', passive: 'b' },
-            secondary: { active: 'b', passive: 'a' },
-          }),
-        ),
+      adding(split({}, { trigger: 'webhook' })),
       'split-needs-recurrence',
       'workflows[1].role',
     ],
     [
       'client polling active-active',
-      (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'polling', stateSide: 'client' })),
+      adding({ role: 'active-active', trigger: 'polling', stateSide: 'client' }),
       'client-state-polling-single-region',
       'workflows[1].role',
     ],
     [
       'polling without state side active-active',
-      (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'polling' })),
+      adding({ role: 'active-active', trigger: 'polling' }),
       'polling-needs-state-side',
       'workflows[1].role',
     ],
     [
       'ordered server polling without sessions',
-      (p) =>
-        p.workflows.push(
-          entry({ role: 'active-active', trigger: 'polling', stateSide: 'server', ordered: true }),
-        ),
+      adding({ role: 'active-active', trigger: 'polling', stateSide: 'server', ordered: true }),
       'ordered-consumption-needs-sessions',
       'workflows[1].role',
     ],
     [
       'recurrence active-active',
-      (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'recurrence' })),
+      adding({ role: 'active-active', trigger: 'recurrence' }),
       'recurrence-no-overlap',
       'workflows[1].role',
     ],
     [
       'request split',
-      (p) =>
-        p.workflows.push(
-          entry({
-            role: 'split-recurrence',
-            trigger: 'request',
-            schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
-            primary: { active: 'a', passive: 'b' },
-            secondary: { active: 'b', passive: 'a' },
-          }),
-        ),
+      adding(split({}, { trigger: 'request' })),
       'split-needs-recurrence',
       'workflows[1].role',
     ],
@@ -199,14 +187,11 @@ describe('plan validation', () => {
     ],
     [
       'undeclared Standard entry',
-      (p) =>
-        p.workflows.push(
-          entry({
-            role: 'active-passive',
-            primary: { site: 'la-weu', workflow: 'wf' },
-            secondary: { site: 'la-neu', workflow: 'wf' },
-          }),
-        ),
+      adding({
+        role: 'active-passive',
+        primary: { site: 'la-weu', workflow: 'wf' },
+        secondary: { site: 'la-neu', workflow: 'wf' },
+      }),
       'trigger-undeclared',
       'workflows[1].trigger',
     ],
@@ -226,63 +211,47 @@ describe('plan validation', () => {
     ],
     [
       'workflow claimed twice',
-      (p) =>
-        p.workflows.push(
-          entry({
-            name: 'api-copy',
-            role: 'active-passive',
-            trigger: 'request',
-            primary: 'api',
-            secondary: 'other',
-          }),
-        ),
+      adding({
+        name: 'api-copy',
+        role: 'active-passive',
+        trigger: 'request',
+        primary: 'api',
+        secondary: 'other',
+      }),
       'workflow-claimed-twice',
       'workflows[1].primary',
     ],
     [
       'split without schedule',
-      (p) =>
-        p.workflows.push(
-          entry({
-            role: 'split-recurrence',
-            trigger: 'recurrence',
-            primary: { active: 'a', passive: 'b' },
-            secondary: { active: 'b', passive: 'a' },
-          }),
-        ),
+      adding({
+        role: 'split-recurrence',
+        trigger: 'recurrence',
+        primary: { active: 'a', passive: 'b' },
+        secondary: { active: 'b', passive: 'a' },
+      }),
       'split-needs-schedule',
       'workflows[1].schedule',
     ],
     [
       'split with plain sides',
-      (p) =>
-        p.workflows.push(
-          entry({
-            role: 'split-recurrence',
-            trigger: 'recurrence',
-            schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
-          }),
-        ),
+      adding(split({}, { primary: 'wf', secondary: 'wf' })),
       'split-side-shape',
       'workflows[1].primary',
     ],
     [
       'twins on active-passive',
-      (p) =>
-        p.workflows.push(
-          entry({
-            role: 'active-passive',
-            trigger: 'recurrence',
-            primary: { active: 'a', passive: 'b' },
-            secondary: { active: 'b', passive: 'a' },
-          }),
-        ),
+      adding({
+        role: 'active-passive',
+        trigger: 'recurrence',
+        primary: { active: 'a', passive: 'b' },
+        secondary: { active: 'b', passive: 'a' },
+      }),
       'split-side-shape',
       'workflows[1].primary',
     ],
     [
       'stateSide on webhook',
-      (p) => p.workflows.push(entry({ role: 'active-passive', trigger: 'webhook', stateSide: 'server' })),
+      adding({ role: 'active-passive', trigger: 'webhook', stateSide: 'server' }),
       'polling-only-field',
       'workflows[1].stateSide',
     ],
@@ -339,7 +308,7 @@ describe('plan validation', () => {
       ] as const
     ).map(([name, schedule, path]): (typeof cases)[number] => [
       `split every: ${name}`,
-      (p) => p.workflows.push(split(schedule)),
+      adding(split(schedule)),
       'split-cadence',
       path,
     ]),
@@ -348,16 +317,13 @@ describe('plan validation', () => {
   cases.push(
     [
       'the health-check workflow as an entry',
-      (p) =>
-        p.workflows.push(
-          entry({
-            name: 'probe',
-            role: 'active-passive',
-            trigger: 'request',
-            primary: 'health',
-            secondary: 'h2',
-          }),
-        ),
+      adding({
+        name: 'probe',
+        role: 'active-passive',
+        trigger: 'request',
+        primary: 'health',
+        secondary: 'h2',
+      }),
       'health-check-not-an-entry',
       'healthCheck.workflow',
     ],
@@ -566,31 +532,27 @@ describe('plan validation', () => {
   });
 
   it('names both places when the health check is an entry, and allows the same name in the secondary', () => {
-    const [issue] = issuesOf((p) =>
-      p.workflows.push(
-        entry({
-          name: 'probe',
-          role: 'active-passive',
-          trigger: 'request',
-          primary: 'health',
-          secondary: 'h2',
-        }),
-      ),
+    const [issue] = issuesOf(
+      adding({
+        name: 'probe',
+        role: 'active-passive',
+        trigger: 'request',
+        primary: 'health',
+        secondary: 'h2',
+      }),
     );
     expect(issue!.message).toContain(
       '"health" at healthCheck.workflow is also workflows[1].primary (workflow "probe")',
     );
     expect(
-      issuesOf((p) =>
-        p.workflows.push(
-          entry({
-            name: 'other',
-            role: 'active-passive',
-            trigger: 'request',
-            primary: 'x',
-            secondary: 'health',
-          }),
-        ),
+      issuesOf(
+        adding({
+          name: 'other',
+          role: 'active-passive',
+          trigger: 'request',
+          primary: 'x',
+          secondary: 'health',
+        }),
       ),
     ).toEqual([]);
   });
@@ -614,15 +576,12 @@ describe('plan validation', () => {
 
   it('accepts split cadences from a minute up, in whole seconds', () => {
     for (const every of ['PT1M', 'PT90S', 'PT10M', 'PT1H', 'P1D', 'P250D']) {
-      expect(
-        issuesOf((p) => p.workflows.push(split({ every }))),
-        every,
-      ).toEqual([]);
+      expect(issuesOf(adding(split({ every }))), every).toEqual([]);
     }
   });
 
   it('says why a sub-minute split is refused', () => {
-    const [issue] = issuesOf((p) => p.workflows.push(split({ every: 'PT0S' })));
+    const [issue] = issuesOf(adding(split({ every: 'PT0S' })));
     expect(issue!.message).toContain('zero, so there are no slots to alternate');
     expect(issue!.fix).toContain('PT1M or more');
   });
@@ -815,22 +774,20 @@ describe('plan validation', () => {
         (kind, stateSide, ordered, sessions, role) => {
           const polling = kind === 'polling';
           const split = role === 'split-recurrence';
-          const issues = issuesOf((p) =>
-            p.workflows.push(
-              entry({
-                role,
-                trigger: kind,
-                ...(polling && stateSide ? { stateSide } : {}),
-                ...(polling ? { ordered, sessions } : {}),
-                ...(split
-                  ? {
-                      schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
-                      primary: { active: 'x', passive: 'y' },
-                      secondary: { active: 'y', passive: 'x' },
-                    }
-                  : {}),
-              }),
-            ),
+          const issues = issuesOf(
+            adding({
+              role,
+              trigger: kind,
+              ...(polling && stateSide ? { stateSide } : {}),
+              ...(polling ? { ordered, sessions } : {}),
+              ...(split
+                ? {
+                    schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
+                    primary: { active: 'x', passive: 'y' },
+                    secondary: { active: 'y', passive: 'x' },
+                  }
+                : {}),
+            }),
           );
           const allowed = guidanceAllows(
             kind,
