@@ -20,6 +20,9 @@ function entry(fields: Record<string, unknown>) {
   return { name: 'wf', primary: 'wf', secondary: 'wf', ...fields };
 }
 
+/** Split sides: each region's twin pair, the one active in the primary passive in the secondary. */
+const TWINS = { primary: { active: 'a', passive: 'b' }, secondary: { active: 'b', passive: 'a' } };
+
 /**
  * A split entry with this schedule (cadence fields override the valid PT10M default) and twin sides; `fields`
  * override the rest.
@@ -29,8 +32,7 @@ function split(schedule: Record<string, unknown>, fields: Record<string, unknown
     role: 'split-recurrence',
     trigger: 'recurrence',
     schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z', ...schedule },
-    primary: { active: 'a', passive: 'b' },
-    secondary: { active: 'b', passive: 'a' },
+    ...TWINS,
     ...fields,
   });
 }
@@ -223,12 +225,7 @@ describe('plan validation', () => {
     ],
     [
       'split without schedule',
-      adding({
-        role: 'split-recurrence',
-        trigger: 'recurrence',
-        primary: { active: 'a', passive: 'b' },
-        secondary: { active: 'b', passive: 'a' },
-      }),
+      adding({ role: 'split-recurrence', trigger: 'recurrence', ...TWINS }),
       'split-needs-schedule',
       'workflows[1].schedule',
     ],
@@ -240,12 +237,7 @@ describe('plan validation', () => {
     ],
     [
       'twins on active-passive',
-      adding({
-        role: 'active-passive',
-        trigger: 'recurrence',
-        primary: { active: 'a', passive: 'b' },
-        secondary: { active: 'b', passive: 'a' },
-      }),
+      adding({ role: 'active-passive', trigger: 'recurrence', ...TWINS }),
       'split-side-shape',
       'workflows[1].primary',
     ],
