@@ -52,6 +52,12 @@ const def = (...triggers: Expected[]): ExpectedWorkflow[] => [{ source: 'definit
 const std = (kind: 'Stateful' | 'Stateless', ...triggers: Expected[]): ExpectedWorkflow[] => [
   { source: 'standard-workflow', kind, triggers },
 ];
+/** One workflow of an ARM resource (or `az` output) or of an ARM template, named as the document names it. */
+const fromArm =
+  (source: 'arm-resource' | 'arm-template') =>
+  (workflow: string, ...triggers: Expected[]): ExpectedWorkflow => ({ source, workflow, triggers });
+const armResource = fromArm('arm-resource');
+const armTemplate = fromArm('arm-template');
 
 /** Every fixture that classifies, with what an operator should see for each of its triggers. */
 const TABLE: Record<string, ExpectedWorkflow[]> = {
@@ -105,49 +111,33 @@ const TABLE: Record<string, ExpectedWorkflow[]> = {
   'actions-only-no-triggers.json': def(),
   // "mailbox" resolves to office365 only through the resource's $connections value.
   'arm-resource-shared-mailbox.json': [
-    {
-      source: 'arm-resource',
-      workflow: 'la-support-mailbox-weu',
-      triggers: [clientPolling('When_a_new_email_arrives_in_a_shared_mailbox_(V2)', 'office365')],
-    },
+    armResource(
+      'la-support-mailbox-weu',
+      clientPolling('When_a_new_email_arrives_in_a_shared_mailbox_(V2)', 'office365'),
+    ),
   ],
   'az-cli-workflow-show-files.json': [
-    {
-      source: 'arm-resource',
-      workflow: 'la-edi-inbound-neu',
-      triggers: [clientPolling('When_a_file_is_added_or_modified_(properties_only)', 'filesystem')],
-    },
+    armResource(
+      'la-edi-inbound-neu',
+      clientPolling('When_a_file_is_added_or_modified_(properties_only)', 'filesystem'),
+    ),
   ],
   'arm-template-orders.json': [
-    {
-      source: 'arm-template',
-      workflow: "[parameters('intakeWorkflowName')]",
-      triggers: [t('manual', 'request', AA_AP)],
-    },
-    {
-      source: 'arm-template',
-      workflow: "[parameters('syncWorkflowName')]",
-      triggers: [clientPolling('When_an_item_is_modified_(V2)', 'sql')],
-    },
+    armTemplate("[parameters('intakeWorkflowName')]", t('manual', 'request', AA_AP)),
+    armTemplate("[parameters('syncWorkflowName')]", clientPolling('When_an_item_is_modified_(V2)', 'sql')),
   ],
   'arm-template-nested-deployment.json': [
-    {
-      source: 'arm-template',
-      workflow: "[parameters('workflowName')]",
-      triggers: [serverPolling('When_a_message_is_received_in_a_queue_(peek-lock)', 'servicebus', false)],
-    },
+    armTemplate(
+      "[parameters('workflowName')]",
+      serverPolling('When_a_message_is_received_in_a_queue_(peek-lock)', 'servicebus', false),
+    ),
   ],
   'arm-template-symbolic-names.json': [
-    {
-      source: 'arm-template',
-      workflow: "[format('{0}-statement-poller', parameters('prefix'))]",
-      triggers: [clientPolling('When_a_file_is_added_or_modified', 'ftp')],
-    },
-    {
-      source: 'arm-template',
-      workflow: "[format('{0}-notifier', parameters('prefix'))]",
-      triggers: [t('manual', 'request', AA_AP)],
-    },
+    armTemplate(
+      "[format('{0}-statement-poller', parameters('prefix'))]",
+      clientPolling('When_a_file_is_added_or_modified', 'ftp'),
+    ),
+    armTemplate("[format('{0}-notifier', parameters('prefix'))]", t('manual', 'request', AA_AP)),
   ],
   'standard-servicebus-sessions.workflow.json': std(
     'Stateful',
