@@ -55,49 +55,33 @@ describe('plan validation', () => {
   });
 
   // Each row breaks exactly one rule; dropping the rule makes its row fail.
-  const cases: [string, (p: Mutable) => void, string, string][] = [
+  type Case = [name: string, mutate: (p: Mutable) => void, rule: string, path: string];
+  // A role the entry's trigger kind forbids: refused at the entry's role.
+  const forbiddenRoles = (
     [
-      'webhook active-active',
-      adding({ role: 'active-active', trigger: 'webhook' }),
-      'webhook-single-region',
-      'workflows[1].role',
-    ],
-    [
-      'webhook split',
-      adding(split({}, { trigger: 'webhook' })),
-      'split-needs-recurrence',
-      'workflows[1].role',
-    ],
-    [
-      'client polling active-active',
-      adding({ role: 'active-active', trigger: 'polling', stateSide: 'client' }),
-      'client-state-polling-single-region',
-      'workflows[1].role',
-    ],
-    [
-      'polling without state side active-active',
-      adding({ role: 'active-active', trigger: 'polling' }),
-      'polling-needs-state-side',
-      'workflows[1].role',
-    ],
-    [
-      'ordered server polling without sessions',
-      adding({ role: 'active-active', trigger: 'polling', stateSide: 'server', ordered: true }),
-      'ordered-consumption-needs-sessions',
-      'workflows[1].role',
-    ],
-    [
-      'recurrence active-active',
-      adding({ role: 'active-active', trigger: 'recurrence' }),
-      'recurrence-no-overlap',
-      'workflows[1].role',
-    ],
-    [
-      'request split',
-      adding(split({}, { trigger: 'request' })),
-      'split-needs-recurrence',
-      'workflows[1].role',
-    ],
+      ['webhook active-active', { role: 'active-active', trigger: 'webhook' }, 'webhook-single-region'],
+      ['webhook split', split({}, { trigger: 'webhook' }), 'split-needs-recurrence'],
+      [
+        'client polling active-active',
+        { role: 'active-active', trigger: 'polling', stateSide: 'client' },
+        'client-state-polling-single-region',
+      ],
+      [
+        'polling without state side active-active',
+        { role: 'active-active', trigger: 'polling' },
+        'polling-needs-state-side',
+      ],
+      [
+        'ordered server polling without sessions',
+        { role: 'active-active', trigger: 'polling', stateSide: 'server', ordered: true },
+        'ordered-consumption-needs-sessions',
+      ],
+      ['recurrence active-active', { role: 'active-active', trigger: 'recurrence' }, 'recurrence-no-overlap'],
+      ['request split', split({}, { trigger: 'request' }), 'split-needs-recurrence'],
+    ] as const
+  ).map(([name, fields, rule]): Case => [name, adding(fields), rule, 'workflows[1].role']);
+  const cases: Case[] = [
+    ...forbiddenRoles,
     [
       'same location',
       (p) => (p.secondary.location = 'West Europe'),
@@ -298,7 +282,7 @@ describe('plan validation', () => {
         ['an unknown time zone', { timeZone: 'Mars Standard Time' }, 'workflows[1].schedule.timeZone'],
         ['an anchor with a fraction', { anchor: '2024-01-01T00:00:00.5Z' }, 'workflows[1].schedule.anchor'],
       ] as const
-    ).map(([name, schedule, path]): (typeof cases)[number] => [
+    ).map(([name, schedule, path]): Case => [
       `split every: ${name}`,
       adding(split(schedule)),
       'split-cadence',
@@ -446,14 +430,12 @@ describe('plan validation', () => {
 
   // Names ARM rejects: refused at load, not at the first failover.
   cases.push(
-    ...(['api?x', 'api#1', '100%', 'a\\b', 'api\u0007', 'ä'.repeat(81)] as const).map(
-      (name): (typeof cases)[number] => [
-        `workflow name ${JSON.stringify(name).slice(0, 20)}`,
-        (p) => (p.workflows[0]!.primary = name),
-        'azure-name',
-        'workflows[0].primary',
-      ],
-    ),
+    ...(['api?x', 'api#1', '100%', 'a\\b', 'api\u0007', 'ä'.repeat(81)] as const).map((name): Case => [
+      `workflow name ${JSON.stringify(name).slice(0, 20)}`,
+      (p) => (p.workflows[0]!.primary = name),
+      'azure-name',
+      'workflows[0].primary',
+    ]),
     [
       'a name inside a resource id',
       (p) =>
