@@ -42,6 +42,15 @@ function adding(fields: Record<string, unknown>) {
   return (p: Mutable) => p.workflows.push(entry(fields));
 }
 
+/** An entry whose primary side is the minimal plan's health-check workflow. */
+const HEALTH_CHECK_AS_ENTRY = {
+  name: 'probe',
+  role: 'active-passive',
+  trigger: 'request',
+  primary: 'health',
+  secondary: 'h2',
+};
+
 describe('plan validation', () => {
   it('accepts the minimal plan and fills policy defaults', () => {
     const { plan, issues } = validatePlan(minimalPlan());
@@ -293,13 +302,7 @@ describe('plan validation', () => {
   cases.push(
     [
       'the health-check workflow as an entry',
-      adding({
-        name: 'probe',
-        role: 'active-passive',
-        trigger: 'request',
-        primary: 'health',
-        secondary: 'h2',
-      }),
+      adding(HEALTH_CHECK_AS_ENTRY),
       'health-check-not-an-entry',
       'healthCheck.workflow',
     ],
@@ -506,15 +509,7 @@ describe('plan validation', () => {
   });
 
   it('names both places when the health check is an entry, and allows the same name in the secondary', () => {
-    const [issue] = issuesOf(
-      adding({
-        name: 'probe',
-        role: 'active-passive',
-        trigger: 'request',
-        primary: 'health',
-        secondary: 'h2',
-      }),
-    );
+    const [issue] = issuesOf(adding(HEALTH_CHECK_AS_ENTRY));
     expect(issue!.message).toContain(
       '"health" at healthCheck.workflow is also workflows[1].primary (workflow "probe")',
     );
