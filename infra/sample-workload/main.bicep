@@ -33,6 +33,8 @@ param apimName string = ''
 param apimPublisherEmail string = ''
 @description('With deployRouter: the primary region\'s resource group, whose orders-api the router points at first.')
 param primaryResourceGroup string = ''
+@description('With deployRouter: the primary region\'s location (its sig has a named value of its own).')
+param primaryLocation string = ''
 
 var splitReport = loadJsonContent('workflows/split-report.json')
 // Slot minutes of a 10-minute cadence split across the regions: even slots in one, odd slots in the other.
@@ -265,6 +267,7 @@ module ordersRouter 'modules/orders-router.bicep' = if (deployRouter) {
     publisherEmail: apimPublisherEmail
     publisherName: 'Contoso orders'
     primaryResourceGroup: primaryResourceGroup
+    primaryLocation: primaryLocation
     tags: tags
   }
 }

@@ -196,6 +196,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
               outcome: r.outcome,
               fate: r.fate,
               ...(r.region ? { region: r.region } : {}),
+              ...(r.status !== undefined ? { status: r.status } : {}),
               ...(r.code ? { code: r.code } : {}),
             });
           } catch (err) {

@@ -211,12 +211,15 @@ export interface RouterCall {
   outcome: 'ran' | 'refused' | 'unreachable' | 'nowhere';
   region?: string;
   fate: string;
+  /** The runtime's HTTP status when it refused the call. */
+  status?: number;
   /** The runtime's error code when it refused the call (`WorkflowDisabled`: the router sent it to a disabled workflow). */
   code?: string;
 }
 
 /**
- * Callers through the router, all drill long: none routed nowhere, none reaching a disabled workflow, and once
+ * Callers through the router, all drill long: none routed nowhere, none reaching a disabled workflow, none sent
+ * with another region's sig (401), and once
  * the failover finished every call ran in the secondary until the region returned, and once the failback
  * finished every call ran in the primary. Calls to the primary while it was down, before the switch, fail
  * with the region and are allowed. Each phase must have calls, so the check cannot pass by sending none.
@@ -232,6 +235,9 @@ export function checkRouterTraffic(
     if (c.outcome === 'nowhere') problems.push(`${at(c)}: routed nowhere (${c.fate})`);
     if (c.outcome === 'refused' && c.code === 'WorkflowDisabled')
       problems.push(`${at(c)}: reached a disabled workflow in ${c.region ?? '?'}`);
+    // The router sent a callback URL without its region's sig (a switch seen half-written).
+    if (c.outcome === 'refused' && c.status === 401)
+      problems.push(`${at(c)}: refused 401 in ${c.region ?? '?'}: sent without that region's sig`);
   }
   const phase = (name: string, from: number | undefined, to: number | undefined, region: string): void => {
     if (from === undefined) return;

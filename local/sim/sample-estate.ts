@@ -273,10 +273,19 @@ function seedRouter(
       namedValues: [],
     }));
     const unset = 'https://not-yet-pointed.invalid/';
+    // One secret named value per region, as the deployment creates them (an API's policy refers to both).
+    const sigNames =
+      typeof a.signature === 'object' && 'namedValues' in a.signature ? a.signature.namedValues : {};
+    for (const name of Object.values(sigNames))
+      findOrAdd(service.namedValues!, name, () => ({ name, value: 'unset', secret: true }));
     if (a.backend !== undefined) service.backends!.push({ name: a.backend, url: unset });
-    else service.apis!.push({ name: a.api!, path: a.api!, serviceUrl: unset });
-    if (typeof a.signature === 'object')
-      service.namedValues!.push({ name: a.signature.namedValue, value: 'unset', secret: true });
+    else
+      service.apis!.push({
+        name: a.api!,
+        path: a.api!,
+        serviceUrl: unset,
+        ...(Object.keys(sigNames).length ? { sigPolicy: sigNames } : {}),
+      });
     return;
   }
   if (!names) return; // The plan rules refuse it; nothing to seed.

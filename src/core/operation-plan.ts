@@ -154,6 +154,8 @@ export interface RouterTarget {
   label: string;
   /** The name of each region's endpoint (Front Door origin, Traffic Manager endpoint); APIM has none. */
   endpoints?: Record<RegionName, string>;
+  /** APIM keeping the sig in named values: the one of each region (the switch writes `to`'s, then refers to it). */
+  sigNamedValues?: Record<RegionName, string>;
 }
 
 /** Where a router sends calls now, as the planner and read-back compare it. */

@@ -42,6 +42,45 @@ function knownKind(entry: WorkflowEntry, index: number, triggersOf: TriggerLooku
   return kinds.size === 1 ? [...kinds][0] : kinds.size > 1 ? 'mixed' : undefined;
 }
 
+/** API Management's rule for a named value's name (the switch gives it as the displayName too). */
+const NAMED_VALUE_NAME = /^[A-Za-z0-9-._]{1,256}$/;
+
+/**
+ * A map keyed by the plan's two locations (Front Door origins, Traffic Manager endpoints, APIM sig named values):
+ * exactly those two, each naming a different thing, or a switch could not move calls between the regions.
+ */
+function checkRegionMap(
+  names: Record<string, string>,
+  field: (string | number)[],
+  noun: string,
+  regions: PlanRegions,
+  /** What naming the same one twice would break. */
+  twice: string,
+  refuse: (rest: (string | number)[], message: string, fix: string) => void,
+): void {
+  const wanted = [regions.primary.location, regions.secondary.location];
+  const keys = Object.keys(names);
+  const extra = keys.filter((k) => !wanted.some((w) => normaliseLocation(w) === normaliseLocation(k)));
+  const missing = wanted.filter((w) => !keys.some((k) => normaliseLocation(w) === normaliseLocation(k)));
+  const values = Object.values(names);
+  if (extra.length || missing.length || keys.length !== 2)
+    refuse(
+      field,
+      `its router's ${noun}s do not map to the entry's two regions (${wanted.join(', ')}): ${[
+        ...(missing.length ? [`none for ${missing.join(', ')}`] : []),
+        ...(extra.length ? [`${extra.join(', ')} is neither region`] : []),
+        ...(!missing.length && !extra.length ? ['a region is named twice'] : []),
+      ].join('; ')}`,
+      `key one ${noun} by each plan location, e.g. { "${wanted[0]}": "orders-${normaliseLocation(wanted[0]!)}", "${wanted[1]}": "orders-${normaliseLocation(wanted[1]!)}" }`,
+    );
+  else if (new Set(values.map((v) => v.toLowerCase())).size !== values.length)
+    refuse(
+      field,
+      `its router names the same ${noun} "${values[0]}" for both regions: ${twice}`,
+      `name the ${noun} of each region`,
+    );
+}
+
 export function checkRouters(
   workflows: PlanParts['workflows'],
   regions: PlanRegions | undefined,
@@ -89,15 +128,52 @@ export function checkRouters(
             : 'apiManagement names both a backend and an api: the switch writes exactly one',
           'give "backend" (its url and credentials are switched) or "api" (its serviceUrl is switched)',
         );
+      const sigField = ['router', 'apiManagement', 'signature'];
+      const namedValuesExample = (where: string) =>
+        `"signature": { "namedValues": { ${[regions?.primary.location ?? 'westeurope', regions?.secondary.location ?? 'northeurope'].map((l) => `"${l}": "${a.backend ?? a.api ?? 'orders'}-sig-${normaliseLocation(l)}"`).join(', ')} } }${where}`;
+      const policy =
+        ', and in the API’s inbound policy add the sig of the region the serviceUrl’s host is in (docs/router.md gives the <choose> policy)';
       if (a.api !== undefined && a.signature === 'backend-credentials')
         issue(
           index,
           entry,
-          ['router', 'apiManagement', 'signature'],
+          sigField,
           'router-target',
           'an API’s serviceUrl cannot carry the callback URL’s signature, and a URL with its sig in it would be readable by anyone who can read the API',
-          'put the sig in a secret named value: "signature": { "namedValue": "<name>" }, and add it in the API’s inbound policy with <set-query-parameter name="sig">{{<name>}}</set-query-parameter>',
+          `keep each region's sig in its own secret named value: ${namedValuesExample(policy)}`,
         );
+      if (typeof a.signature === 'object' && 'namedValue' in a.signature)
+        issue(
+          index,
+          entry,
+          [...sigField, 'namedValue'],
+          'router-signature',
+          `one named value ("${a.signature.namedValue}") holds the sig for both regions: the switch would write it and then the ${a.backend !== undefined ? 'backend’s url' : 'API’s serviceUrl'}, and a call between the two writes carries one region’s sig to the other’s callback URL and is refused 401`,
+          `give one secret named value per region (the switch writes the new region’s, then the url and the reference to it in one write): ${namedValuesExample(a.api !== undefined ? policy : '')}`,
+        );
+      if (typeof a.signature === 'object' && 'namedValues' in a.signature) {
+        const names = a.signature.namedValues;
+        const field = [...sigField, 'namedValues'];
+        if (regions)
+          checkRegionMap(
+            names,
+            field,
+            'named value',
+            regions,
+            'each region needs its own sig',
+            (rest, message, fix) => issue(index, entry, rest, 'router-signature', message, fix),
+          );
+        for (const [location, name] of Object.entries(names))
+          if (!NAMED_VALUE_NAME.test(name))
+            issue(
+              index,
+              entry,
+              [...field, location],
+              'router-signature',
+              `named value "${name}" is not a name API Management accepts`,
+              'use 1 to 256 letters, digits, period, dash or underscore',
+            );
+      }
       const standard = (['primary', 'secondary'] as const).some((side) =>
         sideRefs(entry[side]).some((ref) => typeof ref !== 'string'),
       );
@@ -111,38 +187,15 @@ export function checkRouters(
           'front the Logic Apps Standard workflow with frontDoor or trafficManager (its host name does not change), or use a consumption workflow',
         );
     } else if (regions) {
-      const names = 'frontDoor' in router ? router.frontDoor.origins : router.trafficManager.endpoints;
-      const field =
-        'frontDoor' in router
-          ? ['router', 'frontDoor', 'origins']
-          : ['router', 'trafficManager', 'endpoints'];
-      const wanted = [regions.primary.location, regions.secondary.location];
-      const keys = Object.keys(names);
-      const extra = keys.filter((k) => !wanted.some((w) => normaliseLocation(w) === normaliseLocation(k)));
-      const missing = wanted.filter((w) => !keys.some((k) => normaliseLocation(w) === normaliseLocation(k)));
-      const values = Object.values(names);
-      if (extra.length || missing.length || keys.length !== 2)
-        issue(
-          index,
-          entry,
-          field,
-          'router-regions',
-          `its router's ${'frontDoor' in router ? 'origins' : 'endpoints'} do not map to the entry's two regions (${wanted.join(', ')}): ${[
-            ...(missing.length ? [`none for ${missing.join(', ')}`] : []),
-            ...(extra.length ? [`${extra.join(', ')} is neither region`] : []),
-            ...(!missing.length && !extra.length ? ['a region is named twice'] : []),
-          ].join('; ')}`,
-          `key one ${'frontDoor' in router ? 'origin' : 'endpoint'} by each plan location, e.g. { "${wanted[0]}": "orders-${normaliseLocation(wanted[0]!)}", "${wanted[1]}": "orders-${normaliseLocation(wanted[1]!)}" }`,
-        );
-      else if (new Set(values.map((v) => v.toLowerCase())).size !== values.length)
-        issue(
-          index,
-          entry,
-          field,
-          'router-regions',
-          `its router names the same ${'frontDoor' in router ? 'origin' : 'endpoint'} "${values[0]}" for both regions, so a switch could never move calls`,
-          'name the origin or endpoint that reaches each region’s workflow',
-        );
+      const frontDoor = 'frontDoor' in router;
+      checkRegionMap(
+        frontDoor ? router.frontDoor.origins : router.trafficManager.endpoints,
+        frontDoor ? ['router', 'frontDoor', 'origins'] : ['router', 'trafficManager', 'endpoints'],
+        frontDoor ? 'origin' : 'endpoint',
+        regions,
+        'a switch could never move calls',
+        (rest, message, fix) => issue(index, entry, rest, 'router-regions', message, fix),
+      );
     }
     if (!regions) return;
     const target = routerTarget(regions, router);

@@ -12,17 +12,11 @@ export type { RouterKind, RouterObservation, RouterSeen, RouterTarget } from './
 export const routerKind = (router: Router): RouterKind =>
   'apiManagement' in router ? 'apiManagement' : 'frontDoor' in router ? 'frontDoor' : 'trafficManager';
 
-/** The per-region names of a Front Door or Traffic Manager router, by plan region (undefined: not both mapped). */
-export function endpointsByRegion(
-  router: Router,
+/** A map keyed by location, read by plan region (undefined: not both regions mapped). */
+function namesByRegion(
+  names: Record<string, string> | undefined,
   regions: Pick<Plan, 'primary' | 'secondary'>,
 ): Record<RegionName, string> | undefined {
-  const names =
-    'frontDoor' in router
-      ? router.frontDoor.origins
-      : 'trafficManager' in router
-        ? router.trafficManager.endpoints
-        : undefined;
   if (!names) return undefined;
   const find = (region: RegionName) =>
     Object.entries(names).find(
@@ -32,6 +26,28 @@ export function endpointsByRegion(
   const secondary = find('secondary');
   return primary !== undefined && secondary !== undefined ? { primary, secondary } : undefined;
 }
+
+/** The per-region names of a Front Door or Traffic Manager router, by plan region (undefined: not both mapped). */
+export const endpointsByRegion = (router: Router, regions: Pick<Plan, 'primary' | 'secondary'>) =>
+  namesByRegion(
+    'frontDoor' in router
+      ? router.frontDoor.origins
+      : 'trafficManager' in router
+        ? router.trafficManager.endpoints
+        : undefined,
+    regions,
+  );
+
+/** The secret named value that holds each region's sig, for an APIM router that keeps it in named values. */
+export const sigNamedValuesByRegion = (router: Router, regions: Pick<Plan, 'primary' | 'secondary'>) =>
+  'apiManagement' in router && typeof router.apiManagement.signature === 'object'
+    ? namesByRegion(
+        'namedValues' in router.apiManagement.signature
+          ? router.apiManagement.signature.namedValues
+          : undefined,
+        regions,
+      )
+    : undefined;
 
 /** The resource path (below the subscription and resource group) of what the switch writes. */
 function switchPath(router: Router): string {
@@ -56,11 +72,13 @@ export function routerTarget(plan: Pick<Plan, 'primary' | 'secondary'>, router: 
         : router.trafficManager;
   const path = switchPath(router);
   const endpoints = endpointsByRegion(router, plan);
+  const sigNamedValues = sigNamedValuesByRegion(router, plan);
   return {
     kind,
     key: `${kind}/${scope.subscriptionId}/${scope.resourceGroup}/${path}`.toLowerCase(),
     label: `${kind} ${path}`,
     ...(endpoints ? { endpoints } : {}),
+    ...(sigNamedValues ? { sigNamedValues } : {}),
   };
 }
 
@@ -82,8 +100,13 @@ export type RouterReading =
       url?: string;
       /** The query the router adds to each call (backend credentials.query, or what serviceUrl carries). */
       query: Record<string, string>;
-      /** The sig the router sends (resolved from the named value when one holds it). */
+      /** The sig the router sends (a backend's, resolved from the named value its query refers to). */
       signature?: string;
+      /**
+       * Each region's sig named value (undefined: it does not exist), when the plan keeps the sig in one per
+       * region: an API's policy adds the one of the region its serviceUrl's host is in.
+       */
+      signatureByRegion?: Partial<Record<RegionName, string>>;
       /** Where the APIM service and its extra gateways run. */
       locations: string[];
     }
@@ -132,7 +155,9 @@ export function routedRegion(
     const queryOk =
       Object.keys(wantQuery).length === Object.keys(reading.query).length &&
       Object.entries(wantQuery).every(([k, v]) => reading.query[k] === v);
-    const sigOk = reading.signature === cb.queries.sig;
+    // A backend sends the sig its query refers to; an API's policy the named value of the region it calls.
+    const sent = reading.signature ?? reading.signatureByRegion?.[region];
+    const sigOk = sent === cb.queries.sig;
     const stale = [...(queryOk ? [] : ['query']), ...(sigOk ? [] : ['signature'])];
     return {
       pointsAt: region,

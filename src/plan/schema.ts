@@ -123,12 +123,19 @@ export const RouterSchema = z
             .union([
               z.literal('backend-credentials'),
               z
+                .strictObject({ namedValues: perRegion('secret named value holding the sig') })
+                .describe(
+                  'One secret named value per region holding that region’s sig; the switch writes the url and the reference (or the API’s serviceUrl, whose host the policy picks it by) in one write',
+                ),
+              z
                 .strictObject({ namedValue: nonEmpty })
-                .describe('A secret named value holding the sig (the API policy adds it as ?sig=)'),
+                .describe(
+                  'Refused: one named value for both regions leaves calls refused 401 between its write and the url’s; use namedValues',
+                ),
             ])
             .default('backend-credentials')
             .describe(
-              'Where the callback URL’s sig goes: the backend’s credentials.query, or a secret named value',
+              'Where the callback URL’s sig goes: the backend’s credentials.query, or one secret named value per region',
             ),
         }),
       })

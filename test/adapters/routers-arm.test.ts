@@ -41,6 +41,8 @@ const TRAFFIC_MANAGER: Router = {
     endpoints: { westeurope: 'weu', northeurope: 'neu' },
   },
 };
+/** One secret named value per region for the sig (the API's policy picks by the serviceUrl's region). */
+const SIG_NAMED_VALUES = { westeurope: 'orders-sig-weu', northeurope: 'orders-sig-neu' };
 const apim = (extra: Record<string, unknown>): Router => ({
   apiManagement: {
     ...edge,
@@ -79,8 +81,18 @@ beforeAll(async () => {
               { name: 'orders-la', url: 'https://placeholder.example/' },
               { name: 'orders-nv', url: 'https://placeholder.example/' },
             ],
-            apis: [{ name: 'orders-api', path: 'orders', serviceUrl: 'https://placeholder.example/' }],
-            namedValues: [{ name: 'orders-sig', value: 'none', secret: true }],
+            apis: [
+              {
+                name: 'orders-api',
+                path: 'orders',
+                serviceUrl: 'https://placeholder.example/',
+                sigPolicy: SIG_NAMED_VALUES,
+              },
+            ],
+            namedValues: [
+              { name: 'orders-sig-weu', value: 'none', secret: true },
+              { name: 'orders-sig-neu', value: 'none', secret: true },
+            ],
           },
         ],
         frontDoor: [
@@ -187,25 +199,80 @@ describe('API Management', () => {
     expect(await call((route as { url: string }).url)).toBe(409);
   });
 
-  it('a secret named value: the sig goes there (never in a GET), the backend refers to it', async () => {
-    const router = apim({ backend: 'orders-nv', signature: { namedValue: 'orders-sig' } });
-    expect(await switchTo(router, 'primary')).toEqual({ changed: true });
-    expect(await seen(router)).toMatchObject({ pointsAt: 'primary', exact: true });
-    const route = sim.routeNow({
+  const apimRef = (part: string) =>
+    ({
       kind: 'apiManagement',
       subscriptionId: SUB,
       resourceGroup: 'rg-edge',
       name: 'apim-orders',
-      part: 'orders-nv',
-    });
-    expect(await call((route as { url: string }).url)).toBe(200);
+      part,
+    }) as const;
+  /**
+   * Switches while sampling where the router sends a call at every turn of the event loop (the simulator answers
+   * in this process, so every state between two ARM writes is seen): each call goes with one region's url and
+   * that same region's sig, never one region's sig to the other's url (refused 401).
+   */
+  const switchSampled = async (router: Router, to: 'primary' | 'secondary', part: string) => {
+    const ref = apimRef(part);
+    const mixed: string[] = [];
+    let samples = 0;
+    let done = false;
+    const sample = () => {
+      const route = sim.routeNow(ref);
+      if (route.kind !== 'url') return;
+      samples += 1;
+      const url = new URL(route.url);
+      const region = (['primary', 'secondary'] as const).find(
+        (r) => `${url.origin}${url.pathname}` === callbacks[r]!.basePath,
+      );
+      if (region && url.searchParams.get('sig') !== callbacks[region]!.queries.sig)
+        mixed.push(
+          `${region} url with ${url.searchParams.get('sig') === callbacks[region === 'primary' ? 'secondary' : 'primary']!.queries.sig ? 'the other region’s' : 'no current'} sig`,
+        );
+    };
+    const sampler = (async () => {
+      while (!done) {
+        sample();
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    const result = await switchTo(router, to).finally(() => (done = true));
+    await sampler;
+    sample();
+    return { result, mixed, samples };
+  };
+
+  it('named values, one per region: the sig goes into the new region’s, then url and reference in one write; no call is sent with a mix', async () => {
+    const router = apim({ backend: 'orders-nv', signature: { namedValues: SIG_NAMED_VALUES } });
+    const first = await switchSampled(router, 'primary', 'orders-nv');
+    expect(first.result).toEqual({ changed: true });
+    expect(await seen(router)).toMatchObject({ pointsAt: 'primary', exact: true });
+    const ref = apimRef('orders-nv');
+    expect(await call((sim.routeNow(ref) as { url: string }).url)).toBe(200);
     expect(await switchTo(router, 'primary')).toEqual({ changed: false });
+    for (const to of ['secondary', 'primary', 'secondary'] as const) {
+      const { result, mixed, samples } = await switchSampled(router, to, 'orders-nv');
+      expect(result).toEqual({ changed: true });
+      expect(samples).toBeGreaterThan(3); // The sampler saw the states between the writes.
+      expect(mixed).toEqual([]);
+      expect(await seen(router)).toMatchObject({ pointsAt: to, exact: true });
+    }
+    // The backend refers to the active region's named value: the route carries the secondary's sig.
+    expect(new URL((sim.routeNow(ref) as { url: string }).url).searchParams.get('sig')).toBe(
+      callbacks.secondary!.queries.sig,
+    );
   });
 
-  it("an API's serviceUrl, with the sig in a named value", async () => {
-    const router = apim({ api: 'orders-api', signature: { namedValue: 'orders-sig' } });
-    expect(await switchTo(router, 'secondary')).toEqual({ changed: true });
-    expect(await seen(router)).toMatchObject({ pointsAt: 'secondary', exact: true });
+  it("an API's serviceUrl, each region's sig in its own named value the policy picks by host: no call is sent with a mix", async () => {
+    const router = apim({ api: 'orders-api', signature: { namedValues: SIG_NAMED_VALUES } });
+    for (const to of ['primary', 'secondary', 'primary'] as const) {
+      const { result, mixed } = await switchSampled(router, to, 'orders-api');
+      expect(result).toEqual({ changed: true });
+      expect(mixed).toEqual([]);
+      expect(await seen(router)).toMatchObject({ pointsAt: to, exact: true });
+    }
+    const ref = apimRef('orders-api');
+    expect(await call((sim.routeNow(ref) as { url: string }).url)).toBe(200);
   });
 
   it('sees a signature regenerated since as stale (the switch is then not a no-op)', async () => {

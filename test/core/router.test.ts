@@ -108,10 +108,45 @@ describe('plan rules', () => {
       'router-target',
     ]);
     expect(rules({ apiManagement: { ...noTarget, api: 'orders' } })).toEqual(['router-target']);
-    expect(
-      rules({ apiManagement: { ...noTarget, api: 'orders', signature: { namedValue: 'sig' } } }),
-    ).toEqual([]);
+    const perRegion = { namedValues: { westeurope: 'sig-weu', 'North Europe': 'sig-neu' } };
+    expect(rules({ apiManagement: { ...noTarget, api: 'orders', signature: perRegion } })).toEqual([]);
     expect(rules(APIM, { primary: { site: 'la-weu', workflow: 'orders' } })).toContain('router-target');
+  });
+
+  it("refuses one named value for both regions' sig, naming the 401 window and the per-region fix", () => {
+    const { issues } = withEntries({
+      router: { apiManagement: { ...APIM.apiManagement, signature: { namedValue: 'orders-sig' } } },
+    });
+    expect(issues.map((i) => i.rule)).toEqual(['router-signature']);
+    expect(issues[0]!.path).toEqual(['workflows', 0, 'router', 'apiManagement', 'signature', 'namedValue']);
+    expect(issues[0]!.message).toContain('one named value ("orders-sig") holds the sig for both regions');
+    expect(issues[0]!.message).toContain('refused 401');
+    expect(issues[0]!.fix).toContain(
+      '"namedValues": { "westeurope": "orders-la-sig-westeurope", "northeurope": "orders-la-sig-northeurope" }',
+    );
+  });
+
+  it('refuses sig named values that do not map to the two regions, name one twice, or break APIM naming', () => {
+    const issuesOf = (namedValues: Record<string, string>) =>
+      withEntries({ router: { apiManagement: { ...APIM.apiManagement, signature: { namedValues } } } })
+        .issues;
+    expect(issuesOf({ westeurope: 'sig-weu', northeurope: 'sig-neu' })).toEqual([]);
+    const [missing] = issuesOf({ westeurope: 'sig-weu', eastus: 'sig-eus' });
+    expect(missing).toMatchObject({
+      rule: 'router-signature',
+      path: ['workflows', 0, 'router', 'apiManagement', 'signature', 'namedValues'],
+    });
+    expect(missing!.message).toContain('none for northeurope; eastus is neither region');
+    const [twice] = issuesOf({ westeurope: 'sig', northeurope: 'SIG' });
+    expect(twice!.message).toContain(
+      'the same named value "sig" for both regions: each region needs its own sig',
+    );
+    const [badName] = issuesOf({ westeurope: 'sig weu', northeurope: 'sig-neu' });
+    expect(badName).toMatchObject({
+      rule: 'router-signature',
+      path: ['workflows', 0, 'router', 'apiManagement', 'signature', 'namedValues', 'westeurope'],
+    });
+    expect(badName!.message).toContain('named value "sig weu" is not a name API Management accepts');
   });
 
   it('refuses a router on an entry that is not Request-triggered', () => {

@@ -108,6 +108,8 @@ describe('examples/sample-workload.plan.json and infra/sample-workload agree', (
       deployRouter: true,
       apimName: a.service,
       primaryResourceGroup: plan.primary.resourceGroup,
+      primaryLocation: plan.primary.location,
+      location: plan.secondary.location,
     });
     expect({ subscriptionId: a.subscriptionId, resourceGroup: a.resourceGroup }).toEqual({
       subscriptionId: plan.secondary.subscriptionId,
@@ -115,8 +117,16 @@ describe('examples/sample-workload.plan.json and infra/sample-workload agree', (
     });
     const module = readFileSync(join(INFRA, 'sample-workload/modules/orders-router.bicep'), 'utf8');
     expect(module).toContain(`var backendName = '${a.backend}'`);
-    expect(a.signature).toEqual({ namedValue: 'orders-api-sig' });
-    expect(module).toContain(`var signatureName = 'orders-api-sig'`);
+    // One secret named value per region, named `<prefix>-<location>` by the module, as the plan keys them.
+    expect(module).toContain(`var signaturePrefix = 'orders-api-sig'`);
+    expect(module).toContain("'${signaturePrefix}-${primaryLocation}'");
+    expect(module).toContain("'${signaturePrefix}-${location}'");
+    expect(a.signature).toEqual({
+      namedValues: {
+        [plan.primary.location]: `orders-api-sig-${plan.primary.location}`,
+        [plan.secondary.location]: `orders-api-sig-${plan.secondary.location}`,
+      },
+    });
     expect(module).toContain(`param triggerName string = '${a.trigger}'`);
     expect(module).toMatch(/name: 'Consumption'/); // the cheapest tier: billed per call
     // The callback URL's fixed parts, never its sig: no list*() call in infra (keys stay out of deployments).

@@ -306,6 +306,18 @@ describe('drill invariant: calls through the router', () => {
     ]);
   });
 
+  it('fails a call sent with another region’s sig (401), even before the failover finished', () => {
+    const r = checkRouterTraffic(
+      [...clean, call(90, 'refused:401 northeurope', { status: 401 })],
+      marks,
+      regions,
+    );
+    expect(r.ok).toBe(false);
+    expect(r.problems).toEqual([
+      expect.stringMatching(/refused 401 in northeurope: sent without that region's sig/),
+    ]);
+  });
+
   it('cannot pass by sending no call after the failover or the failback', () => {
     const r = checkRouterTraffic([call(10, 'ran:westeurope')], marks, regions);
     expect(r.problems).toEqual([

@@ -2,8 +2,10 @@
 // (Consumption tier, the cheapest, billed per call) in the SECONDARY region, so it survives the loss of the
 // primary (docs/router.md). Callers call the API; its policy sends every call to the backend `orders-api`,
 // which holds the active region's callback URL. The control plane's switch rewrites exactly that backend
-// (url and query, If-Match its ETag) and the secret named value holding the callback's `sig`, as the plan's
-// `router.apiManagement` says (backend `orders-api`, signature { namedValue: 'orders-api-sig' }).
+// (url, query and which named value its `sig` comes from, in one write, If-Match its ETag) and the secret named
+// value holding the new region's `sig`, as the plan's `router.apiManagement` says (backend `orders-api`,
+// signature { namedValues: { <location>: 'orders-api-sig-<location>' } }: one per region, so no call is ever
+// sent with one region's url and the other's sig).
 // Deployed pointing at the primary's orders-api, WITHOUT its signature: no list*() call in infra (a callback
 // URL's sig would land in the deployment history). After deploying, write the sig once (docs/router.md,
 // "The sample workload"); from then on the control plane's switch writes url, query and sig together.
@@ -16,13 +18,19 @@ param publisherEmail string
 param publisherName string
 @description('Resource group of the primary region\'s sample workload (same subscription).')
 param primaryResourceGroup string
+@description('The primary region\'s location: its sig has a named value of its own.')
+param primaryLocation string
 param workflowName string = 'orders-api'
 param triggerName string = 'manual'
 param tags object = {}
 
-// The backend and the named value the switch writes: names the plan's router entry repeats.
+// The backend and the named values the switch writes: names the plan's router entry repeats.
 var backendName = 'orders-api'
-var signatureName = 'orders-api-sig'
+var signaturePrefix = 'orders-api-sig'
+var signatureNames = [
+  '${signaturePrefix}-${primaryLocation}'
+  '${signaturePrefix}-${location}'
+]
 
 resource primaryWorkflow 'Microsoft.Logic/workflows@2019-05-01' existing = {
   name: workflowName
@@ -51,31 +59,33 @@ resource apim 'Microsoft.ApiManagement/service@2024-05-01' = {
   }
 }
 
-// The sig, as a secret: the backend refers to it, so it never shows in the backend's definition. Deployed as
-// a placeholder (calls are refused 401 until the sig is written). A redeployment puts the placeholder and the
-// primary's url back: redeploy only while the primary is active, and write the sig again after it.
-resource signature 'Microsoft.ApiManagement/service/namedValues@2024-05-01' = {
-  parent: apim
-  name: signatureName
-  properties: {
-    displayName: signatureName
-    secret: true
-    value: 'written-after-deployment'
+// Each region's sig, as a secret: the backend refers to the active one, so no sig shows in its definition.
+// Deployed as placeholders (calls are refused 401 until the primary's sig is written). A redeployment puts the
+// placeholders and the primary's url back: redeploy only while the primary is active, and write the sig again.
+resource signatures 'Microsoft.ApiManagement/service/namedValues@2024-05-01' = [
+  for name in signatureNames: {
+    parent: apim
+    name: name
+    properties: {
+      displayName: name
+      secret: true
+      value: 'written-after-deployment'
+    }
   }
-}
+]
 
 // The one backend the switch rewrites: the active region's callback URL (basePath) and its query.
 resource backend 'Microsoft.ApiManagement/service/backends@2024-05-01' = {
   parent: apim
   name: backendName
-  dependsOn: [signature]
+  dependsOn: [signatures]
   properties: {
     protocol: 'http'
     url: primaryBasePath
     description: 'The active region\'s orders-api callback URL: switched by the DR control plane on failover and failback.'
     credentials: {
       query: union(callbackQuery, {
-        sig: ['{{${signatureName}}}']
+        sig: ['{{${signatureNames[0]}}}']
       })
     }
   }

@@ -34,7 +34,18 @@ export const seedApiManagement = z
       .default([]),
     apis: z
       .array(
-        z.object({ name: z.string().min(1), path: z.string(), serviceUrl: z.string().optional() }).strict(),
+        z
+          .object({
+            name: z.string().min(1),
+            path: z.string(),
+            serviceUrl: z.string().optional(),
+            /**
+             * The API's inbound policy that adds `?sig=` from a named value chosen by the region of the
+             * serviceUrl's host (docs/router.md gives it), by location. Policies are not served over ARM here.
+             */
+            sigPolicy: z.record(z.string(), z.string().min(1)).optional(),
+          })
+          .strict(),
       )
       .default([]),
     namedValues: z
@@ -106,9 +117,11 @@ interface Api extends Versioned {
   name: string;
   path: string;
   serviceUrl?: string;
+  sigPolicy?: Record<string, string>;
 }
 interface NamedValue extends Versioned {
   name: string;
+  displayName?: string;
   value: string;
   secret: boolean;
 }
@@ -357,9 +370,25 @@ export class RouterEstate {
       if (method === 'PUT') {
         const p = props(json(body));
         const value = optionalString(p.value, 'properties.value');
-        if (value === undefined) throw new ArmError(400, 'ValidationError', "'value' is required.");
+        const displayName = optionalString(p.displayName, 'properties.displayName');
+        // The spec's limits: the id, displayName (required) and the value (not blank, at most 4096 characters).
+        if (name.length > 256 || /[*#&+:<>?]/.test(name))
+          throw new ArmError(400, 'ValidationError', `Named value id '${name}' is not valid.`);
+        if (displayName === undefined || !/^[A-Za-z0-9-._]{1,256}$/.test(displayName))
+          throw new ArmError(
+            400,
+            'ValidationError',
+            "'displayName' is required and may contain only letters, digits, period, dash, and underscore characters (at most 256).",
+          );
+        if (value === undefined || value.trim() === '' || value.length > 4096)
+          throw new ArmError(
+            400,
+            'ValidationError',
+            "'value' is required, may not be empty or consist only of whitespace, and is at most 4096 characters.",
+          );
         const next: NamedValue = {
           name: nv?.name ?? name,
+          displayName,
           value,
           secret: typeof p.secret === 'boolean' ? p.secret : (nv?.secret ?? false),
           version: (nv?.version ?? 0) + 1,
@@ -462,6 +491,8 @@ export class RouterEstate {
     resourceGroup: string,
     name: string,
     part: string,
+    /** The region whose Logic Apps runtime listens at an origin (`https://127.0.0.1:<port>`), if any. */
+    locationOf: (origin: string) => string | undefined = () => undefined,
   ): RouteNow {
     const k = key(subscriptionId, resourceGroup, name);
     if (kind === 'apiManagement') {
@@ -472,12 +503,20 @@ export class RouterEstate {
       const base = backend?.url ?? api?.serviceUrl;
       if (!base) return { kind: 'nowhere', why: `${part} has no url` };
       const url = new URL(base);
+      const resolve = (v: string) =>
+        v.replace(/\{\{([^}]+)\}\}/g, (_, n: string) => s.namedValues.get(n.toLowerCase())?.value ?? '');
       for (const [q, values] of Object.entries(backend?.query ?? {}))
-        for (const v of values)
-          url.searchParams.append(
-            q,
-            v.replace(/\{\{([^}]+)\}\}/g, (_, n: string) => s.namedValues.get(n.toLowerCase())?.value ?? ''),
-          );
+        for (const v of values) url.searchParams.append(q, resolve(v));
+      if (!backend && api?.sigPolicy) {
+        // The policy's <choose>: the named value of the region whose host the serviceUrl is; none otherwise.
+        const location =
+          locationOf(url.origin) ??
+          Object.keys(api.sigPolicy).find((l) => url.hostname.includes(`.${normaliseLocation(l)}.`));
+        const name = Object.entries(api.sigPolicy).find(
+          ([l]) => location !== undefined && normaliseLocation(l) === normaliseLocation(location),
+        )?.[1];
+        if (name !== undefined) url.searchParams.set('sig', resolve(`{{${name}}}`));
+      }
       return { kind: 'url', url: url.toString() };
     }
     const candidates =
@@ -590,7 +629,12 @@ function namedValueResource(s: ApiManagementService, n: NamedValue): Record<stri
     id: `${s.id}/namedValues/${n.name}`,
     type: 'Microsoft.ApiManagement/service/namedValues',
     name: n.name,
-    properties: { displayName: n.name, secret: n.secret, tags: [], ...(n.secret ? {} : { value: n.value }) },
+    properties: {
+      displayName: n.displayName ?? n.name,
+      secret: n.secret,
+      tags: [],
+      ...(n.secret ? {} : { value: n.value }),
+    },
   };
 }
 

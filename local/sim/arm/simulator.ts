@@ -417,6 +417,7 @@ class ArmSimulatorImpl implements ArmSimulator {
       router.resourceGroup,
       router.name,
       router.part,
+      (origin) => this.regions().find((r) => this.runtimeEndpoint(r) === origin),
     );
   }
 

@@ -35,9 +35,16 @@ export function createArmRouterControl(connection: ArmConnection): RouterControl
       const { value } = await apim(a.subscriptionId).namedValue.listValue(a.resourceGroup, a.service, name);
       return value;
     });
+  /** A named value that may not exist yet (the switch creates it): undefined then. */
+  const namedValueIfAny = (a: Apim, name: string, label: string) =>
+    namedValue(a, name, label).catch((err: unknown) => {
+      if (err instanceof ArmTerminalError && err.status === 404) return undefined;
+      throw err;
+    });
 
-  /** APIM: the backend's (or API's) url, the query it adds, and the sig it sends (a named value resolved). */
-  const readApim = async (a: Apim, label: string): Promise<RouterReading> => {
+  /** APIM: the backend's (or API's) url, the query it adds, and the sig it sends (named values resolved). */
+  const readApim = async (a: Apim, target: RouterTarget): Promise<RouterReading> => {
+    const label = target.label;
     const client = apim(a.subscriptionId);
     const service = await callArm('read API Management service', label, () =>
       client.apiManagementService.get(a.resourceGroup, a.service),
@@ -54,7 +61,7 @@ export function createArmRouterControl(connection: ArmConnection): RouterControl
       const { sig, ...rest } = firstOf(backend.credentials?.query);
       query = rest;
       const ref = sig !== undefined ? NAMED_VALUE_REF.exec(sig) : null;
-      signature = ref ? await namedValue(a, ref[1]!, label) : sig;
+      signature = ref ? await namedValueIfAny(a, ref[1]!, label) : sig;
     } else {
       const api = await callArm('read API', label, () => client.api.get(a.resourceGroup, a.service, a.api!));
       if (api.serviceUrl) {
@@ -63,12 +70,20 @@ export function createArmRouterControl(connection: ArmConnection): RouterControl
         url = `${parsed.origin}${parsed.pathname}`;
       }
     }
-    if (typeof a.signature === 'object') signature = await namedValue(a, a.signature.namedValue, label);
+    const names = target.sigNamedValues;
+    const signatureByRegion =
+      a.api !== undefined && names
+        ? {
+            primary: await namedValueIfAny(a, names.primary, label),
+            secondary: await namedValueIfAny(a, names.secondary, label),
+          }
+        : undefined;
     return {
       kind: 'apiManagement',
       ...(url ? { url } : {}),
       query,
       ...(signature ? { signature } : {}),
+      ...(signatureByRegion ? { signatureByRegion } : {}),
       locations,
     };
   };
@@ -118,33 +133,42 @@ export function createArmRouterControl(connection: ArmConnection): RouterControl
 
   const read: RouterControl['read'] = (router, target) =>
     'apiManagement' in router
-      ? readApim(router.apiManagement, target.label)
+      ? readApim(router.apiManagement, target)
       : 'frontDoor' in router
         ? readFrontDoor(router.frontDoor, target)
         : readTrafficManager(router.trafficManager, target);
 
-  /** APIM: the sig first (into its named value, when one holds it), then the url and query in one write. */
-  const switchApim = async (a: Apim, label: string, callback: CallbackParts): Promise<boolean> => {
+  /**
+   * APIM: the sig into the named value of the region switched to (nothing refers to it before this switch), then
+   * the url and the reference (or the API's serviceUrl, whose host the policy picks the named value by) in one
+   * write: a call is sent with one region's url and sig, or the other's, never a mix.
+   */
+  const switchApim = async (
+    a: Apim,
+    target: RouterTarget,
+    to: RegionName,
+    callback: CallbackParts,
+  ): Promise<boolean> => {
+    const label = target.label;
     const client = apim(a.subscriptionId);
     const sig = callback.queries.sig;
     if (sig === undefined) throw refused(`the callback URL has no sig`, label);
+    if (typeof a.signature === 'object' && !target.sigNamedValues)
+      throw refused('its signature names no named value for each region (the plan rules refuse it)', label);
     let changed = false;
     const query = callbackQuery(callback);
-    if (typeof a.signature === 'object') {
-      const name = a.signature.namedValue;
-      const current = await namedValue(a, name, label).catch(() => undefined);
-      if (current !== sig) {
-        await callArm('write named value', label, () =>
-          client.namedValue.beginCreateOrUpdateAndWait(a.resourceGroup, a.service, name, {
-            displayName: name,
-            value: sig,
-            secret: true,
-          }),
-        );
-        changed = true;
-      }
+    const name = target.sigNamedValues?.[to];
+    if (name !== undefined && (await namedValueIfAny(a, name, label)) !== sig) {
+      await callArm('write named value', label, () =>
+        client.namedValue.beginCreateOrUpdateAndWait(a.resourceGroup, a.service, name, {
+          displayName: name,
+          value: sig,
+          secret: true,
+        }),
+      );
+      changed = true;
     }
-    const sigQuery = typeof a.signature === 'object' ? `{{${a.signature.namedValue}}}` : sig;
+    const sigQuery = name !== undefined ? `{{${name}}}` : sig;
     if (a.backend !== undefined) {
       const backend = await callArm('read backend', label, () =>
         client.backend.get(a.resourceGroup, a.service, a.backend!),
@@ -184,7 +208,7 @@ export function createArmRouterControl(connection: ArmConnection): RouterControl
   const switchTo: RouterControl['switchTo'] = async (router, target, to: RegionName, callback) => {
     if ('apiManagement' in router) {
       if (!callback) throw refused('an API Management switch needs the callback URL', target.label);
-      return { changed: await switchApim(router.apiManagement, target.label, callback) };
+      return { changed: await switchApim(router.apiManagement, target, to, callback) };
     }
     const names = target.endpoints;
     if (!names) throw refused('its endpoints do not map to the two regions', target.label);
