@@ -13,7 +13,6 @@ import {
 import { estatePerTest, stateOf } from '../support/estate';
 import { eventOf } from '../support/notifications';
 
-const PRIMARY = 'westeurope';
 const SECONDARY = 'northeurope';
 const estates = estatePerTest();
 
