@@ -5,12 +5,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entryTargets, type PlannedAction } from '../../src/core/planner';
-import { validatePlan } from '../../src/plan/validate';
 import type { Plan } from '../../src/plan/schema';
-import { sampleEstateSeed } from '../../local/sim/sample-estate';
-import { startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
-import { minimalPlan } from '../support/plans';
-import { activitiesOn, type Activities } from '../support/activities';
+import type { CheckedSimulator } from '../sim/arm/helpers';
+import {
+  activitiesOnSampleEstate,
+  consumptionEntry,
+  standardEntry,
+  type Activities,
+} from '../support/activities';
 import { createActivities } from '../../src/activities';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { createHealthProbe } from '../../src/adapters/probe';
@@ -23,28 +25,10 @@ let plan: Plan;
 let activities: Activities;
 
 beforeAll(async () => {
-  const raw = minimalPlan();
-  raw.workflows = [
-    ...STANDARD.map((name) => ({
-      name,
-      role: 'active-passive' as const,
-      trigger: 'webhook' as const,
-      primary: { site: 'la-std-weu', workflow: name },
-      secondary: { site: 'la-std-neu', workflow: name },
-    })),
-    ...CONSUMPTION.map((name) => ({
-      name,
-      role: 'active-passive' as const,
-      trigger: 'webhook' as const,
-      primary: name,
-      secondary: name,
-    })),
-  ];
-  const validated = validatePlan(raw);
-  expect(validated.issues).toEqual([]);
-  plan = validated.plan!;
-  sim = await startCheckedSimulator({ seed: sampleEstateSeed(plan) });
-  activities = activitiesOn(sim, plan);
+  ({ plan, sim, activities } = await activitiesOnSampleEstate([
+    ...STANDARD.map(standardEntry),
+    ...CONSUMPTION.map(consumptionEntry),
+  ]));
 });
 afterAll(async () => sim?.stop());
 

@@ -5,41 +5,25 @@
  * that fails is recorded, never thrown.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validatePlan } from '../../src/plan/validate';
 import type { Plan } from '../../src/plan/schema';
-import { sampleEstateSeed } from '../../local/sim/sample-estate';
 import { RUNS_IN_FLIGHT_CAP } from '../../src/activities/runs';
-import { startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
-import { minimalPlan } from '../support/plans';
-import { activitiesOn, type Activities } from '../support/activities';
+import type { CheckedSimulator } from '../sim/arm/helpers';
+import {
+  activitiesOnSampleEstate,
+  consumptionEntry,
+  standardEntry,
+  type Activities,
+} from '../support/activities';
 
 let sim: CheckedSimulator;
 let plan: Plan;
 let activities: Activities;
 
 beforeAll(async () => {
-  const raw = minimalPlan();
-  raw.workflows = [
-    ...['orders', 'billing'].map((name) => ({
-      name,
-      role: 'active-passive' as const,
-      trigger: 'webhook' as const,
-      primary: name,
-      secondary: name,
-    })),
-    {
-      name: 'invoices',
-      role: 'active-passive' as const,
-      trigger: 'webhook' as const,
-      primary: { site: 'la-std-weu', workflow: 'invoices' },
-      secondary: { site: 'la-std-neu', workflow: 'invoices' },
-    },
-  ];
-  const validated = validatePlan(raw);
-  expect(validated.issues).toEqual([]);
-  plan = validated.plan!;
-  sim = await startCheckedSimulator({ seed: sampleEstateSeed(plan) });
-  activities = activitiesOn(sim, plan);
+  ({ plan, sim, activities } = await activitiesOnSampleEstate([
+    ...['orders', 'billing'].map(consumptionEntry),
+    standardEntry('invoices'),
+  ]));
 });
 afterAll(async () => sim?.stop());
 

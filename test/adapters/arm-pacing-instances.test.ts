@@ -5,11 +5,10 @@
  * draw no 429. Two instances that each believe the whole bucket is theirs (the per-process pacer) do.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { armClientOptionsFor, simulatorCredential } from '../../local/sim/arm';
-import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { ARM_BUCKETS, ArmThrottle, bucketShare, realClock } from '../../src/adapters/arm/throttle';
 import { armInstancesFromSettings, ArmSettingsError, DEFAULT_ARM_INSTANCES } from '../../src/config/arm';
 import { startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
+import { oneSubscriptionSeed, simLogicAppsControl } from '../support/arm-sim';
 
 const SUB = '5f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
 const PER_INSTANCE = 30;
@@ -19,24 +18,17 @@ const BUCKET = { capacity: 20, refillPerSecond: 10 };
 let sim: CheckedSimulator;
 beforeAll(async () => {
   sim = await startCheckedSimulator({
-    seed: {
-      subscriptions: [
-        {
-          id: SUB,
-          resourceGroups: [
-            {
-              name: 'rg-weu',
-              location: 'westeurope',
-              workflows: Array.from({ length: 2 * PER_INSTANCE }, (_, i) => ({
-                name: `wf-${i}`,
-                state: 'Disabled' as const,
-                definition: { triggers: {}, actions: {} },
-              })),
-            },
-          ],
-        },
-      ],
-    },
+    seed: oneSubscriptionSeed(SUB, [
+      {
+        name: 'rg-weu',
+        location: 'westeurope',
+        workflows: Array.from({ length: 2 * PER_INSTANCE }, (_, i) => ({
+          name: `wf-${i}`,
+          state: 'Disabled' as const,
+          definition: { triggers: {}, actions: {} },
+        })),
+      },
+    ]),
   });
 });
 afterAll(async () => sim?.stop());
@@ -44,12 +36,7 @@ afterAll(async () => sim?.stop());
 /** One app instance: its own pacer and ARM clients, as each Flex Consumption instance has. */
 function instance(instances: number) {
   const throttle = new ArmThrottle({ reads: ARM_BUCKETS.reads, writes: BUCKET }, realClock, instances);
-  const control = createArmLogicAppsControl({
-    credential: simulatorCredential,
-    ...armClientOptionsFor(sim),
-    maxRetries: 0,
-    throttle,
-  });
+  const control = simLogicAppsControl(sim, { throttle });
   return { throttle, control };
 }
 

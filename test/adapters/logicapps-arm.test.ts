@@ -23,6 +23,7 @@ import {
   ArmSettingsError,
 } from '../../src/config/arm';
 import { rawRequest, startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
+import { oneSubscriptionSeed, simLogicAppsControl } from '../support/arm-sim';
 
 const SUB = '0d6c1e51-7c3b-4d8a-9f7e-1a2b3c4d5e6f';
 const recurrenceDefinition = (minutes: number[]) => ({
@@ -73,87 +74,75 @@ const std = (workflow: string): WorkflowLocator => ({
   workflow,
 });
 const control = (extra: { throttle?: ArmThrottle; maxRetries?: number; timeoutMs?: number } = {}) =>
-  createArmLogicAppsControl({
-    credential: simulatorCredential,
-    ...armClientOptionsFor(sim),
-    maxRetries: 0,
-    ...extra,
-  });
+  simLogicAppsControl(sim, extra);
 
 beforeAll(async () => {
   sim = await startCheckedSimulator({
     now: new Date('2026-01-01T00:00:00Z'),
-    seed: {
-      subscriptions: [
-        {
-          id: SUB,
-          resourceGroups: [
-            {
-              name: 'rg-weu',
-              location: 'westeurope',
-              workflows: [
-                {
-                  name: 'health',
-                  definition: {
-                    triggers: { manual: { type: 'Request', kind: 'Http' } },
-                    actions: {
-                      Response: {
-                        type: 'Response',
-                        inputs: { statusCode: 200, body: { status: 'Healthy' } },
-                      },
-                    },
-                  },
+    seed: oneSubscriptionSeed(SUB, [
+      {
+        name: 'rg-weu',
+        location: 'westeurope',
+        workflows: [
+          {
+            name: 'health',
+            definition: {
+              triggers: { manual: { type: 'Request', kind: 'Http' } },
+              actions: {
+                Response: {
+                  type: 'Response',
+                  inputs: { statusCode: 200, body: { status: 'Healthy' } },
                 },
-              ],
+              },
             },
-            {
-              name: 'rg-neu',
-              location: 'northeurope',
-              workflows: [
-                {
-                  name: 'report',
-                  state: 'Disabled',
-                  definition: recurrenceDefinition([10, 30, 50]),
-                  parameters: connections,
+          },
+        ],
+      },
+      {
+        name: 'rg-neu',
+        location: 'northeurope',
+        workflows: [
+          {
+            name: 'report',
+            state: 'Disabled',
+            definition: recurrenceDefinition([10, 30, 50]),
+            parameters: connections,
+          },
+          {
+            name: 'webhook',
+            state: 'Disabled',
+            definition: {
+              triggers: {
+                manual: {
+                  type: 'HttpWebhook',
+                  inputs: { subscribe: { method: 'POST', uri: 'https://example.invalid/s' } },
                 },
-                {
-                  name: 'webhook',
-                  state: 'Disabled',
-                  definition: {
-                    triggers: {
-                      manual: {
-                        type: 'HttpWebhook',
-                        inputs: { subscribe: { method: 'POST', uri: 'https://example.invalid/s' } },
-                      },
-                    },
-                    actions: {},
-                  },
-                },
-                ...Array.from({ length: 12 }, (_, i) => ({
-                  name: `bulk-${i}`,
-                  state: 'Disabled' as const,
-                  definition: { triggers: {}, actions: {} },
-                })),
-              ],
-              sites: [
-                {
-                  name: 'la-neu',
-                  workflows: [
-                    {
-                      name: 'invoice-sync',
-                      state: 'Disabled' as const,
-                      definition: { triggers: {}, actions: {} },
-                    },
-                    { name: 'ledger', state: 'Disabled' as const, definition: { triggers: {}, actions: {} } },
-                  ],
-                  appSettings: { FUNCTIONS_EXTENSION_VERSION: '~4', 'Custom.Setting': 'keep-me' },
-                },
-              ],
+              },
+              actions: {},
             },
-          ],
-        },
-      ],
-    },
+          },
+          ...Array.from({ length: 12 }, (_, i) => ({
+            name: `bulk-${i}`,
+            state: 'Disabled' as const,
+            definition: { triggers: {}, actions: {} },
+          })),
+        ],
+        sites: [
+          {
+            name: 'la-neu',
+            workflows: [
+              {
+                name: 'invoice-sync',
+                state: 'Disabled' as const,
+                definition: { triggers: {}, actions: {} },
+              },
+              { name: 'ledger', state: 'Disabled' as const, definition: { triggers: {}, actions: {} } },
+            ],
+            appSettings: { FUNCTIONS_EXTENSION_VERSION: '~4', 'Custom.Setting': 'keep-me' },
+          },
+        ],
+      },
+    ]),
   });
 });
 // stop() also fails the file if any ARM answer of these tests was outside the official spec.
@@ -387,13 +376,7 @@ describe('Logic Apps control over ARM (real SDKs against the simulator over HTTP
   });
 
   /** The control over a pool of the test's own (cold), so the simulator's connection numbers are its alone. */
-  const controlOver = (agent: ReturnType<typeof createArmAgent>) =>
-    createArmLogicAppsControl({
-      credential: simulatorCredential,
-      ...armClientOptionsFor(sim),
-      agent,
-      maxRetries: 0,
-    });
+  const controlOver = (agent: ReturnType<typeof createArmAgent>) => simLogicAppsControl(sim, { agent });
 
   it('sends every request over one kept-alive connection when they come one at a time, whatever the client', async () => {
     // A cold pool of its own: the simulator numbers the TLS connections each request came in on.

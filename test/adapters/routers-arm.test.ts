@@ -18,6 +18,7 @@ import {
   SUB,
   type CheckedSimulator,
 } from '../sim/arm/helpers';
+import { oneSubscriptionSeed } from '../support/arm-sim';
 
 const regions = {
   primary: { location: 'westeurope', subscriptionId: SUB, resourceGroup: 'rg-weu' },
@@ -59,74 +60,67 @@ const callbackUrls: Record<string, string> = {};
 
 beforeAll(async () => {
   sim = await startCheckedSimulator({
-    seed: {
-      subscriptions: [
-        {
-          id: SUB,
-          resourceGroups: [
-            {
-              name: 'rg-weu',
-              location: 'westeurope',
-              workflows: [{ name: 'orders', definition: healthDefinition() }],
-            },
-            {
-              name: 'rg-neu',
-              location: 'northeurope',
-              workflows: [{ name: 'orders', definition: healthDefinition(), state: 'Disabled' }],
-            },
-            {
-              name: 'rg-edge',
-              location: 'northeurope',
-              apiManagement: [
-                {
-                  name: 'apim-orders',
-                  backends: [
-                    { name: 'orders-la', url: 'https://placeholder.example/' },
-                    { name: 'orders-nv', url: 'https://placeholder.example/' },
-                  ],
-                  apis: [
-                    {
-                      name: 'orders-api',
-                      path: 'orders',
-                      serviceUrl: 'https://placeholder.example/',
-                      sigPolicy: SIG_NAMED_VALUES,
-                    },
-                  ],
-                  namedValues: [
-                    { name: 'orders-sig-weu', value: 'none', secret: true },
-                    { name: 'orders-sig-neu', value: 'none', secret: true },
-                  ],
-                },
-              ],
-              frontDoor: [
-                {
-                  name: 'afd',
-                  originGroups: [
-                    {
-                      name: 'orders',
-                      origins: [
-                        { name: 'weu', hostName: 'weu.example', enabledState: 'Enabled', priority: 1 },
-                        { name: 'neu', hostName: 'neu.example', enabledState: 'Disabled', priority: 2 },
-                      ],
-                    },
-                  ],
-                },
-              ],
-              trafficManager: [
-                {
-                  name: 'tm-orders',
-                  routingMethod: 'Priority',
-                  endpoints: [
-                    { name: 'weu', target: 'weu.example', priority: 1, endpointLocation: 'West Europe' },
-                    { name: 'neu', target: 'neu.example', priority: 2, endpointStatus: 'Disabled' },
-                  ],
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    },
+    seed: oneSubscriptionSeed(SUB, [
+      {
+        name: 'rg-weu',
+        location: 'westeurope',
+        workflows: [{ name: 'orders', definition: healthDefinition() }],
+      },
+      {
+        name: 'rg-neu',
+        location: 'northeurope',
+        workflows: [{ name: 'orders', definition: healthDefinition(), state: 'Disabled' }],
+      },
+      {
+        name: 'rg-edge',
+        location: 'northeurope',
+        apiManagement: [
+          {
+            name: 'apim-orders',
+            backends: [
+              { name: 'orders-la', url: 'https://placeholder.example/' },
+              { name: 'orders-nv', url: 'https://placeholder.example/' },
+            ],
+            apis: [
+              {
+                name: 'orders-api',
+                path: 'orders',
+                serviceUrl: 'https://placeholder.example/',
+                sigPolicy: SIG_NAMED_VALUES,
+              },
+            ],
+            namedValues: [
+              { name: 'orders-sig-weu', value: 'none', secret: true },
+              { name: 'orders-sig-neu', value: 'none', secret: true },
+            ],
+          },
+        ],
+        frontDoor: [
+          {
+            name: 'afd',
+            originGroups: [
+              {
+                name: 'orders',
+                origins: [
+                  { name: 'weu', hostName: 'weu.example', enabledState: 'Enabled', priority: 1 },
+                  { name: 'neu', hostName: 'neu.example', enabledState: 'Disabled', priority: 2 },
+                ],
+              },
+            ],
+          },
+        ],
+        trafficManager: [
+          {
+            name: 'tm-orders',
+            routingMethod: 'Priority',
+            endpoints: [
+              { name: 'weu', target: 'weu.example', priority: 1, endpointLocation: 'West Europe' },
+              { name: 'neu', target: 'neu.example', priority: 2, endpointStatus: 'Disabled' },
+            ],
+          },
+        ],
+      },
+    ]),
   });
   const connection = simulatorConnection(sim);
   routers = createArmRouterControl({ ...connection, maxRetries: 0 });

@@ -2,17 +2,16 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogicManagementClient } from '@azure/arm-logic';
 import { main } from '../../src/cli/main';
 import { runDr } from '../support/cli';
 import { loadPlan } from '../../src/plan/load';
-import { armClientOptionsFor, simulatorCredential, type ArmSimulator } from '../../local/sim/arm';
+import { simulatorConnection, type ArmSimulator } from '../../local/sim/arm';
 import { installLocalCli } from '../../local/cli/simulator';
 import { startCheckedSimulator } from '../sim/arm/helpers';
 import { loadEntryDefinitions, pointRoutersAtPrimary, sampleEstateSeed } from '../../local/sim/sample-estate';
-import { simulatorConnection } from '../../local/sim/arm';
 import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { createArmRouterControl } from '../../src/adapters/routers/arm';
+import { oneSubscriptionSeed, simLogicClient } from '../support/arm-sim';
 import { mailboxActiveActive } from '../support/plans';
 
 const planFile = join(__dirname, '../../examples/plan.json');
@@ -21,8 +20,7 @@ let sim: ArmSimulator;
 
 const dr = (...args: string[]) => runDr([...args, '--sim', sim.controlEndpoint!]);
 
-const logic = () =>
-  new LogicManagementClient(simulatorCredential, plan.secondary.subscriptionId, armClientOptionsFor(sim));
+const logic = () => simLogicClient(sim, plan.secondary.subscriptionId);
 
 beforeAll(async () => {
   installLocalCli(); // as bin/dr.js does: --sim goes through local/
@@ -169,25 +167,20 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
 
   it('ready: reads each integration account’s region through ARM; wrong-region, shared and missing ones fail', async () => {
     const sub = plan.primary.subscriptionId;
-    await sim.seed({
-      subscriptions: [
+    await sim.seed(
+      oneSubscriptionSeed(sub, [
         {
-          id: sub,
-          resourceGroups: [
-            {
-              name: plan.primary.resourceGroup,
-              location: 'westeurope',
-              integrationAccounts: [{ name: 'ia-weu' }],
-            },
-            {
-              name: plan.secondary.resourceGroup,
-              location: 'northeurope',
-              integrationAccounts: [{ name: 'ia-neu' }, { name: 'ia-stray', location: 'westeurope' }],
-            },
-          ],
+          name: plan.primary.resourceGroup,
+          location: 'westeurope',
+          integrationAccounts: [{ name: 'ia-weu' }],
         },
-      ],
-    });
+        {
+          name: plan.secondary.resourceGroup,
+          location: 'northeurope',
+          integrationAccounts: [{ name: 'ia-neu' }, { name: 'ia-stray', location: 'westeurope' }],
+        },
+      ]),
+    );
     const accountId = (rg: string, name: string) =>
       `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Logic/integrationAccounts/${name}`;
     const client = logic();
@@ -240,11 +233,7 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
   });
 
   it('ready: a health-check workflow without a Response action fails (probes would get a bare 202)', async () => {
-    const client = new LogicManagementClient(
-      simulatorCredential,
-      plan.primary.subscriptionId,
-      armClientOptionsFor(sim),
-    );
+    const client = simLogicClient(sim, plan.primary.subscriptionId);
     const rg = plan.primary.resourceGroup;
     const original = await client.workflows.get(rg, 'dr-healthcheck');
     const definition = structuredClone(original.definition) as { actions: Record<string, unknown> };
@@ -265,27 +254,22 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
 
   it('ready: a side whose ARM location is not its region fails, and dr check had warned of it', async () => {
     const stray = 'rg-orders-stray';
-    await sim.seed({
-      subscriptions: [
+    await sim.seed(
+      oneSubscriptionSeed(plan.secondary.subscriptionId, [
         {
-          id: plan.secondary.subscriptionId,
-          resourceGroups: [
+          name: stray,
+          location: 'westeurope',
+          workflows: [
             {
-              name: stray,
-              location: 'westeurope',
-              workflows: [
-                {
-                  name: 'orders-api',
-                  state: 'Enabled',
-                  definition: (await logic().workflows.get(plan.secondary.resourceGroup, 'orders-api'))
-                    .definition as Record<string, unknown>,
-                },
-              ],
+              name: 'orders-api',
+              state: 'Enabled',
+              definition: (await logic().workflows.get(plan.secondary.resourceGroup, 'orders-api'))
+                .definition as Record<string, unknown>,
             },
           ],
         },
-      ],
-    });
+      ]),
+    );
     const raw = JSON.parse(readFileSync(planFile, 'utf8'));
     raw.workflows.find((w: { name: string }) => w.name === 'orders-api').secondary =
       `/subscriptions/${plan.secondary.subscriptionId}/resourceGroups/${stray}/providers/Microsoft.Logic/workflows/orders-api`;

@@ -35,6 +35,13 @@ const t = (
   more: Omit<Expected, 'name' | 'kind' | 'roles'> = {},
 ): Expected => ({ name, kind, roles, ...more });
 
+/** A polling trigger whose connector keeps its cursor on the client side: active-passive only. */
+const clientPolling = (name: string, connector: string): Expected =>
+  t(name, 'polling', AP, { stateSide: 'client', connector });
+/** A polling trigger on a broker that keeps the state (server side): either role; `sessions` where known. */
+const serverPolling = (name: string, connector: string, sessions?: boolean): Expected =>
+  t(name, 'polling', AA_AP, { stateSide: 'server', ...(sessions !== undefined && { sessions }), connector });
+
 interface ExpectedWorkflow {
   source: ClassifiedWorkflow['source'];
   workflow?: string;
@@ -45,6 +52,12 @@ const def = (...triggers: Expected[]): ExpectedWorkflow[] => [{ source: 'definit
 const std = (kind: 'Stateful' | 'Stateless', ...triggers: Expected[]): ExpectedWorkflow[] => [
   { source: 'standard-workflow', kind, triggers },
 ];
+/** One workflow of an ARM resource (or `az` output) or of an ARM template, named as the document names it. */
+const fromArm =
+  (source: 'arm-resource' | 'arm-template') =>
+  (workflow: string, ...triggers: Expected[]): ExpectedWorkflow => ({ source, workflow, triggers });
+const armResource = fromArm('arm-resource');
+const armTemplate = fromArm('arm-template');
 
 /** Every fixture that classifies, with what an operator should see for each of its triggers. */
 const TABLE: Record<string, ExpectedWorkflow[]> = {
@@ -53,90 +66,39 @@ const TABLE: Record<string, ExpectedWorkflow[]> = {
   'request-order-intake.json': def(t('manual', 'request', AA_AP)),
   'manual-legacy-http.json': def(t('manual', 'request', AA_AP)),
   'http-polling-job-status.json': def(t('HTTP', 'polling', AP, { stateSide: 'client' })),
-  'office365-new-email-v2.json': def(
-    t('When_a_new_email_arrives_(V2)', 'polling', AP, { stateSide: 'client', connector: 'office365' }),
-  ),
+  'office365-new-email-v2.json': def(clientPolling('When_a_new_email_arrives_(V2)', 'office365')),
   'office365-new-email-v3-notification.json': def(
     t('When_a_new_email_arrives_(V3)', 'webhook', AP, { connector: 'office365' }),
   ),
-  'gmail-new-email.json': def(
-    t('When_a_new_email_arrives', 'polling', AP, { stateSide: 'client', connector: 'gmail' }),
-  ),
-  'filesystem-new-file.json': def(
-    t('When_a_file_is_created_(properties_only)', 'polling', AP, {
-      stateSide: 'client',
-      connector: 'filesystem',
-    }),
-  ),
+  'gmail-new-email.json': def(clientPolling('When_a_new_email_arrives', 'gmail')),
+  'filesystem-new-file.json': def(clientPolling('When_a_file_is_created_(properties_only)', 'filesystem')),
   'sftp-new-file.json': def(
-    t('When_a_file_is_added_or_modified_(properties_only)', 'polling', AP, {
-      stateSide: 'client',
-      connector: 'sftpwithssh',
-    }),
+    clientPolling('When_a_file_is_added_or_modified_(properties_only)', 'sftpwithssh'),
   ),
-  'sharepoint-item-created.json': def(
-    t('When_an_item_is_created', 'polling', AP, { stateSide: 'client', connector: 'sharepointonline' }),
-  ),
-  'onedrive-business-file-created.json': def(
-    t('When_a_file_is_created', 'polling', AP, { stateSide: 'client', connector: 'onedriveforbusiness' }),
-  ),
-  'dropbox-file-created.json': def(
-    t('When_a_file_is_created', 'polling', AP, { stateSide: 'client', connector: 'dropbox' }),
-  ),
+  'sharepoint-item-created.json': def(clientPolling('When_an_item_is_created', 'sharepointonline')),
+  'onedrive-business-file-created.json': def(clientPolling('When_a_file_is_created', 'onedriveforbusiness')),
+  'dropbox-file-created.json': def(clientPolling('When_a_file_is_created', 'dropbox')),
   'blob-added-or-modified.json': def(
-    t('When_a_blob_is_added_or_modified_(properties_only)_(V2)', 'polling', AP, {
-      stateSide: 'client',
-      connector: 'azureblob',
-    }),
+    clientPolling('When_a_blob_is_added_or_modified_(properties_only)_(V2)', 'azureblob'),
   ),
-  'rss-new-feed-item.json': def(
-    t('When_a_feed_item_is_published', 'polling', AP, { stateSide: 'client', connector: 'rss' }),
-  ),
-  'sql-item-created-v2.json': def(
-    t('When_an_item_is_created_(V2)', 'polling', AP, { stateSide: 'client', connector: 'sql' }),
-  ),
+  'rss-new-feed-item.json': def(clientPolling('When_a_feed_item_is_published', 'rss')),
+  'sql-item-created-v2.json': def(clientPolling('When_an_item_is_created_(V2)', 'sql')),
   'servicebus-queue-peek-lock.json': def(
-    t('When_a_message_is_received_in_a_queue_(peek-lock)', 'polling', AA_AP, {
-      stateSide: 'server',
-      sessions: false,
-      connector: 'servicebus',
-    }),
+    serverPolling('When_a_message_is_received_in_a_queue_(peek-lock)', 'servicebus', false),
   ),
   'servicebus-topic-peek-lock-sessions.json': def(
-    t('When_a_message_is_received_in_a_topic_subscription_(peek-lock)', 'polling', AA_AP, {
-      stateSide: 'server',
-      sessions: true,
-      connector: 'servicebus',
-    }),
+    serverPolling('When_a_message_is_received_in_a_topic_subscription_(peek-lock)', 'servicebus', true),
   ),
   // The connection reference is named freely ("orders-bus"): the path alone identifies Service Bus.
   'servicebus-queue-auto-complete.json': def(
-    t('When_a_message_is_received_in_a_queue_(auto-complete)', 'polling', AA_AP, {
-      stateSide: 'server',
-      sessions: false,
-      connector: 'servicebus',
-    }),
+    serverPolling('When_a_message_is_received_in_a_queue_(auto-complete)', 'servicebus', false),
   ),
   // "servicebus_1": the designer's suffix for a second connection is stripped.
   'servicebus-batch-peek-lock.json': def(
-    t('When_one_or_more_messages_arrive_in_a_queue_(peek-lock)', 'polling', AA_AP, {
-      stateSide: 'server',
-      sessions: false,
-      connector: 'servicebus',
-    }),
+    serverPolling('When_one_or_more_messages_arrive_in_a_queue_(peek-lock)', 'servicebus', false),
   ),
-  'azurequeues-message.json': def(
-    t('When_there_are_messages_in_a_queue_(V2)', 'polling', AA_AP, {
-      stateSide: 'server',
-      connector: 'azurequeues',
-    }),
-  ),
-  'eventhubs-events.json': def(
-    t('When_events_are_available_in_Event_Hub', 'polling', AP, {
-      stateSide: 'client',
-      connector: 'eventhubs',
-    }),
-  ),
+  'azurequeues-message.json': def(serverPolling('When_there_are_messages_in_a_queue_(V2)', 'azurequeues')),
+  'eventhubs-events.json': def(clientPolling('When_events_are_available_in_Event_Hub', 'eventhubs')),
   'httpwebhook-subscribe.json': def(t('HTTP_Webhook', 'webhook', AP)),
   'eventgrid-resource-event.json': def(
     t('When_a_resource_event_occurs', 'webhook', AP, { connector: 'azureeventgrid' }),
@@ -149,106 +111,53 @@ const TABLE: Record<string, ExpectedWorkflow[]> = {
   'actions-only-no-triggers.json': def(),
   // "mailbox" resolves to office365 only through the resource's $connections value.
   'arm-resource-shared-mailbox.json': [
-    {
-      source: 'arm-resource',
-      workflow: 'la-support-mailbox-weu',
-      triggers: [
-        t('When_a_new_email_arrives_in_a_shared_mailbox_(V2)', 'polling', AP, {
-          stateSide: 'client',
-          connector: 'office365',
-        }),
-      ],
-    },
+    armResource(
+      'la-support-mailbox-weu',
+      clientPolling('When_a_new_email_arrives_in_a_shared_mailbox_(V2)', 'office365'),
+    ),
   ],
   'az-cli-workflow-show-files.json': [
-    {
-      source: 'arm-resource',
-      workflow: 'la-edi-inbound-neu',
-      triggers: [
-        t('When_a_file_is_added_or_modified_(properties_only)', 'polling', AP, {
-          stateSide: 'client',
-          connector: 'filesystem',
-        }),
-      ],
-    },
+    armResource(
+      'la-edi-inbound-neu',
+      clientPolling('When_a_file_is_added_or_modified_(properties_only)', 'filesystem'),
+    ),
   ],
   'arm-template-orders.json': [
-    {
-      source: 'arm-template',
-      workflow: "[parameters('intakeWorkflowName')]",
-      triggers: [t('manual', 'request', AA_AP)],
-    },
-    {
-      source: 'arm-template',
-      workflow: "[parameters('syncWorkflowName')]",
-      triggers: [
-        t('When_an_item_is_modified_(V2)', 'polling', AP, { stateSide: 'client', connector: 'sql' }),
-      ],
-    },
+    armTemplate("[parameters('intakeWorkflowName')]", t('manual', 'request', AA_AP)),
+    armTemplate("[parameters('syncWorkflowName')]", clientPolling('When_an_item_is_modified_(V2)', 'sql')),
   ],
   'arm-template-nested-deployment.json': [
-    {
-      source: 'arm-template',
-      workflow: "[parameters('workflowName')]",
-      triggers: [
-        t('When_a_message_is_received_in_a_queue_(peek-lock)', 'polling', AA_AP, {
-          stateSide: 'server',
-          sessions: false,
-          connector: 'servicebus',
-        }),
-      ],
-    },
+    armTemplate(
+      "[parameters('workflowName')]",
+      serverPolling('When_a_message_is_received_in_a_queue_(peek-lock)', 'servicebus', false),
+    ),
   ],
   'arm-template-symbolic-names.json': [
-    {
-      source: 'arm-template',
-      workflow: "[format('{0}-statement-poller', parameters('prefix'))]",
-      triggers: [
-        t('When_a_file_is_added_or_modified', 'polling', AP, { stateSide: 'client', connector: 'ftp' }),
-      ],
-    },
-    {
-      source: 'arm-template',
-      workflow: "[format('{0}-notifier', parameters('prefix'))]",
-      triggers: [t('manual', 'request', AA_AP)],
-    },
+    armTemplate(
+      "[format('{0}-statement-poller', parameters('prefix'))]",
+      clientPolling('When_a_file_is_added_or_modified', 'ftp'),
+    ),
+    armTemplate("[format('{0}-notifier', parameters('prefix'))]", t('manual', 'request', AA_AP)),
   ],
   'standard-servicebus-sessions.workflow.json': std(
     'Stateful',
-    t('When_messages_are_available_in_a_queue_(peek-lock)', 'polling', AA_AP, {
-      stateSide: 'server',
-      sessions: true,
-      connector: '/serviceProviders/serviceBus',
-    }),
+    serverPolling('When_messages_are_available_in_a_queue_(peek-lock)', '/serviceProviders/serviceBus', true),
   ),
   'standard-servicebus-topic.workflow.json': std(
     'Stateless',
-    t('When_messages_are_available_in_a_topic', 'polling', AA_AP, {
-      stateSide: 'server',
-      sessions: false,
-      connector: '/serviceProviders/serviceBus',
-    }),
+    serverPolling('When_messages_are_available_in_a_topic', '/serviceProviders/serviceBus', false),
   ),
   'standard-blob-added.workflow.json': std(
     'Stateful',
-    t('When_a_blob_is_added_or_updated', 'polling', AP, {
-      stateSide: 'client',
-      connector: '/serviceProviders/AzureBlob',
-    }),
+    clientPolling('When_a_blob_is_added_or_updated', '/serviceProviders/AzureBlob'),
   ),
   'standard-eventhub.workflow.json': std(
     'Stateless',
-    t('When_events_are_available_in_Event_Hub', 'polling', AP, {
-      stateSide: 'client',
-      connector: '/serviceProviders/eventHub',
-    }),
+    clientPolling('When_events_are_available_in_Event_Hub', '/serviceProviders/eventHub'),
   ),
   'standard-azurequeues.workflow.json': std(
     'Stateful',
-    t('When_messages_are_available_in_a_queue', 'polling', AA_AP, {
-      stateSide: 'server',
-      connector: '/serviceProviders/azurequeues',
-    }),
+    serverPolling('When_messages_are_available_in_a_queue', '/serviceProviders/azurequeues'),
   ),
   'standard-request-stateless.workflow.json': std(
     'Stateless',
@@ -256,7 +165,7 @@ const TABLE: Record<string, ExpectedWorkflow[]> = {
   ),
   'standard-managed-office365.workflow.json': std(
     'Stateful',
-    t('When_a_new_email_arrives_(V2)', 'polling', AP, { stateSide: 'client', connector: 'office365' }),
+    clientPolling('When_a_new_email_arrives_(V2)', 'office365'),
   ),
   'standard-ibmmq.workflow.json': std(
     'Stateful',

@@ -8,19 +8,14 @@ import {
   type MonitorPolicy,
   type MonitorState,
 } from '../../src/core/monitor';
+import { testPolicy } from '../support/plans';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 const INTERVAL = 30_000;
 
-const consecutive = (threshold: number, extra: Partial<MonitorPolicy> = {}): MonitorPolicy => ({
-  failureThreshold: threshold,
-  recoveryThreshold: 3,
-  automaticFailover: true,
-  failback: 'manual',
-  cooldown: 'PT30M',
-  maxPause: 'PT8H',
-  ...extra,
-});
+/** The table tests' policy, failing over after `threshold` failures in a row. */
+const consecutive = (threshold: number, extra: Partial<MonitorPolicy> = {}): MonitorPolicy =>
+  testPolicy({ failureThreshold: threshold, ...extra });
 
 interface Run {
   state: MonitorState;

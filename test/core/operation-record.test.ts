@@ -3,7 +3,7 @@
  * fences and closing notices, and the failure to plan. The operation orchestrator only feeds them results.
  */
 import { describe, expect, it } from 'vitest';
-import { testPolicy } from '../support/plans';
+import { automaticFailoverRequest, testPolicy } from '../support/plans';
 import type { OperationInput } from '../../src/core/monitor-record';
 import { EVENT_TYPES } from '../../src/core/notifications';
 import {
@@ -24,13 +24,7 @@ const now = new Date('2026-03-02T08:10:00Z');
 const input = (extra: Partial<OperationInput> = {}): OperationInput => ({
   planId: 'plan-a',
   operationId: 'failover-1-20260302T080000',
-  request: {
-    direction: 'failover',
-    kind: 'emergency',
-    trigger: 'automatic',
-    caller: { by: 'automatic', reason: 'r' },
-    override: [],
-  },
+  request: automaticFailoverRequest(),
   evidence: {
     firstFailureAt: '2026-03-02T08:00:00.000Z',
     consecutiveFailures: 3,

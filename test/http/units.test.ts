@@ -28,6 +28,7 @@ import { lastFailoverView, predictRto, statusView } from '../../src/http/status-
 import { renderStatus } from '../../src/cli/commands/status';
 import { renderOperation } from '../../src/cli/commands/operation';
 import { EXAMPLE_PLAN } from '../support/estate';
+import { automaticFailoverRequest } from '../support/plans';
 
 const { plan } = loadPlan({ kind: 'file', path: EXAMPLE_PLAN });
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64');
@@ -436,13 +437,7 @@ describe('status view and predicted RTO', () => {
     const record = {
       operationId: summary.operationId,
       planId: plan.id,
-      request: {
-        direction: 'failover',
-        kind: 'emergency',
-        trigger: 'automatic',
-        caller: { by: 'automatic', reason: 'r' },
-        override: [],
-      },
+      request: automaticFailoverRequest(),
       status: 'completed-with-errors',
       entries: [
         {

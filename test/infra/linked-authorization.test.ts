@@ -9,12 +9,12 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { armClientOptionsFor, simulatorCredential, type SimSeed } from '../../local/sim/arm';
-import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
+import type { SimSeed } from '../../local/sim/arm';
 import { ArmTerminalError } from '../../src/adapters/arm/errors';
 import { checkReadiness } from '../../src/cli/readiness';
 import { parsePlan } from '../../src/plan/load';
 import { startCheckedSimulator, type CheckedSimulator } from '../sim/arm/helpers';
+import { oneSubscriptionSeed, simLogicAppsControl } from '../support/arm-sim';
 import { INFRA } from './bicep';
 
 const SUB = '0d6c1e51-7c3b-4d8a-9f7e-1a2b3c4d5e6f';
@@ -24,65 +24,58 @@ const CONNECTION = id('rg-connections-neu', 'Microsoft.Web/connections', 'sql');
 const IDENTITY = id('rg-identities', 'Microsoft.ManagedIdentity/userAssignedIdentities', 'id-settlement');
 const ACCOUNT = id('rg-neu', 'Microsoft.Logic/integrationAccounts', 'ia-neu');
 
-const seed: SimSeed = {
-  subscriptions: [
-    {
-      id: SUB,
-      resourceGroups: [
-        {
-          name: 'rg-weu',
-          location: 'westeurope',
-          workflows: ['settlement-even', 'settlement-odd'].map((name) => ({
-            name,
-            definition: {
-              triggers: {
-                Recurrence: {
-                  type: 'Recurrence',
-                  recurrence: { frequency: 'Hour', interval: 2, startTime: '2024-01-01T00:00:00Z' },
-                },
-              },
-              actions: {},
-            },
-          })),
+const seed: SimSeed = oneSubscriptionSeed(SUB, [
+  {
+    name: 'rg-weu',
+    location: 'westeurope',
+    workflows: ['settlement-even', 'settlement-odd'].map((name) => ({
+      name,
+      definition: {
+        triggers: {
+          Recurrence: {
+            type: 'Recurrence',
+            recurrence: { frequency: 'Hour', interval: 2, startTime: '2024-01-01T00:00:00Z' },
+          },
         },
-        {
-          name: 'rg-neu',
-          location: 'northeurope',
-          workflows: [
-            {
-              name: 'settlement',
-              state: 'Disabled',
-              definition: {
-                parameters: { $connections: { type: 'Object', defaultValue: {} } },
-                triggers: {
-                  Recurrence: {
-                    type: 'Recurrence',
-                    recurrence: { frequency: 'Hour', interval: 1, startTime: '2024-01-01T00:00:00Z' },
-                  },
-                },
-                actions: {},
-              },
-              parameters: {
-                $connections: {
-                  value: {
-                    sql: {
-                      connectionId: CONNECTION,
-                      connectionName: 'sql',
-                      id: `/subscriptions/${SUB}/providers/Microsoft.Web/locations/northeurope/managedApis/sql`,
-                    },
-                  },
-                },
-              },
-              identity: { type: 'UserAssigned', userAssignedIdentities: { [IDENTITY]: {} } },
-              integrationAccount: { id: ACCOUNT },
+        actions: {},
+      },
+    })),
+  },
+  {
+    name: 'rg-neu',
+    location: 'northeurope',
+    workflows: [
+      {
+        name: 'settlement',
+        state: 'Disabled',
+        definition: {
+          parameters: { $connections: { type: 'Object', defaultValue: {} } },
+          triggers: {
+            Recurrence: {
+              type: 'Recurrence',
+              recurrence: { frequency: 'Hour', interval: 1, startTime: '2024-01-01T00:00:00Z' },
             },
-          ],
-          integrationAccounts: [{ name: 'ia-neu', location: 'northeurope' }],
+          },
+          actions: {},
         },
-      ],
-    },
-  ],
-};
+        parameters: {
+          $connections: {
+            value: {
+              sql: {
+                connectionId: CONNECTION,
+                connectionName: 'sql',
+                id: `/subscriptions/${SUB}/providers/Microsoft.Web/locations/northeurope/managedApis/sql`,
+              },
+            },
+          },
+        },
+        identity: { type: 'UserAssigned', userAssignedIdentities: { [IDENTITY]: {} } },
+        integrationAccount: { id: ACCOUNT },
+      },
+    ],
+    integrationAccounts: [{ name: 'ia-neu', location: 'northeurope' }],
+  },
+]);
 
 const plan = {
   id: 'linked',
@@ -138,11 +131,7 @@ const start = async (linkedResources?: string[]) => {
   sims.push(sim);
   return {
     sim,
-    control: createArmLogicAppsControl({
-      credential: simulatorCredential,
-      ...armClientOptionsFor(sim),
-      maxRetries: 0,
-    }),
+    control: simLogicAppsControl(sim),
   };
 };
 const settlement = { subscriptionId: SUB, resourceGroup: 'rg-neu', name: 'settlement' };

@@ -20,16 +20,36 @@ function entry(fields: Record<string, unknown>) {
   return { name: 'wf', primary: 'wf', secondary: 'wf', ...fields };
 }
 
-/** A split entry with this schedule (cadence fields override the valid PT10M default). */
-function split(schedule: Record<string, unknown>) {
+/** Split sides: each region's twin pair, the one active in the primary passive in the secondary. */
+const TWINS = { primary: { active: 'a', passive: 'b' }, secondary: { active: 'b', passive: 'a' } };
+
+/**
+ * A split entry with this schedule (cadence fields override the valid PT10M default) and twin sides; `fields`
+ * override the rest.
+ */
+function split(schedule: Record<string, unknown>, fields: Record<string, unknown> = {}) {
   return entry({
     role: 'split-recurrence',
     trigger: 'recurrence',
     schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z', ...schedule },
-    primary: { active: 'a', passive: 'b' },
-    secondary: { active: 'b', passive: 'a' },
+    ...TWINS,
+    ...fields,
   });
 }
+
+/** The mutation that adds one entry (`fields` over the `wf` defaults; a whole entry stays as it is). */
+function adding(fields: Record<string, unknown>) {
+  return (p: Mutable) => p.workflows.push(entry(fields));
+}
+
+/** An entry whose primary side is the minimal plan's health-check workflow. */
+const HEALTH_CHECK_AS_ENTRY = {
+  name: 'probe',
+  role: 'active-passive',
+  trigger: 'request',
+  primary: 'health',
+  secondary: 'h2',
+};
 
 describe('plan validation', () => {
   it('accepts the minimal plan and fills policy defaults', () => {
@@ -44,70 +64,33 @@ describe('plan validation', () => {
   });
 
   // Each row breaks exactly one rule; dropping the rule makes its row fail.
-  const cases: [string, (p: Mutable) => void, string, string][] = [
+  type Case = [name: string, mutate: (p: Mutable) => void, rule: string, path: string];
+  // A role the entry's trigger kind forbids: refused at the entry's role.
+  const forbiddenRoles = (
     [
-      'webhook active-active',
-      (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'webhook' })),
-      'webhook-single-region',
-      'workflows[1].role',
-    ],
-    [
-      'webhook split',
-      (p) =>
-        p.workflows.push(
-          entry({
-            role: 'split-recurrence',
-            trigger: 'webhook',
-            schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
-            primary: { active: 'a', passive: 'b' },
-            secondary: { active: 'b', passive: 'a' },
-          }),
-        ),
-      'split-needs-recurrence',
-      'workflows[1].role',
-    ],
-    [
-      'client polling active-active',
-      (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'polling', stateSide: 'client' })),
-      'client-state-polling-single-region',
-      'workflows[1].role',
-    ],
-    [
-      'polling without state side active-active',
-      (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'polling' })),
-      'polling-needs-state-side',
-      'workflows[1].role',
-    ],
-    [
-      'ordered server polling without sessions',
-      (p) =>
-        p.workflows.push(
-          entry({ role: 'active-active', trigger: 'polling', stateSide: 'server', ordered: true }),
-        ),
-      'ordered-consumption-needs-sessions',
-      'workflows[1].role',
-    ],
-    [
-      'recurrence active-active',
-      (p) => p.workflows.push(entry({ role: 'active-active', trigger: 'recurrence' })),
-      'recurrence-no-overlap',
-      'workflows[1].role',
-    ],
-    [
-      'request split',
-      (p) =>
-        p.workflows.push(
-          entry({
-            role: 'split-recurrence',
-            trigger: 'request',
-            schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
-            primary: { active: 'a', passive: 'b' },
-            secondary: { active: 'b', passive: 'a' },
-          }),
-        ),
-      'split-needs-recurrence',
-      'workflows[1].role',
-    ],
+      ['webhook active-active', { role: 'active-active', trigger: 'webhook' }, 'webhook-single-region'],
+      ['webhook split', split({}, { trigger: 'webhook' }), 'split-needs-recurrence'],
+      [
+        'client polling active-active',
+        { role: 'active-active', trigger: 'polling', stateSide: 'client' },
+        'client-state-polling-single-region',
+      ],
+      [
+        'polling without state side active-active',
+        { role: 'active-active', trigger: 'polling' },
+        'polling-needs-state-side',
+      ],
+      [
+        'ordered server polling without sessions',
+        { role: 'active-active', trigger: 'polling', stateSide: 'server', ordered: true },
+        'ordered-consumption-needs-sessions',
+      ],
+      ['recurrence active-active', { role: 'active-active', trigger: 'recurrence' }, 'recurrence-no-overlap'],
+      ['request split', split({}, { trigger: 'request' }), 'split-needs-recurrence'],
+    ] as const
+  ).map(([name, fields, rule]): Case => [name, adding(fields), rule, 'workflows[1].role']);
+  const cases: Case[] = [
+    ...forbiddenRoles,
     [
       'same location',
       (p) => (p.secondary.location = 'West Europe'),
@@ -199,14 +182,11 @@ describe('plan validation', () => {
     ],
     [
       'undeclared Standard entry',
-      (p) =>
-        p.workflows.push(
-          entry({
-            role: 'active-passive',
-            primary: { site: 'la-weu', workflow: 'wf' },
-            secondary: { site: 'la-neu', workflow: 'wf' },
-          }),
-        ),
+      adding({
+        role: 'active-passive',
+        primary: { site: 'la-weu', workflow: 'wf' },
+        secondary: { site: 'la-neu', workflow: 'wf' },
+      }),
       'trigger-undeclared',
       'workflows[1].trigger',
     ],
@@ -226,63 +206,37 @@ describe('plan validation', () => {
     ],
     [
       'workflow claimed twice',
-      (p) =>
-        p.workflows.push(
-          entry({
-            name: 'api-copy',
-            role: 'active-passive',
-            trigger: 'request',
-            primary: 'api',
-            secondary: 'other',
-          }),
-        ),
+      adding({
+        name: 'api-copy',
+        role: 'active-passive',
+        trigger: 'request',
+        primary: 'api',
+        secondary: 'other',
+      }),
       'workflow-claimed-twice',
       'workflows[1].primary',
     ],
     [
       'split without schedule',
-      (p) =>
-        p.workflows.push(
-          entry({
-            role: 'split-recurrence',
-            trigger: 'recurrence',
-            primary: { active: 'a', passive: 'b' },
-            secondary: { active: 'b', passive: 'a' },
-          }),
-        ),
+      adding({ role: 'split-recurrence', trigger: 'recurrence', ...TWINS }),
       'split-needs-schedule',
       'workflows[1].schedule',
     ],
     [
       'split with plain sides',
-      (p) =>
-        p.workflows.push(
-          entry({
-            role: 'split-recurrence',
-            trigger: 'recurrence',
-            schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
-          }),
-        ),
+      adding(split({}, { primary: 'wf', secondary: 'wf' })),
       'split-side-shape',
       'workflows[1].primary',
     ],
     [
       'twins on active-passive',
-      (p) =>
-        p.workflows.push(
-          entry({
-            role: 'active-passive',
-            trigger: 'recurrence',
-            primary: { active: 'a', passive: 'b' },
-            secondary: { active: 'b', passive: 'a' },
-          }),
-        ),
+      adding({ role: 'active-passive', trigger: 'recurrence', ...TWINS }),
       'split-side-shape',
       'workflows[1].primary',
     ],
     [
       'stateSide on webhook',
-      (p) => p.workflows.push(entry({ role: 'active-passive', trigger: 'webhook', stateSide: 'server' })),
+      adding({ role: 'active-passive', trigger: 'webhook', stateSide: 'server' }),
       'polling-only-field',
       'workflows[1].stateSide',
     ],
@@ -337,9 +291,9 @@ describe('plan validation', () => {
         ['an unknown time zone', { timeZone: 'Mars Standard Time' }, 'workflows[1].schedule.timeZone'],
         ['an anchor with a fraction', { anchor: '2024-01-01T00:00:00.5Z' }, 'workflows[1].schedule.anchor'],
       ] as const
-    ).map(([name, schedule, path]): (typeof cases)[number] => [
+    ).map(([name, schedule, path]): Case => [
       `split every: ${name}`,
-      (p) => p.workflows.push(split(schedule)),
+      adding(split(schedule)),
       'split-cadence',
       path,
     ]),
@@ -348,16 +302,7 @@ describe('plan validation', () => {
   cases.push(
     [
       'the health-check workflow as an entry',
-      (p) =>
-        p.workflows.push(
-          entry({
-            name: 'probe',
-            role: 'active-passive',
-            trigger: 'request',
-            primary: 'health',
-            secondary: 'h2',
-          }),
-        ),
+      adding(HEALTH_CHECK_AS_ENTRY),
       'health-check-not-an-entry',
       'healthCheck.workflow',
     ],
@@ -488,14 +433,12 @@ describe('plan validation', () => {
 
   // Names ARM rejects: refused at load, not at the first failover.
   cases.push(
-    ...(['api?x', 'api#1', '100%', 'a\\b', 'api\u0007', 'ä'.repeat(81)] as const).map(
-      (name): (typeof cases)[number] => [
-        `workflow name ${JSON.stringify(name).slice(0, 20)}`,
-        (p) => (p.workflows[0]!.primary = name),
-        'azure-name',
-        'workflows[0].primary',
-      ],
-    ),
+    ...(['api?x', 'api#1', '100%', 'a\\b', 'api\u0007', 'ä'.repeat(81)] as const).map((name): Case => [
+      `workflow name ${JSON.stringify(name).slice(0, 20)}`,
+      (p) => (p.workflows[0]!.primary = name),
+      'azure-name',
+      'workflows[0].primary',
+    ]),
     [
       'a name inside a resource id',
       (p) =>
@@ -566,31 +509,19 @@ describe('plan validation', () => {
   });
 
   it('names both places when the health check is an entry, and allows the same name in the secondary', () => {
-    const [issue] = issuesOf((p) =>
-      p.workflows.push(
-        entry({
-          name: 'probe',
-          role: 'active-passive',
-          trigger: 'request',
-          primary: 'health',
-          secondary: 'h2',
-        }),
-      ),
-    );
+    const [issue] = issuesOf(adding(HEALTH_CHECK_AS_ENTRY));
     expect(issue!.message).toContain(
       '"health" at healthCheck.workflow is also workflows[1].primary (workflow "probe")',
     );
     expect(
-      issuesOf((p) =>
-        p.workflows.push(
-          entry({
-            name: 'other',
-            role: 'active-passive',
-            trigger: 'request',
-            primary: 'x',
-            secondary: 'health',
-          }),
-        ),
+      issuesOf(
+        adding({
+          name: 'other',
+          role: 'active-passive',
+          trigger: 'request',
+          primary: 'x',
+          secondary: 'health',
+        }),
       ),
     ).toEqual([]);
   });
@@ -614,15 +545,12 @@ describe('plan validation', () => {
 
   it('accepts split cadences from a minute up, in whole seconds', () => {
     for (const every of ['PT1M', 'PT90S', 'PT10M', 'PT1H', 'P1D', 'P250D']) {
-      expect(
-        issuesOf((p) => p.workflows.push(split({ every }))),
-        every,
-      ).toEqual([]);
+      expect(issuesOf(adding(split({ every }))), every).toEqual([]);
     }
   });
 
   it('says why a sub-minute split is refused', () => {
-    const [issue] = issuesOf((p) => p.workflows.push(split({ every: 'PT0S' })));
+    const [issue] = issuesOf(adding(split({ every: 'PT0S' })));
     expect(issue!.message).toContain('zero, so there are no slots to alternate');
     expect(issue!.fix).toContain('PT1M or more');
   });
@@ -815,22 +743,20 @@ describe('plan validation', () => {
         (kind, stateSide, ordered, sessions, role) => {
           const polling = kind === 'polling';
           const split = role === 'split-recurrence';
-          const issues = issuesOf((p) =>
-            p.workflows.push(
-              entry({
-                role,
-                trigger: kind,
-                ...(polling && stateSide ? { stateSide } : {}),
-                ...(polling ? { ordered, sessions } : {}),
-                ...(split
-                  ? {
-                      schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
-                      primary: { active: 'x', passive: 'y' },
-                      secondary: { active: 'y', passive: 'x' },
-                    }
-                  : {}),
-              }),
-            ),
+          const issues = issuesOf(
+            adding({
+              role,
+              trigger: kind,
+              ...(polling && stateSide ? { stateSide } : {}),
+              ...(polling ? { ordered, sessions } : {}),
+              ...(split
+                ? {
+                    schedule: { every: 'PT10M', anchor: '2024-01-01T00:00:00Z' },
+                    primary: { active: 'x', passive: 'y' },
+                    secondary: { active: 'y', passive: 'x' },
+                  }
+                : {}),
+            }),
           );
           const allowed = guidanceAllows(
             kind,

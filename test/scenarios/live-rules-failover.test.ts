@@ -6,13 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { LogicManagementClient } from '@azure/arm-logic';
 import { EVENT_TYPES } from '../../src/durable/contracts';
-import { armClientOptionsFor, simulatorCredential } from '../../local/sim/arm';
-import { ROOT, estatePerTest, type Estate } from '../support/estate';
+import { simLogicClient } from '../support/arm-sim';
+import { ROOT, estatePerTest, failoverAfterPrimaryUnhealthy, type Estate } from '../support/estate';
 import { eventOf } from '../support/notifications';
 
-const MIN = 60_000;
 const estates = estatePerTest();
 let estate: Estate | undefined;
 
@@ -38,11 +36,7 @@ it('an undeclared active-active entry whose live trigger is a webhook is refused
     readFileSync(join(ROOT, 'infra/sample-workload/workflows/order-webhook.json'), 'utf8'),
   ) as Record<string, unknown>;
   for (const region of [plan.primary, plan.secondary]) {
-    const client = new LogicManagementClient(
-      simulatorCredential,
-      region.subscriptionId,
-      armClientOptionsFor(sim),
-    );
+    const client = simLogicClient(sim, region.subscriptionId);
     const wf = await client.workflows.get(region.resourceGroup, 'partner-hook');
     await client.workflows.createOrUpdate(region.resourceGroup, 'partner-hook', {
       ...wf,
@@ -51,13 +45,7 @@ it('an undeclared active-active entry whose live trigger is a webhook is refused
   }
   const changesBefore = sim.stateChanges().filter((c) => c.workflowName === 'partner-hook').length;
 
-  await estate.advance(5 * MIN);
-  estate.outage('westeurope', { kind: 'unhealthy', mode: 'status' });
-  await estate.advance(30 * MIN);
-
-  const ops = estate.operations();
-  expect(ops.map((o) => o.runtimeStatus)).toEqual(['Completed']);
-  const op = ops[0]!.output!;
+  const op = await failoverAfterPrimaryUnhealthy(estate);
   expect(op.status).toBe('completed-with-errors');
   const hook = op.entries.find((e) => e.entry === 'partner-hook')!;
   expect(hook.steps).toEqual([]);

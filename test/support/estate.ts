@@ -255,3 +255,16 @@ export async function advanceUntil(e: Estate, done: () => boolean, limitMs: numb
   for (let waited = 0; !done() && waited < limitMs; waited += stepMs) await e.advance(stepMs, stepMs);
   expect(done()).toBe(true);
 }
+
+/**
+ * Five quiet minutes, then the primary's health check fails for thirty: the one automatic failover that follows
+ * must have completed; its record.
+ */
+export async function failoverAfterPrimaryUnhealthy(e: Estate): Promise<OperationRecord> {
+  await e.advance(5 * 60_000);
+  e.outage('westeurope', { kind: 'unhealthy', mode: 'status' });
+  await e.advance(30 * 60_000);
+  const ops = e.operations();
+  expect(ops.map((o) => o.runtimeStatus)).toEqual(['Completed']);
+  return ops[0]!.output!;
+}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Plan, PlanInput } from '../../src/plan/schema';
 import { validatePlan } from '../../src/plan/validate';
 import type { MonitorPolicy } from '../../src/core/monitor';
+import type { OperationRequest } from '../../src/core/monitor-record';
 
 export const PRIMARY_SUB = '11111111-2222-4333-8444-555555555555';
 
@@ -46,4 +47,13 @@ export const testPolicy = (extra: Partial<MonitorPolicy> = {}): MonitorPolicy =>
   cooldown: 'PT30M',
   maxPause: 'PT8H',
   ...extra,
+});
+
+/** The request of a failover the monitor started (its reason matters to no test that uses this). */
+export const automaticFailoverRequest = (): OperationRequest => ({
+  direction: 'failover',
+  kind: 'emergency',
+  trigger: 'automatic',
+  caller: { by: 'automatic', reason: 'r' },
+  override: [],
 });

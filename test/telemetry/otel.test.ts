@@ -22,9 +22,8 @@ import { createArmLogicAppsControl } from '../../src/adapters/logicapps/arm';
 import { ArmThrottle } from '../../src/adapters/arm/throttle';
 import { operationCarrier, operationTraceIds } from '../../src/core/operation-telemetry';
 import { simulatorConnection } from '../../local/sim/arm';
-import { estatePerTest } from '../support/estate';
+import { estatePerTest, failoverAfterPrimaryUnhealthy } from '../support/estate';
 
-const MIN = 60_000;
 const estates = estatePerTest();
 
 let spans: InMemorySpanExporter;
@@ -68,12 +67,7 @@ const childrenOf = (all: ReadableSpan[], parent: ReadableSpan) =>
 describe('OpenTelemetry of a failover', () => {
   it('one trace: the operation span, one child per group, activities and ARM calls under them, and the RTO metric equals the audit record', async () => {
     const estate = await estates.start();
-    await estate.advance(5 * MIN);
-    estate.outage('westeurope', { kind: 'unhealthy', mode: 'status' });
-    await estate.advance(30 * MIN);
-    const ops = estate.operations();
-    expect(ops.map((o) => o.runtimeStatus)).toEqual(['Completed']);
-    const op = ops[0]!.output!;
+    const op = await failoverAfterPrimaryUnhealthy(estate);
     expect(op.status).toBe('succeeded');
     await telemetry.flush();
     const all = spans.getFinishedSpans();

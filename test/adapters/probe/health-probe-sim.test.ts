@@ -2,14 +2,13 @@
  * The health probe against the ARM simulator: the real ARM adapter resolves the health workflow's callback URL,
  * the probe POSTs to the simulated Logic Apps runtime over HTTPS, and region faults change what it sees.
  */
-import { LogicManagementClient } from '@azure/arm-logic';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createArmLogicAppsControl } from '../../../src/adapters/logicapps/arm';
 import { createHealthProbe, type HealthProbeOutcome } from '../../../src/adapters/probe';
-import { simulatorConnection } from '../../../local/sim/arm';
+import { simulatorConnection, type ArmSimulator } from '../../../local/sim/arm';
 import { PlanSchema, type HealthCheck, type Plan } from '../../../src/plan/schema';
-import { armClientOptionsFor, simulatorCredential, type ArmSimulator } from '../../../local/sim/arm';
 import { startCheckedSimulator } from '../../sim/arm/helpers';
+import { oneSubscriptionSeed, simLogicClient } from '../../support/arm-sim';
 import { minimalPlan } from '../../support/plans';
 
 const SUB = '0d6c1e51-7c3b-4d8a-9f7e-1a2b3c4d5e6f';
@@ -56,21 +55,14 @@ const callbackLookups = () => sim.requestLog().filter((r) => r.path.includes('/l
 beforeAll(async () => {
   // Its stop() fails if any ARM answer was outside the official spec.
   sim = await startCheckedSimulator({
-    seed: {
-      subscriptions: [
-        {
-          id: SUB,
-          resourceGroups: [
-            {
-              name: 'rg-weu',
-              location: 'westeurope',
-              workflows: [{ name: 'health', definition: healthDefinition }],
-            },
-            { name: 'rg-neu', location: 'northeurope', workflows: [] },
-          ],
-        },
-      ],
-    },
+    seed: oneSubscriptionSeed(SUB, [
+      {
+        name: 'rg-weu',
+        location: 'westeurope',
+        workflows: [{ name: 'health', definition: healthDefinition }],
+      },
+      { name: 'rg-neu', location: 'northeurope', workflows: [] },
+    ]),
   });
   const input = minimalPlan();
   input.primary.subscriptionId = SUB;
@@ -202,7 +194,7 @@ describe('health probe against the simulated primary region', () => {
   it('re-resolves the callback URL after the workflow was recreated (the old URL answers 404)', async () => {
     const probe = newProbe();
     expect((await run(probe)).healthy).toBe(true);
-    const client = new LogicManagementClient(simulatorCredential, SUB, armClientOptionsFor(sim));
+    const client = simLogicClient(sim, SUB);
     await client.workflows.delete('rg-weu', 'health');
     await client.workflows.createOrUpdate('rg-weu', 'health', {
       location: 'westeurope',

@@ -1,11 +1,9 @@
 // Behaviour an operator relies on: recurrences on the virtual clock, faults, throttling, logs, control API.
 import { request as httpRequest } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LogicManagementClient } from '@azure/arm-logic';
+import type { LogicManagementClient } from '@azure/arm-logic';
 import {
-  armClientOptionsFor,
   SimInputError,
-  simulatorCredential,
   startArmSimulator,
   type ArmSimulator,
   type SimWorkflowSummary,
@@ -21,6 +19,7 @@ import {
   SUB2,
   workflowPath,
 } from './helpers';
+import { oneSubscriptionSeed, simLogicClient } from '../../support/arm-sim';
 
 const started: ArmSimulator[] = [];
 
@@ -40,31 +39,24 @@ afterAll(async () => {
 
 /** Twin `job` workflows: enabled in West Europe, disabled in North Europe (a must-not-overlap pair). */
 function twinSeed(recurrence: Record<string, unknown> = {}) {
-  return {
-    subscriptions: [
-      {
-        id: SUB,
-        resourceGroups: [
-          {
-            name: 'rg-weu',
-            location: 'West Europe',
-            workflows: [
-              { name: 'job', definition: recurrenceDefinition(recurrence) },
-              { name: 'health', definition: healthDefinition() },
-            ],
-          },
-          {
-            name: 'rg-neu',
-            location: 'North Europe',
-            workflows: [
-              { name: 'job', state: 'Disabled' as const, definition: recurrenceDefinition(recurrence) },
-              { name: 'health', definition: healthDefinition() },
-            ],
-          },
-        ],
-      },
-    ],
-  };
+  return oneSubscriptionSeed(SUB, [
+    {
+      name: 'rg-weu',
+      location: 'West Europe',
+      workflows: [
+        { name: 'job', definition: recurrenceDefinition(recurrence) },
+        { name: 'health', definition: healthDefinition() },
+      ],
+    },
+    {
+      name: 'rg-neu',
+      location: 'North Europe',
+      workflows: [
+        { name: 'job', state: 'Disabled' as const, definition: recurrenceDefinition(recurrence) },
+        { name: 'health', definition: healthDefinition() },
+      ],
+    },
+  ]);
 }
 
 const slots = (sim: ArmSimulator, rg: string): string[] =>
@@ -186,28 +178,21 @@ describe('recurrences on the virtual clock', () => {
     };
     const sim = await start({
       now: new Date('2025-01-01T00:05:00Z'),
-      seed: {
-        subscriptions: [
-          {
-            id: SUB,
-            resourceGroups: [
-              {
-                name: 'rg-std',
-                location: 'swedencentral',
-                sites: [
-                  {
-                    name: 'la-std',
-                    workflows: [
-                      { name: 'on', definition: { triggers: { w: sliding } } },
-                      { name: 'off', state: 'Disabled', definition: { triggers: { w: sliding } } },
-                    ],
-                  },
-                ],
-              },
-            ],
-          },
-        ],
-      },
+      seed: oneSubscriptionSeed(SUB, [
+        {
+          name: 'rg-std',
+          location: 'swedencentral',
+          sites: [
+            {
+              name: 'la-std',
+              workflows: [
+                { name: 'on', definition: { triggers: { w: sliding } } },
+                { name: 'off', state: 'Disabled', definition: { triggers: { w: sliding } } },
+              ],
+            },
+          ],
+        },
+      ]),
     });
     sim.advanceTo(new Date('2025-01-01T00:35:00Z'));
     expect(sim.runs().map((r) => [r.plan, r.workflowName, r.slotTime])).toEqual([
@@ -234,7 +219,7 @@ describe('callback URLs and the health check', () => {
   let logic: LogicManagementClient;
   beforeAll(async () => {
     sim = await start({ now: new Date('2025-01-01T00:00:00Z'), seed: twinSeed() });
-    logic = new LogicManagementClient(simulatorCredential, SUB, armClientOptionsFor(sim));
+    logic = simLogicClient(sim, SUB);
   });
   afterEach(async () => {
     sim.restore('westeurope');
@@ -446,7 +431,7 @@ function controlRequest(
 describe('request log', () => {
   it('numbers the TLS connection each request came in on: kept-alive requests share one, a new one is next', async () => {
     const sim = await start({ seed: twinSeed() });
-    const client = new LogicManagementClient(simulatorCredential, SUB, armClientOptionsFor(sim));
+    const client = simLogicClient(sim, SUB);
     await client.workflows.get('rg-weu', 'job');
     await client.workflows.get('rg-neu', 'job');
     await rawRequest(sim, armUrl(sim, workflowPath(SUB, 'rg-weu', 'health'))); // its own connection

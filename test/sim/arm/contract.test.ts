@@ -15,6 +15,7 @@ import {
   specProblemsInLog,
   workflowPath,
 } from './helpers';
+import { oneSubscriptionSeed } from '../../support/arm-sim';
 
 const SUB = '34adfa4f-cedf-4dc0-ba29-b6d1a69ab345';
 /** Client-defined subtrees: their content is the client's, not a response shape. */
@@ -78,43 +79,36 @@ beforeAll(async () => {
   sim = await startArmSimulator({
     now: new Date('2018-08-10T20:00:00Z'),
     recordBodies: true,
-    seed: {
-      subscriptions: [
-        {
-          id: SUB,
-          resourceGroups: [
-            { name: 'test-resource-group', location: 'brazilsouth' },
-            {
-              name: 'testResourceGroup',
-              location: 'brazilsouth',
-              workflows: [
-                {
-                  name: 'testWorkflow',
-                  definition: { triggers: { testTrigger: recurrenceTrigger() } },
-                },
-                {
-                  name: 'testWorkflowName',
-                  definition: {
-                    triggers: { testTriggerName: { type: 'Request', kind: 'Http', inputs: {} } },
-                  },
-                },
-              ],
+    seed: oneSubscriptionSeed(SUB, [
+      { name: 'test-resource-group', location: 'brazilsouth' },
+      {
+        name: 'testResourceGroup',
+        location: 'brazilsouth',
+        workflows: [
+          {
+            name: 'testWorkflow',
+            definition: { triggers: { testTrigger: recurrenceTrigger() } },
+          },
+          {
+            name: 'testWorkflowName',
+            definition: {
+              triggers: { testTriggerName: { type: 'Request', kind: 'Http', inputs: {} } },
             },
-            {
-              name: 'sourceResGroup',
-              location: 'brazilsouth',
-              workflows: [
-                {
-                  name: 'sourceWorkflow',
-                  state: 'Disabled',
-                  definition: { triggers: { sourceTrigger: recurrenceTrigger() } },
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    },
+          },
+        ],
+      },
+      {
+        name: 'sourceResGroup',
+        location: 'brazilsouth',
+        workflows: [
+          {
+            name: 'sourceWorkflow',
+            state: 'Disabled',
+            definition: { triggers: { sourceTrigger: recurrenceTrigger() } },
+          },
+        ],
+      },
+    ]),
   });
 });
 

@@ -1,16 +1,10 @@
 // Integration accounts in the simulator: the one read `dr ready` makes, through the stock SDK and our adapter.
-import { LogicManagementClient } from '@azure/arm-logic';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArmTerminalError, ArmTransientError } from '../../../src/adapters/arm/errors';
 import { createArmIntegrationAccounts } from '../../../src/adapters/logicapps/integration-accounts';
-import { simulatorConnection } from '../../../local/sim/arm';
-import {
-  armClientOptionsFor,
-  simulatorCredential,
-  startArmSimulator,
-  type ArmSimulator,
-} from '../../../local/sim/arm';
+import { simulatorConnection, startArmSimulator, type ArmSimulator } from '../../../local/sim/arm';
 import { armUrl, rawRequest, SUB } from './helpers';
+import { oneSubscriptionSeed, simLogicClient } from '../../support/arm-sim';
 
 let sim: ArmSimulator;
 const accountPath = (rg: string, name: string) =>
@@ -18,30 +12,20 @@ const accountPath = (rg: string, name: string) =>
 
 beforeAll(async () => {
   sim = await startArmSimulator({
-    seed: {
-      subscriptions: [
-        {
-          id: SUB,
-          resourceGroups: [
-            {
-              name: 'rg-neu',
-              location: 'North Europe',
-              integrationAccounts: [
-                { name: 'ia-neu' },
-                { name: 'ia-far', location: 'West Europe', sku: 'Basic' },
-              ],
-            },
-          ],
-        },
-      ],
-    },
+    seed: oneSubscriptionSeed(SUB, [
+      {
+        name: 'rg-neu',
+        location: 'North Europe',
+        integrationAccounts: [{ name: 'ia-neu' }, { name: 'ia-far', location: 'West Europe', sku: 'Basic' }],
+      },
+    ]),
   });
 });
 afterAll(async () => sim?.stop());
 
 describe('integration accounts (GET)', () => {
   it('answers in the IntegrationAccount shape of the 2019-05-01 API, located in its own region', async () => {
-    const client = new LogicManagementClient(simulatorCredential, SUB, armClientOptionsFor(sim));
+    const client = simLogicClient(sim, SUB);
     const account = await client.integrationAccounts.get('rg-neu', 'ia-far');
     expect(account).toMatchObject({
       id: accountPath('rg-neu', 'ia-far'),

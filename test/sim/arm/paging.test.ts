@@ -11,6 +11,7 @@ import {
   SUB,
   type CheckedSimulator,
 } from './helpers';
+import { oneSubscriptionSeed } from '../../support/arm-sim';
 
 const RG = 'rg-paging';
 const NAMES = Array.from({ length: 7 }, (_, i) => `wf-${i}`);
@@ -21,25 +22,18 @@ beforeAll(async () => {
   sim = await startCheckedSimulator({
     // A read bucket that does not refill during the test, so each page's cost shows exactly.
     throttle: { reads: { capacity: 1_000, refillPerSecond: 0.001 } },
-    seed: {
-      subscriptions: [
-        {
-          id: SUB,
-          resourceGroups: [
-            {
-              name: RG,
-              location: 'westeurope',
-              workflows: NAMES.map((name, i) => ({
-                name,
-                definition: recurrenceDefinition(),
-                state: i % 2 ? ('Disabled' as const) : ('Enabled' as const),
-              })),
-            },
-            { name: 'rg-empty', location: 'westeurope', workflows: [] },
-          ],
-        },
-      ],
-    },
+    seed: oneSubscriptionSeed(SUB, [
+      {
+        name: RG,
+        location: 'westeurope',
+        workflows: NAMES.map((name, i) => ({
+          name,
+          definition: recurrenceDefinition(),
+          state: i % 2 ? ('Disabled' as const) : ('Enabled' as const),
+        })),
+      },
+      { name: 'rg-empty', location: 'westeurope', workflows: [] },
+    ]),
   });
 });
 // stop() fails the file if any answer was outside the spec.

@@ -1,5 +1,5 @@
 // The stock Azure SDK clients, unmodified (bearer policy included), against the simulator over HTTPS.
-import { LogicManagementClient, type Workflow } from '@azure/arm-logic';
+import type { LogicManagementClient, Workflow } from '@azure/arm-logic';
 import { WebSiteManagementClient } from '@azure/arm-appservice';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -9,6 +9,7 @@ import {
   type ArmSimulator,
 } from '../../../local/sim/arm';
 import { healthDefinition, rawRequest, recurrenceDefinition, specProblemsInLog, SUB } from './helpers';
+import { oneSubscriptionSeed, simLogicClient } from '../../support/arm-sim';
 
 let sim: ArmSimulator;
 let logic: LogicManagementClient;
@@ -17,37 +18,30 @@ beforeAll(async () => {
   sim = await startArmSimulator({
     now: new Date('2025-01-01T00:00:00Z'),
     recordBodies: true,
-    seed: {
-      subscriptions: [
-        {
-          id: SUB,
-          resourceGroups: [
-            {
-              name: 'rg-weu',
-              location: 'West Europe',
-              workflows: [
-                ...['wf-a', 'wf-b', 'wf-c', 'wf-d', 'wf-e'].map((name) => ({
-                  name,
-                  definition: recurrenceDefinition(),
-                })),
-                { name: 'health', definition: healthDefinition() },
-              ],
-              sites: [
-                {
-                  name: 'la-std-weu',
-                  workflows: [
-                    { name: 'orders', definition: recurrenceDefinition() },
-                    { name: 'billing', definition: recurrenceDefinition(), state: 'Disabled' },
-                  ],
-                },
-              ],
-            },
-          ],
-        },
-      ],
-    },
+    seed: oneSubscriptionSeed(SUB, [
+      {
+        name: 'rg-weu',
+        location: 'West Europe',
+        workflows: [
+          ...['wf-a', 'wf-b', 'wf-c', 'wf-d', 'wf-e'].map((name) => ({
+            name,
+            definition: recurrenceDefinition(),
+          })),
+          { name: 'health', definition: healthDefinition() },
+        ],
+        sites: [
+          {
+            name: 'la-std-weu',
+            workflows: [
+              { name: 'orders', definition: recurrenceDefinition() },
+              { name: 'billing', definition: recurrenceDefinition(), state: 'Disabled' },
+            ],
+          },
+        ],
+      },
+    ]),
   });
-  logic = new LogicManagementClient(simulatorCredential, SUB, armClientOptionsFor(sim));
+  logic = simLogicClient(sim, SUB);
 });
 
 afterAll(async () => {
