@@ -13,6 +13,7 @@ import {
 import { estatePerTest, stateOf } from '../support/estate';
 import { eventOf } from '../support/notifications';
 
+const PRIMARY = 'westeurope';
 const SECONDARY = 'northeurope';
 const estates = estatePerTest();
 
