@@ -390,7 +390,10 @@ export function summaryOf<K extends EventType>(
 }
 
 /** `19:24:05 UTC`: the time of day an on-call person compares with the clock (the full time is in `until`). */
-const utcClock = (iso: string): string => `${iso.slice(11, 19)} UTC`;
+const utcClock = (iso: string): string => {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+};
 
 /**
  * What happens next to a withheld failover, and when: by itself at the end of a cooldown or a pause (the

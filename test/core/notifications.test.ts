@@ -245,6 +245,10 @@ describe('the one-line summary every notification carries', () => {
       /fails over by itself at the first failed probe after the pause ends at 08:30:00 UTC/,
     );
     expect(paused).not.toMatch(/person decides/);
+    // An until with an offset is said in UTC.
+    expect(
+      summary(EVENT_TYPES.failoverWithheld, { ...withheld, until: '2026-03-02T10:30:00+01:00' }),
+    ).toContain('after the cooldown ends at 09:30:00 UTC');
   });
 
   it('a withheld failover says a person decides only when automatic failover is off', () => {
