@@ -98,6 +98,8 @@ interface Started extends OperationFacts {
   policy?: MonitorPolicy;
   /** `op label` per planned step, in plan order. */
   actions: string[];
+  /** Entries refused at planning (held, or refused by the DR rules): no step; activation.blocked says why. */
+  held?: string[];
 }
 interface Completed extends OperationFacts {
   outcome: OperationOutcome;
@@ -345,7 +347,10 @@ export function summaryOf<K extends EventType>(
     case EVENT_TYPES.failoverStarted:
     case EVENT_TYPES.failbackStarted: {
       const d = any as Started;
-      return `${operationTitle(planId, d.direction, regions)} started (${d.kind}, ${d.trigger}, by ${d.caller.by}): ${plural(d.actions.length, 'step')} planned`;
+      const held = d.held?.length
+        ? `; ${plural(d.held.length, 'entry', 'entries')} held at planning (${d.held.join(', ')})`
+        : '';
+      return `${operationTitle(planId, d.direction, regions)} started (${d.kind}, ${d.trigger}, by ${d.caller.by}): ${plural(d.actions.length, 'step')} planned${held}`;
     }
     case EVENT_TYPES.failoverCompleted:
     case EVENT_TYPES.failbackCompleted: {

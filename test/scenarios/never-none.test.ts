@@ -230,6 +230,13 @@ describe('failback under faults', () => {
     );
     expect(back.entries.length).toBeGreaterThan(1);
     expect(notices[0]!.data.summary).toContain(`${back.entries.length} entries`);
+    // The started notice says so too, rather than a bare "0 steps planned".
+    const started = events(e).find(
+      (m) => m.subject === EVENT_TYPES.failbackStarted && m.correlationId === back.operationId,
+    )!;
+    expect(started.data.summary).toContain(
+      `: 0 steps planned; ${back.entries.length} entries held at planning (${back.entries.map((x) => x.entry).join(', ')})`,
+    );
   });
 
   it('the primary stops taking writes mid-failback: the secondary copy is put back, the entry reported held at once', async () => {

@@ -50,6 +50,7 @@ const started = {
     evidence: 'the probes that led to it (automatic failover; a manual failover: the current streak)',
     policy: 'the policy it ran under',
     actions: '`op target` of every planned step, in order',
+    held: 'the entries refused at planning (held, or refused by the DR rules): no step of theirs runs; `activation.blocked` says why',
   },
 };
 const completed = {
