@@ -43,6 +43,19 @@ describe('the one-line summary every notification carries', () => {
     caller: { by: 'automatic', reason: 'health check failed' },
     override: [],
   };
+  const monitor: MonitorSnapshot = {
+    mode: 'degraded',
+    activeRegion: 'primary',
+    consecutiveFailures: 3,
+    policy: {
+      failureThreshold: 3,
+      recoveryThreshold: 5,
+      automaticFailover: true,
+      failback: 'manual',
+      cooldown: 'PT30M',
+      maxPause: 'PT8H',
+    },
+  };
   const completed = (held: number) =>
     notificationOf(
       EVENT_TYPES.failoverCompleted,
@@ -93,19 +106,7 @@ describe('the one-line summary every notification carries', () => {
       {
         caller: { by: 'alice@contoso.com', reason: 'network maintenance' },
         until: '2026-03-02T10:00:00.000Z',
-        monitor: {
-          mode: 'monitoring',
-          activeRegion: 'primary',
-          consecutiveFailures: 0,
-          policy: {
-            failureThreshold: 3,
-            recoveryThreshold: 5,
-            automaticFailover: true,
-            failback: 'manual',
-            cooldown: 'PT30M',
-            maxPause: 'PT8H',
-          },
-        },
+        monitor: { ...monitor, mode: 'monitoring', consecutiveFailures: 0 },
       },
     );
     expect(paused.data.summary).toBe(
@@ -113,19 +114,6 @@ describe('the one-line summary every notification carries', () => {
     );
   });
 
-  const monitor: MonitorSnapshot = {
-    mode: 'degraded',
-    activeRegion: 'primary',
-    consecutiveFailures: 3,
-    policy: {
-      failureThreshold: 3,
-      recoveryThreshold: 5,
-      automaticFailover: true,
-      failback: 'manual',
-      cooldown: 'PT30M',
-      maxPause: 'PT8H',
-    },
-  };
   const evidence = {
     firstFailureAt: '2026-03-02T08:00:00.000Z',
     consecutiveFailures: 3,
