@@ -37,7 +37,7 @@ import { queueNotifications, queueTask } from './notify';
 import { callActivity, fanOut, subOrchestrationTask, traced, type Gen } from '../durable/activity-calls';
 import { groupCarrier, operationCarrier, operationTelemetry } from '../core/operation-telemetry';
 import { armRetry } from '../durable/retries';
-import { isBatchable } from './entry';
+import { blockedNotice, isBatchable, refusedResult } from './entry';
 import { targetKey } from '../core/refs';
 import { stopSeen, waitTellingStop, type StopWatch } from './stop';
 
@@ -163,10 +163,26 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       ...group.entries.flatMap((entry, ei) => (batched.has(entry) ? [] : [entryId(ei)])),
     ];
     publish();
+    // Entries refused before any step, said in one notice (one page, not one per entry): at the first group
+    // every entry held when planned, whatever its group; at each group those its check found unsafe.
+    const refused = [
+      ...(gi === 0
+        ? planned.plan.groups.flatMap((g) =>
+            g.entries.filter((e) => e.blocked).map((e) => ({ ...inputOf(e), group: g.group })),
+          )
+        : []),
+      ...group.entries.filter((e) => !e.blocked && unsafe.has(e.entry)).map(inputOf),
+    ];
+    const held = blockedNotice(
+      refused,
+      refused.flatMap((i) => refusedResult(i, now()) ?? []),
+      context.df.currentUtcDateTime,
+    );
+    const notices = [...(startedQueued ? [] : [started]), ...(held ? [held] : [])];
     // The "started" notice is handed to the outbox alongside the first group (a store write that never
     // throws), so the first ARM writes wait for nothing, and Service Bus is not involved at all.
     const fan = fanOut(context, {
-      queued: startedQueued ? [] : [queueTask(context, [started])],
+      queued: notices.length ? [queueTask(context, notices)] : [],
       batch: batched.size ? [subOrchestrationTask(context, 'batch', batch, batchId)] : [],
       entries: group.entries.flatMap((entry: EntryPlan, ei) =>
         batched.has(entry) ? [] : [subOrchestrationTask(context, 'entry', inputOf(entry), entryId(ei))],
@@ -183,10 +199,8 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
           })
         : [],
     );
-    if (!startedQueued) {
-      record.notifications.push(...results.queued.flat());
-      startedQueued = true;
-    }
+    record.notifications.push(...results.queued.flat());
+    startedQueued = true;
     const fromBatch = new Map(results.batch.flat().map((r) => [r.entry, r]));
     let next = 0;
     const entryResults = group.entries.map((e) => fromBatch.get(e.entry) ?? results.entries[next++]!);
