@@ -311,6 +311,7 @@ describe('status after an outage and an automatic failover', () => {
       finishedAt: s.lastOperation.finishedAt,
       measuredRtoMs: s.lastOperation.measuredRtoMs,
       predictedRtoMs: expect.any(Number),
+      moved: 'all',
       pendingFences: s.pendingFences,
     };
     expect(s.lastFailover).toMatchObject(failover);
