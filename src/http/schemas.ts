@@ -484,6 +484,7 @@ export const HistoryItemSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string().optional(),
   measuredRtoMs: z.number().optional(),
+  moved: MovedSchema,
   error: z.string().optional(),
 });
 

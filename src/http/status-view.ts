@@ -19,7 +19,7 @@ import {
   type MonitorPolicy,
   type ThresholdInForce,
 } from '../core/monitor';
-import { movedExtent, notMovedOf, type MovedExtent, type NotMoved } from '../core/operation-record';
+import { movedExtent, type NotMoved } from '../core/operation-record';
 import { entryTargets } from '../core/planner';
 import {
   DELIVERY_PREFIX,
@@ -32,7 +32,7 @@ import {
 } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
 import type { z } from 'zod';
-import { isoOf, isRunning, recordOf, type InstanceInfo } from './history';
+import { extentOfRecord, isoOf, isRunning, notMovedIn, recordOf, type InstanceInfo } from './history';
 import type { StatusResponseSchema } from './schemas';
 
 export type StatusView = z.output<typeof StatusResponseSchema>;
@@ -166,21 +166,6 @@ export function lastFailoverView(
     ...notMovedOfRecord(record),
     ...((record?.error ?? crashed) ? { error: record?.error ?? crashed } : {}),
   };
-}
-
-/** The entries an operation did not (wholly) move, with why: its record's list (computed for older records). */
-function notMovedIn(record: OperationRecord): NotMoved[] {
-  return record.notMoved ?? notMovedOf(record.request.direction, record.entries);
-}
-
-/**
- * How much an ended operation moved, for whether its RTO means anything: `none` also when it ran no entry at
- * all (stopped while planning, failed to plan), `partial` when a stop left entries not run.
- */
-export function extentOfRecord(record: OperationRecord): MovedExtent {
-  if (record.entries.length === 0) return 'none';
-  const extent = movedExtent(record.entries, notMovedIn(record));
-  return extent === 'all' && record.stopped?.notRun.length ? 'partial' : extent;
 }
 
 /** The break-glass override an operator asked for, when one was. */

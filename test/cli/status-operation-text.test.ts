@@ -12,6 +12,8 @@ import { loadPlan } from '../../src/plan/load';
 import { statusView, type StatusInputs } from '../../src/http/status-view';
 import { renderStatus } from '../../src/cli/commands/status';
 import { renderOperation } from '../../src/cli/commands/operation';
+import { renderHistory } from '../../src/cli/commands/history';
+import { historyPage } from '../../src/http/history';
 import { EXAMPLE_PLAN } from '../support/estate';
 
 const { plan } = loadPlan({ kind: 'file', path: EXAMPLE_PLAN });
@@ -452,5 +454,30 @@ describe('dr operation: runs to resubmit, what a stop left undone, each reason o
     expect(renderOperation(reply({ ...cancelled, stopped: undefined, status: 'succeeded' }))).toContain(
       '  RTO measured PT49.151S (from the request), predicted PT1M',
     );
+  });
+});
+
+describe('dr history: no RTO for an operation that moved nothing (finding 9)', () => {
+  it('a cancelled failback that ran nothing shows none; a failover that moved shows its RTO', () => {
+    const moved = record(FAILOVER, 'failover', [
+      entry('order-webhook', 0, [step('enable', 'secondary:order-webhook', 'done')]),
+    ]);
+    const cancelled = record(FAILBACK, 'failback', [], {
+      status: 'cancelled',
+      rto: { from: '2026-03-02T09:00:00.000Z', basis: 'request', measuredMs: 14_154 },
+    });
+    const page = historyPage(
+      plan.id,
+      [moved, cancelled].map((r) => ({ ...completedInstance(r), name: 'drOperation' })),
+      { limit: 10 },
+    );
+    expect(page.items.map((i) => [i.operationId, i.moved])).toEqual([
+      [FAILBACK, 'none'],
+      [FAILOVER, 'all'],
+    ]);
+    const text = renderHistory(page);
+    expect(text).not.toContain('PT14.154S');
+    expect(text).toContain('PT49.151S');
+    expect(text.split('\n').find((l) => l.includes(FAILBACK))).toMatch(/\bnone\b/);
   });
 });
