@@ -43,7 +43,8 @@ import {
   type Gen,
 } from '../durable/activity-calls';
 import { groupCarrier, operationCarrier, operationTelemetry } from '../core/operation-telemetry';
-import { armRetry } from '../durable/retries';
+import { armRetry, DEFAULT_FENCE_BUDGET_MS } from '../durable/retries';
+import { formatDuration } from '../core/duration';
 import { isBatchable } from './entry';
 import { targetKey } from '../core/refs';
 import { stopSeen, unlessStopped, waitTellingStop, type StopWatch } from './stop';
@@ -190,7 +191,11 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       ...(batched.size ? [batchId] : []),
       ...group.entries.flatMap((entry, ei) => (batched.has(entry) ? [] : [entryId(ei)])),
     ];
-    publish();
+    // Said in the live status, so an operator sees what it is doing while ARM is slow or a fence is retried.
+    const budget = formatDuration(planned.fenceBudgetMs ?? DEFAULT_FENCE_BUDGET_MS);
+    mark(
+      `group ${group.group} runs: ${group.entries.map((e) => e.entry).join(', ')} (fences first, retried for at most ${budget} against a region answering with errors${failingRegions.length ? `; tried once in ${failingRegions.join(', ')}, found failing` : ''})`,
+    );
     // The "started" notice is handed to the outbox alongside the first group (a store write that never
     // throws), so the first ARM writes wait for nothing, and Service Bus is not involved at all.
     const fan = fanOut(context, {
