@@ -36,7 +36,8 @@ import { errorMessage } from '../core/errors';
 import { queueNotifications, queueTask } from './notify';
 import { callActivity, fanOut, subOrchestrationTask, traced, type Gen } from '../durable/activity-calls';
 import { groupCarrier, operationCarrier, operationTelemetry } from '../core/operation-telemetry';
-import { armRetry } from '../durable/retries';
+import { armRetry, DEFAULT_FENCE_BUDGET_MS } from '../durable/retries';
+import { formatDuration } from '../core/duration';
 import { blockedNotice, isBatchable, refusedResult } from './entry';
 import { targetKey } from '../core/refs';
 import { stopSeen, waitTellingStop, type StopWatch } from './stop';
@@ -162,7 +163,11 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       ...(batched.size ? [batchId] : []),
       ...group.entries.flatMap((entry, ei) => (batched.has(entry) ? [] : [entryId(ei)])),
     ];
-    publish();
+    // Said in the live status, so an operator sees what it is doing while ARM is slow or a fence is retried.
+    const budget = formatDuration(planned.fenceBudgetMs ?? DEFAULT_FENCE_BUDGET_MS);
+    mark(
+      `group ${group.group} runs: ${group.entries.map((e) => e.entry).join(', ')} (fences first, retried for at most ${budget} against a region answering with errors${failingRegions.length ? `; tried once in ${failingRegions.join(', ')}, found failing` : ''})`,
+    );
     // Entries refused before any step, said in one notice (one page, not one per entry): at the first group
     // every entry held when planned, whatever its group; at each group those its check found unsafe.
     const refused = [
