@@ -54,6 +54,7 @@ export const connectToSimulator: SimulatorConnector = async (url, env) => {
   }
   return {
     connection: simulatorConnection(info),
+    ca: info.caCertPem,
     ...(info.demoPlan ? { demoPlan: info.demoPlan } : {}),
   };
 };

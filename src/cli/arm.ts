@@ -27,6 +27,8 @@ export interface DemoPlan {
 /** A running simulator: how to reach its ARM, and the plan its demo runs when it serves one. */
 export interface SimulatorSession {
   connection: ArmConnection;
+  /** PEM of the CA the simulator's listeners use (its Logic Apps runtime too: the health check's callback). */
+  ca?: string;
   demoPlan?: DemoPlan;
 }
 

@@ -170,7 +170,15 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
       });
     const { direction, kind } = request;
     // The orchestration's own planning: entries the live DR rules refuse are shown blocked.
-    const { op, unreadable } = await planFromEstate(plan, direction, kind, deps.control(), deps.routers?.());
+    const probe = deps.probe?.();
+    const { op, unreadable } = await planFromEstate(
+      plan,
+      direction,
+      kind,
+      deps.control(),
+      deps.routers?.(),
+      probe ? { probe, now: deps.now() } : undefined,
+    );
     return {
       status: 200,
       jsonBody: {

@@ -82,6 +82,11 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
       expect(JSON.parse(json.out).unreadable).toContainEqual(
         expect.stringMatching(/^primary:order-webhook: /),
       );
+      // A failback now would hold every entry (the primary's health check cannot even be resolved).
+      const back = await dr('whatif', planFile, 'failback');
+      expect(back.code).toBe(3);
+      expect(back.out).toContain("BLOCKED: held: the primary's health check fails");
+      expect(back.out).not.toMatch(/\d\. enable primary:/);
       // Not read is not "not ready": its own exit code (3), the unread checks marked UNREAD, none FAIL.
       const ready = await dr('ready', planFile);
       expect(ready.code).toBe(3);
@@ -94,6 +99,29 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
       const readyJson = await dr('ready', planFile, '--json');
       expect(readyJson.code).toBe(3);
       expect(JSON.parse(readyJson.out)).toMatchObject({ ready: false, unread: expect.any(Number) });
+    } finally {
+      sim.restore(plan.primary.location);
+      await sim.settle();
+    }
+  });
+
+  it('whatif failback with the primary failing its health check: every entry held, with why, as the failback would', async () => {
+    const healthy = await dr('whatif', planFile, 'failback');
+    expect(healthy.code).toBe(0);
+    expect(healthy.out).not.toContain('held:');
+    sim.outage(plan.primary.location, { kind: 'unhealthy' });
+    try {
+      const r = await dr('whatif', planFile, 'failback');
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0); // every state was read: the gate's answer is an answer
+      for (const entry of plan.workflows)
+        expect(r.out).toMatch(
+          new RegExp(
+            `${entry.name} \\[[\\w-]+\\][^\\n]*\\n\\s+BLOCKED: held: the primary's health check fails \\(.*\\), so standing the secondary down would leave ${entry.name} running nowhere`,
+          ),
+        );
+      expect(r.out).not.toMatch(/\d\. (enable|disable|switch) /);
+      expect(r.out).toMatch(/\n0 ARM write\(s\)/);
     } finally {
       sim.restore(plan.primary.location);
       await sim.settle();

@@ -157,6 +157,19 @@ describe('manual failover and failback over HTTP', () => {
     // The primary flaps: one healthy probe since is not the recovery threshold (5): failback refused...
     e.sim.outage('westeurope', { kind: 'unhealthy', mode: 'status' });
     await e.advance(MIN);
+    // A forced failback's dry run now: the failback's own gate holds every entry, so the preview does too.
+    const dryBack = await e.call('POST', 'failback', {
+      body: { reason: 'what if', force: true, dryRun: true },
+    });
+    expect(dryBack.status).toBe(200);
+    const entries = dryBack.body.plan.groups.flatMap((g: { entries: unknown[] }) => g.entries);
+    expect(entries.length).toBeGreaterThan(0);
+    for (const en of entries)
+      expect(en).toMatchObject({
+        steps: [],
+        held: 'every-entry-runs',
+        blocked: expect.stringMatching(/^held: the primary's health check fails /),
+      });
     e.sim.restore('westeurope');
     await e.advance(30_000);
     const early = await e.call('POST', 'failback', { body: { reason: 'primary is back' } });
