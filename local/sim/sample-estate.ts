@@ -274,8 +274,7 @@ function seedRouter(
     }));
     const unset = 'https://not-yet-pointed.invalid/';
     // One secret named value per region, as the deployment creates them (an API's policy refers to both).
-    const sigNames =
-      typeof a.signature === 'object' && 'namedValues' in a.signature ? a.signature.namedValues : {};
+    const sigNames = (typeof a.signature === 'object' ? a.signature.namedValues : undefined) ?? {};
     for (const name of Object.values(sigNames))
       findOrAdd(service.namedValues!, name, () => ({ name, value: 'unset', secret: true }));
     if (a.backend !== undefined) service.backends!.push({ name: a.backend, url: unset });

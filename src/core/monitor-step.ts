@@ -927,15 +927,16 @@ function finish(
   };
 }
 
-/** The fences still pending plus the operation's new ones, pending since the operation started. */
-function mergeTargets(a: WorkflowTarget[], b: WorkflowTarget[]): WorkflowTarget[] {
+/** The targets of `a`, then those of `b` that `a` does not have (same region and key). */
+function mergeTargets<T extends WorkflowTarget>(a: T[], b: T[]): T[] {
   const seen = new Set(a.map(targetKey));
   return [...a, ...b.filter((t) => !seen.has(targetKey(t)))];
 }
 
+/** The fences still pending plus the operation's new ones, pending since the operation started. */
 function mergeFences(a: PendingFence[], b: WorkflowTarget[], since: string): PendingFence[] {
-  const seen = new Set(a.map(targetKey));
-  return [...a, ...b.filter((t) => !seen.has(targetKey(t))).map((t) => ({ ...t, since }))];
+  const added = b.map((t) => ({ ...t, since }));
+  return mergeTargets(a, added);
 }
 
 /**

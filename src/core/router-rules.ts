@@ -151,8 +151,8 @@ export function checkRouters(
           `one named value ("${a.signature.namedValue}") holds the sig for both regions: the switch would write it and then the ${a.backend !== undefined ? 'backend’s url' : 'API’s serviceUrl'}, and a call between the two writes carries one region’s sig to the other’s callback URL and is refused 401`,
           `give one secret named value per region (the switch writes the new region’s, then the url and the reference to it in one write): ${namedValuesExample(a.api !== undefined ? policy : '')}`,
         );
-      if (typeof a.signature === 'object' && 'namedValues' in a.signature) {
-        const names = a.signature.namedValues;
+      const names = typeof a.signature === 'object' ? a.signature.namedValues : undefined;
+      if (names) {
         const field = [...sigField, 'namedValues'];
         if (regions)
           checkRegionMap(

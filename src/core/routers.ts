@@ -41,12 +41,7 @@ export const endpointsByRegion = (router: Router, regions: Pick<Plan, 'primary' 
 /** The secret named value that holds each region's sig, for an APIM router that keeps it in named values. */
 export const sigNamedValuesByRegion = (router: Router, regions: Pick<Plan, 'primary' | 'secondary'>) =>
   'apiManagement' in router && typeof router.apiManagement.signature === 'object'
-    ? namesByRegion(
-        'namedValues' in router.apiManagement.signature
-          ? router.apiManagement.signature.namedValues
-          : undefined,
-        regions,
-      )
+    ? namesByRegion(router.apiManagement.signature.namedValues, regions)
     : undefined;
 
 /** The resource path (below the subscription and resource group) of what the switch writes. */

@@ -60,6 +60,16 @@ const OPERATION_RESPONSES = {
   503: { description: 'The monitor did not answer in time', schema: UnavailableResponseSchema },
 };
 
+/** Pause and resume answer alike: the pause state, a refusal, or no answer (yet) from the monitor. */
+const pauseResponses = (done: string) => ({
+  200: { description: done, schema: PauseResponseSchema },
+  409: { description: 'The monitor refused', schema: ConflictResponseSchema },
+  503: {
+    description: 'The monitor is not ready or did not answer in time',
+    schema: UnavailableResponseSchema,
+  },
+});
+
 export const HTTP_ROUTES = {
   status: {
     name: 'drHttpStatus',
@@ -159,14 +169,7 @@ export const HTTP_ROUTES = {
     description:
       "Probing continues; nothing fails over or back automatically until `until` (at most the plan's maxPause ahead). Honours Idempotency-Key.",
     body: PauseBodySchema,
-    responses: {
-      200: { description: 'Paused', schema: PauseResponseSchema },
-      409: { description: 'The monitor refused', schema: ConflictResponseSchema },
-      503: {
-        description: 'The monitor is not ready or did not answer in time',
-        schema: UnavailableResponseSchema,
-      },
-    },
+    responses: pauseResponses('Paused'),
   },
   resume: {
     name: 'drHttpResume',
@@ -176,14 +179,7 @@ export const HTTP_ROUTES = {
     summary: 'End a pause now',
     description: 'Honours Idempotency-Key. An empty body is allowed.',
     body: ResumeBodySchema,
-    responses: {
-      200: { description: 'Resumed', schema: PauseResponseSchema },
-      409: { description: 'The monitor refused', schema: ConflictResponseSchema },
-      503: {
-        description: 'The monitor is not ready or did not answer in time',
-        schema: UnavailableResponseSchema,
-      },
-    },
+    responses: pauseResponses('Resumed'),
   },
   health: {
     name: 'drHttpHealth',

@@ -13,7 +13,8 @@ import {
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
 import { activityTask, callActivity, type Gen, type TypedTask } from '../durable/activity-calls';
-import { DELIVERY_BACKOFF, backoffMs } from '../durable/retries';
+import { DELIVERY_BACKOFF } from '../durable/retries';
+import { retryUntilExpiry } from './retry';
 
 /** History stays bounded: after this many attempts in one execution the delivery continues as new. */
 export const ATTEMPTS_PER_EXECUTION = 20;
@@ -48,8 +49,7 @@ export function* queueNotifications(
 export function* deliveryOrchestrator(context: df.OrchestrationContext): Gen<DeliveryStatus> {
   const input = context.df.getInput<DeliveryInput>();
   const n = input.notification;
-  const deadline = Date.parse(input.queuedAt) + input.ttlMs;
-  let status: DeliveryStatus = {
+  const initial: DeliveryStatus = {
     state: 'pending',
     type: n.type,
     messageId: n.messageId,
@@ -57,38 +57,23 @@ export function* deliveryOrchestrator(context: df.OrchestrationContext): Gen<Del
     queuedAt: input.queuedAt,
     attempts: input.attempts,
   };
-  for (let i = 0; i < ATTEMPTS_PER_EXECUTION; i++) {
-    const attempt = status.attempts + 1;
+  // Any send failure (broker down, refused, undeliverable) is tried again until the TTL: it is the outbox's job.
+  const { outcome, status } = yield* retryUntilExpiry(context, input, initial, {
+    backoff: DELIVERY_BACKOFF,
+    attemptsPerExecution: ATTEMPTS_PER_EXECUTION,
+    attempt: () => callActivity(context, 'sendNotification', n),
+    settle: (sent, counted): DeliveryStatus =>
+      sent.delivered
+        ? { ...counted, state: 'delivered', deliveredAt: context.df.currentUtcDateTime.toISOString() }
+        : { ...counted, state: 'skipped', lastError: sent.skipped ?? 'not sent' },
+    expire: (rest, at): DeliveryStatus => ({ ...rest, state: 'dropped', droppedAt: at }),
+  });
+  if (outcome === 'expired') {
     try {
-      const sent = yield* callActivity(context, 'sendNotification', n);
-      const at = context.df.currentUtcDateTime.toISOString();
-      const { lastError: _gone, nextAttemptAt: _none, ...rest } = status;
-      status = sent.delivered
-        ? { ...rest, state: 'delivered', attempts: attempt, deliveredAt: at }
-        : { ...rest, state: 'skipped', attempts: attempt, lastError: sent.skipped ?? 'not sent' };
-      context.df.setCustomStatus(status);
-      return status;
-    } catch (err) {
-      // Any send failure (broker down, refused, undeliverable) is tried again until the TTL: it is the outbox's job.
-      status = { ...status, attempts: attempt, lastError: errorMessage(err) };
+      yield* callActivity(context, 'reportDroppedNotification', status);
+    } catch {
+      // The status already says it was dropped; the alert line is best effort.
     }
-    const now = context.df.currentUtcDateTime.getTime();
-    if (now >= deadline) {
-      const { nextAttemptAt: _none, ...rest } = status;
-      status = { ...rest, state: 'dropped', droppedAt: new Date(now).toISOString() };
-      context.df.setCustomStatus(status);
-      try {
-        yield* callActivity(context, 'reportDroppedNotification', status);
-      } catch {
-        // The status above already says it was dropped; the alert line is best effort.
-      }
-      return status;
-    }
-    const next = Math.min(deadline, now + backoffMs(DELIVERY_BACKOFF, attempt));
-    status = { ...status, nextAttemptAt: new Date(next).toISOString() };
-    context.df.setCustomStatus(status);
-    yield context.df.createTimer(new Date(next));
   }
-  context.df.continueAsNew({ ...input, attempts: status.attempts } satisfies DeliveryInput);
   return status;
 }

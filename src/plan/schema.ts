@@ -127,8 +127,13 @@ export const RouterSchema = z
                 .describe(
                   'One secret named value per region holding that region’s sig; the switch writes the url and the reference (or the API’s serviceUrl, whose host the policy picks it by) in one write',
                 ),
+              // Kept only so the plan rules refuse it by name (even beside namedValues); editors show it deprecated.
               z
-                .strictObject({ namedValue: nonEmpty })
+                .strictObject({
+                  namedValue: nonEmpty,
+                  namedValues: perRegion('secret named value holding the sig').optional(),
+                })
+                .meta({ deprecated: true })
                 .describe(
                   'Refused: one named value for both regions leaves calls refused 401 between its write and the url’s; use namedValues',
                 ),

@@ -126,6 +126,14 @@ describe('plan rules', () => {
     );
   });
 
+  it('refuses the single named value by name even beside namedValues (not a generic shape error)', () => {
+    const namedValues = { westeurope: 'sig-weu', northeurope: 'sig-neu' };
+    const { issues } = withEntries({
+      router: { apiManagement: { ...APIM.apiManagement, signature: { namedValue: 'sig', namedValues } } },
+    });
+    expect(issues.map((i) => [i.rule, i.path.at(-1)])).toEqual([['router-signature', 'namedValue']]);
+  });
+
   it('refuses sig named values that do not map to the two regions, name one twice, or break APIM naming', () => {
     const issuesOf = (namedValues: Record<string, string>) =>
       withEntries({ router: { apiManagement: { ...APIM.apiManagement, signature: { namedValues } } } })

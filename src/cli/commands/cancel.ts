@@ -3,7 +3,7 @@ import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
 import type { Command } from '../command';
 import { requireReason } from './failover';
-import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
+import { REMOTE_EXIT_HELP, REMOTE_OPTIONS_HELP, REQUEST_OPTIONS, postRequest } from '../remote';
 
 const usage = `Usage: dr cancel OPERATION_ID --reason TEXT [--idempotency-key KEY] [--url URL] [--key KEY] [--json]
 
@@ -28,24 +28,13 @@ export const cancelCommand: Command = {
   summary: 'cancel the running failover or failback at its next step boundary',
   usage,
   async run(args, io: CliIo) {
-    const { values, positionals } = parseCommandArgs(args, {
-      ...REMOTE_OPTIONS,
-      reason: { type: 'string' },
-      'idempotency-key': { type: 'string' },
-    });
+    const { values, positionals } = parseCommandArgs(args, REQUEST_OPTIONS);
     const [id, extra] = positionals;
     if (id === undefined) throw new UsageError('say which operation: dr cancel OPERATION_ID (see dr status)');
     if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
     if (!OperationIdSchema.safeParse(id).success)
       throw new UsageError(`"${id}" is not an operation id (e.g. failover-1-20260302T081500)`);
     const reason = requireReason(values.reason);
-    const api = remoteClient(values, io);
-    return runRemote(
-      io,
-      'cancel',
-      values.json,
-      () => api.post(`operations/${id}/cancel`, { reason }, { idempotencyKey: values['idempotency-key'] }),
-      renderCancelling,
-    );
+    return postRequest(io, 'cancel', values, `operations/${id}/cancel`, { reason }, renderCancelling);
   },
 };

@@ -2,7 +2,7 @@ import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
 import type { Command } from '../command';
 import { renderAccepted, renderDryRun, requireReason } from './failover';
-import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
+import { REMOTE_EXIT_HELP, REMOTE_OPTIONS_HELP, REQUEST_OPTIONS, postRequest } from '../remote';
 
 const usage = `Usage: dr failback --reason TEXT [--force] [--dry-run] [--idempotency-key KEY] [--url URL] [--key KEY] [--json]
 
@@ -23,26 +23,20 @@ export const failbackCommand: Command = {
   usage,
   async run(args, io: CliIo) {
     const { values, positionals } = parseCommandArgs(args, {
-      ...REMOTE_OPTIONS,
-      reason: { type: 'string' },
+      ...REQUEST_OPTIONS,
       force: { type: 'boolean' },
       'dry-run': { type: 'boolean' },
-      'idempotency-key': { type: 'string' },
     });
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const reason = requireReason(values.reason);
     const dryRun = values['dry-run'] === true;
-    const api = remoteClient(values, io);
-    return runRemote(
+    const body = { reason, ...(values.force ? { force: true } : {}), ...(dryRun ? { dryRun } : {}) };
+    return postRequest(
       io,
       'failback',
-      values.json,
-      () =>
-        api.post(
-          'failback',
-          { reason, ...(values.force ? { force: true } : {}), ...(dryRun ? { dryRun } : {}) },
-          { idempotencyKey: values['idempotency-key'] },
-        ),
+      values,
+      'failback',
+      body,
       dryRun ? renderDryRun : renderAccepted('failback'),
     );
   },

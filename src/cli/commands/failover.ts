@@ -3,7 +3,7 @@ import type { OperationPlan } from '../../core/planner';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
 import type { Command } from '../command';
-import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
+import { REMOTE_EXIT_HELP, REMOTE_OPTIONS_HELP, REQUEST_OPTIONS, postRequest } from '../remote';
 import { renderOperationPlan } from './whatif';
 
 const RULES = Object.values(SAFETY_RULES) as string[];
@@ -48,12 +48,10 @@ export const failoverCommand: Command = {
   usage,
   async run(args, io: CliIo) {
     const { values, positionals } = parseCommandArgs(args, {
-      ...REMOTE_OPTIONS,
-      reason: { type: 'string' },
+      ...REQUEST_OPTIONS,
       kind: { type: 'string' },
       override: { type: 'string', multiple: true },
       'dry-run': { type: 'boolean' },
-      'idempotency-key': { type: 'string' },
     });
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     const reason = requireReason(values.reason);
@@ -65,17 +63,13 @@ export const failoverCommand: Command = {
       if (!RULES.includes(rule))
         throw new UsageError(`--override "${rule}" is not a safety rule; known rules: ${RULES.join(', ')}`);
     const dryRun = values['dry-run'] === true;
-    const api = remoteClient(values, io);
-    return runRemote(
+    const body = { reason, kind, ...(override.length ? { override } : {}), ...(dryRun ? { dryRun } : {}) };
+    return postRequest(
       io,
       'failover',
-      values.json,
-      () =>
-        api.post(
-          'failover',
-          { reason, kind, ...(override.length ? { override } : {}), ...(dryRun ? { dryRun } : {}) },
-          { idempotencyKey: values['idempotency-key'] },
-        ),
+      values,
+      'failover',
+      body,
       dryRun ? renderDryRun : renderAccepted('failover'),
     );
   },

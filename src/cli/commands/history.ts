@@ -4,7 +4,7 @@ import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
 import type { Command } from '../command';
 import { table } from '../table';
-import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
+import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, runRemote } from '../remote';
 
 const usage = `Usage: dr history [--requests] [--limit N] [--before ID] [--url URL] [--key KEY] [--json]
 
@@ -75,21 +75,9 @@ export const historyCommand: Command = {
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if (values.limit !== undefined && !/^\d+$/.test(values.limit))
       throw new UsageError(`--limit must be a whole number from 1 to 100, not "${values.limit}"`);
-    const api = remoteClient(values, io);
+    const page = { limit: values.limit, before: values.before };
     if (values.requests)
-      return runRemote(
-        io,
-        'history',
-        values.json,
-        () => api.get('requests', { limit: values.limit, before: values.before }),
-        renderRequests,
-      );
-    return runRemote(
-      io,
-      'history',
-      values.json,
-      () => api.get('history', { limit: values.limit, before: values.before }),
-      renderHistory,
-    );
+      return runRemote(io, 'history', values, (api) => api.get('requests', page), renderRequests);
+    return runRemote(io, 'history', values, (api) => api.get('history', page), renderHistory);
   },
 };

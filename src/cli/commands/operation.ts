@@ -3,7 +3,7 @@ import type { OperationRecord } from '../../durable/contracts';
 import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
 import type { Command } from '../command';
-import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
+import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, runRemote } from '../remote';
 
 const usage = `Usage: dr operation ID [--url URL] [--key KEY] [--json]
 
@@ -73,13 +73,7 @@ export const operationCommand: Command = {
     const [id, extra] = positionals;
     if (!id) throw new UsageError('say which operation: dr operation ID (IDs are in dr history)');
     if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`);
-    const api = remoteClient(values, io);
-    return runRemote(
-      io,
-      'operation',
-      values.json,
-      () => api.get(`operations/${encodeURIComponent(id)}`),
-      renderOperation,
-    );
+    const path = `operations/${encodeURIComponent(id)}`;
+    return runRemote(io, 'operation', values, (api) => api.get(path), renderOperation);
   },
 };

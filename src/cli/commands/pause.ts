@@ -3,7 +3,7 @@ import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
 import type { Command } from '../command';
 import { requireReason } from './failover';
-import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
+import { REMOTE_EXIT_HELP, REMOTE_OPTIONS_HELP, REQUEST_OPTIONS, postRequest } from '../remote';
 
 const usage = `Usage: dr pause (--until ISO | --for DURATION) --reason TEXT [--idempotency-key KEY] [--url URL] [--key KEY] [--json]
 
@@ -33,11 +33,9 @@ export const pauseCommand: Command = {
   usage,
   async run(args, io: CliIo) {
     const { values, positionals } = parseCommandArgs(args, {
-      ...REMOTE_OPTIONS,
+      ...REQUEST_OPTIONS,
       until: { type: 'string' },
       for: { type: 'string' },
-      reason: { type: 'string' },
-      'idempotency-key': { type: 'string' },
     });
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
     if ((values.until === undefined) === (values.for === undefined))
@@ -56,13 +54,6 @@ export const pauseCommand: Command = {
       if (Number.isNaN(Date.parse(until)))
         throw new UsageError(`--until "${until}" is not an ISO 8601 date-time, e.g. 2026-03-02T18:00:00Z`);
     }
-    const api = remoteClient(values, io);
-    return runRemote(
-      io,
-      'pause',
-      values.json,
-      () => api.post('pause', { reason, until }, { idempotencyKey: values['idempotency-key'] }),
-      renderPause,
-    );
+    return postRequest(io, 'pause', values, 'pause', { reason, until }, renderPause);
   },
 };

@@ -2,7 +2,7 @@ import { parseCommandArgs } from '../args';
 import { UsageError, type CliIo } from '../io';
 import type { Command } from '../command';
 import type { PauseState } from './pause';
-import { REMOTE_EXIT_HELP, REMOTE_OPTIONS, REMOTE_OPTIONS_HELP, remoteClient, runRemote } from './status';
+import { REMOTE_EXIT_HELP, REMOTE_OPTIONS_HELP, REQUEST_OPTIONS, postRequest } from '../remote';
 
 const usage = `Usage: dr resume [--reason TEXT] [--idempotency-key KEY] [--url URL] [--key KEY] [--json]
 
@@ -27,22 +27,9 @@ export const resumeCommand: Command = {
   summary: 'end a pause now',
   usage,
   async run(args, io: CliIo) {
-    const { values, positionals } = parseCommandArgs(args, {
-      ...REMOTE_OPTIONS,
-      reason: { type: 'string' },
-      'idempotency-key': { type: 'string' },
-    });
+    const { values, positionals } = parseCommandArgs(args, REQUEST_OPTIONS);
     if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-    const api = remoteClient(values, io);
-    return runRemote(
-      io,
-      'resume',
-      values.json,
-      () =>
-        api.post('resume', values.reason?.trim() ? { reason: values.reason } : {}, {
-          idempotencyKey: values['idempotency-key'],
-        }),
-      renderResume,
-    );
+    const body = values.reason?.trim() ? { reason: values.reason } : {};
+    return postRequest(io, 'resume', values, 'resume', body, renderResume);
   },
 };
