@@ -214,6 +214,28 @@ export function doubledThresholdReached(state: MonitorState, policy: MonitorPoli
   return state.consecutiveFailures >= 2 * needed;
 }
 
+/**
+ * The failure threshold in force now, as status and every cycle's reason say it: the policy's, or twice it in a
+ * row while the cooldown after a failover lasts (while a failover is still to decide; see doubledThresholdReached).
+ */
+export interface ThresholdInForce {
+  /** Failures that fail over now. */
+  needed: number;
+  /** The policy's own threshold (window mode: `window.failures`). */
+  base: number;
+  /** When the cooldown ends (ISO 8601): until then `needed` is twice `base`, counted in a row. */
+  cooldownUntil?: string;
+}
+
+export function thresholdInForce(state: MonitorState, policy: MonitorPolicy, now: Date): ThresholdInForce {
+  const base = policy.window?.failures ?? policy.failureThreshold ?? 1;
+  const cooldownEnds = at(state.lastFailoverAt) + durationMs(policy.cooldown);
+  const deciding = state.mode === 'monitoring' || state.mode === 'degraded';
+  return deciding && state.activeRegion === 'primary' && now.getTime() < cooldownEnds
+    ? { needed: 2 * base, base, cooldownUntil: new Date(cooldownEnds).toISOString() }
+    : { needed: base, base };
+}
+
 function evidence(state: MonitorState, policy: MonitorPolicy): FailureEvidence {
   return {
     firstFailureAt: state.firstFailureAt ?? state.recentProbes.at(-1)?.at ?? '',
@@ -481,9 +503,13 @@ function explain(
     return `${verdict.direction} accepted: it starts now`;
   if (event.type !== 'probe') return `${event.type} recorded; the monitor is ${reportedMode(state, now)}`;
   const counted = countedFailures(state, policy);
-  const needs = policy.window
-    ? `${counted} of the last ${state.recentOutcomes.length} probes failed (fails over at ${policy.window.failures} of ${policy.window.of})`
-    : `${state.consecutiveFailures} failed probe(s) in a row (fails over at ${policy.failureThreshold})`;
+  // During the cooldown the doubled threshold, in a row, is the one that fails over: said once, the same here.
+  const threshold = thresholdInForce(state, policy, now);
+  const needs = threshold.cooldownUntil
+    ? `${state.consecutiveFailures} failed probe(s) in a row (fails over at ${threshold.needed} until the cooldown ends)`
+    : policy.window
+      ? `${counted} of the last ${state.recentOutcomes.length} probes failed (fails over at ${policy.window.failures} of ${policy.window.of})`
+      : `${state.consecutiveFailures} failed probe(s) in a row (fails over at ${policy.failureThreshold})`;
   const pause = state.pause ? `paused until ${state.pause.until} by ${state.pause.by}; ` : '';
   // While the primary is active, every cycle says what would withhold an automatic failover now.
   const withholds = withholding(state, policy, now)

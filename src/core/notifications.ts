@@ -35,7 +35,10 @@ export const EVENT_TYPES = {
   fenceApplied: 'com.logicappsfailover.fence.applied',
   primaryRecovered: 'com.logicappsfailover.primary.recovered',
   overrideAccepted: 'com.logicappsfailover.override.accepted',
-  /** An entry held (nothing of it changed) or an activation blocked: sent the moment it happens. */
+  /**
+   * Entries held (nothing of them changed) or activations blocked: the ones refused before any step in one
+   * notice per operation, those blocked while running the moment they are.
+   */
   activationBlocked: 'com.logicappsfailover.activation.blocked',
   /** An operator stopped a running operation (cancel, or a break-glass failover superseding it): said at once. */
   operationCancelled: 'com.logicappsfailover.operation.cancelled',
@@ -95,6 +98,8 @@ interface Started extends OperationFacts {
   policy?: MonitorPolicy;
   /** `op label` per planned step, in plan order. */
   actions: string[];
+  /** Entries refused at planning (held, or refused by the DR rules): no step; activation.blocked says why. */
+  held?: string[];
 }
 interface Completed extends OperationFacts {
   outcome: OperationOutcome;
@@ -166,9 +171,11 @@ export interface NotificationData {
   [EVENT_TYPES.activationBlocked]: {
     operationId: string;
     direction: OperationRequest['direction'];
-    group: number;
+    /** Every entry held or blocked together: one notice for them, not one per entry. */
     entries: {
       entry: string;
+      /** The plan group the entry belongs to. */
+      group: number;
       reason: string;
       /** The rule an entry was held whole by (nothing of it changed). */
       held?: string;
@@ -313,11 +320,8 @@ export function summaryOf<K extends EventType>(
     }
     case EVENT_TYPES.failoverWithheld: {
       const d = any as NotificationData[typeof EVENT_TYPES.failoverWithheld];
-      const why =
-        d.reason === 'automatic-failover-off'
-          ? 'automatic failover is off'
-          : `${d.reason === 'paused' ? 'paused' : 'in cooldown'}${d.until ? ` until ${d.until}` : ''}`;
-      return `Plan ${planId}: failover withheld (${why}) although ${primary} failed ${plural(d.evidence.consecutiveFailures, 'probe')} in a row`;
+      const failed = `${primary} failed ${plural(d.evidence.consecutiveFailures, 'probe')} in a row`;
+      return `Plan ${planId}: failover withheld although ${failed}: ${withheldNext(d)}`;
     }
     case EVENT_TYPES.healthRecovered:
     case EVENT_TYPES.primaryRecovered: {
@@ -334,16 +338,19 @@ export function summaryOf<K extends EventType>(
     }
     case EVENT_TYPES.paused: {
       const d = any as Paused;
-      return `Plan ${planId}: automatic operations paused${d.until ? ` until ${d.until}` : ''} by ${d.caller.by}: ${d.caller.reason}`;
+      return `Plan ${planId}: automatic operations paused${d.until ? ` until ${d.until}` : ''} by ${d.caller.by}: ${d.caller.reason}; active region ${placedRegion(d.monitor.activeRegion, regions)}`;
     }
     case EVENT_TYPES.resumed: {
       const d = any as Omit<Paused, 'until'>;
-      return `Plan ${planId}: automatic operations resumed by ${d.caller.by}${d.caller.reason ? `: ${d.caller.reason}` : ''}`;
+      return `Plan ${planId}: automatic operations resumed by ${d.caller.by}${d.caller.reason ? `: ${d.caller.reason}` : ''}; active region ${placedRegion(d.monitor.activeRegion, regions)}`;
     }
     case EVENT_TYPES.failoverStarted:
     case EVENT_TYPES.failbackStarted: {
       const d = any as Started;
-      return `${operationTitle(planId, d.direction, regions)} started (${d.kind}, ${d.trigger}, by ${d.caller.by}): ${plural(d.actions.length, 'step')} planned`;
+      const held = d.held?.length
+        ? `; ${plural(d.held.length, 'entry', 'entries')} held at planning (${d.held.join(', ')})`
+        : '';
+      return `${operationTitle(planId, d.direction, regions)} started (${d.kind}, ${d.trigger}, by ${d.caller.by}): ${plural(d.actions.length, 'step')} planned${held}`;
     }
     case EVENT_TYPES.failoverCompleted:
     case EVENT_TYPES.failbackCompleted: {
@@ -364,8 +371,49 @@ export function summaryOf<K extends EventType>(
     case EVENT_TYPES.activationBlocked: {
       const d = any as NotificationData[typeof EVENT_TYPES.activationBlocked];
       const names = d.entries.map((e) => e.entry).join(', ');
-      return `${operationTitle(planId, d.direction, regions)}: ${plural(d.entries.length, 'entry', 'entries')} of group ${d.group} held or blocked (${names})`;
+      const groups = [...new Set(d.entries.map((e) => e.group))];
+      return `${operationTitle(planId, d.direction, regions)}: ${plural(d.entries.length, 'entry', 'entries')} of ${groups.length === 1 ? 'group' : 'groups'} ${groups.join(', ')} held or blocked (${names})`;
+    }
+    case EVENT_TYPES.operationCancelled: {
+      const d = any as NotificationData[typeof EVENT_TYPES.operationCancelled];
+      const how =
+        d.outcome === 'superseded'
+          ? `superseded by ${d.supersededBy ?? 'a break-glass failover'}`
+          : 'cancelled';
+      return `${operationTitle(planId, d.direction, regions)} (${d.operationId}) ${how} by ${d.caller.by}: ${d.caller.reason}; it stops at its next step boundary, its completed notice says what it left`;
+    }
+    case EVENT_TYPES.estateDrifted:
+    case EVENT_TYPES.driftCleared: {
+      const d = any as Drift;
+      const where = `${d.workflow.slice(d.workflow.indexOf(':') + 1)} in ${placedRegion(d.region, regions)}`;
+      return type === EVENT_TYPES.estateDrifted
+        ? `Plan ${planId}: ${where} drifted from what ${d.operationId} left: ${d.message} [${d.rule}]`
+        : `Plan ${planId}: drift cleared: ${where} is again as ${d.operationId} left it (was: ${d.message} [${d.rule}])`;
     }
   }
   return `Plan ${planId}: ${type}`;
+}
+
+/** `19:24:05 UTC`: the time of day an on-call person compares with the clock (the full time is in `until`). */
+const utcClock = (iso: string): string => {
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? iso : `${new Date(ms).toISOString().slice(11, 19)} UTC`;
+};
+
+/**
+ * What happens next to a withheld failover, and when: by itself at the end of a cooldown or a pause (the
+ * monitor decides, see decide() in monitor.ts), or by a person's decision when automatic failover is off.
+ */
+function withheldNext(d: NotificationData[typeof EVENT_TYPES.failoverWithheld]): string {
+  const policy = d.monitor.policy;
+  if (d.reason === 'automatic-failover-off')
+    return 'automatic failover is off, so a person decides: fail over by hand, or wait for the primary';
+  if (d.reason === 'paused')
+    return d.until
+      ? `automatic operations are paused; it fails over by itself at the first failed probe after the pause ends at ${utcClock(d.until)}, unless the pause is extended (resume or fail over by hand to act sooner)`
+      : 'automatic operations are paused; it fails over by itself at the first failed probe once the pause ends';
+  // The cooldown only doubles detection: the failover comes at twice the threshold, or when it ends.
+  const doubled = 2 * (policy.window?.failures ?? policy.failureThreshold ?? 0);
+  const ends = d.until ? ` or at the first failed probe after the cooldown ends at ${utcClock(d.until)}` : '';
+  return `in the cooldown after the last failover; it fails over by itself at ${doubled} failed probes in a row${ends}, whichever comes first, unless paused`;
 }

@@ -284,6 +284,7 @@ export function startedNotice(input: OperationInput, plan: OperationPlan, now: D
       actions: plan.groups.flatMap((g) =>
         g.entries.flatMap((e) => e.steps.map((s) => `${s.op} ${placedLabel(s.target, input.regions)}`)),
       ),
+      held: plan.groups.flatMap((g) => g.entries.filter((e) => e.blocked).map((e) => e.entry)),
     },
     now,
   );

@@ -40,12 +40,6 @@ export function activityTask<K extends ActivityName>(
     : context.df.callActivity(ACTIVITIES[name], input);
 }
 
-/** The result of a task already completed (a Task.any winner): its error thrown, as a yield of it would. */
-export function taskResult<T>(task: TypedTask<T>): T {
-  if (task.isFaulted) throw task.result;
-  return task.result as T;
-}
-
 /** `const r = yield* callActivity(context, 'probe', input)`: yields the task, returns its typed result. */
 export function* callActivity<K extends ActivityName>(
   context: df.OrchestrationContext,

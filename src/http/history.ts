@@ -12,6 +12,7 @@ import {
   type RequestRecord,
 } from '../durable/contracts';
 import type { InstanceInfo } from '../durable/client';
+import { movedExtent, notMovedOf, type MovedExtent, type NotMoved } from '../core/operation-record';
 import { RequestValidationError } from './errors';
 import type { HistoryItemSchema, HistoryResponseSchema, RequestsResponseSchema } from './schemas';
 
@@ -41,6 +42,21 @@ function requestOf(instance: InstanceInfo): OperationInput['request'] | undefine
   return recordOf(instance)?.request ?? (input && typeof input === 'object' ? input.request : undefined);
 }
 
+/** The entries an operation did not (wholly) move, with why: its record's list (computed for older records). */
+export function notMovedIn(record: OperationRecord): NotMoved[] {
+  return record.notMoved ?? notMovedOf(record.request.direction, record.entries);
+}
+
+/**
+ * How much an ended operation moved, for whether its RTO means anything: `none` also when it ran no entry at
+ * all (stopped while planning, failed to plan), `partial` when a stop left entries not run.
+ */
+export function extentOfRecord(record: OperationRecord): MovedExtent {
+  if (record.entries.length === 0) return 'none';
+  const extent = movedExtent(record.entries, notMovedIn(record));
+  return extent === 'all' && record.stopped?.notRun.length ? 'partial' : extent;
+}
+
 export function historyItem(planId: string, instance: InstanceInfo): HistoryItem {
   const operationId = instance.instanceId.slice(OPERATION_PREFIX(planId).length);
   const record = recordOf(instance);
@@ -64,6 +80,7 @@ export function historyItem(planId: string, instance: InstanceInfo): HistoryItem
     startedAt: isoOf(instance.createdTime),
     ...(running ? {} : { finishedAt: isoOf(instance.lastUpdatedTime) }),
     ...(record?.rto.measuredMs !== undefined ? { measuredRtoMs: record.rto.measuredMs } : {}),
+    ...(record && !running ? { moved: extentOfRecord(record) } : {}),
     ...(record?.error
       ? { error: record.error }
       : !record && !running && typeof instance.output === 'string'

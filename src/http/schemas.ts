@@ -239,6 +239,18 @@ const NotMovedSchema = z
     'Entries the operation did not move (held whole, or blocked), each with why: a partial operation',
   );
 
+const MovedSchema = z
+  .enum(['all', 'partial', 'none'])
+  .optional()
+  .describe(
+    'How much it moved (none also when it ran no entry); dr status shows no RTO for one that moved nothing',
+  );
+
+const OverrideSchema = z
+  .array(z.string())
+  .optional()
+  .describe('The break-glass override the operator asked for (e.g. no-dual-active)');
+
 const LastFailoverSchema = z
   .object({
     operationId: z.string(),
@@ -253,6 +265,8 @@ const LastFailoverSchema = z
     finishedAt: z.string().optional(),
     measuredRtoMs: z.number().optional().describe('First failed probe to the last group verified'),
     predictedRtoMs: z.number().optional().describe('What the policy predicted when it ran'),
+    moved: MovedSchema,
+    override: OverrideSchema,
     pendingFences: z
       .array(z.string())
       .describe('Fences the failover left pending (the top-level pendingFences says which still are)'),
@@ -277,6 +291,9 @@ export const StatusResponseSchema = z
     activeRegion: z.enum(['primary', 'secondary']),
     activeLocation: z.string(),
     mode: ModeSchema,
+    pausedMode: ModeSchema.exclude(['paused'])
+      .optional()
+      .describe("While paused: the mode the pause sits on (e.g. 'failed-over'); dr status shows both"),
     modeDetail: z
       .string()
       .describe(
@@ -290,6 +307,7 @@ export const StatusResponseSchema = z
           .enum(['all', 'partial', 'none'])
           .describe('How much of the plan the operation behind the current mode moved'),
         notMoved: NotMovedSchema,
+        override: OverrideSchema,
       })
       .nullable()
       .describe(
@@ -302,6 +320,17 @@ export const StatusResponseSchema = z
         consecutive: z.number().int(),
         rule: z.string(),
         window: z.object({ failures: z.number().int(), of: z.number().int() }).optional(),
+        cooldownUntil: z
+          .string()
+          .optional()
+          .describe(
+            "During the cooldown after a failover: when it ends; until then `needed` is twice the policy's threshold, in a row",
+          ),
+        policyNeeded: z
+          .number()
+          .int()
+          .optional()
+          .describe("During the cooldown: the policy's own threshold, which the cooldown doubles"),
       })
       .describe('Consecutive failures against the threshold, or k of the last n probes'),
     recentProbes: z.array(ProbeSchema).max(20).describe('The last 20 probes, newest last'),
@@ -326,6 +355,20 @@ export const StatusResponseSchema = z
         .optional()
         .describe('What the operation waits for, e.g. "waiting for the split slot at 08:30:30" (UTC)'),
       waitingUntil: z.string().optional().describe('When that wait ends (ISO 8601)'),
+      progress: z
+        .object({
+          entriesDone: z.number().int(),
+          events: z.number().int().describe('Events in its timeline so far'),
+          lastEvents: z
+            .array(z.object({ at: z.string(), event: z.string() }))
+            .describe('The newest timeline events (at most 5), oldest first'),
+          released: z
+            .array(z.string())
+            .describe('Fences its finished groups left pending, released to the monitor to apply'),
+          working: z.number().int().describe('Sub-orchestrations of the group running now'),
+        })
+        .optional()
+        .describe("The running operation's progress, from its live status"),
       stopping: z
         .object({
           outcome: z.enum(['cancelled', 'superseded']),
@@ -339,6 +382,8 @@ export const StatusResponseSchema = z
     }).nullable(),
     lastOperation: OperationSummarySchema.extend({
       measuredRtoMs: z.number().optional(),
+      moved: MovedSchema,
+      override: OverrideSchema,
       notMoved: NotMovedSchema.optional(),
       error: z.string().optional(),
     }).nullable(),
@@ -449,6 +494,7 @@ export const HistoryItemSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string().optional(),
   measuredRtoMs: z.number().optional(),
+  moved: MovedSchema,
   error: z.string().optional(),
 });
 

@@ -11,20 +11,28 @@ import {
   QUEUE_POLL_MAX_MS,
 } from '../core/actuation';
 import { durationMs, formatDuration } from '../core/duration';
-import { countedFailures, reportedMode, withholding, type MonitorPolicy } from '../core/monitor';
-import { movedExtent, notMovedOf, type NotMoved } from '../core/operation-record';
+import {
+  countedFailures,
+  reportedMode,
+  thresholdInForce,
+  withholding,
+  type MonitorPolicy,
+  type ThresholdInForce,
+} from '../core/monitor';
+import { movedExtent, type NotMoved } from '../core/operation-record';
 import { entryTargets } from '../core/planner';
 import {
   DELIVERY_PREFIX,
   OPERATION_PREFIX,
   type DeliveryStatus,
   type MonitorStatus,
+  type OperationLiveStatus,
   type OperationRecord,
   type OperationSummary,
 } from '../durable/contracts';
 import type { Plan } from '../plan/schema';
 import type { z } from 'zod';
-import { isoOf, isRunning, recordOf, type InstanceInfo } from './history';
+import { extentOfRecord, isoOf, isRunning, notMovedIn, recordOf, type InstanceInfo } from './history';
 import type { StatusResponseSchema } from './schemas';
 
 export type StatusView = z.output<typeof StatusResponseSchema>;
@@ -52,10 +60,21 @@ const LIST_PAGE = 100;
  * the actuation: per group the orchestration's own time and its sequential ARM round trips at the ARM latency
  * this instance observed, plus ARM's write throttling and the queue hops of each group.
  */
-export function predictRto(plan: Plan, policy: MonitorPolicy, armLatencyMs?: number): PredictedRto {
+export function predictRto(
+  plan: Plan,
+  policy: MonitorPolicy,
+  armLatencyMs?: number,
+  threshold?: ThresholdInForce,
+): PredictedRto {
   const intervalMs = durationMs(plan.policy.probeInterval);
   const timeoutMs = durationMs(plan.healthCheck.timeout);
-  const needed = policy.window?.failures ?? policy.failureThreshold ?? 1;
+  // The threshold in force: during the cooldown twice the policy's, as the failures line says.
+  const needed = threshold?.needed ?? policy.window?.failures ?? policy.failureThreshold ?? 1;
+  const counting = threshold?.cooldownUntil
+    ? `in a row (the cooldown doubles ${threshold.base} until ${threshold.cooldownUntil}) `
+    : policy.window
+      ? `(${policy.window.failures} of the last ${policy.window.of}) `
+      : '';
   const detectionHopsMs = DETECTION_QUEUE_HOPS * QUEUE_POLL_MAX_MS;
   const detectionMs = needed * intervalMs + timeoutMs + detectionHopsMs;
   const targets = plan.workflows.flatMap((e) => entryTargets(plan, e)).length;
@@ -74,7 +93,7 @@ export function predictRto(plan: Plan, policy: MonitorPolicy, armLatencyMs?: num
       : `${roundTrips} sequential ARM round trips x ${latencyMs} ms (the slowest of the last ARM answers this instance saw)`;
   return {
     detectionMs,
-    detection: `${needed} failed probe(s) ${policy.window ? `(${policy.window.failures} of the last ${policy.window.of}) ` : ''}x ${plan.policy.probeInterval} probe interval + ${plan.healthCheck.timeout} probe timeout + ${DETECTION_QUEUE_HOPS} queue hops x ${hop} = ${formatDuration(detectionMs)}`,
+    detection: `${needed} failed probe(s) ${counting}x ${plan.policy.probeInterval} probe interval + ${plan.healthCheck.timeout} probe timeout + ${DETECTION_QUEUE_HOPS} queue hops x ${hop} = ${formatDuration(detectionMs)}`,
     actuationMs,
     actuation: `a bound: ${groups} group(s) x ~1 s of orchestration + ${latency} + ARM write throttling beyond ${ARM_WRITE_BURST} writes (${targets} workflow(s), at most one write each) + ${actuationQueueHops(groups)} queue hops x ${hop} = ${formatDuration(actuationMs)}; it assumes ARM answers as fast as it did lately, and a planned failover may also wait for a split entry's next slot boundary`,
     totalMs: detectionMs + actuationMs,
@@ -141,15 +160,17 @@ export function lastFailoverView(
     ...(finishedAt ? { finishedAt } : {}),
     ...(record?.rto.measuredMs !== undefined ? { measuredRtoMs: record.rto.measuredMs } : {}),
     ...(record?.rto.predictedMs !== undefined ? { predictedRtoMs: record.rto.predictedMs } : {}),
+    ...(record ? { moved: extentOfRecord(record) } : {}),
+    ...overrideOf(request),
     pendingFences: (record?.pendingFences ?? []).map((t) => t.label),
     ...notMovedOfRecord(record),
     ...((record?.error ?? crashed) ? { error: record?.error ?? crashed } : {}),
   };
 }
 
-/** The entries an operation did not (wholly) move, with why: its record's list (computed for older records). */
-function notMovedIn(record: OperationRecord): NotMoved[] {
-  return record.notMoved ?? notMovedOf(record.request.direction, record.entries);
+/** The break-glass override an operator asked for, when one was. */
+function overrideOf(request: { override?: string[] } | undefined): { override?: string[] } {
+  return request?.override?.length ? { override: request.override } : {};
 }
 
 /**
@@ -192,6 +213,7 @@ export function movedView(
     direction: record.request.direction,
     extent: movedExtent(record.entries, notMoved),
     notMoved,
+    ...overrideOf(record.request),
   };
 }
 
@@ -259,7 +281,7 @@ export function statusView(i: StatusInputs): StatusView {
   const { plan, monitor: m } = i;
   const policy = m.policy ?? i.planPolicy;
   const state = m.state;
-  const needed = policy.window?.failures ?? policy.failureThreshold ?? 1;
+  const threshold = thresholdInForce(state, policy, i.now);
   const pause = state.pause && Date.parse(state.pause.until) > i.now.getTime() ? state.pause : undefined;
   const last = m.lastOperation;
   const measured = i.lastRecord?.operationId === last?.operationId ? i.lastRecord : undefined;
@@ -271,17 +293,10 @@ export function statusView(i: StatusInputs): StatusView {
     activeRegion: state.activeRegion,
     activeLocation: state.activeRegion === 'primary' ? plan.primary.location : plan.secondary.location,
     mode,
+    ...(mode === 'paused' ? { pausedMode: state.mode } : {}),
     modeDetail: modeDetail(mode, moved),
     moved,
-    failures: {
-      counted: countedFailures(state, policy),
-      needed,
-      consecutive: state.consecutiveFailures,
-      rule: policy.window
-        ? `${countedFailures(state, policy)} of the last ${policy.window.of} probes failed; ${policy.window.failures} trigger a failover`
-        : `${state.consecutiveFailures} of ${needed} consecutive failed probes`,
-      ...(policy.window ? { window: policy.window } : {}),
-    },
+    failures: failuresView(state, policy, threshold),
     recentProbes: state.recentProbes.slice(-20),
     // Every cycle, not only in the one failover.withheld event: what keeps an automatic failover back now.
     withheld: state.activeRegion === 'primary' && !m.activeOperation ? withholding(state, policy, i.now) : [],
@@ -294,6 +309,7 @@ export function statusView(i: StatusInputs): StatusView {
             ? { live: i.current.customStatus }
             : {}),
           ...waitingOf(i.current?.customStatus),
+          ...progressOf(i.current?.customStatus),
           ...(m.stopping?.operationId === m.activeOperation.operationId
             ? {
                 stopping: {
@@ -311,6 +327,8 @@ export function statusView(i: StatusInputs): StatusView {
       ? {
           ...last,
           ...(measured?.rto.measuredMs !== undefined ? { measuredRtoMs: measured.rto.measuredMs } : {}),
+          ...(measured ? { moved: extentOfRecord(measured) } : {}),
+          ...overrideOf(measured?.request),
           ...notMovedOfRecord(measured),
           ...(measured?.error ? { error: measured.error } : {}),
         }
@@ -318,7 +336,7 @@ export function statusView(i: StatusInputs): StatusView {
     lastFailover: lastFailoverView(plan.id, i.lastFailover),
     lastFailoverAt: state.lastFailoverAt ?? null,
     lastFailbackAt: state.lastFailbackAt ?? null,
-    predictedRto: predictRto(plan, policy, i.armLatencyMs),
+    predictedRto: predictRto(plan, policy, i.armLatencyMs, threshold),
     // With those the running operation released: applied each probe cycle while it still runs.
     pendingFences: [...m.pendingFences, ...(m.operationFences?.pending ?? [])].map((t) => t.label),
     pendingSwitches: (m.pendingSwitches ?? []).map((s) => `${s.router.label} -> ${s.target.label}`),
@@ -348,8 +366,70 @@ export function statusView(i: StatusInputs): StatusView {
   };
 }
 
+/**
+ * Failures against the threshold in force, in one sentence: during the cooldown the doubled one (and why, until
+ * when); while the secondary is active the count is the primary's health, not a countdown to a failover.
+ */
+function failuresView(
+  state: StatusInputs['monitor']['state'],
+  policy: MonitorPolicy,
+  threshold: ThresholdInForce,
+): StatusView['failures'] {
+  const { needed, base, cooldownUntil } = threshold;
+  const counted = cooldownUntil ? state.consecutiveFailures : countedFailures(state, policy);
+  const n = state.consecutiveFailures;
+  const rule =
+    state.activeRegion === 'secondary'
+      ? `${n ? `the primary failed its last ${n} probe(s) in a row` : 'no failed probe in a row'}; the secondary is active, so none counts toward a failover`
+      : cooldownUntil
+        ? `${n} of ${needed} consecutive failed probes (the cooldown after the last failover doubles ${policy.window ? `${base} of the last ${policy.window.of}` : base} until ${cooldownUntil})`
+        : policy.window
+          ? `${counted} of the last ${policy.window.of} probes failed; ${policy.window.failures} trigger a failover`
+          : `${n} of ${needed} consecutive failed probes`;
+  return {
+    counted,
+    needed,
+    consecutive: n,
+    rule,
+    ...(policy.window ? { window: policy.window } : {}),
+    ...(cooldownUntil ? { cooldownUntil, policyNeeded: base } : {}),
+  };
+}
+
+/** Timeline events of a running operation that status shows (the newest); dr operation --json has them all. */
+export const PROGRESS_EVENTS = 5;
+
+/**
+ * A running operation's progress from its live status: the newest timeline events, the entries done, the
+ * fences its finished groups released (the monitor applies them), the sub-orchestrations of the group running.
+ */
+export function progressOf(live: unknown): { progress?: OperationProgress } {
+  const l = live as Partial<OperationLiveStatus> | null | undefined;
+  if (!l || typeof l !== 'object' || !Array.isArray(l.timeline)) return {};
+  return {
+    progress: {
+      entriesDone: typeof l.entriesDone === 'number' ? l.entriesDone : 0,
+      events: l.timeline.length,
+      lastEvents: l.timeline.slice(-PROGRESS_EVENTS),
+      released: (l.released ?? []).map((t) => t.label),
+      working: (l.working ?? []).length,
+    },
+  };
+}
+
+export interface OperationProgress {
+  entriesDone: number;
+  /** How many events its timeline has (the last few are in lastEvents). */
+  events: number;
+  lastEvents: { at: string; event: string }[];
+  /** Fences left pending by its finished groups, released to the monitor. */
+  released: string[];
+  /** Sub-orchestrations of the group running now. */
+  working: number;
+}
+
 /** A running operation's wait for a split slot, from its live status ("waiting for the split slot at HH:MM:SS"). */
-function waitingOf(live: unknown): { waiting?: string; waitingUntil?: string } {
+export function waitingOf(live: unknown): { waiting?: string; waitingUntil?: string } {
   const w = (live as { waiting?: { says?: unknown; until?: unknown } } | null | undefined)?.waiting;
   return typeof w?.says === 'string' && typeof w.until === 'string'
     ? { waiting: w.says, waitingUntil: w.until }

@@ -27,7 +27,7 @@ import {
   type StepResult,
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
-import { EVENT_TYPES, notificationOf, placedLabel } from '../core/notifications';
+import { EVENT_TYPES, notificationOf, placedLabel, type Notification } from '../core/notifications';
 import {
   armRetry,
   DEFAULT_FENCE_BUDGET_MS,
@@ -194,45 +194,84 @@ function* applyOne(
 }
 
 /**
- * The `activation.blocked` notice of entries held or blocked, handed to the outbox the moment they are (not
- * when the operation completes): an operator deciding on break-glass needs it now.
+ * The result of an entry its gate refuses before any step (held when planned, or found unsafe by the check
+ * before its group without an override): known before it runs, so the operation says it for all of them at once.
+ */
+export function refusedResult(
+  input: Pick<EntryInput, 'entry' | 'group' | 'unsafe' | 'override'>,
+  at: string,
+): EntryResult | undefined {
+  const gate = gateEntry(input.entry, input.unsafe, input.override);
+  return gate.run ? undefined : refused(input, gate.blocked, at);
+}
+
+function refused(input: Pick<EntryInput, 'entry' | 'group'>, blocked: string, at: string): EntryResult {
+  const { entry } = input;
+  // Refused when planned: nothing to report per step. Unsafe: every step is reported blocked.
+  const steps = entry.blocked
+    ? []
+    : entry.steps.map((action) => ({ action, status: 'blocked' as const, at, error: blocked }));
+  return { entry: entry.entry, group: input.group, steps, blocked };
+}
+
+/**
+ * One `activation.blocked` notice for entries held or blocked together (whatever their groups): one page for
+ * them, not one per entry. Undefined when there are none.
+ */
+export function blockedNotice(
+  inputs: readonly EntryInput[],
+  results: readonly EntryResult[],
+  now: Date,
+): Notification | undefined {
+  const blocked = results.filter((r) => r.blocked);
+  const first = inputs[0];
+  if (!blocked.length || !first?.planId) return undefined;
+  return notificationOf(
+    EVENT_TYPES.activationBlocked,
+    {
+      planId: first.planId,
+      correlationId: first.operationId,
+      idParts: [first.operationId, `blocked:${blocked.map((r) => `g${r.group}:${r.entry}`).join(',')}`],
+      now,
+      regions: first.regions,
+    },
+    {
+      operationId: first.operationId,
+      direction: first.direction,
+      entries: blocked.map((r) => {
+        const input = inputs.find((i) => i.entry.entry === r.entry);
+        return {
+          entry: r.entry,
+          group: r.group,
+          reason: r.blocked ?? '',
+          ...(input?.entry.held ? { held: input.entry.held } : {}),
+          steps: r.steps.map(
+            (st) => `${st.action.op} ${placedLabel(st.action.target, first.regions)}: ${st.status}`,
+          ),
+        };
+      }),
+    },
+  );
+}
+
+/**
+ * The `activation.blocked` notice of entries blocked while they ran, handed to the outbox the moment they are
+ * (not when the operation completes): an operator deciding on break-glass needs it now. Entries refused before
+ * any step are left out: the operation said those already, all in one notice (refusedResult).
  */
 function* noticeBlocked(
   context: df.OrchestrationContext,
   inputs: readonly EntryInput[],
   results: readonly EntryResult[],
 ): Gen<void> {
-  const blocked = results.filter((r) => r.blocked);
-  const first = inputs[0];
-  if (!blocked.length || !first?.planId) return;
-  yield* queueNotifications(context, [
-    notificationOf(
-      EVENT_TYPES.activationBlocked,
-      {
-        planId: first.planId,
-        correlationId: first.operationId,
-        idParts: [first.operationId, `blocked:g${first.group}:${blocked.map((r) => r.entry).join(',')}`],
-        now: context.df.currentUtcDateTime,
-        regions: first.regions,
-      },
-      {
-        operationId: first.operationId,
-        direction: first.direction,
-        group: first.group,
-        entries: blocked.map((r) => {
-          const input = inputs.find((i) => i.entry.entry === r.entry);
-          return {
-            entry: r.entry,
-            reason: r.blocked ?? '',
-            ...(input?.entry.held ? { held: input.entry.held } : {}),
-            steps: r.steps.map(
-              (st) => `${st.action.op} ${placedLabel(st.action.target, first.regions)}: ${st.status}`,
-            ),
-          };
-        }),
-      },
-    ),
-  ]);
+  const at = context.df.currentUtcDateTime;
+  const refused = new Set(inputs.filter((i) => refusedResult(i, at.toISOString())).map((i) => i.entry.entry));
+  const notice = blockedNotice(
+    inputs,
+    results.filter((r) => !refused.has(r.entry)),
+    at,
+  );
+  if (notice) yield* queueNotifications(context, [notice]);
 }
 
 /**
@@ -321,13 +360,7 @@ export function* runEntrySteps(
   let held: string | undefined;
 
   const gate = gateEntry(entry, input.unsafe, input.override);
-  if (!gate.run) {
-    // Refused when planned: nothing to report per step. Unsafe: every step is reported blocked.
-    const blockedSteps = entry.blocked
-      ? []
-      : entry.steps.map((action) => ({ action, status: 'blocked' as const, at: now(), error: gate.blocked }));
-    return { entry: entry.entry, group: input.group, steps: blockedSteps, blocked: gate.blocked };
-  }
+  if (!gate.run) return refused(input, gate.blocked, now());
   overrideUsed = gate.overrideUsed;
 
   if (entry.slotBoundary) {

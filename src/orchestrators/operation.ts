@@ -34,19 +34,13 @@ import {
 } from '../durable/contracts';
 import { errorMessage } from '../core/errors';
 import { queueNotifications, queueTask } from './notify';
-import {
-  activityTask,
-  callActivity,
-  fanOut,
-  subOrchestrationTask,
-  traced,
-  type Gen,
-} from '../durable/activity-calls';
+import { callActivity, fanOut, subOrchestrationTask, traced, type Gen } from '../durable/activity-calls';
 import { groupCarrier, operationCarrier, operationTelemetry } from '../core/operation-telemetry';
-import { armRetry } from '../durable/retries';
-import { isBatchable } from './entry';
+import { armRetry, DEFAULT_FENCE_BUDGET_MS } from '../durable/retries';
+import { formatDuration } from '../core/duration';
+import { blockedNotice, isBatchable, refusedResult } from './entry';
 import { targetKey } from '../core/refs';
-import { stopSeen, unlessStopped, waitTellingStop, type StopWatch } from './stop';
+import { stopSeen, waitTellingStop, type StopWatch } from './stop';
 
 // The record's pure parts (outcome, RTO, notices) are built in the core; re-exported for their callers.
 export { predictedRto, rtoStart } from '../core/operation-record';
@@ -77,41 +71,18 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
     record.timeline.push({ at: now(), event });
     publish();
   };
-  /** The outcome, the monitor told, the closing notices queued, then the operation's telemetry. */
-  function* close(): Gen<OperationRecord> {
-    const closed = closeOperationRecord(record, input, context.df.currentUtcDateTime);
-    record = closed.record;
-    mark(`${request.direction} ${closed.outcome}`);
-    yield* finish(context, input, record, closed.outcome, closed.notices);
-    yield* recordTelemetry(context, record);
-    return record;
-  }
 
   mark(`${request.direction} requested by ${request.caller.by}: ${request.caller.reason}`);
   // The operation's trace: its activities run as spans under these (derived from the operation id).
   const opTrace = operationCarrier(input.planId, input.operationId);
-  // An operator's stop: seen while planning, at a group boundary, or while a group runs (then passed on to
-  // its entries).
-  const watch: StopWatch = {};
   let planned: PlannedOperation;
   try {
-    const planning = yield* unlessStopped(
+    planned = yield* callActivity(
       context,
-      watch,
-      activityTask(
-        context,
-        'planOperation',
-        traced({ direction: request.direction, kind: request.kind }, opTrace),
-        armRetry(),
-      ),
+      'planOperation',
+      traced({ direction: request.direction, kind: request.kind }, opTrace),
+      armRetry(),
     );
-    if ('stop' in planning) {
-      // Nothing planned, nothing applied: the operation ends here, saying who stopped it.
-      record.stopped = { ...planning.stop, notRun: [] };
-      mark(`stopped while planning: ${stoppedWords(planning.stop)}; nothing was applied`);
-      return yield* close();
-    }
-    planned = planning.result;
   } catch (err) {
     // Planning failed after its retries (ARM unreadable): the operation ends failed, saying why.
     const failed = failedToPlan(record, input, errorMessage(err), context.df.currentUtcDateTime);
@@ -138,6 +109,8 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
   const probeIntervalMs = input.probeIntervalMs ?? DEFAULT_PROBE_INTERVAL_MS;
   // Regions whose fences ran out of budget in an earlier group: tried once from then on.
   let failingRegions: RegionName[] = [];
+  // An operator's stop: seen at a group boundary, or while a group runs (then passed on to its entries).
+  const watch: StopWatch = {};
 
   for (const [gi, group] of planned.plan.groups.entries()) {
     const stop = stopSeen(watch);
@@ -190,11 +163,31 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       ...(batched.size ? [batchId] : []),
       ...group.entries.flatMap((entry, ei) => (batched.has(entry) ? [] : [entryId(ei)])),
     ];
-    publish();
+    // Said in the live status, so an operator sees what it is doing while ARM is slow or a fence is retried.
+    const budget = formatDuration(planned.fenceBudgetMs ?? DEFAULT_FENCE_BUDGET_MS);
+    mark(
+      `group ${group.group} runs: ${group.entries.map((e) => e.entry).join(', ')} (fences first, retried for at most ${budget} against a region answering with errors${failingRegions.length ? `; tried once in ${failingRegions.join(', ')}, found failing` : ''})`,
+    );
+    // Entries refused before any step, said in one notice (one page, not one per entry): at the first group
+    // every entry held when planned, whatever its group; at each group those its check found unsafe.
+    const refused = [
+      ...(gi === 0
+        ? planned.plan.groups.flatMap((g) =>
+            g.entries.filter((e) => e.blocked).map((e) => ({ ...inputOf(e), group: g.group })),
+          )
+        : []),
+      ...group.entries.filter((e) => !e.blocked && unsafe.has(e.entry)).map(inputOf),
+    ];
+    const held = blockedNotice(
+      refused,
+      refused.flatMap((i) => refusedResult(i, now()) ?? []),
+      context.df.currentUtcDateTime,
+    );
+    const notices = [...(startedQueued ? [] : [started]), ...(held ? [held] : [])];
     // The "started" notice is handed to the outbox alongside the first group (a store write that never
     // throws), so the first ARM writes wait for nothing, and Service Bus is not involved at all.
     const fan = fanOut(context, {
-      queued: startedQueued ? [] : [queueTask(context, [started])],
+      queued: notices.length ? [queueTask(context, notices)] : [],
       batch: batched.size ? [subOrchestrationTask(context, 'batch', batch, batchId)] : [],
       entries: group.entries.flatMap((entry: EntryPlan, ei) =>
         batched.has(entry) ? [] : [subOrchestrationTask(context, 'entry', inputOf(entry), entryId(ei))],
@@ -211,10 +204,8 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
           })
         : [],
     );
-    if (!startedQueued) {
-      record.notifications.push(...results.queued.flat());
-      startedQueued = true;
-    }
+    record.notifications.push(...results.queued.flat());
+    startedQueued = true;
     const fromBatch = new Map(results.batch.flat().map((r) => [r.entry, r]));
     let next = 0;
     const entryResults = group.entries.map((e) => fromBatch.get(e.entry) ?? results.entries[next++]!);
@@ -276,7 +267,12 @@ export function* operationOrchestrator(context: df.OrchestrationContext): Gen<Op
       `${record.runsInFlight.runs.length + record.runsInFlight.more} run(s) in flight in ${placedRegion(record.runsInFlight.region, input.regions)}`,
     );
 
-  return yield* close();
+  const closed = closeOperationRecord(record, input, context.df.currentUtcDateTime);
+  record = closed.record;
+  mark(`${request.direction} ${closed.outcome}`);
+  yield* finish(context, input, record, closed.outcome, closed.notices);
+  yield* recordTelemetry(context, record);
+  return record;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import type * as df from 'durable-functions';
 import { OPERATION_STOP, type OperationStop } from '../durable/contracts';
-import { taskResult, type Gen, type TypedTask } from '../durable/activity-calls';
+import type { Gen } from '../durable/activity-calls';
 
 /**
  * One orchestration's view of the stop event. One wait task per orchestration, created at its first wait: a
@@ -55,22 +55,4 @@ export function* waitTellingStop(
   if (winner === task) return task.result;
   yield* onStop(stopSeen(watch)!);
   return yield task;
-}
-
-/**
- * Waits for `task` unless a stop comes first: `{ stop }` then (the task goes on, its result unused), else its
- * result (its error thrown, as a plain yield would). Planning waits this way, so a stop asked while the estate
- * is being read ends the operation before any entry makes a first attempt.
- */
-export function* unlessStopped<T>(
-  context: df.OrchestrationContext,
-  watch: StopWatch,
-  task: TypedTask<T>,
-): Gen<{ stop: OperationStop } | { result: T }> {
-  const seen = stopSeen(watch);
-  if (seen) return { stop: seen };
-  watch.task ??= context.df.waitForExternalEvent(OPERATION_STOP);
-  const winner: unknown = yield context.df.Task.any([task, watch.task]);
-  if (winner !== task) return { stop: stopSeen(watch)! };
-  return { result: taskResult(task) };
 }

@@ -617,12 +617,15 @@ describe('each cycle says what it concluded and why', () => {
       start: initialMonitorState(),
       p: consecutive(3, { automaticFailover: false }),
       says: 'automatic failover is off; ',
+      failsAt: 'fails over at 3',
     },
     {
       name: 'cooldown after a recent failover',
       start: { ...initialMonitorState(), lastFailoverAt: new Date(T0 - 10 * 60_000).toISOString() },
       p: consecutive(3),
       says: `cooldown until ${new Date(T0 + 20 * 60_000).toISOString()} (detection doubled: fails over at 6 failed probes in a row); `,
+      // One threshold in the whole sentence: the doubled one (audit finding 4).
+      failsAt: 'fails over at 6 until the cooldown ends',
     },
     {
       name: 'paused',
@@ -632,17 +635,21 @@ describe('each cycle says what it concluded and why', () => {
       },
       p: consecutive(3),
       says: `paused until ${new Date(T0 + 3_600_000).toISOString()} by ops; `,
+      failsAt: 'fails over at 3',
     },
-  ])('says what withholds a failover every cycle, healthy or failing: $name', ({ start, p, says }) => {
-    const r = reasons([true, false, true, false, false, false, false], start, p);
-    expect(r[0]).toBe(`${says}primary healthy`);
-    expect(r[1]).toBe(`${says}primary failing: 1 failed probe(s) in a row (fails over at 3)`);
-    expect(r[2]).toBe(`${says}primary answered: 1 of 3 healthy probes to recover`);
-    // The cycle after the withheld notice (the cooldown: still short of twice the threshold) says it again.
-    expect(r[6]).toMatch(
-      new RegExp(`^${says.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}primary failing: 4 failed`),
-    );
-  });
+  ])(
+    'says what withholds a failover every cycle, healthy or failing: $name',
+    ({ start, p, says, failsAt }) => {
+      const r = reasons([true, false, true, false, false, false, false], start, p);
+      expect(r[0]).toBe(`${says}primary healthy`);
+      expect(r[1]).toBe(`${says}primary failing: 1 failed probe(s) in a row (${failsAt})`);
+      expect(r[2]).toBe(`${says}primary answered: 1 of 3 healthy probes to recover`);
+      // The cycle after the withheld notice (the cooldown: still short of twice the threshold) says it again.
+      expect(r[6]).toMatch(
+        new RegExp(`^${says.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}primary failing: 4 failed`),
+      );
+    },
+  );
 
   it('counts toward the threshold, then says the failover starts', () => {
     expect(reasons([true, false, false, false])).toEqual([

@@ -8,6 +8,8 @@ import { EVENT_TYPES } from '../../src/durable/contracts';
 import { auditLines, inFuture, KEY, MIN, principal, startApiEstate, type ApiEstate } from './support';
 import { eventOf } from '../support/notifications';
 import type { EventType } from '../../src/core/notifications';
+import { renderStatus } from '../../src/cli/commands/status';
+import { renderOperation } from '../../src/cli/commands/operation';
 
 let estate: ApiEstate | undefined;
 afterEach(async () => {
@@ -97,7 +99,23 @@ describe('manual failover and failback over HTTP', () => {
     expect(running.body.currentOperation.live.timeline.map((t: { event: string }) => t.event)).toContainEqual(
       expect.stringMatching(/^group \d+: waiting for the split slot at 08:30:30 \(.+\)$/),
     );
+    // What it is doing, with times, in the status and in dr status (audit finding 1).
+    const groupRuns = expect.stringMatching(
+      /^group \d+ runs: .+ \(fences first, retried for at most PT[\d.HMS]+ against a region answering with errors\)$/,
+    );
+    expect(running.body.currentOperation.progress).toMatchObject({
+      entriesDone: expect.any(Number),
+      lastEvents: expect.arrayContaining([{ at: expect.any(String), event: groupRuns }]),
+    });
+    const shown = renderStatus(running.body);
+    expect(shown).toMatch(
+      /\n {4}progress: \d+ entr(y|ies) done; \d+ sub-orchestration\(s\) of the running group at work\n/,
+    );
+    expect(shown).toMatch(/\n {6}\S+Z group \d+ runs: /);
     const live = await e.call('GET', `operations/${id}`);
+    expect(renderOperation(live.body)).toMatch(
+      /\n {2}waiting: waiting for the split slot at 08:30:30 \(until 2026-03-02T08:30:30.000Z\)\n/,
+    );
     expect(live.body).toMatchObject({
       operationId: id,
       status: 'running',
@@ -324,6 +342,7 @@ describe('status after an outage and an automatic failover', () => {
       finishedAt: s.lastOperation.finishedAt,
       measuredRtoMs: s.lastOperation.measuredRtoMs,
       predictedRtoMs: expect.any(Number),
+      moved: 'all',
       pendingFences: s.pendingFences,
     };
     expect(s.lastFailover).toMatchObject(failover);

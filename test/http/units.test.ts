@@ -508,16 +508,22 @@ describe('status view and predicted RTO', () => {
       ],
     });
     const text = renderStatus(view);
-    expect(text).toMatch(/^plan .*: FAILED-OVER \(PARTIAL\), active region secondary/);
+    // The fence still pending qualifies the header too: both regions may run invoice-sync (audit finding 3).
+    expect(text).toMatch(
+      /^plan .*: FAILED-OVER \(PARTIAL; 1 FENCE PENDING: BOTH REGIONS MAY RUN\), active region secondary/,
+    );
     expect(text).toContain(`not moved (blocked): order-webhook: ${blocked}`);
-    expect(text).toContain('not moved (pending-fence): invoice-sync: moved, but primary:invoice-sync');
+    expect(text).toContain(
+      'moved, not fenced yet: invoice-sync: primary:invoice-sync is not disabled yet and may still run',
+    );
 
     // The pending fence applied since: no longer named.
     const fenced = statusView({ ...at, monitor: { ...monitor, pendingFences: [] } });
     expect(fenced.moved?.notMoved.map((n) => n.entry)).toEqual(['order-webhook']);
     // An emergency failover that moved nothing says so, and is never shown as a plain failed-over.
     const nothing = { ...record, entries: record.entries.slice(0, 1) };
-    const none = statusView({ ...at, lastRecord: nothing });
+    // (Nothing moved, so no fence of it is pending either.)
+    const none = statusView({ ...at, lastRecord: nothing, monitor: { ...monitor, pendingFences: [] } });
     expect(none.moved?.extent).toBe('none');
     expect(none.modeDetail).toBe('failed-over (the failover moved nothing: order-webhook did not move)');
     expect(renderStatus(none)).toMatch(/FAILED-OVER \(NOTHING MOVED\), active region secondary/);

@@ -213,11 +213,30 @@ describe('failback under faults', () => {
     }
     expect(stateOf(e, SECONDARY, 'order-webhook')).toBe('Enabled');
     expect(stateOf(e, PRIMARY, 'order-webhook')).toBe('Disabled');
-    expect(
-      events(e).some(
-        (m) => m.subject === EVENT_TYPES.activationBlocked && m.correlationId === back.operationId,
+    // One page for the failback, not one per entry: every held entry, its group and why, in one notice.
+    const notices = events(e).filter(
+      (m) => m.subject === EVENT_TYPES.activationBlocked && m.correlationId === back.operationId,
+    );
+    expect(notices).toHaveLength(1);
+    expect(notices[0]!.data.entries).toEqual(
+      back.entries.map((x) =>
+        expect.objectContaining({
+          entry: x.entry,
+          group: x.group,
+          reason: x.blocked,
+          held: 'every-entry-runs',
+        }),
       ),
-    ).toBe(true);
+    );
+    expect(back.entries.length).toBeGreaterThan(1);
+    expect(notices[0]!.data.summary).toContain(`${back.entries.length} entries`);
+    // The started notice says so too, rather than a bare "0 steps planned".
+    const started = events(e).find(
+      (m) => m.subject === EVENT_TYPES.failbackStarted && m.correlationId === back.operationId,
+    )!;
+    expect(started.data.summary).toContain(
+      `: 0 steps planned; ${back.entries.length} entries held at planning (${back.entries.map((x) => x.entry).join(', ')})`,
+    );
   });
 
   it('the primary stops taking writes mid-failback: the secondary copy is put back, the entry reported held at once', async () => {

@@ -50,6 +50,7 @@ const started = {
     evidence: 'the probes that led to it (automatic failover; a manual failover: the current streak)',
     policy: 'the policy it ran under',
     actions: '`op target` of every planned step, in order',
+    held: 'the entries refused at planning (held, or refused by the DR rules): no step of theirs runs; `activation.blocked` says why',
   },
 };
 const completed = {
@@ -157,13 +158,12 @@ export const NOTIFICATION_DOCS = {
     fields: { ...facts, overrides: '`entry: rule: what ran although`, per use' },
   },
   [EVENT_TYPES.activationBlocked]: {
-    when: 'an entry was held (nothing of it changed) or its activation blocked, sent the moment it happens',
+    when: "entries were held (nothing of them changed) or their activation blocked: the entries refused before any step in one notice (every entry held when planned, with the first group; those a later group's check found unsafe, with that group), one page rather than one per entry; the entries blocked while they run (a fence that failed, a compensation), the moment it happens",
     fields: {
       operationId: facts.operationId,
       direction: facts.direction,
-      group: 'the plan group the entries belong to',
       entries:
-        'per entry: `entry`, `reason` (why), `held` (the rule it was held whole by), `steps` (`op target: status`)',
+        'per entry: `entry`, `group` (its plan group), `reason` (why), `held` (the rule it was held whole by), `steps` (`op target: status`)',
     },
   },
 } satisfies Described;

@@ -29,7 +29,8 @@ export function renderHistory(page: HistoryPage): string {
     kind: [i.trigger, i.kind].filter(Boolean).join(' '),
     by: i.by ?? '',
     started: i.startedAt,
-    rto: i.measuredRtoMs !== undefined ? formatDuration(i.measuredRtoMs) : '',
+    // An operation that moved nothing (a cancel, a supersede, a failed failback) recovered nothing: no RTO.
+    rto: i.moved === 'none' ? 'none' : i.measuredRtoMs !== undefined ? formatDuration(i.measuredRtoMs) : '',
     reason: i.error ? `${i.reason ?? ''} (error: ${i.error.split('\n')[0]})` : (i.reason ?? ''),
   }));
   return [table(rows), ...(page.nextBefore ? [`\nolder: dr history --before ${page.nextBefore}`] : [])].join(
