@@ -294,6 +294,7 @@ export const httpRegistration = createHttpRegistration({
     plan: () => controlPlane().plan,
     control: () => controlPlane().control,
     routers: () => controlPlane().routers,
+    probe: () => controlPlane().probe,
     // Read per request, so a changed app setting applies without a restart.
     settings: () => httpSettingsFrom(process.env, localTrust),
     signIn: () => signInVerifier(),

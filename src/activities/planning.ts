@@ -3,6 +3,7 @@ import { targetKey } from '../core/refs';
 import { observePlan, observeTargets } from '../estate/observe';
 import { planFromObserved } from '../estate/live-check';
 import { observeRouters } from '../estate/routers';
+import { primaryUnfit } from '../estate/failback-gate';
 import type { Direction } from '../core/planner';
 import { overlapViolations, type StateOf } from '../core/safety';
 import type { PlannedOperation, ReadBackReport } from '../durable/contracts';
@@ -27,17 +28,6 @@ const PLAN_READ_ATTEMPTS = 3;
 const PLAN_READ_PAUSE_MS = 500;
 
 export function planningActivities({ plan, control, routers, probe, now, fenceBudgetMs }: ActivityContext) {
-  /**
-   * Before a failback moves anything, the primary must be able to take it: a failing health check holds every
-   * entry (nothing is stood down in the secondary). A forced failback skips the soak, never this.
-   */
-  const primaryUnfit = async (): Promise<string | undefined> => {
-    const result = await probe.probe(plan.healthCheck, now());
-    if (result.healthy) return undefined;
-    const what = [result.failure, result.status, result.detail].filter((x) => x !== undefined).join(', ');
-    return `the primary's health check fails (${what || 'unhealthy'})`;
-  };
-
   /** Every target of the plan; a read ARM answered with an error is tried again, so one flaky read holds nothing. */
   const observeForPlanning = async () => {
     const observed = await observePlan(plan, control);
@@ -63,7 +53,7 @@ export function planningActivities({ plan, control, routers, probe, now, fenceBu
       observeForPlanning(),
       observeRouters(plan, control, routers),
     ]);
-    const unfit = input.direction === 'failback' ? await primaryUnfit() : undefined;
+    const unfit = input.direction === 'failback' ? await primaryUnfit(probe, plan, now()) : undefined;
     // Entries that left their trigger to the live definition are held to the DR rules here, before any write;
     // entries the region taking over cannot take are held whole (never none).
     const op = planFromObserved(plan, input.direction, observed, input.kind, routed, unfit ? { unfit } : {});

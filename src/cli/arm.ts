@@ -9,7 +9,8 @@ import { EstateUnreadableError, UsageError } from './io';
 
 export const ARM_OPTIONS_HELP = `  --sim URL    use the ARM simulator of a running \`npm start\` (e.g. http://127.0.0.1:7072), also $DR_SIM_URL;
                without PLAN (or with the plan file the demo started from) the plan the demo runs is used,
-               with its shortened cadences
+               with its shortened cadences; its key in $DR_SIM_KEY (npm start prints it as sim-key=); a
+               simulator that does not answer or refuses the key stops the command at once (exit 3)
 Without --sim, ARM is reached with DefaultAzureCredential (az login, or a managed identity); DR_ARM_ENDPOINT
 selects a sovereign cloud. Without a token the command stops at once (exit 3).`;
 
@@ -26,6 +27,8 @@ export interface DemoPlan {
 /** A running simulator: how to reach its ARM, and the plan its demo runs when it serves one. */
 export interface SimulatorSession {
   connection: ArmConnection;
+  /** PEM of the CA the simulator's listeners use (its Logic Apps runtime too: the health check's callback). */
+  ca?: string;
   demoPlan?: DemoPlan;
 }
 

@@ -4,7 +4,7 @@
  * apart, use connections and integration accounts in their own region, that live triggers allow the roles,
  * and that the health-check workflow can answer probes; and lists the primary's runs in flight.
  */
-import { isArmFailure } from '../adapters/arm/errors';
+import { ArmTerminalError, isArmFailure } from '../adapters/arm/errors';
 import { targetKey } from '../core/refs';
 import { checkLiveTriggerRules } from '../core/live-rules';
 import { entryTargets, normalState, type WorkflowTarget } from '../core/planner';
@@ -19,7 +19,11 @@ import { observePlan, observeTarget, type Observed } from '../estate/observe';
 import { routerReadiness } from '../estate/routers';
 import type { RouterControl } from '../adapters/routers/port';
 
-export type CheckStatus = 'ok' | 'fail' | 'skip';
+/**
+ * `unread`: what the check needed could not be read (ARM did not answer, or answered with an error): no
+ * answer either way, which `dr ready` must not report as "not ready".
+ */
+export type CheckStatus = 'ok' | 'fail' | 'skip' | 'unread';
 
 export interface ReadinessCheck {
   entry: string;
@@ -50,7 +54,10 @@ export interface LostRuns {
 
 export interface ReadinessReport {
   plan: string;
+  /** Every check read and none failed. */
   ready: boolean;
+  /** How many checks could not be read (status `unread`): when any, the answer is neither ready nor not. */
+  unread: number;
   checks: ReadinessCheck[];
   lostRuns: LostRuns[];
 }
@@ -208,19 +215,20 @@ export async function checkReadiness(
     const add = (check: ReadinessCheck['check'], status: CheckStatus, detail: string) =>
       checks.push({ entry: entry.name, check, status, detail });
     const targets = entryTargets(plan, entry);
-    const problems = targets.flatMap((t) => {
+    const missing = targets.flatMap((t) => {
+      const o = seen(t).observation;
+      return o.reachable && o.exists === false ? [`${t.label}: not found`] : [];
+    });
+    const unread = targets.flatMap((t) => {
       const o = seen(t).observation;
       if (!o.reachable) return [`${t.label}: ARM did not answer (${o.error})`];
-      if (o.exists === false) return [`${t.label}: not found`];
-      if (o.error) return [`${t.label}: ARM answered with an error (${o.error})`];
+      if ('error' in o && o.error) return [`${t.label}: ARM answered with an error (${o.error})`];
       return [];
     });
-    add(
-      'exists',
-      problems.length ? 'fail' : 'ok',
-      problems.length ? problems.join('; ') : `${targets.length} workflows found`,
-    );
-    if (problems.length) continue;
+    if (missing.length) add('exists', 'fail', missing.join('; '));
+    if (unread.length) add('exists', 'unread', unread.join('; '));
+    if (missing.length || unread.length) continue;
+    add('exists', 'ok', `${targets.length} workflows found`);
     const info = (t: WorkflowTarget): WorkflowInfo => seen(t).info!;
 
     const misplaced = targets.filter(
@@ -356,7 +364,14 @@ export async function checkReadiness(
   checks.push(await checkHealthWorkflow(plan, control));
   checks.push(...(await routerReadiness(plan, control, deps.routers)));
   const lostRuns = await runsInFlight(plan, control, seen);
-  return { plan: plan.id, ready: checks.every((c) => c.status !== 'fail'), checks, lostRuns };
+  const unread = checks.filter((c) => c.status === 'unread').length;
+  return {
+    plan: plan.id,
+    ready: unread === 0 && checks.every((c) => c.status !== 'fail'),
+    unread,
+    checks,
+    lostRuns,
+  };
 }
 
 /** Integration accounts: each in its workflow's region, and never one account shared by both regions. */
@@ -389,6 +404,7 @@ async function checkIntegrationAccounts(
       : { status: 'skip', detail: 'integration account locations were not read (no ARM reader configured)' };
   }
   const located: string[] = [];
+  const unread: string[] = [];
   for (const { t, id } of using) {
     const name = id.split('/').pop();
     try {
@@ -400,12 +416,16 @@ async function checkIntegrationAccounts(
       } else located.push(`${t.label}: ${name} in ${account.location}`);
     } catch (err) {
       if (!isArmFailure(err)) throw err;
-      problems.push(`${t.label}: integration account ${name} could not be read (${err.message})`);
+      // Not found is an answer (the account is gone); anything else left its location unknown.
+      const gone = err instanceof ArmTerminalError && err.status === 404;
+      (gone ? problems : unread).push(
+        `${t.label}: integration account ${name} could not be read (${err.message})`,
+      );
     }
   }
-  return problems.length
-    ? { status: 'fail', detail: problems.join('; ') }
-    : { status: 'ok', detail: `each in its workflow’s region (${located.join(', ')})` };
+  if (problems.length) return { status: 'fail', detail: [...problems, ...unread].join('; ') };
+  if (unread.length) return { status: 'unread', detail: unread.join('; ') };
+  return { status: 'ok', detail: `each in its workflow’s region (${located.join(', ')})` };
 }
 
 /**
@@ -468,11 +488,9 @@ async function checkHealthWorkflow(plan: Plan, control: LogicAppsControl): Promi
   };
   const o = await observeTarget(plan, control, target);
   if (!o.info)
-    return {
-      ...base,
-      status: 'fail',
-      detail: `${target.label}: ${'error' in o.observation ? o.observation.error : 'not found'}`,
-    };
+    return 'error' in o.observation
+      ? { ...base, status: 'unread', detail: `${target.label}: ${o.observation.error}` }
+      : { ...base, status: 'fail', detail: `${target.label}: not found` };
   const trigger = (o.info.definition?.triggers as Record<string, { type?: string }> | undefined)?.[
     hc.trigger
   ];

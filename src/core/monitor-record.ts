@@ -124,17 +124,19 @@ export type OperationProgress =
     };
 
 /** What the monitor answered to a request signal, kept so the HTTP API can read it (and replay it for retries). */
-export type RequestAnswer = (
-  | { id: string; status: 'accepted'; operationId: string }
-  | { id: string; status: 'conflict'; operationId: string; reason: string }
-  | { id: string; status: 'refused'; reason: string }
-  | { id: string; status: 'applied' }
-) & {
-  /** The request's fingerprint (route and body), so a key reused for another request is refused, not replayed. */
-  fingerprint?: string;
-  /** When the monitor answered: answers are kept by age (monitor-step's ANSWER_TTL_MS). */
-  at?: string;
-};
+export type RequestAnswer =
+  /** `supersedes`: the running operation this break-glass failover replaces (it starts once that one stopped). */
+  (
+    | { id: string; status: 'accepted'; operationId: string; supersedes?: string }
+    | { id: string; status: 'conflict'; operationId: string; reason: string }
+    | { id: string; status: 'refused'; reason: string }
+    | { id: string; status: 'applied' }
+  ) & {
+    /** The request's fingerprint (route and body), so a key reused for another request is refused, not replayed. */
+    fingerprint?: string;
+    /** When the monitor answered: answers are kept by age (monitor-step's ANSWER_TTL_MS). */
+    at?: string;
+  };
 
 /**
  * An operator's request as the audit keeps it: pauses, resumes and failover/failback requests, with who asked,

@@ -14,6 +14,7 @@ import {
   didItsWork,
   initialMonitorState,
   started as operationStarted,
+  type Decision,
   type FailureEvidence,
   type MonitorCommand,
   type MonitorPolicy,
@@ -648,30 +649,33 @@ function onPauseOrResume(
   return { record: next, effects: [...expired, effect], reason: d.reason };
 }
 
-/** Asks the referee (core/monitor.ts) and does what it says: answer, or start the operation and answer. */
-function onRequest(
+/** What the monitor answers an operation request now, before it does anything about it. */
+export type Admission =
+  | { status: 'accepted'; supersedes?: string }
+  | { status: 'refused'; reason: string }
+  | { status: 'conflict'; operationId: string; reason: string };
+
+/**
+ * The monitor's admission of a failover or failback request: one stop at a time, then the referee
+ * (core/monitor.ts). onRequest acts on it; a dry run (the HTTP API) reads it from the published record, so a
+ * preview is refused as the real request would be.
+ */
+export function admissionOf(
   record: MonitorRecord,
-  signal: Extract<Signal, { kind: 'request-operation' }>,
+  request: OperationRequest,
   now: Date,
-): MonitorStep {
-  const { request } = signal;
+): { admission: Admission; decision?: Decision } {
   const active = record.activeOperation;
   // One stop at a time: the replacement already chosen starts once the stopped operation has ended.
   if (active && record.stopping)
-    return same(
-      answer(
-        record,
-        {
-          id: signal.id,
-          status: 'conflict',
-          operationId: record.stopping.replacement?.operationId ?? active.operationId,
-          reason: stoppingWords(active.operationId, record.stopping),
-        },
-        now,
-      ),
-      `request ${signal.id} refused: ${active.operationId} is being stopped`,
-    );
-  const d = decide(
+    return {
+      admission: {
+        status: 'conflict',
+        operationId: record.stopping.replacement?.operationId ?? active.operationId,
+        reason: stoppingWords(active.operationId, record.stopping),
+      },
+    };
+  const decision = decide(
     record.state,
     {
       type: 'operation-requested',
@@ -686,46 +690,54 @@ function onRequest(
     now,
   );
   // The verdict, whatever else the cycle noticed (an expired pause comes first).
-  const verdict = d.commands.find(
+  const verdict = decision.commands.find(
     (c) =>
       c.type === 'conflict' ||
       c.type === 'rejected' ||
       c.type === 'start-operation' ||
       c.type === 'supersede',
   );
-  if (verdict?.type === 'supersede' && active) return supersede(record, signal, active.operationId, now);
-  if (verdict?.type === 'conflict')
+  const admission: Admission =
+    verdict?.type === 'supersede' && active
+      ? { status: 'accepted', supersedes: active.operationId }
+      : verdict?.type === 'conflict'
+        ? { status: 'conflict', operationId: verdict.operationId, reason: verdict.reason }
+        : verdict?.type === 'start-operation'
+          ? { status: 'accepted' }
+          : {
+              status: 'refused',
+              reason:
+                verdict?.type === 'rejected' ? verdict.reason : 'the monitor could not judge this request',
+            };
+  return { admission, decision };
+}
+
+/** Asks for the admission and does what it says: answer, or start (or supersede) the operation and answer. */
+function onRequest(
+  record: MonitorRecord,
+  signal: Extract<Signal, { kind: 'request-operation' }>,
+  now: Date,
+): MonitorStep {
+  const { request } = signal;
+  const { admission: a, decision: d } = admissionOf(record, request, now);
+  if (a.status === 'accepted' && a.supersedes) return supersede(record, signal, a.supersedes, now);
+  if (a.status !== 'accepted')
     return same(
-      answer(
-        record,
-        { id: signal.id, status: 'conflict', operationId: verdict.operationId, reason: verdict.reason },
-        now,
-      ),
-      d.reason,
+      answer(record, { id: signal.id, ...a }, now),
+      d?.reason ?? `request ${signal.id} refused: ${record.activeOperation?.operationId} is being stopped`,
     );
-  if (verdict?.type !== 'start-operation')
-    return same(
-      answer(
-        record,
-        {
-          id: signal.id,
-          status: 'refused',
-          reason: verdict?.type === 'rejected' ? verdict.reason : 'the monitor could not judge this request',
-        },
-        now,
-      ),
-      d.reason,
-    );
+  // Accepted: the referee decided (only a stop in progress answers without it).
+  const decided = d!;
   const begun = begin(
-    { ...record, state: d.state },
+    { ...record, state: decided.state },
     request,
     request.direction === 'failover' ? manualEvidence(record.state) : undefined,
     now,
   );
   return {
     record: answer(begun.record, { id: signal.id, status: 'accepted', operationId: begun.operationId }, now),
-    effects: [...expiryNotices(begun.record, d.commands, now), ...begun.effects],
-    reason: d.reason,
+    effects: [...expiryNotices(begun.record, decided.commands, now), ...begun.effects],
+    reason: decided.reason,
   };
 }
 
@@ -779,7 +791,7 @@ function supersede(
   };
   const next = answer(
     { ...record, operationSeq: record.operationSeq + 1, stopping: stop },
-    { id: signal.id, status: 'accepted', operationId },
+    { id: signal.id, status: 'accepted', operationId, supersedes: runningId },
     now,
   );
   return {

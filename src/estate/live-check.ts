@@ -12,6 +12,8 @@ import type { Plan } from '../plan/schema';
 import { observePlan, type Observed } from './observe';
 import { observeRouters, routerObservations, type ObservedRouter } from './routers';
 import type { RouterControl } from '../adapters/routers/port';
+import type { HealthProbe } from '../adapters/probe';
+import { primaryUnfit } from './failback-gate';
 
 export interface StartupLog {
   warn(message: string): void;
@@ -71,7 +73,8 @@ export function planFromObserved(
 
 /**
  * Reads the estate (workflows and routers) and plans from it: the planning activity, `dr whatif` and the HTTP
- * dry run all plan this one way. `unreadable`: what did not answer (workflows and routers, by label).
+ * dry run all plan this one way. `unreadable`: what did not answer (workflows and routers, by label). With a
+ * `gate` (a failback), its health probe decides, as the real failback's does, whether every entry is held.
  */
 export async function planFromEstate(
   plan: Plan,
@@ -79,14 +82,20 @@ export async function planFromEstate(
   kind: 'planned' | 'emergency',
   control: LogicAppsControl,
   routers: RouterControl | undefined,
+  gate?: { probe: HealthProbe; now: Date },
 ): Promise<{ op: OperationPlan; observed: Map<string, Observed>; unreadable: string[] }> {
-  const [observed, routed] = await Promise.all([
+  const [observed, routed, unfit] = await Promise.all([
     observePlan(plan, control),
     observeRouters(plan, control, routers),
+    direction === 'failback' && gate ? primaryUnfit(gate.probe, plan, gate.now) : undefined,
   ]);
   const unreadable = [
     ...[...observed.values()].filter((o) => !o.observation.reachable).map((o) => o.target.label),
     ...[...routed.values()].filter((o) => !o.observation.reachable).map((o) => o.target.label),
   ];
-  return { op: planFromObserved(plan, direction, observed, kind, routed), observed, unreadable };
+  return {
+    op: planFromObserved(plan, direction, observed, kind, routed, unfit ? { unfit } : {}),
+    observed,
+    unreadable,
+  };
 }

@@ -153,7 +153,8 @@ export async function applySwitch(
 export interface RouterReadiness {
   entry: string;
   check: 'router';
-  status: 'ok' | 'fail';
+  /** `unread`: its ARM did not answer, so nothing about it is known. */
+  status: 'ok' | 'fail' | 'unread';
   detail: string;
 }
 
@@ -170,16 +171,16 @@ export async function routerReadiness(
 ): Promise<RouterReadiness[]> {
   const out: RouterReadiness[] = [];
   for (const o of (await observeRouters(plan, control, routers)).values()) {
-    const add = (ok: boolean, detail: string) =>
+    const add = (ok: boolean | 'unread', detail: string) =>
       out.push({
         entry: o.entry,
         check: 'router',
-        status: ok ? 'ok' : 'fail',
+        status: ok === 'unread' ? ok : ok ? 'ok' : 'fail',
         detail: `${o.target.label}: ${detail}`,
       });
     const obs = o.observation;
     if (!obs.reachable) {
-      add(false, `its ARM did not answer (${obs.error}); a switch now would be pending`);
+      add('unread', `its ARM did not answer (${obs.error}); a switch now would be pending`);
       continue;
     }
     if ('exists' in obs) {
@@ -188,7 +189,7 @@ export async function routerReadiness(
     }
     const reading = o.reading;
     if (!reading) {
-      add(false, obs.seen.detail);
+      add('unread', obs.seen.detail);
       continue;
     }
     if (reading.kind !== 'apiManagement') {
@@ -221,6 +222,15 @@ export async function routerReadiness(
       );
     }
     const now = obs.seen;
+    // Where it sends calls is told by comparing with the primary's callback URL: unknown when that was not read.
+    const unknown = now.pointsAt !== 'secondary' && o.callbackErrors.primary !== undefined;
+    if (unknown) {
+      add(
+        'unread',
+        `where it sends calls is unknown: the primary workflow's callback URL could not be read (${o.callbackErrors.primary})`,
+      );
+      continue;
+    }
     add(
       now.pointsAt === 'primary' && now.exact,
       now.pointsAt === 'primary' && now.exact

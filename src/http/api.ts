@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import type { HttpResponseInit } from '@azure/functions';
 import { planFromEstate } from '../estate/live-check';
 import { pauseProblem, policyOf, reportedMode } from '../core/monitor';
+import { admissionOf } from '../core/monitor-step';
 import { isNotFound, statusIfAny, type DurableClient, type InstanceInfo } from '../durable/client';
 import { queryAllInstances } from '../durable/instance-query';
 import { durationMs } from '../core/duration';
-import type { Direction } from '../core/planner';
 import {
   DELIVERY_PREFIX,
   OPERATION_PREFIX,
@@ -150,10 +150,46 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
     });
   };
 
-  async function dryRun(plan: Plan, direction: Direction, kind: 'planned' | 'emergency') {
+  /**
+   * What the request would do now, changing nothing. The monitor's own admission first (from its published
+   * record): a request it would refuse is refused here too, with its reason, not previewed as if it would run.
+   */
+  async function dryRun(call: Call, request: OperationInput['request']): Promise<HttpResponseInit> {
+    const { client, plan } = call;
+    let status: InstanceInfo | undefined;
+    try {
+      status = await client.getStatus(monitorInstanceId(plan.id));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    const { admission } = admissionOf(monitorState(plan, status), request, deps.now());
+    if (admission.status !== 'accepted')
+      throw new ConflictError(`dry run: the ${request.direction} would be refused: ${admission.reason}`, {
+        dryRun: true,
+        ...(admission.status === 'conflict' ? { runningOperationId: admission.operationId } : {}),
+      });
+    const { direction, kind } = request;
     // The orchestration's own planning: entries the live DR rules refuse are shown blocked.
-    const { op, unreadable } = await planFromEstate(plan, direction, kind, deps.control(), deps.routers?.());
-    return { status: 200, jsonBody: { dryRun: true, direction, kind, plan: op, unreadable } };
+    const probe = deps.probe?.();
+    const { op, unreadable } = await planFromEstate(
+      plan,
+      direction,
+      kind,
+      deps.control(),
+      deps.routers?.(),
+      probe ? { probe, now: deps.now() } : undefined,
+    );
+    return {
+      status: 200,
+      jsonBody: {
+        dryRun: true,
+        direction,
+        kind,
+        plan: op,
+        unreadable,
+        ...(admission.supersedes ? { supersedes: admission.supersedes } : {}),
+      },
+    };
   }
 
   async function requestOperation(
@@ -194,7 +230,12 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
         return {
           status: 202,
           headers: { Location: location, ...keyHeader },
-          jsonBody: { operationId: answer.operationId, status: 'accepted', location },
+          jsonBody: {
+            operationId: answer.operationId,
+            status: 'accepted',
+            location,
+            ...(answer.supersedes ? { supersedes: answer.supersedes } : {}),
+          },
         };
       }
       case 'conflict':
@@ -360,17 +401,18 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
     failover: handler('failover', async (call) => {
       const body = await readBody(call.request, HTTP_ROUTES.failover.body);
       call.audit.reason = body.reason;
-      if (body.dryRun) {
-        call.audit.dryRun = true;
-        return dryRun(call.plan, 'failover', body.kind);
-      }
-      return requestOperation(call, 'failover', {
+      const request: OperationInput['request'] = {
         direction: 'failover',
         kind: body.kind,
         trigger: 'manual',
         caller: { by: call.identity.by, reason: body.reason },
         override: body.override ?? [],
-      });
+      };
+      if (body.dryRun) {
+        call.audit.dryRun = true;
+        return dryRun(call, request);
+      }
+      return requestOperation(call, 'failover', request);
     }),
 
     cancel: handler('cancel', async (call) => {
@@ -407,18 +449,19 @@ export function createHttpApi(deps: HttpApiDeps): Record<HttpRouteKey, HttpHandl
     failback: handler('failback', async (call) => {
       const body = await readBody(call.request, HTTP_ROUTES.failback.body);
       call.audit.reason = body.reason;
-      if (body.dryRun) {
-        call.audit.dryRun = true;
-        return dryRun(call.plan, 'failback', 'planned');
-      }
-      return requestOperation(call, 'failback', {
+      const request: OperationInput['request'] = {
         direction: 'failback',
         kind: 'planned',
         trigger: 'manual',
         caller: { by: call.identity.by, reason: body.reason },
         override: [],
         ...(body.force ? { force: true } : {}),
-      });
+      };
+      if (body.dryRun) {
+        call.audit.dryRun = true;
+        return dryRun(call, request);
+      }
+      return requestOperation(call, 'failback', request);
     }),
 
     pause: handler('pause', async (call) => {

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import type { RouterControl } from '../adapters/routers/port';
+import type { HealthProbe } from '../adapters/probe';
 import type { LogicAppsControl } from '../adapters/logicapps/port';
 import type { Plan } from '../plan/schema';
 import type { DurableClient } from '../durable/client';
@@ -41,6 +42,8 @@ export interface HttpApiDeps {
   control: () => LogicAppsControl;
   /** The routers in front of Request triggers, for the dry run's switch steps. */
   routers?: () => RouterControl | undefined;
+  /** The health probe, for a failback dry run's gate (a failing primary holds every entry, as at a failback). */
+  probe?: () => HealthProbe | undefined;
   client: (context: InvocationContext) => DurableClient;
   settings: () => HttpApiSettings;
   /** Verifies `Authorization: Bearer` tokens; undefined where Entra sign-in is not configured. */

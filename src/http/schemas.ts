@@ -159,6 +159,10 @@ export const ConflictResponseSchema = z
   .object({
     error: z.string(),
     runningOperationId: z.string().optional().describe('Set when another operation is in progress'),
+    dryRun: z
+      .literal(true)
+      .optional()
+      .describe('A dry run the monitor would refuse: nothing was asked of it, the error says why'),
   })
   .describe('Refused: another operation is running, or the monitor said no (the reason says why)');
 
@@ -183,6 +187,12 @@ export const AcceptedResponseSchema = z
     operationId: z.string(),
     status: z.literal('accepted'),
     location: z.string().describe('Where to follow the operation'),
+    supersedes: z
+      .string()
+      .optional()
+      .describe(
+        'A break-glass failover: the running operation it replaces, which stops at its next step boundary; this one starts when it has',
+      ),
   })
   .describe('The monitor started the operation');
 
@@ -568,5 +578,9 @@ export const DryRunResponseSchema = z
       .record(z.string(), z.unknown())
       .describe('The ordered ARM operations, group by group, as dr whatif prints them'),
     unreadable: z.array(z.string()).describe("Workflows whose region's ARM did not answer"),
+    supersedes: z
+      .string()
+      .optional()
+      .describe('A break-glass failover: the running operation it would replace'),
   })
   .describe('What the operation would do now; nothing was changed');

@@ -91,8 +91,12 @@ export function parsePlan(text: string, sourceName: string, baseDir: string): Lo
 
   const triggers = new Map<string, EntryTriggers>();
   const definitionIssues: PlanIssue[] = [];
+  // Several rules ask for an entry's triggers: its definition is read, and an unreadable one reported, once.
+  const asked = new Map<number, EntryTriggers | undefined>();
   const triggersOf = (entry: WorkflowEntry, index: number): EntryTriggers | undefined => {
+    if (asked.has(index)) return asked.get(index);
     const known = entryTriggers(entry, index, baseDir, definitionIssues);
+    asked.set(index, known);
     if (known) triggers.set(entry.name, known);
     return known;
   };

@@ -1,5 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main';
@@ -80,9 +82,46 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
       expect(JSON.parse(json.out).unreadable).toContainEqual(
         expect.stringMatching(/^primary:order-webhook: /),
       );
+      // A failback now would hold every entry (the primary's health check cannot even be resolved).
+      const back = await dr('whatif', planFile, 'failback');
+      expect(back.code).toBe(3);
+      expect(back.out).toContain("BLOCKED: held: the primary's health check fails");
+      expect(back.out).not.toMatch(/\d\. enable primary:/);
+      // Not read is not "not ready": its own exit code (3), the unread checks marked UNREAD, none FAIL.
       const ready = await dr('ready', planFile);
-      expect(ready.code).toBe(1);
-      expect(ready.out).toMatch(/health-check\s+FAIL/);
+      expect(ready.code).toBe(3);
+      expect(ready.out).toMatch(/health-check\s+UNREAD/);
+      expect(ready.out).toMatch(
+        /order-webhook\s+exists\s+UNREAD\s+primary:order-webhook: ARM did not answer/,
+      );
+      expect(ready.out).not.toContain('FAIL');
+      expect(ready.out).toMatch(/: UNKNOWN: \d+ checks could not be read \(UNREAD\)\n$/);
+      const readyJson = await dr('ready', planFile, '--json');
+      expect(readyJson.code).toBe(3);
+      expect(JSON.parse(readyJson.out)).toMatchObject({ ready: false, unread: expect.any(Number) });
+    } finally {
+      sim.restore(plan.primary.location);
+      await sim.settle();
+    }
+  });
+
+  it('whatif failback with the primary failing its health check: every entry held, with why, as the failback would', async () => {
+    const healthy = await dr('whatif', planFile, 'failback');
+    expect(healthy.code).toBe(0);
+    expect(healthy.out).not.toContain('held:');
+    sim.outage(plan.primary.location, { kind: 'unhealthy' });
+    try {
+      const r = await dr('whatif', planFile, 'failback');
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0); // every state was read: the gate's answer is an answer
+      for (const entry of plan.workflows)
+        expect(r.out).toMatch(
+          new RegExp(
+            `${entry.name} \\[[\\w-]+\\][^\\n]*\\n\\s+BLOCKED: held: the primary's health check fails \\(.*\\), so standing the secondary down would leave ${entry.name} running nowhere`,
+          ),
+        );
+      expect(r.out).not.toMatch(/\d\. (enable|disable|switch) /);
+      expect(r.out).toMatch(/\n0 ARM write\(s\)/);
     } finally {
       sim.restore(plan.primary.location);
       await sim.settle();
@@ -338,14 +377,22 @@ describe('dr ready and dr whatif against the seeded two-region estate', () => {
     expect(standard[0].detail).toContain('not return');
   });
 
-  it('a simulator that is not running is a clear usage error', async () => {
+  it('a simulator that is not running: one line naming the URL and the cause, exit 3 (nothing was read)', async () => {
+    // A port nothing listens on: one just closed.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
     let err = '';
-    const code = await main(['ready', planFile, '--sim', 'http://127.0.0.1:9'], {
+    const code = await main(['ready', planFile, '--sim', `http://127.0.0.1:${port}`], {
       out: () => undefined,
       err: (t) => (err += t),
       env: {},
     });
-    expect(code).toBe(2);
-    expect(err).toContain('cannot reach the simulator at http://127.0.0.1:9');
+    expect(code).toBe(3);
+    expect(err).toMatch(
+      /^dr ready: cannot reach the simulator at http:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED /,
+    );
+    expect(err.trim().split('\n')).toHaveLength(1); // no usage text
   });
 });

@@ -1111,6 +1111,7 @@ describe('an operator stops the running operation (break-glass)', () => {
       id: 'bg-1',
       status: 'accepted',
       operationId: replacement,
+      supersedes: runningId, // the answer names what it replaces (runbook §3)
       at: expect.any(String),
     });
     expect(out.record.activeOperation?.operationId).toBe(runningId); // one operation at a time

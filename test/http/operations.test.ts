@@ -175,6 +175,19 @@ describe('manual failover and failback over HTTP', () => {
     // The primary flaps: one healthy probe since is not the recovery threshold (5): failback refused...
     e.sim.outage('westeurope', { kind: 'unhealthy', mode: 'status' });
     await e.advance(MIN);
+    // A forced failback's dry run now: the failback's own gate holds every entry, so the preview does too.
+    const dryBack = await e.call('POST', 'failback', {
+      body: { reason: 'what if', force: true, dryRun: true },
+    });
+    expect(dryBack.status).toBe(200);
+    const entries = dryBack.body.plan.groups.flatMap((g: { entries: unknown[] }) => g.entries);
+    expect(entries.length).toBeGreaterThan(0);
+    for (const en of entries)
+      expect(en).toMatchObject({
+        steps: [],
+        held: 'every-entry-runs',
+        blocked: expect.stringMatching(/^held: the primary's health check fails /),
+      });
     e.sim.restore('westeurope');
     await e.advance(30_000);
     const early = await e.call('POST', 'failback', { body: { reason: 'primary is back' } });
@@ -388,13 +401,87 @@ describe('dry runs and the monitor lifecycle', () => {
     expect(dry.body.plan.groups.map((g: { group: number }) => g.group)).toEqual([0, 1, 2]);
     const steps = dry.body.plan.groups.flatMap((g: any) => g.entries.flatMap((en: any) => en.steps));
     expect(steps.some((st: { op: string; noop?: boolean }) => st.op === 'enable' && !st.noop)).toBe(true);
+    // Nothing to fail back: the dry run is refused as the request would be, not previewed.
     const dryBack = await e.call('POST', 'failback', { body: { reason: 'what if', dryRun: true } });
-    expect(dryBack.body).toMatchObject({ dryRun: true, direction: 'failback', kind: 'planned' });
+    expect(dryBack.status).toBe(409);
+    expect(dryBack.body).toEqual({
+      error: 'dry run: the failback would be refused: nothing to fail back: the monitor is monitoring',
+      dryRun: true,
+    });
 
     expect(JSON.stringify(e.sim.workflows())).toBe(workflows);
     expect(e.sim.stateChanges()).toHaveLength(changes);
     expect(e.operations()).toEqual([]);
     expect(e.monitor().answers).toHaveLength(answers);
+  });
+});
+
+describe('a dry run answers what the request would', () => {
+  it('the primary failing: a planned failover is refused, dry run or not, with the same reason; emergency previews', async () => {
+    const e = (estate = await startApiEstate());
+    await e.advance(MIN);
+    // Paused, so the failing primary is not failed over automatically while the requests are asked.
+    await e.call('POST', 'pause', { body: { reason: 'drill', until: inFuture(e, 60 * MIN) } });
+    e.sim.outage('westeurope', { kind: 'unhealthy', mode: 'status' });
+    await e.advance(MIN);
+    const workflows = JSON.stringify(e.sim.workflows());
+
+    const dry = await e.call('POST', 'failover', { body: { reason: 'x', kind: 'planned', dryRun: true } });
+    expect(dry.status).toBe(409);
+    expect(dry.body.dryRun).toBe(true);
+    expect(dry.body.error).toMatch(
+      /^dry run: the failover would be refused: the primary is failing its health check \(\d+ failed probe\(s\) in a row\): .*ask for kind "emergency"$/,
+    );
+    expect(e.operations()).toEqual([]);
+    const real = await e.call('POST', 'failover', { body: { reason: 'x', kind: 'planned' } });
+    expect(real.status).toBe(409);
+    expect(dry.body.error).toBe(`dry run: the failover would be refused: ${real.body.error}`);
+    expect(e.operations()).toEqual([]);
+
+    const emergency = await e.call('POST', 'failover', {
+      body: { reason: 'x', kind: 'emergency', dryRun: true },
+    });
+    expect(emergency.status).toBe(200);
+    expect(emergency.body).toMatchObject({ dryRun: true, direction: 'failover', kind: 'emergency' });
+    expect(emergency.body.supersedes).toBeUndefined();
+    expect(JSON.stringify(e.sim.workflows())).toBe(workflows);
+    expect(e.operations()).toEqual([]);
+  });
+
+  it('a break-glass failover while one runs: the dry run and the 202 name the operation it supersedes', async () => {
+    const e = (estate = await startApiEstate());
+    await e.advance(MIN);
+    // A planned failover waits for the split entries' next slot boundary: it is still running below.
+    const first = await e.call('POST', 'failover', { body: { reason: 'drill', kind: 'planned' } });
+    expect(first.status).toBe(202);
+    const running: string = first.body.operationId;
+    expect(first.body.supersedes).toBeUndefined();
+
+    const plain = await e.call('POST', 'failover', {
+      body: { reason: 'me too', kind: 'emergency', dryRun: true },
+    });
+    expect([plain.status, plain.body]).toEqual([
+      409,
+      {
+        error: `dry run: the failover would be refused: failover ${running} is in progress`,
+        dryRun: true,
+        runningOperationId: running,
+      },
+    ]);
+    const breakGlass = { reason: 'primary ARM is failing', kind: 'emergency', override: ['no-dual-active'] };
+    const dry = await e.call('POST', 'failover', { body: { ...breakGlass, dryRun: true } });
+    expect(dry.status).toBe(200);
+    expect(dry.body).toMatchObject({ dryRun: true, supersedes: running });
+    expect(e.operations()).toHaveLength(1);
+
+    const replaced = await e.call('POST', 'failover', { body: breakGlass });
+    expect(replaced.status).toBe(202);
+    expect(replaced.body).toEqual({
+      operationId: expect.stringMatching(/^failover-2-/),
+      status: 'accepted',
+      location: `/api/operations/${replaced.body.operationId}`,
+      supersedes: running,
+    });
   });
 });
 

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { parsePlan } from '../../src/plan/load';
@@ -826,6 +828,22 @@ describe('plan text', () => {
       `${line('failureTreshold')} policy.failureTreshold unknown-field`,
       `${line('"role": "active-active"', true)} workflows[1].role webhook-single-region`,
     ]);
+  });
+
+  it('a copied plan whose definition files are not beside it: each unreadable one is one problem', () => {
+    // examples/plan.json copied elsewhere: its relative definition paths no longer resolve.
+    const text = readFileSync(join(__dirname, '../../examples/plan.json'), 'utf8');
+    let err: PlanError | undefined;
+    try {
+      parsePlan(text, 'copied.json', '/nonexistent-dir');
+    } catch (e) {
+      err = e as PlanError;
+    }
+    const unreadable = err?.issues.filter((i) => i.rule === 'definition-unreadable') ?? [];
+    expect(unreadable.length).toBeGreaterThan(0);
+    const where = unreadable.map((i) => JSON.stringify(i.path));
+    expect(where).toEqual([...new Set(where)]);
+    expect(err?.issues).toHaveLength(unreadable.length);
   });
 
   it('refuses duplicate keys, which JSON.parse would silently merge', () => {

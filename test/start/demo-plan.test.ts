@@ -49,6 +49,19 @@ describe('dr --sim uses the plan the demo runs', () => {
     expect(bare.code).toBe(0);
   });
 
+  it('a key the simulator refuses (or none): one line saying so, exit 3, no usage text', async () => {
+    for (const env of [{ DR_SIM_KEY: 'not-the-key' }, {}] as Record<string, string>[]) {
+      const r = await runDr(['ready', 'examples/plan.json', '--sim', estate.simUrl], env);
+      expect(r.code).toBe(3);
+      expect(r.err.trim().split('\n')).toHaveLength(1);
+      expect(r.err).toContain(`the simulator at ${estate.simUrl} `);
+      expect(r.err).toContain('(HTTP 401)');
+      expect(r.err).not.toContain('cannot reach');
+    }
+    const wrong = await runDr(['ready', '--sim', estate.simUrl], { DR_SIM_KEY: 'not-the-key' });
+    expect(wrong.err).toContain('refused the key in DR_SIM_KEY');
+  });
+
   it('dr whatif --sim previews the cadences the demo writes', async () => {
     const r = await dr('whatif', 'examples/plan.json', 'failover');
     expect(r.code).toBe(0);

@@ -25,6 +25,25 @@ function badRequest(message: string): { status: number; body: unknown } {
   return { status: 400, body: { error: { code: 'BadRequest', message } } };
 }
 
+/**
+ * The regions a fault can be put on: those holding a workflow or site, `global` (Front Door, Traffic Manager),
+ * and any already faulted (so it can be restored). A typo (`westeurop`) would otherwise break nothing, and a
+ * drill would wait for a failover that never comes.
+ */
+function unknownRegion(sim: ArmSimulator, location: string): { status: number; body: unknown } | undefined {
+  const known = [...new Set([...sim.regions(), 'global', ...Object.keys(sim.faults())])];
+  if (known.includes(normaliseLocation(location))) return undefined;
+  return {
+    status: 404,
+    body: {
+      error: {
+        code: 'RegionNotFound',
+        message: `No region '${location}' in this simulator: known regions are ${known.join(', ')}.`,
+      },
+    },
+  };
+}
+
 function parseJson(text: string, where: string): unknown {
   if (text.trim() === '') return undefined;
   try {
@@ -97,7 +116,10 @@ export function createSimControlHandler(
             );
             return reply(status, err);
           }
-          sim.outage(location, parseRegionFault(body, 'body'));
+          const fault = parseRegionFault(body, 'body');
+          const unknown = unknownRegion(sim, location);
+          if (unknown) return reply(unknown.status, unknown.body);
+          sim.outage(location, fault);
           return reply(200, {
             region: normaliseLocation(location),
             faults: sim.faults()[normaliseLocation(location)],
@@ -108,6 +130,8 @@ export function createSimControlHandler(
           const empty =
             body === undefined ||
             (typeof body === 'object' && body !== null && !Array.isArray(body) && !Object.keys(body).length);
+          const unknown = unknownRegion(sim, location);
+          if (unknown) return reply(unknown.status, unknown.body);
           if (empty) sim.restore(location);
           else {
             const parsed = restoreSchema.safeParse(body);

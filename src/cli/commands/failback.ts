@@ -11,7 +11,8 @@ while the primary has not answered the recovery threshold of healthy probes (and
 
   --reason TEXT          why (recorded in the audit record and every notification); required
   --force                fail back although the primary has not been healthy for long enough
-  --dry-run              print what the failback would do now; changes nothing
+  --dry-run              print what the failback would do now, or that the monitor would refuse it and why
+                         (exit 1, as the request would be); changes nothing
   --idempotency-key KEY  repeat a request safely: the same key gets the first answer, with one effect
 ${REMOTE_OPTIONS_HELP}
 

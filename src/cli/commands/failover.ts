@@ -18,7 +18,8 @@ a running operation: that one stops at its next step boundary, then this one sta
   --reason TEXT          why (recorded in the audit record and every notification); required
   --kind                 planned (default: split entries switch just after a slot boundary) or emergency (at once)
   --override RULE        break-glass: let the failover break this safety rule (${RULES.join(', ')}); repeatable
-  --dry-run              print what the failover would do now from the live workflow states; changes nothing
+  --dry-run              print what the failover would do now from the live workflow states, or that the
+                         monitor would refuse it and why (exit 1, as the request would be); changes nothing
   --idempotency-key KEY  repeat a request safely: the same key gets the first answer, with one effect
 ${REMOTE_OPTIONS_HELP}
 
@@ -27,13 +28,15 @@ ${REMOTE_EXIT_HELP}`;
 export interface Accepted {
   operationId: string;
   location: string;
+  /** A break-glass failover: the running operation it replaces (runbook §3). */
+  supersedes?: string;
 }
 
 export const renderAccepted = (direction: string) => (a: Accepted) =>
-  `${direction} ${a.operationId} started; follow it with: dr status (or GET ${a.location})`;
+  `${direction} ${a.operationId} started${a.supersedes ? ` (it supersedes ${a.supersedes})` : ''}; follow it with: dr status (or GET ${a.location})`;
 
-export const renderDryRun = (d: { plan: OperationPlan; unreadable: string[] }) =>
-  `DRY RUN: nothing was changed\n${renderOperationPlan(d.plan)}${d.unreadable.length ? `\nunreadable (their region's ARM did not answer): ${d.unreadable.join(', ')}` : ''}`;
+export const renderDryRun = (d: { plan: OperationPlan; unreadable: string[]; supersedes?: string }) =>
+  `DRY RUN: nothing was changed${d.supersedes ? `; it would supersede ${d.supersedes}, which stops at its next step boundary first` : ''}\n${renderOperationPlan(d.plan)}${d.unreadable.length ? `\nunreadable (their region's ARM did not answer): ${d.unreadable.join(', ')}` : ''}`;
 
 export function requireReason(reason: string | undefined): string {
   if (!reason?.trim()) throw new UsageError('--reason is required: say why (it goes into the audit record)');

@@ -28,8 +28,9 @@ ${ARM_OPTIONS_HELP}
 The plan's warnings (those dr check prints, e.g. a declared stateSide "server" that makes a client-state
 trigger active-active) are printed on stderr and in --json as "warnings"; they do not change the exit code.
 
-Exit codes: 0 ready, 1 not ready (the failing checks are listed), 2 invalid plan or arguments, 3 no ARM
-token (nothing was read).`;
+Exit codes: 0 ready, 1 not ready (every check was read; the failing ones are listed), 2 invalid plan or
+arguments, 3 the estate could not be read: no ARM token (nothing was read), or some checks are UNREAD (ARM
+did not answer, or answered with an error: e.g. the primary region is down), whatever the others say.`;
 
 /** The first few runs by name and start time; the JSON has them all. */
 function describeRuns(runs: RunInfo[]): string {
@@ -56,7 +57,7 @@ export const readyCommand: Command = {
     });
     if (values.json) io.out(JSON.stringify({ ...report, warnings }, null, 2));
     else {
-      const mark = { ok: 'ok', fail: 'FAIL', skip: 'skip' } as const;
+      const mark = { ok: 'ok', fail: 'FAIL', skip: 'skip', unread: 'UNREAD' } as const;
       io.out(
         table(
           report.checks.map((c) => ({
@@ -79,12 +80,17 @@ export const readyCommand: Command = {
         ),
       );
       const failed = report.checks.filter((c) => c.status === 'fail').length;
+      const checks = (n: number) => `${n} check${n === 1 ? '' : 's'}`;
       io.out(
         report.ready
           ? `\nplan "${plan.id}": READY`
-          : `\nplan "${plan.id}": NOT READY (${failed} failing check${failed === 1 ? '' : 's'})`,
+          : report.unread
+            ? `\nplan "${plan.id}": UNKNOWN: ${checks(report.unread)} could not be read (UNREAD)${failed ? `, and ${checks(failed)} failed` : ''}`
+            : `\nplan "${plan.id}": NOT READY (${failed} failing check${failed === 1 ? '' : 's'})`,
       );
     }
+    // Checks nobody could read are no answer: "not ready" would be a guess (exit 3, as with no token).
+    if (report.unread) return EXIT.unreadable;
     return report.ready ? EXIT.ok : EXIT.notOk;
   },
 };

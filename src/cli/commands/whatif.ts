@@ -1,4 +1,8 @@
 import { observePlan } from '../../estate/observe';
+import { primaryUnfit } from '../../estate/failback-gate';
+import { createHealthProbe, type HealthProbe } from '../../adapters/probe';
+import type { LogicAppsControl } from '../../adapters/logicapps/port';
+import type { Plan } from '../../plan/schema';
 import { planFromObserved } from '../../estate/live-check';
 import type { OperationPlan, PlannedAction } from '../../core/planner';
 import { createArmLogicAppsControl } from '../../adapters/logicapps/arm';
@@ -15,7 +19,9 @@ const usage = `Usage: dr whatif [PLAN] failover|failback [--kind planned|emergen
 Reads the current state of every workflow through ARM and prints the ordered ARM operations a failover (or
 failback) would perform now, group by group (entries of a group run in parallel, the steps of an entry in
 order), marking no-ops and entries the DR rules block (undeclared entries whose live trigger forbids their
-role). Changes nothing. The failover orchestration executes the same plan.
+role). Changes nothing. The failover orchestration executes the same plan. A failback first probes the
+primary's health check, as the real failback does: while it fails, every entry is shown held (nothing would be
+stood down in the secondary), with why.
 
   --kind       planned (primary healthy: split entries switch at a slot boundary) or emergency; default:
                planned when the primary's ARM answers, else emergency
@@ -62,6 +68,24 @@ export function renderOperationPlan(op: OperationPlan): string {
   return lines.join('\n');
 }
 
+/**
+ * The health probe the failback's gate asks, from here: the health-check workflow's callback URL through ARM, or
+ * the app setting from this shell's environment. Without that setting the gate cannot be asked: said, not guessed.
+ */
+function failbackGate(
+  plan: Plan,
+  control: LogicAppsControl,
+  env: Readonly<Record<string, string | undefined>>,
+  ca: string | undefined,
+): { probe: HealthProbe } | { notProbed: string } {
+  const setting = plan.healthCheck.workflow === undefined ? plan.healthCheck.urlSetting : undefined;
+  if (setting !== undefined && !env[setting]?.trim())
+    return {
+      notProbed: `the primary's health check: not probed (app setting ${setting} is not set in this shell); the failback probes it first and holds every entry if it fails`,
+    };
+  return { probe: createHealthProbe({ control, plan, settings: env, ...(ca ? { ca } : {}) }) };
+}
+
 export const whatifCommand: Command = {
   summary: 'print the ARM operations a failover or failback would perform now, changing nothing',
   usage,
@@ -82,29 +106,44 @@ export const whatifCommand: Command = {
     const { plan } = commandPlan(planArg, io, sim?.demoPlan);
     const connection = sim?.connection ?? (await azureConnection(io.env));
     const control = createArmLogicAppsControl(connection);
-    const [observed, routed] = await Promise.all([
+    // A failback probes the primary's health check first, as the real one does: failing, every entry is held.
+    const gate = direction === 'failback' ? failbackGate(plan, control, io.env, sim?.ca) : undefined;
+    const [observed, routed, unfit] = await Promise.all([
       observePlan(plan, control),
       observeRouters(plan, control, createArmRouterControl(connection)),
+      gate && 'probe' in gate ? primaryUnfit(gate.probe, plan, new Date()) : undefined,
     ]);
     const primaryUp = [...observed.values()].every(
       (o) => o.target.region !== 'primary' || o.observation.reachable,
     );
     const kind = values.kind ?? (primaryUp ? 'planned' : 'emergency');
     // As the orchestration plans it: entries whose live trigger forbids their role are blocked.
-    const op = planFromObserved(plan, direction, observed, kind, routed);
+    const op = planFromObserved(plan, direction, observed, kind, routed, unfit ? { unfit } : {});
     const unreadable = [...observed.values()].flatMap((o) =>
       'error' in o.observation && o.observation.error !== undefined
         ? [`${o.target.label}: ${o.observation.error.split('\n')[0]}`]
         : [],
     );
-    io.out(values.json ? JSON.stringify({ ...op, unreadable }, null, 2) : renderOperationPlan(op));
-    if (!unreadable.length) return EXIT.ok;
+    const notProbed = gate && 'notProbed' in gate ? gate.notProbed : undefined;
+    io.out(
+      values.json
+        ? JSON.stringify({ ...op, unreadable: [...unreadable, ...(notProbed ? [notProbed] : [])] }, null, 2)
+        : renderOperationPlan(op),
+    );
+    if (!unreadable.length && !notProbed) return EXIT.ok;
     // A plan built on states nobody read is a guess: say which, and do not exit 0.
     io.err(
       [
-        `dr whatif: ${unreadable.length} of ${observed.size} workflow state(s) could not be read; the steps for them assume what the operation would (an unanswered region's fences deferred, an erroring one's tried):`,
-        ...unreadable.slice(0, 10).map((u) => `  ${u}`),
-        ...(unreadable.length > 10 ? [`  and ${unreadable.length - 10} more (--json lists them all)`] : []),
+        ...(unreadable.length
+          ? [
+              `dr whatif: ${unreadable.length} of ${observed.size} workflow state(s) could not be read; the steps for them assume what the operation would (an unanswered region's fences deferred, an erroring one's tried):`,
+              ...unreadable.slice(0, 10).map((u) => `  ${u}`),
+              ...(unreadable.length > 10
+                ? [`  and ${unreadable.length - 10} more (--json lists them all)`]
+                : []),
+            ]
+          : []),
+        ...(notProbed ? [`dr whatif: ${notProbed}`] : []),
       ].join('\n'),
     );
     return EXIT.unreadable;

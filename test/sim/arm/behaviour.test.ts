@@ -502,6 +502,26 @@ describe('HTTP control endpoints', () => {
     expect([restored.status, restored.json.faults]).toEqual([200, null]);
   });
 
+  it('refuses a fault on a region it does not have (a typo) with 404 naming the known ones', async () => {
+    const sim = await start({ seed: twinSeed(), controlPort: 0 });
+    const base = sim.controlEndpoint!;
+    const typo = await controlRequest(base, 'POST', '/sim/regions/westeurop/outage', { kind: 'down' });
+    expect(typo.status).toBe(404);
+    expect(typo.json.error.message).toBe(
+      "No region 'westeurop' in this simulator: known regions are northeurope, westeurope, global.",
+    );
+    expect(sim.faults()).toEqual({});
+    expect((await controlRequest(base, 'POST', '/sim/regions/westeurop/restore')).status).toBe(404);
+    // Front Door and Traffic Manager are global; a display name is the same region.
+    const global = await controlRequest(base, 'POST', '/sim/regions/global/outage', { kind: 'down' });
+    expect(global.status).toBe(200);
+    expect((await controlRequest(base, 'POST', '/sim/regions/global/restore')).status).toBe(200);
+    const display = await controlRequest(base, 'POST', '/sim/regions/North%20Europe/outage', {
+      kind: 'down',
+    });
+    expect(display.status).toBe(200);
+  });
+
   it('answers 400 with a clear message on bad bodies', async () => {
     const sim = await start({ controlPort: 0 });
     const base = sim.controlEndpoint!;
