@@ -148,5 +148,6 @@ describe('answers are kept by age, not by count', () => {
     expect(again.status, again.text).toBe(202);
     expect(again.body).toEqual(first.body);
     expect(e.operations()).toHaveLength(1);
-  }, 180_000);
+    // A hang guard, not a speed target: 201 requests through the monitor took 151 s in CI on 2 cores.
+  }, 300_000);
 });
