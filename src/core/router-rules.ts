@@ -129,10 +129,19 @@ export function checkRouters(
           'give "backend" (its url and credentials are switched) or "api" (its serviceUrl is switched)',
         );
       const sigField = ['router', 'apiManagement', 'signature'];
-      const namedValuesExample = (where: string) =>
-        `"signature": { "namedValues": { ${[regions?.primary.location ?? 'westeurope', regions?.secondary.location ?? 'northeurope'].map((l) => `"${l}": "${a.backend ?? a.api ?? 'orders'}-sig-${normaliseLocation(l)}"`).join(', ')} } }${where}`;
-      const policy =
-        ', and in the API’s inbound policy add the sig of the region the serviceUrl’s host is in (docs/router.md gives the <choose> policy)';
+      // The fix both refusals give: one named value per plan location (and, for an API, the policy that picks it).
+      const locations = [
+        regions?.primary.location ?? 'westeurope',
+        regions?.secondary.location ?? 'northeurope',
+      ];
+      const perRegion = locations.map(
+        (l) => `"${l}": "${a.backend ?? a.api ?? 'orders'}-sig-${normaliseLocation(l)}"`,
+      );
+      const namedValuesFix = `"signature": { "namedValues": { ${perRegion.join(', ')} } }${
+        a.api !== undefined
+          ? ', and in the API’s inbound policy add the sig of the region the serviceUrl’s host is in (docs/router.md gives the <choose> policy)'
+          : ''
+      }`;
       if (a.api !== undefined && a.signature === 'backend-credentials')
         issue(
           index,
@@ -140,7 +149,7 @@ export function checkRouters(
           sigField,
           'router-target',
           'an API’s serviceUrl cannot carry the callback URL’s signature, and a URL with its sig in it would be readable by anyone who can read the API',
-          `keep each region's sig in its own secret named value: ${namedValuesExample(policy)}`,
+          `keep each region's sig in its own secret named value: ${namedValuesFix}`,
         );
       if (typeof a.signature === 'object' && 'namedValue' in a.signature)
         issue(
@@ -149,7 +158,7 @@ export function checkRouters(
           [...sigField, 'namedValue'],
           'router-signature',
           `one named value ("${a.signature.namedValue}") holds the sig for both regions: the switch would write it and then the ${a.backend !== undefined ? 'backend’s url' : 'API’s serviceUrl'}, and a call between the two writes carries one region’s sig to the other’s callback URL and is refused 401`,
-          `give one secret named value per region (the switch writes the new region’s, then the url and the reference to it in one write): ${namedValuesExample(a.api !== undefined ? policy : '')}`,
+          `give one secret named value per region (the switch writes the new region’s, then the url and the reference to it in one write): ${namedValuesFix}`,
         );
       const names = typeof a.signature === 'object' ? a.signature.namedValues : undefined;
       if (names) {

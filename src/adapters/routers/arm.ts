@@ -30,14 +30,12 @@ export function createArmRouterControl(connection: ArmConnection): RouterControl
     (sub) => new TrafficManagerManagementClient(connection.credential, sub, options()),
   );
 
-  const namedValue = (a: Apim, name: string, label: string) =>
+  /** A named value's secret value; undefined when it does not exist yet (the switch creates it). */
+  const namedValueIfAny = (a: Apim, name: string, label: string) =>
     callArm('read named value', label, async () => {
       const { value } = await apim(a.subscriptionId).namedValue.listValue(a.resourceGroup, a.service, name);
       return value;
-    });
-  /** A named value that may not exist yet (the switch creates it): undefined then. */
-  const namedValueIfAny = (a: Apim, name: string, label: string) =>
-    namedValue(a, name, label).catch((err: unknown) => {
+    }).catch((err: unknown) => {
       if (err instanceof ArmTerminalError && err.status === 404) return undefined;
       throw err;
     });
